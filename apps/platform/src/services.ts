@@ -1,0 +1,16 @@
+/** Every process the platform runs locally, in start order groups (CONTRACT.md ports). */
+export interface ServiceSpec {
+  name: string;
+  /** Entry file, relative to the repository root. */
+  entry: string;
+  port: number;
+  /** Subgraphs are composed by the router; the router starts after them. */
+  kind: 'subgraph' | 'router';
+}
+
+export const SERVICES: readonly ServiceSpec[] = [
+  { name: 'admin', entry: 'subgraphs/admin/src/main.ts', port: 8016, kind: 'subgraph' },
+  { name: 'player', entry: 'subgraphs/player/src/main.ts', port: 8010, kind: 'subgraph' },
+  { name: 'wallet', entry: 'subgraphs/wallet/src/main.ts', port: 8011, kind: 'subgraph' },
+  { name: 'router', entry: 'apps/router/src/main.ts', port: 8080, kind: 'router' },
+];

@@ -1,0 +1,17 @@
+import { baseEnv, baseLocalDefaults, loadConfig } from '@rgb/kit';
+import { z } from 'zod';
+
+export const routerEnv = baseEnv.extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  SUPERGRAPH_CONFIG: z.string().default(new URL('../../../supergraph.yaml', import.meta.url).pathname),
+  MULTI_BRAND_ENFORCEMENT: z.enum(['off', 'observe', 'enforce']).default('enforce'),
+  MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().positive().default(30),
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(5_000),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+});
+export type RouterConfig = z.infer<typeof routerEnv>;
+
+export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
+  return loadConfig(routerEnv, { env, localDefaults: baseLocalDefaults });
+}

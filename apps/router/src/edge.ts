@@ -1,0 +1,68 @@
+import { TokenError, type TokenService } from '@rgb/auth';
+import { ErrorCode } from '@rgb/contracts';
+import type { BrandCatalog, CatalogBrand, UserCaller } from '@rgb/kit';
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+
+export type BrandEnforcement = 'off' | 'observe' | 'enforce';
+
+/** Who a request speaks for, as settled at the edge. */
+export interface Edge {
+  /** The brand the request acts for: the host's, or under observe/off the token's own when they differ. */
+  brand: CatalogBrand;
+  hostBrand: CatalogBrand;
+  caller: UserCaller | null;
+}
+
+export class EdgeRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EdgeOptions {
+  catalog: BrandCatalog;
+  userTokens: TokenService;
+  enforcement: BrandEnforcement;
+  mismatches: Counter<'mode' | 'audience'>;
+}
+
+/**
+ * Brand from the Host header (ADR-009), caller from the bearer token, and the comparison of
+ * the two. A present but invalid token is refused rather than treated as anonymous.
+ */
+export async function resolveEdge(
+  { catalog, userTokens, enforcement, mismatches }: EdgeOptions,
+  host: string | undefined,
+  authorization: string | undefined,
+  log: Logger,
+): Promise<Edge> {
+  const hostBrand = host ? catalog.byHost(host) : undefined;
+  if (!hostBrand) throw new EdgeRefusal(421, 'UNKNOWN_HOST', 'no brand is served on this host');
+  if (hostBrand.status !== 'ACTIVE') throw new EdgeRefusal(403, ErrorCode.FORBIDDEN, 'this brand is suspended');
+  if (!authorization) return { brand: hostBrand, hostBrand, caller: null };
+
+  const token = /^Bearer ([\w.~+/=-]+)$/.exec(authorization)?.[1];
+  if (!token) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the Authorization header must be "Bearer <token>"');
+  let verified;
+  try {
+    verified = await userTokens.verify(token, ['player', 'agent', 'staff']);
+  } catch (error) {
+    if (error instanceof TokenError) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, error.message);
+    throw error;
+  }
+  if (verified.audience === 'service') throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'invalid token');
+  const caller: UserCaller = { kind: verified.audience, id: verified.subject, brandId: verified.brandId, sessionId: verified.sessionId };
+  if (caller.brandId === hostBrand.id) return { brand: hostBrand, hostBrand, caller };
+
+  mismatches.inc({ mode: enforcement, audience: caller.kind });
+  log.warn({ host_brand: hostBrand.code, token_brand_id: caller.brandId, audience: caller.kind, mode: enforcement }, 'token brand differs from host brand');
+  if (enforcement === 'enforce') throw new EdgeRefusal(403, ErrorCode.FORBIDDEN, 'this token belongs to another brand');
+  const tokenBrand = catalog.byId(caller.brandId);
+  if (!tokenBrand) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the token names an unknown brand');
+  return { brand: tokenBrand, hostBrand, caller };
+}

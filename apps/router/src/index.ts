@@ -1,0 +1,14 @@
+import type { RouterConfig } from './config';
+import { createRouter } from './server';
+
+export { loadRouterConfig, routerEnv, type RouterConfig } from './config';
+export { createRouter, type Router } from './server';
+export { composeSupergraph, readSupergraphConfig, CompositionError } from './supergraph';
+
+/** Builds the router and listens; resolves with it running. */
+export async function start(config: RouterConfig) {
+  const router = await createRouter(config);
+  const url = await router.listen();
+  router.app.log.info({ url }, 'router listening');
+  return { ...router, url, deps: { log: router.app.log as never } };
+}

@@ -1,0 +1,158 @@
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { TokenService } from '@rgb/auth';
+import {
+  BrandCatalog,
+  CONTEXT_HEADER,
+  ContextTokens,
+  createHttpApp,
+  createLogger,
+  errorReportingPlugin,
+  formatError,
+  Metrics,
+  type CatalogBrand,
+  type Logger,
+  type UserCaller,
+} from '@rgb/kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
+import type { RouterConfig } from './config';
+import { EdgeRefusal, resolveEdge, type Edge } from './edge';
+import { operationLimitsRule } from './limits';
+import { composeSupergraph, readSupergraphConfig } from './supergraph';
+import { childTraceparent } from './trace';
+
+export interface RouterContext {
+  requestId: string;
+  brand: CatalogBrand;
+  caller: UserCaller | null;
+  /** Signed once per request, sent to every subgraph the plan touches. */
+  contextToken: string;
+  traceparent: string;
+  log: Logger;
+}
+
+export interface Router {
+  app: FastifyInstance;
+  catalog: BrandCatalog;
+  metrics: Metrics;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    edge: Edge | null;
+  }
+}
+
+/** Builds the router: composition, brand and token edge, limits, the gateway. Throws on a composition error. */
+export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv = process.env): Promise<Router> {
+  const log = createLogger('router', config.LOG_LEVEL);
+  const subgraphs = readSupergraphConfig(config.SUPERGRAPH_CONFIG, env);
+  const supergraphSdl = composeSupergraph(subgraphs);
+  const metrics = new Metrics('router');
+  const mismatches = new Counter({
+    name: 'brand_mismatch_total',
+    help: 'Requests whose token brand differs from the host brand, by enforcement mode and audience',
+    labelNames: ['mode', 'audience'] as const,
+    registers: [metrics.registry],
+  });
+  const userTokens = new TokenService({ secret: config.AUTH_JWT_SECRET });
+  const serviceTokens = new TokenService({ secret: config.INTERNAL_JWT_SECRET });
+  const contextTokens = new ContextTokens(config.INTERNAL_JWT_SECRET, 'router');
+  const catalog = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'router', tokens: serviceTokens, log });
+  await catalog.start();
+
+  const app = createHttpApp({
+    log,
+    metrics,
+    bodyLimit: config.MAX_BODY_BYTES,
+    checks: {
+      brands: async () => {
+        if (catalog.size === 0) throw new Error('no brands loaded');
+      },
+    },
+  });
+  app.decorateRequest('edge', null);
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    return reply.code(status).send({ errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code } }] });
+  });
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ url }) =>
+      new RemoteGraphQLDataSource<RouterContext>({
+        url,
+        willSendRequest({ request, context }) {
+          request.http?.headers.set(CONTEXT_HEADER, context.contextToken);
+          request.http?.headers.set('x-request-id', context.requestId);
+          request.http?.headers.set('traceparent', context.traceparent);
+        },
+      }),
+  });
+
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      errorReportingPlugin(metrics),
+      ...(config.NODE_ENV === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+    validationRules: [
+      operationLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxAliases: config.MAX_QUERY_ALIASES, maxCost: config.MAX_QUERY_COST }),
+    ],
+    introspection: config.NODE_ENV !== 'production',
+    csrfPrevention: true,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+
+  const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches };
+  const settleEdge = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      request.edge = await resolveEdge(edgeOptions, request.headers.host, request.headers.authorization, request.log as Logger);
+    } catch (error) {
+      if (!(error instanceof EdgeRefusal)) throw error;
+      return reply.code(error.status).send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+    }
+    request.log = request.log.child({ brand: request.edge.brand.code });
+  };
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    onRequest: settleEdge,
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request) => {
+        const { brand, caller } = request.edge!;
+        const traceHeader = request.headers.traceparent;
+        return {
+          requestId: request.id,
+          brand,
+          caller,
+          contextToken: await contextTokens.sign({ brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller }),
+          traceparent: childTraceparent(typeof traceHeader === 'string' ? traceHeader : undefined),
+          log: request.log as Logger,
+        };
+      },
+    }),
+  });
+
+  return {
+    app,
+    catalog,
+    metrics,
+    listen: () => app.listen({ port: config.PORT, host: config.HOST }),
+    async close() {
+      await app.close();
+      await apollo.stop();
+      await catalog.stop();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { newRefreshToken, hashRefreshToken, REFRESH_TOKEN_TTL_SECONDS } from './refresh-tokens';
+import type { AccessClaims, TokenService } from './tokens';
+
+/** The slice of a Prisma client the session store needs (raw SQL keeps one implementation for every session table). */
+export interface SqlClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+export interface AuthTokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface RefreshedSession {
+  tokens: AuthTokens;
+  subjectId: string;
+  brandId: string;
+  sessionId: string;
+}
+
+/** Tables with the session shape: id, subject_id, brand_id, refresh_token_hash, previous_token_hash, expires_at, revoked_at, rotated_at. */
+export type SessionTable = 'player.player_session' | 'admin.staff_session';
+
+/**
+ * Login sessions with rotating refresh tokens. Each refresh replaces the stored hash in one
+ * conditional UPDATE, so two concurrent refreshes with one token cannot both win; presenting a
+ * token that was already rotated away means it leaked, and revokes the whole session.
+ */
+export class SessionManager {
+  constructor(
+    private readonly db: SqlClient,
+    private readonly table: SessionTable,
+    private readonly tokens: TokenService,
+    private readonly audience: AccessClaims['audience'],
+  ) {}
+
+  async open(subjectId: string, brandId: string): Promise<AuthTokens> {
+    const refresh = newRefreshToken();
+    const [session] = await this.db.$queryRawUnsafe<{ id: string }[]>(
+      `INSERT INTO ${this.table} (id, subject_id, brand_id, refresh_token_hash, expires_at)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, now() + make_interval(secs => $4))
+       RETURNING id`,
+      subjectId,
+      brandId,
+      refresh.hash,
+      REFRESH_TOKEN_TTL_SECONDS,
+    );
+    const accessToken = await this.tokens.signAccess({ audience: this.audience, subject: subjectId, brandId, sessionId: session!.id });
+    return { accessToken, refreshToken: refresh.token };
+  }
+
+  /** Rotates the refresh token; null when it is unknown, expired, revoked or replayed. */
+  async refresh(refreshToken: string): Promise<RefreshedSession | null> {
+    const presented = hashRefreshToken(refreshToken);
+    const next = newRefreshToken();
+    const [session] = await this.db.$queryRawUnsafe<{ id: string; subject_id: string; brand_id: string }[]>(
+      `UPDATE ${this.table}
+         SET previous_token_hash = refresh_token_hash, refresh_token_hash = $2, rotated_at = now(),
+             expires_at = now() + make_interval(secs => $3)
+       WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+       RETURNING id, subject_id, brand_id`,
+      presented,
+      next.hash,
+      REFRESH_TOKEN_TTL_SECONDS,
+    );
+    if (!session) {
+      await this.db.$queryRawUnsafe(
+        `UPDATE ${this.table} SET revoked_at = now() WHERE previous_token_hash = $1 AND revoked_at IS NULL RETURNING id`,
+        presented,
+      );
+      return null;
+    }
+    const accessToken = await this.tokens.signAccess({
+      audience: this.audience,
+      subject: session.subject_id,
+      brandId: session.brand_id,
+      sessionId: session.id,
+    });
+    return {
+      tokens: { accessToken, refreshToken: next.token },
+      subjectId: session.subject_id,
+      brandId: session.brand_id,
+      sessionId: session.id,
+    };
+  }
+
+  /** Ends a session: its refresh token stops working at once. */
+  async revoke(sessionId: string): Promise<void> {
+    await this.db.$queryRawUnsafe(
+      `UPDATE ${this.table} SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL RETURNING id`,
+      sessionId,
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+/** Who a token speaks for. Each audience gets its own kind of token; fields check the kind. */
+export type Audience = 'player' | 'agent' | 'staff' | 'service';
+
+export interface AccessClaims {
+  audience: Exclude<Audience, 'service'>;
+  subject: string;
+  brandId: string;
+  sessionId: string;
+}
+
+export interface ServiceClaims {
+  audience: 'service';
+  /** The calling service's name. */
+  subject: string;
+}
+
+export type VerifiedToken = AccessClaims | ServiceClaims;
+
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+}
+
+const ISSUER = 'rgb';
+const ALGORITHM = 'HS256';
+
+export interface TokenServiceOptions {
+  secret: string;
+  accessTokenTtlSeconds?: number;
+  serviceTokenTtlSeconds?: number;
+}
+
+/** Signs and verifies access and service tokens (HS256, one secret per trust domain). */
+export class TokenService {
+  readonly accessTokenTtlSeconds: number;
+  private readonly key: Uint8Array;
+  private readonly serviceTokenTtlSeconds: number;
+
+  constructor({ secret, accessTokenTtlSeconds = 900, serviceTokenTtlSeconds = 300 }: TokenServiceOptions) {
+    if (secret.length < 32) throw new Error('token secret must be at least 32 characters');
+    this.key = new TextEncoder().encode(secret);
+    this.accessTokenTtlSeconds = accessTokenTtlSeconds;
+    this.serviceTokenTtlSeconds = serviceTokenTtlSeconds;
+  }
+
+  signAccess(claims: AccessClaims): Promise<string> {
+    return new SignJWT({ brand_id: claims.brandId, sid: claims.sessionId })
+      .setProtectedHeader({ alg: ALGORITHM })
+      .setIssuer(ISSUER)
+      .setAudience(claims.audience)
+      .setSubject(claims.subject)
+      .setIssuedAt()
+      .setExpirationTime(`${this.accessTokenTtlSeconds}s`)
+      .sign(this.key);
+  }
+
+  signService(serviceName: string): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: ALGORITHM })
+      .setIssuer(ISSUER)
+      .setAudience('service')
+      .setSubject(serviceName)
+      .setIssuedAt()
+      .setExpirationTime(`${this.serviceTokenTtlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** Verifies signature, issuer, expiry and that the audience is one of `audiences`. */
+  async verify(token: string, audiences: readonly Audience[]): Promise<VerifiedToken> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: [...audiences],
+        algorithms: [ALGORITHM],
+        requiredClaims: ['sub', 'exp', 'aud'],
+      });
+      const audience = (Array.isArray(payload.aud) ? payload.aud[0] : payload.aud) as Audience;
+      const subject = payload.sub as string;
+      if (audience === 'service') return { audience, subject };
+      if (typeof payload.brand_id !== 'string' || typeof payload.sid !== 'string') {
+        throw new TokenError('token lacks brand or session');
+      }
+      return { audience, subject, brandId: payload.brand_id, sessionId: payload.sid };
+    } catch (error) {
+      if (error instanceof TokenError) throw error;
+      if (error instanceof errors.JWTExpired) throw new TokenError('token expired');
+      if (error instanceof errors.JOSEError) throw new TokenError('invalid token');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { hashPassword, hashRefreshToken, newRefreshToken, TokenError, TokenService, verifyPassword } from '../src';
+
+const secret = 'test-secret-test-secret-test-secret!';
+
+describe('passwords', () => {
+  it('verifies the right password and refuses a wrong one', async () => {
+    const stored = await hashPassword('correct horse');
+    expect(stored).toMatch(/^scrypt\$15\$8\$1\$/);
+    expect(await verifyPassword('correct horse', stored)).toBe(true);
+    expect(await verifyPassword('correct horsf', stored)).toBe(false);
+  });
+
+  it('salts every hash', async () => {
+    expect(await hashPassword('same')).not.toBe(await hashPassword('same'));
+  });
+
+  it('refuses a hash it does not understand rather than answering false', async () => {
+    await expect(verifyPassword('x', 'md5$abc')).rejects.toThrow(/unknown format/);
+  });
+});
+
+describe('tokens', () => {
+  const tokens = new TokenService({ secret });
+  const claims = { audience: 'player', subject: 'p1', brandId: 'b1', sessionId: 's1' } as const;
+
+  it('round-trips access claims for the allowed audience', async () => {
+    const token = await tokens.signAccess(claims);
+    expect(await tokens.verify(token, ['player'])).toEqual(claims);
+  });
+
+  it('refuses a token of another audience', async () => {
+    const token = await tokens.signAccess(claims);
+    await expect(tokens.verify(token, ['staff'])).rejects.toThrow(TokenError);
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const other = new TokenService({ secret: 'another-secret-another-secret-12345' });
+    await expect(tokens.verify(await other.signAccess(claims), ['player'])).rejects.toThrow('invalid token');
+  });
+
+  it('refuses a tampered payload', async () => {
+    const [header, , signature] = (await tokens.signAccess(claims)).split('.');
+    const forged = Buffer.from(JSON.stringify({ sub: 'p2', aud: 'player', iss: 'rgb', brand_id: 'b1', sid: 's1', exp: 9e9 })).toString('base64url');
+    await expect(tokens.verify(`${header}.${forged}.${signature}`, ['player'])).rejects.toThrow('invalid token');
+  });
+
+  it('refuses an expired token', async () => {
+    const expired = await new SignJWT({ brand_id: 'b1', sid: 's1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('rgb')
+      .setAudience('player')
+      .setSubject('p1')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+      .sign(new TextEncoder().encode(secret));
+    await expect(tokens.verify(expired, ['player'])).rejects.toThrow('token expired');
+  });
+
+  it('refuses the none algorithm', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ sub: 'p1', aud: 'player', iss: 'rgb', brand_id: 'b1', sid: 's1', exp: 9e9 })).toString('base64url');
+    await expect(tokens.verify(`${header}.${body}.`, ['player'])).rejects.toThrow(TokenError);
+  });
+
+  it('signs service tokens only service audiences accept', async () => {
+    const token = await tokens.signService('router');
+    expect(await tokens.verify(token, ['service'])).toEqual({ audience: 'service', subject: 'router' });
+    await expect(tokens.verify(token, ['player', 'staff'])).rejects.toThrow(TokenError);
+  });
+
+  it('refuses a short secret', () => {
+    expect(() => new TokenService({ secret: 'short' })).toThrow(/at least 32/);
+  });
+});
+
+describe('refresh tokens', () => {
+  it('are random and stored only as a hash', () => {
+    const a = newRefreshToken();
+    const b = newRefreshToken();
+    expect(a.token).not.toBe(b.token);
+    expect(a.hash).toBe(hashRefreshToken(a.token));
+    expect(a.hash).not.toContain(a.token);
+  });
+});

@@ -1,0 +1,32 @@
+/** `extensions.code` values of expected business failures, shared by every subgraph and the router. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * An expected business failure. Domain code throws it; GraphQL, REST shims and workers
+ * each turn it into their own shape (GraphQL: `extensions.code`).
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const unauthenticated = (message = 'authentication required') =>
+  new DomainError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'not allowed') => new DomainError(ErrorCode.FORBIDDEN, message);
+export const badUserInput = (message: string) => new DomainError(ErrorCode.BAD_USER_INPUT, message);
+export const notFound = (message: string) => new DomainError(ErrorCode.NOT_FOUND, message);
+export const conflict = (message: string) => new DomainError(ErrorCode.CONFLICT, message);

@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { TokenService } from '@rgb/auth';
+import type { BrandRef } from './request-context';
+
+export interface CatalogBrand extends BrandRef {
+  name: string;
+  status: 'ACTIVE' | 'SUSPENDED';
+  domains: string[];
+}
+
+/** Redis channel the admin domain publishes on whenever a brand or a domain changes. */
+export const BRANDS_CHANGED_CHANNEL = 'rgb:brands:changed';
+
+export interface BrandCatalogOptions {
+  adminUrl: string;
+  redisUrl: string;
+  serviceName: string;
+  tokens: TokenService;
+  log: Logger;
+  /** Fallback refresh in case a change notification was missed. */
+  refreshIntervalMs?: number;
+}
+
+/**
+ * The brands and their domains, owned by the admin domain, cached in memory. Reloaded on
+ * every change notification and on a slow timer; a failed reload keeps the last good copy.
+ */
+export class BrandCatalog {
+  private byHostMap = new Map<string, CatalogBrand>();
+  private byIdMap = new Map<string, CatalogBrand>();
+  private byCodeMap = new Map<string, CatalogBrand>();
+  private subscriber: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: BrandCatalogOptions) {}
+
+  /** Loads the catalogue, waiting for the admin service up to `timeoutMs`, then follows changes. */
+  async start(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.reload();
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`brand catalogue unavailable from ${this.options.adminUrl}: ${String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    this.subscriber = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+    this.subscriber.on('message', () => void this.reloadLogged('change notification'));
+    this.subscriber.on('error', (error) => this.options.log.warn({ err: error }, 'brand catalogue subscriber error'));
+    // A re-subscription after a Redis outage may have missed changes: reload then too.
+    this.subscriber.on('ready', () => void this.reloadLogged('redis reconnected'));
+    await this.subscriber.connect();
+    await this.subscriber.subscribe(BRANDS_CHANGED_CHANNEL);
+    this.timer = setInterval(() => void this.reloadLogged('timer'), this.options.refreshIntervalMs ?? 60_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  get size(): number {
+    return this.byIdMap.size;
+  }
+
+  byHost(host: string): CatalogBrand | undefined {
+    return this.byHostMap.get(normalizeHost(host));
+  }
+
+  byId(id: string): CatalogBrand | undefined {
+    return this.byIdMap.get(id);
+  }
+
+  byCode(code: string): CatalogBrand | undefined {
+    return this.byCodeMap.get(code);
+  }
+
+  async reload(): Promise<void> {
+    const response = await fetch(`${this.options.adminUrl}/internal/brands`, {
+      headers: { authorization: `Bearer ${await this.options.tokens.signService(this.options.serviceName)}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!response.ok) throw new Error(`GET /internal/brands answered ${response.status}`);
+    const { brands } = (await response.json()) as { brands: CatalogBrand[] };
+    this.byHostMap = new Map(brands.flatMap((brand) => brand.domains.map((host) => [normalizeHost(host), brand] as const)));
+    this.byIdMap = new Map(brands.map((brand) => [brand.id, brand]));
+    this.byCodeMap = new Map(brands.map((brand) => [brand.code, brand]));
+  }
+
+  private async reloadLogged(reason: string): Promise<void> {
+    try {
+      await this.reload();
+      this.options.log.debug({ reason, brands: this.byIdMap.size }, 'brand catalogue reloaded');
+    } catch (error) {
+      this.options.log.error({ err: error, reason }, 'brand catalogue reload failed; keeping the last good copy');
+    }
+  }
+}
+
+/** Host header value to catalogue key: lower case, port and trailing dot removed (IPv6 brackets kept). */
+export function normalizeHost(host: string): string {
+  const lower = host.trim().toLowerCase();
+  const withoutPort = lower.startsWith('[') ? lower.slice(0, lower.indexOf(']') + 1) : lower.replace(/:\d+$/, '');
+  return withoutPort.replace(/\.$/, '');
+}
+
+/** Tells every running catalogue to reload (after a brand or domain changed). */
+export async function publishBrandsChanged(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await redis.publish(BRANDS_CHANGED_CHANNEL, String(Date.now()));
+  } finally {
+    redis.disconnect();
+  }
+}

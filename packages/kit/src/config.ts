@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Values used outside production when a variable is unset. In production none applies and
+   * a variable set to one of them is refused, so a local secret never guards real money.
+   */
+  localDefaults?: Record<string, string>;
+}
+
+/** Reads the environment once, validates it, and fails listing every problem at once. */
+export function loadConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  { env = process.env, localDefaults = {} }: LoadConfigOptions = {},
+): z.infer<Schema> {
+  const production = env.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const input: Record<string, string | undefined> = { ...env };
+  for (const [name, value] of Object.entries(localDefaults)) {
+    if (production) {
+      if (env[name] === value) problems.push(`${name}: the local default is not accepted in production`);
+    } else if (!env[name]) {
+      input[name] = value;
+    }
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const missing = issue.code === 'invalid_type' && input[String(issue.path[0])] === undefined;
+      problems.push(`${issue.path.join('.')}: ${missing ? 'is required' : issue.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return (result as { data: z.infer<Schema> }).data;
+}
+
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+/** What every API and worker reads. Services extend it with their own variables. */
+export const baseEnv = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  AUTH_JWT_SECRET: secret,
+  INTERNAL_JWT_SECRET: secret,
+  ADMIN_URL: z.url().default('http://127.0.0.1:8016'),
+});
+export type BaseConfig = z.infer<typeof baseEnv>;
+
+export const LOCAL_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:5432/rgb';
+export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Local-profile values of the shared variables (refused in production). */
+export const baseLocalDefaults: Record<string, string> = {
+  DATABASE_URL: LOCAL_DATABASE_URL,
+  REDIS_URL: LOCAL_REDIS_URL,
+  AUTH_JWT_SECRET: 'local-auth-jwt-secret-not-for-production',
+  INTERNAL_JWT_SECRET: 'local-internal-jwt-secret-not-for-production',
+};

@@ -1,0 +1,72 @@
+import { jwtVerify, SignJWT } from 'jose';
+
+/** The brand a request acts for, as the router resolved it. */
+export interface BrandRef {
+  id: string;
+  code: string;
+  currency: string;
+}
+
+export type UserKind = 'player' | 'agent' | 'staff';
+
+/** A person holding an access token of one audience, bound to one brand and one login session. */
+export interface UserCaller {
+  kind: UserKind;
+  id: string;
+  brandId: string;
+  sessionId: string;
+}
+
+export interface ServiceCaller {
+  kind: 'service';
+  id: string;
+}
+
+/** Who is calling, after the edge verified their token. */
+export type Caller = UserCaller | ServiceCaller;
+
+export interface ForwardedContext {
+  brand: BrandRef;
+  caller: Caller | null;
+}
+
+/** Header carrying the router's (or a service's) signed proof of brand and caller. */
+export const CONTEXT_HEADER = 'x-rgb-context';
+const AUDIENCE = 'subgraph';
+const ALGORITHM = 'HS256';
+
+/**
+ * Subgraphs never trust bare headers: brand and caller arrive in a short-lived token
+ * signed with the internal secret, which only the router and services hold.
+ */
+export class ContextTokens {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly issuer: string,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  sign(context: ForwardedContext): Promise<string> {
+    return new SignJWT({ brand: context.brand, caller: context.caller })
+      .setProtectedHeader({ alg: ALGORITHM })
+      .setIssuer(this.issuer)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('60s')
+      .sign(this.key);
+  }
+
+  /** Throws when the token is missing, forged, expired or malformed. */
+  async verify(token: string | undefined): Promise<ForwardedContext> {
+    if (!token) throw new Error('missing context token');
+    const { payload } = await jwtVerify(token, this.key, { audience: AUDIENCE, algorithms: [ALGORITHM] });
+    const brand = payload.brand as BrandRef | undefined;
+    if (!brand || typeof brand.id !== 'string' || typeof brand.currency !== 'string') {
+      throw new Error('context token lacks a brand');
+    }
+    return { brand, caller: (payload.caller as Caller | null | undefined) ?? null };
+  }
+}

@@ -1,0 +1,68 @@
+import { TokenService } from '@rgb/auth';
+import { createPrismaClient } from '@rgb/db';
+import { z } from 'zod';
+import { baseEnv, baseLocalDefaults, ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { Metrics } from './metrics';
+import { closeOnSignal } from './shutdown';
+import { createSubgraphServer, type RunningServer, type ServiceDeps, type SubgraphDefinition } from './subgraph-server';
+
+export const subgraphEnv = (defaultPort: number) =>
+  baseEnv.extend({ PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort) });
+export type SubgraphConfig = z.infer<ReturnType<typeof subgraphEnv>>;
+
+export function loadSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
+  return loadConfig(subgraphEnv(defaultPort), { env, localDefaults: baseLocalDefaults });
+}
+
+/** Builds the shared dependencies of a service process from its config. */
+export function createServiceDeps(name: string, config: SubgraphConfig): ServiceDeps {
+  return {
+    config,
+    log: createLogger(name, config.LOG_LEVEL),
+    metrics: new Metrics(name),
+    prisma: createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: name }),
+    userTokens: new TokenService({ secret: config.AUTH_JWT_SECRET }),
+    serviceTokens: new TokenService({ secret: config.INTERNAL_JWT_SECRET }),
+  };
+}
+
+export interface StartedSubgraph extends RunningServer {
+  url: string;
+  deps: ServiceDeps;
+}
+
+/** Builds, starts and returns a subgraph; `close()` drains HTTP and closes Prisma. */
+export async function startSubgraph<Loaders, Services>(
+  definition: SubgraphDefinition<Loaders, Services>,
+  config: SubgraphConfig,
+): Promise<StartedSubgraph> {
+  const deps = createServiceDeps(definition.name, config);
+  const server = await createSubgraphServer(definition, deps);
+  const url = await server.listen();
+  deps.log.info({ url }, `${definition.name} subgraph listening`);
+  return {
+    ...server,
+    url,
+    deps,
+    async close() {
+      await server.close();
+      await deps.prisma.$disconnect();
+    },
+  };
+}
+
+/**
+ * The whole of an entry file: run `start`, print a one-line reason and exit 1 if it fails,
+ * and close what it started on SIGINT/SIGTERM.
+ */
+export function runMain(name: string, start: () => Promise<{ close(): Promise<void>; deps?: { log: ServiceDeps['log'] } }>): void {
+  start().then(
+    (running) => closeOnSignal(running.deps?.log ?? createLogger(name, 'info'), () => running.close()),
+    (error: unknown) => {
+      const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      process.stderr.write(`${name}: failed to start: ${message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+
+/**
+ * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal, or a close that
+ * takes longer than `timeoutMs`, exits at once with a failure code.
+ */
+export function closeOnSignal(log: Logger, close: () => Promise<void>, timeoutMs = 15_000): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error('shutdown timed out');
+      process.exit(1);
+    }, timeoutMs).unref();
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

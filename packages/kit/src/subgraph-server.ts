@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { TokenService, TokenError } from '@rgb/auth';
+import type { PrismaClient } from '@rgb/db';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parse } from 'graphql';
+import type { Logger } from 'pino';
+import type { BaseConfig } from './config';
+import { errorReportingPlugin, formatError } from './graphql-errors';
+import { createHttpApp, type HealthCheck } from './http-app';
+import { Metrics } from './metrics';
+import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller } from './request-context';
+
+/** What every resolver receives: who asks, for which brand, and per-request data access. */
+export interface SubgraphContext<Loaders = unknown, Services = unknown> {
+  requestId: string;
+  brand: BrandRef;
+  caller: Caller | null;
+  prisma: PrismaClient;
+  /** Fresh per request, so batching never leaks data between callers. */
+  loaders: Loaders;
+  /** Long-lived domain services of the subgraph, built once at start. */
+  services: Services;
+  log: Logger;
+}
+
+export interface ServiceDeps {
+  config: BaseConfig & { PORT: number };
+  prisma: PrismaClient;
+  log: Logger;
+  metrics: Metrics;
+  /** Player, agent and staff tokens (AUTH_JWT_SECRET). */
+  userTokens: TokenService;
+  /** Service-to-service tokens (INTERNAL_JWT_SECRET). */
+  serviceTokens: TokenService;
+}
+
+export interface SubgraphDefinition<Loaders, Services> {
+  name: string;
+  /** Path of the subgraph's one `schema.graphql`. */
+  schemaPath: string;
+  /** The generated `Resolvers` map of the subgraph (typed by codegen from schema.graphql). */
+  resolvers: object;
+  createLoaders: (prisma: PrismaClient, brand: BrandRef) => Loaders;
+  createServices: (deps: ServiceDeps) => Services;
+  /** `/internal/*` routes for other services; every request there carries a verified service token. */
+  internalRoutes?: (app: FastifyInstance, deps: ServiceDeps) => void;
+  checks?: Record<string, HealthCheck>;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    forwarded: { brand: BrandRef; caller: Caller | null } | null;
+    serviceCaller: string | null;
+  }
+}
+
+function refuse(reply: FastifyReply, status: number, message: string) {
+  return reply.code(status).send({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+}
+
+/** Builds a subgraph: Apollo Server on the shared HTTP shell, accepting only signed router or service requests. */
+export async function createSubgraphServer<Loaders, Services>(
+  definition: SubgraphDefinition<Loaders, Services>,
+  deps: ServiceDeps,
+): Promise<RunningServer> {
+  const { config, prisma, log, metrics, serviceTokens } = deps;
+  const contextTokens = new ContextTokens(config.INTERNAL_JWT_SECRET, definition.name);
+  const app = createHttpApp({
+    log,
+    metrics,
+    checks: { database: async () => void (await prisma.$queryRaw`SELECT 1`), ...definition.checks },
+  });
+  app.decorateRequest('forwarded', null);
+  app.decorateRequest('serviceCaller', null);
+
+  const services = definition.createServices(deps);
+  const apollo = new ApolloServer<SubgraphContext<Loaders, Services>>({
+    schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(definition.schemaPath, 'utf8')), resolvers: definition.resolvers as never }),
+    plugins: [fastifyApolloDrainPlugin(app), errorReportingPlugin(metrics)],
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.NODE_ENV !== 'production',
+  });
+  await apollo.start();
+
+  const verifyForwarded = async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers[CONTEXT_HEADER];
+    try {
+      request.forwarded = await contextTokens.verify(typeof header === 'string' ? header : undefined);
+    } catch (error) {
+      request.log.warn({ reason: (error as Error).message }, 'refused a request without valid router proof');
+      return refuse(reply, 401, 'requests must come through the router');
+    }
+    request.log = request.log.child({ brand: request.forwarded.brand.code });
+  };
+
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    onRequest: verifyForwarded,
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request) => {
+        const forwarded = request.forwarded!;
+        return {
+          requestId: request.id,
+          brand: forwarded.brand,
+          caller: forwarded.caller,
+          prisma,
+          loaders: definition.createLoaders(prisma, forwarded.brand),
+          services,
+          log: request.log as Logger,
+        };
+      },
+    }),
+  });
+
+  if (definition.internalRoutes) {
+    await app.register(async (internal) => {
+      internal.addHook('onRequest', async (request, reply) => {
+        const token = request.headers.authorization?.replace(/^Bearer /, '');
+        try {
+          const verified = await serviceTokens.verify(token ?? '', ['service']);
+          request.serviceCaller = verified.subject;
+        } catch (error) {
+          if (!(error instanceof TokenError)) throw error;
+          return refuse(reply, 401, 'a service token is required');
+        }
+      });
+      definition.internalRoutes!(internal, deps);
+    });
+  }
+
+  return {
+    app,
+    listen: () => app.listen({ port: config.PORT, host: config.HOST }),
+    async close() {
+      await app.close();
+      await apollo.stop();
+    },
+  };
+}

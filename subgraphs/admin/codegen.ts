@@ -1,0 +1,3 @@
+import { subgraphCodegenConfig } from '@rgb/kit/codegen';
+
+export default subgraphCodegenConfig({ Brand: '../brands#BrandRecord' });

@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { SessionManager } from '@rgb/auth';
+import { startSubgraph, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { brandCatalog } from './brands';
+import { createLoaders, type AdminLoaders } from './loaders';
+import { resolvers } from './resolvers';
+
+export interface AdminServices {
+  sessions: SessionManager;
+}
+
+export const DEFAULT_PORT = 8016;
+
+export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
+  name: 'admin',
+  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  resolvers,
+  createLoaders,
+  createServices: ({ prisma, userTokens }: ServiceDeps) => ({
+    sessions: new SessionManager(prisma, 'admin.staff_session', userTokens, 'staff'),
+  }),
+  internalRoutes: (app, { prisma }) => {
+    app.get('/internal/brands', async () => ({ brands: await brandCatalog(prisma) }));
+  },
+};
+
+export const start = (config: SubgraphConfig) => startSubgraph(adminSubgraph, config);

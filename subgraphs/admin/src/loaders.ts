@@ -1,0 +1,18 @@
+import type { PrismaClient } from '@rgb/db';
+import type { BrandRef } from '@rgb/kit';
+import DataLoader from 'dataloader';
+import type { BrandRecord } from './brands';
+
+export interface AdminLoaders {
+  brandById: DataLoader<string, BrandRecord | null>;
+}
+
+export function createLoaders(prisma: PrismaClient, _brand: BrandRef): AdminLoaders {
+  return {
+    brandById: new DataLoader(async (ids) => {
+      const rows = await prisma.brand.findMany({ where: { id: { in: [...ids] } }, include: { domains: true } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  };
+}

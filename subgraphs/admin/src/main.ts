@@ -1,0 +1,4 @@
+import { loadSubgraphConfig, runMain } from '@rgb/kit';
+import { DEFAULT_PORT, start } from './index';
+
+runMain('admin', () => start(loadSubgraphConfig(DEFAULT_PORT)));

@@ -1,0 +1,6 @@
+import type { BrandResolvers } from '../generated/resolvers-types';
+
+export const Brand: BrandResolvers = {
+  __resolveReference: ({ id }, { loaders }) => loaders.brandById.load(id),
+  domains: (brand) => brand.domains.map((domain) => domain.host),
+};

@@ -1,0 +1,14 @@
+import { requireCaller } from '@rgb/kit';
+import type { MutationResolvers } from '../generated/resolvers-types';
+import { refreshStaffSession, staffLogin } from '../staff';
+
+export const Mutation: MutationResolvers = {
+  staffLogin: (_parent, { input }, { prisma, brand, services }) =>
+    staffLogin(prisma, services.sessions, brand.id, input.username, input.password),
+  staffRefreshToken: (_parent, { refreshToken }, { prisma, services }) =>
+    refreshStaffSession(prisma, services.sessions, refreshToken),
+  staffLogout: async (_parent, _args, { caller, services }) => {
+    await services.sessions.revoke(requireCaller(caller, 'staff').sessionId);
+    return true;
+  },
+};

@@ -1,0 +1,3 @@
+import { subgraphCodegenConfig } from '@rgb/kit/codegen';
+
+export default subgraphCodegenConfig({ Player: '../players#PlayerRecord' });

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { SessionManager } from '@rgb/auth';
+import { startSubgraph, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { createLoaders, type PlayerLoaders } from './loaders';
+import { resolvers } from './resolvers';
+
+export interface PlayerServices {
+  sessions: SessionManager;
+}
+
+export const DEFAULT_PORT = 8010;
+
+export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> = {
+  name: 'player',
+  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  resolvers,
+  createLoaders,
+  createServices: ({ prisma, userTokens }: ServiceDeps) => ({
+    sessions: new SessionManager(prisma, 'player.player_session', userTokens, 'player'),
+  }),
+};
+
+export const start = (config: SubgraphConfig) => startSubgraph(playerSubgraph, config);

@@ -1,0 +1,88 @@
+import { UNKNOWN_USER_PASSWORD_HASH, hashPassword, verifyPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
+import { badUserInput, conflict, forbidden, unauthenticated } from '@rgb/contracts';
+import { Prisma, type Player, type PrismaClient } from '@rgb/db';
+
+export type PlayerRecord = Player;
+
+const USERNAME = /^[A-Za-z0-9_]{4,20}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface RegisterInput {
+  username: string;
+  password: string;
+  nickname: string;
+  agentCode?: string | null;
+}
+
+/** Usernames are case-insensitive: stored and looked up in lower case. */
+export function normalizeUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
+
+export function validateRegistration(input: RegisterInput): void {
+  const problems: string[] = [];
+  if (!USERNAME.test(input.username.trim())) problems.push('username must be 4 to 20 letters, digits or underscores');
+  if (input.password.length < 8 || input.password.length > 128) problems.push('password must be 8 to 128 characters');
+  const nickname = input.nickname.trim();
+  if (nickname.length < 1 || nickname.length > 30) problems.push('nickname must be 1 to 30 characters');
+  if (problems.length > 0) throw badUserInput(problems.join('; '));
+}
+
+export async function registerPlayer(
+  prisma: PrismaClient,
+  sessions: SessionManager,
+  brandId: string,
+  input: RegisterInput,
+): Promise<AuthTokens> {
+  validateRegistration(input);
+  // Agents arrive with the agent domain; until one exists, no code can name a real agent.
+  if (input.agentCode) throw badUserInput(`unknown agent code ${input.agentCode}`);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const player = await prisma.player.create({
+      data: { brandId, username: normalizeUsername(input.username), nickname: input.nickname.trim(), passwordHash },
+    });
+    return await sessions.open(player.id, brandId);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw conflict('username is taken');
+    }
+    throw error;
+  }
+}
+
+/** One answer for an unknown user and a wrong password, in the same time: no hint which part was wrong. */
+export async function loginPlayer(
+  prisma: PrismaClient,
+  sessions: SessionManager,
+  brandId: string,
+  username: string,
+  password: string,
+): Promise<AuthTokens> {
+  const player = await prisma.player.findUnique({
+    where: { brandId_username: { brandId, username: normalizeUsername(username) } },
+  });
+  const valid = await verifyPassword(password, player?.passwordHash ?? UNKNOWN_USER_PASSWORD_HASH);
+  if (!player || !valid) throw unauthenticated('invalid username or password');
+  if (player.status === 'BLOCKED') throw forbidden('account blocked');
+  return sessions.open(player.id, brandId);
+}
+
+export async function refreshPlayerSession(
+  prisma: PrismaClient,
+  sessions: SessionManager,
+  refreshToken: string,
+): Promise<AuthTokens> {
+  const refreshed = await sessions.refresh(refreshToken);
+  if (!refreshed) throw unauthenticated('invalid refresh token');
+  const player = await prisma.player.findUnique({ where: { id: refreshed.subjectId }, select: { status: true } });
+  if (player?.status !== 'ACTIVE') {
+    await sessions.revoke(refreshed.sessionId);
+    throw forbidden('account blocked');
+  }
+  return refreshed.tokens;
+}
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

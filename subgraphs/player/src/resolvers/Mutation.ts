@@ -1,0 +1,17 @@
+import { requireCaller } from '@rgb/kit';
+import type { MutationResolvers } from '../generated/resolvers-types';
+import { loginPlayer, refreshPlayerSession, registerPlayer } from '../players';
+
+export const Mutation: MutationResolvers = {
+  registerPlayer: (_parent, { input }, { prisma, brand, services }) =>
+    registerPlayer(prisma, services.sessions, brand.id, input),
+  login: (_parent, { input }, { prisma, brand, services }) =>
+    loginPlayer(prisma, services.sessions, brand.id, input.username, input.password),
+  refreshToken: (_parent, { refreshToken }, { prisma, services }) =>
+    refreshPlayerSession(prisma, services.sessions, refreshToken),
+  logout: async (_parent, _args, { caller, services }) => {
+    const player = requireCaller(caller, 'player');
+    await services.sessions.revoke(player.sessionId);
+    return true;
+  },
+};

@@ -1,0 +1,12 @@
+import { requireCaller } from '@rgb/kit';
+import type { QueryResolvers } from '../generated/resolvers-types';
+import { isUuid } from '../players';
+
+export const Query: QueryResolvers = {
+  me: (_parent, _args, { caller, loaders }) =>
+    caller?.kind === 'player' ? loaders.playerById.load(caller.id) : null,
+  player: (_parent, { id }, { caller, loaders }) => {
+    requireCaller(caller, 'staff');
+    return isUuid(id) ? loaders.playerById.load(id) : null;
+  },
+};

@@ -1,0 +1,17 @@
+import type { PrismaClient, WalletAccount } from '@rgb/db';
+import type { BrandRef } from '@rgb/kit';
+import DataLoader from 'dataloader';
+
+export interface WalletLoaders {
+  accountByPlayerId: DataLoader<string, WalletAccount | null>;
+}
+
+export function createLoaders(prisma: PrismaClient, brand: BrandRef): WalletLoaders {
+  return {
+    accountByPlayerId: new DataLoader(async (playerIds) => {
+      const rows = await prisma.walletAccount.findMany({ where: { playerId: { in: [...playerIds] }, brandId: brand.id } });
+      const byPlayer = new Map(rows.map((row) => [row.playerId, row]));
+      return playerIds.map((id) => byPlayer.get(id) ?? null);
+    }),
+  };
+}
