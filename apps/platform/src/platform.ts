@@ -61,8 +61,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const launch = async (spec: ServiceSpec): Promise<RunningService> => {
     const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
       cwd: ROOT,
-      env: { ...serviceEnv, PORT: String(portOf(spec)) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...serviceEnv, PORT: String(portOf(spec)), RGB_SUPERVISED: '1' },
+      // Own process group: a terminal's Ctrl-C reaches only the launcher, which then stops each
+      // service in order; the stdin pipe tells a service when the launcher is gone.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const service = { name: spec.name, url: urlOf(spec), process: child };
     running.push(service);

@@ -111,6 +111,8 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     csrfPrevention: true,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (closeOnSignal): Apollo's own handler would re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

@@ -1,4 +1,10 @@
 export { createPrismaClient, type PrismaClientOptions } from './client';
-export { PrismaClient, Prisma } from './generated/prisma/client';
-export * from './generated/prisma/enums';
-export type * from './generated/prisma/models';
+export {
+  applyMigrations,
+  createMigration,
+  ensureDatabase,
+  type ApplyMigrationsOptions,
+  type CreateMigrationOptions,
+  type CreatedMigration,
+} from './migrate';
+export * from './generated/prisma/client';

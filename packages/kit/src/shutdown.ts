@@ -2,11 +2,13 @@ import type { Logger } from 'pino';
 
 /**
  * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal, or a close that
- * takes longer than `timeoutMs`, exits at once with a failure code.
+ * takes longer than `timeoutMs`, exits at once with a failure code. A process started by the
+ * local launcher (RGB_SUPERVISED=1) also closes when the launcher's stdin pipe closes, so a
+ * launcher killed outright leaves no orphans.
  */
 export function closeOnSignal(log: Logger, close: () => Promise<void>, timeoutMs = 15_000): void {
   let closing = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | 'parent-exit') => {
     if (closing) {
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
@@ -27,4 +29,10 @@ export function closeOnSignal(log: Logger, close: () => Promise<void>, timeoutMs
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (process.env.RGB_SUPERVISED === '1') {
+    process.stdin.on('close', () => {
+      if (!closing) onSignal('parent-exit');
+    });
+    process.stdin.resume();
+  }
 }

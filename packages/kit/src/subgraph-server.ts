@@ -88,6 +88,8 @@ export async function createSubgraphServer<Loaders, Services>(
     plugins: [fastifyApolloDrainPlugin(app), errorReportingPlugin(metrics)],
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (closeOnSignal): Apollo's own handler would re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
     introspection: config.NODE_ENV !== 'production',
   });
   await apollo.start();

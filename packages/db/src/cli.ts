@@ -1,0 +1,49 @@
+// Usage: tsx src/cli.ts generate | migrate | migrate:create --name <name>
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { applyMigrations, createMigration, ensureDatabase } from './migrate';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/rgb';
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  async generate(args) {
+    const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
+    const { status } = spawnSync(process.execPath, [prismaCli, 'generate', '--config', path.join(repoRoot, 'prisma.config.ts'), ...args], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      // generate never runs the schema engine, but the CLI downloads it unless this names an existing file.
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url) },
+    });
+    process.exitCode = status ?? 1;
+  },
+
+  async migrate() {
+    if (await ensureDatabase(databaseUrl)) console.log(`Created database ${new URL(databaseUrl).pathname.slice(1)}`);
+    const applied = await applyMigrations({ databaseUrl });
+    console.log(applied.length ? `Applied:\n${applied.map((name) => `  ${name}`).join('\n')}` : 'No pending migrations.');
+  },
+
+  async 'migrate:create'(args) {
+    const { values } = parseArgs({ args, options: { name: { type: 'string' } } });
+    if (!values.name) throw new Error('Usage: migrate:create --name <name>');
+    const created = await createMigration({ databaseUrl, name: values.name });
+    console.log(created ? `Created ${path.relative(process.cwd(), created.path)}` : 'The schema matches the migrations: nothing to create.');
+  },
+};
+
+const [command = '', ...args] = process.argv.slice(2);
+const run = commands[command];
+if (!run) {
+  console.error(`Unknown command ${JSON.stringify(command)}. Commands: ${Object.keys(commands).join(', ')}`);
+  process.exit(2);
+}
+try {
+  await run(args);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+}
