@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { createTestDatabase } from '@rgb/db/testing';
+import { SERVICES, startPlatform, type RunningPlatform } from '@rgb/platform';
+
+export interface GraphQLResult<T = any> {
+  status: number;
+  body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+export interface RequestOptions {
+  host?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestPlatform {
+  routerUrl: string;
+  platform: RunningPlatform;
+  /** The secrets the platform runs with, so tests can mint tokens of their own. */
+  secrets: { AUTH_JWT_SECRET: string; INTERNAL_JWT_SECRET: string; ADMIN_PASSWORD: string };
+  graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResult<T>>;
+  post(path: string, body: string, options?: RequestOptions): Promise<HttpResult>;
+  /** Registers a player on `host` and returns its tokens. */
+  register(username: string, host?: string): Promise<{ accessToken: string; refreshToken: string }>;
+  serviceUrl(name: string): string;
+  stop(): Promise<void>;
+}
+
+export interface HttpResult {
+  status: number;
+  text: string;
+}
+
+/** node:http rather than fetch: fetch does not let a client choose the Host header, and brands hang on it. */
+export function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Boots the whole platform as separate processes on free ports against a fresh database. */
+export async function bootPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  const database = await createTestDatabase();
+  const secrets = {
+    AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
+    INTERNAL_JWT_SECRET: randomBytes(32).toString('hex'),
+    ADMIN_PASSWORD: 'admin-e2e-password',
+  };
+  const ports: Record<string, number> = {};
+  for (const service of SERVICES) ports[service.name] = await freePort();
+  const output: string[] = [];
+  let platform: RunningPlatform;
+  try {
+    platform = await startPlatform({
+      databaseUrl: database.url,
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', ...secrets, ...env },
+      ports,
+      onOutput: (service, line) => output.push(`${service}| ${line}`),
+    });
+  } catch (error) {
+    await database.drop();
+    throw new Error(`platform failed to start: ${(error as Error).message}\n${output.slice(-40).join('\n')}`);
+  }
+  const routerUrl = platform.routerUrl;
+
+  const headersOf = ({ host = 'localhost', token, headers = {} }: RequestOptions) => ({
+    'content-type': 'application/json',
+    host,
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...headers,
+  });
+
+  const graphql: TestPlatform['graphql'] = async (query, variables, options = {}) => {
+    const response = await send(`${routerUrl}/graphql`, 'POST', headersOf(options), JSON.stringify({ query, variables }));
+    return { status: response.status, body: JSON.parse(response.text) as GraphQLResult['body'] };
+  };
+
+  return {
+    routerUrl,
+    platform,
+    secrets,
+    graphql,
+    post: (path, body, options = {}) => send(`${routerUrl}${path}`, 'POST', headersOf(options), body),
+    async register(username, host = 'localhost') {
+      const result = await graphql(
+        `mutation ($input: RegisterPlayerInput!) { registerPlayer(input: $input) { accessToken refreshToken } }`,
+        { input: { username, password: 'password-123', nickname: username } },
+        { host },
+      );
+      if (!result.body.data) throw new Error(`register failed: ${JSON.stringify(result.body)}`);
+      return result.body.data.registerPlayer;
+    },
+    serviceUrl: (name) => platform.services.find((service) => service.name === name)!.url,
+    async stop() {
+      await platform.stop();
+      await database.drop();
+    },
+  };
+}
+
+/** Reads one sample of a Prometheus counter from a /metrics page (0 when absent). */
+export async function counterValue(metricsUrl: string, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const line = text.split('\n').find((row) => row.startsWith(`${name}{`) && wanted.every((label) => row.includes(label)));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
