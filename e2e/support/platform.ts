@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { createTestDatabase } from '@rgb/db/testing';
 import { SERVICES, startPlatform, type RunningPlatform } from '@rgb/platform';
+import { freePort, send, type HttpResult } from './http';
+
+export { send };
 
 export interface GraphQLResult<T = any> {
   status: number;
@@ -26,34 +27,6 @@ export interface TestPlatform {
   register(username: string, host?: string): Promise<{ accessToken: string; refreshToken: string }>;
   serviceUrl(name: string): string;
   stop(): Promise<void>;
-}
-
-export interface HttpResult {
-  status: number;
-  text: string;
-}
-
-/** node:http rather than fetch: fetch does not let a client choose the Host header, and brands hang on it. */
-export function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Boots the whole platform as separate processes on free ports against a fresh database. */

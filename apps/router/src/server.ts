@@ -89,6 +89,8 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     buildService: ({ url }) =>
       new RemoteGraphQLDataSource<RouterContext>({
         url,
+        // Node's fetch (undici) keeps connections to subgraphs alive; the default fetcher's HTTP cache layer is not wanted here.
+        fetcher: fetch as never,
         willSendRequest({ request, context }) {
           request.http?.headers.set(CONTEXT_HEADER, context.contextToken);
           request.http?.headers.set('x-request-id', context.requestId);

@@ -7,11 +7,14 @@ export class ConfigError extends Error {
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /**
-   * Values used outside production when a variable is unset. In production none applies and
-   * a variable set to one of them is refused, so a local secret never guards real money.
+   * Values used outside production when a variable is unset. In production none applies, and
+   * a secret (a name ending in SECRET, PASSWORD or KEY) set to its local value is refused, so a
+   * published local secret never guards real money.
    */
   localDefaults?: Record<string, string>;
 }
+
+const SECRET_NAME = /(SECRET|PASSWORD|KEY)$/;
 
 /** Reads the environment once, validates it, and fails listing every problem at once. */
 export function loadConfig<Schema extends z.ZodType>(
@@ -23,7 +26,7 @@ export function loadConfig<Schema extends z.ZodType>(
   const input: Record<string, string | undefined> = { ...env };
   for (const [name, value] of Object.entries(localDefaults)) {
     if (production) {
-      if (env[name] === value) problems.push(`${name}: the local default is not accepted in production`);
+      if (SECRET_NAME.test(name) && env[name] === value) problems.push(`${name}: the local default is not accepted in production`);
     } else if (!env[name]) {
       input[name] = value;
     }
