@@ -1,7 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { hashPassword } from '@rgb/auth';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
-import { LOCAL_DATABASE_URL, LOCAL_REDIS_URL, publishBrandsChanged } from '@rgb/kit';
+import { LOCAL_DATABASE_URL, LOCAL_REDIS_URL, loadConfig, publishBrandsChanged } from '@rgb/kit';
+import { z } from 'zod';
 
 /** The demo data of CONTRACT.md ("Demo data"), as far as the domains that exist own it. */
 export const DEMO_BRANDS = [
@@ -13,8 +14,13 @@ export interface SeedSecrets {
   adminPassword: string;
 }
 
+/** The demo secrets: local defaults outside production, required (and not the local value) in production. */
 export function seedSecrets(env: NodeJS.ProcessEnv = process.env): SeedSecrets {
-  return { adminPassword: env.ADMIN_PASSWORD || 'admin-local-pw' };
+  const config = loadConfig(z.object({ ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters') }), {
+    env,
+    localDefaults: { ADMIN_PASSWORD: 'admin-local-pw' },
+  });
+  return { adminPassword: config.ADMIN_PASSWORD };
 }
 
 /** Creates what is absent and leaves what exists alone, so re-running never resets a changed password. */

@@ -48,7 +48,7 @@ export async function resolveEdge(
 
   const token = /^Bearer ([\w.~+/=-]+)$/.exec(authorization)?.[1];
   if (!token) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the Authorization header must be "Bearer <token>"');
-  let verified;
+  let verified: Awaited<ReturnType<TokenService['verify']>>;
   try {
     verified = await userTokens.verify(token, ['player', 'agent', 'staff']);
   } catch (error) {

@@ -149,9 +149,7 @@ export async function createMigration({
   await ensureDatabase(databaseUrl);
   const shadowDatabaseUrl = withDatabase(databaseUrl, `${databaseName(databaseUrl)}_shadow_${randomBytes(4).toString('hex')}`);
   await ensureDatabase(shadowDatabaseUrl);
-  let diff;
-  try {
-    diff = await withSchemaEngine(
+  const diff = await withSchemaEngine(
       { databaseUrl, shadowDatabaseUrl, datamodels: files.map((file) => [file.path, file.content]) },
       (engine) =>
         engine.diff({
@@ -161,10 +159,7 @@ export async function createMigration({
           exitCode: true, // 2 when there is a difference
           filters: noFilters,
         }),
-    );
-  } finally {
-    await dropDatabase(shadowDatabaseUrl);
-  }
+  ).finally(() => dropDatabase(shadowDatabaseUrl));
   if (diff.exitCode !== 2 || !diff.stdout) return null;
 
   const migrationName = `${timestamp(new Date())}_${slug}`;

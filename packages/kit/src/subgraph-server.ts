@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { TokenService, TokenError } from '@rgb/auth';
+import { type TokenService, TokenError } from '@rgb/auth';
 import type { PrismaClient } from '@rgb/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { BaseConfig } from './config';
 import { errorReportingPlugin, formatError } from './graphql-errors';
 import { createHttpApp, type HealthCheck } from './http-app';
-import { Metrics } from './metrics';
+import type { Metrics } from './metrics';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller } from './request-context';
 
 /** What every resolver receives: who asks, for which brand, and per-request data access. */
@@ -87,6 +87,8 @@ export async function createSubgraphServer<Loaders, Services>(
     schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(definition.schemaPath, 'utf8')), resolvers: definition.resolvers as never }),
     plugins: [fastifyApolloDrainPlugin(app), errorReportingPlugin(metrics)],
     formatError,
+    // Apollo's own messages go through the service's structured logger, not bare console lines.
+    logger: log,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (closeOnSignal): Apollo's own handler would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymous, firstError, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { LOGIN, PASSWORD, REFRESH, REGISTER, register, startPlayerSubgraph } from './helpers';
+
+let server: SeededTestSubgraph;
+beforeAll(async () => {
+  server = await startPlayerSubgraph();
+});
+afterAll(() => server?.close());
+
+const registerAs = (input: Record<string, unknown>, brand = server.brands.demo) =>
+  server.graphql(REGISTER, { input: { username: 'someone', password: PASSWORD, nickname: 'Someone', ...input } }, anonymous(brand));
+const login = (username: string, password: string, brand = server.brands.demo) =>
+  server.graphql<{ login: { accessToken: string } }>(LOGIN, { input: { username, password } }, anonymous(brand));
+const refresh = (token: string) =>
+  server.graphql<{ refreshToken: { accessToken: string; refreshToken: string } }>(REFRESH, { token }, anonymous(server.brands.demo));
+
+describe('registerPlayer', () => {
+  it('returns tokens the user token service verifies for the brand, and stores the username in lower case', async () => {
+    const { id, tokens } = await register(server, server.brands.demo, 'Alice_Reg');
+    const claims = await server.deps.userTokens.verify(tokens.accessToken, ['player']);
+    expect(claims).toMatchObject({ audience: 'player', subject: id, brandId: server.brands.demo.id });
+    const stored = await server.deps.prisma.player.findUniqueOrThrow({ where: { id } });
+    expect(stored).toMatchObject({ username: 'alice_reg', nickname: 'Alice_Reg', brandId: server.brands.demo.id });
+  });
+
+  it('refuses a taken username, in any case, with CONFLICT', async () => {
+    await register(server, server.brands.demo, 'taken_name');
+    expect(firstError(await registerAs({ username: 'taken_name' }))?.code).toBe('CONFLICT');
+    expect(firstError(await registerAs({ username: 'TAKEN_Name' }))?.code).toBe('CONFLICT');
+  });
+
+  it.each([
+    [{ username: 'a!b' }, 'username must be 4 to 20 letters, digits or underscores'],
+    [{ username: 'abc' }, 'username must be 4 to 20 letters, digits or underscores'],
+    [{ password: 'short' }, 'password must be 8 to 128 characters'],
+    [{ nickname: '' }, 'nickname must be 1 to 30 characters'],
+  ])('refuses %o with BAD_USER_INPUT naming the problem', async (input, problem) => {
+    const error = firstError(await registerAs(input));
+    expect(error?.code).toBe('BAD_USER_INPUT');
+    expect(error?.message).toContain(problem);
+  });
+
+  it('lists every problem at once', async () => {
+    const error = firstError(await registerAs({ username: 'x', password: 'short', nickname: '' }));
+    expect(error?.message).toMatch(/username.*password.*nickname/);
+  });
+
+  it('refuses an agent code with BAD_USER_INPUT (no agent exists yet) and creates nobody', async () => {
+    const error = firstError(await registerAs({ username: 'with_agent', agentCode: 'AG1' }));
+    expect(error?.code).toBe('BAD_USER_INPUT');
+    expect(await server.deps.prisma.player.count({ where: { username: 'with_agent' } })).toBe(0);
+  });
+});
+
+describe('login', () => {
+  it('logs a registered player in, whatever the case of the username', async () => {
+    const { id } = await register(server, server.brands.demo, 'login_ok');
+    const response = await login('LOGIN_OK', PASSWORD);
+    const claims = await server.deps.userTokens.verify(response.body.data!.login.accessToken, ['player']);
+    expect(claims.subject).toBe(id);
+  });
+
+  it('answers a wrong password and an unknown user with the same UNAUTHENTICATED error', async () => {
+    await register(server, server.brands.demo, 'login_wrong');
+    const wrongPassword = firstError(await login('login_wrong', 'not-the-password'));
+    const unknownUser = firstError(await login('nobody_here', PASSWORD));
+    expect(wrongPassword).toEqual({ code: 'UNAUTHENTICATED', message: 'invalid username or password' });
+    expect(unknownUser).toEqual(wrongPassword);
+  });
+});
+
+describe('brand isolation', () => {
+  it('does not log a player in on another brand, where the same username can register separately', async () => {
+    const demoPlayer = await register(server, server.brands.demo, 'twin_user');
+    expect(firstError(await login('twin_user', PASSWORD, server.brands.acme))?.code).toBe('UNAUTHENTICATED');
+
+    const acmePlayer = await register(server, server.brands.acme, 'twin_user');
+    expect(acmePlayer.id).not.toBe(demoPlayer.id);
+    const acmeLogin = await login('twin_user', PASSWORD, server.brands.acme);
+    const claims = await server.deps.userTokens.verify(acmeLogin.body.data!.login.accessToken, ['player']);
+    expect(claims).toMatchObject({ subject: acmePlayer.id, brandId: server.brands.acme.id });
+  });
+});
+
+describe('refreshToken', () => {
+  it('rotates: the new token works, the old one is refused', async () => {
+    const { id, tokens } = await register(server, server.brands.demo, 'refresh_rotate');
+    const second = (await refresh(tokens.refreshToken)).body.data!.refreshToken;
+    expect(second.refreshToken).not.toBe(tokens.refreshToken);
+    expect((await server.deps.userTokens.verify(second.accessToken, ['player'])).subject).toBe(id);
+
+    expect(firstError(await refresh(tokens.refreshToken))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('revokes the session when a rotated-away token is presented again', async () => {
+    const { tokens } = await register(server, server.brands.demo, 'refresh_reuse');
+    const second = (await refresh(tokens.refreshToken)).body.data!.refreshToken;
+    await refresh(tokens.refreshToken); // replay: the token leaked
+    expect(firstError(await refresh(second.refreshToken))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token that was never issued', async () => {
+    expect(firstError(await refresh('not-a-refresh-token'))?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('logout', () => {
+  it("revokes the session's refresh token", async () => {
+    const player = await register(server, server.brands.demo, 'logout_user');
+    const response = await server.graphql(`mutation { logout }`, undefined, player.context);
+    expect(response.body).toEqual({ data: { logout: true } });
+    expect(firstError(await refresh(player.tokens.refreshToken))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('requires a signed-in player', async () => {
+    const response = await server.graphql(`mutation { logout }`, undefined, anonymous(server.brands.demo));
+    expect(firstError(response)?.code).toBe('UNAUTHENTICATED');
+  });
+});
