@@ -49,19 +49,23 @@ export class SessionManager {
     return { accessToken, refreshToken: refresh.token };
   }
 
-  /** Rotates the refresh token; null when it is unknown, expired, revoked or replayed. */
-  async refresh(refreshToken: string): Promise<RefreshedSession | null> {
+  /**
+   * Rotates the refresh token; null when it is unknown, expired, revoked, replayed or of another
+   * brand than the request's (a session is bound to the brand it was opened on).
+   */
+  async refresh(refreshToken: string, brandId: string): Promise<RefreshedSession | null> {
     const presented = hashRefreshToken(refreshToken);
     const next = newRefreshToken();
     const [session] = await this.db.$queryRawUnsafe<{ id: string; subject_id: string; brand_id: string }[]>(
       `UPDATE ${this.table}
          SET previous_token_hash = refresh_token_hash, refresh_token_hash = $2, rotated_at = now(),
              expires_at = now() + make_interval(secs => $3)
-       WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+       WHERE refresh_token_hash = $1 AND brand_id = $4::uuid AND revoked_at IS NULL AND expires_at > now()
        RETURNING id, subject_id, brand_id`,
       presented,
       next.hash,
       REFRESH_TOKEN_TTL_SECONDS,
+      brandId,
     );
     if (!session) {
       await this.db.$queryRawUnsafe(

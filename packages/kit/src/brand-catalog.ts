@@ -32,6 +32,9 @@ export class BrandCatalog {
   private byCodeMap = new Map<string, CatalogBrand>();
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Reloads started and the latest one applied: an older answer arriving late never replaces a newer one. */
+  private reloadsStarted = 0;
+  private reloadApplied = 0;
 
   constructor(private readonly options: BrandCatalogOptions) {}
 
@@ -80,12 +83,15 @@ export class BrandCatalog {
   }
 
   async reload(): Promise<void> {
+    const reload = ++this.reloadsStarted;
     const response = await fetch(`${this.options.adminUrl}/internal/brands`, {
       headers: { authorization: `Bearer ${await this.options.tokens.signService(this.options.serviceName)}` },
       signal: AbortSignal.timeout(5_000),
     });
     if (!response.ok) throw new Error(`GET /internal/brands answered ${response.status}`);
     const { brands } = (await response.json()) as { brands: CatalogBrand[] };
+    if (reload < this.reloadApplied) return;
+    this.reloadApplied = reload;
     this.byHostMap = new Map(brands.flatMap((brand) => brand.domains.map((host) => [normalizeHost(host), brand] as const)));
     this.byIdMap = new Map(brands.map((brand) => [brand.id, brand]));
     this.byCodeMap = new Map(brands.map((brand) => [brand.code, brand]));
@@ -101,11 +107,19 @@ export class BrandCatalog {
   }
 }
 
-/** Host header value to catalogue key: lower case, port and trailing dot removed (IPv6 brackets kept). */
+/**
+ * Host header value (or stored domain) to catalogue key: lower case, port and trailing dot
+ * removed. IPv6 addresses keep their brackets; a bare one (a stored domain) gets them, so
+ * `::1` and a `[::1]:8080` Host header meet, and its last group is not taken for a port.
+ */
 export function normalizeHost(host: string): string {
   const lower = host.trim().toLowerCase();
-  const withoutPort = lower.startsWith('[') ? lower.slice(0, lower.indexOf(']') + 1) : lower.replace(/:\d+$/, '');
-  return withoutPort.replace(/\.$/, '');
+  if (lower.startsWith('[')) {
+    const end = lower.indexOf(']');
+    return end === -1 ? lower : lower.slice(0, end + 1);
+  }
+  if (lower.indexOf(':') !== lower.lastIndexOf(':')) return `[${lower}]`;
+  return lower.replace(/:\d+$/, '').replace(/\.$/, '');
 }
 
 /** Tells every running catalogue to reload (after a brand or domain changed). */

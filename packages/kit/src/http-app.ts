@@ -59,7 +59,9 @@ export function createHttpApp({ log, metrics, checks, bodyLimit }: HttpAppOption
         try {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
         } catch (error) {
-          failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+          // One line: Prisma's messages open with a generic line and end with the cause.
+          const lines = (error instanceof Error ? error.message : String(error)).split('\n').filter((line) => line.trim());
+          failures.push(`${name}: ${lines.at(-1)?.trim() ?? 'failed'}`);
         }
       }),
     );

@@ -1,6 +1,10 @@
-import { CONTEXT_HEADER, ContextTokens, type ForwardedContext } from './request-context';
-import { loadSubgraphConfig, startSubgraph, type StartedSubgraph } from './service';
-import type { SubgraphDefinition } from './subgraph-server';
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '@rgb/db';
+import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
+import { seedDemoData } from '../../../prisma/seed';
+import { CONTEXT_HEADER, ContextTokens, type BrandRef, type ForwardedContext, type UserKind } from './request-context';
+import { createServiceDeps, loadSubgraphConfig, type StartedSubgraph } from './service';
+import { createSubgraphServer, type SubgraphDefinition } from './subgraph-server';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -14,6 +18,11 @@ export interface TestSubgraph extends StartedSubgraph {
     variables: Record<string, unknown> | undefined,
     context: ForwardedContext | null,
   ): Promise<GraphQLResponse<T>>;
+  /**
+   * Every Prisma operation the subgraph ran, in order (`Player.findMany`, `$queryRawUnsafe`, ...).
+   * Empty it, send a request, and count: this is how tests see batching.
+   */
+  operations: string[];
 }
 
 /** A subgraph listening on a free port against `databaseUrl`, as the integration tests use it. */
@@ -22,15 +31,90 @@ export async function startTestSubgraph<Loaders, Services>(
   databaseUrl: string,
 ): Promise<TestSubgraph> {
   const config = loadSubgraphConfig(0, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4' });
-  const server = await startSubgraph(definition, config);
+  // What startSubgraph does, with the Prisma client wrapped to record each operation.
+  const deps = createServiceDeps(definition.name, config);
+  const client = deps.prisma;
+  const operations: string[] = [];
+  deps.prisma = client.$extends({
+    query: {
+      $allOperations({ model, operation, args, query }) {
+        operations.push(model ? `${model}.${operation}` : operation);
+        return query(args);
+      },
+    },
+  }) as unknown as PrismaClient;
+  const server = await createSubgraphServer(definition, deps);
+  const url = await server.listen();
   const contextTokens = new ContextTokens(config.INTERNAL_JWT_SECRET, 'test');
   return {
     ...server,
+    url,
+    deps,
+    operations,
+    async close() {
+      await server.close();
+      await client.$disconnect();
+    },
     async graphql(query, variables, context) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (context) headers[CONTEXT_HEADER] = await contextTokens.sign(context);
-      const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return { status: response.status, body: (await response.json()) as GraphQLResponse['body'] } as never;
     },
   };
+}
+
+/** The first GraphQL error of a response as `{ code, message }`, for one-line assertions. */
+export function firstError(response: GraphQLResponse<unknown>): { code: string | undefined; message: string } | undefined {
+  const error = response.body.errors?.[0];
+  return error && { code: error.extensions?.code, message: error.message };
+}
+
+/** The password the seeded staff member `admin` gets in tests. */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password';
+
+export interface SeededTestSubgraph extends TestSubgraph {
+  database: TestDatabase;
+  /** The demo brands as the router forwards them: `demo` (USD) and `acme` (KRW). */
+  brands: { demo: BrandRef; acme: BrandRef };
+}
+
+/**
+ * A subgraph on a database of its own holding the demo data (brands, staff `admin` with
+ * `adminPassword`); `close()` also drops the database.
+ */
+export async function startSeededTestSubgraph<Loaders, Services>(
+  definition: SubgraphDefinition<Loaders, Services>,
+  { adminPassword = TEST_ADMIN_PASSWORD }: { adminPassword?: string } = {},
+): Promise<SeededTestSubgraph> {
+  const database = await createTestDatabase();
+  const server = await startTestSubgraph(definition, database.url);
+  const close = async () => {
+    await server.close();
+    await database.drop();
+  };
+  try {
+    await seedDemoData(server.deps.prisma, { adminPassword });
+    const rows = await server.deps.prisma.brand.findMany({ select: { id: true, code: true, currency: true } });
+    const brand = (code: string): BrandRef => {
+      const row = rows.find((candidate) => candidate.code === code);
+      if (!row) throw new Error(`seed lacks brand ${code}`);
+      return row;
+    };
+    server.operations.length = 0;
+    return { ...server, close, database, brands: { demo: brand('demo'), acme: brand('acme') } };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The forwarded context of an anonymous request on `brand`. */
+export function anonymous(brand: BrandRef): ForwardedContext {
+  return { brand, caller: null };
+}
+
+/** The forwarded context of a signed-in user of `brand` (a fresh session id unless given). */
+export function signedIn(brand: BrandRef, kind: UserKind, id: string, sessionId: string = randomUUID()): ForwardedContext {
+  return { brand, caller: { kind, id, brandId: brand.id, sessionId } };
 }

@@ -28,9 +28,10 @@ export async function staffLogin(
 export async function refreshStaffSession(
   prisma: PrismaClient,
   sessions: SessionManager,
+  brandId: string,
   refreshToken: string,
 ): Promise<AuthTokens> {
-  const refreshed = await sessions.refresh(refreshToken);
+  const refreshed = await sessions.refresh(refreshToken, brandId);
   if (!refreshed) throw unauthenticated('invalid refresh token');
   if (!(await mayActOnBrand(prisma, refreshed.subjectId, refreshed.brandId))) {
     await sessions.revoke(refreshed.sessionId);

@@ -71,9 +71,10 @@ export async function loginPlayer(
 export async function refreshPlayerSession(
   prisma: PrismaClient,
   sessions: SessionManager,
+  brandId: string,
   refreshToken: string,
 ): Promise<AuthTokens> {
-  const refreshed = await sessions.refresh(refreshToken);
+  const refreshed = await sessions.refresh(refreshToken, brandId);
   if (!refreshed) throw unauthenticated('invalid refresh token');
   const player = await prisma.player.findUnique({ where: { id: refreshed.subjectId }, select: { status: true } });
   if (player?.status !== 'ACTIVE') {

@@ -12,8 +12,8 @@ const registerAs = (input: Record<string, unknown>, brand = server.brands.demo) 
   server.graphql(REGISTER, { input: { username: 'someone', password: PASSWORD, nickname: 'Someone', ...input } }, anonymous(brand));
 const login = (username: string, password: string, brand = server.brands.demo) =>
   server.graphql<{ login: { accessToken: string } }>(LOGIN, { input: { username, password } }, anonymous(brand));
-const refresh = (token: string) =>
-  server.graphql<{ refreshToken: { accessToken: string; refreshToken: string } }>(REFRESH, { token }, anonymous(server.brands.demo));
+const refresh = (token: string, brand = server.brands.demo) =>
+  server.graphql<{ refreshToken: { accessToken: string; refreshToken: string } }>(REFRESH, { token }, anonymous(brand));
 
 describe('registerPlayer', () => {
   it('returns tokens the user token service verifies for the brand, and stores the username in lower case', async () => {
@@ -98,6 +98,12 @@ describe('refreshToken', () => {
     const second = (await refresh(tokens.refreshToken)).body.data!.refreshToken;
     await refresh(tokens.refreshToken); // replay: the token leaked
     expect(firstError(await refresh(second.refreshToken))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token on another brand, and leaves it working on its own', async () => {
+    const { tokens } = await register(server, server.brands.demo, 'refresh_brand');
+    expect(firstError(await refresh(tokens.refreshToken, server.brands.acme))?.code).toBe('UNAUTHENTICATED');
+    expect((await refresh(tokens.refreshToken)).body.data?.refreshToken.refreshToken).toBeTruthy();
   });
 
   it('refuses a token that was never issued', async () => {

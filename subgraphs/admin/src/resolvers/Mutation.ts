@@ -5,8 +5,8 @@ import { refreshStaffSession, staffLogin } from '../staff';
 export const Mutation: MutationResolvers = {
   staffLogin: (_parent, { input }, { prisma, brand, services }) =>
     staffLogin(prisma, services.sessions, brand.id, input.username, input.password),
-  staffRefreshToken: (_parent, { refreshToken }, { prisma, services }) =>
-    refreshStaffSession(prisma, services.sessions, refreshToken),
+  staffRefreshToken: (_parent, { refreshToken }, { prisma, brand, services }) =>
+    refreshStaffSession(prisma, services.sessions, brand.id, refreshToken),
   staffLogout: async (_parent, _args, { caller, services }) => {
     await services.sessions.revoke(requireCaller(caller, 'staff').sessionId);
     return true;

@@ -7,8 +7,8 @@ export const Mutation: MutationResolvers = {
     registerPlayer(prisma, services.sessions, brand.id, input),
   login: (_parent, { input }, { prisma, brand, services }) =>
     loginPlayer(prisma, services.sessions, brand.id, input.username, input.password),
-  refreshToken: (_parent, { refreshToken }, { prisma, services }) =>
-    refreshPlayerSession(prisma, services.sessions, refreshToken),
+  refreshToken: (_parent, { refreshToken }, { prisma, brand, services }) =>
+    refreshPlayerSession(prisma, services.sessions, brand.id, refreshToken),
   logout: async (_parent, _args, { caller, services }) => {
     const player = requireCaller(caller, 'player');
     await services.sessions.revoke(player.sessionId);

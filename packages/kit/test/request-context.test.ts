@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ContextTokens, type BrandRef, type ForwardedContext } from '../src/request-context';
+
+const SECRET = 'internal-secret-for-the-context-tests-0123';
+const brand: BrandRef = { id: '0190a1b2-0000-7000-8000-000000000001', code: 'demo', currency: 'USD' };
+const context: ForwardedContext = {
+  brand,
+  caller: { kind: 'player', id: '0190a1b2-0000-7000-8000-000000000002', brandId: brand.id, sessionId: '0190a1b2-0000-7000-8000-000000000003' },
+};
+const tokens = new ContextTokens(SECRET, 'router');
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ContextTokens', () => {
+  it('verifies what it signed: brand and caller', async () => {
+    expect(await tokens.verify(await tokens.sign(context))).toEqual(context);
+    expect(await tokens.verify(await tokens.sign({ brand, caller: null }))).toEqual({ brand, caller: null });
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const forged = await new ContextTokens('another-secret-nobody-should-trust-0123', 'router').sign(context);
+    await expect(tokens.verify(forged)).rejects.toThrow();
+  });
+
+  it('refuses an expired token', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() - 61_000);
+    const old = await tokens.sign(context);
+    vi.useRealTimers();
+    await expect(tokens.verify(old)).rejects.toThrow(/exp/);
+  });
+
+  it('refuses a token without a brand', async () => {
+    const brandless = await tokens.sign({ brand: undefined as unknown as BrandRef, caller: null });
+    await expect(tokens.verify(brandless)).rejects.toThrow('context token lacks a brand');
+  });
+
+  it('refuses a missing or malformed token', async () => {
+    await expect(tokens.verify(undefined)).rejects.toThrow('missing context token');
+    await expect(tokens.verify('not.a.jwt')).rejects.toThrow();
+  });
+});
