@@ -77,6 +77,9 @@ describe('the first slice through the router', () => {
     expect(logout.body.data).toEqual({ logout: true });
     const afterLogout = await platform.graphql(refresh, { t: third.refreshToken });
     expect(afterLogout.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const accessAfterLogout = await platform.graphql(ME, undefined, { token: third.accessToken });
+    expect(accessAfterLogout.status).toBe(401);
+    expect(accessAfterLogout.body.errors?.[0]?.message).toBe('this session has ended');
   });
 });
 

@@ -61,5 +61,6 @@ export function printTable(results: LoadResult[]): void {
   const rows = results.map((r) =>
     `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.requests} | ${r.errors} |`,
   );
-  process.stdout.write(['| target | req/s | p50 ms | p99 ms | requests | errors |', '|---|---:|---:|---:|---:|---:|', ...rows].join('\n') + '\n');
+  const table = ['| target | req/s | p50 ms | p99 ms | requests | errors |', '|---|---:|---:|---:|---:|---:|', ...rows];
+  process.stdout.write(`${table.join('\n')}\n`);
 }

@@ -1,6 +1,6 @@
 import { TokenError, type TokenService } from '@rgb/auth';
 import { ErrorCode } from '@rgb/contracts';
-import type { BrandCatalog, CatalogBrand, UserCaller } from '@rgb/kit';
+import type { BrandCatalog, CatalogBrand, SessionRevocations, UserCaller } from '@rgb/kit';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 
@@ -29,6 +29,8 @@ export interface EdgeOptions {
   userTokens: TokenService;
   enforcement: BrandEnforcement;
   mismatches: Counter<'mode' | 'audience'>;
+  revocations: SessionRevocations;
+  revocationCheckFailures: Counter;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface EdgeOptions {
  * the two. A present but invalid token is refused rather than treated as anonymous.
  */
 export async function resolveEdge(
-  { catalog, userTokens, enforcement, mismatches }: EdgeOptions,
+  { catalog, userTokens, enforcement, mismatches, revocations, revocationCheckFailures }: EdgeOptions,
   host: string | undefined,
   authorization: string | undefined,
   log: Logger,
@@ -57,6 +59,9 @@ export async function resolveEdge(
   }
   if (verified.audience === 'service') throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'invalid token');
   const caller: UserCaller = { kind: verified.audience, id: verified.subject, brandId: verified.brandId, sessionId: verified.sessionId };
+  if (await isRevoked(revocations, caller.sessionId, revocationCheckFailures, log)) {
+    throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'this session has ended');
+  }
   if (caller.brandId === hostBrand.id) return { brand: hostBrand, hostBrand, caller };
 
   mismatches.inc({ mode: enforcement, audience: caller.kind });
@@ -65,4 +70,19 @@ export async function resolveEdge(
   const tokenBrand = catalog.byId(caller.brandId);
   if (!tokenBrand) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the token names an unknown brand');
   return { brand: tokenBrand, hostBrand, caller };
+}
+
+/**
+ * While Redis is unreachable the check cannot answer; the request goes on (the token is still
+ * signed and unexpired, and lives at most 15 minutes) and the failure is logged and counted,
+ * so a Redis outage does not take every signed-in player offline.
+ */
+async function isRevoked(revocations: SessionRevocations, sessionId: string, failures: Counter, log: Logger): Promise<boolean> {
+  try {
+    return await revocations.isRevoked(sessionId);
+  } catch (error) {
+    failures.inc();
+    log.error({ err: error }, 'session revocation check failed; letting the request through');
+    return false;
+  }
 }

@@ -9,9 +9,11 @@ import {
   ContextTokens,
   createHttpApp,
   createLogger,
+  createRequestRedis,
   errorReportingPlugin,
   formatError,
   Metrics,
+  SessionRevocations,
   type CatalogBrand,
   type Logger,
   type UserCaller,
@@ -60,7 +62,15 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     labelNames: ['mode', 'audience'] as const,
     registers: [metrics.registry],
   });
+  const revocationCheckFailures = new Counter({
+    name: 'session_revocation_check_failures_total',
+    help: 'Authenticated requests let through because the revoked-session check could not reach Redis',
+    registers: [metrics.registry],
+  });
   const userTokens = new TokenService({ secret: config.AUTH_JWT_SECRET });
+  const redis = createRequestRedis(config.REDIS_URL);
+  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const revocations = new SessionRevocations(redis, userTokens.accessTokenTtlSeconds);
   const serviceTokens = new TokenService({ secret: config.INTERNAL_JWT_SECRET });
   const contextTokens = new ContextTokens(config.INTERNAL_JWT_SECRET, 'router');
   const catalog = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'router', tokens: serviceTokens, log });
@@ -118,7 +128,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
   });
   await apollo.start();
 
-  const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches };
+  const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches, revocations, revocationCheckFailures };
   const settleEdge = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       request.edge = await resolveEdge(edgeOptions, request.headers.host, request.headers.authorization, request.log as Logger);
@@ -157,6 +167,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
       await app.close();
       await apollo.stop();
       await catalog.stop();
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

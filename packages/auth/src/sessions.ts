@@ -27,11 +27,16 @@ export type SessionTable = 'player.player_session' | 'admin.staff_session';
  * token that was already rotated away means it leaked, and revokes the whole session.
  */
 export class SessionManager {
+  /**
+   * @param onRevoke told of every session this manager ends, so the access tokens it issued
+   *   stop working too (the router checks revoked sessions).
+   */
   constructor(
     private readonly db: SqlClient,
     private readonly table: SessionTable,
     private readonly tokens: TokenService,
     private readonly audience: AccessClaims['audience'],
+    private readonly onRevoke: (sessionId: string) => Promise<void>,
   ) {}
 
   async open(subjectId: string, brandId: string): Promise<AuthTokens> {
@@ -68,10 +73,11 @@ export class SessionManager {
       brandId,
     );
     if (!session) {
-      await this.db.$queryRawUnsafe(
+      const leaked = await this.db.$queryRawUnsafe<{ id: string }[]>(
         `UPDATE ${this.table} SET revoked_at = now() WHERE previous_token_hash = $1 AND revoked_at IS NULL RETURNING id`,
         presented,
       );
+      for (const { id } of leaked) await this.onRevoke(id);
       return null;
     }
     const accessToken = await this.tokens.signAccess({
@@ -88,11 +94,12 @@ export class SessionManager {
     };
   }
 
-  /** Ends a session: its refresh token stops working at once. */
+  /** Ends a session: its refresh token and its access tokens stop working at once. */
   async revoke(sessionId: string): Promise<void> {
     await this.db.$queryRawUnsafe(
       `UPDATE ${this.table} SET revoked_at = now() WHERE id = $1::uuid AND revoked_at IS NULL RETURNING id`,
       sessionId,
     );
+    await this.onRevoke(sessionId);
   }
 }

@@ -9,3 +9,4 @@ export * from './graphql-errors';
 export * from './shutdown';
 export * from './subgraph-server';
 export * from './service';
+export * from './session-revocations';

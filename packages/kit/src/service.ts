@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { baseEnv, baseLocalDefaults, ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
+import { createRequestRedis, SessionRevocations } from './session-revocations';
 import { closeOnSignal } from './shutdown';
 import { createSubgraphServer, type RunningServer, type ServiceDeps, type SubgraphDefinition } from './subgraph-server';
 
@@ -17,14 +18,26 @@ export function loadSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
 
 /** Builds the shared dependencies of a service process from its config. */
 export function createServiceDeps(name: string, config: SubgraphConfig): ServiceDeps {
+  const userTokens = new TokenService({ secret: config.AUTH_JWT_SECRET });
+  const redis = createRequestRedis(config.REDIS_URL);
+  const log = createLogger(name, config.LOG_LEVEL);
+  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   return {
     config,
-    log: createLogger(name, config.LOG_LEVEL),
+    log,
     metrics: new Metrics(name),
     prisma: createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: name }),
-    userTokens: new TokenService({ secret: config.AUTH_JWT_SECRET }),
+    userTokens,
     serviceTokens: new TokenService({ secret: config.INTERNAL_JWT_SECRET }),
+    redis,
+    revocations: new SessionRevocations(redis, userTokens.accessTokenTtlSeconds),
   };
+}
+
+/** Closes what createServiceDeps opened. */
+export async function closeServiceDeps(deps: ServiceDeps): Promise<void> {
+  await deps.prisma.$disconnect();
+  await deps.redis.quit().catch(() => deps.redis.disconnect());
 }
 
 export interface StartedSubgraph extends RunningServer {
@@ -32,7 +45,7 @@ export interface StartedSubgraph extends RunningServer {
   deps: ServiceDeps;
 }
 
-/** Builds, starts and returns a subgraph; `close()` drains HTTP and closes Prisma. */
+/** Builds, starts and returns a subgraph; `close()` drains HTTP and closes Prisma and Redis. */
 export async function startSubgraph<Loaders, Services>(
   definition: SubgraphDefinition<Loaders, Services>,
   config: SubgraphConfig,
@@ -47,7 +60,7 @@ export async function startSubgraph<Loaders, Services>(
     deps,
     async close() {
       await server.close();
-      await deps.prisma.$disconnect();
+      await closeServiceDeps(deps);
     },
   };
 }

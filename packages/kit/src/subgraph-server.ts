@@ -6,12 +6,14 @@ import { type TokenService, TokenError } from '@rgb/auth';
 import type { PrismaClient } from '@rgb/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BaseConfig } from './config';
 import { errorReportingPlugin, formatError } from './graphql-errors';
 import { createHttpApp, type HealthCheck } from './http-app';
 import type { Metrics } from './metrics';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller } from './request-context';
+import type { SessionRevocations } from './session-revocations';
 
 /** What every resolver receives: who asks, for which brand, and per-request data access. */
 export interface SubgraphContext<Loaders = unknown, Services = unknown> {
@@ -35,6 +37,8 @@ export interface ServiceDeps {
   userTokens: TokenService;
   /** Service-to-service tokens (INTERNAL_JWT_SECRET). */
   serviceTokens: TokenService;
+  redis: Redis;
+  revocations: SessionRevocations;
 }
 
 export interface SubgraphDefinition<Loaders, Services> {

@@ -3,7 +3,7 @@ import type { PrismaClient } from '@rgb/db';
 import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
 import { seedDemoData } from '../../../prisma/seed';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type ForwardedContext, type UserKind } from './request-context';
-import { createServiceDeps, loadSubgraphConfig, type StartedSubgraph } from './service';
+import { closeServiceDeps, createServiceDeps, loadSubgraphConfig, type StartedSubgraph } from './service';
 import { createSubgraphServer, type SubgraphDefinition } from './subgraph-server';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -53,7 +53,7 @@ export async function startTestSubgraph<Loaders, Services>(
     operations,
     async close() {
       await server.close();
-      await client.$disconnect();
+      await closeServiceDeps({ ...deps, prisma: client });
     },
     async graphql(query, variables, context) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };

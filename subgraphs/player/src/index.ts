@@ -15,8 +15,8 @@ export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> =
   schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
   resolvers,
   createLoaders,
-  createServices: ({ prisma, userTokens }: ServiceDeps) => ({
-    sessions: new SessionManager(prisma, 'player.player_session', userTokens, 'player'),
+  createServices: ({ prisma, userTokens, revocations }: ServiceDeps) => ({
+    sessions: new SessionManager(prisma, 'player.player_session', userTokens, 'player', (sessionId) => revocations.revoke(sessionId)),
   }),
 };
 

@@ -98,6 +98,8 @@ describe('refreshToken', () => {
     const second = (await refresh(tokens.refreshToken)).body.data!.refreshToken;
     await refresh(tokens.refreshToken); // replay: the token leaked
     expect(firstError(await refresh(second.refreshToken))?.code).toBe('UNAUTHENTICATED');
+    const { sessionId } = await server.deps.userTokens.verify(second.accessToken, ['player']) as { sessionId: string };
+    expect(await server.deps.revocations.isRevoked(sessionId)).toBe(true);
   });
 
   it('refuses a token on another brand, and leaves it working on its own', async () => {
@@ -112,11 +114,14 @@ describe('refreshToken', () => {
 });
 
 describe('logout', () => {
-  it("revokes the session's refresh token", async () => {
+  it("revokes the session's refresh token and marks its access tokens revoked", async () => {
     const player = await register(server, server.brands.demo, 'logout_user');
+    const sessionId = (player.context.caller as { sessionId: string }).sessionId;
+    expect(await server.deps.revocations.isRevoked(sessionId)).toBe(false);
     const response = await server.graphql(`mutation { logout }`, undefined, player.context);
     expect(response.body).toEqual({ data: { logout: true } });
     expect(firstError(await refresh(player.tokens.refreshToken))?.code).toBe('UNAUTHENTICATED');
+    expect(await server.deps.revocations.isRevoked(sessionId)).toBe(true);
   });
 
   it('requires a signed-in player', async () => {

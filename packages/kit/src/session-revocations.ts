@@ -1,0 +1,28 @@
+import { Redis } from 'ioredis';
+
+const KEY_PREFIX = 'rgb:revoked-session:';
+
+/**
+ * Sessions ended before their access tokens expire (logout, a leaked refresh token). The
+ * domain that owns the session marks it; the router refuses its access tokens. An entry
+ * lives as long as an access token can, after which the token's own expiry refuses it.
+ */
+export class SessionRevocations {
+  constructor(
+    private readonly redis: Redis,
+    private readonly accessTokenTtlSeconds: number,
+  ) {}
+
+  async revoke(sessionId: string): Promise<void> {
+    await this.redis.set(KEY_PREFIX + sessionId, '1', 'EX', this.accessTokenTtlSeconds);
+  }
+
+  async isRevoked(sessionId: string): Promise<boolean> {
+    return (await this.redis.exists(KEY_PREFIX + sessionId)) === 1;
+  }
+}
+
+/** A Redis client for request paths: fails fast while disconnected rather than queueing. */
+export function createRequestRedis(url: string): Redis {
+  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 });
+}
