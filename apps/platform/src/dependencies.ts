@@ -26,13 +26,19 @@ export async function checkDependencies(databaseUrl: string, redisUrl: string): 
     await client.end().catch(() => undefined);
   }
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
-  redis.on('error', () => undefined); // the failed connect below reports it
+  // The socket's own error (ECONNREFUSED...) arrives as an event; connect() only says the connection closed.
+  let socketError: unknown;
+  redis.on('error', (error) => {
+    socketError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     const url = new URL(redisUrl);
-    throw new DependencyError(`Redis is not reachable at ${url.hostname}:${url.port || 6379} (${describe(error)}): start it or set REDIS_URL`);
+    throw new DependencyError(
+      `Redis is not reachable at ${url.hostname}:${url.port || 6379} (${describe(socketError ?? error)}): start it or set REDIS_URL`,
+    );
   } finally {
     redis.disconnect();
   }
