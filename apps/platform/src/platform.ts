@@ -59,7 +59,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   let started = false;
   let stopping = false;
   const launch = async (spec: ServiceSpec): Promise<RunningService> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    // PLATFORM_NODE_ARGS passes flags to every service's node (e.g. --cpu-prof to profile one run).
+    const nodeArgs = baseEnv.PLATFORM_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', spec.entry], {
       cwd: ROOT,
       env: { ...serviceEnv, PORT: String(portOf(spec)), RGB_SUPERVISED: '1' },
       // Own process group: a terminal's Ctrl-C reaches only the launcher, which then stops each

@@ -23,6 +23,7 @@ import { Counter } from 'prom-client';
 import type { RouterConfig } from './config';
 import { EdgeRefusal, resolveEdge, type Edge } from './edge';
 import { operationLimitsRule } from './limits';
+import { createSubgraphFetcher } from './subgraph-fetcher';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
 import { childTraceparent } from './trace';
 
@@ -94,13 +95,13 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     return reply.code(status).send({ errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code } }] });
   });
 
+  const subgraphFetcher = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ url }) =>
       new RemoteGraphQLDataSource<RouterContext>({
         url,
-        // Node's fetch (undici) keeps connections to subgraphs alive; the default fetcher's HTTP cache layer is not wanted here.
-        fetcher: fetch as never,
+        fetcher: subgraphFetcher.fetcher as never,
         willSendRequest({ request, context }) {
           request.http?.headers.set(CONTEXT_HEADER, context.contextToken);
           request.http?.headers.set('x-request-id', context.requestId);
@@ -167,6 +168,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
       await app.close();
       await apollo.stop();
       await catalog.stop();
+      await subgraphFetcher.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { ExpiringCache } from './expiring-cache';
 
 /** Who a token speaks for. Each audience gets its own kind of token; fields check the kind. */
 export type Audience = 'player' | 'agent' | 'staff' | 'service';
@@ -29,6 +30,8 @@ export interface TokenServiceOptions {
   secret: string;
   accessTokenTtlSeconds?: number;
   serviceTokenTtlSeconds?: number;
+  /** Verified tokens remembered until they expire (the router verifies the same token on every request). */
+  verifiedCacheSize?: number;
 }
 
 /** Signs and verifies access and service tokens (HS256, one secret per trust domain). */
@@ -36,12 +39,14 @@ export class TokenService {
   readonly accessTokenTtlSeconds: number;
   private readonly key: Uint8Array;
   private readonly serviceTokenTtlSeconds: number;
+  private readonly verified: ExpiringCache<string, VerifiedToken>;
 
-  constructor({ secret, accessTokenTtlSeconds = 900, serviceTokenTtlSeconds = 300 }: TokenServiceOptions) {
+  constructor({ secret, accessTokenTtlSeconds = 900, serviceTokenTtlSeconds = 300, verifiedCacheSize = 10_000 }: TokenServiceOptions) {
     if (secret.length < 32) throw new Error('token secret must be at least 32 characters');
     this.key = new TextEncoder().encode(secret);
     this.accessTokenTtlSeconds = accessTokenTtlSeconds;
     this.serviceTokenTtlSeconds = serviceTokenTtlSeconds;
+    this.verified = new ExpiringCache(verifiedCacheSize);
   }
 
   signAccess(claims: AccessClaims): Promise<string> {
@@ -68,6 +73,15 @@ export class TokenService {
 
   /** Verifies signature, issuer, expiry and that the audience is one of `audiences`. */
   async verify(token: string, audiences: readonly Audience[]): Promise<VerifiedToken> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (!audiences.includes(known.audience)) throw new TokenError('invalid token');
+      return known;
+    }
+    return this.verifyUncached(token, audiences);
+  }
+
+  private async verifyUncached(token: string, audiences: readonly Audience[]): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
@@ -77,11 +91,17 @@ export class TokenService {
       });
       const audience = (Array.isArray(payload.aud) ? payload.aud[0] : payload.aud) as Audience;
       const subject = payload.sub as string;
-      if (audience === 'service') return { audience, subject };
-      if (typeof payload.brand_id !== 'string' || typeof payload.sid !== 'string') {
-        throw new TokenError('token lacks brand or session');
+      let claims: VerifiedToken;
+      if (audience === 'service') {
+        claims = { audience, subject };
+      } else {
+        if (typeof payload.brand_id !== 'string' || typeof payload.sid !== 'string') {
+          throw new TokenError('token lacks brand or session');
+        }
+        claims = { audience, subject, brandId: payload.brand_id, sessionId: payload.sid };
       }
-      return { audience, subject, brandId: payload.brand_id, sessionId: payload.sid };
+      this.verified.set(token, claims, (payload.exp as number) * 1000);
+      return claims;
     } catch (error) {
       if (error instanceof TokenError) throw error;
       if (error instanceof errors.JWTExpired) throw new TokenError('token expired');

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hashPassword, hashRefreshToken, newRefreshToken, TokenError, TokenService, verifyPassword } from '../src';
 
 const secret = 'test-secret-test-secret-test-secret!';
@@ -67,6 +67,20 @@ describe('tokens', () => {
     const token = await tokens.signService('router');
     expect(await tokens.verify(token, ['service'])).toEqual({ audience: 'service', subject: 'router' });
     await expect(tokens.verify(token, ['player', 'staff'])).rejects.toThrow(TokenError);
+  });
+
+  it('keeps refusing the wrong audience and an expired token once a token was verified', async () => {
+    const shortLived = new TokenService({ secret, accessTokenTtlSeconds: 60 });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const token = await shortLived.signAccess(claims);
+      expect(await shortLived.verify(token, ['player'])).toEqual(claims);
+      await expect(shortLived.verify(token, ['staff'])).rejects.toThrow(TokenError);
+      vi.setSystemTime(Date.now() + 61_000);
+      await expect(shortLived.verify(token, ['player'])).rejects.toThrow('token expired');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a short secret', () => {

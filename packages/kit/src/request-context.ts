@@ -1,3 +1,4 @@
+import { ExpiringCache } from '@rgb/auth';
 import { jwtVerify, SignJWT } from 'jose';
 
 /** The brand a request acts for, as the router resolved it. */
@@ -34,6 +35,9 @@ export interface ForwardedContext {
 export const CONTEXT_HEADER = 'x-rgb-context';
 const AUDIENCE = 'subgraph';
 const ALGORITHM = 'HS256';
+const TTL_SECONDS = 60;
+/** A signed context is reused for half its life, so one brand and caller cost one signature per 30 s. */
+const REUSE_MS = (TTL_SECONDS / 2) * 1000;
 
 /**
  * Subgraphs never trust bare headers: brand and caller arrive in a short-lived token
@@ -41,6 +45,8 @@ const ALGORITHM = 'HS256';
  */
 export class ContextTokens {
   private readonly key: Uint8Array;
+  private readonly signed = new ExpiringCache<string, string>(10_000);
+  private readonly verified = new ExpiringCache<string, ForwardedContext>(10_000);
 
   constructor(
     secret: string,
@@ -49,24 +55,33 @@ export class ContextTokens {
     this.key = new TextEncoder().encode(secret);
   }
 
-  sign(context: ForwardedContext): Promise<string> {
-    return new SignJWT({ brand: context.brand, caller: context.caller })
+  async sign(context: ForwardedContext): Promise<string> {
+    const key = JSON.stringify(context);
+    const cached = this.signed.get(key);
+    if (cached) return cached;
+    const token = await new SignJWT({ brand: context.brand, caller: context.caller })
       .setProtectedHeader({ alg: ALGORITHM })
       .setIssuer(this.issuer)
       .setAudience(AUDIENCE)
       .setIssuedAt()
-      .setExpirationTime('60s')
+      .setExpirationTime(`${TTL_SECONDS}s`)
       .sign(this.key);
+    this.signed.set(key, token, Date.now() + REUSE_MS);
+    return token;
   }
 
   /** Throws when the token is missing, forged, expired or malformed. */
   async verify(token: string | undefined): Promise<ForwardedContext> {
     if (!token) throw new Error('missing context token');
+    const cached = this.verified.get(token);
+    if (cached) return cached;
     const { payload } = await jwtVerify(token, this.key, { audience: AUDIENCE, algorithms: [ALGORITHM] });
     const brand = payload.brand as BrandRef | undefined;
     if (!brand || typeof brand.id !== 'string' || typeof brand.currency !== 'string') {
       throw new Error('context token lacks a brand');
     }
-    return { brand, caller: (payload.caller as Caller | null | undefined) ?? null };
+    const context = { brand, caller: (payload.caller as Caller | null | undefined) ?? null };
+    this.verified.set(token, context, (payload.exp as number) * 1000);
+    return context;
   }
 }

@@ -27,9 +27,27 @@ describe('ContextTokens', () => {
   it('refuses an expired token', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() - 61_000);
-    const old = await tokens.sign(context);
+    const old = await new ContextTokens(SECRET, 'router').sign(context);
     vi.useRealTimers();
     await expect(tokens.verify(old)).rejects.toThrow(/exp/);
+  });
+
+  it('reuses a signature for the same context, and stops accepting a verified token once it expires', async () => {
+    const signer = new ContextTokens(SECRET, 'router');
+    const verifier = new ContextTokens(SECRET, 'subgraph');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const token = await signer.sign(context);
+      expect(await signer.sign(context)).toBe(token);
+      expect(await signer.sign({ ...context, caller: null })).not.toBe(token);
+      expect(await verifier.verify(token)).toEqual(context);
+      vi.setSystemTime(Date.now() + 31_000);
+      expect(await signer.sign(context)).not.toBe(token);
+      vi.setSystemTime(Date.now() + 30_000);
+      await expect(verifier.verify(token)).rejects.toThrow(/exp/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a token without a brand', async () => {
