@@ -23,3 +23,14 @@ it('under observe, lets a demo token through on acme.localhost as its own brand,
   expect(result.body.data.me).toEqual({ username: 'olivia_observe', wallet: { balance: '0.00', currency: 'USD' } });
   expect(await counterValue(metrics, 'brand_mismatch_total', labels)).toBe(before + 1);
 });
+
+it('stops every process gracefully: each drains and exits 0 on SIGTERM', async () => {
+  await platform.platform.stop();
+  for (const service of platform.platform.services) {
+    expect({ name: service.name, code: service.process.exitCode, signal: service.process.signalCode }).toEqual({
+      name: service.name,
+      code: 0,
+      signal: null,
+    });
+  }
+});

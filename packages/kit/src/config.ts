@@ -46,19 +46,23 @@ export function loadConfig<Schema extends z.ZodType>(
 
 const secret = z.string().min(32, 'must be at least 32 characters');
 
-/** What every API and worker reads. Services extend it with their own variables. */
+/** What every process reads (the router included). Services extend it with their own variables. */
 export const baseEnv = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
   AUTH_JWT_SECRET: secret,
   INTERNAL_JWT_SECRET: secret,
   ADMIN_URL: z.url().default('http://127.0.0.1:8016'),
 });
 export type BaseConfig = z.infer<typeof baseEnv>;
+
+/** What a process owning data adds: its PostgreSQL database and pool. */
+export const databaseEnv = {
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+};
 
 export const LOCAL_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:5432/rgb';
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';

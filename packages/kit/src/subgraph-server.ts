@@ -8,11 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { BaseConfig } from './config';
 import { errorReportingPlugin, formatError } from './graphql-errors';
 import { createHttpApp, type HealthCheck } from './http-app';
 import type { Metrics } from './metrics';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller } from './request-context';
+import type { SubgraphConfig } from './service';
 import type { SessionRevocations } from './session-revocations';
 
 /** What every resolver receives: who asks, for which brand, and per-request data access. */
@@ -29,7 +29,7 @@ export interface SubgraphContext<Loaders = unknown, Services = unknown> {
 }
 
 export interface ServiceDeps {
-  config: BaseConfig & { PORT: number };
+  config: SubgraphConfig;
   prisma: PrismaClient;
   log: Logger;
   metrics: Metrics;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { baseEnv, baseLocalDefaults, ConfigError, loadConfig } from '../src/config';
+import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, loadConfig } from '../src/config';
 
-const load = (env: NodeJS.ProcessEnv) => loadConfig(baseEnv, { env, localDefaults: baseLocalDefaults });
+const serviceEnv = baseEnv.extend(databaseEnv);
+const load = (env: NodeJS.ProcessEnv) => loadConfig(serviceEnv, { env, localDefaults: baseLocalDefaults });
 const problemsOf = (env: NodeJS.ProcessEnv): string => {
   try {
     load(env);

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { adminSubgraph } from '@rgb/admin';
+import { loadConfig, baseLocalDefaults } from '@rgb/kit';
+import { startSeededTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routerEnv } from '../src/config';
+import { createRouter, type Router } from '../src/server';
+
+let admin: SeededTestSubgraph;
+const routers: Router[] = [];
+
+beforeAll(async () => {
+  admin = await startSeededTestSubgraph(adminSubgraph);
+});
+afterAll(async () => {
+  for (const router of routers) await router.close();
+  await admin?.close();
+});
+
+/** A router in-process (no listening socket needed: fastify's inject) over the test admin subgraph. */
+async function routerFor(nodeEnv: 'production' | 'development'): Promise<Router> {
+  const env = {
+    NODE_ENV: nodeEnv,
+    LOG_LEVEL: 'silent',
+    ADMIN_URL: admin.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
+    // The admin test subgraph signs its service tokens with the local internal secret.
+    INTERNAL_JWT_SECRET: admin.deps.config.INTERNAL_JWT_SECRET,
+  };
+  const config = loadConfig(routerEnv, { env, localDefaults: nodeEnv === 'production' ? {} : baseLocalDefaults });
+  const router = await createRouter(config, env);
+  routers.push(router);
+  return router;
+}
+
+const INTROSPECTION = JSON.stringify({ query: '{ __schema { queryType { name } } }' });
+const post = (router: Router, payload: string, headers: Record<string, string> = {}) =>
+  router.app.inject({ method: 'POST', url: '/graphql', headers: { host: 'localhost', 'content-type': 'application/json', ...headers }, payload });
+
+describe('the router', () => {
+  it('refuses introspection in production', async () => {
+    const response = await post(await routerFor('production'), INTROSPECTION);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].message).toMatch(/introspection/i);
+  });
+
+  it('answers introspection outside production', async () => {
+    const response = await post(await routerFor('development'), INTROSPECTION);
+    expect(response.json()).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+  });
+
+  it('echoes a well-formed request id and replaces a malformed one', async () => {
+    const router = routers[0] ?? (await routerFor('development'));
+    const given = await post(router, INTROSPECTION, { 'x-request-id': 'req-123.abc' });
+    expect(given.headers['x-request-id']).toBe('req-123.abc');
+    const malformed = await post(router, INTROSPECTION, { 'x-request-id': 'bad id with spaces' });
+    expect(malformed.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
