@@ -95,9 +95,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     return service;
   };
 
+  // The router first, so no request reaches a subgraph that is already draining.
   const stop = async () => {
     stopping = true;
-    await Promise.all(running.map(({ process: child }) => terminate(child)));
+    const isRouter = (service: RunningService) => service.name === 'router';
+    await Promise.all(running.filter(isRouter).map(({ process: child }) => terminate(child)));
+    await Promise.all(running.filter((service) => !isRouter(service)).map(({ process: child }) => terminate(child)));
   };
   try {
     await Promise.all(subgraphs.map(launch));
