@@ -6,8 +6,8 @@ import { z } from 'zod';
 
 /** The demo data of CONTRACT.md ("Demo data"), as far as the domains that exist own it. */
 export const DEMO_BRANDS = [
-  { code: 'demo', name: 'Demo Casino', currency: 'USD', domains: ['localhost', '127.0.0.1'] },
-  { code: 'acme', name: 'Acme Casino', currency: 'KRW', domains: ['acme.localhost'] },
+  { code: 'demo', name: 'Demo Casino', currency: 'USD', timezone: 'UTC', domains: ['localhost', '127.0.0.1'] },
+  { code: 'acme', name: 'Acme Casino', currency: 'KRW', timezone: 'Asia/Seoul', domains: ['acme.localhost'] },
 ] as const;
 
 export interface SeedSecrets {
@@ -28,7 +28,7 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): 
   for (const brand of DEMO_BRANDS) {
     const row = await prisma.brand.upsert({
       where: { code: brand.code },
-      create: { code: brand.code, name: brand.name, currency: brand.currency },
+      create: { code: brand.code, name: brand.name, currency: brand.currency, timezone: brand.timezone },
       update: {},
     });
     for (const host of brand.domains) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { createTestDatabase } from '@rgb/db/testing';
 import { SERVICES, startPlatform, type RunningPlatform } from '@rgb/platform';
 import { freePort, send, type HttpResult } from './http';
@@ -18,6 +19,9 @@ export interface RequestOptions {
 
 export interface TestPlatform {
   routerUrl: string;
+  /** The Redis database this platform runs on, and its PostgreSQL database. */
+  redisUrl: string;
+  databaseUrl: string;
   platform: RunningPlatform;
   /** The secrets the platform runs with, so tests can mint tokens of their own. */
   secrets: { AUTH_JWT_SECRET: string; INTERNAL_JWT_SECRET: string; ADMIN_PASSWORD: string };
@@ -29,6 +33,25 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+const REDIS_SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * A Redis database (1-15) of its own for each booted platform, so parallel test files never
+ * consume each other's streams. Numbers come from a shared counter, not chance; the database
+ * is emptied before use.
+ */
+async function isolatedRedisUrl(): Promise<string> {
+  const redis = new Redis(REDIS_SERVER);
+  try {
+    const index = ((await redis.incr('rgb:test:next-redis-db')) % 15) + 1;
+    await redis.select(index);
+    await redis.flushdb();
+    return `${REDIS_SERVER.replace(/\/\d*$/, '')}/${index}`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Boots the whole platform as separate processes on free ports against a fresh database. */
 export async function bootPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
@@ -37,6 +60,7 @@ export async function bootPlatform(env: Record<string, string> = {}): Promise<Te
     INTERNAL_JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_PASSWORD: 'admin-e2e-password',
   };
+  const redisUrl = await isolatedRedisUrl();
   const ports: Record<string, number> = {};
   for (const service of SERVICES) ports[service.name] = await freePort();
   const output: string[] = [];
@@ -44,7 +68,7 @@ export async function bootPlatform(env: Record<string, string> = {}): Promise<Te
   try {
     platform = await startPlatform({
       databaseUrl: database.url,
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisUrl,
       env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', ...secrets, ...env },
       ports,
       onOutput: (service, line) => output.push(`${service}| ${line}`),
@@ -69,6 +93,8 @@ export async function bootPlatform(env: Record<string, string> = {}): Promise<Te
 
   return {
     routerUrl,
+    redisUrl,
+    databaseUrl: database.url,
     platform,
     secrets,
     graphql,

@@ -15,7 +15,7 @@ if (isEntry) {
     const platform = await startPlatform({
       databaseUrl,
       redisUrl,
-      onOutput: (service, line) => process.stdout.write(`${service.padEnd(7)}| ${line}\n`),
+      onOutput: (service, line) => process.stdout.write(`${service.padEnd(13)}| ${line}\n`),
       onCrash: (service, code) => {
         if (shuttingDown) return;
         process.stderr.write(`${service} exited unexpectedly (code ${code}); stopping the platform\n`);
@@ -25,7 +25,7 @@ if (isEntry) {
     });
     process.stdout.write(
       `\nThe platform is running (Ctrl-C stops it):\n${platform.services
-        .map((service) => `  ${service.name.padEnd(8)} ${service.url}${service.name === 'router' ? '/graphql' : ''}`)
+        .map((service) => `  ${service.name.padEnd(14)} ${service.url}${service.name === 'router' ? '/graphql' : ''}`)
         .join('\n')}\n\n`,
     );
     const shutdown = () => {

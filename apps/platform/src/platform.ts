@@ -103,7 +103,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await Promise.all(running.filter((service) => !isRouter(service)).map(({ process: child }) => terminate(child)));
   };
   try {
-    await Promise.all(subgraphs.map(launch));
+    await Promise.all(SERVICES.filter((spec) => spec.kind !== 'router').map(launch));
     await Promise.all(SERVICES.filter((spec) => spec.kind === 'router').map(launch));
   } catch (error) {
     await stop();

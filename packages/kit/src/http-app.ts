@@ -10,6 +10,8 @@ export interface HttpAppOptions {
   log: Logger;
   metrics: Metrics;
   checks: Record<string, HealthCheck>;
+  /** Facts added to every /health answer (a worker's loops, dead letters...). */
+  details?: () => Record<string, unknown>;
   bodyLimit?: number;
 }
 
@@ -20,7 +22,7 @@ const CHECK_TIMEOUT_MS = 2_000;
  * The HTTP shell every process shares: request ids (the caller's when well-formed),
  * pino request logs, the latency histogram, `GET /health` and `GET /metrics`.
  */
-export function createHttpApp({ log, metrics, checks, bodyLimit }: HttpAppOptions): FastifyInstance {
+export function createHttpApp({ log, metrics, checks, details, bodyLimit }: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests are logged once, on response, by the hook below.
@@ -65,8 +67,8 @@ export function createHttpApp({ log, metrics, checks, bodyLimit }: HttpAppOption
         }
       }),
     );
-    if (failures.length > 0) return reply.code(503).send({ status: 'unavailable', reason: failures.join('; ') });
-    return { status: 'ok' };
+    if (failures.length > 0) return reply.code(503).send({ status: 'unavailable', reason: failures.join('; '), ...details?.() });
+    return { status: 'ok', ...details?.() };
   });
 
   app.get('/metrics', async (_request, reply) => {

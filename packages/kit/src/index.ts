@@ -10,3 +10,5 @@ export * from './shutdown';
 export * from './subgraph-server';
 export * from './service';
 export * from './session-revocations';
+export * from './worker';
+export * from './worker-service';

@@ -22,7 +22,12 @@ export class SessionRevocations {
   }
 }
 
-/** A Redis client for request paths: fails fast while disconnected rather than queueing. */
-export function createRequestRedis(url: string): Redis {
-  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 });
+/**
+ * A Redis client that fails fast while disconnected rather than queueing commands, so a Redis
+ * outage shows up at once as errors (and in health) instead of as requests that hang.
+ * `blockingMs`: the longest BLOCK this client's commands use (XREADGROUP...), which its
+ * command timeout must exceed.
+ */
+export function createRequestRedis(url: string, { blockingMs = 0 }: { blockingMs?: number } = {}): Redis {
+  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 + blockingMs });
 }

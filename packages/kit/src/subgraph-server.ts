@@ -18,6 +18,8 @@ import type { SessionRevocations } from './session-revocations';
 /** What every resolver receives: who asks, for which brand, and per-request data access. */
 export interface SubgraphContext<Loaders = unknown, Services = unknown> {
   requestId: string;
+  /** W3C trace context the router forwarded, carried into the events this request causes. */
+  traceparent: string | undefined;
   brand: BrandRef;
   caller: Caller | null;
   prisma: PrismaClient;
@@ -118,8 +120,10 @@ export async function createSubgraphServer<Loaders, Services>(
     handler: fastifyApolloHandler(apollo, {
       context: async (request) => {
         const forwarded = request.forwarded!;
+        const traceparent = request.headers.traceparent;
         return {
           requestId: request.id,
+          traceparent: typeof traceparent === 'string' ? traceparent : undefined,
           brand: forwarded.brand,
           caller: forwarded.caller,
           prisma,

@@ -1,6 +1,7 @@
 import { UNKNOWN_USER_PASSWORD_HASH, hashPassword, verifyPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
 import { badUserInput, conflict, forbidden, unauthenticated } from '@rgb/contracts';
 import { Prisma, type Player, type PrismaClient } from '@rgb/db';
+import { appendToOutbox } from '@rgb/events';
 
 export type PlayerRecord = Player;
 
@@ -28,19 +29,39 @@ export function validateRegistration(input: RegisterInput): void {
   if (problems.length > 0) throw badUserInput(problems.join('; '));
 }
 
+/** Creates the player and its PLAYER_REGISTERED event in one transaction, then opens a session. */
 export async function registerPlayer(
   prisma: PrismaClient,
   sessions: SessionManager,
   brandId: string,
   input: RegisterInput,
+  traceparent?: string,
 ): Promise<AuthTokens> {
   validateRegistration(input);
   // Agents arrive with the agent domain; until one exists, no code can name a real agent.
   if (input.agentCode) throw badUserInput(`unknown agent code ${input.agentCode}`);
   const passwordHash = await hashPassword(input.password);
   try {
-    const player = await prisma.player.create({
-      data: { brandId, username: normalizeUsername(input.username), nickname: input.nickname.trim(), passwordHash },
+    const player = await prisma.$transaction(async (tx) => {
+      const created = await tx.player.create({
+        data: { brandId, username: normalizeUsername(input.username), nickname: input.nickname.trim(), passwordHash },
+      });
+      await appendToOutbox(tx, 'player.outbox', {
+        type: 'PLAYER_REGISTERED',
+        owner: created,
+        brandId,
+        aggregateType: 'player',
+        aggregateId: created.id,
+        traceparent,
+        payload: {
+          player_id: created.id,
+          username: created.username,
+          nickname: created.nickname,
+          agent_id: created.agentId,
+          registered_at: created.createdAt.toISOString(),
+        },
+      });
+      return created;
     });
     return await sessions.open(player.id, brandId);
   } catch (error) {

@@ -3,8 +3,8 @@ import type { MutationResolvers } from '../generated/resolvers-types';
 import { loginPlayer, refreshPlayerSession, registerPlayer } from '../players';
 
 export const Mutation: MutationResolvers = {
-  registerPlayer: (_parent, { input }, { prisma, brand, services }) =>
-    registerPlayer(prisma, services.sessions, brand.id, input),
+  registerPlayer: (_parent, { input }, { prisma, brand, services, traceparent }) =>
+    registerPlayer(prisma, services.sessions, brand.id, input, traceparent),
   login: (_parent, { input }, { prisma, brand, services }) =>
     loginPlayer(prisma, services.sessions, brand.id, input.username, input.password),
   refreshToken: (_parent, { refreshToken }, { prisma, brand, services }) =>

@@ -1,0 +1,3 @@
+export * from './streams';
+export * from './payloads';
+export * from './envelope';

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { EmittedEventType } from './streams';
+
+/**
+ * Payload schemas of every emitted event type. Amounts are integer minor units as decimal
+ * strings (exact, no float) with their currency; ids are the owning domain's ids.
+ */
+const uuid = z.uuid();
+const minorUnits = z.string().regex(/^-?\d+$/, 'must be integer minor units');
+const currency = z.string().length(3);
+
+const walletMovement = {
+  player_id: uuid,
+  account_id: uuid,
+  ledger_entry_id: uuid,
+  amount_minor: minorUnits,
+  balance_after_minor: minorUnits,
+  currency,
+};
+const betReference = {
+  provider_code: z.string(),
+  transaction_id: z.string(),
+  round_id: z.string(),
+  game_code: z.string(),
+  /** Game category (slots, live casino...) that weights rolling turnover. */
+  game_category: z.string(),
+};
+const request = { request_id: uuid, player_id: uuid, amount_minor: minorUnits, currency };
+const agentWithdrawal = { withdrawal_id: uuid, agent_id: uuid, amount_minor: minorUnits, currency };
+const agentCoupon = { coupon_id: uuid, agent_id: uuid, player_id: uuid.optional(), amount_minor: minorUnits, currency };
+const rollingChange = { rolling_id: uuid, player_id: uuid, required_minor: minorUnits, accrued_minor: minorUnits, currency };
+
+export const EVENT_PAYLOADS = {
+  BET_SETTLED_CONFIRMED: z.object({
+    ...walletMovement,
+    ...betReference,
+    /** The bet's stake (positive) and what the settlement paid (zero or more). */
+    bet_amount_minor: minorUnits,
+    win_amount_minor: minorUnits,
+  }),
+  BET_ROLLED_BACK_CONFIRMED: z.object({ ...walletMovement, ...betReference }),
+  ROLLING_COMPLETED_CONFIRMED: z.object({ rolling_id: uuid, player_id: uuid }),
+  DEPOSIT_REQUESTED: z.object({ ...request, depositor_name: z.string() }),
+  DEPOSIT_APPROVED: z.object({ ...request, ...walletMovement }),
+  WITHDRAW_REQUESTED: z.object(request),
+  WITHDRAW_APPROVED: z.object(request),
+  ROLLING_COMPLETED: z.object(rollingChange),
+  ROLLING_CANCELED: z.object({ ...rollingChange, reason: z.string() }),
+  PLAYER_REGISTERED: z.object({
+    player_id: uuid,
+    username: z.string(),
+    nickname: z.string().nullable(),
+    agent_id: uuid.nullable(),
+    registered_at: z.iso.datetime({ offset: true }),
+  }),
+  AGENT_WITHDRAW_CREATED: z.object(agentWithdrawal),
+  AGENT_WITHDRAW_APPROVED: z.object(agentWithdrawal),
+  AGENT_WITHDRAW_DECLINED: z.object({ ...agentWithdrawal, reason: z.string().nullable() }),
+  AGENT_WITHDRAW_PAID: z.object(agentWithdrawal),
+  AGENT_WITHDRAW_PAY_DECLINED: z.object({ ...agentWithdrawal, reason: z.string().nullable() }),
+  AGENT_COUPON_GRANTED: z.object(agentCoupon),
+  AGENT_COUPON_RECYCLED: z.object(agentCoupon),
+  AGENT_BALANCE_ADJUSTED: z.object({ agent_id: uuid, amount_minor: minorUnits, currency, reason: z.string() }),
+} satisfies Record<EmittedEventType, z.ZodType>;
+
+export type EventPayload<T extends EmittedEventType> = z.infer<(typeof EVENT_PAYLOADS)[T]>;

@@ -1,0 +1,53 @@
+/** The Redis Streams of CONTRACT.md ("Event streams"), by producing domain. */
+export const STREAMS = {
+  wallet: 'rgb:stream:wallet',
+  rolling: 'rgb:stream:rolling',
+  player: 'rgb:stream:player',
+  agent: 'rgb:stream:agent',
+} as const;
+export type StreamName = keyof typeof STREAMS;
+export type StreamKey = (typeof STREAMS)[StreamName];
+
+/** Where a consumer parks entries it cannot apply. One dead-letter stream per source stream. */
+export function deadLetterStream(stream: string): string {
+  return `${stream}:dead-letter`;
+}
+
+/**
+ * Event types per stream (seed 004). "emitted" have a producer and a payload schema;
+ * "reserved" are declared so a future producer does not invent a name, and nothing may rely
+ * on them being on the stream.
+ */
+export const EVENT_TYPES = {
+  wallet: {
+    emitted: [
+      'BET_SETTLED_CONFIRMED',
+      'BET_ROLLED_BACK_CONFIRMED',
+      'ROLLING_COMPLETED_CONFIRMED',
+      'DEPOSIT_REQUESTED',
+      'DEPOSIT_APPROVED',
+      'WITHDRAW_REQUESTED',
+      'WITHDRAW_APPROVED',
+    ],
+    reserved: ['BET_AUTHORIZED', 'PROMOTION_CREDITED', 'PROMOTION_REVERSED', 'COUPON_EXPIRED'],
+  },
+  rolling: { emitted: ['ROLLING_COMPLETED', 'ROLLING_CANCELED'], reserved: [] },
+  player: { emitted: ['PLAYER_REGISTERED'], reserved: ['VIP_LEVEL_CHANGED'] },
+  agent: {
+    emitted: [
+      'AGENT_WITHDRAW_CREATED',
+      'AGENT_WITHDRAW_APPROVED',
+      'AGENT_WITHDRAW_DECLINED',
+      'AGENT_WITHDRAW_PAID',
+      'AGENT_WITHDRAW_PAY_DECLINED',
+      'AGENT_COUPON_GRANTED',
+      'AGENT_COUPON_RECYCLED',
+      'AGENT_BALANCE_ADJUSTED',
+    ],
+    reserved: [],
+  },
+} as const satisfies Record<StreamName, { emitted: readonly string[]; reserved: readonly string[] }>;
+
+export type EmittedEventType = (typeof EVENT_TYPES)[StreamName]['emitted'][number];
+export type ReservedEventType = (typeof EVENT_TYPES)[StreamName]['reserved'][number];
+export type EventType = EmittedEventType | ReservedEventType;

@@ -1,0 +1,231 @@
+import { hostname } from 'node:os';
+import { deadLetterStream, EnvelopeError, parseEnvelope, type Envelope } from '@rgb/contracts';
+import type { Prisma, PrismaClient } from '@rgb/db';
+import type { Logger, Metrics, TickResult, WorkerLoop } from '@rgb/kit';
+import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
+
+/** One inbox table per consuming domain: (consumer, event_id) of every event applied. */
+export type InboxTable = 'admin.inbox' | 'rolling.inbox' | 'promotion.inbox';
+
+/** Applies one event inside the transaction that also records it in the inbox. */
+export type EventHandler = (tx: Prisma.TransactionClient, event: Envelope) => Promise<void>;
+
+export interface ConsumerOptions {
+  /** The consumer group, e.g. `admin.top-info`; also the inbox's consumer column. */
+  group: string;
+  stream: string;
+  prisma: PrismaClient;
+  /** For acknowledgements, claims and dead letters. */
+  redis: Redis;
+  /** Blocking reads get a connection of their own, so they never hold up the commands above. */
+  blockingRedis: Redis;
+  inbox: InboxTable;
+  /** By event type; other types are acknowledged and ignored. */
+  handlers: Record<string, EventHandler>;
+  metrics: Metrics;
+  log: Logger;
+  /** This process's name within the group. */
+  consumerName?: string;
+  batchSize?: number;
+  blockMs?: number;
+  /** An entry pending this long with its consumer is presumed abandoned and claimed. */
+  claimIdleMs?: number;
+  /** Deliveries after which an entry that keeps failing is parked in the dead-letter stream. */
+  maxDeliveries?: number;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+type Outcome = 'applied' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
+
+function consumerMetrics(metrics: Metrics) {
+  const registry = metrics.registry;
+  const get = (name: string, help: string, labelNames: string[]) =>
+    (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  return {
+    consumed: get('events_consumed_total', 'Stream entries handled, by outcome', ['stream', 'consumer', 'outcome']),
+    deadLettered: get('events_dead_lettered_total', 'Entries parked in the dead-letter stream, by reason', ['stream', 'consumer', 'reason']),
+    legacy: get('event_legacy_schema_total', 'schema_version 1 events rejected', ['stream', 'consumer']),
+    rejected: get('events_rejected_total', 'Events rejected before any handler ran, by reason', ['stream', 'consumer', 'reason']),
+  };
+}
+
+/**
+ * A consumer-group reader with inbox deduplication: the handler's change and the inbox row
+ * commit together, and the entry is acknowledged only after that commit, so a redelivered or
+ * republished event changes nothing. Entries left pending by a dead consumer are claimed after
+ * `claimIdleMs`; an entry that failed `maxDeliveries` times, or that no handler may ever apply
+ * (legacy schema, no brand, malformed), is parked in the dead-letter stream and counted.
+ */
+export class StreamConsumer implements WorkerLoop {
+  readonly name: string;
+  readonly idleDelayMs = 0;
+  private readonly consumerName: string;
+  private readonly batchSize: number;
+  private readonly blockMs: number;
+  private readonly claimIdleMs: number;
+  private readonly maxDeliveries: number;
+  private readonly counters: ReturnType<typeof consumerMetrics>;
+  private groupReady = false;
+  private deadLettered = 0;
+  private lastDeadLetter: { id: string; reason: string; at: string } | null = null;
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.name = `consumer ${options.group} <- ${options.stream}`;
+    this.consumerName = options.consumerName ?? `${hostname()}-${process.pid}`;
+    this.batchSize = options.batchSize ?? 100;
+    this.blockMs = options.blockMs ?? 1_000;
+    this.claimIdleMs = options.claimIdleMs ?? 15_000;
+    this.maxDeliveries = options.maxDeliveries ?? 5;
+    this.counters = consumerMetrics(options.metrics);
+  }
+
+  describe(): Record<string, unknown> {
+    return { consumer: this.consumerName, deadLettered: this.deadLettered, lastDeadLetter: this.lastDeadLetter };
+  }
+
+  async tick(): Promise<TickResult> {
+    try {
+      return await this.consume();
+    } catch (error) {
+      // The group vanishes with a Redis that restarted without persistence: create it again next turn.
+      if (String(error).includes('NOGROUP')) this.groupReady = false;
+      throw error;
+    }
+  }
+
+  private async consume(): Promise<TickResult> {
+    await this.ensureGroup();
+    const claimed = await this.reclaimAbandoned();
+    const { stream, group, blockingRedis } = this.options;
+    const reply = (await blockingRedis.xreadgroup(
+      'GROUP', group, this.consumerName, 'COUNT', this.batchSize, 'BLOCK', this.blockMs, 'STREAMS', stream, '>',
+    )) as [string, StreamEntry[]][] | null;
+    const entries = reply?.[0]?.[1] ?? [];
+    const read = await this.handleAll(entries);
+    const worked = claimed + read;
+    const pending = worked > 0 ? entries.length === this.batchSize : await this.hasUndelivered();
+    return { worked, pending };
+  }
+
+  /** Handles entries one by one; throws only when every entry failed (the loop is then failing, not progressing). */
+  private async handleAll(entries: StreamEntry[]): Promise<number> {
+    let done = 0;
+    let lastError: unknown;
+    for (const [id, fields] of entries) {
+      try {
+        await this.handle(id, fields);
+        done++;
+      } catch (error) {
+        lastError = error;
+        this.count('failed');
+        this.options.log.error({ err: error, entry: id, stream: this.options.stream, group: this.options.group }, 'event handler failed; the entry stays pending');
+      }
+    }
+    if (done === 0 && lastError) throw lastError;
+    return done;
+  }
+
+  private async handle(id: string, fields: string[]): Promise<void> {
+    const { stream, group, redis, prisma, inbox, handlers } = this.options;
+    const raw = fieldValue(fields, 'event');
+    let event: Envelope;
+    try {
+      event = parseEnvelope(raw ?? '');
+    } catch (error) {
+      if (!(error instanceof EnvelopeError)) throw error;
+      if (error.reason === 'legacy_schema') this.counters.legacy.inc({ stream, consumer: group });
+      this.counters.rejected.inc({ stream, consumer: group, reason: error.reason });
+      this.options.log.error({ entry: id, stream, group, reason: error.reason, detail: error.message }, 'event rejected');
+      await this.deadLetter(id, fields, error.reason);
+      this.count('rejected');
+      return;
+    }
+    const handler = handlers[event.event_type];
+    if (!handler) {
+      await redis.xack(stream, group, id);
+      this.count('ignored');
+      return;
+    }
+    const applied = await prisma.$transaction(async (tx) => {
+      const inserted = await tx.$executeRawUnsafe(
+        `INSERT INTO ${inbox} (consumer, event_id) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING`,
+        group,
+        event.event_id,
+      );
+      if (inserted === 0) return false;
+      await handler(tx, event);
+      return true;
+    });
+    await redis.xack(stream, group, id);
+    this.count(applied ? 'applied' : 'duplicate');
+  }
+
+  /** Claims entries abandoned by any consumer of the group; parks those that failed too often. */
+  private async reclaimAbandoned(): Promise<number> {
+    const { stream, group, redis } = this.options;
+    const pending = (await redis.xpending(stream, group, 'IDLE', this.claimIdleMs, '-', '+', this.batchSize)) as [string, string, number, number][];
+    if (pending.length === 0) return 0;
+    const retry: string[] = [];
+    for (const [id, , , deliveries] of pending) {
+      if (deliveries >= this.maxDeliveries) {
+        const entries = (await redis.xrange(stream, id, id)) as StreamEntry[];
+        await this.deadLetter(id, entries[0]?.[1] ?? [], `failed ${deliveries} deliveries`);
+      } else {
+        retry.push(id);
+      }
+    }
+    if (retry.length === 0) return 0;
+    const claimed = (await redis.xclaim(stream, group, this.consumerName, this.claimIdleMs, ...retry)) as StreamEntry[];
+    // An entry trimmed from the stream comes back without fields: nothing left to apply.
+    const live = claimed.filter(([, fields]) => fields);
+    if (live.length > 0) this.options.log.warn({ stream, group, entries: live.length }, 'claimed entries abandoned by another consumer');
+    return this.handleAll(live);
+  }
+
+  private async deadLetter(id: string, fields: string[], reason: string): Promise<void> {
+    const { stream, group, redis } = this.options;
+    await redis
+      .multi()
+      .xadd(deadLetterStream(stream), '*', 'event', fieldValue(fields, 'event') ?? '', 'reason', reason, 'consumer', group, 'source_id', id, 'failed_at', new Date().toISOString())
+      .xack(stream, group, id)
+      .exec();
+    this.deadLettered++;
+    this.lastDeadLetter = { id, reason, at: new Date().toISOString() };
+    this.counters.deadLettered.inc({ stream, consumer: group, reason: reason.startsWith('failed') ? 'max_deliveries' : reason });
+    this.options.log.error({ entry: id, stream, group, reason }, 'event parked in the dead-letter stream');
+  }
+
+  /** Whether entries wait that no consumer of the group has read yet (Redis 7 `lag`). */
+  private async hasUndelivered(): Promise<boolean> {
+    const groups = (await this.options.redis.xinfo('GROUPS', this.options.stream)) as (string | number | null)[][];
+    const mine = groups.map(toRecord).find((info) => info.name === this.options.group);
+    return Number(mine?.lag ?? 0) > 0;
+  }
+
+  private async ensureGroup(): Promise<void> {
+    if (this.groupReady) return;
+    try {
+      // From the start of the stream: a new group must not skip what was written before it existed.
+      await this.options.redis.xgroup('CREATE', this.options.stream, this.options.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+    this.groupReady = true;
+  }
+
+  private count(outcome: Outcome): void {
+    this.counters.consumed.inc({ stream: this.options.stream, consumer: this.options.group, outcome });
+  }
+}
+
+function fieldValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function toRecord(flat: (string | number | null)[]): Record<string, string | number | null> {
+  const record: Record<string, string | number | null> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1] ?? null;
+  return record;
+}

@@ -1,0 +1,3 @@
+export * from './outbox';
+export * from './publisher';
+export * from './consumer';

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { EVENT_PAYLOADS, SCHEMA_VERSION, type EmittedEventType, type EventPayload, type TypedEnvelope } from '@rgb/contracts';
+
+/** One outbox table per producing domain, in that domain's schema. */
+export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox';
+
+/** The slice of a Prisma (transaction) client the outbox needs. */
+export interface SqlExecutor {
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
+export interface NewEvent<T extends EmittedEventType> {
+  type: T;
+  /** The brand of the row the event is about: must equal `brandId`. */
+  owner: { brandId: string };
+  brandId: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: EventPayload<T>;
+  traceparent?: string;
+}
+
+export class OutboxBrandMismatchError extends Error {
+  override readonly name = 'OutboxBrandMismatchError';
+}
+
+/**
+ * Writes an event into the caller's transaction, so it exists exactly when the change it
+ * describes commits. Refuses (and so fails the caller's write) an envelope whose brand differs
+ * from the owning row's brand, and a payload that does not match its type's schema.
+ */
+export async function appendToOutbox<T extends EmittedEventType>(
+  tx: SqlExecutor,
+  table: OutboxTable,
+  event: NewEvent<T>,
+): Promise<TypedEnvelope<T>> {
+  if (event.brandId !== event.owner.brandId) {
+    throw new OutboxBrandMismatchError(
+      `${event.type} for ${event.aggregateType} ${event.aggregateId}: envelope brand ${event.brandId} differs from the row's brand ${event.owner.brandId}`,
+    );
+  }
+  const payload = EVENT_PAYLOADS[event.type].parse(event.payload) as EventPayload<T>;
+  const envelope: TypedEnvelope<T> = {
+    event_id: randomUUID(),
+    event_type: event.type,
+    schema_version: SCHEMA_VERSION,
+    brand_id: event.brandId,
+    aggregate_type: event.aggregateType,
+    aggregate_id: event.aggregateId,
+    occurred_at: new Date().toISOString(),
+    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+    payload,
+  };
+  await tx.$executeRawUnsafe(
+    `INSERT INTO ${table} (event_id, event_type, brand_id, envelope) VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)`,
+    envelope.event_id,
+    envelope.event_type,
+    envelope.brand_id,
+    JSON.stringify(envelope),
+  );
+  return envelope;
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { Redis } from 'ioredis';
+import { baseLocalDefaults, loadConfig } from './config';
+import { closeServiceDeps, createServiceDeps, subgraphEnv } from './service';
+import { createRequestRedis } from './session-revocations';
+import type { ServiceDeps } from './subgraph-server';
+import { createWorker, type ScheduledJob, type Worker, type WorkerLoop } from './worker';
+
+export const workerEnv = (defaultPort: number) =>
+  subgraphEnv(defaultPort).extend({
+    /** Written every few seconds with the worker's health, for supervisors without HTTP checks. */
+    HEARTBEAT_FILE: z.string().optional(),
+    ENABLE_OUTBOX_POLLER: z.stringbool().default(true),
+  });
+export type WorkerConfig = z.infer<ReturnType<typeof workerEnv>>;
+
+export function loadWorkerConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return loadConfig(workerEnv(defaultPort), { env, localDefaults: baseLocalDefaults });
+}
+
+export interface WorkerDeps extends ServiceDeps {
+  config: WorkerConfig;
+  /** A connection of its own for blocking reads (XREADGROUP BLOCK). */
+  blockingRedis: Redis;
+}
+
+export interface WorkerDefinition {
+  name: string;
+  loops(deps: WorkerDeps): WorkerLoop[];
+  jobs?(deps: WorkerDeps): ScheduledJob[];
+}
+
+export interface StartedWorker {
+  worker: Worker;
+  url: string;
+  deps: WorkerDeps;
+  close(): Promise<void>;
+}
+
+/** Builds a worker process: its loops and jobs, /health and /metrics on PORT, the heartbeat file. */
+export async function startWorker(definition: WorkerDefinition, config: WorkerConfig): Promise<StartedWorker> {
+  const base = createServiceDeps(definition.name, config);
+  const blockingRedis = createRequestRedis(config.REDIS_URL, { blockingMs: 5_000 });
+  blockingRedis.on('error', (error) => base.log.warn({ err: error }, 'redis connection error'));
+  const deps: WorkerDeps = { ...base, config, blockingRedis };
+  const worker = createWorker({
+    name: definition.name,
+    log: deps.log,
+    metrics: deps.metrics,
+    loops: definition.loops(deps),
+    jobs: definition.jobs?.(deps),
+    checks: { database: async () => void (await deps.prisma.$queryRaw`SELECT 1`) },
+    heartbeatFile: config.HEARTBEAT_FILE,
+  });
+  const url = await worker.app.listen({ port: config.PORT, host: config.HOST });
+  worker.start();
+  return {
+    worker,
+    url,
+    deps,
+    async close() {
+      await worker.stop();
+      blockingRedis.disconnect();
+      await closeServiceDeps(deps);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Envelope } from '@rgb/contracts';
+import type { Prisma } from '@rgb/db';
+
+/**
+ * PLAYER_REGISTERED → one more new player on that day, the day cut in the brand's own time
+ * zone. An unknown brand has no time zone: the statement fails and the event is retried, then
+ * parked, rather than counted on a wrong day.
+ */
+export async function countRegistration(tx: Prisma.TransactionClient, event: Envelope): Promise<void> {
+  const registeredAt = String(event.payload.registered_at);
+  await tx.$executeRaw`
+    INSERT INTO admin.player_registration_daily (brand_id, day, count)
+    VALUES (${event.brand_id}::uuid,
+            (${registeredAt}::timestamptz AT TIME ZONE (SELECT timezone FROM admin.brand WHERE id = ${event.brand_id}::uuid))::date,
+            1)
+    ON CONFLICT (brand_id, day) DO UPDATE SET count = admin.player_registration_daily.count + 1`;
+}
