@@ -36,6 +36,7 @@ export interface ConsumerOptions {
 }
 
 type StreamEntry = [id: string, fields: string[]];
+type Applicable = { id: string; event: Envelope };
 type Outcome = 'applied' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
 
 function consumerMetrics(metrics: Metrics) {
@@ -108,30 +109,51 @@ export class StreamConsumer implements WorkerLoop {
     return { worked, pending };
   }
 
-  /** Handles entries one by one; throws only when every entry failed (the loop is then failing, not progressing). */
+  /**
+   * Applies a batch in one transaction: one inbox insert, the handlers, one commit, one XACK.
+   * When a handler fails the batch rolls back and is applied entry by entry, so a poison event
+   * holds up nothing but itself. Throws only when no entry could be handled at all.
+   */
   private async handleAll(entries: StreamEntry[]): Promise<number> {
+    const { stream, group, redis, handlers } = this.options;
+    const applicable: Applicable[] = [];
+    const ignored: string[] = [];
     let done = 0;
-    let lastError: unknown;
     for (const [id, fields] of entries) {
-      try {
-        await this.handle(id, fields);
-        done++;
-      } catch (error) {
-        lastError = error;
-        this.count('failed');
-        this.options.log.error({ err: error, entry: id, stream: this.options.stream, group: this.options.group }, 'event handler failed; the entry stays pending');
-      }
+      const event = await this.parseOrReject(id, fields);
+      if (!event) done++;
+      else if (handlers[event.event_type]) applicable.push({ id, event });
+      else ignored.push(id);
     }
-    if (done === 0 && lastError) throw lastError;
+    if (ignored.length > 0) {
+      await redis.xack(stream, group, ...ignored);
+      this.count('ignored', ignored.length);
+      done += ignored.length;
+    }
+    const failures: { id: string; error: unknown }[] = [];
+    const apply = async (items: Applicable[]): Promise<void> => {
+      try {
+        await this.applyAndAck(items);
+        done += items.length;
+      } catch (error) {
+        if (items.length === 1) failures.push({ id: items[0]!.id, error });
+        else for (const item of items) await apply([item]);
+      }
+    };
+    if (applicable.length > 0) await apply(applicable);
+    for (const { id, error } of failures) {
+      this.count('failed');
+      this.options.log.error({ err: error, entry: id, stream, group }, 'event handler failed; the entry stays pending');
+    }
+    if (done === 0 && failures[0]) throw failures[0].error;
     return done;
   }
 
-  private async handle(id: string, fields: string[]): Promise<void> {
-    const { stream, group, redis, prisma, inbox, handlers } = this.options;
-    const raw = fieldValue(fields, 'event');
-    let event: Envelope;
+  /** Parses an entry; a refused envelope is counted, parked and acknowledged, and null returned. */
+  private async parseOrReject(id: string, fields: string[]): Promise<Envelope | null> {
+    const { stream, group } = this.options;
     try {
-      event = parseEnvelope(raw ?? '');
+      return parseEnvelope(fieldValue(fields, 'event') ?? '');
     } catch (error) {
       if (!(error instanceof EnvelopeError)) throw error;
       if (error.reason === 'legacy_schema') this.counters.legacy.inc({ stream, consumer: group });
@@ -139,26 +161,32 @@ export class StreamConsumer implements WorkerLoop {
       this.options.log.error({ entry: id, stream, group, reason: error.reason, detail: error.message }, 'event rejected');
       await this.deadLetter(id, fields, error.reason);
       this.count('rejected');
-      return;
+      return null;
     }
-    const handler = handlers[event.event_type];
-    if (!handler) {
-      await redis.xack(stream, group, id);
-      this.count('ignored');
-      return;
-    }
+  }
+
+  /** The inbox rows and every handler's change commit together; only then are the entries acknowledged. */
+  private async applyAndAck(items: Applicable[]): Promise<void> {
+    const { stream, group, redis, prisma, inbox, handlers } = this.options;
     const applied = await prisma.$transaction(async (tx) => {
-      const inserted = await tx.$executeRawUnsafe(
-        `INSERT INTO ${inbox} (consumer, event_id) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING`,
+      const fresh = await tx.$queryRawUnsafe<{ event_id: string }[]>(
+        `INSERT INTO ${inbox} (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
         group,
-        event.event_id,
+        items.map((item) => item.event.event_id),
       );
-      if (inserted === 0) return false;
-      await handler(tx, event);
-      return true;
+      const unseen = new Set(fresh.map((row) => row.event_id));
+      let count = 0;
+      for (const { event } of items) {
+        // A republished event can sit twice in one batch: the set lets only its first copy through.
+        if (!unseen.delete(event.event_id)) continue;
+        await handlers[event.event_type]!(tx, event);
+        count++;
+      }
+      return count;
     });
-    await redis.xack(stream, group, id);
-    this.count(applied ? 'applied' : 'duplicate');
+    await redis.xack(stream, group, ...items.map((item) => item.id));
+    this.count('applied', applied);
+    this.count('duplicate', items.length - applied);
   }
 
   /** Claims entries abandoned by any consumer of the group; parks those that failed too often. */
@@ -214,8 +242,8 @@ export class StreamConsumer implements WorkerLoop {
     this.groupReady = true;
   }
 
-  private count(outcome: Outcome): void {
-    this.counters.consumed.inc({ stream: this.options.stream, consumer: this.options.group, outcome });
+  private count(outcome: Outcome, by = 1): void {
+    if (by > 0) this.counters.consumed.inc({ stream: this.options.stream, consumer: this.options.group, outcome }, by);
   }
 }
 
