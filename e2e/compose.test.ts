@@ -58,6 +58,7 @@ const supergraph = loadYaml<{ subgraphs?: Record<string, { routing_url?: string 
   path.join(ROOT, 'supergraph.yaml'),
 );
 const subgraphNames = Object.keys(supergraph.subgraphs ?? {});
+const isWorker = (name: string) => name.endsWith('_worker');
 const appServiceNames = Object.keys(services).filter((n) => !INFRA.has(n) && !ONE_SHOTS.has(n));
 const rootPackage = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   scripts?: Record<string, string>;
@@ -142,7 +143,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('health-checks every API service on GET /health of its own port', () => {
-    for (const name of appServiceNames.filter((n) => envOf(service(n)).PORT !== undefined)) {
+    for (const name of appServiceNames.filter((n) => envOf(service(n)).PORT !== undefined && !isWorker(n))) {
       const hc = service(name).healthcheck;
       expect(hc, `${name}: healthcheck`).toBeDefined();
       expect(hc!.disable, `${name}: healthcheck disabled`).not.toBe(true);
@@ -158,6 +159,26 @@ describe('docker-compose.yml', () => {
         );
       }
     }
+  });
+
+  it('health-checks every worker on a fresh heartbeat file that says ok (progress, not liveness)', () => {
+    const workers = appServiceNames.filter(isWorker);
+    expect(workers).toEqual(expect.arrayContaining(['player_worker', 'admin_worker']));
+    for (const name of workers) {
+      const file = envOf(service(name)).HEARTBEAT_FILE;
+      expect(file, `${name}: HEARTBEAT_FILE`).toBeTruthy();
+      const hc = service(name).healthcheck;
+      const test = Array.isArray(hc?.test) ? hc.test.join(' ') : String(hc?.test ?? '');
+      expect(test, `${name}: healthcheck reads its heartbeat file`).toContain(file!);
+      expect(test, `${name}: healthcheck requires status ok`).toMatch(/status\s*===\s*'ok'/);
+      expect(test, `${name}: healthcheck requires a fresh heartbeat`).toMatch(/Date\.now\(\)\s*-\s*Date\.parse\(h\.checked_at\)\s*<\s*\d+/);
+    }
+  });
+
+  it('keeps the player API from publishing its outbox and starts it after a healthy player_worker (seed 003)', () => {
+    expect(envOf(service('player')).ENABLE_OUTBOX_POLLER).toBe('false');
+    expect(envOf(service('player_worker')).ENABLE_OUTBOX_POLLER).toBe('true');
+    expect(dependsOn(service('player')).player_worker).toBe('service_healthy');
   });
 
   it('binds every app service on 0.0.0.0 and runs it with NODE_ENV=production', () => {
