@@ -70,6 +70,8 @@ export class StreamConsumer implements WorkerLoop {
   private groupReady = false;
   private deadLettered = 0;
   private lastDeadLetter: { id: string; reason: string; at: string } | null = null;
+  /** The latest handler error of each entry that failed here, so its dead letter says why. */
+  private readonly lastErrors = new Map<string, string>();
 
   constructor(private readonly options: ConsumerOptions) {
     this.name = `consumer ${options.group} <- ${options.stream}`;
@@ -143,6 +145,7 @@ export class StreamConsumer implements WorkerLoop {
     if (applicable.length > 0) await apply(applicable);
     for (const { id, error } of failures) {
       this.count('failed');
+      this.rememberError(id, error);
       this.options.log.error({ err: error, entry: id, stream, group }, 'event handler failed; the entry stays pending');
     }
     if (done === 0 && failures[0]) throw failures[0].error;
@@ -178,13 +181,15 @@ export class StreamConsumer implements WorkerLoop {
       let count = 0;
       for (const { event } of items) {
         // A republished event can sit twice in one batch: the set lets only its first copy through.
-        if (!unseen.delete(event.event_id)) continue;
+        // PostgreSQL returns uuids in lower case; an envelope may carry upper case (the schema allows it).
+        if (!unseen.delete(event.event_id.toLowerCase())) continue;
         await handlers[event.event_type]!(tx, event);
         count++;
       }
       return count;
     });
     await redis.xack(stream, group, ...items.map((item) => item.id));
+    for (const item of items) this.lastErrors.delete(item.id);
     this.count('applied', applied);
     this.count('duplicate', items.length - applied);
   }
@@ -197,8 +202,10 @@ export class StreamConsumer implements WorkerLoop {
     const retry: string[] = [];
     for (const [id, , , deliveries] of pending) {
       if (deliveries >= this.maxDeliveries) {
-        const entries = (await redis.xrange(stream, id, id)) as StreamEntry[];
-        await this.deadLetter(id, entries[0]?.[1] ?? [], `failed ${deliveries} deliveries`);
+        // Claimed first, so of several consumers that saw it pending only one parks it; an entry
+        // trimmed from the stream comes back empty (and leaves the pending list): nothing to park.
+        const [owned] = (await redis.xclaim(stream, group, this.consumerName, this.claimIdleMs, id)) as StreamEntry[];
+        if (owned?.[1]) await this.deadLetter(id, owned[1], `failed ${deliveries} deliveries`);
       } else {
         retry.push(id);
       }
@@ -213,11 +220,14 @@ export class StreamConsumer implements WorkerLoop {
 
   private async deadLetter(id: string, fields: string[], reason: string): Promise<void> {
     const { stream, group, redis } = this.options;
+    // The last handler error, when this process saw it (another consumer may have failed it).
+    const error = this.lastErrors.get(id);
     await redis
       .multi()
-      .xadd(deadLetterStream(stream), '*', 'event', fieldValue(fields, 'event') ?? '', 'reason', reason, 'consumer', group, 'source_id', id, 'failed_at', new Date().toISOString())
+      .xadd(deadLetterStream(stream), '*', 'event', fieldValue(fields, 'event') ?? '', 'reason', reason, 'consumer', group, 'source_id', id, 'failed_at', new Date().toISOString(), ...(error ? ['error', error] : []))
       .xack(stream, group, id)
       .exec();
+    this.lastErrors.delete(id);
     this.deadLettered++;
     this.lastDeadLetter = { id, reason, at: new Date().toISOString() };
     this.counters.deadLettered.inc({ stream, consumer: group, reason: reason.startsWith('failed') ? 'max_deliveries' : reason });
@@ -240,6 +250,13 @@ export class StreamConsumer implements WorkerLoop {
       if (!String(error).includes('BUSYGROUP')) throw error;
     }
     this.groupReady = true;
+  }
+
+  private rememberError(id: string, error: unknown): void {
+    this.lastErrors.delete(id);
+    this.lastErrors.set(id, (error instanceof Error ? error.message : String(error)).slice(0, 1_000));
+    // Entries that failed here and then succeeded elsewhere would stay forever: keep the newest.
+    if (this.lastErrors.size > 1_000) this.lastErrors.delete(this.lastErrors.keys().next().value!);
   }
 
   private count(outcome: Outcome, by = 1): void {

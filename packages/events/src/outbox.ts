@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_PAYLOADS, SCHEMA_VERSION, type EmittedEventType, type EventPayload, type TypedEnvelope } from '@rgb/contracts';
+import { EVENT_PAYLOADS, envelopeSchema, SCHEMA_VERSION, type EmittedEventType, type EventPayload, type TypedEnvelope } from '@rgb/contracts';
 
 /** One outbox table per producing domain, in that domain's schema. */
 export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox';
@@ -51,6 +51,8 @@ export async function appendToOutbox<T extends EmittedEventType>(
     ...(event.traceparent ? { traceparent: event.traceparent } : {}),
     payload,
   };
+  // What consumers would refuse (an empty aggregate id, a non-uuid brand...) is refused here, at write time.
+  envelopeSchema.parse(envelope);
   await tx.$executeRawUnsafe(
     `INSERT INTO ${table} (event_id, event_type, brand_id, envelope) VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)`,
     envelope.event_id,

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
@@ -160,13 +160,19 @@ export function createWorker(options: WorkerOptions): Worker {
       })),
     }),
   });
+  // Ends early when the worker stops, also when it stopped before the sleep began (a turn that
+  // finished after stop() must not sit out its idle delay), and leaves no listener behind: a
+  // loop sleeps after every idle turn, forever.
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stopping.signal.addEventListener('abort', () => {
+      if (stopping.signal.aborted) return resolve();
+      const wake = () => {
         clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', wake);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(wake, ms);
+      stopping.signal.addEventListener('abort', wake, { once: true });
     });
 
   async function runLoop(state: LoopState): Promise<void> {
@@ -207,11 +213,21 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   let heartbeat: NodeJS.Timeout | null = null;
+  let heartbeatWriting = false;
   async function writeHeartbeat(): Promise<void> {
-    if (!options.heartbeatFile) return;
+    // One write at a time: two writers of the temporary file could rename a half-written one.
+    if (!options.heartbeatFile || heartbeatWriting) return;
+    heartbeatWriting = true;
     const found = problems();
     const body = JSON.stringify({ status: found.length === 0 ? 'ok' : 'unhealthy', checked_at: new Date().toISOString(), problems: found });
-    await writeFile(options.heartbeatFile, `${body}\n`).catch((error: unknown) => log.error({ err: error }, 'heartbeat write failed'));
+    // Written aside and renamed over: a supervisor never reads a half-written (empty) file.
+    const temporary = `${options.heartbeatFile}.${process.pid}.tmp`;
+    await writeFile(temporary, `${body}\n`)
+      .then(() => rename(temporary, options.heartbeatFile!))
+      .catch((error: unknown) => log.error({ err: error }, 'heartbeat write failed'))
+      .finally(() => {
+        heartbeatWriting = false;
+      });
   }
 
   return {

@@ -1,0 +1,256 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWorker, Metrics, type ScheduledJob, type TickResult, type Worker, type WorkerLoop, type WorkerOptions } from '@rgb/kit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { log, sleep, waitFor } from './helpers';
+
+let dir: string;
+const running: Worker[] = [];
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'worker-test-'));
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((worker) => worker.stop()));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function start(options: Partial<WorkerOptions> & Pick<WorkerOptions, 'loops'>): Worker {
+  const worker = createWorker({ name: 'test_worker', log, metrics: new Metrics('worker-test'), stallAfterMs: 60_000, failureGraceMs: 60_000, ...options });
+  running.push(worker);
+  worker.start();
+  return worker;
+}
+
+const health = async (worker: Worker) => {
+  const response = await worker.app.inject({ url: '/health' });
+  return { status: response.statusCode, body: response.json() as { status: string; reason?: string } };
+};
+const heartbeat = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as { status: string; problems: string[] };
+
+function loop(name: string, tick: () => Promise<TickResult>, idleDelayMs = 10): WorkerLoop {
+  return { name, tick, idleDelayMs };
+}
+
+describe('a loop that keeps failing', () => {
+  it('is unhealthy only after failureGraceMs, names its error, and recovers by itself', async () => {
+    let failing = true;
+    let firstFailureAt = 0;
+    const worker = start({
+      failureGraceMs: 500,
+      loops: [
+        loop('flaky', async () => {
+          if (failing) {
+            firstFailureAt ||= Date.now();
+            throw new Error('database down');
+          }
+          return { worked: 0, pending: false };
+        }),
+      ],
+    });
+    await sleep(200);
+    expect(firstFailureAt).toBeGreaterThan(0);
+    expect(worker.problems()).toEqual([]);
+    expect((await health(worker)).status).toBe(200);
+
+    const [problem] = await waitFor('unhealthy', () => worker.problems()[0] && worker.problems());
+    expect(Date.now() - firstFailureAt).toBeGreaterThanOrEqual(500);
+    expect(problem).toMatch(/^flaky: failing for \d+ s: database down$/);
+    const unhealthy = await health(worker);
+    expect(unhealthy.status).toBe(503);
+    expect(unhealthy.body.reason).toContain('flaky: failing for');
+
+    failing = false;
+    await waitFor('recovered', () => worker.problems().length === 0, 8_000);
+    expect((await health(worker)).status).toBe(200);
+  });
+});
+
+describe('a loop with work waiting and no progress', () => {
+  it('turns unhealthy after stallAfterMs, says so in the heartbeat file, and recovers when work moves', async () => {
+    const file = join(dir, 'stall.json');
+    let progressing = false;
+    const worker = start({
+      stallAfterMs: 500,
+      heartbeatFile: file,
+      heartbeatIntervalMs: 50,
+      loops: [
+        loop('stuck', async () => {
+          await sleep(5);
+          return progressing ? { worked: 1, pending: false } : { worked: 0, pending: true };
+        }),
+      ],
+    });
+    const startedAt = Date.now();
+    await sleep(200);
+    expect(worker.problems()).toEqual([]);
+    expect(await heartbeat(file)).toMatchObject({ status: 'ok', problems: [] });
+
+    await waitFor('stalled', () => worker.problems().length > 0);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(500);
+    expect(worker.problems()).toEqual([expect.stringMatching(/^stuck: no progress for \d+ s with work waiting$/)]);
+    const beat = await waitFor('an unhealthy heartbeat', async () => {
+      const read = await heartbeat(file);
+      return read.status === 'unhealthy' && read;
+    });
+    expect(beat.problems).toEqual(worker.problems());
+    expect((await health(worker)).status).toBe(503);
+
+    progressing = true;
+    await waitFor('recovered', () => worker.problems().length === 0);
+    await waitFor('an ok heartbeat', async () => (await heartbeat(file)).status === 'ok');
+    expect((await health(worker)).status).toBe(200);
+  });
+
+  it('is unhealthy while one turn runs longer than stallAfterMs', async () => {
+    let release = () => {};
+    let turns = 0;
+    const hung = (): Promise<TickResult> =>
+      ++turns === 1
+        ? new Promise((resolve) => (release = () => resolve({ worked: 1, pending: false })))
+        : sleep(5).then(() => ({ worked: 0, pending: false }));
+    const worker = start({ stallAfterMs: 400, loops: [loop('hung', hung)] });
+    await sleep(150);
+    expect(worker.problems()).toEqual([]);
+    await waitFor('hung', () => worker.problems().length > 0);
+    expect(worker.problems()).toEqual([expect.stringMatching(/^hung: one turn has run for \d+ s$/)]);
+    release();
+    await waitFor('recovered', () => worker.problems().length === 0);
+  });
+});
+
+describe('the heartbeat file', () => {
+  it('is never seen half-written by a supervisor reading it', async () => {
+    const file = join(dir, 'torn.json');
+    start({ heartbeatFile: file, heartbeatIntervalMs: 1, loops: [loop('idle', async () => ({ worked: 0, pending: false }))] });
+    await waitFor('a first heartbeat', () => readFile(file, 'utf8').then(() => true, () => false));
+    const torn: string[] = [];
+    for (let read = 0; read < 500; read++) {
+      const text = await readFile(file, 'utf8');
+      try {
+        expect(JSON.parse(text)).toMatchObject({ status: 'ok' });
+      } catch {
+        torn.push(text);
+      }
+    }
+    expect(torn).toEqual([]);
+  });
+});
+
+describe('scheduled jobs', () => {
+  it('reports a job that misses its window, in health and the heartbeat file, until it succeeds', async () => {
+    const file = join(dir, 'jobs.json');
+    let hanging = true;
+    let release = () => {};
+    const nightly: ScheduledJob = {
+      name: 'nightly',
+      intervalMs: 200,
+      run: () => (hanging ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()),
+    };
+    const worker = start({ failureGraceMs: 300, heartbeatFile: file, heartbeatIntervalMs: 50, loops: [], jobs: [nightly] });
+    const startedAt = Date.now();
+    await sleep(150);
+    expect(worker.problems()).toEqual([]);
+
+    await waitFor('missed window', () => worker.problems().length > 0);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(500);
+    expect(worker.problems()).toEqual([expect.stringMatching(/^nightly: missed its window \(last success never\)$/)]);
+    expect((await health(worker)).body.reason).toContain('nightly: missed its window');
+    await waitFor('an unhealthy heartbeat', async () => (await heartbeat(file)).status === 'unhealthy');
+
+    hanging = false;
+    release();
+    await waitFor('recovered', () => worker.problems().length === 0);
+    await waitFor('an ok heartbeat', async () => (await heartbeat(file)).status === 'ok');
+  });
+
+  it('reports a job whose last run failed, with its error, until a run succeeds', async () => {
+    let runs = 0;
+    const worker = start({
+      loops: [],
+      jobs: [
+        {
+          name: 'report',
+          intervalMs: 300,
+          run: async () => {
+            if (++runs === 1) throw new Error('smtp refused');
+          },
+        },
+      ],
+    });
+    await waitFor('failed run', () => runs >= 1);
+    expect(worker.problems()).toEqual(['report: last run failed: smtp refused']);
+    await waitFor('a second, good run', () => runs >= 2, 2_000);
+    await waitFor('recovered', () => worker.problems().length === 0);
+  });
+});
+
+describe('stop()', () => {
+  it('waits for the turn and the job in hand to finish, then starts no more, however long the idle delay', async () => {
+    let turns = 0;
+    let finishTurn = () => {};
+    let turnFinished = false;
+    let finishJob = () => {};
+    let jobFinished = false;
+    const worker = start({
+      loops: [
+        loop(
+          'slow',
+          async () => {
+            turns++;
+            await new Promise<void>((resolve) => (finishTurn = resolve));
+            turnFinished = true;
+            return { worked: 0, pending: false };
+          },
+          10_000,
+        ),
+      ],
+      jobs: [
+        {
+          name: 'cleanup',
+          intervalMs: 60_000,
+          run: async () => {
+            await new Promise<void>((resolve) => (finishJob = resolve));
+            jobFinished = true;
+          },
+        },
+      ],
+    });
+    await waitFor('a turn in hand', () => turns === 1);
+    let stopped = false;
+    const stopping = worker.stop().then(() => (stopped = true));
+    await sleep(200);
+    expect(stopped).toBe(false);
+
+    finishTurn();
+    await sleep(100);
+    expect(stopped).toBe(false);
+    finishJob();
+    const finishedAt = Date.now();
+    await stopping;
+    // Once the work in hand is done it stops at once: not after the loop's 10 s idle delay.
+    expect(Date.now() - finishedAt).toBeLessThan(1_000);
+    expect(turnFinished && jobFinished).toBe(true);
+    await sleep(100);
+    expect(turns).toBe(1);
+  });
+
+  it('idle turns leave no listener behind (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void (warning.name === 'MaxListenersExceededWarning' && warnings.push(warning.message));
+    process.on('warning', onWarning);
+    try {
+      let turns = 0;
+      const idle = async (): Promise<TickResult> => {
+        turns++;
+        return { worked: 0, pending: false };
+      };
+      start({ loops: [loop('idle', idle, 1)] });
+      await waitFor('50 idle turns', () => turns >= 50);
+      await sleep(50);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
