@@ -3,17 +3,18 @@
  *  1. raw baseline: pipelined XADD, then XREADGROUP + XACK, of the same envelopes;
  *  2. throughput: a backlog of outbox rows through one OutboxPublisher and one StreamConsumer
  *     (inbox row per event, one transaction per batch) until the consumer has applied all;
- *  3. lag: producers write one event per transaction at a steady rate; end-to-end lag is
- *     the time from the envelope's occurred_at to the handler seeing it.
+ *  3. lag: a producer process writes one event per transaction at a steady rate; end-to-end
+ *     lag is the time from the envelope's occurred_at to the handler seeing it.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient } from '@rgb/db';
 import { createLogger, createRequestRedis, Metrics } from '@rgb/kit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { appendToOutbox } from '../src/outbox';
 import { OutboxPublisher } from '../src/publisher';
 import { StreamConsumer } from '../src/consumer';
 
@@ -134,32 +135,13 @@ async function main() {
     while (applied < BACKLOG) await new Promise((resolve) => setTimeout(resolve, 5));
     const throughput = BACKLOG / ((performance.now() - started) / 1000);
 
-    // Steady rate: RATE events/s, each written in its own transaction as a producer would.
+    // Steady rate: RATE events/s from a separate producer process, each event its own transaction.
     measuring = true;
     const before = applied;
     const total = RATE * LAG_SECONDS;
-    const writers = 8;
-    const perWriterInterval = (1000 * writers) / RATE;
-    await Promise.all(
-      Array.from({ length: writers }, async (_, w) => {
-        const begin = performance.now() + (w * perWriterInterval) / writers;
-        for (let i = 0; i < total / writers; i++) {
-          const due = begin + i * perWriterInterval;
-          const wait = due - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          await prisma.$transaction((tx) =>
-            appendToOutbox(tx, 'player.outbox', {
-              type: 'PLAYER_REGISTERED',
-              owner: { brandId },
-              brandId,
-              aggregateType: 'player',
-              aggregateId: randomUUID(),
-              payload: { player_id: randomUUID(), username: 'bench', nickname: null, agent_id: null, registered_at: new Date().toISOString() },
-            }),
-          );
-        }
-      }),
-    );
+    const writer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./steady-writer.ts', import.meta.url)), databaseUrl, brandId, String(RATE), String(LAG_SECONDS)], { stdio: 'inherit' });
+    const exitCode = await new Promise<number | null>((resolve) => writer.once('exit', resolve));
+    if (exitCode !== 0) throw new Error(`steady writer exited with ${exitCode}`);
     while (applied < before + total) await new Promise((resolve) => setTimeout(resolve, 5));
     await stopPublisher();
     await stopConsumer();
