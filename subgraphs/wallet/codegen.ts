@@ -1,3 +1,12 @@
 import { subgraphCodegenConfig } from '@rgb/kit/codegen';
 
-export default subgraphCodegenConfig({ Player: '../accounts#PlayerRef', Wallet: '../accounts#WalletView' });
+export default subgraphCodegenConfig({
+  Player: '../views#PlayerRef',
+  Wallet: '../views#WalletView',
+  LedgerEntry: '../views#LedgerEntryRow',
+  DepositRequest: '../views#DepositRequestRow',
+  WithdrawalRequest: '../views#WithdrawalRequestRow',
+  LedgerEntryConnection: '../views#LedgerEntryPage',
+  DepositRequestConnection: '../views#DepositRequestPage',
+  WithdrawalRequestConnection: '../views#WithdrawalRequestPage',
+});

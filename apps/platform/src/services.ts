@@ -13,6 +13,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'player', entry: 'subgraphs/player/src/main.ts', port: 8010, kind: 'subgraph' },
   { name: 'wallet', entry: 'subgraphs/wallet/src/main.ts', port: 8011, kind: 'subgraph' },
   { name: 'player_worker', entry: 'subgraphs/player/src/worker-main.ts', port: 9010, kind: 'worker' },
+  { name: 'wallet_worker', entry: 'subgraphs/wallet/src/worker-main.ts', port: 9011, kind: 'worker' },
   { name: 'admin_worker', entry: 'subgraphs/admin/src/worker-main.ts', port: 9016, kind: 'worker' },
   { name: 'router', entry: 'apps/router/src/main.ts', port: 8080, kind: 'router' },
 ];

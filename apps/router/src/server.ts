@@ -23,6 +23,7 @@ import { Counter } from 'prom-client';
 import type { RouterConfig } from './config';
 import { EdgeRefusal, resolveEdge, type Edge } from './edge';
 import { operationLimitsRule } from './limits';
+import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
 import { createSubgraphFetcher } from './subgraph-fetcher';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
 import { childTraceparent } from './trace';
@@ -115,10 +116,12 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     plugins: [
       fastifyApolloDrainPlugin(app),
       errorReportingPlugin(metrics),
+      moneyVariablesPlugin,
       ...(config.NODE_ENV === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
     validationRules: [
       operationLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxAliases: config.MAX_QUERY_ALIASES, maxCost: config.MAX_QUERY_COST }),
+      moneyLiteralRule,
     ],
     introspection: config.NODE_ENV !== 'production',
     csrfPrevention: true,

@@ -6,6 +6,10 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
+  /** Provider money calls (CONTRACT.md "Provider callbacks"). */
+  DUPLICATE_TRANSACTION: 'DUPLICATE_TRANSACTION',
+  TRANSACTION_NOT_FOUND: 'TRANSACTION_NOT_FOUND',
+  TRANSACTION_ROLLED_BACK: 'TRANSACTION_ROLLED_BACK',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -19,6 +23,8 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Facts a caller may act on (the balance of an INSUFFICIENT_FUNDS), shown in `extensions`. */
+    readonly details: Record<string, string> = {},
   ) {
     super(message);
   }

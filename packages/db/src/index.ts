@@ -1,4 +1,5 @@
 export { createPrismaClient, type PrismaClientOptions } from './client';
+export { uniqueViolation } from './errors';
 export {
   applyMigrations,
   createMigration,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EVENT_PAYLOADS, envelopeSchema, SCHEMA_VERSION, type EmittedEventType, type EventPayload, type TypedEnvelope } from '@rgb/contracts';
 
 /** One outbox table per producing domain, in that domain's schema. */
@@ -11,6 +11,8 @@ export interface SqlExecutor {
 
 export interface NewEvent<T extends EmittedEventType> {
   type: T;
+  /** A fixed id makes the event itself idempotent: the outbox refuses a second one (see derivedEventId). */
+  eventId?: string;
   /** The brand of the row the event is about: must equal `brandId`. */
   owner: { brandId: string };
   brandId: string;
@@ -41,7 +43,7 @@ export async function appendToOutbox<T extends EmittedEventType>(
   }
   const payload = EVENT_PAYLOADS[event.type].parse(event.payload) as EventPayload<T>;
   const envelope: TypedEnvelope<T> = {
-    event_id: randomUUID(),
+    event_id: event.eventId ?? randomUUID(),
     event_type: event.type,
     schema_version: SCHEMA_VERSION,
     brand_id: event.brandId,
@@ -61,4 +63,16 @@ export async function appendToOutbox<T extends EmittedEventType>(
     JSON.stringify(envelope),
   );
   return envelope;
+}
+
+/**
+ * A UUID (version 5 layout, SHA-1 of `name` in a namespace of our own) that is the same for the
+ * same name: an event that must exist at most once per fact takes it as its id.
+ */
+export function derivedEventId(name: string): string {
+  const bytes = createHash('sha1').update('rgb-events:').update(name).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -18,10 +18,12 @@ function isExpected(formatted: GraphQLFormattedError, error: unknown): boolean {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) {
-    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: original.code } };
+    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.details, code: original.code } };
   }
   if (isExpected(formatted, error)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: formatted.extensions?.code } };
+    // Facts such as a balance pass on; where it came from (stack, subgraph name) does not.
+    const { stacktrace: _stack, serviceName: _service, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
   }
   return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }

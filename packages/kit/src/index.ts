@@ -12,3 +12,5 @@ export * from './service';
 export * from './session-revocations';
 export * from './worker';
 export * from './worker-service';
+export * from './graphql-scalars';
+export * from './pagination';

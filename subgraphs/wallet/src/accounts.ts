@@ -1,19 +1,12 @@
-import type { BrandRef, Caller } from '@rgb/kit';
 import { forbidden } from '@rgb/contracts';
 import type { WalletAccount } from '@rgb/db';
+import type { BrandRef, Caller } from '@rgb/kit';
+import type { WalletView } from './views';
 
-export interface PlayerRef {
-  id: string;
-}
-
-/** A wallet as read: a player without an account yet has a zero balance in the brand's currency. */
-export interface WalletView {
-  balance: bigint;
-  currency: string;
-}
-
-export function walletView(account: WalletAccount | null, brand: BrandRef): WalletView {
-  return account ? { balance: account.balance, currency: account.currency } : { balance: 0n, currency: brand.currency };
+export function walletView(playerId: string, account: WalletAccount | null, brand: BrandRef): WalletView {
+  return account
+    ? { playerId, accountId: account.id, balance: account.balance, currency: account.currency }
+    : { playerId, accountId: null, balance: 0n, currency: brand.currency };
 }
 
 /** A player reads only their own wallet; staff read any wallet of their brand. */

@@ -32,11 +32,15 @@ const rollingChange = { rolling_id: uuid, player_id: uuid, required_minor: minor
 
 export const EVENT_PAYLOADS = {
   BET_SETTLED_CONFIRMED: z.object({
-    ...walletMovement,
+    player_id: uuid,
     ...betReference,
-    /** The bet's stake (positive) and what the settlement paid (zero or more). */
+    /** The bet's stake, counted once (zero for a further win on a settled bet), and what this settlement paid. */
     bet_amount_minor: minorUnits,
     win_amount_minor: minorUnits,
+    balance_after_minor: minorUnits,
+    currency,
+    /** The win's ledger entry; null when nothing was paid. */
+    win_ledger_entry_id: uuid.nullable(),
   }),
   BET_ROLLED_BACK_CONFIRMED: z.object({ ...walletMovement, ...betReference }),
   ROLLING_COMPLETED_CONFIRMED: z.object({ rolling_id: uuid, player_id: uuid }),

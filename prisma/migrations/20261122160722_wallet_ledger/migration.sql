@@ -29,18 +29,9 @@ CREATE TABLE "wallet"."ledger_entry" (
 );
 
 -- CreateTable
-CREATE TABLE "wallet"."command" (
-    "key" TEXT NOT NULL,
-    "fingerprint" TEXT NOT NULL,
-    "result" JSONB NOT NULL,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "command_pkey" PRIMARY KEY ("key")
-);
-
--- CreateTable
 CREATE TABLE "wallet"."deposit_request" (
     "id" UUID NOT NULL,
+    "idempotency_key" TEXT,
     "brand_id" UUID NOT NULL,
     "player_id" UUID NOT NULL,
     "amount" BIGINT NOT NULL,
@@ -58,6 +49,7 @@ CREATE TABLE "wallet"."deposit_request" (
 -- CreateTable
 CREATE TABLE "wallet"."withdrawal_request" (
     "id" UUID NOT NULL,
+    "idempotency_key" TEXT,
     "brand_id" UUID NOT NULL,
     "player_id" UUID NOT NULL,
     "amount" BIGINT NOT NULL,
@@ -115,13 +107,13 @@ CREATE UNIQUE INDEX "ledger_entry_command_key_key" ON "wallet"."ledger_entry"("c
 CREATE INDEX "deposit_request_brand_id_status_created_at_id_idx" ON "wallet"."deposit_request"("brand_id", "status", "created_at" DESC, "id" DESC);
 
 -- CreateIndex
-CREATE INDEX "deposit_request_player_id_idx" ON "wallet"."deposit_request"("player_id");
+CREATE UNIQUE INDEX "deposit_request_player_id_idempotency_key_key" ON "wallet"."deposit_request"("player_id", "idempotency_key");
 
 -- CreateIndex
 CREATE INDEX "withdrawal_request_brand_id_status_created_at_id_idx" ON "wallet"."withdrawal_request"("brand_id", "status", "created_at" DESC, "id" DESC);
 
 -- CreateIndex
-CREATE INDEX "withdrawal_request_player_id_idx" ON "wallet"."withdrawal_request"("player_id");
+CREATE UNIQUE INDEX "withdrawal_request_player_id_idempotency_key_key" ON "wallet"."withdrawal_request"("player_id", "idempotency_key");
 
 -- CreateIndex
 CREATE INDEX "provider_transaction_provider_code_player_id_round_id_idx" ON "wallet"."provider_transaction"("provider_code", "player_id", "round_id");
@@ -137,4 +129,3 @@ CREATE INDEX "outbox_published_at_id_idx" ON "wallet"."outbox"("published_at", "
 
 -- AddForeignKey
 ALTER TABLE "wallet"."ledger_entry" ADD CONSTRAINT "ledger_entry_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "wallet"."wallet_account"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-

@@ -1,0 +1,51 @@
+import { badUserInput } from '@rgb/contracts';
+
+/** A position in a list ordered newest first: (created_at, id) of the last item seen. */
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor({ createdAt, id }: Cursor): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Cursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw badUserInput('invalid cursor');
+  }
+}
+
+/** `first` within 1..100 (20 when absent). */
+export function pageSize(first: number | null | undefined, { fallback = 20, max = 100 } = {}): number {
+  if (first === null || first === undefined) return fallback;
+  if (!Number.isInteger(first) || first < 1 || first > max) throw badUserInput(`first must be between 1 and ${max}`);
+  return first;
+}
+
+/**
+ * The Prisma `where` for items after the cursor in (createdAt desc, id desc) order, and the
+ * connection built from `take + 1` rows fetched that way.
+ */
+export function afterCursor(after: string | null | undefined) {
+  if (!after) return {};
+  const { createdAt, id } = decodeCursor(after);
+  return { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] };
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+export function connection<T extends Cursor>(rows: T[], take: number, totalCount: number): Connection<T> {
+  const page = rows.slice(0, take);
+  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  return { edges, pageInfo: { hasNextPage: rows.length > take, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+}

@@ -1,0 +1,270 @@
+import { DomainError, ErrorCode } from '@rgb/contracts';
+import type { PrismaClient, ProviderTransaction, ProviderTransactionKind } from '@rgb/db';
+import { appendToOutbox } from '@rgb/events';
+import type { BrandRef } from '@rgb/kit';
+import { balanceOf, move, type Tx } from './ledger';
+
+/** What every provider money call names (CONTRACT.md "Provider callbacks"), the account already parsed to a player. */
+export interface ProviderCall {
+  providerCode: string;
+  transactionId: string;
+  brand: BrandRef;
+  playerId: string;
+  roundId: string;
+  gameCode: string;
+  /** The game's category (slots, live casino...): rolling weighs turnover by it. */
+  gameCategory: string;
+}
+
+export interface BetCall extends ProviderCall {
+  amount: bigint;
+}
+
+export interface WinCall extends ProviderCall {
+  /** Zero is a legitimate win: it settles a lost bet. */
+  amount: bigint;
+  referenceTransactionId?: string | null;
+}
+
+export interface RollbackCall extends ProviderCall {
+  referenceTransactionId: string;
+}
+
+export interface ProviderResult {
+  balance: bigint;
+  currency: string;
+  /** An exact repeat of a transaction id: the first result, nothing moved. */
+  duplicate: boolean;
+}
+
+const fail = (code: ErrorCode, message: string) => new DomainError(code, message);
+
+/**
+ * Claims the provider's transaction id for this call. Returns null when the id is new; the
+ * earlier record when it is not (a concurrent twin waits on the unique index until the first
+ * commits, then sees it).
+ */
+async function claim(tx: Tx, kind: ProviderTransactionKind, call: ProviderCall, amount: bigint | null, reference: string | null, betStatus: 'OPEN' | null) {
+  const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO wallet.provider_transaction
+       (id, provider_code, transaction_id, kind, brand_id, player_id, amount, round_id, game_code, game_category, reference_transaction_id, bet_status)
+     VALUES (gen_random_uuid(), $1, $2, $3::wallet."ProviderTransactionKind", $4::uuid, $5::uuid, $6::bigint, $7, $8, $9, $10, $11::wallet."BetStatus")
+     ON CONFLICT (provider_code, transaction_id) DO NOTHING
+     RETURNING id`,
+    call.providerCode,
+    call.transactionId,
+    kind,
+    call.brand.id,
+    call.playerId,
+    amount?.toString() ?? null,
+    call.roundId,
+    call.gameCode,
+    call.gameCategory,
+    reference,
+    betStatus,
+  );
+  if (inserted[0]) return { id: inserted[0].id, earlier: null };
+  const earlier = await tx.providerTransaction.findUniqueOrThrow({
+    where: { providerCode_transactionId: { providerCode: call.providerCode, transactionId: call.transactionId } },
+  });
+  return { id: null, earlier };
+}
+
+/** An exact repeat answers the first result; the same id for anything else is refused. */
+function repeatOf(earlier: ProviderTransaction, kind: ProviderTransactionKind, call: ProviderCall, amount: bigint | null, reference: string | null): ProviderResult {
+  const same =
+    earlier.kind === kind &&
+    earlier.playerId === call.playerId &&
+    earlier.brandId === call.brand.id &&
+    earlier.amount === amount &&
+    earlier.roundId === call.roundId &&
+    (earlier.referenceTransactionId ?? null) === reference;
+  if (!same) throw fail(ErrorCode.DUPLICATE_TRANSACTION, `transaction ${call.transactionId} was already used for another call`);
+  return { balance: earlier.balanceAfter ?? 0n, currency: call.brand.currency, duplicate: true };
+}
+
+async function recordBalance(tx: Tx, id: string, balance: bigint): Promise<void> {
+  await tx.$executeRawUnsafe(`UPDATE wallet.provider_transaction SET balance_after = $2::bigint WHERE id = $1::uuid`, id, balance.toString());
+}
+
+/** Debits a bet; refused when its id was rolled back before it arrived, or the balance is short. */
+export function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
+  return prisma.$transaction(async (tx) => {
+    const { id, earlier } = await claim(tx, 'BET', call, call.amount, null, 'OPEN');
+    if (earlier) {
+      if (earlier.kind === 'BET' && earlier.betStatus === 'ROLLED_BACK') {
+        throw fail(ErrorCode.TRANSACTION_ROLLED_BACK, `bet ${call.transactionId} was rolled back`);
+      }
+      return repeatOf(earlier, 'BET', call, call.amount, null);
+    }
+    const moved = await move(tx, {
+      brand: call.brand,
+      playerId: call.playerId,
+      kind: 'BET',
+      amount: -call.amount,
+      reference: `${call.providerCode}:${call.roundId}`,
+      commandKey: `bet:${call.providerCode}:${call.transactionId}`,
+      causedBy: `provider:${call.providerCode}`,
+    });
+    await recordBalance(tx, id!, moved.balanceAfter);
+    return { balance: moved.balanceAfter, currency: moved.currency, duplicate: false };
+  });
+}
+
+/**
+ * Credits a win and settles the bet it names, or without a reference the player's open bets of
+ * the round. Refused when that bet does not exist or was rolled back.
+ */
+export function settleWin(prisma: PrismaClient, call: WinCall): Promise<ProviderResult> {
+  const reference = call.referenceTransactionId ?? null;
+  return prisma.$transaction(async (tx) => {
+    const { id, earlier } = await claim(tx, 'WIN', call, call.amount, reference, null);
+    if (earlier) return repeatOf(earlier, 'WIN', call, call.amount, reference);
+    const bets = await betsSettledBy(tx, call, reference);
+    const paid =
+      call.amount > 0n
+        ? await move(tx, {
+            brand: call.brand,
+            playerId: call.playerId,
+            kind: 'WIN',
+            amount: call.amount,
+            reference: `${call.providerCode}:${call.roundId}`,
+            commandKey: `win:${call.providerCode}:${call.transactionId}`,
+            causedBy: `provider:${call.providerCode}`,
+          })
+        : null;
+    const balance = paid?.balanceAfter ?? (await balanceOf(tx, call.brand, call.playerId));
+    const currency = paid?.currency ?? call.brand.currency;
+    await recordBalance(tx, id!, balance);
+    // The win goes to the first bet it settles; a stake counts once, when its bet is first settled.
+    for (const [index, bet] of bets.entries()) {
+      const firstSettlement = bet.betStatus === 'OPEN';
+      if (firstSettlement) await tx.providerTransaction.update({ where: { id: bet.id }, data: { betStatus: 'SETTLED' } });
+      await appendToOutbox(tx, 'wallet.outbox', {
+        type: 'BET_SETTLED_CONFIRMED',
+        owner: bet,
+        brandId: call.brand.id,
+        aggregateType: 'bet',
+        aggregateId: bet.id,
+        payload: {
+          player_id: call.playerId,
+          provider_code: call.providerCode,
+          transaction_id: bet.transactionId,
+          round_id: bet.roundId,
+          game_code: bet.gameCode,
+          game_category: bet.gameCategory,
+          bet_amount_minor: (firstSettlement ? (bet.amount ?? 0n) : 0n).toString(),
+          win_amount_minor: (index === 0 ? call.amount : 0n).toString(),
+          balance_after_minor: balance.toString(),
+          currency,
+          win_ledger_entry_id: index === 0 ? (paid?.entryId ?? null) : null,
+        },
+      });
+    }
+    return { balance, currency, duplicate: false };
+  });
+}
+
+/** The bets a win settles: the one it names, or else the round's open bets (or, for a further win, its settled bet). */
+async function betsSettledBy(tx: Tx, call: ProviderCall, reference: string | null): Promise<ProviderTransaction[]> {
+  const bets = await tx.$queryRawUnsafe<{ id: string }[]>(
+    reference
+      ? `SELECT id FROM wallet.provider_transaction
+         WHERE provider_code = $1 AND player_id = $2::uuid AND kind = 'BET' AND transaction_id = $3 FOR UPDATE`
+      : `SELECT id FROM wallet.provider_transaction
+         WHERE provider_code = $1 AND player_id = $2::uuid AND kind = 'BET' AND round_id = $3 ORDER BY created_at FOR UPDATE`,
+    call.providerCode,
+    call.playerId,
+    reference ?? call.roundId,
+  );
+  const rows = await tx.providerTransaction.findMany({ where: { id: { in: bets.map((bet) => bet.id) } }, orderBy: { createdAt: 'asc' } });
+  const named = reference ? `bet ${reference}` : `a bet in round ${call.roundId}`;
+  const open = rows.filter((bet) => bet.betStatus === 'OPEN');
+  if (open.length > 0) return open;
+  const settled = rows.find((bet) => bet.betStatus === 'SETTLED');
+  if (settled) return [settled];
+  if (rows.length > 0) throw fail(ErrorCode.TRANSACTION_ROLLED_BACK, `${named} was rolled back`);
+  throw fail(ErrorCode.TRANSACTION_NOT_FOUND, `no ${named}`);
+}
+
+/**
+ * Restores a bet's stake, once. A rollback of a bet not seen yet succeeds, moves nothing, and
+ * leaves the bet's id rolled back, so the bet arriving later is refused. Wins are never rolled back.
+ */
+export function rollbackBet(prisma: PrismaClient, call: RollbackCall): Promise<ProviderResult> {
+  const reference = call.referenceTransactionId;
+  return prisma.$transaction(async (tx) => {
+    const { id, earlier } = await claim(tx, 'ROLLBACK', call, null, reference, null);
+    if (earlier) return repeatOf(earlier, 'ROLLBACK', call, null, reference);
+    const betCall = { ...call, transactionId: reference };
+    const bet = await claimTombstone(tx, betCall);
+    let balance: bigint;
+    let currency = call.brand.currency;
+    if (!bet || bet.betStatus === 'ROLLED_BACK') {
+      balance = await balanceOf(tx, call.brand, call.playerId);
+    } else {
+      if (bet.kind !== 'BET' || bet.playerId !== call.playerId) throw fail(ErrorCode.TRANSACTION_NOT_FOUND, `no bet ${reference} to roll back`);
+      const moved = await move(tx, {
+        brand: call.brand,
+        playerId: call.playerId,
+        kind: 'BET_ROLLBACK',
+        amount: bet.amount ?? 0n,
+        reference: `${call.providerCode}:${bet.roundId}`,
+        commandKey: `rollback:${call.providerCode}:${reference}`,
+        causedBy: `provider:${call.providerCode}`,
+      });
+      await tx.providerTransaction.update({ where: { id: bet.id }, data: { betStatus: 'ROLLED_BACK' } });
+      await appendToOutbox(tx, 'wallet.outbox', {
+        type: 'BET_ROLLED_BACK_CONFIRMED',
+        owner: bet,
+        brandId: call.brand.id,
+        aggregateType: 'bet',
+        aggregateId: bet.id,
+        payload: {
+          player_id: call.playerId,
+          account_id: moved.accountId,
+          ledger_entry_id: moved.entryId,
+          amount_minor: (bet.amount ?? 0n).toString(),
+          balance_after_minor: moved.balanceAfter.toString(),
+          currency: moved.currency,
+          provider_code: call.providerCode,
+          transaction_id: reference,
+          round_id: bet.roundId,
+          game_code: bet.gameCode,
+          game_category: bet.gameCategory,
+        },
+      });
+      ({ balanceAfter: balance, currency } = moved);
+    }
+    await recordBalance(tx, id!, balance);
+    return { balance, currency, duplicate: false };
+  });
+}
+
+/**
+ * The bet a rollback names, locked; null when the provider has not sent it yet, in which case a
+ * rolled-back placeholder now holds its id.
+ */
+async function claimTombstone(tx: Tx, bet: ProviderCall): Promise<ProviderTransaction | null> {
+  const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO wallet.provider_transaction
+       (id, provider_code, transaction_id, kind, brand_id, player_id, amount, round_id, game_code, game_category, bet_status)
+     VALUES (gen_random_uuid(), $1, $2, 'BET', $3::uuid, $4::uuid, NULL, $5, $6, $7, 'ROLLED_BACK')
+     ON CONFLICT (provider_code, transaction_id) DO NOTHING
+     RETURNING id`,
+    bet.providerCode,
+    bet.transactionId,
+    bet.brand.id,
+    bet.playerId,
+    bet.roundId,
+    bet.gameCode,
+    bet.gameCategory,
+  );
+  if (inserted[0]) return null;
+  const [locked] = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT id FROM wallet.provider_transaction WHERE provider_code = $1 AND transaction_id = $2 FOR UPDATE`,
+    bet.providerCode,
+    bet.transactionId,
+  );
+  return tx.providerTransaction.findUniqueOrThrow({ where: { id: locked!.id } });
+}

@@ -1,0 +1,65 @@
+import { badUserInput } from '@rgb/contracts';
+import { uniqueViolation, type PrismaClient } from '@rgb/db';
+import { appendToOutbox, derivedEventId } from '@rgb/events';
+import type { BrandRef } from '@rgb/kit';
+import { moveOnce, type MoveResult } from './ledger';
+
+export interface KeyedMovement {
+  brand: BrandRef;
+  playerId: string;
+  /** Minor units, positive. */
+  amount: bigint;
+  /** The caller's idempotency key: one movement per key, ever. */
+  key: string;
+  reference: string;
+  causedBy: string;
+  reason?: string | null;
+}
+
+function checkKey(key: string): void {
+  if (!/^[\w.:-]{1,128}$/.test(key)) throw badUserInput('idempotency keys are 1 to 128 letters, digits, and . : _ -');
+}
+
+/** A promotion pays a bonus (a coupon, a rebate, a cashback...). */
+export function creditPromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
+  checkKey(movement.key);
+  return moveOnce(prisma, { ...movement, kind: 'PROMOTION_CREDIT', commandKey: `promotion.credit:${movement.key}` });
+}
+
+/** Takes a bonus back; refused (INSUFFICIENT_FUNDS) rather than taking the balance below zero. */
+export function reversePromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
+  checkKey(movement.key);
+  return moveOnce(prisma, { ...movement, amount: -movement.amount, kind: 'PROMOTION_REVERSAL', commandKey: `promotion.reverse:${movement.key}` });
+}
+
+/** A staff or agent correction, signed, with the reason on the ledger. */
+export function adjustBalance(prisma: PrismaClient, movement: Omit<KeyedMovement, 'amount'> & { amount: bigint; reason: string }): Promise<MoveResult> {
+  checkKey(movement.key);
+  if (movement.amount === 0n) throw badUserInput('an adjustment must move money');
+  if (!movement.reason.trim()) throw badUserInput('an adjustment needs a reason');
+  return moveOnce(prisma, { ...movement, kind: 'ADJUSTMENT', commandKey: `adjustment:${movement.key}` });
+}
+
+/**
+ * The rolling domain reports a wagering requirement fulfilled; the wallet confirms it on its
+ * stream (ROLLING_COMPLETED_CONFIRMED), once per rolling id: the event id is derived from it.
+ */
+export async function confirmRollingCompleted(prisma: PrismaClient, brand: BrandRef, rollingId: string, playerId: string): Promise<{ duplicate: boolean }> {
+  try {
+    await prisma.$transaction((tx) =>
+      appendToOutbox(tx, 'wallet.outbox', {
+        type: 'ROLLING_COMPLETED_CONFIRMED',
+        eventId: derivedEventId(`rolling.completed:${rollingId}`),
+        owner: { brandId: brand.id },
+        brandId: brand.id,
+        aggregateType: 'rolling',
+        aggregateId: rollingId,
+        payload: { rolling_id: rollingId, player_id: playerId },
+      }),
+    );
+    return { duplicate: false };
+  } catch (error) {
+    if (uniqueViolation(error) === 'outbox_event_id_key') return { duplicate: true };
+    throw error;
+  }
+}

@@ -1,0 +1,143 @@
+import { badUserInput, conflict, DomainError, ErrorCode, forbidden, formatMoney } from '@rgb/contracts';
+import { uniqueViolation, type LedgerKind, type Prisma, type PrismaClient } from '@rgb/db';
+import type { BrandRef } from '@rgb/kit';
+
+export type Tx = Prisma.TransactionClient;
+
+export interface Movement {
+  brand: BrandRef;
+  playerId: string;
+  kind: LedgerKind;
+  /** Signed minor units: positive credits, negative debits. */
+  amount: bigint;
+  reference: string;
+  /** One ledger entry per key, ever: the database refuses a second. */
+  commandKey: string;
+  causedBy: string;
+  reason?: string | null;
+}
+
+export interface Moved {
+  accountId: string;
+  entryId: string;
+  balanceAfter: bigint;
+  currency: string;
+}
+
+interface AccountBalance {
+  id: string;
+  balance: bigint;
+  currency: string;
+}
+
+/**
+ * One balance change and its ledger entry, in the caller's transaction. A debit is a single
+ * conditional UPDATE (never below zero; concurrent debits of one account serialise on its row);
+ * a credit opens the account, in the brand's currency, if the player has none yet.
+ */
+export async function move(tx: Tx, movement: Movement): Promise<Moved> {
+  const { brand, playerId, amount } = movement;
+  const account = amount < 0n ? await debit(tx, brand, playerId, -amount) : await credit(tx, brand, playerId, amount);
+  // An account keeps the currency it was opened in; a caller naming another is refused (and rolled back).
+  if (account.currency !== brand.currency) throw badUserInput(`the account is in ${account.currency}, not ${brand.currency}`);
+  const [entry] = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason)
+     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10)
+     RETURNING id`,
+    account.id,
+    brand.id,
+    playerId,
+    movement.kind,
+    amount.toString(),
+    account.balance.toString(),
+    movement.reference,
+    movement.commandKey,
+    movement.causedBy,
+    movement.reason ?? null,
+  );
+  return { accountId: account.id, entryId: entry!.id, balanceAfter: account.balance, currency: account.currency };
+}
+
+async function debit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint): Promise<AccountBalance> {
+  const [account] = await tx.$queryRawUnsafe<AccountBalance[]>(
+    `UPDATE wallet.wallet_account SET balance = balance - $3::bigint, updated_at = now()
+     WHERE player_id = $1::uuid AND brand_id = $2::uuid AND balance >= $3::bigint
+     RETURNING id, balance, currency`,
+    playerId,
+    brand.id,
+    amount.toString(),
+  );
+  if (account) return account;
+  const balance = await balanceOf(tx, brand, playerId);
+  throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds', { balance: formatMoney(balance, brand.currency) });
+}
+
+async function credit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint): Promise<AccountBalance> {
+  const [account] = await tx.$queryRawUnsafe<AccountBalance[]>(
+    `INSERT INTO wallet.wallet_account (id, brand_id, player_id, currency, balance, updated_at)
+     VALUES (gen_random_uuid(), $2::uuid, $1::uuid, $3, $4::bigint, now())
+     ON CONFLICT (player_id) DO UPDATE SET balance = wallet_account.balance + EXCLUDED.balance, updated_at = now()
+       WHERE wallet_account.brand_id = EXCLUDED.brand_id
+     RETURNING id, balance, currency`,
+    playerId,
+    brand.id,
+    brand.currency,
+    amount.toString(),
+  );
+  if (!account) throw forbidden('the player belongs to another brand');
+  return account;
+}
+
+/** The player's balance on the brand (zero without an account). */
+export async function balanceOf(tx: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<bigint> {
+  const [row] = await tx.$queryRawUnsafe<{ balance: bigint }[]>(
+    `SELECT balance FROM wallet.wallet_account WHERE player_id = $1::uuid AND brand_id = $2::uuid`,
+    playerId,
+    brand.id,
+  );
+  return row?.balance ?? 0n;
+}
+
+export interface MoveResult {
+  balance: bigint;
+  currency: string;
+  entryId: string;
+  duplicate: boolean;
+}
+
+/**
+ * A movement made at most once per `commandKey`: a repeat with the same player, kind and amount
+ * returns the first result and moves nothing; the key with other parameters is refused.
+ * `extra` runs in the same transaction (its outbox rows, say).
+ */
+export async function moveOnce(
+  prisma: PrismaClient,
+  movement: Movement,
+  extra?: (tx: Tx, moved: Moved) => Promise<void>,
+): Promise<MoveResult> {
+  const earlier = await replay(prisma, movement);
+  if (earlier) return earlier;
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const moved = await move(tx, movement);
+      await extra?.(tx, moved);
+      return { balance: moved.balanceAfter, currency: moved.currency, entryId: moved.entryId, duplicate: false };
+    });
+  } catch (error) {
+    // A concurrent twin committed first: its entry is the first result.
+    if (uniqueViolation(error) === 'ledger_entry_command_key_key') {
+      const twin = await replay(prisma, movement);
+      if (twin) return twin;
+    }
+    throw error;
+  }
+}
+
+async function replay(prisma: PrismaClient, movement: Movement): Promise<MoveResult | null> {
+  const entry = await prisma.ledgerEntry.findUnique({ where: { commandKey: movement.commandKey }, include: { account: true } });
+  if (!entry) return null;
+  if (entry.playerId !== movement.playerId || entry.kind !== movement.kind || entry.amount !== movement.amount || entry.brandId !== movement.brand.id) {
+    throw conflict(`the key ${movement.commandKey} was already used for another movement`);
+  }
+  return { balance: entry.balanceAfter, currency: entry.account.currency, entryId: entry.id, duplicate: true };
+}

@@ -1,0 +1,39 @@
+import type { PrismaClient } from '@rgb/db';
+
+export interface LedgerMismatch {
+  accountId: string;
+  playerId: string;
+  brandId: string;
+  balance: string;
+  ledgerTotal: string;
+}
+
+/** Every account whose balance is not the sum of its ledger entries (or is negative). Empty when the books agree. */
+export async function findLedgerMismatches(prisma: PrismaClient): Promise<LedgerMismatch[]> {
+  const rows = await prisma.$queryRawUnsafe<{ id: string; player_id: string; brand_id: string; balance: bigint; total: bigint }[]>(
+    `SELECT a.id, a.player_id, a.brand_id, a.balance, coalesce(l.total, 0)::bigint AS total
+     FROM wallet.wallet_account a
+     LEFT JOIN (SELECT account_id, sum(amount) AS total FROM wallet.ledger_entry GROUP BY account_id) l ON l.account_id = a.id
+     WHERE a.balance <> coalesce(l.total, 0) OR a.balance < 0
+     ORDER BY a.id`,
+  );
+  return rows.map((row) => ({
+    accountId: row.id,
+    playerId: row.player_id,
+    brandId: row.brand_id,
+    balance: row.balance.toString(),
+    ledgerTotal: row.total.toString(),
+  }));
+}
+
+export class LedgerMismatchError extends Error {
+  override readonly name = 'LedgerMismatchError';
+  constructor(readonly mismatches: LedgerMismatch[]) {
+    super(
+      `${mismatches.length} account(s) where the balance is not the sum of the ledger: ${mismatches
+        .slice(0, 5)
+        .map((m) => `${m.accountId} balance ${m.balance} ledger ${m.ledgerTotal}`)
+        .join(', ')}${mismatches.length > 5 ? ', ...' : ''}`,
+    );
+  }
+}

@@ -1,0 +1,22 @@
+import type { DepositRequest, LedgerEntry, WithdrawalRequest } from '@rgb/db';
+import type { Connection } from '@rgb/kit';
+
+/** What resolvers return for each GraphQL type (codegen mappers). */
+export interface PlayerRef {
+  id: string;
+}
+
+/** A wallet as read: a player without an account yet has a zero balance in the brand's currency. */
+export interface WalletView {
+  playerId: string;
+  accountId: string | null;
+  balance: bigint;
+  currency: string;
+}
+
+export type LedgerEntryPage = Connection<LedgerEntry>;
+export type DepositRequestPage = Connection<DepositRequest>;
+export type WithdrawalRequestPage = Connection<WithdrawalRequest>;
+export type LedgerEntryRow = LedgerEntry;
+export type DepositRequestRow = DepositRequest;
+export type WithdrawalRequestRow = WithdrawalRequest;

@@ -1,0 +1,39 @@
+import { STREAMS } from '@rgb/contracts';
+import { OutboxPublisher } from '@rgb/events';
+import { startWorker, type WorkerConfig, type WorkerDefinition } from '@rgb/kit';
+import { Gauge } from 'prom-client';
+import { findLedgerMismatches, LedgerMismatchError } from './reconciliation';
+
+export const WORKER_DEFAULT_PORT = 9011;
+const HOUR_MS = 3_600_000;
+
+/** wallet_worker: publishes the wallet outbox, and checks every hour that every balance is the sum of its ledger. */
+export const walletWorker: WorkerDefinition = {
+  name: 'wallet_worker',
+  loops: ({ config, prisma, redis, metrics }) =>
+    config.ENABLE_OUTBOX_POLLER ? [new OutboxPublisher({ prisma, redis, metrics, table: 'wallet.outbox', stream: STREAMS.wallet })] : [],
+  jobs: ({ prisma, metrics, log }) => {
+    const mismatches = new Gauge({
+      name: 'wallet_ledger_mismatches',
+      help: 'Accounts whose balance differed from the sum of their ledger at the last reconciliation',
+      registers: [metrics.registry],
+    });
+    return [
+      {
+        name: 'ledger reconciliation',
+        intervalMs: HOUR_MS,
+        async run() {
+          const found = await findLedgerMismatches(prisma);
+          mismatches.set(found.length);
+          if (found.length > 0) {
+            log.error({ accounts: found }, 'ledger reconciliation found balances that differ from the ledger');
+            throw new LedgerMismatchError(found);
+          }
+          log.info('ledger reconciliation: every balance equals its ledger');
+        },
+      },
+    ];
+  },
+};
+
+export const startWalletWorker = (config: WorkerConfig) => startWorker(walletWorker, config);
