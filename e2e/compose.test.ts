@@ -163,7 +163,7 @@ describe('docker-compose.yml', () => {
 
   it('health-checks every worker on a fresh heartbeat file that says ok (progress, not liveness)', () => {
     const workers = appServiceNames.filter(isWorker);
-    expect(workers).toEqual(expect.arrayContaining(['player_worker', 'admin_worker']));
+    expect(workers).toEqual(expect.arrayContaining(['player_worker', 'wallet_worker', 'admin_worker']));
     for (const name of workers) {
       const file = envOf(service(name)).HEARTBEAT_FILE;
       expect(file, `${name}: HEARTBEAT_FILE`).toBeTruthy();
