@@ -12,15 +12,25 @@ export const DEMO_BRANDS = [
 
 export interface SeedSecrets {
   adminPassword: string;
+  demoProviderSecret: string;
+  rgsProviderSecret: string;
 }
 
 /** The demo secrets: local defaults outside production, required (and not the local value) in production. */
 export function seedSecrets(env: NodeJS.ProcessEnv = process.env): SeedSecrets {
-  const config = loadConfig(z.object({ ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters') }), {
-    env,
-    localDefaults: { ADMIN_PASSWORD: 'admin-local-pw' },
-  });
-  return { adminPassword: config.ADMIN_PASSWORD };
+  const secret = z.string().min(16, 'must be at least 16 characters');
+  const config = loadConfig(
+    z.object({ ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters'), PROVIDER_DEMO_SECRET: secret, PROVIDER_RGS_SECRET: secret }),
+    {
+      env,
+      localDefaults: {
+        ADMIN_PASSWORD: 'admin-local-pw',
+        PROVIDER_DEMO_SECRET: 'demo-provider-secret',
+        PROVIDER_RGS_SECRET: 'rgs-provider-secret',
+      },
+    },
+  );
+  return { adminPassword: config.ADMIN_PASSWORD, demoProviderSecret: config.PROVIDER_DEMO_SECRET, rgsProviderSecret: config.PROVIDER_RGS_SECRET };
 }
 
 /** Creates what is absent and leaves what exists alone, so re-running never resets a changed password. */
@@ -33,6 +43,31 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): 
     });
     for (const host of brand.domains) {
       await prisma.brandDomain.upsert({ where: { host }, create: { host, brandId: row.id }, update: {} });
+    }
+  }
+  const providers = [
+    {
+      code: 'demo',
+      name: 'Demo Provider',
+      secret: secrets.demoProviderSecret,
+      launchUrl: 'http://localhost:8080/demo-provider/play',
+      games: [
+        { code: 'demo-slot', name: 'Demo Slot', category: 'SLOTS' },
+        { code: 'demo-live', name: 'Demo Live Roulette', category: 'LIVE_CASINO' },
+      ],
+    },
+    {
+      code: 'rgs',
+      name: 'RGB Remote Gaming Server',
+      secret: secrets.rgsProviderSecret,
+      launchUrl: 'http://localhost:8090/play',
+      games: [{ code: 'rgs-dice', name: 'Provably Fair Dice', category: 'TABLE' }],
+    },
+  ] as const;
+  for (const { games, ...provider } of providers) {
+    const row = await prisma.provider.upsert({ where: { code: provider.code }, create: provider, update: {} });
+    for (const game of games) {
+      await prisma.game.upsert({ where: { code: game.code }, create: { ...game, providerId: row.id }, update: {} });
     }
   }
   if (!(await prisma.staff.findUnique({ where: { username: 'admin' } }))) {

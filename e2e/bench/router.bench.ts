@@ -24,7 +24,14 @@ for (const service of SERVICES) ports[service.name] = await freePort();
 const platform = await startPlatform({
   databaseUrl,
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', ...secrets, ADMIN_PASSWORD: 'bench-admin-password' },
+  env: {
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    ...secrets,
+    ADMIN_PASSWORD: 'bench-admin-password',
+    PROVIDER_DEMO_SECRET: randomBytes(16).toString('hex'),
+    PROVIDER_RGS_SECRET: randomBytes(16).toString('hex'),
+  },
   ports,
 });
 

@@ -70,6 +70,9 @@ export function firstError(response: GraphQLResponse<unknown>): { code: string |
   return error && { code: error.extensions?.code, message: error.message };
 }
 
+/** The callback secret the seeded providers get in tests. */
+export const TEST_PROVIDER_SECRET = 'test-provider-secret-0123456789';
+
 /** The password the seeded staff member `admin` gets in tests. */
 export const TEST_ADMIN_PASSWORD = 'test-admin-password';
 
@@ -94,7 +97,7 @@ export async function startSeededTestSubgraph<Loaders, Services>(
     await database.drop();
   };
   try {
-    await seedDemoData(server.deps.prisma, { adminPassword });
+    await seedDemoData(server.deps.prisma, { adminPassword, demoProviderSecret: TEST_PROVIDER_SECRET, rgsProviderSecret: TEST_PROVIDER_SECRET });
     const rows = await server.deps.prisma.brand.findMany({ select: { id: true, code: true, currency: true } });
     const brand = (code: string): BrandRef => {
       const row = rows.find((candidate) => candidate.code === code);
