@@ -21,6 +21,7 @@ const secrets = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_JWT
 
 const ports: Record<string, number> = {};
 for (const service of SERVICES) ports[service.name] = await freePort();
+ports['game.callback'] = await freePort();
 const platform = await startPlatform({
   databaseUrl,
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -19,6 +19,8 @@ export interface RequestOptions {
 
 export interface TestPlatform {
   routerUrl: string;
+  /** The port of every process (and `game.callback`, the provider callback listener). */
+  ports: Record<string, number>;
   /** The Redis database this platform runs on, and its PostgreSQL database. */
   redisUrl: string;
   databaseUrl: string;
@@ -63,6 +65,7 @@ export async function bootPlatform(env: Record<string, string> = {}): Promise<Te
   const redisUrl = await isolatedRedisUrl();
   const ports: Record<string, number> = {};
   for (const service of SERVICES) ports[service.name] = await freePort();
+  ports['game.callback'] = await freePort();
   const output: string[] = [];
   let platform: RunningPlatform;
   try {
@@ -93,6 +96,7 @@ export async function bootPlatform(env: Record<string, string> = {}): Promise<Te
 
   return {
     routerUrl,
+    ports,
     redisUrl,
     databaseUrl: database.url,
     platform,

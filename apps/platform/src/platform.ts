@@ -49,10 +49,15 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const portOf = (spec: ServiceSpec) => options.ports?.[spec.name] ?? spec.port;
   const urlOf = (spec: ServiceSpec) => `http://127.0.0.1:${portOf(spec)}`;
   const subgraphs = SERVICES.filter((spec) => spec.kind === 'subgraph');
+  const game = SERVICES.find((spec) => spec.name === 'game')!;
+  const gameCallbackPort = options.ports?.['game.callback'] ?? game.callbackPort!;
   const serviceEnv: NodeJS.ProcessEnv = {
     ...baseEnv,
-    ADMIN_URL: urlOf(SERVICES.find((spec) => spec.name === 'admin')!),
+    // Where each service finds the others: <NAME>_URL for internal calls, SUBGRAPH_<NAME>_URL for the router.
+    ...Object.fromEntries(subgraphs.map((spec) => [`${spec.name.toUpperCase()}_URL`, urlOf(spec)])),
     ...Object.fromEntries(subgraphs.map((spec) => [`SUBGRAPH_${spec.name.toUpperCase()}_URL`, `${urlOf(spec)}/graphql`])),
+    CALLBACK_PORT: String(gameCallbackPort),
+    GAME_CALLBACK_URL: `http://127.0.0.1:${gameCallbackPort}`,
   };
 
   const running: RunningService[] = [];

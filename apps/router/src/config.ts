@@ -9,6 +9,8 @@ export const routerEnv = baseEnv.extend({
   MAX_QUERY_ALIASES: z.coerce.number().int().positive().default(30),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  /** The game subgraph's provider callback listener (loopback). */
+  GAME_CALLBACK_URL: z.url().default('http://127.0.0.1:8112'),
 });
 export type RouterConfig = z.infer<typeof routerEnv>;
 

@@ -21,6 +21,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import type { RouterConfig } from './config';
+import { registerCallbackPassthrough } from './callbacks';
 import { EdgeRefusal, resolveEdge, type Edge } from './edge';
 import { operationLimitsRule } from './limits';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
@@ -162,6 +163,12 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     }),
   });
 
+  const closeCallbacks = await registerCallbackPassthrough(app, {
+    gameCallbackUrl: config.GAME_CALLBACK_URL,
+    serviceTokens,
+    bodyLimit: config.MAX_BODY_BYTES,
+  });
+
   return {
     app,
     catalog,
@@ -172,6 +179,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
       await apollo.stop();
       await catalog.stop();
       await subgraphFetcher.close();
+      await closeCallbacks();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -14,3 +14,4 @@ export * from './worker';
 export * from './worker-service';
 export * from './graphql-scalars';
 export * from './pagination';
+export * from './internal-client';

@@ -29,13 +29,15 @@ export function pageSize(first: number | null | undefined, { fallback = 20, max 
 }
 
 /**
- * The Prisma `where` for items after the cursor in (createdAt desc, id desc) order, and the
+ * The Prisma `where` for items after the cursor in (`field` desc, id desc) order, and the
  * connection built from `take + 1` rows fetched that way.
  */
-export function afterCursor(after: string | null | undefined) {
+export function afterCursor<F extends string = 'createdAt'>(after: string | null | undefined, field: F = 'createdAt' as F) {
   if (!after) return {};
   const { createdAt, id } = decodeCursor(after);
-  return { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] };
+  return { OR: [{ [field]: { lt: createdAt } }, { [field]: createdAt, id: { lt: id } }] } as {
+    OR: ({ [K in F]: { lt: Date } } | ({ [K in F]: Date } & { id: { lt: string } }))[];
+  };
 }
 
 export interface Connection<T> {
@@ -44,8 +46,13 @@ export interface Connection<T> {
   totalCount: number;
 }
 
-export function connection<T extends Cursor>(rows: T[], take: number, totalCount: number): Connection<T> {
+export function connection<T extends { id: string }>(
+  rows: T[],
+  take: number,
+  totalCount: number,
+  positionOf: (row: T) => Date = (row) => (row as unknown as Cursor).createdAt,
+): Connection<T> {
   const page = rows.slice(0, take);
-  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  const edges = page.map((node) => ({ cursor: encodeCursor({ createdAt: positionOf(node), id: node.id }), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > take, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
 }

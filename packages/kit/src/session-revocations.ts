@@ -31,3 +31,15 @@ export class SessionRevocations {
 export function createRequestRedis(url: string, { blockingMs = 0 }: { blockingMs?: number } = {}): Redis {
   return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 + blockingMs });
 }
+
+/** Resolves once the client is connected (a fail-fast client refuses commands until then). */
+export function redisReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis not ready within ${timeoutMs} ms`)), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { baseLocalDefaults, loadConfig } from './config';
 import { closeServiceDeps, createServiceDeps, subgraphEnv } from './service';
-import { createRequestRedis } from './session-revocations';
+import { createRequestRedis, redisReady } from './session-revocations';
 import type { ServiceDeps } from './subgraph-server';
 import { createWorker, type ScheduledJob, type Worker, type WorkerLoop } from './worker';
 
@@ -53,6 +53,10 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     heartbeatFile: config.HEARTBEAT_FILE,
   });
   const url = await worker.app.listen({ port: config.PORT, host: config.HOST });
+  // Loops start once Redis answers; a Redis that is down at start shows in health like any outage.
+  await Promise.all([redisReady(deps.redis), redisReady(blockingRedis)]).catch((error: unknown) =>
+    deps.log.error({ err: error }, 'redis is not reachable yet; the loops will retry'),
+  );
   worker.start();
   return {
     worker,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
 import { startSubgraph, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { playerInternalRoutes } from './internal-routes';
 import { createLoaders, type PlayerLoaders } from './loaders';
 import { resolvers } from './resolvers';
 
@@ -18,6 +19,7 @@ export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> =
   createServices: ({ prisma, userTokens, revocations }: ServiceDeps) => ({
     sessions: new SessionManager(prisma, 'player.player_session', userTokens, 'player', (sessionId) => revocations.revoke(sessionId)),
   }),
+  internalRoutes: (app, { prisma }) => playerInternalRoutes(app, prisma),
 };
 
 export const start = (config: SubgraphConfig) => startSubgraph(playerSubgraph, config);

@@ -1,0 +1,52 @@
+import type { TokenService } from '@rgb/auth';
+import type { FastifyInstance } from 'fastify';
+import { Agent, request } from 'undici';
+
+/** Hop-by-hop headers are the connection's, not the message's: everything else goes through untouched. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'proxy-connection', 'te', 'trailer']);
+
+export interface CallbackPassthroughOptions {
+  /** The game subgraph's callback listener. */
+  gameCallbackUrl: string;
+  serviceTokens: TokenService;
+  bodyLimit: number;
+}
+
+/**
+ * `POST /callbacks/{provider}/{action}`: passed to the game subgraph with the raw body (its
+ * signature covers the bytes) and the headers untouched, plus the router's proof.
+ */
+export async function registerCallbackPassthrough(app: FastifyInstance, { gameCallbackUrl, serviceTokens, bodyLimit }: CallbackPassthroughOptions): Promise<() => Promise<void>> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+  let proof: { token: string; renewAt: number } | null = null;
+  const routerProof = async () => {
+    if (!proof || Date.now() > proof.renewAt) proof = { token: await serviceTokens.signService('router'), renewAt: Date.now() + 120_000 };
+    return proof.token;
+  };
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+    scope.post<{ Params: { provider: string; action: string } }>('/callbacks/:provider/:action', async (incoming, reply) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(incoming.headers)) {
+        if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      headers['x-request-id'] = incoming.id;
+      headers['x-rgb-router'] = await routerProof();
+      const path = `/callbacks/${encodeURIComponent(incoming.params.provider)}/${encodeURIComponent(incoming.params.action)}`;
+      const response = await request(`${gameCallbackUrl}${path}`, {
+        method: 'POST',
+        headers,
+        body: Buffer.isBuffer(incoming.body) ? incoming.body : Buffer.alloc(0),
+        dispatcher: agent,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      const body = Buffer.from(await response.body.arrayBuffer());
+      const contentType = response.headers['content-type'];
+      if (typeof contentType === 'string') reply.header('content-type', contentType);
+      return reply.code(response.statusCode).send(body);
+    });
+  });
+  return () => agent.close();
+}

@@ -1,0 +1,207 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { createPrismaClient, type PrismaClient } from '@rgb/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
+import { bootPlatform, send, type TestPlatform } from './support/platform';
+
+/** Provider callbacks through the router, signed as the demo provider signs them (CONTRACT.md "Provider callbacks"). */
+let platform: TestPlatform;
+let prisma: PrismaClient;
+const SECRET = 'e2e-demo-provider-secret';
+
+beforeAll(async () => {
+  platform = await bootPlatform({ PROVIDER_DEMO_SECRET: SECRET });
+  prisma = createPrismaClient({ databaseUrl: platform.databaseUrl, poolSize: 2 });
+});
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await platform?.stop();
+});
+
+interface Answer {
+  status: number;
+  body: { status: string; balance?: string; currency?: string; duplicate?: boolean; error_code?: string; message?: string };
+}
+
+async function callback(action: string, body: Record<string, unknown>, { secret = SECRET, provider = 'demo', raw }: { secret?: string; provider?: string; raw?: string } = {}): Promise<Answer> {
+  const text = raw ?? JSON.stringify({ request_id: randomUUID(), timestamp: new Date().toISOString(), currency: 'USD', ...body });
+  const signature = createHmac('sha256', secret).update(text).digest('hex');
+  const response = await send(`${platform.routerUrl}/callbacks/${provider}/${action}`, 'POST', { 'content-type': 'application/json', 'x-signature': signature }, text);
+  return { status: response.status, body: JSON.parse(response.text) };
+}
+
+/** A registered player with `deposit` approved by staff; returns the provider account name. */
+async function fundedPlayer(username: string, deposit = '100.00'): Promise<{ account: string; token: string }> {
+  const { accessToken } = await platform.register(username);
+  const staff = await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD });
+  const request = await platform.graphql(`mutation ($a: Money!) { requestDeposit(input: { amount: $a, depositorName: "E2E" }) { id } }`, { a: deposit }, { token: accessToken });
+  await platform.graphql(`mutation ($id: ID!) { approveDeposit(id: $id) { status } }`, { id: request.body.data.requestDeposit.id }, { token: staff.body.data.staffLogin.accessToken });
+  return { account: `demo_${username}`, token: accessToken };
+}
+
+const round = (id: string) => ({ round_id: id, game_code: 'demo-slot' });
+
+async function booksAgree(): Promise<void> {
+  expect(await findLedgerMismatches(prisma)).toEqual([]);
+}
+
+describe('seamless wallet through the router', () => {
+  it('bets and wins, and the balance shows in me.wallet', async () => {
+    const { account, token } = await fundedPlayer('cb_happy');
+    expect(await callback('balance', { account })).toEqual({ status: 200, body: { status: 'OK', balance: '100.00', currency: 'USD', duplicate: false } });
+    const bet = await callback('bet', { account, transaction_id: 'h-bet-1', amount: '10.00', ...round('h-r1') });
+    expect(bet.body).toEqual({ status: 'OK', balance: '90.00', currency: 'USD', duplicate: false });
+    const win = await callback('win', { account, transaction_id: 'h-win-1', amount: '25.50', reference_transaction_id: 'h-bet-1', round_closed: true, ...round('h-r1') });
+    expect(win.body).toMatchObject({ status: 'OK', balance: '115.50' });
+    const me = await platform.graphql(`{ me { wallet { balance } gameHistory { edges { node { roundId status totalBet totalWin bets { kind amount } } } } } }`, undefined, { token });
+    expect(me.body.data.me.wallet.balance).toBe('115.50');
+    expect(me.body.data.me.gameHistory.edges[0].node).toEqual({
+      roundId: 'h-r1',
+      status: 'CLOSED',
+      totalBet: '10.00',
+      totalWin: '25.50',
+      bets: [{ kind: 'BET', amount: '10.00' }, { kind: 'WIN', amount: '25.50' }],
+    });
+    await booksAgree();
+  });
+
+  it('answers an exact repeat of a transaction with the first result, moving nothing', async () => {
+    const { account } = await fundedPlayer('cb_dup');
+    const first = await callback('bet', { account, transaction_id: 'd-1', amount: '5.00', ...round('d-r1') });
+    await callback('bet', { account, transaction_id: 'd-2', amount: '1.00', ...round('d-r1') });
+    const repeat = await callback('bet', { account, transaction_id: 'd-1', amount: '5.00', ...round('d-r1') });
+    expect(first.body).toMatchObject({ status: 'OK', balance: '95.00', duplicate: false });
+    expect(repeat.body).toMatchObject({ status: 'OK', balance: '95.00', duplicate: true });
+    expect((await callback('balance', { account })).body.balance).toBe('94.00');
+    const other = await callback('bet', { account, transaction_id: 'd-1', amount: '6.00', ...round('d-r1') });
+    expect(other.body).toMatchObject({ status: 'ERROR', error_code: 'DUPLICATE_TRANSACTION' });
+    await booksAgree();
+  });
+
+  it('answers a repeated request_id with the stored response', async () => {
+    const { account } = await fundedPlayer('cb_replay');
+    const raw = JSON.stringify({ request_id: 'replay-1', timestamp: new Date().toISOString(), currency: 'USD', account, transaction_id: 'rp-1', amount: '3.00', ...round('rp-r1') });
+    const first = await callback('bet', {}, { raw });
+    await callback('bet', { account, transaction_id: 'rp-2', amount: '1.00', ...round('rp-r1') });
+    const again = await callback('bet', {}, { raw });
+    expect(again).toEqual(first);
+    expect((await callback('balance', { account })).body.balance).toBe('96.00');
+  });
+
+  it('rolls back a bet once; a rollback of an unknown bet refuses that bet later; a win after rollback is refused', async () => {
+    const { account } = await fundedPlayer('cb_rollback');
+    await callback('bet', { account, transaction_id: 'rb-1', amount: '20.00', ...round('rb-r1') });
+    expect((await callback('rollback', { account, transaction_id: 'rb-x1', reference_transaction_id: 'rb-1', ...round('rb-r1') })).body).toMatchObject({ status: 'OK', balance: '100.00' });
+    expect((await callback('rollback', { account, transaction_id: 'rb-x2', reference_transaction_id: 'rb-1', ...round('rb-r1') })).body).toMatchObject({ status: 'OK', balance: '100.00' });
+    const winAfter = await callback('win', { account, transaction_id: 'rb-w1', amount: '5.00', reference_transaction_id: 'rb-1', ...round('rb-r1') });
+    expect(winAfter.body).toMatchObject({ status: 'ERROR', error_code: 'TRANSACTION_ROLLED_BACK' });
+
+    const early = await callback('rollback', { account, transaction_id: 'rb-x3', reference_transaction_id: 'rb-late', ...round('rb-r2') });
+    expect(early.body).toMatchObject({ status: 'OK', balance: '100.00', duplicate: false });
+    const late = await callback('bet', { account, transaction_id: 'rb-late', amount: '7.00', ...round('rb-r2') });
+    expect(late.body).toMatchObject({ status: 'ERROR', error_code: 'TRANSACTION_ROLLED_BACK' });
+    expect((await callback('balance', { account })).body.balance).toBe('100.00');
+    await booksAgree();
+  });
+
+  it('refuses a win without a bet, a bet beyond the balance (with the balance), and a wrong currency', async () => {
+    const { account } = await fundedPlayer('cb_refusals', '10.00');
+    expect((await callback('win', { account, transaction_id: 'nb-w1', amount: '5.00', reference_transaction_id: 'nope', ...round('nb-r1') })).body).toMatchObject({
+      status: 'ERROR',
+      error_code: 'TRANSACTION_NOT_FOUND',
+    });
+    expect((await callback('bet', { account, transaction_id: 'nb-b1', amount: '10.01', ...round('nb-r2') })).body).toMatchObject({
+      status: 'ERROR',
+      error_code: 'INSUFFICIENT_FUNDS',
+      balance: '10.00',
+    });
+    expect((await callback('bet', { account, currency: 'KRW', transaction_id: 'nb-b2', amount: '1', ...round('nb-r3') })).body).toMatchObject({
+      status: 'ERROR',
+      error_code: 'CURRENCY_MISMATCH',
+    });
+    await booksAgree();
+  });
+
+  it('refuses a blocked player\'s bet but pays their win and rollback', async () => {
+    const { account } = await fundedPlayer('cb_blocked');
+    await callback('bet', { account, transaction_id: 'bl-1', amount: '10.00', ...round('bl-r1') });
+    await callback('bet', { account, transaction_id: 'bl-2', amount: '5.00', ...round('bl-r2') });
+    await prisma.player.updateMany({ where: { username: 'cb_blocked' }, data: { status: 'BLOCKED' } });
+    await new Promise((resolve) => setTimeout(resolve, 5_500)); // the game domain caches a player's status for 5 s
+    expect((await callback('bet', { account, transaction_id: 'bl-3', amount: '1.00', ...round('bl-r3') })).body).toMatchObject({ status: 'ERROR', error_code: 'ACCOUNT_BLOCKED', balance: '85.00' });
+    expect((await callback('win', { account, transaction_id: 'bl-w', amount: '2.00', reference_transaction_id: 'bl-1', ...round('bl-r1') })).body).toMatchObject({ status: 'OK', balance: '87.00' });
+    expect((await callback('rollback', { account, transaction_id: 'bl-rb', reference_transaction_id: 'bl-2', ...round('bl-r2') })).body).toMatchObject({ status: 'OK', balance: '92.00' });
+    await booksAgree();
+  });
+});
+
+describe('games and launch', () => {
+  it('lists the seeded games and launches one with a signed session for the player\'s provider account', async () => {
+    const games = await platform.graphql(`{ games(first: 10, providerCode: "demo") { totalCount edges { node { code category provider { code } } } } }`);
+    expect(games.body.data.games.edges.map((e: { node: { code: string } }) => e.node.code).sort()).toEqual(['demo-live', 'demo-slot']);
+    const { accessToken } = await platform.register('cb_launch');
+    const launch = await platform.graphql(`mutation { launchGame(gameCode: "demo-slot") { url sessionToken } }`, undefined, { token: accessToken });
+    const { url, sessionToken } = launch.body.data.launchGame;
+    expect(new URL(url).searchParams.get('session')).toBe(sessionToken);
+    const claims = JSON.parse(Buffer.from(sessionToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ account: 'demo_cb_launch', game: 'demo-slot', currency: 'USD', aud: 'provider:demo' });
+    const unknown = await platform.graphql(`mutation { launchGame(gameCode: "nope") { url } }`, undefined, { token: accessToken });
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const anonymous = await platform.graphql(`mutation { launchGame(gameCode: "demo-slot") { url } }`);
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('refused callbacks', () => {
+  it('refuses a missing or wrong signature with 401, a tampered body with a valid-looking signature too', async () => {
+    const { account } = await fundedPlayer('cb_sig');
+    expect((await callback('balance', { account }, { secret: 'not-the-secret' })).status).toBe(401);
+    const raw = JSON.stringify({ request_id: randomUUID(), timestamp: new Date().toISOString(), currency: 'USD', account, transaction_id: 's-1', amount: '1.00', ...round('s-r1') });
+    const signature = createHmac('sha256', SECRET).update(raw).digest('hex');
+    const tampered = raw.replace('"1.00"', '"9.00"');
+    const response = await send(`${platform.routerUrl}/callbacks/demo/bet`, 'POST', { 'content-type': 'application/json', 'x-signature': signature }, tampered);
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.text)).toMatchObject({ status: 'ERROR', error_code: 'INVALID_SIGNATURE' });
+    const unsigned = await send(`${platform.routerUrl}/callbacks/demo/balance`, 'POST', { 'content-type': 'application/json' }, raw);
+    expect(unsigned.status).toBe(401);
+    expect((await callback('balance', { account })).body.balance).toBe('100.00');
+  });
+
+  it('refuses an unknown provider with 404 and an unknown player with PLAYER_NOT_FOUND', async () => {
+    expect((await callback('balance', { account: 'demo_someone' }, { provider: 'nobody' })).status).toBe(404);
+    expect((await callback('balance', { account: 'demo_nobody_here' })).body).toMatchObject({ status: 'ERROR', error_code: 'PLAYER_NOT_FOUND' });
+    expect((await callback('balance', { account: 'nobrand_x' })).body).toMatchObject({ error_code: 'PLAYER_NOT_FOUND' });
+    expect((await callback('balance', { account: 'acme_cb_sig' })).body).toMatchObject({ error_code: 'PLAYER_NOT_FOUND' });
+  });
+
+  it.each<[string, { raw?: string; body?: Record<string, unknown> }]>([
+    ['malformed JSON', { raw: '{"request_id":' }],
+    ['a missing field', { body: { transaction_id: 'x', ...round('x') } }],
+    ['a negative amount', { body: { transaction_id: 'x', amount: '-1.00', ...round('x') } }],
+    ['too many decimals', { body: { transaction_id: 'x', amount: '1.005', ...round('x') } }],
+    ['not a number', { body: { transaction_id: 'x', amount: 'ten', ...round('x') } }],
+    ['a stale timestamp', { body: { transaction_id: 'x', amount: '1.00', timestamp: new Date(Date.now() - 301_000).toISOString(), ...round('x') } }],
+  ])('refuses %s with 400 INVALID_REQUEST and moves nothing', async (_name, { raw, body }) => {
+    const account = 'demo_cb_sig';
+    const answer = await callback('bet', { account, ...body }, raw ? { raw } : {});
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ status: 'ERROR', error_code: 'INVALID_REQUEST' });
+    expect((await callback('balance', { account })).body.balance).toBe('100.00');
+  });
+
+  it('refuses an oversized body', async () => {
+    const answer = await send(`${platform.routerUrl}/callbacks/demo/bet`, 'POST', { 'content-type': 'application/json', 'x-signature': 'x' }, JSON.stringify({ pad: 'x'.repeat(100 * 1024) }));
+    expect(answer.status).toBe(413);
+  });
+
+  it('is not reachable on the game subgraph without the router', async () => {
+    const onApi = await send(`${platform.serviceUrl('game')}/callbacks/demo/balance`, 'POST', { 'content-type': 'application/json' }, '{}');
+    expect(onApi.status).toBe(404);
+    const raw = JSON.stringify({ request_id: randomUUID(), timestamp: new Date().toISOString(), currency: 'USD', account: 'demo_cb_sig' });
+    const onListener = await send(`http://127.0.0.1:${platform.ports['game.callback']}/callbacks/demo/balance`, 'POST', {
+      'content-type': 'application/json',
+      'x-signature': createHmac('sha256', SECRET).update(raw).digest('hex'),
+    }, raw);
+    expect(onListener.status).toBe(401);
+  });
+});

@@ -1,0 +1,122 @@
+import { MoneyFormatError, parseMoney } from '@rgb/contracts';
+import { type PrismaClient, type Provider, uniqueViolation } from '@rgb/db';
+import type { Logger } from '@rgb/kit';
+import type { GameCatalog } from '../catalog';
+import { recordMoneyCall } from '../history';
+import type { PlayerDirectory } from '../players';
+import type { MoneyCall, WalletClient, WalletResult } from '../wallet-client';
+import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
+import { signatureMatches } from './signature';
+
+export interface CallbackDeps {
+  prisma: PrismaClient;
+  catalog: GameCatalog;
+  players: PlayerDirectory;
+  wallet: WalletClient;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface IncomingCallback {
+  providerCode: string;
+  action: string;
+  rawBody: Buffer;
+  signature: string | undefined;
+}
+
+/**
+ * One provider callback, CONTRACT.md "Provider callbacks": signature on the raw bytes, then the
+ * body, the stored answer to a repeated request_id, the timestamp window, the account, the
+ * currency, and the wallet command keyed by the provider's transaction id.
+ */
+export async function handleCallback(callback: IncomingCallback, deps: CallbackDeps): Promise<CallbackResponse> {
+  const provider = await deps.catalog.provider(callback.providerCode);
+  if (!provider || !provider.enabled) return refusal('UNKNOWN_PROVIDER', `no provider ${callback.providerCode}`);
+  if (!signatureMatches(callback.rawBody, provider.secret, callback.signature)) {
+    return refusal('INVALID_SIGNATURE', 'missing or wrong X-Signature');
+  }
+  if (!(CALLBACK_ACTIONS as readonly string[]).includes(callback.action)) return refusal('INVALID_REQUEST', `unknown action ${callback.action}`);
+  const action = callback.action as CallbackAction;
+  let json: unknown;
+  try {
+    json = JSON.parse(callback.rawBody.toString('utf8'));
+  } catch {
+    return refusal('INVALID_REQUEST', 'the body is not JSON');
+  }
+  const parsed = CALLBACK_BODIES[action].safeParse(json);
+  if (!parsed.success) {
+    return refusal('INVALID_REQUEST', parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
+  }
+  const body = parsed.data;
+
+  const stored = await deps.prisma.callbackLog.findUnique({ where: { providerId_requestId: { providerId: provider.id, requestId: body.request_id } } });
+  if (stored) return { status: stored.responseStatus, body: stored.responseBody as Record<string, unknown> };
+
+  const response = await answer(provider, action, body, deps);
+  await remember(deps.prisma, provider, action, body.request_id, json, response);
+  return response;
+}
+
+async function answer(provider: Provider, action: CallbackAction, body: Record<string, unknown> & { timestamp: string; account: string; currency: string }, deps: CallbackDeps): Promise<CallbackResponse> {
+  const skew = Math.abs((deps.now?.() ?? Date.now()) - Date.parse(body.timestamp)) / 1000;
+  if (skew > provider.timestampWindowSeconds) return refusal('INVALID_REQUEST', `timestamp is ${Math.round(skew)} s from server time`);
+  const account = await deps.players.resolveAccount(provider, body.account);
+  if (!account) return refusal('PLAYER_NOT_FOUND', `no player ${body.account}`);
+  if (body.currency !== account.brand.currency) {
+    return refusal('CURRENCY_MISMATCH', `the account is in ${account.brand.currency}`, (await deps.wallet.balance(account.brand, account.playerId)).balance);
+  }
+  if (action === 'balance') {
+    const balance = await deps.wallet.balance(account.brand, account.playerId);
+    return success(balance.balance, balance.currency, false);
+  }
+  const money = body as typeof body & { transaction_id: string; round_id: string; game_code: string; amount?: string; reference_transaction_id?: string; round_closed?: boolean };
+  const game = await deps.catalog.game(money.game_code);
+  if (!game || game.providerId !== provider.id) return refusal('INVALID_REQUEST', `no game ${money.game_code} at ${provider.code}`);
+
+  let amountMinor: bigint | undefined;
+  if (money.amount !== undefined) {
+    try {
+      amountMinor = parseMoney(money.amount, account.brand.currency, { allowZero: action === 'win' });
+    } catch (error) {
+      if (error instanceof MoneyFormatError) return refusal('INVALID_REQUEST', `amount: ${error.message}`);
+      throw error;
+    }
+  }
+  if (action === 'bet' && (await deps.players.isBlocked(account.brand.id, account.playerId))) {
+    return refusal('ACCOUNT_BLOCKED', 'the player is blocked', (await deps.wallet.balance(account.brand, account.playerId)).balance);
+  }
+  const call: MoneyCall = {
+    brand: account.brand,
+    playerId: account.playerId,
+    providerCode: provider.code,
+    transactionId: money.transaction_id,
+    roundId: money.round_id,
+    gameCode: game.code,
+    gameCategory: game.category,
+    amountMinor,
+    referenceTransactionId: money.reference_transaction_id,
+  };
+  const result: WalletResult = await deps.wallet[action](call);
+  if (!result.ok) return refusal(walletCode(result.refusal.code), result.refusal.message, result.refusal.balance);
+  await recordMoneyCall(deps.prisma, { account, provider, game, action, call, roundClosed: money.round_closed === true });
+  return success(result.answer.balance, result.answer.currency, result.answer.duplicate);
+}
+
+/** The callback error for a wallet refusal; an unexpected one is a fault, not an answer. */
+function walletCode(code: string): CallbackErrorCode {
+  if (code === 'BAD_USER_INPUT') return 'INVALID_REQUEST';
+  if (WALLET_REFUSALS.has(code)) return code as CallbackErrorCode;
+  throw new Error(`the wallet refused with ${code}`);
+}
+const WALLET_REFUSALS = new Set(['INSUFFICIENT_FUNDS', 'DUPLICATE_TRANSACTION', 'TRANSACTION_NOT_FOUND', 'TRANSACTION_ROLLED_BACK']);
+
+/** Stores the answer under its request_id; of two concurrent twins, the first stored wins. */
+async function remember(prisma: PrismaClient, provider: Provider, action: string, requestId: string, request: unknown, response: CallbackResponse): Promise<void> {
+  try {
+    await prisma.callbackLog.create({
+      data: { providerId: provider.id, requestId, action, requestBody: request as object, responseStatus: response.status, responseBody: response.body as object },
+    });
+  } catch (error) {
+    if (!uniqueViolation(error)) throw error;
+  }
+}

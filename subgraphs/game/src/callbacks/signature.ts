@@ -1,0 +1,13 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** HMAC-SHA256 of the raw body, hex: what a provider puts in X-Signature. */
+export function sign(rawBody: Buffer | string, secret: string): string {
+  return createHmac('sha256', secret).update(rawBody).digest('hex');
+}
+
+/** Constant-time check of X-Signature against the raw bytes received (never a re-serialised body). */
+export function signatureMatches(rawBody: Buffer, secret: string, given: string | undefined): boolean {
+  if (!given || !/^[0-9a-fA-F]{64}$/.test(given)) return false;
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  return timingSafeEqual(expected, Buffer.from(given, 'hex'));
+}

@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { BrandCatalog, closeServiceDeps, createServiceDeps, createSubgraphServer, InternalClient } from '@rgb/kit';
+import { GameCatalog } from './catalog';
+import { createCallbackServer } from './callbacks/server';
+import type { GameConfig } from './config';
+import type { LaunchDeps } from './launch';
+import { createLoaders } from './loaders';
+import { PlayerDirectory } from './players';
+import { resolvers } from './resolvers';
+import { WalletClient } from './wallet-client';
+
+export { DEFAULT_PORT, loadGameConfig, type GameConfig } from './config';
+export { sign as signCallback } from './callbacks/signature';
+export { ROUTER_PROOF_HEADER } from './callbacks/server';
+
+export interface GameServices {
+  catalog: GameCatalog;
+  launch: LaunchDeps;
+}
+
+/** The game subgraph and, on a listener of its own, the provider callbacks. */
+export async function start(config: GameConfig) {
+  const deps = createServiceDeps('game', config);
+  const { prisma, serviceTokens, metrics, log } = deps;
+  const brands = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'game', tokens: serviceTokens, log });
+  const playerClient = new InternalClient(config.PLAYER_URL, serviceTokens, 'game');
+  const walletClient = new InternalClient(config.WALLET_URL, serviceTokens, 'game');
+  const catalog = new GameCatalog(prisma);
+  const players = new PlayerDirectory(prisma, playerClient, brands);
+  const wallet = new WalletClient(walletClient);
+  const services: GameServices = { catalog, launch: { catalog, players, sessionKey: new TextEncoder().encode(config.AUTH_JWT_SECRET) } };
+
+  await brands.start();
+  const server = await createSubgraphServer(
+    { name: 'game', schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)), resolvers, createLoaders, createServices: () => services },
+    deps,
+  );
+  const callbacks = createCallbackServer({ deps: { prisma, catalog, players, wallet, log }, serviceTokens, metrics, log, maxBodyBytes: config.CALLBACK_MAX_BYTES });
+  const url = await server.listen();
+  const callbackUrl = await callbacks.listen({ host: config.CALLBACK_HOST, port: config.CALLBACK_PORT });
+  log.info({ url, callbackUrl }, 'game subgraph and provider callbacks listening');
+  return {
+    ...server,
+    url,
+    callbackUrl,
+    deps,
+    async close() {
+      await callbacks.close();
+      await server.close();
+      await brands.stop();
+      await Promise.all([playerClient.close(), walletClient.close()]);
+      await closeServiceDeps(deps);
+    },
+  };
+}

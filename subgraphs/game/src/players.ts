@@ -1,0 +1,80 @@
+import type { PrismaClient, Provider } from '@rgb/db';
+import type { BrandCatalog, CatalogBrand, InternalClient } from '@rgb/kit';
+
+export interface PlayerInfo {
+  id: string;
+  brand_id: string;
+  username: string;
+  status: 'ACTIVE' | 'BLOCKED';
+}
+
+export interface ResolvedAccount {
+  brand: CatalogBrand;
+  playerId: string;
+}
+
+/** `{brand_code}_{username}` (ADR-009): brand codes hold no underscore, usernames may. */
+export function accountName(brandCode: string, username: string): string {
+  return `${brandCode}_${username}`;
+}
+
+const ACCOUNT = /^([a-z0-9]+)_([a-z0-9_]{4,20})$/;
+
+/** Players as the game domain sees them: through the player domain's internal API, briefly cached. */
+export class PlayerDirectory {
+  private readonly statuses = new Map<string, { status: PlayerInfo['status']; until: number }>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly players: InternalClient,
+    private readonly brands: BrandCatalog,
+    private readonly statusTtlMs = 5_000,
+  ) {}
+
+  async byId(brandId: string, id: string): Promise<PlayerInfo | null> {
+    return this.lookup(`brand_id=${brandId}&id=${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * The brand and player a provider account names; null when it does not parse or names no player
+   * of that brand. The account is remembered, so later callbacks need no lookup.
+   */
+  async resolveAccount(provider: Provider, account: string): Promise<ResolvedAccount | null> {
+    const match = ACCOUNT.exec(account);
+    const brand = match ? this.brands.byCode(match[1]!) : undefined;
+    if (!match || !brand) return null;
+    const known = await this.prisma.providerAccount.findUnique({
+      where: { providerId_accountName: { providerId: provider.id, accountName: account } },
+    });
+    if (known) return known.brandId === brand.id ? { brand, playerId: known.playerId } : null;
+    const player = await this.lookup(`brand_id=${brand.id}&username=${encodeURIComponent(match[2]!)}`);
+    if (!player) return null;
+    await this.remember(provider.id, brand.id, player.id, account);
+    return { brand, playerId: player.id };
+  }
+
+  async remember(providerId: string, brandId: string, playerId: string, name: string): Promise<void> {
+    await this.prisma.providerAccount.upsert({
+      where: { providerId_playerId: { providerId, playerId } },
+      create: { providerId, brandId, playerId, accountName: name },
+      update: {},
+    });
+  }
+
+  /** Whether the player may bet: a blocked player's bets are refused within `statusTtlMs` of the block. */
+  async isBlocked(brandId: string, playerId: string): Promise<boolean> {
+    const cached = this.statuses.get(playerId);
+    if (cached && cached.until > Date.now()) return cached.status === 'BLOCKED';
+    const player = await this.byId(brandId, playerId);
+    const status = player?.status ?? 'BLOCKED';
+    this.statuses.set(playerId, { status, until: Date.now() + this.statusTtlMs });
+    return status === 'BLOCKED';
+  }
+
+  private async lookup(query: string): Promise<PlayerInfo | null> {
+    const response = await this.players.call<PlayerInfo>('GET', `/internal/players?${query}`);
+    if (response.status === 404) return null;
+    if (response.status !== 200) throw new Error(`player lookup answered ${response.status}`);
+    return response.body;
+  }
+}
