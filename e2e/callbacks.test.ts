@@ -205,3 +205,31 @@ describe('refused callbacks', () => {
     expect(onListener.status).toBe(401);
   });
 });
+
+describe('integration utilities (staff, loopback)', () => {
+  const listener = () => `http://127.0.0.1:${platform.ports['game.callback']}`;
+  const staffToken = async () =>
+    (await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })).body.data.staffLogin.accessToken as string;
+
+  it('shows the last callbacks of a provider with their answers, to staff only', async () => {
+    const { account } = await fundedPlayer('cb_integration');
+    await callback('balance', { account });
+    const token = await staffToken();
+    const answer = await send(`${listener()}/integration/providers/demo/callbacks?limit=1`, 'GET', { authorization: `Bearer ${token}` });
+    expect(answer.status).toBe(200);
+    const { callbacks } = JSON.parse(answer.text);
+    expect(callbacks).toHaveLength(1);
+    expect(callbacks[0]).toMatchObject({ action: 'balance', request: { account }, response_status: 200, response: { status: 'OK', balance: '100.00' } });
+    expect((await send(`${listener()}/integration/providers/demo/callbacks`, 'GET', {})).status).toBe(401);
+    const player = await platform.register('cb_integration_p');
+    expect((await send(`${listener()}/integration/providers/demo/callbacks`, 'GET', { authorization: `Bearer ${player.accessToken}` })).status).toBe(401);
+  });
+
+  it('tells whether a secret is the one the platform holds, with a signed test call', async () => {
+    const token = await staffToken();
+    const check = async (secret: string) =>
+      JSON.parse((await send(`${listener()}/integration/providers/demo/test-call`, 'POST', { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, JSON.stringify({ secret, account: 'demo_cb_integration', currency: 'USD' }))).text);
+    expect(await check(SECRET)).toMatchObject({ signature_accepted: true, response: { status: 'OK', balance: '100.00' } });
+    expect(await check('a-wrong-secret')).toMatchObject({ signature_accepted: false, response: { error_code: 'INVALID_SIGNATURE' } });
+  });
+});

@@ -35,7 +35,14 @@ export async function start(config: GameConfig) {
     { name: 'game', schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)), resolvers, createLoaders, createServices: () => services },
     deps,
   );
-  const callbacks = createCallbackServer({ deps: { prisma, catalog, players, wallet, log }, serviceTokens, metrics, log, maxBodyBytes: config.CALLBACK_MAX_BYTES });
+  const callbacks = createCallbackServer({
+    deps: { prisma, catalog, players, wallet, log },
+    serviceTokens,
+    userTokens: deps.userTokens,
+    metrics,
+    log,
+    maxBodyBytes: config.CALLBACK_MAX_BYTES,
+  });
   const url = await server.listen();
   const callbackUrl = await callbacks.listen({ host: config.CALLBACK_HOST, port: config.CALLBACK_PORT });
   log.info({ url, callbackUrl }, 'game subgraph and provider callbacks listening');

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Histogram } from 'prom-client';
 import { refusal } from './contract';
 import { type CallbackDeps, handleCallback } from './handle';
+import { registerIntegrationRoutes } from './integration';
 
 /** Header with which the router proves a callback came through it (a service token). */
 export const ROUTER_PROOF_HEADER = 'x-rgb-router';
@@ -11,6 +12,7 @@ export const ROUTER_PROOF_HEADER = 'x-rgb-router';
 export interface CallbackServerOptions {
   deps: CallbackDeps;
   serviceTokens: TokenService;
+  userTokens: TokenService;
   metrics: Metrics;
   log: Logger;
   maxBodyBytes: number;
@@ -20,7 +22,7 @@ export interface CallbackServerOptions {
  * The provider callback routes, on a listener of their own: the router passes
  * `/callbacks/{provider}/{action}` here with the raw body and headers untouched, plus its proof.
  */
-export function createCallbackServer({ deps, serviceTokens, metrics, log, maxBodyBytes }: CallbackServerOptions): FastifyInstance {
+export function createCallbackServer({ deps, serviceTokens, userTokens, metrics, log, maxBodyBytes }: CallbackServerOptions): FastifyInstance {
   const duration = new Histogram({
     name: 'provider_callback_duration_seconds',
     help: 'Provider callbacks by provider, action and outcome',
@@ -59,5 +61,6 @@ export function createCallbackServer({ deps, serviceTokens, metrics, log, maxBod
     duration.observe({ provider: request.params.provider, action: request.params.action, outcome }, (performance.now() - started) / 1000);
     return reply.code(response.status).send(response.body);
   });
+  registerIntegrationRoutes(app, deps, userTokens);
   return app;
 }

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { TokenError, type TokenService } from '@rgb/auth';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type CallbackDeps, handleCallback } from './handle';
+import { sign } from './signature';
+
+/**
+ * `/integration/*`, on the loopback callback listener, for staff wiring up a provider: the last
+ * callbacks of a provider with their answers, and a signed test call that shows whether a
+ * secret is the one the platform holds.
+ */
+export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDeps, userTokens: TokenService): void {
+  const staffOnly = async (request: FastifyRequest) => {
+    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    try {
+      await userTokens.verify(token, ['staff']);
+      return true;
+    } catch (error) {
+      if (error instanceof TokenError) return false;
+      throw error;
+    }
+  };
+
+  app.get<{ Params: { provider: string }; Querystring: { limit?: string } }>('/integration/providers/:provider/callbacks', async (request, reply) => {
+    if (!(await staffOnly(request))) return reply.code(401).send({ error: 'a staff token is required' });
+    const provider = await deps.catalog.provider(request.params.provider);
+    if (!provider) return reply.code(404).send({ error: `no provider ${request.params.provider}` });
+    const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), 200);
+    const calls = await deps.prisma.callbackLog.findMany({ where: { providerId: provider.id }, orderBy: { createdAt: 'desc' }, take: limit });
+    return {
+      provider: provider.code,
+      callbacks: calls.map((call) => ({
+        request_id: call.requestId,
+        action: call.action,
+        request: call.requestBody,
+        response_status: call.responseStatus,
+        response: call.responseBody,
+        at: call.createdAt.toISOString(),
+      })),
+    };
+  });
+
+  app.post<{ Params: { provider: string } }>('/integration/providers/:provider/test-call', async (request, reply) => {
+    if (!(await staffOnly(request))) return reply.code(401).send({ error: 'a staff token is required' });
+    const input = z.object({ secret: z.string().min(1), account: z.string().min(1), currency: z.string().length(3) }).safeParse(jsonOf(request.body));
+    if (!input.success) return reply.code(400).send({ error: 'secret, account and currency are required' });
+    const body = Buffer.from(
+      JSON.stringify({ request_id: `integration-test-${randomUUID()}`, timestamp: new Date().toISOString(), account: input.data.account, currency: input.data.currency }),
+    );
+    const answer = await handleCallback(
+      { providerCode: request.params.provider, action: 'balance', rawBody: body, signature: sign(body, input.data.secret) },
+      deps,
+    );
+    return { signature_accepted: answer.status !== 401, status: answer.status, response: answer.body };
+  });
+}
+
+/** The listener keeps bodies raw (for signatures); this route wants JSON. */
+function jsonOf(body: unknown): unknown {
+  try {
+    return JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body ?? ''));
+  } catch {
+    return undefined;
+  }
+}
