@@ -233,3 +233,56 @@ describe('integration utilities (staff, loopback)', () => {
     expect(await check('a-wrong-secret')).toMatchObject({ signature_accepted: false, response: { error_code: 'INVALID_SIGNATURE' } });
   });
 });
+
+describe('staff on games', () => {
+  const staffToken = async () =>
+    (await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })).body.data.staffLogin.accessToken as string;
+
+  it('lists providers (never their secrets) to staff only', async () => {
+    const token = await staffToken();
+    const providers = await platform.graphql(`{ providers { code enabled } }`, undefined, { token });
+    expect(providers.body.data.providers).toEqual([{ code: 'demo', enabled: true }, { code: 'rgs', enabled: true }]);
+    const secretField = await platform.graphql(`{ providers { secret } }`, undefined, { token });
+    expect(secretField.status).toBe(400);
+    const player = await platform.register('cb_staff_p');
+    expect((await platform.graphql(`{ providers { code } }`, undefined, { token: player.accessToken })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('finds rounds by player, game and round id', async () => {
+    const { account } = await fundedPlayer('cb_rounds');
+    await callback('bet', { account, transaction_id: 'gr-1', amount: '1.00', ...round('gr-r1') });
+    await callback('bet', { account, transaction_id: 'gr-2', amount: '2.00', round_id: 'gr-r2', game_code: 'demo-live' });
+    const token = await staffToken();
+    const me = await platform.graphql(`{ me { id } }`, undefined, { token: (await platform.graphql(`mutation { login(input: { username: "cb_rounds", password: "password-123" }) { accessToken } }`)).body.data.login.accessToken });
+    const rounds = (filter: string) => platform.graphql(`{ gameRounds(${filter}) { totalCount edges { node { roundId totalBet game { code } player { username } } } } }`, undefined, { token });
+    const byPlayer = await rounds(`playerId: "${me.body.data.me.id}"`);
+    expect(byPlayer.body.data.gameRounds.totalCount).toBe(2);
+    expect((await rounds(`playerId: "${me.body.data.me.id}", gameCode: "demo-live"`)).body.data.gameRounds.edges).toEqual([
+      { node: { roundId: 'gr-r2', totalBet: '2.00', game: { code: 'demo-live' }, player: { username: 'cb_rounds' } } },
+    ]);
+    expect((await rounds(`roundId: "gr-r1"`)).body.data.gameRounds.edges.map((e: { node: { totalBet: string } }) => e.node.totalBet)).toEqual(['1.00']);
+  });
+
+  it('disables a game (gone from the public list, no launch) and a provider (its callbacks refused)', async () => {
+    const token = await staffToken();
+    const player = await fundedPlayer('cb_disable');
+    const publicCodes = async () => (await platform.graphql(`{ games(first: 50) { edges { node { code } } } }`)).body.data.games.edges.map((e: { node: { code: string } }) => e.node.code);
+    await platform.graphql(`mutation { setGameEnabled(gameCode: "demo-live", enabled: false) { enabled } }`, undefined, { token });
+    try {
+      expect(await publicCodes()).not.toContain('demo-live');
+      const launch = await platform.graphql(`mutation { launchGame(gameCode: "demo-live") { url } }`, undefined, { token: player.token });
+      expect(launch.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await platform.graphql(`mutation { setGameEnabled(gameCode: "demo-live", enabled: true) { enabled } }`, undefined, { token });
+    }
+    await platform.graphql(`mutation { setProviderEnabled(providerCode: "demo", enabled: false) { enabled } }`, undefined, { token });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5_500)); // the callback path caches providers for 5 s
+      expect((await callback('balance', { account: player.account })).status).toBe(404);
+    } finally {
+      await platform.graphql(`mutation { setProviderEnabled(providerCode: "demo", enabled: true) { enabled } }`, undefined, { token });
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+    }
+    expect((await callback('balance', { account: player.account })).body.status).toBe('OK');
+  });
+});
