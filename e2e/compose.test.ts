@@ -181,6 +181,13 @@ describe('docker-compose.yml', () => {
     expect(dependsOn(service('player')).player_worker).toBe('service_healthy');
   });
 
+  it('sends provider callbacks from the router to the game callback listener, which is not published', () => {
+    const game = envOf(service('game'));
+    expect(envOf(service('router')).GAME_CALLBACK_URL).toBe(`http://game:${game.CALLBACK_PORT}`);
+    expect(service('game').ports ?? []).toEqual([]);
+    expect(dependsOn(service('router')).game).toBe('service_healthy');
+  });
+
   it('binds every app service on 0.0.0.0 and runs it with NODE_ENV=production', () => {
     expect(appServiceNames.length).toBeGreaterThan(0);
     for (const name of appServiceNames) {
