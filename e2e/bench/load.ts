@@ -14,29 +14,49 @@ export interface LoadTarget {
   name: string;
   url: string;
   headers: () => Record<string, string>;
-  body: string;
+  /** The request body; a function gives every request its own (fresh ids, say). */
+  body: string | (() => string);
   /** A response counts as an error unless this accepts it. */
   ok: (status: number, text: string) => boolean;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Closed-loop load: `concurrency` clients on keep-alive connections, each sending its next request when the last answers. */
-export async function runLoad(target: LoadTarget, concurrency: number, seconds: number): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+/** Throughput and latency percentiles of one run from its successful calls' latencies (ms). */
+export function summarize(name: string, latencies: number[], errors: number, elapsedSeconds: number): LoadResult {
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    requests: latencies.length,
+    errors,
+    perSecond: latencies.length / elapsedSeconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+/**
+ * Closed loop: `concurrency` callers, each making its next call when the last returns, for
+ * `seconds`. `call` resolves true for a success, false (or throws) for an error.
+ */
+export async function runCallers(
+  name: string,
+  concurrency: number,
+  seconds: number,
+  call: (caller: number) => Promise<boolean>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, caller) => {
       while (performance.now() < deadline) {
         const begin = performance.now();
         try {
-          const response = await send(target.url, 'POST', target.headers(), target.body, agent);
-          if (target.ok(response.status, response.text)) latencies.push(performance.now() - begin);
+          if (await call(caller)) latencies.push(performance.now() - begin);
           else errors++;
         } catch {
           errors++;
@@ -44,17 +64,21 @@ export async function runLoad(target: LoadTarget, concurrency: number, seconds: 
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    name: target.name,
-    requests: latencies.length,
-    errors,
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
+  return summarize(name, latencies, errors, (performance.now() - started) / 1000);
+}
+
+/** Closed-loop load: `concurrency` clients on keep-alive connections, each sending its next request when the last answers. */
+export async function runLoad(target: LoadTarget, concurrency: number, seconds: number): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const bodyOf = typeof target.body === 'string' ? () => target.body as string : target.body;
+  try {
+    return await runCallers(target.name, concurrency, seconds, async () => {
+      const response = await send(target.url, 'POST', target.headers(), bodyOf(), agent);
+      return target.ok(response.status, response.text);
+    });
+  } finally {
+    agent.destroy();
+  }
 }
 
 export function printTable(results: LoadResult[]): void {

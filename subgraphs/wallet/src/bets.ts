@@ -1,8 +1,8 @@
-import { DomainError, ErrorCode } from '@rgb/contracts';
-import type { PrismaClient, ProviderTransaction, ProviderTransactionKind } from '@rgb/db';
+import { DomainError, ErrorCode, formatMoney } from '@rgb/contracts';
+import { type PrismaClient, type ProviderTransaction, type ProviderTransactionKind, uniqueViolation } from '@rgb/db';
 import { appendToOutbox } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
-import { balanceOf, move, type Tx } from './ledger';
+import { balanceIn, inTransaction, move, type Tx } from './ledger';
 
 /** What every provider money call names (CONTRACT.md "Provider callbacks"), the account already parsed to a player. */
 export interface ProviderCall {
@@ -87,28 +87,68 @@ async function recordBalance(tx: Tx, id: string, balance: bigint): Promise<void>
   await tx.$executeRawUnsafe(`UPDATE wallet.provider_transaction SET balance_after = $2::bigint WHERE id = $1::uuid`, id, balance.toString());
 }
 
+/**
+ * The whole of a bet in one statement, so one round trip and the account row locked only for
+ * it: the conditional debit, the provider transaction and the ledger entry are written together
+ * or not at all. A repeated (or rolled-back) transaction id violates the claim's unique index,
+ * which aborts the statement, debit included.
+ */
+const PLACE_BET = `
+  WITH debit AS (
+    UPDATE wallet.wallet_account SET balance = balance - $1::bigint, updated_at = now()
+    WHERE player_id = $2::uuid AND brand_id = $3::uuid AND currency = $4 AND balance >= $1::bigint
+    RETURNING id, balance
+  ), claim AS (
+    INSERT INTO wallet.provider_transaction
+      (id, provider_code, transaction_id, kind, brand_id, player_id, amount, round_id, game_code, game_category, bet_status, balance_after)
+    SELECT gen_random_uuid(), $5, $6, 'BET'::wallet."ProviderTransactionKind", $3::uuid, $2::uuid, $1::bigint, $7, $8, $9,
+           'OPEN'::wallet."BetStatus", debit.balance FROM debit
+    RETURNING id
+  ), entry AS (
+    INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by)
+    SELECT gen_random_uuid(), debit.id, $3::uuid, $2::uuid, 'BET'::wallet."LedgerKind", -$1::bigint, debit.balance, $10, $11, $12 FROM debit
+    RETURNING id
+  )
+  SELECT debit.balance FROM debit, claim, entry`;
+
 /** Debits a bet; refused when its id was rolled back before it arrived, or the balance is short. */
-export function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
-  return prisma.$transaction(async (tx) => {
-    const { id, earlier } = await claim(tx, 'BET', call, call.amount, null, 'OPEN');
-    if (earlier) {
-      if (earlier.kind === 'BET' && earlier.betStatus === 'ROLLED_BACK') {
-        throw fail(ErrorCode.TRANSACTION_ROLLED_BACK, `bet ${call.transactionId} was rolled back`);
-      }
-      return repeatOf(earlier, 'BET', call, call.amount, null);
-    }
-    const moved = await move(tx, {
-      brand: call.brand,
-      playerId: call.playerId,
-      kind: 'BET',
-      amount: -call.amount,
-      reference: `${call.providerCode}:${call.roundId}`,
-      commandKey: `bet:${call.providerCode}:${call.transactionId}`,
-      causedBy: `provider:${call.providerCode}`,
-    });
-    await recordBalance(tx, id!, moved.balanceAfter);
-    return { balance: moved.balanceAfter, currency: moved.currency, duplicate: false };
+export async function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
+  try {
+    const [placed] = await prisma.$queryRawUnsafe<{ balance: bigint }[]>(
+      PLACE_BET,
+      call.amount.toString(),
+      call.playerId,
+      call.brand.id,
+      call.brand.currency,
+      call.providerCode,
+      call.transactionId,
+      call.roundId,
+      call.gameCode,
+      call.gameCategory,
+      `${call.providerCode}:${call.roundId}`,
+      `bet:${call.providerCode}:${call.transactionId}`,
+      `provider:${call.providerCode}`,
+    );
+    if (placed) return { balance: placed.balance, currency: call.brand.currency, duplicate: false };
+  } catch (error) {
+    if (!uniqueViolation(error)) throw error;
+  }
+  return unplacedBet(prisma, call);
+}
+
+/** Why a bet wrote nothing: its id was used (a repeat, a rollback, another call), another currency, or too little money. */
+async function unplacedBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
+  const earlier = await prisma.providerTransaction.findUnique({
+    where: { providerCode_transactionId: { providerCode: call.providerCode, transactionId: call.transactionId } },
   });
+  if (earlier) {
+    if (earlier.kind === 'BET' && earlier.betStatus === 'ROLLED_BACK') {
+      throw fail(ErrorCode.TRANSACTION_ROLLED_BACK, `bet ${call.transactionId} was rolled back`);
+    }
+    return repeatOf(earlier, 'BET', call, call.amount, null);
+  }
+  const balance = await balanceIn(prisma, call.brand, call.playerId);
+  throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds', { balance: formatMoney(balance, call.brand.currency) });
 }
 
 /**
@@ -117,7 +157,7 @@ export function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderR
  */
 export function settleWin(prisma: PrismaClient, call: WinCall): Promise<ProviderResult> {
   const reference = call.referenceTransactionId ?? null;
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     const { id, earlier } = await claim(tx, 'WIN', call, call.amount, reference, null);
     if (earlier) return repeatOf(earlier, 'WIN', call, call.amount, reference);
     const bets = await betsSettledBy(tx, call, reference);
@@ -133,7 +173,7 @@ export function settleWin(prisma: PrismaClient, call: WinCall): Promise<Provider
             causedBy: `provider:${call.providerCode}`,
           })
         : null;
-    const balance = paid?.balanceAfter ?? (await balanceOf(tx, call.brand, call.playerId));
+    const balance = paid?.balanceAfter ?? (await balanceIn(tx, call.brand, call.playerId));
     const currency = paid?.currency ?? call.brand.currency;
     await recordBalance(tx, id!, balance);
     // The win goes to the first bet it settles; a stake counts once, when its bet is first settled.
@@ -193,7 +233,7 @@ async function betsSettledBy(tx: Tx, call: ProviderCall, reference: string | nul
  */
 export function rollbackBet(prisma: PrismaClient, call: RollbackCall): Promise<ProviderResult> {
   const reference = call.referenceTransactionId;
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     const { id, earlier } = await claim(tx, 'ROLLBACK', call, null, reference, null);
     if (earlier) return repeatOf(earlier, 'ROLLBACK', call, null, reference);
     const betCall = { ...call, transactionId: reference };
@@ -201,7 +241,7 @@ export function rollbackBet(prisma: PrismaClient, call: RollbackCall): Promise<P
     let balance: bigint;
     let currency = call.brand.currency;
     if (!bet || bet.betStatus === 'ROLLED_BACK') {
-      balance = await balanceOf(tx, call.brand, call.playerId);
+      balance = await balanceIn(tx, call.brand, call.playerId);
     } else {
       if (bet.kind !== 'BET' || bet.playerId !== call.playerId) throw fail(ErrorCode.TRANSACTION_NOT_FOUND, `no bet ${reference} to roll back`);
       const moved = await move(tx, {

@@ -2,7 +2,7 @@ import { badUserInput } from '@rgb/contracts';
 import { uniqueViolation, type PrismaClient } from '@rgb/db';
 import { appendToOutbox, derivedEventId } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
-import { moveOnce, type MoveResult } from './ledger';
+import { inTransaction, moveOnce, type MoveResult } from './ledger';
 
 export interface KeyedMovement {
   brand: BrandRef;
@@ -20,15 +20,22 @@ function checkKey(key: string): void {
   if (!/^[\w.:-]{1,128}$/.test(key)) throw badUserInput('idempotency keys are 1 to 128 letters, digits, and . : _ -');
 }
 
+/** A bonus and its reversal move money: a zero amount would write an empty ledger entry under the key. */
+function checkPositive(amount: bigint): void {
+  if (amount <= 0n) throw badUserInput('a promotion amount must be greater than zero');
+}
+
 /** A promotion pays a bonus (a coupon, a rebate, a cashback...). */
 export function creditPromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
   checkKey(movement.key);
+  checkPositive(movement.amount);
   return moveOnce(prisma, { ...movement, kind: 'PROMOTION_CREDIT', commandKey: `promotion.credit:${movement.key}` });
 }
 
 /** Takes a bonus back; refused (INSUFFICIENT_FUNDS) rather than taking the balance below zero. */
 export function reversePromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
   checkKey(movement.key);
+  checkPositive(movement.amount);
   return moveOnce(prisma, { ...movement, amount: -movement.amount, kind: 'PROMOTION_REVERSAL', commandKey: `promotion.reverse:${movement.key}` });
 }
 
@@ -46,7 +53,7 @@ export function adjustBalance(prisma: PrismaClient, movement: Omit<KeyedMovement
  */
 export async function confirmRollingCompleted(prisma: PrismaClient, brand: BrandRef, rollingId: string, playerId: string): Promise<{ duplicate: boolean }> {
   try {
-    await prisma.$transaction((tx) =>
+    await inTransaction(prisma, (tx) =>
       appendToOutbox(tx, 'wallet.outbox', {
         type: 'ROLLING_COMPLETED_CONFIRMED',
         eventId: derivedEventId(`rolling.completed:${rollingId}`),

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { placeBet, rollbackBet, settleWin, type ProviderResult } from './bets';
 import { adjustBalance, confirmRollingCompleted, creditPromotion, reversePromotion } from './credits';
-import { balanceOf } from './ledger';
+import { balanceIn } from './ledger';
 
 const uuid = z.uuid();
 const minor = z.string().regex(/^\d{1,16}$/, 'minor units as a decimal string').transform(BigInt);
@@ -21,6 +21,15 @@ const providerCall = z.object({
   game_category: z.string().min(1).max(64),
 });
 const keyed = z.object({ brand, player_id: uuid, key: z.string(), reference: z.string().min(1).max(200), caused_by: z.string().min(1).max(100), reason: z.string().max(500).nullish() });
+
+// Built once: zod compiles a schema on first use, and rebuilding one per request costs the hot path.
+const betBody = providerCall.extend({ amount_minor: minor });
+const winBody = providerCall.extend({ amount_minor: minor, reference_transaction_id: z.string().min(1).max(128).nullish() });
+const rollbackBody = providerCall.extend({ reference_transaction_id: z.string().min(1).max(128) });
+const keyedAmountBody = keyed.extend({ amount_minor: minor });
+const adjustmentBody = keyed.extend({ amount_minor: signedMinor, reason: z.string().min(1).max(500) });
+const rollingBody = z.object({ brand, rolling_id: uuid, player_id: uuid });
+const balanceQuery = z.object({ brand_id: uuid, brand_code: z.string(), currency: z.string(), player_id: uuid });
 
 /** HTTP status of each expected failure on the internal API. */
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -72,24 +81,24 @@ export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient)
   });
 
   app.get('/internal/wallet/balance', async (request) => {
-    const query = z.object({ brand_id: uuid, brand_code: z.string(), currency: z.string(), player_id: uuid }).parse(request.query);
+    const query = balanceQuery.parse(request.query);
     const brandRef = brand.parse({ id: query.brand_id, code: query.brand_code, currency: query.currency });
-    return answer({ balance: await balanceOf(prisma, brandRef, query.player_id), currency: brandRef.currency, duplicate: false });
+    return answer({ balance: await balanceIn(prisma, brandRef, query.player_id), currency: brandRef.currency, duplicate: false });
   });
 
   app.post('/internal/wallet/bets', async (request) => {
-    const body = providerCall.extend({ amount_minor: minor }).parse(request.body);
+    const body = betBody.parse(request.body);
     if (body.amount_minor === 0n) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'a bet must be greater than zero');
     return answer(await placeBet(prisma, { ...providerCallOf(body), amount: body.amount_minor }));
   });
 
   app.post('/internal/wallet/wins', async (request) => {
-    const body = providerCall.extend({ amount_minor: minor, reference_transaction_id: z.string().min(1).max(128).nullish() }).parse(request.body);
+    const body = winBody.parse(request.body);
     return answer(await settleWin(prisma, { ...providerCallOf(body), amount: body.amount_minor, referenceTransactionId: body.reference_transaction_id }));
   });
 
   app.post('/internal/wallet/rollbacks', async (request) => {
-    const body = providerCall.extend({ reference_transaction_id: z.string().min(1).max(128) }).parse(request.body);
+    const body = rollbackBody.parse(request.body);
     return answer(await rollbackBet(prisma, { ...providerCallOf(body), referenceTransactionId: body.reference_transaction_id }));
   });
 
@@ -104,22 +113,22 @@ export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient)
   });
 
   app.post('/internal/wallet/promotions/credit', async (request) => {
-    const body = keyed.extend({ amount_minor: minor }).parse(request.body);
+    const body = keyedAmountBody.parse(request.body);
     return answer(await creditPromotion(prisma, keyedMovement(body, body.amount_minor)));
   });
 
   app.post('/internal/wallet/promotions/reverse', async (request) => {
-    const body = keyed.extend({ amount_minor: minor }).parse(request.body);
+    const body = keyedAmountBody.parse(request.body);
     return answer(await reversePromotion(prisma, keyedMovement(body, body.amount_minor)));
   });
 
   app.post('/internal/wallet/adjustments', async (request) => {
-    const body = keyed.extend({ amount_minor: signedMinor, reason: z.string().min(1).max(500) }).parse(request.body);
+    const body = adjustmentBody.parse(request.body);
     return answer(await adjustBalance(prisma, { ...keyedMovement(body, body.amount_minor), reason: body.reason }));
   });
 
   app.post('/internal/wallet/rolling-completions', async (request) => {
-    const body = z.object({ brand, rolling_id: uuid, player_id: uuid }).parse(request.body);
+    const body = rollingBody.parse(request.body);
     return confirmRollingCompleted(prisma, body.brand as BrandRef, body.rolling_id, body.player_id);
   });
 }

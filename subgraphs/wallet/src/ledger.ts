@@ -4,6 +4,19 @@ import type { BrandRef } from '@rgb/kit';
 
 export type Tx = Prisma.TransactionClient;
 
+/**
+ * How long a money command waits for a pooled connection, and may then run. Prisma's defaults
+ * (2 s, 5 s) turned a burst on a few busy accounts into INTERNAL_SERVER_ERRORs for commands that
+ * had not even started: a command that has not begun is safe to queue, and its caller's retry
+ * would only add to the queue.
+ */
+const MONEY_TX = { maxWait: 10_000, timeout: 10_000 } as const;
+
+/** Every wallet write runs in one of these. */
+export function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return prisma.$transaction(work, MONEY_TX);
+}
+
 export interface Movement {
   brand: BrandRef;
   playerId: string;
@@ -68,7 +81,7 @@ async function debit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint):
     amount.toString(),
   );
   if (account) return account;
-  const balance = await balanceOf(tx, brand, playerId);
+  const balance = await balanceIn(tx, brand, playerId);
   throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds', { balance: formatMoney(balance, brand.currency) });
 }
 
@@ -88,15 +101,21 @@ async function credit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint)
   return account;
 }
 
-/** The player's balance on the brand (zero without an account). */
-export async function balanceOf(tx: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<bigint> {
-  const [row] = await tx.$queryRawUnsafe<{ balance: bigint }[]>(
-    `SELECT balance FROM wallet.wallet_account WHERE player_id = $1::uuid AND brand_id = $2::uuid`,
+/**
+ * The player's balance on the brand (zero without an account), refused like a movement when the
+ * account is kept in another currency than the brand's: an answer that moves nothing must not
+ * show the balance in the wrong currency either.
+ */
+export async function balanceIn(tx: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<bigint> {
+  const [row] = await tx.$queryRawUnsafe<{ balance: bigint; currency: string }[]>(
+    `SELECT balance, currency FROM wallet.wallet_account WHERE player_id = $1::uuid AND brand_id = $2::uuid`,
     playerId,
     brand.id,
   );
+  if (row && row.currency !== brand.currency) throw badUserInput(`the account is in ${row.currency}, not ${brand.currency}`);
   return row?.balance ?? 0n;
 }
+
 
 export interface MoveResult {
   balance: bigint;
@@ -118,14 +137,15 @@ export async function moveOnce(
   const earlier = await replay(prisma, movement);
   if (earlier) return earlier;
   try {
-    return await prisma.$transaction(async (tx) => {
+    return await inTransaction(prisma, async (tx) => {
       const moved = await move(tx, movement);
       await extra?.(tx, moved);
       return { balance: moved.balanceAfter, currency: moved.currency, entryId: moved.entryId, duplicate: false };
     });
   } catch (error) {
-    // A concurrent twin committed first: its entry is the first result.
-    if (uniqueViolation(error) === 'ledger_entry_command_key_key') {
+    // A concurrent twin committed first: its entry is the first result. A debit twin may also
+    // have taken the money ours needed (INSUFFICIENT_FUNDS): the twin's result is still the answer.
+    if (uniqueViolation(error) === 'ledger_entry_command_key_key' || (error instanceof DomainError && error.code === ErrorCode.INSUFFICIENT_FUNDS)) {
       const twin = await replay(prisma, movement);
       if (twin) return twin;
     }

@@ -3,7 +3,7 @@ import { uniqueViolation, type DepositRequest, type PrismaClient, type RequestSt
 import { appendToOutbox } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { parseAmount } from './amounts';
-import { move, type Tx } from './ledger';
+import { inTransaction, move, type Tx } from './ledger';
 
 /** Who decides or asks: `staff:<id>`, `player:<id>`... as written into the ledger. */
 export type Actor = string;
@@ -31,7 +31,6 @@ export interface WithdrawalInput {
  * made (same amount) or is refused (another amount). Without a key every call is a new request.
  */
 async function createOnce<R extends { amount: bigint }>(
-  prisma: PrismaClient,
   find: () => Promise<R | null>,
   amount: bigint,
   key: string | null | undefined,
@@ -59,12 +58,11 @@ export async function requestDeposit(prisma: PrismaClient, brand: BrandRef, play
   if (depositorName.length < 1 || depositorName.length > 50) throw badUserInput('depositorName must be 1 to 50 characters');
   const key = input.idempotencyKey ?? null;
   return createOnce(
-    prisma,
     () => prisma.depositRequest.findFirst({ where: { playerId, idempotencyKey: key } }),
     amount,
     key,
     () =>
-      prisma.$transaction(async (tx) => {
+      inTransaction(prisma, async (tx) => {
         const request = await tx.depositRequest.create({
           data: { brandId: brand.id, playerId, amount, currency: brand.currency, depositorName, idempotencyKey: key },
         });
@@ -117,7 +115,7 @@ async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: D
 }
 
 export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<DepositRequest> {
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     const request = await decideDeposit(tx, brand, id, { from: 'PENDING', to: 'APPROVED', actor });
     const moved = await move(tx, {
       brand,
@@ -149,7 +147,7 @@ export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string
 }
 
 export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<DepositRequest> {
-  return prisma.$transaction((tx) => decideDeposit(tx, brand, id, { from: 'PENDING', to: 'DECLINED', actor, reason }));
+  return inTransaction(prisma, (tx) => decideDeposit(tx, brand, id, { from: 'PENDING', to: 'DECLINED', actor, reason }));
 }
 
 /** The amount is held at once: it leaves the balance with the request, or the request is refused. */
@@ -163,12 +161,11 @@ export async function requestWithdrawal(
   const amount = parseAmount(input.amount, brand.currency);
   const key = input.idempotencyKey ?? null;
   return createOnce(
-    prisma,
     () => prisma.withdrawalRequest.findFirst({ where: { playerId, idempotencyKey: key } }),
     amount,
     key,
     () =>
-      prisma.$transaction(async (tx) => {
+      inTransaction(prisma, async (tx) => {
         await gate(tx, brand, playerId);
         const request = await tx.withdrawalRequest.create({
           data: { brandId: brand.id, playerId, amount, currency: brand.currency, idempotencyKey: key },
@@ -196,7 +193,7 @@ export async function requestWithdrawal(
 }
 
 export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<WithdrawalRequest> {
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     const request = await decideWithdrawal(tx, brand, id, { from: 'PENDING', to: 'APPROVED', actor });
     await appendToOutbox(tx, 'wallet.outbox', {
       type: 'WITHDRAW_APPROVED',
@@ -212,7 +209,7 @@ export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
 
 /** Declining releases the held amount back to the balance. */
 export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<WithdrawalRequest> {
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     const request = await decideWithdrawal(tx, brand, id, { from: 'PENDING', to: 'DECLINED', actor, reason });
     await move(tx, {
       brand,
@@ -229,5 +226,5 @@ export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
 }
 
 export function markWithdrawalPaid(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<WithdrawalRequest> {
-  return prisma.$transaction((tx) => decideWithdrawal(tx, brand, id, { from: 'APPROVED', to: 'PAID', actor }));
+  return inTransaction(prisma, (tx) => decideWithdrawal(tx, brand, id, { from: 'APPROVED', to: 'PAID', actor }));
 }

@@ -1,0 +1,185 @@
+/**
+ * What the wallet tests share: a seeded wallet subgraph, the GraphQL operations, callers of the
+ * internal HTTP API, and the one closing check of every test that moves money (`expectBooks`).
+ */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { BrandRef, ForwardedContext } from '@rgb/kit';
+import { signedIn, startSeededTestSubgraph, type GraphQLResponse, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { walletSubgraph } from '../src/index';
+import { findLedgerMismatches } from '../src/reconciliation';
+
+export const startWallet = (): Promise<SeededTestSubgraph> => startSeededTestSubgraph(walletSubgraph);
+
+export const asPlayer = (brand: BrandRef, id: string): ForwardedContext => signedIn(brand, 'player', id);
+export const asStaff = (brand: BrandRef): ForwardedContext => signedIn(brand, 'staff', randomUUID());
+
+// --- GraphQL operations --------------------------------------------------------------------
+
+const DEPOSIT_FIELDS = 'id amount status depositorName reason decidedAt player { id }';
+const WITHDRAWAL_FIELDS = 'id amount status reason decidedAt paidAt player { id }';
+
+export const REQUEST_DEPOSIT = `mutation ($input: DepositInput!) { requestDeposit(input: $input) { ${DEPOSIT_FIELDS} } }`;
+export const APPROVE_DEPOSIT = `mutation ($id: ID!) { approveDeposit(id: $id) { ${DEPOSIT_FIELDS} } }`;
+export const DECLINE_DEPOSIT = `mutation ($id: ID!, $reason: String) { declineDeposit(id: $id, reason: $reason) { ${DEPOSIT_FIELDS} } }`;
+export const REQUEST_WITHDRAWAL = `mutation ($input: WithdrawalInput!) { requestWithdrawal(input: $input) { ${WITHDRAWAL_FIELDS} } }`;
+export const APPROVE_WITHDRAWAL = `mutation ($id: ID!) { approveWithdrawal(id: $id) { ${WITHDRAWAL_FIELDS} } }`;
+export const DECLINE_WITHDRAWAL = `mutation ($id: ID!, $reason: String) { declineWithdrawal(id: $id, reason: $reason) { ${WITHDRAWAL_FIELDS} } }`;
+export const MARK_WITHDRAWAL_PAID = `mutation ($id: ID!) { markWithdrawalPaid(id: $id) { ${WITHDRAWAL_FIELDS} } }`;
+export const ADJUST_BALANCE = `mutation ($input: AdjustBalanceInput!) { adjustBalance(input: $input) { id kind amount balanceAfter reference reason } }`;
+export const DEPOSIT_REQUESTS = `query ($status: RequestStatus) { depositRequests(status: $status, first: 100) { totalCount edges { node { id status } } } }`;
+export const WITHDRAWAL_REQUESTS = `query ($status: RequestStatus) { withdrawalRequests(status: $status, first: 100) { totalCount edges { node { id status } } } }`;
+
+export interface DepositView {
+  id: string;
+  amount: string;
+  status: string;
+  depositorName: string;
+  reason: string | null;
+  decidedAt: string | null;
+  player: { id: string };
+}
+export interface WithdrawalView {
+  id: string;
+  amount: string;
+  status: string;
+  reason: string | null;
+  decidedAt: string | null;
+  paidAt: string | null;
+  player: { id: string };
+}
+
+/** The error of a response that must have failed: its code and the facts in its extensions. */
+export function errorOf(response: GraphQLResponse<unknown>): { code: string | undefined; extensions: Record<string, unknown> } {
+  const error = response.body.errors?.[0];
+  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body)}`);
+  return { code: error.extensions?.code, extensions: (error.extensions ?? {}) as Record<string, unknown> };
+}
+
+/** The data of a response that must have succeeded. */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.body.errors?.length || !response.body.data) throw new Error(`expected data, got ${JSON.stringify(response.body)}`);
+  return response.body.data;
+}
+
+// --- The internal HTTP API -----------------------------------------------------------------
+
+export interface InternalResponse {
+  status: number;
+  /** The JSON answer, read field by field in the tests. */
+  body: any;
+}
+
+/** POSTs (or GETs, without a body) to `/internal/wallet/<path>` over real HTTP. */
+export async function internalCall(
+  server: SeededTestSubgraph,
+  path: string,
+  body?: unknown,
+  { authorization }: { authorization?: string | null } = {},
+): Promise<InternalResponse> {
+  const headers: Record<string, string> = {};
+  if (authorization) headers.authorization = authorization;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${server.url}/internal/wallet/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A caller of the internal API holding a service token (as the game service would). */
+export async function serviceClient(server: SeededTestSubgraph, service = 'game') {
+  const authorization = `Bearer ${await server.deps.serviceTokens.signService(service)}`;
+  return (path: string, body?: unknown) => internalCall(server, path, body, { authorization });
+}
+export type ServiceClient = Awaited<ReturnType<typeof serviceClient>>;
+
+export const brandBody = (brand: BrandRef) => ({ id: brand.id, code: brand.code, currency: brand.currency });
+
+export interface ProviderFields {
+  brand: BrandRef;
+  player: string;
+  tx: string;
+  round?: string;
+  amount?: bigint | string;
+  reference?: string | null;
+  provider?: string;
+  game?: string;
+  category?: string;
+}
+
+/** The snake_case body of a `/bets`, `/wins` or `/rollbacks` call. */
+export function providerBody({ brand, player, tx, round = 'round-1', amount, reference, provider = 'demo', game = 'demo-slot', category = 'slots' }: ProviderFields) {
+  return {
+    brand: brandBody(brand),
+    player_id: player,
+    provider_code: provider,
+    transaction_id: tx,
+    round_id: round,
+    game_code: game,
+    game_category: category,
+    ...(amount === undefined ? {} : { amount_minor: amount.toString() }),
+    ...(reference === undefined ? {} : { reference_transaction_id: reference }),
+  };
+}
+
+/** Credits `minor` to a player through an adjustment (a real ledger movement), for a test's starting balance. */
+export async function fund(call: ServiceClient, brand: BrandRef, player: string, minor: bigint): Promise<void> {
+  const response = await call('adjustments', {
+    brand: brandBody(brand),
+    player_id: player,
+    key: `fund-${randomUUID()}`,
+    reference: 'test funding',
+    caused_by: 'service:test',
+    reason: 'test funding',
+    amount_minor: minor.toString(),
+  });
+  if (response.status !== 200) throw new Error(`funding failed: ${JSON.stringify(response.body)}`);
+}
+
+// --- Reading the database ------------------------------------------------------------------
+
+/** The player's stored balance in minor units (null without an account). */
+export async function storedBalance(server: SeededTestSubgraph, player: string): Promise<bigint | null> {
+  const account = await server.deps.prisma.walletAccount.findUnique({ where: { playerId: player } });
+  return account?.balance ?? null;
+}
+
+/** Ledger entries of a command key (`deposit.approve:<id>`, `bet:demo:<tx>`...). */
+export const entriesOf = (server: SeededTestSubgraph, commandKey: string) =>
+  server.deps.prisma.ledgerEntry.findMany({ where: { commandKey } });
+
+/** Outbox rows of an event type, optionally of one aggregate. */
+export const outboxRows = (server: SeededTestSubgraph, eventType: string, aggregateId?: string) =>
+  server.deps.prisma.walletOutbox.findMany({
+    where: { eventType, ...(aggregateId ? { envelope: { path: ['aggregate_id'], equals: aggregateId } } : {}) },
+    orderBy: { id: 'asc' },
+  });
+
+/** Row counts of everything a command may write: a refused command leaves all of them unchanged. */
+export async function writeCounts(server: SeededTestSubgraph) {
+  const prisma = server.deps.prisma;
+  const [accounts, entries, deposits, withdrawals, providerTransactions, outbox] = await Promise.all([
+    prisma.walletAccount.count(),
+    prisma.ledgerEntry.count(),
+    prisma.depositRequest.count(),
+    prisma.withdrawalRequest.count(),
+    prisma.providerTransaction.count(),
+    prisma.walletOutbox.count(),
+  ]);
+  return { accounts, entries, deposits, withdrawals, providerTransactions, outbox };
+}
+
+/**
+ * The closing check of every test that moves money: no account anywhere differs from the sum
+ * of its ledger (or is negative), and each named player holds exactly the expected balance
+ * (minor units; null: the player has no account at all).
+ */
+export async function expectBooks(server: SeededTestSubgraph, expected: Record<string, bigint | null>): Promise<void> {
+  expect(await findLedgerMismatches(server.deps.prisma)).toEqual([]);
+  const actual: Record<string, bigint | null> = {};
+  for (const player of Object.keys(expected)) actual[player] = await storedBalance(server, player);
+  expect(actual).toEqual(expected);
+}

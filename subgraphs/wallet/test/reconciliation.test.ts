@@ -1,0 +1,149 @@
+/**
+ * The hourly check of wallet_worker: every balance is the sum of its ledger. A balance changed
+ * behind the ledger's back is found, named, and turns the worker unhealthy.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorker, Metrics, type Worker, type WorkerDeps } from '@rgb/kit';
+import type { SeededTestSubgraph } from '@rgb/kit/testing';
+import { findLedgerMismatches, LedgerMismatchError } from '../src/reconciliation';
+import { walletWorker } from '../src/worker';
+import { expectBooks, fund, providerBody, serviceClient, type ServiceClient, startWallet } from './helpers';
+
+let server: SeededTestSubgraph;
+let call: ServiceClient;
+const workers: Worker[] = [];
+beforeAll(async () => {
+  server = await startWallet();
+  call = await serviceClient(server);
+});
+afterAll(async () => {
+  for (const worker of workers) await worker.stop();
+  await server?.close();
+});
+
+/** The worker's reconciliation job, built as wallet_worker builds it, on a metrics registry of its own. */
+function reconciliationJob() {
+  const metrics = new Metrics('wallet_worker');
+  const deps = { ...server.deps, metrics, config: { ...server.deps.config, ENABLE_OUTBOX_POLLER: false } } as unknown as WorkerDeps;
+  const jobs = walletWorker.jobs!(deps);
+  const job = jobs.find((candidate) => candidate.name === 'ledger reconciliation');
+  if (!job) throw new Error(`wallet_worker has no reconciliation job: ${jobs.map((j) => j.name).join(', ')}`);
+  return { job, metrics, deps };
+}
+
+/** A worker running only that job (started: the job runs at once), and its first run awaited. */
+async function workerAfterOneRun(): Promise<{ worker: Worker; metrics: Metrics }> {
+  const { job, metrics, deps } = reconciliationJob();
+  let ran!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    ran = resolve;
+  });
+  const observed = { ...job, run: () => job.run().finally(ran) };
+  const worker = createWorker({ name: 'wallet_worker', log: deps.log, metrics, loops: [], jobs: [observed] });
+  workers.push(worker);
+  worker.start();
+  await finished;
+  // The job's state is recorded right after its promise settles.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { worker, metrics };
+}
+
+const gauge = async (metrics: Metrics) => (await metrics.registry.getSingleMetric('wallet_ledger_mismatches')!.get()).values[0]?.value;
+
+describe('ledger reconciliation', () => {
+  it('finds nothing when every balance came from the ledger; the job succeeds and the worker is healthy', async () => {
+    const player = randomUUID();
+    await fund(call, server.brands.demo, player, 10_000n);
+    await call('bets', providerBody({ brand: server.brands.demo, player, tx: 'rec-bet', amount: 2_500n }));
+    await expectBooks(server, { [player]: 7_500n });
+
+    const { worker, metrics } = await workerAfterOneRun();
+    expect(worker.problems()).toEqual([]);
+    expect(await gauge(metrics)).toBe(0);
+    const health = await worker.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    await expectBooks(server, { [player]: 7_500n });
+  });
+
+  it('finds a balance changed behind the ledger, names it, and the worker job fails loudly', async () => {
+    const [honest, tampered] = [randomUUID(), randomUUID()];
+    await fund(call, server.brands.demo, honest, 1_000n);
+    await fund(call, server.brands.acme, tampered, 50_000n);
+    await expectBooks(server, { [honest]: 1_000n, [tampered]: 50_000n });
+    const account = await server.deps.prisma.walletAccount.findUniqueOrThrow({ where: { playerId: tampered } });
+
+    await server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance + 1 WHERE player_id = $1::uuid`, tampered);
+
+    expect(await findLedgerMismatches(server.deps.prisma)).toEqual([
+      { accountId: account.id, playerId: tampered, brandId: server.brands.acme.id, balance: '50001', ledgerTotal: '50000' },
+    ]);
+
+    const { job } = reconciliationJob();
+    const failure = await job.run().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(LedgerMismatchError);
+    expect((failure as LedgerMismatchError).message).toContain(account.id);
+
+    const { worker, metrics } = await workerAfterOneRun();
+    const problems = worker.problems();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^ledger reconciliation: last run failed: 1 account\(s\)/);
+    expect(problems[0]).toContain(`${account.id} balance 50001 ledger 50000`);
+    expect(await gauge(metrics)).toBe(1);
+    const health = await worker.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(503);
+    expect(health.json().reason).toContain(account.id);
+
+    // Put back, the books agree again.
+    await server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance - 1 WHERE player_id = $1::uuid`, tampered);
+    await expectBooks(server, { [honest]: 1_000n, [tampered]: 50_000n });
+    await reconciliationJob().job.run();
+  });
+
+  it('finds a ledger entry written without its balance change', async () => {
+    const player = randomUUID();
+    await fund(call, server.brands.demo, player, 300n);
+    const account = await server.deps.prisma.walletAccount.findUniqueOrThrow({ where: { playerId: player } });
+    await server.deps.prisma.$executeRawUnsafe(
+      `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, 'WIN', 200, 500, 'forged', $4, 'test')`,
+      account.id,
+      server.brands.demo.id,
+      player,
+      `forged:${player}`,
+    );
+    expect(await findLedgerMismatches(server.deps.prisma)).toEqual([
+      { accountId: account.id, playerId: player, brandId: server.brands.demo.id, balance: '300', ledgerTotal: '500' },
+    ]);
+    await server.deps.prisma.$executeRawUnsafe(`DELETE FROM wallet.ledger_entry WHERE command_key = $1`, `forged:${player}`);
+    await expectBooks(server, { [player]: 300n });
+  });
+
+  it('finds a negative balance even when the ledger sums to it', async () => {
+    const player = randomUUID();
+    await fund(call, server.brands.demo, player, 100n);
+    const account = await server.deps.prisma.walletAccount.findUniqueOrThrow({ where: { playerId: player } });
+    await server.deps.prisma.$transaction([
+      server.deps.prisma.$executeRawUnsafe(
+        `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by)
+         VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, 'ADJUSTMENT', -150, -50, 'forged', $4, 'test')`,
+        account.id,
+        server.brands.demo.id,
+        player,
+        `overdraw:${player}`,
+      ),
+      server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance - 150 WHERE id = $1::uuid`, account.id),
+    ]);
+    expect(await findLedgerMismatches(server.deps.prisma)).toEqual([
+      { accountId: account.id, playerId: player, brandId: server.brands.demo.id, balance: '-50', ledgerTotal: '-50' },
+    ]);
+    await server.deps.prisma.$transaction([
+      server.deps.prisma.$executeRawUnsafe(`DELETE FROM wallet.ledger_entry WHERE command_key = $1`, `overdraw:${player}`),
+      server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance + 150 WHERE id = $1::uuid`, account.id),
+    ]);
+    await expectBooks(server, { [player]: 100n });
+  });
+});
