@@ -367,7 +367,7 @@ COMMIT;
   await walletRun(8, 3, 'warm-up');
   await rawRun(8, 2, 'warm-up');
 
-  const WALLET = 'wallet: POST /internal/wallet/bets (HTTP → Prisma tx)';
+  const WALLET = 'wallet: POST /internal/wallet/bets (HTTP → one statement)';
   const RAW = 'raw SQL tx (node-pg, same statements)';
   const PGBENCH = 'raw SQL tx (pgbench -M extended, same statements)';
   const ONE = 'what-if: same statements in one PL/pgSQL call (node-pg, 1 round trip)';
