@@ -11,6 +11,7 @@
  * BENCH_PLAYERS (64), BENCH_DATABASE_POOL_SIZE (the services' DATABASE_POOL_SIZE; their default
  * when unset), PLATFORM_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
+import { rawBet } from './raw-wallet';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -39,20 +40,6 @@ const databaseUrl = Object.assign(new URL(server), { pathname: `/${databaseName}
 const secrets = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_JWT_SECRET: randomBytes(32).toString('hex') };
 const execFileAsync = promisify(execFile);
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-// The statements placeBet (subgraphs/wallet/src/bets.ts) and move/debit (ledger.ts) send, verbatim.
-const CLAIM = `INSERT INTO wallet.provider_transaction
-       (id, provider_code, transaction_id, kind, brand_id, player_id, amount, round_id, game_code, game_category, reference_transaction_id, bet_status)
-     VALUES (gen_random_uuid(), $1, $2, $3::wallet."ProviderTransactionKind", $4::uuid, $5::uuid, $6::bigint, $7, $8, $9, $10, $11::wallet."BetStatus")
-     ON CONFLICT (provider_code, transaction_id) DO NOTHING
-     RETURNING id`;
-const DEBIT = `UPDATE wallet.wallet_account SET balance = balance - $3::bigint, updated_at = now()
-     WHERE player_id = $1::uuid AND brand_id = $2::uuid AND balance >= $3::bigint
-     RETURNING id, balance, currency`;
-const LEDGER = `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason)
-     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10)
-     RETURNING id`;
-const RECORD = `UPDATE wallet.provider_transaction SET balance_after = $2::bigint WHERE id = $1::uuid`;
 
 /**
  * What-if, not what the wallet does: the same four statements in one PL/pgSQL call, so a debit
@@ -250,30 +237,9 @@ try {
       runCallers(label, callers, seconds, async (caller) => {
         const client = clients[caller]!;
         const id = `raw-${++sequence}`;
-        const playerId = randomPlayer();
-        await client.query('BEGIN');
-        try {
-          const claimed = await client.query<{ id: string }>(CLAIM, [
-            PROVIDER, id, 'BET', brand.id, playerId, BET_MINOR.toString(), `round-${id}`, 'demo-slot', 'slots', null, 'OPEN',
-          ]);
-          const providerTransactionId = claimed.rows[0]?.id;
-          if (!providerTransactionId) throw new Error('duplicate transaction id');
-          const debited = await client.query<{ id: string; balance: string; currency: string }>(DEBIT, [playerId, brand.id, BET_MINOR.toString()]);
-          const account = debited.rows[0];
-          if (!account) throw new Error('insufficient funds');
-          if (account.currency !== brand.currency) throw new Error('currency mismatch');
-          await client.query(LEDGER, [
-            account.id, brand.id, playerId, 'BET', (-BET_MINOR).toString(), account.balance,
-            `${PROVIDER}:round-${id}`, `bet:${PROVIDER}:${id}`, `provider:${PROVIDER}`, null,
-          ]);
-          await client.query(RECORD, [providerTransactionId, account.balance]);
-          await client.query('COMMIT');
-          committed++;
-          return true;
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        }
+        await rawBet(client, { provider: PROVIDER, brand, playerId: randomPlayer(), transactionId: id, roundId: `round-${id}`, amountMinor: BET_MINOR });
+        committed++;
+        return true;
       }),
     );
 

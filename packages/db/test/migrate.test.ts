@@ -20,11 +20,11 @@ async function emptyDatabase(): Promise<TestDatabase> {
   return db;
 }
 
-async function query<T = Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+async function query<T = Record<string, unknown>>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query(sql)).rows as T[];
+    return (await client.query(sql, values)).rows as T[];
   } finally {
     await client.end();
   }
@@ -50,11 +50,19 @@ async function schemaTables(): Promise<string[]> {
   return tables.sort();
 }
 
+/** The Postgres schemas the datasource declares (base.prisma `schemas = [...]`). */
+async function declaredSchemas(): Promise<string[]> {
+  const base = await readFile(path.join(defaultSchemaDir, 'base.prisma'), 'utf8');
+  const list = /schemas\s*=\s*\[([^\]]*)\]/.exec(base)?.[1] ?? '';
+  return [...list.matchAll(/"([^"]+)"/g)].map((match) => match[1]!).sort();
+}
+
 async function databaseTables(url: string): Promise<string[]> {
   const rows = await query<{ name: string }>(
     url,
     `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
-     WHERE table_schema IN ('admin', 'player', 'wallet') ORDER BY 1`,
+     WHERE table_schema = ANY($1::text[]) ORDER BY 1`,
+    [await declaredSchemas()],
   );
   return rows.map((row) => row.name);
 }
@@ -78,8 +86,10 @@ describe('applyMigrations', () => {
 
     expect(await applyMigrations({ databaseUrl: db.url })).toEqual(names);
 
-    const schemas = await query<{ nspname: string }>(db.url, `SELECT nspname FROM pg_namespace WHERE nspname IN ('admin', 'player', 'wallet') ORDER BY 1`);
-    expect(schemas.map((row) => row.nspname)).toEqual(['admin', 'player', 'wallet']);
+    const declared = await declaredSchemas();
+    expect(declared).toEqual(expect.arrayContaining(['admin', 'game', 'player', 'wallet']));
+    const schemas = await query<{ nspname: string }>(db.url, `SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1`, [declared]);
+    expect(schemas.map((row) => row.nspname)).toEqual(declared);
     expect(await databaseTables(db.url)).toEqual(await schemaTables());
     const recorded = await query<{ migration_name: string }>(
       db.url,

@@ -1,4 +1,5 @@
 import type { PrismaClient, Provider } from '@rgb/db';
+import { ExpiringCache } from '@rgb/auth';
 import type { BrandCatalog, CatalogBrand, InternalClient } from '@rgb/kit';
 
 export interface PlayerInfo {
@@ -23,6 +24,8 @@ const ACCOUNT = /^([a-z0-9]+)_([a-z0-9_]{4,20})$/;
 /** Players as the game domain sees them: through the player domain's internal API, briefly cached. */
 export class PlayerDirectory {
   private readonly statuses = new Map<string, { status: PlayerInfo['status']; until: number }>();
+  /** Provider accounts never change once named: resolved ones are kept (bounded). */
+  private readonly accounts = new ExpiringCache<string, ResolvedAccount>(100_000);
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -40,17 +43,27 @@ export class PlayerDirectory {
    * of that brand. The account is remembered, so later callbacks need no lookup.
    */
   async resolveAccount(provider: Provider, account: string): Promise<ResolvedAccount | null> {
+    const cacheKey = `${provider.id}:${account}`;
+    const cached = this.accounts.get(cacheKey);
+    if (cached) return cached;
     const match = ACCOUNT.exec(account);
     const brand = match ? this.brands.byCode(match[1]!) : undefined;
     if (!match || !brand) return null;
     const known = await this.prisma.providerAccount.findUnique({
       where: { providerId_accountName: { providerId: provider.id, accountName: account } },
     });
-    if (known) return known.brandId === brand.id ? { brand, playerId: known.playerId } : null;
-    const player = await this.lookup(`brand_id=${brand.id}&username=${encodeURIComponent(match[2]!)}`);
-    if (!player) return null;
-    await this.remember(provider.id, brand.id, player.id, account);
-    return { brand, playerId: player.id };
+    let resolved: ResolvedAccount | null = null;
+    if (known) {
+      resolved = known.brandId === brand.id ? { brand, playerId: known.playerId } : null;
+    } else {
+      const player = await this.lookup(`brand_id=${brand.id}&username=${encodeURIComponent(match[2]!)}`);
+      if (player) {
+        await this.remember(provider.id, brand.id, player.id, account);
+        resolved = { brand, playerId: player.id };
+      }
+    }
+    if (resolved) this.accounts.set(cacheKey, resolved, Number.MAX_SAFE_INTEGER);
+    return resolved;
   }
 
   async remember(providerId: string, brandId: string, playerId: string, name: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { MoneyFormatError, parseMoney } from '@rgb/contracts';
-import { type PrismaClient, type Provider, uniqueViolation } from '@rgb/db';
+import type { PrismaClient, Provider } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
 import { recordMoneyCall } from '../history';
@@ -49,8 +49,12 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
   }
   const body = parsed.data;
 
-  const stored = await deps.prisma.callbackLog.findUnique({ where: { providerId_requestId: { providerId: provider.id, requestId: body.request_id } } });
-  if (stored) return { status: stored.responseStatus, body: stored.responseBody as Record<string, unknown> };
+  const [stored] = await deps.prisma.$queryRawUnsafe<{ response_status: number; response_body: Record<string, unknown> }[]>(
+    'SELECT response_status, response_body FROM game.callback_log WHERE provider_id = $1::uuid AND request_id = $2',
+    provider.id,
+    body.request_id,
+  );
+  if (stored) return { status: stored.response_status, body: stored.response_body };
 
   const response = await answer(provider, action, body, deps);
   await remember(deps.prisma, provider, action, body.request_id, json, response);
@@ -112,11 +116,15 @@ const WALLET_REFUSALS = new Set(['INSUFFICIENT_FUNDS', 'DUPLICATE_TRANSACTION', 
 
 /** Stores the answer under its request_id; of two concurrent twins, the first stored wins. */
 async function remember(prisma: PrismaClient, provider: Provider, action: string, requestId: string, request: unknown, response: CallbackResponse): Promise<void> {
-  try {
-    await prisma.callbackLog.create({
-      data: { providerId: provider.id, requestId, action, requestBody: request as object, responseStatus: response.status, responseBody: response.body as object },
-    });
-  } catch (error) {
-    if (!uniqueViolation(error)) throw error;
-  }
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO game.callback_log (id, provider_id, request_id, action, request_body, response_status, response_body)
+     VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4::jsonb, $5, $6::jsonb)
+     ON CONFLICT (provider_id, request_id) DO NOTHING`,
+    provider.id,
+    requestId,
+    action,
+    JSON.stringify(request),
+    response.status,
+    JSON.stringify(response.body),
+  );
 }

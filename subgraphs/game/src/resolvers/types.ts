@@ -17,8 +17,8 @@ export const Game: GameResolvers = {
 
 export const GameRound: GameRoundResolvers = {
   game: async (round, _args, { loaders }) => (await loaders.gameById.load(round.gameId)) ?? Promise.reject(notFound('game gone')),
-  totalBet: (round) => formatMoney(round.totalBet, round.currency),
-  totalWin: (round) => formatMoney(round.totalWin, round.currency),
+  totalBet: async (round, _args, { loaders }) => formatMoney((await loaders.totalsByRound.load(round.id)).bet, round.currency),
+  totalWin: async (round, _args, { loaders }) => formatMoney((await loaders.totalsByRound.load(round.id)).win, round.currency),
   openedAt: (round) => round.openedAt.toISOString(),
   closedAt: (round) => round.closedAt?.toISOString() ?? null,
   bets: (round, _args, { loaders }) => loaders.betsByRound.load(round.id),
