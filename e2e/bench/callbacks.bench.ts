@@ -4,28 +4,22 @@
  * wallet writes as hand-written SQL transactions (raw-wallet.ts) in the same run.
  * Targets: p99 under 50 ms at 32 concurrent, at least a third of the raw SQL throughput.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import os from 'node:os';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
-import { SERVICES, startPlatform } from '@rgb/platform';
 import { findLedgerMismatches } from '../../subgraphs/wallet/src/reconciliation';
-import { freePort, send } from '../support/http';
+import { send } from '../support/http';
+import { startBenchPlatform } from './bench-platform';
 import { summarize, type LoadResult } from './load';
 import { rawBet, rawWin } from './raw-wallet';
 
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,32').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PLAYERS = Number(process.env.BENCH_PLAYERS ?? 64);
-const PROVIDER_SECRET = randomBytes(16).toString('hex');
-const server = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const databaseName = `rgb_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = Object.assign(new URL(server), { pathname: `/${databaseName}` }).toString();
-const secrets = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_JWT_SECRET: randomBytes(32).toString('hex') };
-
 /** Closed loop of bet+win pairs: `pair` sends both and returns each callback's latency, or throws. */
 async function runPairs(name: string, callers: number, pair: (caller: number) => Promise<number[]>): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -46,22 +40,9 @@ async function runPairs(name: string, callers: number, pair: (caller: number) =>
   return summarize(name, latencies, errors, (performance.now() - started) / 1000);
 }
 
-const ports: Record<string, number> = {};
-for (const service of SERVICES) ports[service.name] = await freePort();
-ports['game.callback'] = await freePort();
-const platform = await startPlatform({
-  databaseUrl,
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  env: {
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    ...secrets,
-    ADMIN_PASSWORD: 'bench-admin-password',
-    PROVIDER_DEMO_SECRET: PROVIDER_SECRET,
-    PROVIDER_RGS_SECRET: randomBytes(16).toString('hex'),
-  },
-  ports,
-});
+const bench = await startBenchPlatform();
+const { platform, secrets, databaseUrl } = bench;
+const PROVIDER_SECRET = secrets.PROVIDER_DEMO_SECRET;
 
 try {
   const graphqlUrl = `${platform.routerUrl}/graphql`;
@@ -164,9 +145,5 @@ try {
   process.stdout.write(`books: ${mismatches.length} account(s) whose balance differs from the ledger; ${pairsOk} bet+win pairs answered OK through the router\n`);
 
 } finally {
-  await platform.stop();
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-  await client.end();
+  await bench.stop();
 }

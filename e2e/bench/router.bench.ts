@@ -3,38 +3,17 @@
  * straight to the player subgraph (with a context token signed as the router signs it), in
  * one run on one machine, and the ratio. Every process is real; the load comes from this one.
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { decodeJwt } from 'jose';
-import pg from 'pg';
 import { ContextTokens } from '@rgb/kit';
-import { SERVICES, startPlatform } from '@rgb/platform';
-import { freePort, send } from '../support/http';
+import { send } from '../support/http';
+import { startBenchPlatform } from './bench-platform';
 import { printTable, runLoad, type LoadTarget } from './load';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const server = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const databaseName = `rgb_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = Object.assign(new URL(server), { pathname: `/${databaseName}` }).toString();
-const secrets = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_JWT_SECRET: randomBytes(32).toString('hex') };
-
-const ports: Record<string, number> = {};
-for (const service of SERVICES) ports[service.name] = await freePort();
-ports['game.callback'] = await freePort();
-const platform = await startPlatform({
-  databaseUrl,
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  env: {
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    ...secrets,
-    ADMIN_PASSWORD: 'bench-admin-password',
-    PROVIDER_DEMO_SECRET: randomBytes(16).toString('hex'),
-    PROVIDER_RGS_SECRET: randomBytes(16).toString('hex'),
-  },
-  ports,
-});
+const bench = await startBenchPlatform();
+const { platform, secrets } = bench;
 
 try {
   const graphqlUrl = `${platform.routerUrl}/graphql`;
@@ -85,9 +64,5 @@ try {
   process.stdout.write(`\nrouter / direct subgraph throughput: ${(router!.perSecond / subgraph!.perSecond).toFixed(2)}\n`);
   process.stdout.write(`router p50 overhead: ${(router!.p50 - subgraph!.p50).toFixed(2)} ms, p99 overhead: ${(router!.p99 - subgraph!.p99).toFixed(2)} ms\n`);
 } finally {
-  await platform.stop();
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-  await client.end();
+  await bench.stop();
 }

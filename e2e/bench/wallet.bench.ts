@@ -13,7 +13,6 @@
  */
 import { rawBet } from './raw-wallet';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import os from 'node:os';
@@ -23,9 +22,9 @@ import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
-import { SERVICES, startPlatform } from '@rgb/platform';
 import { findLedgerMismatches } from '../../subgraphs/wallet/src/reconciliation';
-import { freePort, send } from '../support/http';
+import { send } from '../support/http';
+import { startBenchPlatform } from './bench-platform';
 import { runCallers, summarize, type LoadResult } from './load';
 
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(Number);
@@ -34,10 +33,6 @@ const PLAYERS = Number(process.env.BENCH_PLAYERS ?? 64);
 const BET_MINOR = 100n;
 const FUNDING_MINOR = 1_000_000_000_000n;
 const PROVIDER = 'demo';
-const server = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const databaseName = `rgb_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = Object.assign(new URL(server), { pathname: `/${databaseName}` }).toString();
-const secrets = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_JWT_SECRET: randomBytes(32).toString('hex') };
 const execFileAsync = promisify(execFile);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -112,34 +107,10 @@ async function pgbenchPath(): Promise<string | null> {
   }
 }
 
-const ports: Record<string, number> = {};
-for (const service of SERVICES) ports[service.name] = await freePort();
 const poolSize = process.env.BENCH_DATABASE_POOL_SIZE;
-async function dropDatabase(): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-  await client.end();
-}
-
-log(`bench:wallet — booting the platform on ${databaseName}...`);
-const platform = await startPlatform({
-  databaseUrl,
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  env: {
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    ...secrets,
-    ADMIN_PASSWORD: 'bench-admin-password',
-    PROVIDER_DEMO_SECRET: randomBytes(16).toString('hex'),
-    PROVIDER_RGS_SECRET: randomBytes(16).toString('hex'),
-    ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}),
-  },
-  ports,
-}).catch(async (error: unknown) => {
-  await dropDatabase();
-  throw error;
-});
+log('bench:wallet — booting the platform...');
+const bench = await startBenchPlatform(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {});
+const { platform, secrets, databaseUrl } = bench;
 
 const rows: Row[] = [];
 const scriptDir = await mkdtemp(path.join(os.tmpdir(), 'bench-wallet-'));
@@ -392,6 +363,5 @@ COMMIT;
   }
 } finally {
   await rm(scriptDir, { recursive: true, force: true });
-  await platform.stop();
-  await dropDatabase();
+  await bench.stop();
 }
