@@ -36,6 +36,23 @@ export async function appendToOutbox<T extends EmittedEventType>(
   table: OutboxTable,
   event: NewEvent<T>,
 ): Promise<TypedEnvelope<T>> {
+  const envelope = buildEnvelope(event);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO ${table} (event_id, event_type, brand_id, envelope) VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)`,
+    envelope.event_id,
+    envelope.event_type,
+    envelope.brand_id,
+    JSON.stringify(envelope),
+  );
+  return envelope;
+}
+
+/**
+ * The envelope of an event, refused when its brand differs from the owning row's or when it or
+ * its payload would not pass a consumer's checks. appendToOutbox writes it; a writer that puts
+ * it into a statement of its own (a one-round-trip command) builds it here.
+ */
+export function buildEnvelope<T extends EmittedEventType>(event: NewEvent<T>): TypedEnvelope<T> {
   if (event.brandId !== event.owner.brandId) {
     throw new OutboxBrandMismatchError(
       `${event.type} for ${event.aggregateType} ${event.aggregateId}: envelope brand ${event.brandId} differs from the row's brand ${event.owner.brandId}`,
@@ -55,13 +72,6 @@ export async function appendToOutbox<T extends EmittedEventType>(
   };
   // What consumers would refuse (an empty aggregate id, a non-uuid brand...) is refused here, at write time.
   envelopeSchema.parse(envelope);
-  await tx.$executeRawUnsafe(
-    `INSERT INTO ${table} (event_id, event_type, brand_id, envelope) VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)`,
-    envelope.event_id,
-    envelope.event_type,
-    envelope.brand_id,
-    JSON.stringify(envelope),
-  );
   return envelope;
 }
 

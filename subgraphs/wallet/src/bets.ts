@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode, formatMoney } from '@rgb/contracts';
 import { type PrismaClient, type ProviderTransaction, type ProviderTransactionKind, uniqueViolation } from '@rgb/db';
-import { appendToOutbox } from '@rgb/events';
+import { appendToOutbox, buildEnvelope } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { balanceIn, inTransaction, move, type Tx } from './ledger';
 
@@ -152,10 +153,112 @@ async function unplacedBet(prisma: PrismaClient, call: BetCall): Promise<Provide
 }
 
 /**
+ * The common win, naming an open bet of the player, in one statement: the bet settled, the
+ * credit, the win's claim, its ledger entry and its event, all or nothing. The bet is settled only
+ * while the player's account is in the brand's currency, and the credit only with the bet, so the
+ * two conditions stand or fall together; a repeated win id violates the claim's unique index,
+ * which aborts the statement.
+ */
+const SETTLE_WIN = `
+  WITH bet AS (
+    UPDATE wallet.provider_transaction SET bet_status = 'SETTLED'::wallet."BetStatus"
+    WHERE id = $1::uuid AND bet_status = 'OPEN'
+      AND EXISTS (SELECT 1 FROM wallet.wallet_account WHERE player_id = $3::uuid AND brand_id = $4::uuid AND currency = $5)
+    RETURNING id
+  ), credit AS (
+    UPDATE wallet.wallet_account SET balance = balance + $2::bigint, updated_at = now()
+    WHERE player_id = $3::uuid AND brand_id = $4::uuid AND currency = $5 AND EXISTS (SELECT 1 FROM bet)
+    RETURNING id, balance
+  ), claim AS (
+    INSERT INTO wallet.provider_transaction
+      (id, provider_code, transaction_id, kind, brand_id, player_id, amount, round_id, game_code, game_category, reference_transaction_id, balance_after)
+    SELECT gen_random_uuid(), $6, $7, 'WIN'::wallet."ProviderTransactionKind", $4::uuid, $3::uuid, $2::bigint, $8, $9, $10, $11, credit.balance
+    FROM credit
+    RETURNING id
+  ), entry AS (
+    INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by)
+    SELECT $12::uuid, credit.id, $4::uuid, $3::uuid, 'WIN'::wallet."LedgerKind", $2::bigint, credit.balance, $13, $14, $15
+    FROM credit WHERE $2::bigint > 0
+    RETURNING id
+  ), event AS (
+    INSERT INTO wallet.outbox (event_id, event_type, brand_id, envelope)
+    SELECT $16::uuid, 'BET_SETTLED_CONFIRMED', $4::uuid, jsonb_set($17::jsonb, '{payload,balance_after_minor}', to_jsonb(credit.balance::text))
+    FROM credit
+    RETURNING id
+  )
+  SELECT credit.balance FROM credit, claim, event`;
+
+/**
  * Credits a win and settles the bet it names, or without a reference the player's open bets of
  * the round. Refused when that bet does not exist or was rolled back.
  */
-export function settleWin(prisma: PrismaClient, call: WinCall): Promise<ProviderResult> {
+export async function settleWin(prisma: PrismaClient, call: WinCall): Promise<ProviderResult> {
+  return (await settleWinInOneStatement(prisma, call)) ?? settleWinInTransaction(prisma, call);
+}
+
+/** The one-statement path; null when the call is anything but a fresh win on an open bet (then the transaction decides). */
+async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Promise<ProviderResult | null> {
+  const reference = call.referenceTransactionId;
+  if (!reference) return null;
+  const [bet] = await prisma.$queryRawUnsafe<{ id: string; amount: bigint; round_id: string; game_code: string; game_category: string }[]>(
+    `SELECT id, amount, round_id, game_code, game_category FROM wallet.provider_transaction
+     WHERE provider_code = $1 AND transaction_id = $2 AND kind = 'BET' AND player_id = $3::uuid AND bet_status = 'OPEN'`,
+    call.providerCode,
+    reference,
+    call.playerId,
+  );
+  if (!bet) return null;
+  const entryId = call.amount > 0n ? randomUUID() : null;
+  // The balance after the credit is known only inside the statement, which writes it into the payload.
+  const envelope = buildEnvelope({
+    type: 'BET_SETTLED_CONFIRMED',
+    owner: { brandId: call.brand.id },
+    brandId: call.brand.id,
+    aggregateType: 'bet',
+    aggregateId: bet.id,
+    payload: {
+      player_id: call.playerId,
+      provider_code: call.providerCode,
+      transaction_id: reference,
+      round_id: bet.round_id,
+      game_code: bet.game_code,
+      game_category: bet.game_category,
+      bet_amount_minor: bet.amount.toString(),
+      win_amount_minor: call.amount.toString(),
+      balance_after_minor: '0',
+      currency: call.brand.currency,
+      win_ledger_entry_id: entryId,
+    },
+  });
+  try {
+    const [settled] = await prisma.$queryRawUnsafe<{ balance: bigint }[]>(
+      SETTLE_WIN,
+      bet.id,
+      call.amount.toString(),
+      call.playerId,
+      call.brand.id,
+      call.brand.currency,
+      call.providerCode,
+      call.transactionId,
+      call.roundId,
+      call.gameCode,
+      call.gameCategory,
+      reference,
+      entryId,
+      `${call.providerCode}:${call.roundId}`,
+      `win:${call.providerCode}:${call.transactionId}`,
+      `provider:${call.providerCode}`,
+      envelope.event_id,
+      JSON.stringify(envelope),
+    );
+    return settled ? { balance: settled.balance, currency: call.brand.currency, duplicate: false } : null;
+  } catch (error) {
+    if (uniqueViolation(error)) return null;
+    throw error;
+  }
+}
+
+function settleWinInTransaction(prisma: PrismaClient, call: WinCall): Promise<ProviderResult> {
   const reference = call.referenceTransactionId ?? null;
   return inTransaction(prisma, async (tx) => {
     const { id, earlier } = await claim(tx, 'WIN', call, call.amount, reference, null);
