@@ -11,12 +11,11 @@ export interface AuthTokens {
   refreshToken: string;
 }
 
-export interface RefreshedSession {
-  tokens: AuthTokens;
-  subjectId: string;
-  brandId: string;
-  sessionId: string;
-}
+/** Whether the session's subject may still hold one (an active player, staff with access to the brand). */
+export type SubjectCheck = (subjectId: string, brandId: string) => Promise<boolean>;
+
+/** The new tokens, or why there are none: no such live token (`invalid`), or the subject may no longer sign in (`refused`, the session is then ended). */
+export type RefreshOutcome = AuthTokens | 'invalid' | 'refused';
 
 /** Tables with the session shape: id, subject_id, brand_id, refresh_token_hash, previous_token_hash, expires_at, revoked_at, rotated_at. */
 export type SessionTable = 'player.player_session' | 'admin.staff_session';
@@ -55,10 +54,11 @@ export class SessionManager {
   }
 
   /**
-   * Rotates the refresh token; null when it is unknown, expired, revoked, replayed or of another
-   * brand than the request's (a session is bound to the brand it was opened on).
+   * Rotates the refresh token: `invalid` when it is unknown, expired, revoked, replayed or of
+   * another brand than the request's (a session is bound to the brand it was opened on);
+   * `refused`, ending the session, when `stillAllowed` says its subject may no longer sign in.
    */
-  async refresh(refreshToken: string, brandId: string): Promise<RefreshedSession | null> {
+  async refresh(refreshToken: string, brandId: string, stillAllowed: SubjectCheck): Promise<RefreshOutcome> {
     const presented = hashRefreshToken(refreshToken);
     const next = newRefreshToken();
     const [session] = await this.db.$queryRawUnsafe<{ id: string; subject_id: string; brand_id: string }[]>(
@@ -78,7 +78,11 @@ export class SessionManager {
         presented,
       );
       for (const { id } of leaked) await this.onRevoke(id);
-      return null;
+      return 'invalid';
+    }
+    if (!(await stillAllowed(session.subject_id, session.brand_id))) {
+      await this.revoke(session.id);
+      return 'refused';
     }
     const accessToken = await this.tokens.signAccess({
       audience: this.audience,
@@ -86,12 +90,7 @@ export class SessionManager {
       brandId: session.brand_id,
       sessionId: session.id,
     });
-    return {
-      tokens: { accessToken, refreshToken: next.token },
-      subjectId: session.subject_id,
-      brandId: session.brand_id,
-      sessionId: session.id,
-    };
+    return { accessToken, refreshToken: next.token };
   }
 
   /** Ends a session: its refresh token and its access tokens stop working at once. */

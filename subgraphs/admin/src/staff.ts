@@ -31,11 +31,8 @@ export async function refreshStaffSession(
   brandId: string,
   refreshToken: string,
 ): Promise<AuthTokens> {
-  const refreshed = await sessions.refresh(refreshToken, brandId);
-  if (!refreshed) throw unauthenticated('invalid refresh token');
-  if (!(await mayActOnBrand(prisma, refreshed.subjectId, refreshed.brandId))) {
-    await sessions.revoke(refreshed.sessionId);
-    throw forbidden('no access to this brand');
-  }
-  return refreshed.tokens;
+  const outcome = await sessions.refresh(refreshToken, brandId, (staffId, sessionBrandId) => mayActOnBrand(prisma, staffId, sessionBrandId));
+  if (outcome === 'invalid') throw unauthenticated('invalid refresh token');
+  if (outcome === 'refused') throw forbidden('no access to this brand');
+  return outcome;
 }

@@ -95,14 +95,13 @@ export async function refreshPlayerSession(
   brandId: string,
   refreshToken: string,
 ): Promise<AuthTokens> {
-  const refreshed = await sessions.refresh(refreshToken, brandId);
-  if (!refreshed) throw unauthenticated('invalid refresh token');
-  const player = await prisma.player.findUnique({ where: { id: refreshed.subjectId }, select: { status: true } });
-  if (player?.status !== 'ACTIVE') {
-    await sessions.revoke(refreshed.sessionId);
-    throw forbidden('account blocked');
-  }
-  return refreshed.tokens;
+  const outcome = await sessions.refresh(refreshToken, brandId, async (playerId) => {
+    const player = await prisma.player.findUnique({ where: { id: playerId }, select: { status: true } });
+    return player?.status === 'ACTIVE';
+  });
+  if (outcome === 'invalid') throw unauthenticated('invalid refresh token');
+  if (outcome === 'refused') throw forbidden('account blocked');
+  return outcome;
 }
 
 export function isUuid(value: string): boolean {

@@ -108,6 +108,16 @@ describe('refreshToken', () => {
     expect((await refresh(tokens.refreshToken)).body.data?.refreshToken.refreshToken).toBeTruthy();
   });
 
+  it('refuses a blocked player and ends the session', async () => {
+    const player = await register(server, server.brands.demo, 'refresh_blocked');
+    await server.deps.prisma.player.update({ where: { id: player.id }, data: { status: 'BLOCKED' } });
+    expect(firstError(await refresh(player.tokens.refreshToken))?.code).toBe('FORBIDDEN');
+    const sessionId = (player.context.caller as { sessionId: string }).sessionId;
+    expect(await server.deps.revocations.isRevoked(sessionId)).toBe(true);
+    await server.deps.prisma.player.update({ where: { id: player.id }, data: { status: 'ACTIVE' } });
+    expect(firstError(await refresh(player.tokens.refreshToken))?.code).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses a token that was never issued', async () => {
     expect(firstError(await refresh('not-a-refresh-token'))?.code).toBe('UNAUTHENTICATED');
   });
