@@ -56,3 +56,22 @@ export function connection<T extends { id: string }>(
   const edges = page.map((node) => ({ cursor: encodeCursor({ createdAt: positionOf(node), id: node.id }), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > take, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
 }
+
+/** Newest first, ties broken by id: the order every paginated list uses. */
+export const NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+
+/**
+ * One page of a list ordered newest first. `fetch` receives the `where` for the rows after the
+ * cursor and how many to take (one more than the page, which tells whether another follows);
+ * `count` gives the total of the whole list.
+ */
+export async function paginate<T extends { id: string }, F extends string = 'createdAt'>(
+  { first, after }: { first?: number | null; after?: string | null },
+  fetch: (position: ReturnType<typeof afterCursor<F>>, take: number) => Promise<T[]>,
+  count: () => Promise<number>,
+  orderedBy?: { field: F; of: (row: T) => Date },
+): Promise<Connection<T>> {
+  const take = pageSize(first);
+  const [rows, total] = await Promise.all([fetch(afterCursor(after, orderedBy?.field), take + 1), count()]);
+  return connection(rows, take, total, orderedBy?.of);
+}

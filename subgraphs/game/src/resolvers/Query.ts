@@ -1,18 +1,18 @@
-import { afterCursor, connection, pageSize, requireCaller } from '@rgb/kit';
+import { connection, NEWEST_FIRST, pageSize, paginate, requireCaller } from '@rgb/kit';
 import type { Prisma } from '@rgb/db';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { roundsPage } from '../rounds';
 
 export const Query: QueryResolvers = {
-  games: async (_parent, { first, after, providerCode }, { caller, prisma }) => {
-    const take = pageSize(first);
-    const visible: Prisma.GameWhereInput = caller?.kind === 'staff' ? {} : { enabled: true, provider: { enabled: true } };
-    const where: Prisma.GameWhereInput = { ...visible, ...(providerCode ? { provider: { ...visible.provider as object, code: providerCode } } : {}) };
-    const [rows, total] = await Promise.all([
-      prisma.game.findMany({ where: { ...where, ...afterCursor(after) }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: take + 1 }),
-      prisma.game.count({ where }),
-    ]);
-    return connection(rows, take, total);
+  games: (_parent, { first, after, providerCode }, { caller, prisma }) => {
+    // Staff see every game; everyone else the enabled games of enabled providers.
+    const provider = { ...(caller?.kind === 'staff' ? {} : { enabled: true }), ...(providerCode ? { code: providerCode } : {}) };
+    const where: Prisma.GameWhereInput = { ...(caller?.kind === 'staff' ? {} : { enabled: true }), provider };
+    return paginate(
+      { first, after },
+      (position, take) => prisma.game.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
+      () => prisma.game.count({ where }),
+    );
   },
   providers: (_parent, _args, { caller, prisma }) => {
     requireCaller(caller, 'staff');

@@ -1,25 +1,23 @@
-import { afterCursor, connection, pageSize, requireCaller } from '@rgb/kit';
+import { NEWEST_FIRST, paginate, requireCaller } from '@rgb/kit';
 import type { QueryResolvers } from '../generated/resolvers-types';
 
 export const Query: QueryResolvers = {
-  depositRequests: async (_parent, { status, first, after }, { caller, prisma, brand }) => {
+  depositRequests: (_parent, { status, first, after }, { caller, prisma, brand }) => {
     requireCaller(caller, 'staff');
-    const take = pageSize(first);
     const where = { brandId: brand.id, ...(status ? { status } : {}) };
-    const [rows, total] = await Promise.all([
-      prisma.depositRequest.findMany({ where: { ...where, ...afterCursor(after) }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: take + 1 }),
-      prisma.depositRequest.count({ where }),
-    ]);
-    return connection(rows, take, total);
+    return paginate(
+      { first, after },
+      (position, take) => prisma.depositRequest.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
+      () => prisma.depositRequest.count({ where }),
+    );
   },
-  withdrawalRequests: async (_parent, { status, first, after }, { caller, prisma, brand }) => {
+  withdrawalRequests: (_parent, { status, first, after }, { caller, prisma, brand }) => {
     requireCaller(caller, 'staff');
-    const take = pageSize(first);
     const where = { brandId: brand.id, ...(status ? { status } : {}) };
-    const [rows, total] = await Promise.all([
-      prisma.withdrawalRequest.findMany({ where: { ...where, ...afterCursor(after) }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: take + 1 }),
-      prisma.withdrawalRequest.count({ where }),
-    ]);
-    return connection(rows, take, total);
+    return paginate(
+      { first, after },
+      (position, take) => prisma.withdrawalRequest.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
+      () => prisma.withdrawalRequest.count({ where }),
+    );
   },
 };
