@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { send } from '../support/http';
 
@@ -39,13 +40,14 @@ export function summarize(name: string, latencies: number[], errors: number, ela
 
 /**
  * Closed loop: `concurrency` callers, each making its next call when the last returns, for
- * `seconds`. `call` resolves true for a success, false (or throws) for an error.
+ * `seconds`. `call` resolves true for a success, false (or throws) for an error; a call of several
+ * requests resolves their latencies (ms) instead, each counted as one request.
  */
 export async function runCallers(
   name: string,
   concurrency: number,
   seconds: number,
-  call: (caller: number) => Promise<boolean>,
+  call: (caller: number) => Promise<boolean | number[]>,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
@@ -56,7 +58,9 @@ export async function runCallers(
       while (performance.now() < deadline) {
         const begin = performance.now();
         try {
-          if (await call(caller)) latencies.push(performance.now() - begin);
+          const outcome = await call(caller);
+          if (Array.isArray(outcome)) latencies.push(...outcome);
+          else if (outcome) latencies.push(performance.now() - begin);
           else errors++;
         } catch {
           errors++;
@@ -87,4 +91,27 @@ export function printTable(results: LoadResult[]): void {
   );
   const table = ['| target | req/s | p50 ms | p99 ms | requests | errors |', '|---|---:|---:|---:|---:|---:|', ...rows];
   process.stdout.write(`${table.join('\n')}\n`);
+}
+
+/** Busy and total jiffies of all CPUs (Linux /proc/stat; zeros elsewhere). */
+export async function machineCpu(): Promise<{ busy: number; total: number }> {
+  try {
+    const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    return { busy: total - fields[3]! - fields[4]!, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/** utime + stime of a process in ms, with its waited-for children's (pgbench) when asked (Linux /proc; NaN elsewhere). */
+export async function cpuMs(pid: number, withChildren = false): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const ticks = fields[11]! + fields[12]! + (withChildren ? fields[13]! + fields[14]! : 0);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
 }

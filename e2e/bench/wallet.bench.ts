@@ -25,7 +25,7 @@ import { createPrismaClient } from '@rgb/db';
 import { findLedgerMismatches } from '../../subgraphs/wallet/src/reconciliation';
 import { send } from '../support/http';
 import { startBenchPlatform } from './bench-platform';
-import { runCallers, summarize, type LoadResult } from './load';
+import { cpuMs, machineCpu, runCallers, summarize, type LoadResult } from './load';
 
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -73,29 +73,6 @@ interface Row {
   benchCpu: number;
   /** How busy the machine's CPUs were during the run, in % (everything on it, not only this benchmark). */
   machineBusy: number;
-}
-
-/** Busy and total jiffies of all CPUs (Linux /proc/stat; zeros elsewhere). */
-async function machineCpu(): Promise<{ busy: number; total: number }> {
-  try {
-    const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    return { busy: total - fields[3]! - fields[4]!, total };
-  } catch {
-    return { busy: 0, total: 0 };
-  }
-}
-
-/** utime + stime of a process in ms, with its waited-for children's (pgbench) when asked (Linux /proc; NaN elsewhere). */
-async function cpuMs(pid: number, withChildren = false): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    const ticks = fields[11]! + fields[12]! + (withChildren ? fields[13]! + fields[14]! : 0);
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return NaN;
-  }
 }
 
 async function pgbenchPath(): Promise<string | null> {

@@ -1,4 +1,4 @@
-export { createPrismaClient, type PrismaClientOptions } from './client';
+export { createPrismaClient, statementNames, type PrismaClientOptions } from './client';
 export { uniqueViolation } from './errors';
 export {
   applyMigrations,

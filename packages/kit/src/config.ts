@@ -62,6 +62,8 @@ export type BaseConfig = z.infer<typeof baseEnv>;
 export const databaseEnv = {
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  /** Distinct statements each connection keeps prepared; 0 behind a pooler that cannot hold them (PgBouncer in transaction mode). */
+  DATABASE_PREPARED_STATEMENTS: z.coerce.number().int().min(0).default(500),
 };
 
 export const LOCAL_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:5432/rgb';

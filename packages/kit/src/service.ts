@@ -26,7 +26,12 @@ export function createServiceDeps(name: string, config: SubgraphConfig): Service
     config,
     log,
     metrics: new Metrics(name),
-    prisma: createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: name }),
+    prisma: createPrismaClient({
+      databaseUrl: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+      applicationName: name,
+    }),
     userTokens,
     serviceTokens: new TokenService({ secret: config.INTERNAL_JWT_SECRET }),
     redis,

@@ -2,7 +2,7 @@ import { MoneyFormatError, parseMoney } from '@rgb/contracts';
 import type { PrismaClient, Provider } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
-import { recordMoneyCall } from '../history';
+import { type MoneyCallRecord, recordCallback } from '../history';
 import type { PlayerDirectory } from '../players';
 import type { MoneyCall, WalletClient, WalletResult } from '../wallet-client';
 import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
@@ -31,7 +31,7 @@ export interface IncomingCallback {
  */
 export async function handleCallback(callback: IncomingCallback, deps: CallbackDeps): Promise<CallbackResponse> {
   const provider = await deps.catalog.provider(callback.providerCode);
-  if (!provider || !provider.enabled) return refusal('UNKNOWN_PROVIDER', `no provider ${callback.providerCode}`);
+  if (!provider?.enabled) return refusal('UNKNOWN_PROVIDER', `no provider ${callback.providerCode}`);
   if (!signatureMatches(callback.rawBody, provider.secret, callback.signature)) {
     return refusal('INVALID_SIGNATURE', 'missing or wrong X-Signature');
   }
@@ -56,38 +56,43 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
   );
   if (stored) return { status: stored.response_status, body: stored.response_body };
 
-  const response = await answer(provider, action, body, deps);
-  await remember(deps.prisma, provider, action, body.request_id, json, response);
+  const { response, money } = await answer(provider, action, body, deps);
+  await recordCallback(deps.prisma, { provider, action, requestId: body.request_id, request: json, response, money });
   return response;
 }
 
-async function answer(provider: Provider, action: CallbackAction, body: Record<string, unknown> & { timestamp: string; account: string; currency: string }, deps: CallbackDeps): Promise<CallbackResponse> {
+interface Answer {
+  response: CallbackResponse;
+  money?: MoneyCallRecord;
+}
+
+async function answer(provider: Provider, action: CallbackAction, body: Record<string, unknown> & { timestamp: string; account: string; currency: string }, deps: CallbackDeps): Promise<Answer> {
   const skew = Math.abs((deps.now?.() ?? Date.now()) - Date.parse(body.timestamp)) / 1000;
-  if (skew > provider.timestampWindowSeconds) return refusal('INVALID_REQUEST', `timestamp is ${Math.round(skew)} s from server time`);
+  if (skew > provider.timestampWindowSeconds) return { response: refusal('INVALID_REQUEST', `timestamp is ${Math.round(skew)} s from server time`) };
   const account = await deps.players.resolveAccount(provider, body.account);
-  if (!account) return refusal('PLAYER_NOT_FOUND', `no player ${body.account}`);
+  if (!account) return { response: refusal('PLAYER_NOT_FOUND', `no player ${body.account}`) };
   if (body.currency !== account.brand.currency) {
-    return refusal('CURRENCY_MISMATCH', `the account is in ${account.brand.currency}`, (await deps.wallet.balance(account.brand, account.playerId)).balance);
+    return { response: refusal('CURRENCY_MISMATCH', `the account is in ${account.brand.currency}`, (await deps.wallet.balance(account.brand, account.playerId)).balance) };
   }
   if (action === 'balance') {
     const balance = await deps.wallet.balance(account.brand, account.playerId);
-    return success(balance.balance, balance.currency, false);
+    return { response: success(balance.balance, balance.currency, false) };
   }
   const money = body as typeof body & { transaction_id: string; round_id: string; game_code: string; amount?: string; reference_transaction_id?: string; round_closed?: boolean };
   const game = await deps.catalog.game(money.game_code);
-  if (!game || game.providerId !== provider.id) return refusal('INVALID_REQUEST', `no game ${money.game_code} at ${provider.code}`);
+  if (!game || game.providerId !== provider.id) return { response: refusal('INVALID_REQUEST', `no game ${money.game_code} at ${provider.code}`) };
 
   let amountMinor: bigint | undefined;
   if (money.amount !== undefined) {
     try {
       amountMinor = parseMoney(money.amount, account.brand.currency, { allowZero: action === 'win' });
     } catch (error) {
-      if (error instanceof MoneyFormatError) return refusal('INVALID_REQUEST', `amount: ${error.message}`);
+      if (error instanceof MoneyFormatError) return { response: refusal('INVALID_REQUEST', `amount: ${error.message}`) };
       throw error;
     }
   }
   if (action === 'bet' && (await deps.players.isBlocked(account.brand.id, account.playerId))) {
-    return refusal('ACCOUNT_BLOCKED', 'the player is blocked', (await deps.wallet.balance(account.brand, account.playerId)).balance);
+    return { response: refusal('ACCOUNT_BLOCKED', 'the player is blocked', (await deps.wallet.balance(account.brand, account.playerId)).balance) };
   }
   const call: MoneyCall = {
     brand: account.brand,
@@ -101,9 +106,11 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
     referenceTransactionId: money.reference_transaction_id,
   };
   const result: WalletResult = await deps.wallet[action](call);
-  if (!result.ok) return refusal(walletCode(result.refusal.code), result.refusal.message, result.refusal.balance);
-  await recordMoneyCall(deps.prisma, { account, provider, game, action, call, roundClosed: money.round_closed === true });
-  return success(result.answer.balance, result.answer.currency, result.answer.duplicate);
+  if (!result.ok) return { response: refusal(walletCode(result.refusal.code), result.refusal.message, result.refusal.balance) };
+  return {
+    response: success(result.answer.balance, result.answer.currency, result.answer.duplicate),
+    money: { account, game, action, call, roundClosed: money.round_closed === true },
+  };
 }
 
 /** The callback error for a wallet refusal; an unexpected one is a fault, not an answer. */
@@ -113,18 +120,3 @@ function walletCode(code: string): CallbackErrorCode {
   throw new Error(`the wallet refused with ${code}`);
 }
 const WALLET_REFUSALS = new Set(['INSUFFICIENT_FUNDS', 'DUPLICATE_TRANSACTION', 'TRANSACTION_NOT_FOUND', 'TRANSACTION_ROLLED_BACK']);
-
-/** Stores the answer under its request_id; of two concurrent twins, the first stored wins. */
-async function remember(prisma: PrismaClient, provider: Provider, action: string, requestId: string, request: unknown, response: CallbackResponse): Promise<void> {
-  await prisma.$executeRawUnsafe(
-    `INSERT INTO game.callback_log (id, provider_id, request_id, action, request_body, response_status, response_body)
-     VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4::jsonb, $5, $6::jsonb)
-     ON CONFLICT (provider_id, request_id) DO NOTHING`,
-    provider.id,
-    requestId,
-    action,
-    JSON.stringify(request),
-    response.status,
-    JSON.stringify(response.body),
-  );
-}
