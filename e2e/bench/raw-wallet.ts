@@ -1,29 +1,29 @@
 import type pg from 'pg';
 
 /**
- * The wallet's provider-money writes as hand-written SQL transactions over node-pg (unnamed
- * extended-protocol statements, as Prisma's pg adapter sends them): the baseline the benchmarks
- * set the wallet beside. Same tables, same rows, same conditions; no HTTP, no Prisma.
+ * The wallet's provider-money writes as hand-written SQL transactions over node-pg (prepared once
+ * per connection, as the services' Prisma clients prepare theirs): the baseline the benchmarks set
+ * the wallet beside. Same tables, same rows, same conditions; no HTTP, no Prisma.
  */
-const CLAIM = `INSERT INTO wallet.provider_transaction
+const CLAIM = { name: 'raw_claim', text: `INSERT INTO wallet.provider_transaction
        (id, provider_code, transaction_id, kind, brand_id, player_id, amount, round_id, game_code, game_category, reference_transaction_id, bet_status)
      VALUES (gen_random_uuid(), $1, $2, $3::wallet."ProviderTransactionKind", $4::uuid, $5::uuid, $6::bigint, $7, $8, $9, $10, $11::wallet."BetStatus")
      ON CONFLICT (provider_code, transaction_id) DO NOTHING
-     RETURNING id`;
-const DEBIT = `UPDATE wallet.wallet_account SET balance = balance - $3::bigint, updated_at = now()
+     RETURNING id` };
+const DEBIT = { name: 'raw_debit', text: `UPDATE wallet.wallet_account SET balance = balance - $3::bigint, updated_at = now()
      WHERE player_id = $1::uuid AND brand_id = $2::uuid AND balance >= $3::bigint
-     RETURNING id, balance, currency`;
-const CREDIT = `UPDATE wallet.wallet_account SET balance = balance + $3::bigint, updated_at = now()
+     RETURNING id, balance, currency` };
+const CREDIT = { name: 'raw_credit', text: `UPDATE wallet.wallet_account SET balance = balance + $3::bigint, updated_at = now()
      WHERE player_id = $1::uuid AND brand_id = $2::uuid
-     RETURNING id, balance, currency`;
-const LEDGER = `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason)
+     RETURNING id, balance, currency` };
+const LEDGER = { name: 'raw_ledger', text: `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason)
      VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10)
-     RETURNING id`;
-const RECORD = `UPDATE wallet.provider_transaction SET balance_after = $2::bigint WHERE id = $1::uuid`;
-const LOCK_BET = `SELECT id FROM wallet.provider_transaction
-     WHERE provider_code = $1 AND player_id = $2::uuid AND kind = 'BET' AND transaction_id = $3 FOR UPDATE`;
-const SETTLE = `UPDATE wallet.provider_transaction SET bet_status = 'SETTLED' WHERE id = $1::uuid`;
-const OUTBOX = `INSERT INTO wallet.outbox (event_id, event_type, brand_id, envelope) VALUES (gen_random_uuid(), 'BET_SETTLED_CONFIRMED', $1::uuid, $2::jsonb)`;
+     RETURNING id` };
+const RECORD = { name: 'raw_record', text: `UPDATE wallet.provider_transaction SET balance_after = $2::bigint WHERE id = $1::uuid` };
+const LOCK_BET = { name: 'raw_lock_bet', text: `SELECT id FROM wallet.provider_transaction
+     WHERE provider_code = $1 AND player_id = $2::uuid AND kind = 'BET' AND transaction_id = $3 FOR UPDATE` };
+const SETTLE = { name: 'raw_settle', text: `UPDATE wallet.provider_transaction SET bet_status = 'SETTLED' WHERE id = $1::uuid` };
+const OUTBOX = { name: 'raw_outbox', text: `INSERT INTO wallet.outbox (event_id, event_type, brand_id, envelope) VALUES (gen_random_uuid(), 'BET_SETTLED_CONFIRMED', $1::uuid, $2::jsonb)` };
 
 export interface RawCall {
   provider: string;
@@ -48,40 +48,40 @@ async function inTransaction(client: pg.Client, work: () => Promise<void>): Prom
 /** A bet: claim the id, debit if the balance allows, ledger entry, balance_after. */
 export function rawBet(client: pg.Client, call: RawCall): Promise<void> {
   return inTransaction(client, async () => {
-    const claimed = await client.query<{ id: string }>(CLAIM, [
+    const claimed = await client.query<{ id: string }>({ ...CLAIM, values: [
       call.provider, call.transactionId, 'BET', call.brand.id, call.playerId, call.amountMinor.toString(), call.roundId, 'demo-slot', 'SLOTS', null, 'OPEN',
-    ]);
+    ] });
     const claimId = claimed.rows[0]?.id;
     if (!claimId) throw new Error('duplicate transaction id');
-    const account = (await client.query<{ id: string; balance: string; currency: string }>(DEBIT, [call.playerId, call.brand.id, call.amountMinor.toString()])).rows[0];
+    const account = (await client.query<{ id: string; balance: string; currency: string }>({ ...DEBIT, values: [call.playerId, call.brand.id, call.amountMinor.toString()] })).rows[0];
     if (!account) throw new Error('insufficient funds');
     if (account.currency !== call.brand.currency) throw new Error('currency mismatch');
-    await client.query(LEDGER, [
+    await client.query({ ...LEDGER, values: [
       account.id, call.brand.id, call.playerId, 'BET', (-call.amountMinor).toString(), account.balance,
       `${call.provider}:${call.roundId}`, `bet:${call.provider}:${call.transactionId}`, `provider:${call.provider}`, null,
-    ]);
-    await client.query(RECORD, [claimId, account.balance]);
+    ] });
+    await client.query({ ...RECORD, values: [claimId, account.balance] });
   });
 }
 
 /** A win settling a bet: claim the id, lock the bet, credit, ledger entry, balance_after, settle, outbox event. */
 export function rawWin(client: pg.Client, call: RawCall & { betTransactionId: string }): Promise<void> {
   return inTransaction(client, async () => {
-    const claimed = await client.query<{ id: string }>(CLAIM, [
+    const claimed = await client.query<{ id: string }>({ ...CLAIM, values: [
       call.provider, call.transactionId, 'WIN', call.brand.id, call.playerId, call.amountMinor.toString(), call.roundId, 'demo-slot', 'SLOTS', call.betTransactionId, null,
-    ]);
+    ] });
     const claimId = claimed.rows[0]?.id;
     if (!claimId) throw new Error('duplicate transaction id');
-    const bet = (await client.query<{ id: string }>(LOCK_BET, [call.provider, call.playerId, call.betTransactionId])).rows[0];
+    const bet = (await client.query<{ id: string }>({ ...LOCK_BET, values: [call.provider, call.playerId, call.betTransactionId] })).rows[0];
     if (!bet) throw new Error('bet not found');
-    const account = (await client.query<{ id: string; balance: string }>(CREDIT, [call.playerId, call.brand.id, call.amountMinor.toString()])).rows[0];
+    const account = (await client.query<{ id: string; balance: string }>({ ...CREDIT, values: [call.playerId, call.brand.id, call.amountMinor.toString()] })).rows[0];
     if (!account) throw new Error('no account');
-    await client.query(LEDGER, [
+    await client.query({ ...LEDGER, values: [
       account.id, call.brand.id, call.playerId, 'WIN', call.amountMinor.toString(), account.balance,
       `${call.provider}:${call.roundId}`, `win:${call.provider}:${call.transactionId}`, `provider:${call.provider}`, null,
-    ]);
-    await client.query(RECORD, [claimId, account.balance]);
-    await client.query(SETTLE, [bet.id]);
-    await client.query(OUTBOX, [call.brand.id, JSON.stringify({ bet: bet.id })]);
+    ] });
+    await client.query({ ...RECORD, values: [claimId, account.balance] });
+    await client.query({ ...SETTLE, values: [bet.id] });
+    await client.query({ ...OUTBOX, values: [call.brand.id, JSON.stringify({ bet: bet.id })] });
   });
 }

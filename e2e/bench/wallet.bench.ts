@@ -179,7 +179,7 @@ try {
     }
   };
 
-  /** The same writes as one SQL transaction per debit (node-pg, unnamed extended-protocol statements, as Prisma's pg adapter sends them). */
+  /** The same writes as one SQL transaction per debit (node-pg, statements prepared per connection, as the services' Prisma clients prepare theirs). */
   const rawRun = (callers: number, seconds: number, label: string): Promise<LoadResult> =>
     withConnections(callers, (clients) =>
       runCallers(label, callers, seconds, async (caller) => {
@@ -209,7 +209,7 @@ try {
       }),
     );
 
-  /** The same transaction in pgbench (C client, -M extended), one weighted script per player so each transaction picks a random player. */
+  /** The same transaction in pgbench (C client, -M prepared), one weighted script per player so each transaction picks a random player. */
   const pgbench = await pgbenchPath();
   const scripts: string[] = [];
   // pgbench reads every `:name` in a script as a variable, inside string literals too: write ':' as \x3a there.
@@ -241,7 +241,7 @@ COMMIT;
   let pgbenchRuns = 0;
   const pgbenchRun = async (callers: number, seconds: number, label: string): Promise<LoadResult> => {
     const prefix = path.join(scriptDir, `log${++pgbenchRuns}`);
-    const args = ['-n', '-M', 'extended', '-c', String(callers), '-j', String(Math.min(callers, os.cpus().length)), '-T', String(seconds), '-l', `--log-prefix=${prefix}`, ...scripts, databaseUrl];
+    const args = ['-n', '-M', 'prepared', '-c', String(callers), '-j', String(Math.min(callers, os.cpus().length)), '-T', String(seconds), '-l', `--log-prefix=${prefix}`, ...scripts, databaseUrl];
     const { stdout } = await execFileAsync(pgbench!, args, { maxBuffer: 16 * 1024 * 1024 }).catch((error: { stderr?: string; stdout?: string }) => {
       throw new Error(`pgbench failed: ${error.stderr ?? ''}${error.stdout ?? ''}`);
     });
@@ -283,7 +283,7 @@ COMMIT;
 
   const WALLET = 'wallet: POST /internal/wallet/bets (HTTP → one statement)';
   const RAW = 'raw SQL tx (node-pg, same statements)';
-  const PGBENCH = 'raw SQL tx (pgbench -M extended, same statements)';
+  const PGBENCH = 'raw SQL tx (pgbench -M prepared, same statements)';
   const ONE = 'what-if: same statements in one PL/pgSQL call (node-pg, 1 round trip)';
   for (const callers of LEVELS) {
     rows.push(await measured(callers, WALLET, () => walletRun(callers, SECONDS, WALLET)));

@@ -9,6 +9,13 @@ export const routerEnv = baseEnv.extend({
   MAX_QUERY_ALIASES: z.coerce.number().int().positive().default(30),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  /** Rate limits (requests per minute, and at once above that pace) per client address without a token and per signed-in caller; 0 per minute turns one off. */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  RATE_LIMIT_ANONYMOUS_BURST: z.coerce.number().int().positive().default(60),
+  RATE_LIMIT_CALLER_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+  RATE_LIMIT_CALLER_BURST: z.coerce.number().int().positive().default(120),
+  /** Proxies in front of the router whose X-Forwarded-For is believed (0: the client address is the peer's). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   /** The game subgraph's provider callback listener (loopback). */
   GAME_CALLBACK_URL: z.url().default('http://127.0.0.1:8112'),
 });

@@ -3,6 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { TokenService } from '@rgb/auth';
+import { ErrorCode } from '@rgb/contracts';
 import {
   BrandCatalog,
   CONTEXT_HEADER,
@@ -24,6 +25,7 @@ import type { RouterConfig } from './config';
 import { registerCallbackPassthrough } from './callbacks';
 import { EdgeRefusal, resolveEdge, type Edge } from './edge';
 import { operationLimitsRule } from './limits';
+import { RateLimiter } from './rate-limit';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
 import { createSubgraphFetcher } from './subgraph-fetcher';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
@@ -83,6 +85,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     log,
     metrics,
     bodyLimit: config.MAX_BODY_BYTES,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
     checks: {
       brands: async () => {
         if (catalog.size === 0) throw new Error('no brands loaded');
@@ -133,6 +136,13 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
   });
   await apollo.start();
 
+  const rateLimiter = new RateLimiter({
+    redis,
+    anonymous: { perMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, burst: config.RATE_LIMIT_ANONYMOUS_BURST },
+    caller: { perMinute: config.RATE_LIMIT_CALLER_PER_MINUTE, burst: config.RATE_LIMIT_CALLER_BURST },
+    registry: metrics.registry,
+    log,
+  });
   const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches, revocations, revocationCheckFailures };
   const settleEdge = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
@@ -142,6 +152,13 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
       return reply.code(error.status).send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
     }
     request.log = request.log.child({ brand: request.edge.brand.code });
+    const rate = await rateLimiter.check(request.edge, request.ip, request.log as Logger);
+    if (!rate.allowed) {
+      return reply
+        .code(429)
+        .header('retry-after', String(rate.retryAfterSeconds))
+        .send({ errors: [{ message: `too many requests: retry in ${rate.retryAfterSeconds} s`, extensions: { code: ErrorCode.RATE_LIMITED } }] });
+    }
   };
   app.route({
     url: '/graphql',

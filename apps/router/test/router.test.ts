@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 /** A router in-process (no listening socket needed: fastify's inject) over the test admin subgraph. */
-async function routerFor(nodeEnv: 'production' | 'development'): Promise<Router> {
+async function routerFor(nodeEnv: 'production' | 'development', overrides: Record<string, string> = {}): Promise<Router> {
   const env = {
     NODE_ENV: nodeEnv,
     LOG_LEVEL: 'silent',
@@ -27,6 +27,7 @@ async function routerFor(nodeEnv: 'production' | 'development'): Promise<Router>
     AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
     // The admin test subgraph signs its service tokens with the local internal secret.
     INTERNAL_JWT_SECRET: admin.deps.config.INTERNAL_JWT_SECRET,
+    ...overrides,
   };
   const config = loadConfig(routerEnv, { env, localDefaults: nodeEnv === 'production' ? {} : baseLocalDefaults });
   const router = await createRouter(config, env);
@@ -56,5 +57,20 @@ describe('the router', () => {
     expect(given.headers['x-request-id']).toBe('req-123.abc');
     const malformed = await post(router, INTROSPECTION, { 'x-request-id': 'bad id with spaces' });
     expect(malformed.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers 429 with Retry-After past the rate limit, per client address', async () => {
+    const router = await routerFor('development', { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1', RATE_LIMIT_ANONYMOUS_BURST: '2' });
+    const fromAddress = (remoteAddress: string) =>
+      router.app.inject({ method: 'POST', url: '/graphql', remoteAddress, headers: { host: 'localhost', 'content-type': 'application/json' }, payload: INTROSPECTION });
+    const address = `10.${randomBytes(3).join('.')}`;
+    expect((await fromAddress(address)).statusCode).toBe(200);
+    expect((await fromAddress(address)).statusCode).toBe(200);
+    const limited = await fromAddress(address);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    expect(limited.json().errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect((await fromAddress(`10.${randomBytes(3).join('.')}`)).statusCode).toBe(200);
+    expect(await router.metrics.registry.getSingleMetricAsString('rate_limited_total')).toMatch(/rate_limited_total\{audience="anonymous",service="router"\} 1/);
   });
 });

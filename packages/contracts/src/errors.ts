@@ -6,6 +6,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
+  /** The router's rate limit: retry after the `Retry-After` header's seconds. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** Provider money calls (CONTRACT.md "Provider callbacks"). */
   DUPLICATE_TRANSACTION: 'DUPLICATE_TRANSACTION',
   TRANSACTION_NOT_FOUND: 'TRANSACTION_NOT_FOUND',

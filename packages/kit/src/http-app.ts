@@ -13,6 +13,8 @@ export interface HttpAppOptions {
   /** Facts added to every /health answer (a worker's loops, dead letters...). */
   details?: () => Record<string, unknown>;
   bodyLimit?: number;
+  /** Proxies in front whose X-Forwarded-For names the client (`request.ip`); 0 or absent: none. */
+  trustProxyHops?: number;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -22,7 +24,7 @@ const CHECK_TIMEOUT_MS = 2_000;
  * The HTTP shell every process shares: request ids (the caller's when well-formed),
  * pino request logs, the latency histogram, `GET /health` and `GET /metrics`.
  */
-export function createHttpApp({ log, metrics, checks, details, bodyLimit }: HttpAppOptions): FastifyInstance {
+export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops }: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests are logged once, on response, by the hook below.
@@ -34,6 +36,7 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit }: Http
     },
     bodyLimit: bodyLimit ?? 1024 * 1024,
     forceCloseConnections: 'idle',
+    trustProxy: (_address: string, hop: number) => hop < (trustProxyHops ?? 0),
     return503OnClosing: true,
   });
 
