@@ -53,6 +53,8 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
       ...env,
     },
     ports,
+    // Services log at warn and above here: whatever they say is worth seeing beside the figures.
+    onOutput: (service, line) => process.stderr.write(`${service.padEnd(13)}| ${line}\n`),
   }).catch(async (error: unknown) => {
     await dropDatabase();
     throw error;

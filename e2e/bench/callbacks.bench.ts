@@ -119,7 +119,8 @@ try {
     pairsOk++;
     return [bet, win];
   };
-  await runCallers('warm-up', 8, 3, () => platformPair());
+  // Steady state before measuring: JIT, every pool's connections and their prepared statements.
+  await runCallers('warm-up', Math.max(...LEVELS), 10, () => platformPair());
 
   const rawPair = (clients: pg.Client[]) => async (caller: number) => {
     const client = clients[caller]!;

@@ -43,8 +43,9 @@ export async function start(config: GameConfig) {
     log,
     maxBodyBytes: config.CALLBACK_MAX_BYTES,
   });
-  const url = await server.listen();
+  // Callbacks first: once /health answers on the main port, every listener of the game is up.
   const callbackUrl = await callbacks.listen({ host: config.CALLBACK_HOST, port: config.CALLBACK_PORT });
+  const url = await server.listen();
   log.info({ url, callbackUrl }, 'game subgraph and provider callbacks listening');
   return {
     ...server,
