@@ -33,9 +33,29 @@ export interface ConsumerOptions {
   claimIdleMs?: number;
   /** Deliveries after which an entry that keeps failing is parked in the dead-letter stream. */
   maxDeliveries?: number;
+  /**
+   * Another consumer of the group silent this long, with nothing pending, is gone (a restarted
+   * process reads under a new name) and is removed from the group.
+   */
+  deadConsumerIdleMs?: number;
+  /** How often the group is swept for such consumers. */
+  consumerSweepMs?: number;
 }
 
 type StreamEntry = [id: string, fields: string[]];
+
+/** Checks and removes in one step, so no consumer gains a pending entry between the two. */
+const FORGET_DEAD_CONSUMERS = `
+local removed = {}
+for _, fields in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #fields, 2 do info[fields[i]] = fields[i + 1] end
+  if info.name ~= ARGV[2] and tonumber(info.pending) == 0 and tonumber(info.idle) >= tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info.name)
+    table.insert(removed, info.name)
+  end
+end
+return removed`;
 type Applicable = { id: string; event: Envelope };
 type Outcome = 'applied' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
 
@@ -66,6 +86,9 @@ export class StreamConsumer implements WorkerLoop {
   private readonly blockMs: number;
   private readonly claimIdleMs: number;
   private readonly maxDeliveries: number;
+  private readonly deadConsumerIdleMs: number;
+  private readonly consumerSweepMs: number;
+  private nextSweepAt = 0;
   private readonly counters: ReturnType<typeof consumerMetrics>;
   private groupReady = false;
   private deadLettered = 0;
@@ -80,6 +103,8 @@ export class StreamConsumer implements WorkerLoop {
     this.blockMs = options.blockMs ?? 1_000;
     this.claimIdleMs = options.claimIdleMs ?? 15_000;
     this.maxDeliveries = options.maxDeliveries ?? 5;
+    this.deadConsumerIdleMs = options.deadConsumerIdleMs ?? 3_600_000;
+    this.consumerSweepMs = options.consumerSweepMs ?? 300_000;
     this.counters = consumerMetrics(options.metrics);
   }
 
@@ -100,6 +125,10 @@ export class StreamConsumer implements WorkerLoop {
   private async consume(): Promise<TickResult> {
     await this.ensureGroup();
     const claimed = await this.reclaimAbandoned();
+    if (Date.now() >= this.nextSweepAt) {
+      await this.forgetDeadConsumers();
+      this.nextSweepAt = Date.now() + this.consumerSweepMs;
+    }
     const { stream, group, blockingRedis } = this.options;
     const reply = (await blockingRedis.xreadgroup(
       'GROUP', group, this.consumerName, 'COUNT', this.batchSize, 'BLOCK', this.blockMs, 'STREAMS', stream, '>',
@@ -216,6 +245,17 @@ export class StreamConsumer implements WorkerLoop {
     const live = claimed.filter(([, fields]) => fields);
     if (live.length > 0) this.options.log.warn({ stream, group, entries: live.length }, 'claimed entries abandoned by another consumer');
     return this.handleAll(live);
+  }
+
+  /**
+   * Removes consumers that stopped reading long ago and hold nothing pending: their entries, if
+   * any, are claimed first (reclaimAbandoned), so removing one loses nothing. A live consumer
+   * reads every `blockMs`, so it is never this idle, and would simply be recreated by its next read.
+   */
+  private async forgetDeadConsumers(): Promise<void> {
+    const { stream, group, redis, log } = this.options;
+    const removed = (await redis.eval(FORGET_DEAD_CONSUMERS, 1, stream, group, this.consumerName, this.deadConsumerIdleMs)) as string[];
+    for (const consumer of removed) log.info({ stream, group, consumer }, 'removed a consumer that stopped reading');
   }
 
   private async deadLetter(id: string, fields: string[], reason: string): Promise<void> {
