@@ -74,7 +74,7 @@ describe('seamless wallet through the router', () => {
     expect(repeat.body).toMatchObject({ status: 'OK', balance: '95.00', duplicate: true });
     expect((await callback('balance', { account })).body.balance).toBe('94.00');
     const other = await callback('bet', { account, transaction_id: 'd-1', amount: '6.00', ...round('d-r1') });
-    expect(other.body).toMatchObject({ status: 'ERROR', error_code: 'DUPLICATE_TRANSACTION' });
+    expect(other.body).toMatchObject({ status: 'ERROR', error_code: 'DUPLICATE_TRANSACTION', balance: '94.00' });
     await booksAgree();
   });
 
@@ -94,13 +94,17 @@ describe('seamless wallet through the router', () => {
     expect((await callback('rollback', { account, transaction_id: 'rb-x1', reference_transaction_id: 'rb-1', ...round('rb-r1') })).body).toMatchObject({ status: 'OK', balance: '100.00' });
     expect((await callback('rollback', { account, transaction_id: 'rb-x2', reference_transaction_id: 'rb-1', ...round('rb-r1') })).body).toMatchObject({ status: 'OK', balance: '100.00' });
     const winAfter = await callback('win', { account, transaction_id: 'rb-w1', amount: '5.00', reference_transaction_id: 'rb-1', ...round('rb-r1') });
-    expect(winAfter.body).toMatchObject({ status: 'ERROR', error_code: 'TRANSACTION_ROLLED_BACK' });
+    expect(winAfter.body).toMatchObject({ status: 'ERROR', error_code: 'TRANSACTION_ROLLED_BACK', balance: '100.00' });
+    // Only bets are rolled back: a rollback naming a win succeeds, moving nothing, so the provider stops retrying.
+    await callback('bet', { account, transaction_id: 'rb-3', amount: '4.00', ...round('rb-r3') });
+    await callback('win', { account, transaction_id: 'rb-w3', amount: '6.00', reference_transaction_id: 'rb-3', ...round('rb-r3') });
+    expect((await callback('rollback', { account, transaction_id: 'rb-x4', reference_transaction_id: 'rb-w3', ...round('rb-r3') })).body).toMatchObject({ status: 'OK', balance: '102.00', duplicate: false });
 
     const early = await callback('rollback', { account, transaction_id: 'rb-x3', reference_transaction_id: 'rb-late', ...round('rb-r2') });
-    expect(early.body).toMatchObject({ status: 'OK', balance: '100.00', duplicate: false });
+    expect(early.body).toMatchObject({ status: 'OK', balance: '102.00', duplicate: false });
     const late = await callback('bet', { account, transaction_id: 'rb-late', amount: '7.00', ...round('rb-r2') });
     expect(late.body).toMatchObject({ status: 'ERROR', error_code: 'TRANSACTION_ROLLED_BACK' });
-    expect((await callback('balance', { account })).body.balance).toBe('100.00');
+    expect((await callback('balance', { account })).body.balance).toBe('102.00');
     await booksAgree();
   });
 
@@ -109,6 +113,7 @@ describe('seamless wallet through the router', () => {
     expect((await callback('win', { account, transaction_id: 'nb-w1', amount: '5.00', reference_transaction_id: 'nope', ...round('nb-r1') })).body).toMatchObject({
       status: 'ERROR',
       error_code: 'TRANSACTION_NOT_FOUND',
+      balance: '10.00',
     });
     expect((await callback('bet', { account, transaction_id: 'nb-b1', amount: '10.01', ...round('nb-r2') })).body).toMatchObject({
       status: 'ERROR',
@@ -122,13 +127,15 @@ describe('seamless wallet through the router', () => {
     await booksAgree();
   });
 
-  it('refuses a blocked player\'s bet but pays their win and rollback', async () => {
+  it('refuses a blocked player\'s new bet, answers a retry of one taken before the block, and pays their win and rollback', async () => {
     const { account } = await fundedPlayer('cb_blocked');
     await callback('bet', { account, transaction_id: 'bl-1', amount: '10.00', ...round('bl-r1') });
     await callback('bet', { account, transaction_id: 'bl-2', amount: '5.00', ...round('bl-r2') });
     await prisma.player.updateMany({ where: { username: 'cb_blocked' }, data: { status: 'BLOCKED' } });
     await new Promise((resolve) => setTimeout(resolve, 5_500)); // the game domain caches a player's status for 5 s
     expect((await callback('bet', { account, transaction_id: 'bl-3', amount: '1.00', ...round('bl-r3') })).body).toMatchObject({ status: 'ERROR', error_code: 'ACCOUNT_BLOCKED', balance: '85.00' });
+    // The provider never saw the answer to bl-2 and retries it: the stake was taken, so it is a repeat.
+    expect((await callback('bet', { account, transaction_id: 'bl-2', amount: '5.00', ...round('bl-r2') })).body).toMatchObject({ status: 'OK', balance: '85.00', duplicate: true });
     expect((await callback('win', { account, transaction_id: 'bl-w', amount: '2.00', reference_transaction_id: 'bl-1', ...round('bl-r1') })).body).toMatchObject({ status: 'OK', balance: '87.00' });
     expect((await callback('rollback', { account, transaction_id: 'bl-rb', reference_transaction_id: 'bl-2', ...round('bl-r2') })).body).toMatchObject({ status: 'OK', balance: '92.00' });
     await booksAgree();
@@ -189,9 +196,12 @@ describe('refused callbacks', () => {
     expect((await callback('balance', { account })).body.balance).toBe('100.00');
   });
 
-  it('refuses an oversized body', async () => {
-    const answer = await send(`${platform.routerUrl}/callbacks/demo/bet`, 'POST', { 'content-type': 'application/json', 'x-signature': 'x' }, JSON.stringify({ pad: 'x'.repeat(100 * 1024) }));
-    expect(answer.status).toBe(413);
+  it('refuses an oversized body in the callback format, past the game\'s limit and past the router\'s', async () => {
+    for (const size of [20 * 1024, 100 * 1024]) {
+      const answer = await send(`${platform.routerUrl}/callbacks/demo/bet`, 'POST', { 'content-type': 'application/json', 'x-signature': 'x' }, JSON.stringify({ pad: 'x'.repeat(size) }));
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.text)).toMatchObject({ status: 'ERROR', error_code: 'INVALID_REQUEST' });
+    }
   });
 
   it('is not reachable on the game subgraph without the router', async () => {

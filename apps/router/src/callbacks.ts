@@ -24,6 +24,14 @@ export async function registerCallbackPassthrough(app: FastifyInstance, { gameCa
     return proof.token;
   };
   await app.register(async (scope) => {
+    // Providers read every answer in the callback format of CONTRACT.md, the router's own refusals too.
+    scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+      if (error.statusCode === 413) {
+        return reply.code(413).send({ status: 'ERROR', error_code: 'INVALID_REQUEST', message: `the body is larger than ${bodyLimit} bytes` });
+      }
+      request.log.error({ err: error }, 'callback passthrough failed');
+      return reply.code(502).send({ status: 'ERROR', error_code: 'INTERNAL_ERROR', message: 'the callback could not be handled; retry' });
+    });
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
     scope.post<{ Params: { provider: string; action: string } }>('/callbacks/:provider/:action', async (incoming, reply) => {

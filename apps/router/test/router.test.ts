@@ -73,4 +73,11 @@ describe('the router', () => {
     expect((await fromAddress(`10.${randomBytes(3).join('.')}`)).statusCode).toBe(200);
     expect(await router.metrics.registry.getSingleMetricAsString('rate_limited_total')).toMatch(/rate_limited_total\{audience="anonymous",service="router"\} 1/);
   });
+
+  it('answers a provider in the callback format when the game cannot be reached', async () => {
+    const router = await routerFor('development', { GAME_CALLBACK_URL: 'http://127.0.0.1:1' });
+    const response = await router.app.inject({ method: 'POST', url: '/callbacks/demo/bet', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    expect(response.statusCode).toBe(502);
+    expect(response.json()).toMatchObject({ status: 'ERROR', error_code: 'INTERNAL_ERROR' });
+  });
 });

@@ -24,6 +24,8 @@ export interface MoneyCall {
   gameCategory: string;
   amountMinor?: bigint;
   referenceTransactionId?: string | null;
+  /** A bet of a player who may no longer bet: only an earlier bet with this id is answered. */
+  repeatOnly?: boolean;
 }
 
 /** The wallet's provider-money commands (`/internal/wallet/*`), the only way game moves money. */
@@ -60,6 +62,7 @@ export class WalletClient {
       game_category: call.gameCategory,
       ...(call.amountMinor === undefined ? {} : { amount_minor: call.amountMinor.toString() }),
       ...(call.referenceTransactionId ? { reference_transaction_id: call.referenceTransactionId } : {}),
+      ...(call.repeatOnly ? { repeat_only: true } : {}),
     });
     if (response.status === 200) return { ok: true, answer: response.body as WalletAnswer };
     const refusal = (response.body as { error?: WalletRefusal }).error;

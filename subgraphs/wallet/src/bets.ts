@@ -19,6 +19,12 @@ export interface ProviderCall {
 
 export interface BetCall extends ProviderCall {
   amount: bigint;
+  /**
+   * Answer only an earlier bet with this id (its first result, or why it cannot be repeated) and
+   * debit nothing new: a new id is refused with TRANSACTION_NOT_FOUND. For a player who may no
+   * longer bet, whose provider may still retry a bet accepted before.
+   */
+  repeatOnly?: boolean;
 }
 
 export interface WinCall extends ProviderCall {
@@ -113,7 +119,11 @@ const PLACE_BET = `
   SELECT debit.balance FROM debit, claim, entry`;
 
 /** Debits a bet; refused when its id was rolled back before it arrived, or the balance is short. */
-export async function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
+export function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
+  return withBalanceOnRefusal(prisma, call, () => (call.repeatOnly ? unplacedBet(prisma, call) : placeNewBet(prisma, call)));
+}
+
+async function placeNewBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
   try {
     const [placed] = await prisma.$queryRawUnsafe<{ balance: bigint }[]>(
       PLACE_BET,
@@ -148,6 +158,7 @@ async function unplacedBet(prisma: PrismaClient, call: BetCall): Promise<Provide
     }
     return repeatOf(earlier, 'BET', call, call.amount, null);
   }
+  if (call.repeatOnly) throw fail(ErrorCode.TRANSACTION_NOT_FOUND, `no bet ${call.transactionId} to repeat`);
   const balance = await balanceIn(prisma, call.brand, call.playerId);
   throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds', { balance: formatMoney(balance, call.brand.currency) });
 }
@@ -192,8 +203,8 @@ const SETTLE_WIN = `
  * Credits a win and settles the bet it names, or without a reference the player's open bets of
  * the round. Refused when that bet does not exist or was rolled back.
  */
-export async function settleWin(prisma: PrismaClient, call: WinCall): Promise<ProviderResult> {
-  return (await settleWinInOneStatement(prisma, call)) ?? settleWinInTransaction(prisma, call);
+export function settleWin(prisma: PrismaClient, call: WinCall): Promise<ProviderResult> {
+  return withBalanceOnRefusal(prisma, call, async () => (await settleWinInOneStatement(prisma, call)) ?? settleWinInTransaction(prisma, call));
 }
 
 /** The one-statement path; null when the call is anything but a fresh win on an open bet (then the transaction decides). */
@@ -332,21 +343,22 @@ async function betsSettledBy(tx: Tx, call: ProviderCall, reference: string | nul
 
 /**
  * Restores a bet's stake, once. A rollback of a bet not seen yet succeeds, moves nothing, and
- * leaves the bet's id rolled back, so the bet arriving later is refused. Wins are never rolled back.
+ * leaves the bet's id rolled back, so the bet arriving later is refused. Wins are never rolled
+ * back: a rollback naming anything but a bet of this player succeeds and moves nothing, as for an
+ * unknown bet (its id is taken, so no bet can arrive with it), and the provider stops retrying.
  */
 export function rollbackBet(prisma: PrismaClient, call: RollbackCall): Promise<ProviderResult> {
   const reference = call.referenceTransactionId;
-  return inTransaction(prisma, async (tx) => {
+  return withBalanceOnRefusal(prisma, call, () => inTransaction(prisma, async (tx) => {
     const { id, earlier } = await claim(tx, 'ROLLBACK', call, null, reference, null);
     if (earlier) return repeatOf(earlier, 'ROLLBACK', call, null, reference);
     const betCall = { ...call, transactionId: reference };
     const bet = await claimTombstone(tx, betCall);
     let balance: bigint;
     let currency = call.brand.currency;
-    if (!bet || bet.betStatus === 'ROLLED_BACK') {
+    if (!bet || bet.betStatus === 'ROLLED_BACK' || bet.kind !== 'BET' || bet.playerId !== call.playerId) {
       balance = await balanceIn(tx, call.brand, call.playerId);
     } else {
-      if (bet.kind !== 'BET' || bet.playerId !== call.playerId) throw fail(ErrorCode.TRANSACTION_NOT_FOUND, `no bet ${reference} to roll back`);
       const moved = await move(tx, {
         brand: call.brand,
         playerId: call.playerId,
@@ -381,7 +393,20 @@ export function rollbackBet(prisma: PrismaClient, call: RollbackCall): Promise<P
     }
     await recordBalance(tx, id!, balance);
     return { balance, currency, duplicate: false };
-  });
+  }));
+}
+
+/** Refusals a provider call may meet once its amount and account are valid; each answers with the balance (CONTRACT.md "balance, when known"). */
+const REFUSALS_WITH_BALANCE = new Set<string>([ErrorCode.DUPLICATE_TRANSACTION, ErrorCode.TRANSACTION_NOT_FOUND, ErrorCode.TRANSACTION_ROLLED_BACK]);
+
+async function withBalanceOnRefusal(prisma: PrismaClient, call: ProviderCall, run: () => Promise<ProviderResult>): Promise<ProviderResult> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof DomainError) || !REFUSALS_WITH_BALANCE.has(error.code) || error.details.balance !== undefined) throw error;
+    const balance = formatMoney(await balanceIn(prisma, call.brand, call.playerId), call.brand.currency);
+    throw new DomainError(error.code, error.message, { ...error.details, balance });
+  }
 }
 
 /**

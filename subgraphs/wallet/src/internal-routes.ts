@@ -23,7 +23,7 @@ const providerCall = z.object({
 const keyed = z.object({ brand, player_id: uuid, key: z.string(), reference: z.string().min(1).max(200), caused_by: z.string().min(1).max(100), reason: z.string().max(500).nullish() });
 
 // Built once: zod compiles a schema on first use, and rebuilding one per request costs the hot path.
-const betBody = providerCall.extend({ amount_minor: minor });
+const betBody = providerCall.extend({ amount_minor: minor, repeat_only: z.boolean().optional() });
 const winBody = providerCall.extend({ amount_minor: minor, reference_transaction_id: z.string().min(1).max(128).nullish() });
 const rollbackBody = providerCall.extend({ reference_transaction_id: z.string().min(1).max(128) });
 const keyedAmountBody = keyed.extend({ amount_minor: minor });
@@ -89,7 +89,7 @@ export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient)
   app.post('/internal/wallet/bets', async (request) => {
     const body = betBody.parse(request.body);
     if (body.amount_minor === 0n) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'a bet must be greater than zero');
-    return answer(await placeBet(prisma, { ...providerCallOf(body), amount: body.amount_minor }));
+    return answer(await placeBet(prisma, { ...providerCallOf(body), amount: body.amount_minor, repeatOnly: body.repeat_only === true }));
   });
 
   app.post('/internal/wallet/wins', async (request) => {

@@ -66,8 +66,8 @@ class Model {
       return this.record(op);
     }
     const target = this.used.get(op.ref);
-    // A rollback names a bet: not a win, not a rollback, not itself.
-    if ((target && target.op.kind !== 'bet') || op.ref === op.tx) return { ok: false, code: 'TRANSACTION_NOT_FOUND' };
+    // Only bets are rolled back: one naming a win, a rollback or itself succeeds and moves nothing.
+    if ((target && target.op.kind !== 'bet') || op.ref === op.tx) return this.record(op);
     if (!bet) {
       // A rollback before its bet: the bet's id is taken, rolled back.
       this.bets.set(op.ref, { amount: 0, status: 'ROLLED_BACK' });

@@ -78,13 +78,32 @@ describe('bets', () => {
       await win({ player, tx: 'bet-dup', amount: 1_000n, reference: 'bet-dup' }),
       await rollback({ player, tx: 'bet-dup', reference: 'bet-dup' }),
     ];
-    for (const refusal of refusals) {
+    // Each refusal carries the balance of the player it names.
+    const balances = ['90.00', '90.00', '100.00', '90.00', '90.00'];
+    for (const [index, refusal] of refusals.entries()) {
       expect(refusal.status).toBe(409);
-      expect(refusal.body.error.code).toBe('DUPLICATE_TRANSACTION');
+      expect(refusal.body.error).toMatchObject({ code: 'DUPLICATE_TRANSACTION', balance: balances[index] });
     }
     expect(await writeCounts(server)).toEqual(before);
     expect(await providerRow('bet-dup')).toMatchObject({ kind: 'BET', betStatus: 'OPEN' });
     await expectBooks(server, { [player]: 9_000n, [other]: 10_000n });
+  });
+
+  it('repeat_only answers an earlier bet as a repeat and debits no new one (a blocked player\'s provider retrying)', async () => {
+    const player = await playerWith(10_000n);
+    await bet({ player, tx: 'ro-bet', amount: 1_000n });
+    await rollback({ player, tx: 'ro-rb-unknown', reference: 'ro-gone' });
+    const before = await writeCounts(server);
+    const repeatOnly = (fields: Fields) => call('bets', { ...providerBody({ brand: demo(), ...fields }), repeat_only: true });
+    expect(await repeatOnly({ player, tx: 'ro-bet', amount: 1_000n })).toEqual({ status: 200, body: ok('90.00', 9_000n, true) });
+    const fresh = await repeatOnly({ player, tx: 'ro-new', amount: 1_000n });
+    expect(fresh.status).toBe(404);
+    expect(fresh.body.error).toMatchObject({ code: 'TRANSACTION_NOT_FOUND', balance: '90.00' });
+    expect((await repeatOnly({ player, tx: 'ro-gone', amount: 1_000n })).body.error).toMatchObject({ code: 'TRANSACTION_ROLLED_BACK', balance: '90.00' });
+    expect((await repeatOnly({ player, tx: 'ro-bet', amount: 999n })).body.error.code).toBe('DUPLICATE_TRANSACTION');
+    expect(await writeCounts(server)).toEqual(before);
+    expect(await providerRow('ro-new')).toBeNull();
+    await expectBooks(server, { [player]: 9_000n });
   });
 
   it('a bet above the balance is 422 INSUFFICIENT_FUNDS with the balance, and leaves no trace (a retry after funding succeeds)', async () => {
@@ -194,7 +213,7 @@ describe('wins', () => {
     const before = await writeCounts(server);
     const named = await win({ player, tx: 'wnf-win', amount: 500n, round: 'r-wnf', reference: 'wnf-bet' });
     expect(named.status).toBe(404);
-    expect(named.body.error.code).toBe('TRANSACTION_NOT_FOUND');
+    expect(named.body.error).toMatchObject({ code: 'TRANSACTION_NOT_FOUND', balance: '100.00' });
     const unnamed = await win({ player, tx: 'wnf-win', amount: 500n, round: 'r-wnf' });
     expect(unnamed.status).toBe(404);
     expect(unnamed.body.error.code).toBe('TRANSACTION_NOT_FOUND');
@@ -281,16 +300,20 @@ describe('rollbacks', () => {
     await expectBooks(server, { [player]: 10_000n });
   });
 
-  it('naming a win is 404 TRANSACTION_NOT_FOUND: wins are never rolled back', async () => {
+  it('naming a win, or another player\'s bet, succeeds and moves nothing: wins are never rolled back', async () => {
     const player = await playerWith(10_000n);
     await bet({ player, tx: 'rbn-bet', amount: 1_000n, round: 'r-rbn' });
     await win({ player, tx: 'rbn-win', amount: 3_000n, round: 'r-rbn', reference: 'rbn-bet' });
-    const before = await writeCounts(server);
-    const refused = await rollback({ player, tx: 'rbn-rb', round: 'r-rbn', reference: 'rbn-win' });
-    expect(refused.status).toBe(404);
-    expect(refused.body.error.code).toBe('TRANSACTION_NOT_FOUND');
-    expect(await writeCounts(server)).toEqual(before);
-    await expectBooks(server, { [player]: 12_000n });
+    const other = await playerWith(10_000n);
+    await bet({ player: other, tx: 'rbn-other-bet', amount: 1_000n, round: 'r-rbn' });
+    // Refusing would only make the provider retry for ever; nothing of the win or of the other player's bet moves.
+    expect(await rollback({ player, tx: 'rbn-rb', round: 'r-rbn', reference: 'rbn-win' })).toEqual({ status: 200, body: ok('120.00', 12_000n) });
+    expect(await rollback({ player, tx: 'rbn-rb-2', round: 'r-rbn', reference: 'rbn-other-bet' })).toEqual({ status: 200, body: ok('120.00', 12_000n) });
+    expect(await rollback({ player, tx: 'rbn-rb', round: 'r-rbn', reference: 'rbn-win' })).toEqual({ status: 200, body: ok('120.00', 12_000n, true) });
+    expect(await providerRow('rbn-win')).toMatchObject({ kind: 'WIN' });
+    expect(await providerRow('rbn-other-bet')).toMatchObject({ kind: 'BET', betStatus: 'OPEN' });
+    expect(await entriesOf(server, 'rollback:demo:rbn-win')).toEqual([]);
+    await expectBooks(server, { [player]: 12_000n, [other]: 9_000n });
   });
 
   it('with another brand currency than the account is refused, also when it would move nothing', async () => {
@@ -304,16 +327,6 @@ describe('rollbacks', () => {
     expect((await providerRow('rbc-bet'))!.betStatus).toBe('OPEN');
     expect(await providerRow('rbc-never-sent')).toBeNull();
     await expectBooks(server, { [player]: 9_000n });
-  });
-
-  it("naming another player's bet is TRANSACTION_NOT_FOUND and leaves that bet alone", async () => {
-    const owner = await playerWith(10_000n);
-    const stranger = await playerWith(10_000n);
-    await bet({ player: owner, tx: 'rbo-bet', amount: 1_000n });
-    const refused = await rollback({ player: stranger, tx: 'rbo-rb', reference: 'rbo-bet' });
-    expect(refused.body.error.code).toBe('TRANSACTION_NOT_FOUND');
-    expect((await providerRow('rbo-bet'))!.betStatus).toBe('OPEN');
-    await expectBooks(server, { [owner]: 9_000n, [stranger]: 10_000n });
   });
 });
 

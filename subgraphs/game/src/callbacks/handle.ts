@@ -91,9 +91,8 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
       throw error;
     }
   }
-  if (action === 'bet' && (await deps.players.isBlocked(account.brand.id, account.playerId))) {
-    return { response: refusal('ACCOUNT_BLOCKED', 'the player is blocked', (await deps.wallet.balance(account.brand, account.playerId)).balance) };
-  }
+  // A blocked player's bet is refused, but a retry of one accepted before the block answers as any repeat.
+  const repeatOnly = action === 'bet' && (await deps.players.isBlocked(account.brand.id, account.playerId));
   const call: MoneyCall = {
     brand: account.brand,
     playerId: account.playerId,
@@ -104,9 +103,14 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
     gameCategory: game.category,
     amountMinor,
     referenceTransactionId: money.reference_transaction_id,
+    repeatOnly,
   };
   const result: WalletResult = await deps.wallet[action](call);
-  if (!result.ok) return { response: refusal(walletCode(result.refusal.code), result.refusal.message, result.refusal.balance) };
+  if (!result.ok) {
+    const { code, message, balance } = result.refusal;
+    if (repeatOnly && code === 'TRANSACTION_NOT_FOUND') return { response: refusal('ACCOUNT_BLOCKED', 'the player is blocked', balance) };
+    return { response: refusal(walletCode(code), message, balance) };
+  }
   return {
     response: success(result.answer.balance, result.answer.currency, result.answer.duplicate),
     money: { account, game, action, call, roundClosed: money.round_closed === true },
