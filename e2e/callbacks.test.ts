@@ -86,6 +86,12 @@ describe('seamless wallet through the router', () => {
     const again = await callback('bet', {}, { raw });
     expect(again).toEqual(first);
     expect((await callback('balance', { account })).body.balance).toBe('96.00');
+    // Twins in flight together (a provider retrying before the first answer): one answer for all, one debit.
+    const twin = JSON.stringify({ request_id: 'replay-2', timestamp: new Date().toISOString(), currency: 'USD', account, transaction_id: 'rp-3', amount: '2.00', ...round('rp-r1') });
+    const twins = await Promise.all(Array.from({ length: 5 }, () => callback('bet', {}, { raw: twin })));
+    for (const answer of twins) expect(answer).toEqual({ status: 200, body: { status: 'OK', balance: '94.00', currency: 'USD', duplicate: false } });
+    expect((await callback('balance', { account })).body.balance).toBe('94.00');
+    await booksAgree();
   });
 
   it('rolls back a bet once; a rollback of an unknown bet refuses that bet later; a win after rollback is refused', async () => {

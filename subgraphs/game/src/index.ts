@@ -36,7 +36,7 @@ export async function start(config: GameConfig) {
     deps,
   );
   const callbacks = createCallbackServer({
-    deps: { prisma, catalog, players, wallet, log },
+    deps: { prisma, catalog, players, wallet, log, inFlight: new Map() },
     serviceTokens,
     userTokens: deps.userTokens,
     metrics,

@@ -5,7 +5,7 @@ import type { GameCatalog } from '../catalog';
 import { type MoneyCallRecord, recordCallback } from '../history';
 import type { PlayerDirectory } from '../players';
 import type { MoneyCall, WalletClient, WalletResult } from '../wallet-client';
-import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
+import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackBody, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
 import { signatureMatches } from './signature';
 
 export interface CallbackDeps {
@@ -14,6 +14,11 @@ export interface CallbackDeps {
   players: PlayerDirectory;
   wallet: WalletClient;
   log: Logger;
+  /**
+   * Callbacks being answered in this process, by provider and request_id: a twin arriving
+   * meanwhile (a provider retrying before the first answer) gets that answer instead of running again.
+   */
+  inFlight: Map<string, Promise<CallbackResponse>>;
   now?: () => number;
 }
 
@@ -49,15 +54,28 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
   }
   const body = parsed.data;
 
+  const key = `${provider.id}:${body.request_id}`;
+  const running = deps.inFlight.get(key);
+  if (running) return running;
+  const answering = answerOnce(provider, action, body, json, deps);
+  deps.inFlight.set(key, answering);
+  try {
+    return await answering;
+  } finally {
+    deps.inFlight.delete(key);
+  }
+}
+
+/** The stored answer to this request_id, or a new one, stored. */
+async function answerOnce(provider: Provider, action: CallbackAction, body: CallbackBody, request: unknown, deps: CallbackDeps): Promise<CallbackResponse> {
   const [stored] = await deps.prisma.$queryRawUnsafe<{ response_status: number; response_body: Record<string, unknown> }[]>(
     'SELECT response_status, response_body FROM game.callback_log WHERE provider_id = $1::uuid AND request_id = $2',
     provider.id,
     body.request_id,
   );
   if (stored) return { status: stored.response_status, body: stored.response_body };
-
   const { response, money } = await answer(provider, action, body, deps);
-  await recordCallback(deps.prisma, { provider, action, requestId: body.request_id, request: json, response, money });
+  await recordCallback(deps.prisma, { provider, action, requestId: body.request_id, request, response, money });
   return response;
 }
 
