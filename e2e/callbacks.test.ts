@@ -279,7 +279,7 @@ describe('staff on games', () => {
     expect((await rounds(`roundId: "gr-r1"`)).body.data.gameRounds.edges.map((e: { node: { totalBet: string } }) => e.node.totalBet)).toEqual(['1.00']);
   });
 
-  it('disables a game (gone from the public list, no launch) and a provider (its callbacks refused)', async () => {
+  it('disables a game (gone from the public list, no launch) and a provider (no new bets; what was staked still settles)', async () => {
     const token = await staffToken();
     const player = await fundedPlayer('cb_disable');
     const publicCodes = async () => (await platform.graphql(`{ games(first: 50) { edges { node { code } } } }`)).body.data.games.edges.map((e: { node: { code: string } }) => e.node.code);
@@ -291,14 +291,23 @@ describe('staff on games', () => {
     } finally {
       await platform.graphql(`mutation { setGameEnabled(gameCode: "demo-live", enabled: true) { enabled } }`, undefined, { token });
     }
+    await callback('bet', { account: player.account, transaction_id: 'dis-1', amount: '10.00', ...round('dis-r1') });
+    await callback('bet', { account: player.account, transaction_id: 'dis-2', amount: '5.00', ...round('dis-r2') });
     await platform.graphql(`mutation { setProviderEnabled(providerCode: "demo", enabled: false) { enabled } }`, undefined, { token });
     try {
       await new Promise((resolve) => setTimeout(resolve, 5_500)); // the callback path caches providers for 5 s
-      expect((await callback('balance', { account: player.account })).status).toBe(404);
+      const refused = await callback('bet', { account: player.account, transaction_id: 'dis-3', amount: '1.00', ...round('dis-r3') });
+      expect(refused).toEqual({ status: 404, body: { status: 'ERROR', error_code: 'UNKNOWN_PROVIDER', message: 'provider demo takes no new bets', balance: '85.00' } });
+      expect((await callback('bet', { account: player.account, transaction_id: 'dis-1', amount: '10.00', ...round('dis-r1') })).body).toMatchObject({ status: 'OK', duplicate: true });
+      expect((await callback('win', { account: player.account, transaction_id: 'dis-w', amount: '4.00', reference_transaction_id: 'dis-1', ...round('dis-r1') })).body).toMatchObject({ status: 'OK', balance: '89.00' });
+      expect((await callback('rollback', { account: player.account, transaction_id: 'dis-rb', reference_transaction_id: 'dis-2', ...round('dis-r2') })).body).toMatchObject({ status: 'OK', balance: '94.00' });
+      expect((await callback('balance', { account: player.account })).body).toMatchObject({ status: 'OK', balance: '94.00' });
+      expect((await callback('balance', { account: player.account }, { provider: 'nobody' })).status).toBe(404);
     } finally {
       await platform.graphql(`mutation { setProviderEnabled(providerCode: "demo", enabled: true) { enabled } }`, undefined, { token });
       await new Promise((resolve) => setTimeout(resolve, 5_500));
     }
     expect((await callback('balance', { account: player.account })).body.status).toBe('OK');
+    await booksAgree();
   });
 });

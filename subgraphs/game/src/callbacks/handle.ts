@@ -3,7 +3,7 @@ import type { PrismaClient, Provider } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
 import { type MoneyCallRecord, recordCallback } from '../history';
-import type { PlayerDirectory } from '../players';
+import type { PlayerDirectory, ResolvedAccount } from '../players';
 import type { MoneyCall, WalletClient, WalletResult } from '../wallet-client';
 import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackBody, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
 import { signatureMatches } from './signature';
@@ -36,7 +36,7 @@ export interface IncomingCallback {
  */
 export async function handleCallback(callback: IncomingCallback, deps: CallbackDeps): Promise<CallbackResponse> {
   const provider = await deps.catalog.provider(callback.providerCode);
-  if (!provider?.enabled) return refusal('UNKNOWN_PROVIDER', `no provider ${callback.providerCode}`);
+  if (!provider) return refusal('UNKNOWN_PROVIDER', `no provider ${callback.providerCode}`);
   if (!signatureMatches(callback.rawBody, provider.secret, callback.signature)) {
     return refusal('INVALID_SIGNATURE', 'missing or wrong X-Signature');
   }
@@ -109,8 +109,10 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
       throw error;
     }
   }
-  // A blocked player's bet is refused, but a retry of one accepted before the block answers as any repeat.
-  const repeatOnly = action === 'bet' && (await deps.players.isBlocked(account.brand.id, account.playerId));
+  // No new bet from a disabled provider or for a blocked player, but a retry of a bet taken before
+  // answers as any repeat, and wins and rollbacks still settle what was staked.
+  const closed = action === 'bet' ? await betsClosed(provider, account, deps) : null;
+  const repeatOnly = closed !== null;
   const call: MoneyCall = {
     brand: account.brand,
     playerId: account.playerId,
@@ -126,13 +128,21 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
   const result: WalletResult = await deps.wallet[action](call);
   if (!result.ok) {
     const { code, message, balance } = result.refusal;
-    if (repeatOnly && code === 'TRANSACTION_NOT_FOUND') return { response: refusal('ACCOUNT_BLOCKED', 'the player is blocked', balance) };
+    if (closed && code === 'TRANSACTION_NOT_FOUND') {
+      return { response: refusal(closed, closed === 'ACCOUNT_BLOCKED' ? 'the player is blocked' : `provider ${provider.code} takes no new bets`, balance) };
+    }
     return { response: refusal(walletCode(code), message, balance) };
   }
   return {
     response: success(result.answer.balance, result.answer.currency, result.answer.duplicate),
     money: { account, game, action, call, roundClosed: money.round_closed === true },
   };
+}
+
+/** Why no new bet may be taken: a disabled provider, a blocked player; null when one may. */
+async function betsClosed(provider: Provider, account: ResolvedAccount, deps: CallbackDeps): Promise<'UNKNOWN_PROVIDER' | 'ACCOUNT_BLOCKED' | null> {
+  if (!provider.enabled) return 'UNKNOWN_PROVIDER';
+  return (await deps.players.isBlocked(account.brand.id, account.playerId)) ? 'ACCOUNT_BLOCKED' : null;
 }
 
 /** The callback error for a wallet refusal; an unexpected one is a fault, not an answer. */
