@@ -1,8 +1,8 @@
-import { badUserInput } from '@rgb/contracts';
+import { badUserInput, notFound } from '@rgb/contracts';
 import { uniqueViolation, type PrismaClient } from '@rgb/db';
 import { appendToOutbox, derivedEventId } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
-import { inTransaction, moveOnce, type MoveResult } from './ledger';
+import { hasAccount, inTransaction, moveOnce, type MoveResult } from './ledger';
 
 export interface KeyedMovement {
   brand: BrandRef;
@@ -40,10 +40,24 @@ export function reversePromotion(prisma: PrismaClient, movement: KeyedMovement):
 }
 
 /** A staff or agent correction, signed, with the reason on the ledger. */
-export function adjustBalance(prisma: PrismaClient, movement: Omit<KeyedMovement, 'amount'> & { amount: bigint; reason: string }): Promise<MoveResult> {
+/**
+ * A signed correction. Staff adjust only a wallet that exists on their brand (`mayOpenAccount`
+ * false): the wallet cannot tell whether an unknown id is a player of that brand, and an account
+ * opened for another brand's player would lock that player out of their own brand's money. A
+ * service that names the player itself (the platform's funding tools, later the agent domain) may
+ * open it.
+ */
+export async function adjustBalance(
+  prisma: PrismaClient,
+  movement: Omit<KeyedMovement, 'amount'> & { amount: bigint; reason: string },
+  { mayOpenAccount }: { mayOpenAccount: boolean },
+): Promise<MoveResult> {
   checkKey(movement.key);
   if (movement.amount === 0n) throw badUserInput('an adjustment must move money');
   if (!movement.reason.trim()) throw badUserInput('an adjustment needs a reason');
+  if (!mayOpenAccount && !(await hasAccount(prisma, movement.brand, movement.playerId))) {
+    throw notFound(`player ${movement.playerId} has no wallet on this brand`);
+  }
   return moveOnce(prisma, { ...movement, kind: 'ADJUSTMENT', commandKey: `adjustment:${movement.key}` });
 }
 

@@ -124,7 +124,7 @@ export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient)
 
   app.post('/internal/wallet/adjustments', async (request) => {
     const body = adjustmentBody.parse(request.body);
-    return answer(await adjustBalance(prisma, { ...keyedMovement(body, body.amount_minor), reason: body.reason }));
+    return answer(await adjustBalance(prisma, { ...keyedMovement(body, body.amount_minor), reason: body.reason }, { mayOpenAccount: true }));
   });
 
   app.post('/internal/wallet/rolling-completions', async (request) => {

@@ -101,6 +101,11 @@ async function credit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint)
   return account;
 }
 
+export async function hasAccount(tx: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<boolean> {
+  const rows = await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM wallet.wallet_account WHERE player_id = $1::uuid AND brand_id = $2::uuid`, playerId, brand.id);
+  return rows.length > 0;
+}
+
 /**
  * The player's balance on the brand (zero without an account), refused like a movement when the
  * account is kept in another currency than the brand's: an answer that moves nothing must not

@@ -107,7 +107,7 @@ it('answers every call as the rules say and keeps ledger and balance together', 
       const brand = { id: randomUUID(), code: 'demo', currency: 'USD' };
       const playerId = randomUUID();
       const provider = `p${randomUUID().slice(0, 8)}`;
-      await adjustBalance(prisma, { brand, playerId, amount: 10_000n, key: `fund-${playerId}`, reference: 'fund', causedBy: 'test', reason: 'funding' });
+      await adjustBalance(prisma, { brand, playerId, amount: 10_000n, key: `fund-${playerId}`, reference: 'fund', causedBy: 'test', reason: 'funding' }, { mayOpenAccount: true });
       const model = new Model();
       for (const step of ops) {
         const call = { brand, playerId, providerCode: provider, transactionId: step.tx, roundId: 'r', gameCode: 'g', gameCategory: 'SLOTS' };

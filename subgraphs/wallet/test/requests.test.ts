@@ -356,34 +356,40 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
 
 describe('adjustBalance (staff)', () => {
   const adjust = (input: Record<string, unknown>, brand = demo()) => server.graphql<{ adjustBalance: Record<string, unknown> }>(ADJUST_BALANCE, { input }, asStaff(brand));
+  /** Staff adjust wallets that exist on their brand: a player holding 10.00 on demo. */
+  const demoPlayer = async () => {
+    const player = randomUUID();
+    await fund(call, demo(), player, 1000n);
+    return player;
+  };
 
   it('credits and debits by sign, with the reason on the ledger entry', async () => {
-    const player = randomUUID();
+    const player = await demoPlayer();
     const credited = dataOf(await adjust({ playerId: player, amount: '15.00', reason: 'goodwill', idempotencyKey: `adj-${player}-1` })).adjustBalance;
-    expect(credited).toMatchObject({ kind: 'ADJUSTMENT', amount: '15.00', balanceAfter: '15.00', reason: 'goodwill' });
+    expect(credited).toMatchObject({ kind: 'ADJUSTMENT', amount: '15.00', balanceAfter: '25.00', reason: 'goodwill' });
     const debited = dataOf(await adjust({ playerId: player, amount: '-2.50', reason: 'correction', idempotencyKey: `adj-${player}-2` })).adjustBalance;
-    expect(debited).toMatchObject({ kind: 'ADJUSTMENT', amount: '-2.50', balanceAfter: '12.50', reason: 'correction' });
-    await expectBooks(server, { [player]: 1250n });
+    expect(debited).toMatchObject({ kind: 'ADJUSTMENT', amount: '-2.50', balanceAfter: '22.50', reason: 'correction' });
+    await expectBooks(server, { [player]: 2250n });
   });
 
   it('is idempotent by key: the same key and amount return the first entry and move nothing', async () => {
-    const player = randomUUID();
+    const player = await demoPlayer();
     const input = { playerId: player, amount: '3.00', reason: 'promo fix', idempotencyKey: `adj-${player}` };
     const first = dataOf(await adjust(input)).adjustBalance;
     const again = dataOf(await adjust(input)).adjustBalance;
     expect(again).toEqual(first);
     expect(await entriesOf(server, `adjustment:adj-${player}`)).toHaveLength(1);
-    await expectBooks(server, { [player]: 300n });
+    await expectBooks(server, { [player]: 1300n });
   });
 
   it('refuses the key with another amount (CONFLICT), a debit below zero (INSUFFICIENT_FUNDS), a blank reason and zero', async () => {
-    const player = randomUUID();
+    const player = await demoPlayer();
     dataOf(await adjust({ playerId: player, amount: '3.00', reason: 'r', idempotencyKey: `adj-${player}` }));
     const before = await writeCounts(server);
     expect(errorOf(await adjust({ playerId: player, amount: '4.00', reason: 'r', idempotencyKey: `adj-${player}` })).code).toBe('CONFLICT');
-    expect(errorOf(await adjust({ playerId: player, amount: '-3.01', reason: 'r', idempotencyKey: `adj-${player}-neg` }))).toMatchObject({
+    expect(errorOf(await adjust({ playerId: player, amount: '-13.01', reason: 'r', idempotencyKey: `adj-${player}-neg` }))).toMatchObject({
       code: 'INSUFFICIENT_FUNDS',
-      extensions: { balance: '3.00' },
+      extensions: { balance: '13.00' },
     });
     expect(errorOf(await adjust({ playerId: player, amount: '1.00', reason: '  ', idempotencyKey: `adj-${player}-blank` })).code).toBe('BAD_USER_INPUT');
     expect(errorOf(await adjust({ playerId: player, amount: '-0', reason: 'r', idempotencyKey: `adj-${player}-zero` })).code).toBe('BAD_USER_INPUT');
@@ -391,18 +397,30 @@ describe('adjustBalance (staff)', () => {
     expect(errorOf(await adjust({ playerId: 'someone', amount: '1.00', reason: 'r', idempotencyKey: `adj-${player}-id` })).code).toBe('BAD_USER_INPUT');
     expect(errorOf(await adjust({ playerId: player, amount: '1.00', reason: 'r', idempotencyKey: 'spaces are not allowed' })).code).toBe('BAD_USER_INPUT');
     expect(await writeCounts(server)).toEqual(before);
-    await expectBooks(server, { [player]: 300n });
+    await expectBooks(server, { [player]: 1300n });
   });
 
-  it('cannot move money of a player whose account belongs to another brand', async () => {
+  it('cannot move money of a player whose account belongs to another brand, nor tell it from an unknown player', async () => {
     const player = randomUUID();
     await fund(call, acme(), player, 5000n);
     const before = await writeCounts(server);
     const credit = await adjust({ playerId: player, amount: '1.00', reason: 'r', idempotencyKey: `adj-${player}-c` });
-    expect(errorOf(credit).code).toBe('FORBIDDEN');
+    expect(errorOf(credit).code).toBe('NOT_FOUND');
     const debit = await adjust({ playerId: player, amount: '-1.00', reason: 'r', idempotencyKey: `adj-${player}-d` });
-    expect(errorOf(debit).code).toBe('INSUFFICIENT_FUNDS');
+    expect(errorOf(debit).code).toBe('NOT_FOUND');
     expect(await writeCounts(server)).toEqual(before);
     await expectBooks(server, { [player]: 5000n });
+  });
+
+  it('opens no wallet for an id without one (it may be another brand\'s player, who would be locked out of their own)', async () => {
+    const stranger = randomUUID();
+    const before = await writeCounts(server);
+    expect(errorOf(await adjust({ playerId: stranger, amount: '1.00', reason: 'r', idempotencyKey: `adj-${stranger}-open` })).code).toBe('NOT_FOUND');
+    expect(errorOf(await adjust({ playerId: '------------------------------------', amount: '1.00', reason: 'r', idempotencyKey: `adj-${stranger}-dashes` })).code).toBe('BAD_USER_INPUT');
+    expect(await writeCounts(server)).toEqual(before);
+    expect(await server.deps.prisma.walletAccount.findUnique({ where: { playerId: stranger } })).toBeNull();
+    // The player's own brand can still open and fund it.
+    await fund(call, acme(), stranger, 700n);
+    await expectBooks(server, { [stranger]: 700n });
   });
 });

@@ -29,7 +29,7 @@ export const Mutation: MutationResolvers = {
   markWithdrawalPaid: (_parent, { id }, { caller, prisma, brand }) => markWithdrawalPaid(prisma, brand, id, staffActor(caller)),
   adjustBalance: async (_parent, { input }, { caller, prisma, brand }) => {
     const actor = staffActor(caller);
-    if (!/^[0-9a-f-]{36}$/i.test(input.playerId)) throw badUserInput('playerId is not a player id');
+    if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(input.playerId)) throw badUserInput('playerId is not a player id');
     const result = await adjustBalance(prisma, {
       brand,
       playerId: input.playerId,
@@ -38,7 +38,7 @@ export const Mutation: MutationResolvers = {
       reference: `adjustment:${input.idempotencyKey}`,
       causedBy: actor,
       reason: input.reason,
-    });
+    }, { mayOpenAccount: false });
     return prisma.ledgerEntry.findUniqueOrThrow({ where: { id: result.entryId } });
   },
 };
