@@ -80,7 +80,8 @@ export async function requestDeposit(prisma: PrismaClient, brand: BrandRef, play
 }
 
 interface Decision {
-  from: RequestStatus;
+  /** The statuses the request may be in for this decision. */
+  from: RequestStatus[];
   to: RequestStatus;
   actor: Actor;
   reason?: string | null;
@@ -92,9 +93,9 @@ function decisionData({ to, actor, reason }: Decision) {
 }
 
 /** The request after a conditional status change; refuses an unknown (or other brand's) or already decided one. */
-function decided<R extends { status: RequestStatus }>(changed: number, request: R | null, noun: string, from: RequestStatus): R {
+function decided<R extends { status: RequestStatus }>(changed: number, request: R | null, noun: string, from: RequestStatus[]): R {
   if (!request) throw notFound(`no such ${noun}`);
-  if (changed === 0) throw conflict(`the ${noun} is ${request.status}, not ${from}`);
+  if (changed === 0) throw conflict(`the ${noun} is ${request.status}, not ${from.join(' or ')}`);
   return request;
 }
 
@@ -103,20 +104,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function decideDeposit(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<DepositRequest> {
   if (!UUID.test(id)) throw notFound('no such deposit request');
   const where = { id, brandId: brand.id };
-  const { count } = await tx.depositRequest.updateMany({ where: { ...where, status: decision.from }, data: decisionData(decision) });
+  const { count } = await tx.depositRequest.updateMany({ where: { ...where, status: { in: decision.from } }, data: decisionData(decision) });
   return decided(count, await tx.depositRequest.findFirst({ where }), 'deposit request', decision.from);
 }
 
 async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<WithdrawalRequest> {
   if (!UUID.test(id)) throw notFound('no such withdrawal request');
   const where = { id, brandId: brand.id };
-  const { count } = await tx.withdrawalRequest.updateMany({ where: { ...where, status: decision.from }, data: decisionData(decision) });
+  const { count } = await tx.withdrawalRequest.updateMany({ where: { ...where, status: { in: decision.from } }, data: decisionData(decision) });
   return decided(count, await tx.withdrawalRequest.findFirst({ where }), 'withdrawal request', decision.from);
 }
 
 export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<DepositRequest> {
   return inTransaction(prisma, async (tx) => {
-    const request = await decideDeposit(tx, brand, id, { from: 'PENDING', to: 'APPROVED', actor });
+    const request = await decideDeposit(tx, brand, id, { from: ['PENDING'], to: 'APPROVED', actor });
     const moved = await move(tx, {
       brand,
       playerId: request.playerId,
@@ -147,7 +148,7 @@ export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string
 }
 
 export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<DepositRequest> {
-  return inTransaction(prisma, (tx) => decideDeposit(tx, brand, id, { from: 'PENDING', to: 'DECLINED', actor, reason }));
+  return inTransaction(prisma, (tx) => decideDeposit(tx, brand, id, { from: ['PENDING'], to: 'DECLINED', actor, reason }));
 }
 
 /** The amount is held at once: it leaves the balance with the request, or the request is refused. */
@@ -194,7 +195,7 @@ export async function requestWithdrawal(
 
 export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<WithdrawalRequest> {
   return inTransaction(prisma, async (tx) => {
-    const request = await decideWithdrawal(tx, brand, id, { from: 'PENDING', to: 'APPROVED', actor });
+    const request = await decideWithdrawal(tx, brand, id, { from: ['PENDING'], to: 'APPROVED', actor });
     await appendToOutbox(tx, 'wallet.outbox', {
       type: 'WITHDRAW_APPROVED',
       owner: request,
@@ -207,10 +208,13 @@ export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
   });
 }
 
-/** Declining releases the held amount back to the balance. */
+/**
+ * Declining releases the held amount back to the balance, once. An approved withdrawal may still
+ * be declined until it is marked paid (the bank transfer bounced, say).
+ */
 export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<WithdrawalRequest> {
   return inTransaction(prisma, async (tx) => {
-    const request = await decideWithdrawal(tx, brand, id, { from: 'PENDING', to: 'DECLINED', actor, reason });
+    const request = await decideWithdrawal(tx, brand, id, { from: ['PENDING', 'APPROVED'], to: 'DECLINED', actor, reason });
     await move(tx, {
       brand,
       playerId: request.playerId,
@@ -226,5 +230,5 @@ export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
 }
 
 export function markWithdrawalPaid(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<WithdrawalRequest> {
-  return inTransaction(prisma, (tx) => decideWithdrawal(tx, brand, id, { from: 'APPROVED', to: 'PAID', actor }));
+  return inTransaction(prisma, (tx) => decideWithdrawal(tx, brand, id, { from: ['APPROVED'], to: 'PAID', actor }));
 }

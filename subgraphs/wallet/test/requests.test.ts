@@ -298,9 +298,32 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     expect(event!.envelope).toMatchObject({ brand_id: demo().id, payload: { request_id: id, player_id: player, amount_minor: '600' } });
     const before = await writeCounts(server);
     expect(errorOf(await decide(APPROVE_WITHDRAWAL, id)).code).toBe('CONFLICT');
-    expect(errorOf(await decide(DECLINE_WITHDRAWAL, id)).code).toBe('CONFLICT');
     expect(await writeCounts(server)).toEqual(before);
     await expectBooks(server, { [player]: 400n });
+  });
+
+  it('an approved withdrawal declined before it is paid (the transfer bounced) releases the hold once', async () => {
+    const player = randomUUID();
+    const bounced = await pendingWithdrawal(player, 1000n, '6.00');
+    dataOf(await decide(APPROVE_WITHDRAWAL, bounced));
+    expect(dataOf(await decide<{ declineWithdrawal: WithdrawalView }>(DECLINE_WITHDRAWAL, bounced, demo(), 'transfer bounced')).declineWithdrawal.status).toBe('DECLINED');
+    expect(errorOf(await decide(MARK_WITHDRAWAL_PAID, bounced)).code).toBe('CONFLICT');
+    expect(await entriesOf(server, `withdrawal.release:${bounced}`)).toMatchObject([{ amount: 600n, reason: 'transfer bounced' }]);
+    await expectBooks(server, { [player]: 1000n });
+
+    const id = dataOf(await requestWithdrawal(player, '6.00')).requestWithdrawal.id;
+    dataOf(await decide(APPROVE_WITHDRAWAL, id));
+    const answers = await Promise.all([
+      decide(DECLINE_WITHDRAWAL, id, demo(), 'transfer bounced'),
+      decide(DECLINE_WITHDRAWAL, id, demo(), 'transfer bounced'),
+      decide(MARK_WITHDRAWAL_PAID, id),
+    ]);
+    // One decision wins: declined (released once) or paid (nothing released), never both.
+    expect(answers.filter((answer) => !answer.body.errors)).toHaveLength(1);
+    const status = (await server.deps.prisma.withdrawalRequest.findUniqueOrThrow({ where: { id } })).status;
+    const releases = await entriesOf(server, `withdrawal.release:${id}`);
+    expect(releases).toHaveLength(status === 'DECLINED' ? 1 : 0);
+    await expectBooks(server, { [player]: status === 'DECLINED' ? 1000n : 400n });
   });
 
   it('declining releases the held amount once, with the reason on the ledger', async () => {
