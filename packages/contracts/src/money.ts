@@ -16,7 +16,8 @@ const MINOR_DIGITS: Readonly<Record<string, number>> = {
 };
 
 /** Largest amount accepted at an edge: 10^15 minor units keeps every sum far inside BIGINT. */
-const MAX_MINOR = 10n ** 15n;
+/** The largest amount any single movement may carry, in minor units: far below bigint's range, so sums cannot overflow. */
+export const MAX_MINOR = 10n ** 15n;
 
 export class MoneyFormatError extends Error {
   override readonly name = 'MoneyFormatError';

@@ -32,10 +32,19 @@ export function creditPromotion(prisma: PrismaClient, movement: KeyedMovement): 
   return moveOnce(prisma, { ...movement, kind: 'PROMOTION_CREDIT', commandKey: `promotion.credit:${movement.key}` });
 }
 
-/** Takes a bonus back; refused (INSUFFICIENT_FUNDS) rather than taking the balance below zero. */
-export function reversePromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
+/**
+ * Takes back (part of) a bonus: `key` is the credit's own key, so a credit is reversed at most
+ * once and by no more than it paid; refused (INSUFFICIENT_FUNDS) rather than taking the balance
+ * below zero.
+ */
+export async function reversePromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
   checkKey(movement.key);
   checkPositive(movement.amount);
+  const credit = await prisma.ledgerEntry.findUnique({ where: { commandKey: `promotion.credit:${movement.key}` } });
+  if (!credit || credit.playerId !== movement.playerId || credit.brandId !== movement.brand.id) {
+    throw notFound(`no promotion credit ${movement.key} for this player`);
+  }
+  if (movement.amount > credit.amount) throw badUserInput(`a reversal takes back at most the ${credit.amount} minor units credited`);
   return moveOnce(prisma, { ...movement, amount: -movement.amount, kind: 'PROMOTION_REVERSAL', commandKey: `promotion.reverse:${movement.key}` });
 }
 

@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode, formatMoney, isSupportedCurrency } from '@rgb/contracts';
+import { DomainError, ErrorCode, formatMoney, isSupportedCurrency, MAX_MINOR } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import type { BrandRef } from '@rgb/kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -8,8 +8,9 @@ import { adjustBalance, confirmRollingCompleted, creditPromotion, reversePromoti
 import { balanceIn } from './ledger';
 
 const uuid = z.uuid();
-const minor = z.string().regex(/^\d{1,16}$/, 'minor units as a decimal string').transform(BigInt);
-const signedMinor = z.string().regex(/^-?\d{1,16}$/, 'signed minor units as a decimal string').transform(BigInt);
+const withinLimit = (amount: bigint) => amount <= MAX_MINOR && amount >= -MAX_MINOR;
+const minor = z.string().regex(/^\d{1,16}$/, 'minor units as a decimal string').transform(BigInt).refine(withinLimit, `at most ${MAX_MINOR} minor units`);
+const signedMinor = z.string().regex(/^-?\d{1,16}$/, 'signed minor units as a decimal string').transform(BigInt).refine(withinLimit, `at most ${MAX_MINOR} minor units`);
 const brand = z.object({ id: uuid, code: z.string().min(1), currency: z.string().refine(isSupportedCurrency, 'unsupported currency') });
 const providerCall = z.object({
   brand,

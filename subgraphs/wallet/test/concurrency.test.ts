@@ -79,7 +79,7 @@ const EXPECTED_REFUSALS: Record<Kind, string[]> = {
   approve: ['CONFLICT'],
   withdraw: ['INSUFFICIENT_FUNDS'],
   promo: [],
-  reverse: ['INSUFFICIENT_FUNDS'],
+  reverse: ['INSUFFICIENT_FUNDS', 'NOT_FOUND'],
 };
 
 const fromInternal = (response: InternalResponse): Outcome =>
@@ -175,14 +175,17 @@ describe('many commands at once', () => {
         copies({ kind: 'withdraw', player, key, amount: minor, send: async () => fromGraphQL(await server.graphql(REQUEST_WITHDRAWAL, { input: { amount, idempotencyKey: key } }, asPlayer(brand, player))) });
       }
       const keyed = (key: string, amount: bigint) => ({ brand: brandBody(brand), player_id: player, key, reference: `burst:${key}`, caused_by: 'service:promotion', amount_minor: amount.toString() });
+      const credited: bigint[] = [];
       for (let i = 0; i < 3; i++) {
         const key = `pc-${p}-${i}`;
         const amount = BigInt(rng.int(100, 1_000));
+        credited.push(amount);
         copies({ kind: 'promo', player, key, amount, send: async () => fromInternal(await call('promotions/credit', keyed(key, amount))) });
       }
+      // A reversal names its credit's key and takes back at most what it paid; it may run first (NOT_FOUND).
       for (let i = 0; i < 2; i++) {
-        const key = `pr-${p}-${i}`;
-        const amount = BigInt(rng.int(100, 1_000));
+        const key = `pc-${p}-${i}`;
+        const amount = BigInt(rng.int(50, Number(credited[i]!)));
         copies({ kind: 'reverse', player, key, amount, send: async () => fromInternal(await call('promotions/reverse', keyed(key, amount))) });
       }
     }

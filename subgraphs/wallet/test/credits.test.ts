@@ -73,6 +73,7 @@ describe('promotions/credit', () => {
       keyed(player, 'x'.repeat(129), '100'),
       keyed(player, `pcb-${player}`, '-100'),
       keyed(player, `pcb-${player}`, '1.5'),
+      keyed(player, `pcb-${player}`, '1000000000000001'),
       keyed(player, `pcb-${player}`, '100', { reference: '' }),
       keyed(player, `pcb-${player}`, '100', { player_id: 'nobody' }),
       keyed(player, `pcb-${player}`, '100', { brand: { ...brandBody(demo()), currency: 'ZZZ' } }),
@@ -103,13 +104,34 @@ describe('promotions/reverse', () => {
   it('never below zero: 422 INSUFFICIENT_FUNDS with the balance, and the key stays free', async () => {
     const player = randomUUID();
     await call('promotions/credit', keyed(player, `prn-${player}`, '1000'));
+    // The player has spent part of the bonus already.
+    await call('adjustments', keyed(player, `prn-spent-${player}`, '-600', { reason: 'spent' }));
     const before = await writeCounts(server);
-    const refused = await call('promotions/reverse', keyed(player, `prn-${player}`, '1001'));
+    const refused = await call('promotions/reverse', keyed(player, `prn-${player}`, '1000'));
     expect(refused.status).toBe(422);
-    expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: '10.00' });
+    expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: '4.00' });
     expect(await writeCounts(server)).toEqual(before);
-    expect((await call('promotions/reverse', keyed(player, `prn-${player}`, '1000'))).body).toEqual(ok('0.00', 0n));
+    expect((await call('promotions/reverse', keyed(player, `prn-${player}`, '400'))).body).toEqual(ok('0.00', 0n));
     await expectBooks(server, { [player]: 0n });
+  });
+
+  it('reverses only a credit of this player, by no more than it paid, once: NOT_FOUND, 400, then the first result', async () => {
+    const player = randomUUID();
+    const other = randomUUID();
+    await call('promotions/credit', keyed(player, `prc-${player}`, '500'));
+    await call('promotions/credit', keyed(other, `prc-${other}`, '500'));
+    const before = await writeCounts(server);
+    const noCredit = await call('promotions/reverse', keyed(player, `prc-none-${player}`, '100'));
+    expect(noCredit.status).toBe(404);
+    expect(noCredit.body.error.code).toBe('NOT_FOUND');
+    expect((await call('promotions/reverse', keyed(player, `prc-${other}`, '100'))).body.error.code).toBe('NOT_FOUND');
+    expect((await call('promotions/reverse', keyed(player, `prc-${player}`, '501'))).body.error.code).toBe('BAD_USER_INPUT');
+    expect(await writeCounts(server)).toEqual(before);
+    expect((await call('promotions/reverse', keyed(player, `prc-${player}`, '500'))).body).toEqual(ok('0.00', 0n));
+    // A second reversal of the same credit is its first result, whatever the caller retries with.
+    expect((await call('promotions/reverse', keyed(player, `prc-${player}`, '500'))).body).toEqual(ok('0.00', 0n, true));
+    expect((await call('promotions/reverse', keyed(player, `prc-${player}`, '100'))).body.error.code).toBe('CONFLICT');
+    await expectBooks(server, { [player]: 0n, [other]: 500n });
   });
 
   it('duplicates racing the last cents of a balance all answer the first result, none INSUFFICIENT_FUNDS', async () => {
