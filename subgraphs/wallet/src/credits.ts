@@ -2,7 +2,7 @@ import { badUserInput, notFound } from '@rgb/contracts';
 import { uniqueViolation, type PrismaClient } from '@rgb/db';
 import { appendToOutbox, derivedEventId } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
-import { hasAccount, inTransaction, moveOnce, type MoveResult } from './ledger';
+import { checkIdempotencyKey, hasAccount, inTransaction, moveOnce, type MoveResult } from './ledger';
 
 export interface KeyedMovement {
   brand: BrandRef;
@@ -16,10 +16,6 @@ export interface KeyedMovement {
   reason?: string | null;
 }
 
-function checkKey(key: string): void {
-  if (!/^[\w.:-]{1,128}$/.test(key)) throw badUserInput('idempotency keys are 1 to 128 letters, digits, and . : _ -');
-}
-
 /** A bonus and its reversal move money: a zero amount would write an empty ledger entry under the key. */
 function checkPositive(amount: bigint): void {
   if (amount <= 0n) throw badUserInput('a promotion amount must be greater than zero');
@@ -27,7 +23,7 @@ function checkPositive(amount: bigint): void {
 
 /** A promotion pays a bonus (a coupon, a rebate, a cashback...). */
 export function creditPromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
-  checkKey(movement.key);
+  checkIdempotencyKey(movement.key);
   checkPositive(movement.amount);
   return moveOnce(prisma, { ...movement, kind: 'PROMOTION_CREDIT', commandKey: `promotion.credit:${movement.key}` });
 }
@@ -38,7 +34,7 @@ export function creditPromotion(prisma: PrismaClient, movement: KeyedMovement): 
  * below zero.
  */
 export async function reversePromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
-  checkKey(movement.key);
+  checkIdempotencyKey(movement.key);
   checkPositive(movement.amount);
   const credit = await prisma.ledgerEntry.findUnique({ where: { commandKey: `promotion.credit:${movement.key}` } });
   if (!credit || credit.playerId !== movement.playerId || credit.brandId !== movement.brand.id) {
@@ -61,7 +57,7 @@ export async function adjustBalance(
   movement: Omit<KeyedMovement, 'amount'> & { amount: bigint; reason: string },
   { mayOpenAccount }: { mayOpenAccount: boolean },
 ): Promise<MoveResult> {
-  checkKey(movement.key);
+  checkIdempotencyKey(movement.key);
   if (movement.amount === 0n) throw badUserInput('an adjustment must move money');
   if (!movement.reason.trim()) throw badUserInput('an adjustment needs a reason');
   if (!mayOpenAccount && !(await hasAccount(prisma, movement.brand, movement.playerId))) {

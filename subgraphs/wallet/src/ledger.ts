@@ -101,6 +101,11 @@ async function credit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint)
   return account;
 }
 
+/** Every caller-chosen idempotency key: short and plain, so it can be indexed and logged as is. */
+export function checkIdempotencyKey(key: string): void {
+  if (!/^[\w.:-]{1,128}$/.test(key)) throw badUserInput('idempotency keys are 1 to 128 letters, digits, and . : _ -');
+}
+
 export async function hasAccount(tx: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<boolean> {
   const rows = await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM wallet.wallet_account WHERE player_id = $1::uuid AND brand_id = $2::uuid`, playerId, brand.id);
   return rows.length > 0;

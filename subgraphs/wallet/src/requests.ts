@@ -3,7 +3,7 @@ import { uniqueViolation, type DepositRequest, type PrismaClient, type RequestSt
 import { appendToOutbox } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { parseAmount } from './amounts';
-import { inTransaction, move, type Tx } from './ledger';
+import { checkIdempotencyKey, inTransaction, move, type Tx } from './ledger';
 
 /** Who decides or asks: `staff:<id>`, `player:<id>`... as written into the ledger. */
 export type Actor = string;
@@ -37,6 +37,7 @@ async function createOnce<R extends { amount: bigint }>(
   create: () => Promise<R>,
 ): Promise<R> {
   if (!key) return create();
+  checkIdempotencyKey(key);
   const matching = (existing: R) => {
     if (existing.amount !== amount) throw conflict('this idempotency key was used for another amount');
     return existing;

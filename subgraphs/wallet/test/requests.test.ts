@@ -103,6 +103,18 @@ describe('requestDeposit', () => {
     expect(await writeCounts(server)).toEqual(before);
   });
 
+  it('refuses a key too long or with spaces with BAD_USER_INPUT, for deposits and withdrawals alike', async () => {
+    const player = randomUUID();
+    await fund(call, demo(), player, 1000n);
+    const before = await writeCounts(server);
+    for (const key of ['k'.repeat(3000), 'has spaces']) {
+      expect(errorOf(await requestDeposit(player, '1.00', key)).code).toBe('BAD_USER_INPUT');
+      expect(errorOf(await requestWithdrawal(player, '1.00', key)).code).toBe('BAD_USER_INPUT');
+    }
+    expect(await writeCounts(server)).toEqual(before);
+    await expectBooks(server, { [player]: 1000n });
+  });
+
   it('refuses a blank depositor name with BAD_USER_INPUT', async () => {
     const before = await writeCounts(server);
     const response = await server.graphql(REQUEST_DEPOSIT, { input: { amount: '5.00', depositorName: '   ' } }, asPlayer(demo(), randomUUID()));
