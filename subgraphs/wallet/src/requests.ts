@@ -90,7 +90,7 @@ interface Decision {
 
 /** What a decision writes besides the status: who and when, or when it was paid. */
 function decisionData({ to, actor, reason }: Decision) {
-  return to === 'PAID' ? { status: to, paidAt: new Date() } : { status: to, decidedBy: actor, decidedAt: new Date(), reason: reason ?? null };
+  return to === 'PAID' ? { status: to, paidBy: actor, paidAt: new Date() } : { status: to, decidedBy: actor, decidedAt: new Date(), reason: reason ?? null };
 }
 
 /** The request after a conditional status change; refuses an unknown (or other brand's) or already decided one. */

@@ -370,6 +370,10 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     const paid = dataOf(await decide<{ markWithdrawalPaid: WithdrawalView }>(MARK_WITHDRAWAL_PAID, id)).markWithdrawalPaid;
     expect(paid.status).toBe('PAID');
     expect(paid.paidAt).not.toBeNull();
+    // Who approved and who paid out are both kept.
+    const row = await server.deps.prisma.withdrawalRequest.findUniqueOrThrow({ where: { id } });
+    expect(row.decidedBy).toMatch(/^staff:/);
+    expect(row.paidBy).toMatch(/^staff:/);
     expect(errorOf(await decide(MARK_WITHDRAWAL_PAID, id)).code).toBe('CONFLICT');
     expect(errorOf(await decide(DECLINE_WITHDRAWAL, id)).code).toBe('CONFLICT');
     await expectBooks(server, { [player]: 400n });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "wallet"."withdrawal_request" ADD COLUMN     "paid_by" TEXT;
