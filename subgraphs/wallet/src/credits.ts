@@ -16,6 +16,9 @@ export interface KeyedMovement {
   reason?: string | null;
 }
 
+/** The ledger's command key of a caller's key: per brand, so two brands' callers never share (or probe) a key. */
+const keyed = (command: string, { brand, key }: Pick<KeyedMovement, 'brand' | 'key'>) => `${command}:${brand.id}:${key}`;
+
 /** A bonus and its reversal move money: a zero amount would write an empty ledger entry under the key. */
 function checkPositive(amount: bigint): void {
   if (amount <= 0n) throw badUserInput('a promotion amount must be greater than zero');
@@ -25,7 +28,7 @@ function checkPositive(amount: bigint): void {
 export function creditPromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
   checkIdempotencyKey(movement.key);
   checkPositive(movement.amount);
-  return moveOnce(prisma, { ...movement, kind: 'PROMOTION_CREDIT', commandKey: `promotion.credit:${movement.key}` });
+  return moveOnce(prisma, { ...movement, kind: 'PROMOTION_CREDIT', commandKey: keyed('promotion.credit', movement) });
 }
 
 /**
@@ -36,12 +39,12 @@ export function creditPromotion(prisma: PrismaClient, movement: KeyedMovement): 
 export async function reversePromotion(prisma: PrismaClient, movement: KeyedMovement): Promise<MoveResult> {
   checkIdempotencyKey(movement.key);
   checkPositive(movement.amount);
-  const credit = await prisma.ledgerEntry.findUnique({ where: { commandKey: `promotion.credit:${movement.key}` } });
+  const credit = await prisma.ledgerEntry.findUnique({ where: { commandKey: keyed('promotion.credit', movement) } });
   if (!credit || credit.playerId !== movement.playerId || credit.brandId !== movement.brand.id) {
     throw notFound(`no promotion credit ${movement.key} for this player`);
   }
   if (movement.amount > credit.amount) throw badUserInput(`a reversal takes back at most the ${credit.amount} minor units credited`);
-  return moveOnce(prisma, { ...movement, amount: -movement.amount, kind: 'PROMOTION_REVERSAL', commandKey: `promotion.reverse:${movement.key}` });
+  return moveOnce(prisma, { ...movement, amount: -movement.amount, kind: 'PROMOTION_REVERSAL', commandKey: keyed('promotion.reverse', movement) });
 }
 
 /** A staff or agent correction, signed, with the reason on the ledger. */
@@ -63,7 +66,7 @@ export async function adjustBalance(
   if (!mayOpenAccount && !(await hasAccount(prisma, movement.brand, movement.playerId))) {
     throw notFound(`player ${movement.playerId} has no wallet on this brand`);
   }
-  return moveOnce(prisma, { ...movement, kind: 'ADJUSTMENT', commandKey: `adjustment:${movement.key}` });
+  return moveOnce(prisma, { ...movement, kind: 'ADJUSTMENT', commandKey: keyed('adjustment', movement) });
 }
 
 /**

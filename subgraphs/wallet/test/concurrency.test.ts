@@ -265,10 +265,11 @@ describe('many commands at once', () => {
     for (const { commandKey } of entries) perKey.set(commandKey, (perKey.get(commandKey) ?? 0) + 1);
     expect([...perKey].filter(([, count]) => count !== 1)).toEqual([]);
     expect((await server.deps.prisma.ledgerEntry.count()) - entriesBefore).toBe(movingCommands + restored);
+    const brandOf = new Map(accounts.map(({ brand, player }) => [player, brand.id]));
     for (const [id, { op }] of byCommand) {
       if (op.kind === 'bet') expect(perKey.get(`bet:demo:${op.key}`) ?? 0, id).toBe(succeeded.has(id) ? 1 : 0);
-      if (op.kind === 'promo') expect(perKey.get(`promotion.credit:${op.key}`) ?? 0, id).toBe(succeeded.has(id) ? 1 : 0);
-      if (op.kind === 'reverse') expect(perKey.get(`promotion.reverse:${op.key}`) ?? 0, id).toBe(succeeded.has(id) ? 1 : 0);
+      if (op.kind === 'promo') expect(perKey.get(`promotion.credit:${brandOf.get(op.player)}:${op.key}`) ?? 0, id).toBe(succeeded.has(id) ? 1 : 0);
+      if (op.kind === 'reverse') expect(perKey.get(`promotion.reverse:${brandOf.get(op.player)}:${op.key}`) ?? 0, id).toBe(succeeded.has(id) ? 1 : 0);
       if (op.kind === 'approve') expect(perKey.get(`deposit.approve:${op.key}`) ?? 0, id).toBe(1);
     }
     for (const bet of rolledBackBets) expect(perKey.get(`rollback:demo:${bet}`) ?? 0, bet).toBe(succeeded.has(`bet:${bet}`) ? 1 : 0);

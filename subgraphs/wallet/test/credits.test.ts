@@ -36,8 +36,19 @@ describe('promotions/credit', () => {
     const before = await writeCounts(server);
     expect(await call('promotions/credit', keyed(player, `pc-${player}`, '1000'))).toEqual({ status: 200, body: ok('10.00', 1_000n, true) });
     expect(await writeCounts(server)).toEqual(before);
-    expect(await entriesOf(server, `promotion.credit:pc-${player}`)).toMatchObject([{ kind: 'PROMOTION_CREDIT', amount: 1_000n, reference: `coupon:pc-${player}` }]);
+    expect(await entriesOf(server, `promotion.credit:${demo().id}:pc-${player}`)).toMatchObject([{ kind: 'PROMOTION_CREDIT', amount: 1_000n, reference: `coupon:pc-${player}` }]);
     await expectBooks(server, { [player]: 1_500n });
+  });
+
+  it('keys are per brand: two brands may use one key, neither learning of the other', async () => {
+    const onDemo = randomUUID();
+    const onAcme = randomUUID();
+    const key = `shared-${onDemo}`;
+    expect((await call('promotions/credit', keyed(onDemo, key, '100'))).body).toEqual(ok('1.00', 100n));
+    expect((await call('promotions/credit', keyed(onAcme, key, '200', { brand: brandBody(server.brands.acme) }))).body).toMatchObject({ balance_minor: '200', duplicate: false });
+    expect((await call('adjustments', keyed(onDemo, key, '5', { reason: 'r' }))).body).toEqual(ok('1.05', 105n));
+    expect((await call('adjustments', keyed(onAcme, key, '7', { reason: 'r', brand: brandBody(server.brands.acme) }))).body).toMatchObject({ balance_minor: '207', duplicate: false });
+    await expectBooks(server, { [onDemo]: 105n, [onAcme]: 207n });
   });
 
   it('the same key with another amount or another player is 409 CONFLICT, moving nothing', async () => {
@@ -94,7 +105,7 @@ describe('promotions/reverse', () => {
     await call('promotions/credit', keyed(player, `pr-${player}`, '1000'));
     expect(await call('promotions/reverse', keyed(player, `pr-${player}`, '400'))).toEqual({ status: 200, body: ok('6.00', 600n) });
     expect(await call('promotions/reverse', keyed(player, `pr-${player}`, '400'))).toEqual({ status: 200, body: ok('6.00', 600n, true) });
-    expect(await entriesOf(server, `promotion.reverse:pr-${player}`)).toMatchObject([{ kind: 'PROMOTION_REVERSAL', amount: -400n }]);
+    expect(await entriesOf(server, `promotion.reverse:${demo().id}:pr-${player}`)).toMatchObject([{ kind: 'PROMOTION_REVERSAL', amount: -400n }]);
     const otherAmount = await call('promotions/reverse', keyed(player, `pr-${player}`, '300'));
     expect(otherAmount.status).toBe(409);
     expect(otherAmount.body.error.code).toBe('CONFLICT');
@@ -154,7 +165,7 @@ describe('adjustments', () => {
     expect((await call('adjustments', adjustment(player, `aj-${player}-1`, '2000'))).body).toEqual(ok('20.00', 2_000n));
     expect((await call('adjustments', adjustment(player, `aj-${player}-2`, '-500'))).body).toEqual(ok('15.00', 1_500n));
     expect((await call('adjustments', adjustment(player, `aj-${player}-2`, '-500'))).body).toEqual(ok('15.00', 1_500n, true));
-    expect(await entriesOf(server, `adjustment:aj-${player}-2`)).toMatchObject([{ kind: 'ADJUSTMENT', amount: -500n, reason: 'agent correction', causedBy: 'agent:AG1' }]);
+    expect(await entriesOf(server, `adjustment:${demo().id}:aj-${player}-2`)).toMatchObject([{ kind: 'ADJUSTMENT', amount: -500n, reason: 'agent correction', causedBy: 'agent:AG1' }]);
     await expectBooks(server, { [player]: 1_500n });
   });
 

@@ -417,7 +417,7 @@ describe('adjustBalance (staff)', () => {
     const first = dataOf(await adjust(input)).adjustBalance;
     const again = dataOf(await adjust(input)).adjustBalance;
     expect(again).toEqual(first);
-    expect(await entriesOf(server, `adjustment:adj-${player}`)).toHaveLength(1);
+    expect(await entriesOf(server, `adjustment:${demo().id}:adj-${player}`)).toHaveLength(1);
     await expectBooks(server, { [player]: 1300n });
   });
 
