@@ -1,4 +1,4 @@
-import { newRefreshToken, hashRefreshToken, REFRESH_TOKEN_TTL_SECONDS } from './refresh-tokens';
+import { REFRESH_TOKEN_TTL_SECONDS, RefreshTokens } from './refresh-tokens';
 import type { AccessClaims, TokenService } from './tokens';
 
 /** The slice of a Prisma client the session store needs (raw SQL keeps one implementation for every session table). */
@@ -17,16 +17,20 @@ export type SubjectCheck = (subjectId: string, brandId: string) => Promise<boole
 /** The new tokens, or why there are none: no such live token (`invalid`), or the subject may no longer sign in (`refused`, the session is then ended). */
 export type RefreshOutcome = AuthTokens | 'invalid' | 'refused';
 
-/** Tables with the session shape: id, subject_id, brand_id, refresh_token_hash, previous_token_hash, expires_at, revoked_at, rotated_at. */
+/** Tables with the session shape: id, subject_id, brand_id, generation, expires_at, revoked_at, rotated_at. */
 export type SessionTable = 'player.player_session' | 'admin.staff_session';
 
 /**
- * Login sessions with rotating refresh tokens. Each refresh replaces the stored hash in one
- * conditional UPDATE, so two concurrent refreshes with one token cannot both win; presenting a
- * token that was already rotated away means it leaked, and revokes the whole session.
+ * Login sessions with rotating refresh tokens. Each refresh moves the session to its next
+ * generation in one conditional UPDATE, so two concurrent refreshes with one token cannot both
+ * win; presenting a genuine token of an earlier generation, however old, means it leaked, and
+ * revokes the whole session.
  */
 export class SessionManager {
+  private readonly refreshTokens: RefreshTokens;
+
   /**
+   * @param refreshSecret the key refresh tokens are signed under (the auth secret).
    * @param onRevoke told of every session this manager ends, so the access tokens it issued
    *   stop working too (the router checks revoked sessions).
    */
@@ -34,48 +38,50 @@ export class SessionManager {
     private readonly db: SqlClient,
     private readonly table: SessionTable,
     private readonly tokens: TokenService,
+    refreshSecret: string,
     private readonly audience: AccessClaims['audience'],
     private readonly onRevoke: (sessionId: string) => Promise<void>,
-  ) {}
+  ) {
+    this.refreshTokens = new RefreshTokens(refreshSecret);
+  }
 
   async open(subjectId: string, brandId: string): Promise<AuthTokens> {
-    const refresh = newRefreshToken();
     const [session] = await this.db.$queryRawUnsafe<{ id: string }[]>(
-      `INSERT INTO ${this.table} (id, subject_id, brand_id, refresh_token_hash, expires_at)
-       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, now() + make_interval(secs => $4))
+      `INSERT INTO ${this.table} (id, subject_id, brand_id, generation, expires_at)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, 0, now() + make_interval(secs => $3))
        RETURNING id`,
       subjectId,
       brandId,
-      refresh.hash,
       REFRESH_TOKEN_TTL_SECONDS,
     );
     const accessToken = await this.tokens.signAccess({ audience: this.audience, subject: subjectId, brandId, sessionId: session!.id });
-    return { accessToken, refreshToken: refresh.token };
+    return { accessToken, refreshToken: this.refreshTokens.issue({ sessionId: session!.id, generation: 0 }) };
   }
 
   /**
-   * Rotates the refresh token: `invalid` when it is unknown, expired, revoked, replayed or of
-   * another brand than the request's (a session is bound to the brand it was opened on);
+   * Rotates the refresh token: `invalid` when it is not one of ours, expired, revoked, replayed or
+   * of another brand than the request's (a session is bound to the brand it was opened on);
    * `refused`, ending the session, when `stillAllowed` says its subject may no longer sign in.
    */
   async refresh(refreshToken: string, brandId: string, stillAllowed: SubjectCheck): Promise<RefreshOutcome> {
-    const presented = hashRefreshToken(refreshToken);
-    const next = newRefreshToken();
-    const [session] = await this.db.$queryRawUnsafe<{ id: string; subject_id: string; brand_id: string }[]>(
+    const presented = this.refreshTokens.read(refreshToken);
+    if (!presented) return 'invalid';
+    const [session] = await this.db.$queryRawUnsafe<{ id: string; subject_id: string; brand_id: string; generation: number }[]>(
       `UPDATE ${this.table}
-         SET previous_token_hash = refresh_token_hash, refresh_token_hash = $2, rotated_at = now(),
-             expires_at = now() + make_interval(secs => $3)
-       WHERE refresh_token_hash = $1 AND brand_id = $4::uuid AND revoked_at IS NULL AND expires_at > now()
-       RETURNING id, subject_id, brand_id`,
-      presented,
-      next.hash,
+         SET generation = generation + 1, rotated_at = now(), expires_at = now() + make_interval(secs => $3)
+       WHERE id = $1::uuid AND generation = $2 AND brand_id = $4::uuid AND revoked_at IS NULL AND expires_at > now()
+       RETURNING id, subject_id, brand_id, generation`,
+      presented.sessionId,
+      presented.generation,
       REFRESH_TOKEN_TTL_SECONDS,
       brandId,
     );
     if (!session) {
+      // A genuine token of an earlier generation: someone else holds a copy.
       const leaked = await this.db.$queryRawUnsafe<{ id: string }[]>(
-        `UPDATE ${this.table} SET revoked_at = now() WHERE previous_token_hash = $1 AND revoked_at IS NULL RETURNING id`,
-        presented,
+        `UPDATE ${this.table} SET revoked_at = now() WHERE id = $1::uuid AND generation > $2 AND revoked_at IS NULL RETURNING id`,
+        presented.sessionId,
+        presented.generation,
       );
       for (const { id } of leaked) await this.onRevoke(id);
       return 'invalid';
@@ -90,7 +96,7 @@ export class SessionManager {
       brandId: session.brand_id,
       sessionId: session.id,
     });
-    return { accessToken, refreshToken: next.token };
+    return { accessToken, refreshToken: this.refreshTokens.issue({ sessionId: session.id, generation: session.generation }) };
   }
 
   /** Ends a session: its refresh token and its access tokens stop working at once. */

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { hashPassword, hashRefreshToken, newRefreshToken, TokenError, TokenService, verifyPassword } from '../src';
+import { hashPassword, RefreshTokens, TokenError, TokenService, verifyPassword } from '../src';
 
 const secret = 'test-secret-test-secret-test-secret!';
 
@@ -89,11 +89,19 @@ describe('tokens', () => {
 });
 
 describe('refresh tokens', () => {
-  it('are random and stored only as a hash', () => {
-    const a = newRefreshToken();
-    const b = newRefreshToken();
-    expect(a.token).not.toBe(b.token);
-    expect(a.hash).toBe(hashRefreshToken(a.token));
-    expect(a.hash).not.toContain(a.token);
+  const secret = 'r'.repeat(40);
+  const sessionId = '0190a1b2-0000-7000-8000-0000000000a1';
+
+  it('name their session and generation, and read back only as issued by this secret', () => {
+    const tokens = new RefreshTokens(secret);
+    const token = tokens.issue({ sessionId, generation: 7 });
+    expect(tokens.read(token)).toEqual({ sessionId, generation: 7 });
+    expect(new RefreshTokens('s'.repeat(40)).read(token)).toBeNull();
+    // Another generation or session under the same MAC, a flipped MAC character, or junk.
+    const [, , mac] = token.split('.');
+    expect(tokens.read(`${sessionId}.8.${mac}`)).toBeNull();
+    expect(tokens.read(`0190a1b2-0000-7000-8000-0000000000a2.7.${mac}`)).toBeNull();
+    expect(tokens.read(`${sessionId}.7.${mac!.startsWith('A') ? 'B' : 'A'}${mac!.slice(1)}`)).toBeNull();
+    for (const junk of ['', 'not-a-token', `${sessionId}.7`, `${sessionId}.-1.${mac}`, `${token}x`]) expect(tokens.read(junk)).toBeNull();
   });
 });

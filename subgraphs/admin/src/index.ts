@@ -16,8 +16,8 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
   schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
   resolvers,
   createLoaders,
-  createServices: ({ prisma, userTokens, revocations }: ServiceDeps) => ({
-    sessions: new SessionManager(prisma, 'admin.staff_session', userTokens, 'staff', (sessionId) => revocations.revoke(sessionId)),
+  createServices: ({ config, prisma, userTokens, revocations }: ServiceDeps) => ({
+    sessions: new SessionManager(prisma, 'admin.staff_session', userTokens, config.AUTH_JWT_SECRET, 'staff', (sessionId) => revocations.revoke(sessionId)),
   }),
   internalRoutes: (app, { prisma }) => {
     app.get('/internal/brands', async () => ({ brands: await brandCatalog(prisma) }));

@@ -16,8 +16,8 @@ export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> =
   schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
   resolvers,
   createLoaders,
-  createServices: ({ prisma, userTokens, revocations }: ServiceDeps) => ({
-    sessions: new SessionManager(prisma, 'player.player_session', userTokens, 'player', (sessionId) => revocations.revoke(sessionId)),
+  createServices: ({ config, prisma, userTokens, revocations }: ServiceDeps) => ({
+    sessions: new SessionManager(prisma, 'player.player_session', userTokens, config.AUTH_JWT_SECRET, 'player', (sessionId) => revocations.revoke(sessionId)),
   }),
   internalRoutes: (app, { prisma }) => playerInternalRoutes(app, prisma),
 };

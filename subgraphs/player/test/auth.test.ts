@@ -93,6 +93,24 @@ describe('refreshToken', () => {
     expect(firstError(await refresh(tokens.refreshToken))?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('revokes the session when a token rotated away several times is presented again', async () => {
+    const { tokens } = await register(server, server.brands.demo, 'refresh_reuse_deep');
+    let latest = tokens;
+    for (let rotation = 0; rotation < 3; rotation++) latest = (await refresh(latest.refreshToken)).body.data!.refreshToken;
+    expect(firstError(await refresh(tokens.refreshToken))?.code).toBe('UNAUTHENTICATED'); // the first token, three rotations old
+    expect(firstError(await refresh(latest.refreshToken))?.code).toBe('UNAUTHENTICATED');
+    const { sessionId } = (await server.deps.userTokens.verify(latest.accessToken, ['player'])) as { sessionId: string };
+    expect(await server.deps.revocations.isRevoked(sessionId)).toBe(true);
+  });
+
+  it('ends no session for a forged token naming it', async () => {
+    const { tokens } = await register(server, server.brands.demo, 'refresh_forged');
+    const [sessionId] = tokens.refreshToken.split('.');
+    expect(firstError(await refresh(`${sessionId}.0.${'A'.repeat(43)}`))?.code).toBe('UNAUTHENTICATED');
+    expect(await server.deps.revocations.isRevoked(sessionId!)).toBe(false);
+    expect((await refresh(tokens.refreshToken)).body.data?.refreshToken.refreshToken).toBeTruthy();
+  });
+
   it('revokes the session when a rotated-away token is presented again', async () => {
     const { tokens } = await register(server, server.brands.demo, 'refresh_reuse');
     const second = (await refresh(tokens.refreshToken)).body.data!.refreshToken;
