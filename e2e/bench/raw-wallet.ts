@@ -16,8 +16,8 @@ const DEBIT = { name: 'raw_debit', text: `UPDATE wallet.wallet_account SET balan
 const CREDIT = { name: 'raw_credit', text: `UPDATE wallet.wallet_account SET balance = balance + $3::bigint, updated_at = now()
      WHERE player_id = $1::uuid AND brand_id = $2::uuid
      RETURNING id, balance, currency` };
-const LEDGER = { name: 'raw_ledger', text: `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason)
-     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10)
+const LEDGER = { name: 'raw_ledger', text: `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason, created_at)
+     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10, clock_timestamp())
      RETURNING id` };
 const RECORD = { name: 'raw_record', text: `UPDATE wallet.provider_transaction SET balance_after = $2::bigint WHERE id = $1::uuid` };
 const LOCK_BET = { name: 'raw_lock_bet', text: `SELECT id FROM wallet.provider_transaction

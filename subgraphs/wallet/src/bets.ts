@@ -112,8 +112,8 @@ const PLACE_BET = `
            'OPEN'::wallet."BetStatus", debit.balance FROM debit
     RETURNING id
   ), entry AS (
-    INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by)
-    SELECT gen_random_uuid(), debit.id, $3::uuid, $2::uuid, 'BET'::wallet."LedgerKind", -$1::bigint, debit.balance, $10, $11, $12 FROM debit
+    INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, created_at)
+    SELECT gen_random_uuid(), debit.id, $3::uuid, $2::uuid, 'BET'::wallet."LedgerKind", -$1::bigint, debit.balance, $10, $11, $12, clock_timestamp() FROM debit
     RETURNING id
   )
   SELECT debit.balance FROM debit, claim, entry`;
@@ -187,8 +187,8 @@ const SETTLE_WIN = `
     FROM credit
     RETURNING id
   ), entry AS (
-    INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by)
-    SELECT $12::uuid, credit.id, $4::uuid, $3::uuid, 'WIN'::wallet."LedgerKind", $2::bigint, credit.balance, $13, $14, $15
+    INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, created_at)
+    SELECT $12::uuid, credit.id, $4::uuid, $3::uuid, 'WIN'::wallet."LedgerKind", $2::bigint, credit.balance, $13, $14, $15, clock_timestamp()
     FROM credit WHERE $2::bigint > 0
     RETURNING id
   ), event AS (

@@ -54,8 +54,8 @@ export async function move(tx: Tx, movement: Movement): Promise<Moved> {
   // An account keeps the currency it was opened in; a caller naming another is refused (and rolled back).
   if (account.currency !== brand.currency) throw badUserInput(`the account is in ${account.currency}, not ${brand.currency}`);
   const [entry] = await tx.$queryRawUnsafe<{ id: string }[]>(
-    `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason)
-     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10)
+    `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason, created_at)
+     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10, clock_timestamp())
      RETURNING id`,
     account.id,
     brand.id,
