@@ -32,7 +32,8 @@ export interface IncomingCallback {
 /**
  * One provider callback, CONTRACT.md "Provider callbacks": signature on the raw bytes, then the
  * body, the stored answer to a repeated request_id, the timestamp window, the account, the
- * currency, and the wallet command keyed by the provider's transaction id.
+ * currency, and the wallet command keyed by the provider's transaction id. A disabled provider
+ * still settles (wins, rollbacks, balance); only its new bets are refused.
  */
 export async function handleCallback(callback: IncomingCallback, deps: CallbackDeps): Promise<CallbackResponse> {
   const provider = await deps.catalog.provider(callback.providerCode);
