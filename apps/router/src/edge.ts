@@ -69,6 +69,8 @@ export async function resolveEdge(
   if (enforcement === 'enforce') throw new EdgeRefusal(403, ErrorCode.FORBIDDEN, 'this token belongs to another brand');
   const tokenBrand = catalog.byId(caller.brandId);
   if (!tokenBrand) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the token names an unknown brand');
+  // The request acts for the token's brand: a suspended one may not act through another's host.
+  if (tokenBrand.status !== 'ACTIVE') throw new EdgeRefusal(403, ErrorCode.FORBIDDEN, 'the token\'s brand is suspended');
   return { brand: tokenBrand, hostBrand, caller };
 }
 

@@ -94,6 +94,11 @@ describe('resolveEdge', () => {
       await catalog.reload();
       const { options } = edgeOptions('enforce');
       expect(await refusal(resolveEdge(options, 'acme.localhost', undefined, log))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+      // Nor through another brand's host, where observe/off would act for the token's brand.
+      for (const mode of ['observe', 'off'] as const) {
+        const token = await playerToken(admin.brands.acme.id);
+        expect(await refusal(resolveEdge(edgeOptions(mode).options, 'localhost', `Bearer ${token}`, log))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+      }
     } finally {
       await admin.deps.prisma.brand.update({ where: { id: admin.brands.acme.id }, data: { status: 'ACTIVE' } });
       await catalog.reload();
