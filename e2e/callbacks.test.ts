@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { hashPassword } from '@rgb/auth';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
@@ -28,6 +29,18 @@ async function callback(action: string, body: Record<string, unknown>, { secret 
   const signature = createHmac('sha256', secret).update(text).digest('hex');
   const response = await send(`${platform.routerUrl}/callbacks/${provider}/${action}`, 'POST', { 'content-type': 'application/json', 'x-signature': signature }, text);
   return { status: response.status, body: JSON.parse(response.text) };
+}
+
+/** The seeded `admin` (access to every brand), signed in on demo. */
+const staffToken = async () =>
+  (await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })).body.data.staffLogin.accessToken as string;
+
+/** A staff member with access to the demo brand only, signed in on demo. */
+async function demoOnlyStaffToken(username: string): Promise<string> {
+  const demo = await prisma.brand.findUniqueOrThrow({ where: { code: 'demo' } });
+  await prisma.staff.create({ data: { username, passwordHash: await hashPassword('demo-only-password'), brands: { create: { brandId: demo.id } } } });
+  const login = await platform.graphql(`mutation ($u: String!) { staffLogin(input: { username: $u, password: "demo-only-password" }) { accessToken } }`, { u: username });
+  return login.body.data.staffLogin.accessToken as string;
 }
 
 /** A registered player with `deposit` approved by staff; returns the provider account name. */
@@ -224,9 +237,6 @@ describe('refused callbacks', () => {
 
 describe('integration utilities (staff, loopback)', () => {
   const listener = () => `http://127.0.0.1:${platform.ports['game.callback']}`;
-  const staffToken = async () =>
-    (await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })).body.data.staffLogin.accessToken as string;
-
   it('shows the last callbacks of a provider with their answers, to staff only', async () => {
     const { account } = await fundedPlayer('cb_integration');
     await callback('balance', { account });
@@ -239,6 +249,11 @@ describe('integration utilities (staff, loopback)', () => {
     expect((await send(`${listener()}/integration/providers/demo/callbacks`, 'GET', {})).status).toBe(401);
     const player = await platform.register('cb_integration_p');
     expect((await send(`${listener()}/integration/providers/demo/callbacks`, 'GET', { authorization: `Bearer ${player.accessToken}` })).status).toBe(401);
+    // A provider serves every brand: staff of one brand may not read its callbacks, nor may an ended session.
+    const demoOnly = await demoOnlyStaffToken('integration_demo_only');
+    expect((await send(`${listener()}/integration/providers/demo/callbacks`, 'GET', { authorization: `Bearer ${demoOnly}` })).status).toBe(403);
+    await platform.graphql('mutation { staffLogout }', undefined, { token });
+    expect((await send(`${listener()}/integration/providers/demo/callbacks`, 'GET', { authorization: `Bearer ${token}` })).status).toBe(401);
   });
 
   it('tells whether a secret is the one the platform holds, with a signed test call', async () => {
@@ -251,9 +266,6 @@ describe('integration utilities (staff, loopback)', () => {
 });
 
 describe('staff on games', () => {
-  const staffToken = async () =>
-    (await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })).body.data.staffLogin.accessToken as string;
-
   it('lists providers (never their secrets) to staff only', async () => {
     const token = await staffToken();
     const providers = await platform.graphql(`{ providers { code enabled } }`, undefined, { token });
@@ -277,6 +289,16 @@ describe('staff on games', () => {
       { node: { roundId: 'gr-r2', totalBet: '2.00', game: { code: 'demo-live' }, player: { username: 'cb_rounds' } } },
     ]);
     expect((await rounds(`roundId: "gr-r1"`)).body.data.gameRounds.edges.map((e: { node: { totalBet: string } }) => e.node.totalBet)).toEqual(['1.00']);
+  });
+
+  it('lets only staff with access to every brand switch shared games and providers', async () => {
+    const token = await demoOnlyStaffToken('catalogue_demo_only');
+    for (const mutation of ['setGameEnabled(gameCode: "demo-live", enabled: false)', 'setProviderEnabled(providerCode: "demo", enabled: false)']) {
+      const refused = await platform.graphql(`mutation { ${mutation} { enabled } }`, undefined, { token });
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect(await prisma.game.findUniqueOrThrow({ where: { code: 'demo-live' } })).toMatchObject({ enabled: true });
+    expect(await prisma.provider.findUniqueOrThrow({ where: { code: 'demo' } })).toMatchObject({ enabled: true });
   });
 
   it('disables a game (gone from the public list, no launch) and a provider (no new bets; what was staked still settles)', async () => {

@@ -4,6 +4,9 @@ import { startSubgraph, type ServiceDeps, type SubgraphConfig, type SubgraphDefi
 import { brandCatalog } from './brands';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
+import { hasPlatformAccess } from './staff';
+
+const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 
 export interface AdminServices {
   sessions: SessionManager;
@@ -21,6 +24,9 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
   }),
   internalRoutes: (app, { prisma }) => {
     app.get('/internal/brands', async () => ({ brands: await brandCatalog(prisma) }));
+    app.get<{ Params: { id: string } }>('/internal/staff/:id/platform-access', async (request) => ({
+      platform_access: UUID.test(request.params.id) && (await hasPlatformAccess(prisma, request.params.id)),
+    }));
   },
 };
 

@@ -10,6 +10,16 @@ async function mayActOnBrand(prisma: PrismaClient, staffId: string, brandId: str
   return staff?.status === 'ACTIVE' && (staff.allBrands || staff.brands.length > 0);
 }
 
+/**
+ * Whether a staff member may change what every brand shares (the game catalogue, provider
+ * integrations): active, with access to every brand. Asked by other domains through
+ * `/internal/staff/:id/platform-access`.
+ */
+export async function hasPlatformAccess(prisma: PrismaClient, staffId: string): Promise<boolean> {
+  const staff = await prisma.staff.findUnique({ where: { id: staffId }, select: { status: true, allBrands: true } });
+  return staff?.status === 'ACTIVE' && staff.allBrands;
+}
+
 /** Staff tokens are bound to the brand they logged in on, like every other token (ADR-009). */
 export async function staffLogin(
   prisma: PrismaClient,

@@ -7,6 +7,7 @@ import type { LaunchDeps } from './launch';
 import { createLoaders } from './loaders';
 import { PlayerDirectory } from './players';
 import { resolvers } from './resolvers';
+import { PlatformStaff } from './staff';
 import { WalletClient } from './wallet-client';
 
 export { DEFAULT_PORT, loadGameConfig, type GameConfig } from './config';
@@ -16,6 +17,7 @@ export { ROUTER_PROOF_HEADER } from './callbacks/server';
 export interface GameServices {
   catalog: GameCatalog;
   launch: LaunchDeps;
+  platformStaff: PlatformStaff;
 }
 
 /** The game subgraph and, on a listener of its own, the provider callbacks. */
@@ -25,10 +27,12 @@ export async function start(config: GameConfig) {
   const brands = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'game', tokens: serviceTokens, log });
   const playerClient = new InternalClient(config.PLAYER_URL, serviceTokens, 'game');
   const walletClient = new InternalClient(config.WALLET_URL, serviceTokens, 'game');
+  const adminClient = new InternalClient(config.ADMIN_URL, serviceTokens, 'game');
+  const platformStaff = new PlatformStaff(adminClient);
   const catalog = new GameCatalog(prisma);
   const players = new PlayerDirectory(prisma, playerClient, brands);
   const wallet = new WalletClient(walletClient);
-  const services: GameServices = { catalog, launch: { catalog, players, sessionKey: new TextEncoder().encode(config.AUTH_JWT_SECRET) } };
+  const services: GameServices = { catalog, launch: { catalog, players, sessionKey: new TextEncoder().encode(config.AUTH_JWT_SECRET) }, platformStaff };
 
   await brands.start();
   const server = await createSubgraphServer(
@@ -38,7 +42,7 @@ export async function start(config: GameConfig) {
   const callbacks = createCallbackServer({
     deps: { prisma, catalog, players, wallet, log, inFlight: new Map() },
     serviceTokens,
-    userTokens: deps.userTokens,
+    staffAccess: { userTokens: deps.userTokens, revocations: deps.revocations, platformStaff },
     metrics,
     log,
     maxBodyBytes: config.CALLBACK_MAX_BYTES,
@@ -56,7 +60,7 @@ export async function start(config: GameConfig) {
       await callbacks.close();
       await server.close();
       await brands.stop();
-      await Promise.all([playerClient.close(), walletClient.close()]);
+      await Promise.all([playerClient.close(), walletClient.close(), adminClient.close()]);
       await closeServiceDeps(deps);
     },
   };

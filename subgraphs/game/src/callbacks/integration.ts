@@ -1,29 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { TokenError, type TokenService } from '@rgb/auth';
+import type { SessionRevocations } from '@rgb/kit';
+import type { PlatformStaff } from '../staff';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type CallbackDeps, handleCallback } from './handle';
 import { sign } from './signature';
 
+/** Who may use the integration routes: a live staff session of someone with access to every brand. */
+export interface StaffAccess {
+  userTokens: TokenService;
+  revocations: SessionRevocations;
+  platformStaff: PlatformStaff;
+}
+
 /**
  * `/integration/*`, on the loopback callback listener, for staff wiring up a provider: the last
  * callbacks of a provider with their answers, and a signed test call that shows whether a
- * secret is the one the platform holds.
+ * secret is the one the platform holds. A provider serves every brand, so only staff with access
+ * to every brand may look.
  */
-export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDeps, userTokens: TokenService): void {
-  const staffOnly = async (request: FastifyRequest) => {
+export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDeps, { userTokens, revocations, platformStaff }: StaffAccess): void {
+  /** Null when the caller may use these routes; else the answer to give. */
+  const refusal = async (request: FastifyRequest): Promise<{ status: number; error: string } | null> => {
     const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    let staff: Awaited<ReturnType<TokenService['verify']>>;
     try {
-      await userTokens.verify(token, ['staff']);
-      return true;
+      staff = await userTokens.verify(token, ['staff']);
     } catch (error) {
-      if (error instanceof TokenError) return false;
+      if (error instanceof TokenError) return { status: 401, error: 'a staff token is required' };
       throw error;
     }
+    if (staff.audience !== 'staff' || (await revocations.isRevoked(staff.sessionId))) return { status: 401, error: 'this session has ended' };
+    if (!(await platformStaff.has(staff.subject))) return { status: 403, error: 'only staff with access to every brand may use the integration routes' };
+    return null;
   };
 
   app.get<{ Params: { provider: string }; Querystring: { limit?: string } }>('/integration/providers/:provider/callbacks', async (request, reply) => {
-    if (!(await staffOnly(request))) return reply.code(401).send({ error: 'a staff token is required' });
+    const refused = await refusal(request);
+    if (refused) return reply.code(refused.status).send({ error: refused.error });
     const provider = await deps.catalog.provider(request.params.provider);
     if (!provider) return reply.code(404).send({ error: `no provider ${request.params.provider}` });
     const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), 200);
@@ -42,7 +57,8 @@ export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDe
   });
 
   app.post<{ Params: { provider: string } }>('/integration/providers/:provider/test-call', async (request, reply) => {
-    if (!(await staffOnly(request))) return reply.code(401).send({ error: 'a staff token is required' });
+    const refused = await refusal(request);
+    if (refused) return reply.code(refused.status).send({ error: refused.error });
     const input = z.object({ secret: z.string().min(1), account: z.string().min(1), currency: z.string().length(3) }).safeParse(jsonOf(request.body));
     if (!input.success) return reply.code(400).send({ error: 'secret, account and currency are required' });
     const body = Buffer.from(

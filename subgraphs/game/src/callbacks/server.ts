@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Histogram } from 'prom-client';
 import { refusal } from './contract';
 import { type CallbackDeps, handleCallback } from './handle';
-import { registerIntegrationRoutes } from './integration';
+import { registerIntegrationRoutes, type StaffAccess } from './integration';
 
 /** Header with which the router proves a callback came through it (a service token). */
 export const ROUTER_PROOF_HEADER = 'x-rgb-router';
@@ -12,7 +12,7 @@ export const ROUTER_PROOF_HEADER = 'x-rgb-router';
 export interface CallbackServerOptions {
   deps: CallbackDeps;
   serviceTokens: TokenService;
-  userTokens: TokenService;
+  staffAccess: StaffAccess;
   metrics: Metrics;
   log: Logger;
   maxBodyBytes: number;
@@ -22,7 +22,7 @@ export interface CallbackServerOptions {
  * The provider callback routes, on a listener of their own: the router passes
  * `/callbacks/{provider}/{action}` here with the raw body and headers untouched, plus its proof.
  */
-export function createCallbackServer({ deps, serviceTokens, userTokens, metrics, log, maxBodyBytes }: CallbackServerOptions): FastifyInstance {
+export function createCallbackServer({ deps, serviceTokens, staffAccess, metrics, log, maxBodyBytes }: CallbackServerOptions): FastifyInstance {
   const duration = new Histogram({
     name: 'provider_callback_duration_seconds',
     help: 'Provider callbacks by provider, action and outcome',
@@ -61,6 +61,6 @@ export function createCallbackServer({ deps, serviceTokens, userTokens, metrics,
     duration.observe({ provider: request.params.provider, action: request.params.action, outcome }, (performance.now() - started) / 1000);
     return reply.code(response.status).send(response.body);
   });
-  registerIntegrationRoutes(app, deps, userTokens);
+  registerIntegrationRoutes(app, deps, staffAccess);
   return app;
 }
