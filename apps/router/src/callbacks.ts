@@ -5,6 +5,9 @@ import { Agent, request } from 'undici';
 /** Hop-by-hop headers are the connection's, not the message's: everything else goes through untouched. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'proxy-connection', 'te', 'trailer']);
 
+/** A provider signs its body; credentials and the platform's own headers are never a provider's to send. */
+const notTheProvidersToSend = (name: string) => HOP_BY_HOP.has(name) || name === 'authorization' || name === 'cookie' || name.startsWith('x-rgb-');
+
 export interface CallbackPassthroughOptions {
   /** The game subgraph's callback listener. */
   gameCallbackUrl: string;
@@ -37,7 +40,7 @@ export async function registerCallbackPassthrough(app: FastifyInstance, { gameCa
     scope.post<{ Params: { provider: string; action: string } }>('/callbacks/:provider/:action', async (incoming, reply) => {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(incoming.headers)) {
-        if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        if (!notTheProvidersToSend(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       headers['x-request-id'] = incoming.id;
       headers['x-rgb-router'] = await routerProof();

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { adminSubgraph } from '@rgb/admin';
 import { loadConfig, baseLocalDefaults } from '@rgb/kit';
 import { startSeededTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
@@ -79,5 +81,40 @@ describe('the router', () => {
     const response = await router.app.inject({ method: 'POST', url: '/callbacks/demo/bet', headers: { 'content-type': 'application/json' }, payload: '{}' });
     expect(response.statusCode).toBe(502);
     expect(response.json()).toMatchObject({ status: 'ERROR', error_code: 'INTERNAL_ERROR' });
+  });
+
+  it('passes a callback to the game with its body and headers, but none of the platform\'s own nor credentials', async () => {
+    // Stands where the game's callback listener stands, and reports what reached it.
+    const received: { headers: Record<string, unknown>; body: string }[] = [];
+    const listener = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"OK"}');
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = listener.address() as AddressInfo;
+      const router = await routerFor('development', { GAME_CALLBACK_URL: `http://127.0.0.1:${port}` });
+      const payload = '{"request_id":"r-1",  "account":"demo_x"}';
+      const response = await router.app.inject({
+        method: 'POST',
+        url: '/callbacks/demo/balance',
+        headers: { 'content-type': 'application/json', 'x-signature': 'abc', authorization: 'Bearer stolen', cookie: 'a=b', 'x-rgb-context': 'forged', 'x-rgb-router': 'forged' },
+        payload,
+      });
+      expect(response.json()).toEqual({ status: 'OK' });
+      const [{ headers, body }] = received as [{ headers: Record<string, unknown>; body: string }];
+      expect(body).toBe(payload);
+      expect(headers).toMatchObject({ 'x-signature': 'abc', 'content-type': 'application/json' });
+      expect(headers).not.toHaveProperty('authorization');
+      expect(headers).not.toHaveProperty('cookie');
+      expect(headers).not.toHaveProperty('x-rgb-context');
+      expect(headers['x-rgb-router']).not.toBe('forged');
+    } finally {
+      await new Promise((resolve) => listener.close(resolve));
+    }
   });
 });
