@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   GraphQLError,
-  GraphQLInputObjectType,
+  type GraphQLInputObjectType,
   GraphQLList,
   GraphQLNonNull,
   Kind,
