@@ -404,8 +404,15 @@ async function withBalanceOnRefusal(prisma: PrismaClient, call: ProviderCall, ru
     return await run();
   } catch (error) {
     if (!(error instanceof DomainError) || !REFUSALS_WITH_BALANCE.has(error.code) || error.details.balance !== undefined) throw error;
-    const balance = formatMoney(await balanceIn(prisma, call.brand, call.playerId), call.brand.currency);
-    throw new DomainError(error.code, error.message, { ...error.details, balance });
+    let balance: bigint;
+    try {
+      balance = await balanceIn(prisma, call.brand, call.playerId);
+    } catch (lookup) {
+      // An account kept in another currency has no balance to show in this one: the refusal stands as it was.
+      if (lookup instanceof DomainError) throw error;
+      throw lookup;
+    }
+    throw new DomainError(error.code, error.message, { ...error.details, balance: formatMoney(balance, call.brand.currency) });
   }
 }
 

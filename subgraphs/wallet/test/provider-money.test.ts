@@ -84,6 +84,11 @@ describe('bets', () => {
       expect(refusal.status).toBe(409);
       expect(refusal.body.error).toMatchObject({ code: 'DUPLICATE_TRANSACTION', balance: balances[index] });
     }
+    // Named in another currency than the account's, the refusal is still the reused id (no balance to show in that currency).
+    const inEuros = await bet({ player, tx: 'bet-dup', amount: 1_001n, brand: { ...demo(), currency: 'EUR' } });
+    expect(inEuros.status).toBe(409);
+    expect(inEuros.body.error.code).toBe('DUPLICATE_TRANSACTION');
+    expect(inEuros.body.error).not.toHaveProperty('balance');
     expect(await writeCounts(server)).toEqual(before);
     expect(await providerRow('bet-dup')).toMatchObject({ kind: 'BET', betStatus: 'OPEN' });
     await expectBooks(server, { [player]: 9_000n, [other]: 10_000n });
