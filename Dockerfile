@@ -5,7 +5,7 @@
 #
 #   docker build -t rgb-platform .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- manifests: only what `npm ci` reads, so the dependency layer is rebuilt only when a
 # package.json or the lockfile changes, not on every source edit.

@@ -12,7 +12,7 @@ const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   async generate(args) {
     const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
-    const { status } = spawnSync(process.execPath, [prismaCli, 'generate', '--config', path.join(repoRoot, 'prisma.config.ts'), ...args], {
+    const { status } = spawnSync(process.execPath, [prismaCli, 'generate', '--config', path.join(repoRoot, 'packages/db/prisma.config.ts'), ...args], {
       cwd: repoRoot,
       stdio: 'inherit',
       // generate never runs the schema engine, but the CLI downloads it unless this names an existing file.

@@ -30,8 +30,8 @@ let loaded = false;
 
 /**
  * Instantiates the engine's .wasm ourselves and hands it to the wasm-bindgen glue,
- * as the package's entry point would through `import * as wasm from "./x.wasm"`,
- * which Node 20 only supports behind --experimental-wasm-modules.
+ * as the package's entry point would through `import * as wasm from "./x.wasm"`, so that
+ * the glue's imports can be adjusted first (the timers below).
  */
 function loadWasm(): void {
   if (loaded) return;
