@@ -6,12 +6,14 @@
  *
  * Each closed-loop level also reports the CPU spent per callback (the whole machine, and the
  * router, game and wallet processes), which compares runs far more steadily than throughput on a
- * shared two-core machine. Then an open-loop run: 32 providers sending pairs at random (Poisson)
- * times at BENCH_RATE callbacks/s in all, latency counted from when each was due, as CONTRACT.md's
- * "p99 within 50 ms under normal load" reads.
+ * shared two-core machine. First, open-loop runs: 32 providers sending pairs at random (Poisson)
+ * times at BENCH_RATE callbacks/s in all, latency counted from when each was due, which is how the
+ * provider contract's "each call answers within 50 ms at p99 under normal load" reads; its target
+ * is the median p99 of BENCH_OPEN_RUNS runs.
  *
  * Env: BENCH_CONCURRENCY ("8,32"), BENCH_SECONDS (10), BENCH_PLAYERS (64), BENCH_RATE (200;
- * 0 skips the open-loop run), PLATFORM_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * 0 skips the open-loop runs), BENCH_OPEN_RUNS (3), PLATFORM_NODE_ARGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
@@ -31,6 +33,7 @@ const LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,32').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PLAYERS = Number(process.env.BENCH_PLAYERS ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
+const OPEN_RUNS = Number(process.env.BENCH_OPEN_RUNS ?? 3);
 const OPEN_LOOP_PROVIDERS = 32;
 const PROFILED = ['router', 'game', 'wallet', 'wallet_worker'] as const;
 
@@ -161,6 +164,11 @@ try {
     return summarize(name, latencies, errors, (performance.now() - started) / 1000);
   };
 
+  const openRuns: { result: LoadResult; cpu: CpuPerCallback }[] = [];
+  for (let run = 1; RATE > 0 && run <= OPEN_RUNS; run++) {
+    openRuns.push(await measured(() => openLoop(`open loop ${run}: ${OPEN_LOOP_PROVIDERS} providers, ${RATE} callbacks/s offered`, OPEN_LOOP_PROVIDERS, RATE, SECONDS)));
+  }
+
   const rows: { callers: number; platform: LoadResult; raw: LoadResult; cpu: CpuPerCallback; rawCpu: number }[] = [];
   for (const callers of LEVELS) {
     const through = await measured(() => runCallers('callbacks through the router (bet + win)', callers, SECONDS, () => platformPair()));
@@ -173,7 +181,6 @@ try {
     await Promise.all(clients.map((client) => client.end()));
     rows.push({ callers, platform: through.result, raw: raw.result, cpu: through.cpu, rawCpu: raw.cpu.machine });
   }
-  const open = RATE > 0 ? await measured(() => openLoop(`open loop: ${OPEN_LOOP_PROVIDERS} providers, ${RATE} callbacks/s offered`, OPEN_LOOP_PROVIDERS, RATE, SECONDS)) : null;
   callbackAgent.destroy();
 
   const prisma = createPrismaClient({ databaseUrl, poolSize: 1 });
@@ -194,9 +201,13 @@ try {
     const named = PROFILED.reduce((sum, name) => sum + cpu.process[name], 0);
     out(`| ${callers} | ${(p.perSecond / raw.perSecond).toFixed(2)} | ${p.p99.toFixed(2)} ms | ${PROFILED.map((name) => cpu.process[name].toFixed(2)).join(' | ')} | ${(cpu.machine - named).toFixed(2)} |`);
   }
-  if (open) {
-    const { result: o, cpu } = open;
+  for (const { result: o, cpu } of openRuns) {
     out(`\n${o.name}: ${o.perSecond.toFixed(0)} callbacks/s answered, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms, ${o.errors} errors, machine CPU ${cpu.machine.toFixed(2)} ms per callback`);
+  }
+  if (openRuns.length > 0) {
+    const p99s = openRuns.map(({ result }) => result.p99).sort((a, b) => a - b);
+    const median = p99s[Math.floor(p99s.length / 2)]!;
+    out(`\ncontract target, open loop at ${RATE} callbacks/s: p99 < 50 ms (median of ${p99s.length} runs) — ${median < 50 ? 'met' : 'MISSED'} (${median.toFixed(2)} ms)`);
   }
   const top = rows.find((row) => row.callers === 32);
   if (top) {

@@ -12,6 +12,7 @@ import {
   createLogger,
   createRequestRedis,
   errorReportingPlugin,
+  redisReady,
   formatError,
   Metrics,
   SessionRevocations,
@@ -80,6 +81,8 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
   const contextTokens = new ContextTokens(config.INTERNAL_JWT_SECRET, 'router');
   const catalog = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'router', tokens: serviceTokens, log });
   await catalog.start();
+  // The rate limit and revocation checks fail open until Redis is connected: connect first.
+  await redisReady(redis).catch((error: unknown) => log.error({ err: error }, 'redis is not reachable yet'));
 
   const app = createHttpApp({
     log,

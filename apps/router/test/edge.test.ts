@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { adminSubgraph } from '@rgb/admin';
-import { BrandCatalog, createLogger, createRequestRedis, SessionRevocations } from '@rgb/kit';
+import { BrandCatalog, createLogger, createRequestRedis, redisReady, SessionRevocations } from '@rgb/kit';
 import { startSeededTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
 import type { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
@@ -18,6 +18,8 @@ beforeAll(async () => {
   catalog = new BrandCatalog({ adminUrl: admin.url, redisUrl: 'redis://127.0.0.1:6379', serviceName: 'test', tokens: admin.deps.serviceTokens, log });
   await catalog.start();
   redis = createRequestRedis('redis://127.0.0.1:6379');
+  // A fail-fast client refuses commands until connected; on a busy machine that takes a while.
+  await redisReady(redis);
   deadRedis = createRequestRedis('redis://127.0.0.1:1');
   deadRedis.on('error', () => undefined); // expected: nothing listens there
 });

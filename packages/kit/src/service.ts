@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, loadConfig } from './config';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
-import { createRequestRedis, SessionRevocations } from './session-revocations';
+import { createRequestRedis, redisReady, SessionRevocations } from './session-revocations';
 import { closeOnSignal } from './shutdown';
 import { createSubgraphServer, type RunningServer, type ServiceDeps, type SubgraphDefinition } from './subgraph-server';
 
@@ -57,6 +57,9 @@ export async function startSubgraph<Loaders, Services>(
 ): Promise<StartedSubgraph> {
   const deps = createServiceDeps(definition.name, config);
   const server = await createSubgraphServer(definition, deps);
+  // Requests that need Redis (logout's revocation...) fail fast until it is connected: connect
+  // first. A Redis that is down does not stop the start; those requests report it meanwhile.
+  await redisReady(deps.redis).catch((error: unknown) => deps.log.error({ err: error }, 'redis is not reachable yet'));
   const url = await server.listen();
   deps.log.info({ url }, `${definition.name} subgraph listening`);
   return {

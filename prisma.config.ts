@@ -1,8 +1,0 @@
-import { defineConfig } from 'prisma/config';
-
-// The CLI (generate) reads this; migrations go through @rgb/db's WebAssembly engine.
-export default defineConfig({
-  schema: 'prisma/schema',
-  migrations: { path: 'prisma/migrations' },
-  datasource: { url: process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/rgb' },
-});
