@@ -68,7 +68,7 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
 /**
  * Admits an attempt, or says how long it must wait. KEYS: the username's failures, the
- * account's known addresses, then (when the address is known) the address's failures.
+ * account's known addresses, then (when the request has a client address) the address's failures.
  * ARGV: free failures of a username and of an address, first and longest wait, window, the
  * address, how long an address stays known.
  *
