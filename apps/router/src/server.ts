@@ -175,7 +175,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
           requestId: request.id,
           brand,
           caller,
-          contextToken: await contextTokens.sign({ brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller }),
+          contextToken: await contextTokens.sign({ brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller, clientAddress: request.ip }),
           traceparent: childTraceparent(typeof traceHeader === 'string' ? traceHeader : undefined),
           log: request.log as Logger,
         };

@@ -6,7 +6,7 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
-  /** The router's rate limit: retry after the `Retry-After` header's seconds. */
+  /** The router's rate limit (retry after the `Retry-After` header's seconds) or the login throttle (after `extensions.retryAfterSeconds`). */
   RATE_LIMITED: 'RATE_LIMITED',
   /** Provider money calls (CONTRACT.md "Provider callbacks"). */
   DUPLICATE_TRANSACTION: 'DUPLICATE_TRANSACTION',
@@ -26,7 +26,7 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     /** Facts a caller may act on (the balance of an INSUFFICIENT_FUNDS), shown in `extensions`. */
-    readonly details: Record<string, string> = {},
+    readonly details: Record<string, string | number> = {},
   ) {
     super(message);
   }
@@ -38,3 +38,5 @@ export const forbidden = (message = 'not allowed') => new DomainError(ErrorCode.
 export const badUserInput = (message: string) => new DomainError(ErrorCode.BAD_USER_INPUT, message);
 export const notFound = (message: string) => new DomainError(ErrorCode.NOT_FOUND, message);
 export const conflict = (message: string) => new DomainError(ErrorCode.CONFLICT, message);
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new DomainError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds });

@@ -66,6 +66,21 @@ export const databaseEnv = {
   DATABASE_PREPARED_STATEMENTS: z.coerce.number().int().min(0).default(500),
 };
 
+/**
+ * What a process that signs people in adds: the login throttle (login-throttle.ts). Failures of
+ * one username, and of one client address, are free up to a count; past it each further attempt
+ * waits, the wait doubling per failure up to the maximum, and the count is forgotten a window
+ * after the last wait ends.
+ */
+export const loginThrottleEnv = {
+  LOGIN_THROTTLE_USERNAME_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_THROTTLE_ADDRESS_FAILURES: z.coerce.number().int().positive().default(20),
+  LOGIN_THROTTLE_DELAY_MS: z.coerce.number().int().positive().default(1_000),
+  /** Below LOGIN_THROTTLE_DELAY_MS it is every wait. */
+  LOGIN_THROTTLE_MAX_DELAY_MS: z.coerce.number().int().positive().default(15 * 60_000),
+  LOGIN_THROTTLE_WINDOW_MS: z.coerce.number().int().positive().default(15 * 60_000),
+};
+
 export const LOCAL_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:5432/rgb';
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 

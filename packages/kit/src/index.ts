@@ -14,4 +14,5 @@ export * from './worker';
 export * from './worker-service';
 export * from './graphql-scalars';
 export * from './pagination';
+export * from './login-throttle';
 export * from './internal-client';

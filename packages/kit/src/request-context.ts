@@ -29,6 +29,8 @@ export type Caller = UserCaller | ServiceCaller;
 export interface ForwardedContext {
   brand: BrandRef;
   caller: Caller | null;
+  /** The client's address as the router saw it (TRUST_PROXY_HOPS), for limits kept by the domains (login throttle). */
+  clientAddress?: string;
 }
 
 /** Header carrying the router's (or a service's) signed proof of brand and caller. */
@@ -59,7 +61,7 @@ export class ContextTokens {
     const key = JSON.stringify(context);
     const cached = this.signed.get(key);
     if (cached) return cached;
-    const token = await new SignJWT({ brand: context.brand, caller: context.caller })
+    const token = await new SignJWT({ brand: context.brand, caller: context.caller, clientAddress: context.clientAddress })
       .setProtectedHeader({ alg: ALGORITHM })
       .setIssuer(this.issuer)
       .setAudience(AUDIENCE)
@@ -80,7 +82,8 @@ export class ContextTokens {
     if (!brand || typeof brand.id !== 'string' || typeof brand.currency !== 'string') {
       throw new Error('context token lacks a brand');
     }
-    const context = { brand, caller: (payload.caller as Caller | null | undefined) ?? null };
+    const context: ForwardedContext = { brand, caller: (payload.caller as Caller | null | undefined) ?? null };
+    if (typeof payload.clientAddress === 'string') context.clientAddress = payload.clientAddress;
     this.verified.set(token, context, (payload.exp as number) * 1000);
     return context;
   }

@@ -1,7 +1,7 @@
 import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
 import { z } from 'zod';
-import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, loadConfig } from './config';
+import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, loadConfig, loginThrottleEnv } from './config';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { createRequestRedis, redisReady, SessionRevocations } from './session-revocations';
@@ -9,7 +9,7 @@ import { closeOnSignal } from './shutdown';
 import { createSubgraphServer, type RunningServer, type ServiceDeps, type SubgraphDefinition } from './subgraph-server';
 
 export const subgraphEnv = (defaultPort: number) =>
-  baseEnv.extend({ ...databaseEnv, PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort) });
+  baseEnv.extend({ ...databaseEnv, ...loginThrottleEnv, PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort) });
 export type SubgraphConfig = z.infer<ReturnType<typeof subgraphEnv>>;
 
 export function loadSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {

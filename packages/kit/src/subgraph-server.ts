@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { errorReportingPlugin, formatError } from './graphql-errors';
 import { createHttpApp, type HealthCheck } from './http-app';
 import type { Metrics } from './metrics';
-import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller } from './request-context';
+import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller, type ForwardedContext } from './request-context';
 import type { SubgraphConfig } from './service';
 import type { SessionRevocations } from './session-revocations';
 
@@ -22,6 +22,8 @@ export interface SubgraphContext<Loaders = unknown, Services = unknown> {
   traceparent: string | undefined;
   brand: BrandRef;
   caller: Caller | null;
+  /** The client's address the router forwarded (absent on calls that did not come from a client). */
+  clientAddress: string | undefined;
   prisma: PrismaClient;
   /** Fresh per request, so batching never leaks data between callers. */
   loaders: Loaders;
@@ -64,7 +66,7 @@ export interface RunningServer {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    forwarded: { brand: BrandRef; caller: Caller | null } | null;
+    forwarded: ForwardedContext | null;
     serviceCaller: string | null;
   }
 }
@@ -126,6 +128,7 @@ export async function createSubgraphServer<Loaders, Services>(
           traceparent: typeof traceparent === 'string' ? traceparent : undefined,
           brand: forwarded.brand,
           caller: forwarded.caller,
+          clientAddress: forwarded.clientAddress,
           prisma,
           loaders: definition.createLoaders(prisma, forwarded.brand),
           services,

@@ -25,12 +25,13 @@ export interface TestSubgraph extends StartedSubgraph {
   operations: string[];
 }
 
-/** A subgraph listening on a free port against `databaseUrl`, as the integration tests use it. */
+/** A subgraph listening on a free port against `databaseUrl`, as the integration tests use it; `env` adds to its configuration. */
 export async function startTestSubgraph<Loaders, Services>(
   definition: SubgraphDefinition<Loaders, Services>,
   databaseUrl: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<TestSubgraph> {
-  const config = loadSubgraphConfig(0, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4' });
+  const config = loadSubgraphConfig(0, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4', ...env });
   // What startSubgraph does, with the Prisma client wrapped to record each operation.
   const deps = createServiceDeps(definition.name, config);
   const client = deps.prisma;
@@ -70,6 +71,20 @@ export function firstError(response: GraphQLResponse<unknown>): { code: string |
   return error && { code: error.extensions?.code, message: error.message };
 }
 
+/** Whether a GraphQL answer was refused by a rate limit or the login throttle. */
+export const isRateLimited = (response: GraphQLResponse<unknown>): boolean => firstError(response)?.code === 'RATE_LIMITED';
+
+/** Repeats `attempt` every 100 ms while `again` holds of its answer, for at most `timeoutMs`; the first other answer. */
+export async function retryWhile<T>(attempt: () => Promise<T>, again: (answer: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await attempt();
+    if (!again(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`still refused after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The callback secret the seeded providers get in tests. */
 export const TEST_PROVIDER_SECRET = 'test-provider-secret-0123456789';
 
@@ -88,10 +103,10 @@ export interface SeededTestSubgraph extends TestSubgraph {
  */
 export async function startSeededTestSubgraph<Loaders, Services>(
   definition: SubgraphDefinition<Loaders, Services>,
-  { adminPassword = TEST_ADMIN_PASSWORD }: { adminPassword?: string } = {},
+  { adminPassword = TEST_ADMIN_PASSWORD, env }: { adminPassword?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SeededTestSubgraph> {
   const database = await createTestDatabase();
-  const server = await startTestSubgraph(definition, database.url);
+  const server = await startTestSubgraph(definition, database.url, env);
   const close = async () => {
     await server.close();
     await database.drop();
@@ -112,9 +127,9 @@ export async function startSeededTestSubgraph<Loaders, Services>(
   }
 }
 
-/** The forwarded context of an anonymous request on `brand`. */
-export function anonymous(brand: BrandRef): ForwardedContext {
-  return { brand, caller: null };
+/** The forwarded context of an anonymous request on `brand` (from `clientAddress`, when given). */
+export function anonymous(brand: BrandRef, clientAddress?: string): ForwardedContext {
+  return clientAddress === undefined ? { brand, caller: null } : { brand, caller: null, clientAddress };
 }
 
 /** The forwarded context of a signed-in user of `brand` (a fresh session id unless given). */

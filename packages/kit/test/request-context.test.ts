@@ -19,6 +19,12 @@ describe('ContextTokens', () => {
     expect(await tokens.verify(await tokens.sign({ brand, caller: null }))).toEqual({ brand, caller: null });
   });
 
+  it('carries the client address when one is given, and none otherwise', async () => {
+    const verified = await tokens.verify(await tokens.sign({ ...context, clientAddress: '192.0.2.7' }));
+    expect(verified).toEqual({ ...context, clientAddress: '192.0.2.7' });
+    expect(await tokens.verify(await tokens.sign(context))).not.toHaveProperty('clientAddress');
+  });
+
   it('refuses a token signed with another secret', async () => {
     const forged = await new ContextTokens('another-secret-nobody-should-trust-0123', 'router').sign(context);
     await expect(tokens.verify(forged)).rejects.toThrow();

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
-import { startSubgraph, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { brandCatalog } from './brands';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
@@ -10,6 +10,7 @@ const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 
 export interface AdminServices {
   sessions: SessionManager;
+  loginThrottle: LoginThrottle;
 }
 
 export const DEFAULT_PORT = 8016;
@@ -19,8 +20,9 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
   schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
   resolvers,
   createLoaders,
-  createServices: ({ config, prisma, userTokens, revocations }: ServiceDeps) => ({
-    sessions: new SessionManager(prisma, 'admin.staff_session', userTokens, config.AUTH_JWT_SECRET, 'staff', (sessionId) => revocations.revoke(sessionId)),
+  createServices: (deps: ServiceDeps) => ({
+    sessions: new SessionManager(deps.prisma, 'admin.staff_session', deps.userTokens, deps.config.AUTH_JWT_SECRET, 'staff', (sessionId) => deps.revocations.revoke(sessionId)),
+    loginThrottle: createLoginThrottle(deps),
   }),
   internalRoutes: (app, { prisma }) => {
     app.get('/internal/brands', async () => ({ brands: await brandCatalog(prisma) }));

@@ -1,6 +1,8 @@
-import { UNKNOWN_USER_PASSWORD_HASH, verifyPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
+import type { AuthTokens, SessionManager } from '@rgb/auth';
 import { forbidden, unauthenticated } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
+import type { LoginRequest } from '@rgb/kit';
+import type { AdminServices } from './index';
 
 async function mayActOnBrand(prisma: PrismaClient, staffId: string, brandId: string): Promise<boolean> {
   const staff = await prisma.staff.findUnique({
@@ -20,17 +22,19 @@ export async function hasPlatformAccess(prisma: PrismaClient, staffId: string): 
   return staff?.status === 'ACTIVE' && staff.allBrands;
 }
 
-/** Staff tokens are bound to the brand they logged in on, like every other token (ADR-009). */
+/**
+ * Staff tokens are bound to the brand they logged in on, like every other token (ADR-009).
+ * A staff member is one account on every brand: its failures count once, whatever host they come through.
+ */
 export async function staffLogin(
   prisma: PrismaClient,
-  sessions: SessionManager,
+  { sessions, loginThrottle }: AdminServices,
   brandId: string,
-  username: string,
-  password: string,
+  request: LoginRequest,
 ): Promise<AuthTokens> {
-  const staff = await prisma.staff.findUnique({ where: { username: username.trim().toLowerCase() } });
-  const valid = await verifyPassword(password, staff?.passwordHash ?? UNKNOWN_USER_PASSWORD_HASH);
-  if (!staff || !valid) throw unauthenticated('invalid username or password');
+  const staff = await loginThrottle.authenticate({ audience: 'staff', accountScope: 'platform', ...request }, (username) =>
+    prisma.staff.findUnique({ where: { username } }),
+  );
   if (!(await mayActOnBrand(prisma, staff.id, brandId))) throw forbidden('no access to this brand');
   return sessions.open(staff.id, brandId);
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, type AuthTokens } from '@rgb/auth';
 import type { BrandRef } from '@rgb/kit';
@@ -8,7 +8,8 @@ import { adminSubgraph } from '../src/index';
 const LIMITED_PASSWORD = 'limited-password';
 let server: SeededTestSubgraph;
 beforeAll(async () => {
-  server = await startSeededTestSubgraph(adminSubgraph);
+  // Waits long enough that no test outlives one.
+  server = await startSeededTestSubgraph(adminSubgraph, { env: { LOGIN_THROTTLE_DELAY_MS: '60000' } });
   // A staff member who may act on the demo brand only.
   await server.deps.prisma.staff.create({
     data: {
@@ -24,8 +25,8 @@ const STAFF_LOGIN = `mutation ($input: LoginInput!) { staffLogin(input: $input) 
 const STAFF_REFRESH = `mutation ($token: String!) { staffRefreshToken(refreshToken: $token) { accessToken refreshToken } }`;
 const BRANDS = `{ brands { code currency domains } }`;
 
-const staffLogin = (username: string, password: string, brand: BrandRef = server.brands.demo) =>
-  server.graphql<{ staffLogin: AuthTokens }>(STAFF_LOGIN, { input: { username, password } }, anonymous(brand));
+const staffLogin = (username: string, password: string, brand: BrandRef = server.brands.demo, clientAddress?: string) =>
+  server.graphql<{ staffLogin: AuthTokens }>(STAFF_LOGIN, { input: { username, password } }, anonymous(brand, clientAddress));
 const staffRefresh = (token: string) =>
   server.graphql<{ staffRefreshToken: AuthTokens }>(STAFF_REFRESH, { token }, anonymous(server.brands.demo));
 const claimsOf = (tokens: AuthTokens | undefined) => server.deps.userTokens.verify(tokens?.accessToken ?? '', ['staff']);
@@ -48,6 +49,28 @@ describe('staffLogin', () => {
   it('refuses a brand the staff member has no access to with FORBIDDEN', async () => {
     expect(firstError(await staffLogin('demo_only', LIMITED_PASSWORD, server.brands.acme))?.code).toBe('FORBIDDEN');
     expect(firstError(await staffLogin('demo_only', LIMITED_PASSWORD, server.brands.demo))).toBeUndefined();
+  });
+});
+
+describe('staffLogin throttle', () => {
+  const address = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}`;
+
+  it('refuses a staff member after five wrong passwords with RATE_LIMITED, the right password too, on every brand and from any address', async () => {
+    // A staff member of this test alone: staff usernames are not per brand, so `admin` is shared by every test database.
+    const username = `guessed_${randomUUID().slice(0, 8)}`;
+    await server.deps.prisma.staff.create({ data: { username, passwordHash: await hashPassword(LIMITED_PASSWORD), allBrands: true } });
+    const attacker = address();
+    for (let guess = 0; guess < 5; guess++) {
+      const brand = guess % 2 === 0 ? server.brands.demo : server.brands.acme;
+      expect(firstError(await staffLogin(username, `wrong-${guess}`, brand, attacker))?.code).toBe('UNAUTHENTICATED');
+    }
+    for (const brand of [server.brands.demo, server.brands.acme]) {
+      const refused = await staffLogin(username, LIMITED_PASSWORD, brand, address());
+      expect(refused.body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    }
+    const throttled = (await server.deps.metrics.registry.getSingleMetric('login_throttled_total')?.get())?.values;
+    expect(throttled).toContainEqual(expect.objectContaining({ labels: { audience: 'staff', by: 'username' }, value: 2 }));
+    expect(firstError(await staffLogin('admin', TEST_ADMIN_PASSWORD, server.brands.demo, attacker))).toBeUndefined();
   });
 });
 

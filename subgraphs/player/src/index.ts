@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
-import { startSubgraph, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { playerInternalRoutes } from './internal-routes';
 import { createLoaders, type PlayerLoaders } from './loaders';
 import { resolvers } from './resolvers';
 
 export interface PlayerServices {
   sessions: SessionManager;
+  loginThrottle: LoginThrottle;
 }
 
 export const DEFAULT_PORT = 8010;
@@ -16,8 +17,9 @@ export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> =
   schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
   resolvers,
   createLoaders,
-  createServices: ({ config, prisma, userTokens, revocations }: ServiceDeps) => ({
-    sessions: new SessionManager(prisma, 'player.player_session', userTokens, config.AUTH_JWT_SECRET, 'player', (sessionId) => revocations.revoke(sessionId)),
+  createServices: (deps: ServiceDeps) => ({
+    sessions: new SessionManager(deps.prisma, 'player.player_session', deps.userTokens, deps.config.AUTH_JWT_SECRET, 'player', (sessionId) => deps.revocations.revoke(sessionId)),
+    loginThrottle: createLoginThrottle(deps),
   }),
   internalRoutes: (app, { prisma }) => playerInternalRoutes(app, prisma),
 };

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@rgb/db';
+import { normalizeUsername } from '@rgb/kit';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { normalizeUsername } from './players';
 
 const query = z.union([
   z.object({ brand_id: z.uuid(), id: z.uuid() }),

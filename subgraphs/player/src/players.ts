@@ -1,7 +1,9 @@
-import { UNKNOWN_USER_PASSWORD_HASH, hashPassword, verifyPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
+import { hashPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
 import { badUserInput, conflict, forbidden, unauthenticated } from '@rgb/contracts';
 import { Prisma, type Player, type PrismaClient } from '@rgb/db';
 import { appendToOutbox } from '@rgb/events';
+import { normalizeUsername, type LoginRequest } from '@rgb/kit';
+import type { PlayerServices } from './index';
 
 export type PlayerRecord = Player;
 
@@ -13,11 +15,6 @@ export interface RegisterInput {
   password: string;
   nickname: string;
   agentCode?: string | null;
-}
-
-/** Usernames are case-insensitive: stored and looked up in lower case. */
-export function normalizeUsername(username: string): string {
-  return username.trim().toLowerCase();
 }
 
 export function validateRegistration(input: RegisterInput): void {
@@ -72,19 +69,16 @@ export async function registerPlayer(
   }
 }
 
-/** One answer for an unknown user and a wrong password, in the same time: no hint which part was wrong. */
+/** Throttled per username and client address; one answer for an unknown user and a wrong password. */
 export async function loginPlayer(
   prisma: PrismaClient,
-  sessions: SessionManager,
+  { sessions, loginThrottle }: PlayerServices,
   brandId: string,
-  username: string,
-  password: string,
+  request: LoginRequest,
 ): Promise<AuthTokens> {
-  const player = await prisma.player.findUnique({
-    where: { brandId_username: { brandId, username: normalizeUsername(username) } },
-  });
-  const valid = await verifyPassword(password, player?.passwordHash ?? UNKNOWN_USER_PASSWORD_HASH);
-  if (!player || !valid) throw unauthenticated('invalid username or password');
+  const player = await loginThrottle.authenticate({ audience: 'player', accountScope: brandId, ...request }, (username) =>
+    prisma.player.findUnique({ where: { brandId_username: { brandId, username } } }),
+  );
   if (player.status === 'BLOCKED') throw forbidden('account blocked');
   return sessions.open(player.id, brandId);
 }

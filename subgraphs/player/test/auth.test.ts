@@ -1,17 +1,19 @@
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymous, firstError, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { anonymous, firstError, isRateLimited, retryWhile, type SeededTestSubgraph } from '@rgb/kit/testing';
 import { LOGIN, PASSWORD, REFRESH, REGISTER, register, startPlayerSubgraph } from './helpers';
 
 let server: SeededTestSubgraph;
 beforeAll(async () => {
-  server = await startPlayerSubgraph();
+  // Five failures of a username, eight of an address, then 2 s waits: short enough to wait out.
+  server = await startPlayerSubgraph({ LOGIN_THROTTLE_ADDRESS_FAILURES: '8', LOGIN_THROTTLE_DELAY_MS: '2000', LOGIN_THROTTLE_MAX_DELAY_MS: '2000' });
 });
 afterAll(() => server?.close());
 
 const registerAs = (input: Record<string, unknown>, brand = server.brands.demo) =>
   server.graphql(REGISTER, { input: { username: 'someone', password: PASSWORD, nickname: 'Someone', ...input } }, anonymous(brand));
-const login = (username: string, password: string, brand = server.brands.demo) =>
-  server.graphql<{ login: { accessToken: string } }>(LOGIN, { input: { username, password } }, anonymous(brand));
+const login = (username: string, password: string, brand = server.brands.demo, clientAddress?: string) =>
+  server.graphql<{ login: { accessToken: string } }>(LOGIN, { input: { username, password } }, anonymous(brand, clientAddress));
 const refresh = (token: string, brand = server.brands.demo) =>
   server.graphql<{ refreshToken: { accessToken: string; refreshToken: string } }>(REFRESH, { token }, anonymous(brand));
 
@@ -67,6 +69,66 @@ describe('login', () => {
     const unknownUser = firstError(await login('nobody_here', PASSWORD));
     expect(wrongPassword).toEqual({ code: 'UNAUTHENTICATED', message: 'invalid username or password' });
     expect(unknownUser).toEqual(wrongPassword);
+  });
+});
+
+describe('login throttle', () => {
+  /** An address no other test (of any file sharing this Redis) uses. */
+  const address = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}`;
+  const loginFrom = (clientAddress: string, username: string, password: string) => login(username, password, server.brands.demo, clientAddress);
+  const counted = async (name: string, labels: Record<string, string>) =>
+    (await server.deps.metrics.registry.getSingleMetric(name)?.get())?.values.find((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value))?.value ?? 0;
+
+  it('refuses even the right password with RATE_LIMITED after five wrong ones, from any address, and lets it in once the wait is over', async () => {
+    const { id } = await register(server, server.brands.demo, 'guessed_user');
+    const attacker = address();
+    const failuresBefore = await counted('login_failures_total', { audience: 'player' });
+    for (let guess = 0; guess < 5; guess++) {
+      expect(firstError(await loginFrom(attacker, 'guessed_user', `wrong-${guess}`))).toEqual({ code: 'UNAUTHENTICATED', message: 'invalid username or password' });
+    }
+    const refused = await loginFrom(attacker, 'guessed_user', PASSWORD);
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/^too many failed logins: retry in [12] s$/),
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) },
+    });
+    expect(firstError(await loginFrom(address(), 'GUESSED_User', PASSWORD))?.code).toBe('RATE_LIMITED');
+    expect(await counted('login_failures_total', { audience: 'player' })).toBe(failuresBefore + 5);
+    expect(await counted('login_throttled_total', { audience: 'player', by: 'username' })).toBeGreaterThanOrEqual(2);
+
+    const afterTheWait = await retryWhile(() => loginFrom(attacker, 'guessed_user', PASSWORD), isRateLimited);
+    expect((await server.deps.userTokens.verify(afterTheWait.body.data!.login.accessToken, ['player'])).subject).toBe(id);
+  });
+
+  it('throttles an unknown username exactly like a known one', async () => {
+    await register(server, server.brands.demo, 'known_user');
+    const answers = async (username: string) => {
+      const from = address();
+      const seen = [];
+      for (let guess = 0; guess < 6; guess++) seen.push(firstError(await loginFrom(from, username, 'wrong-password'))?.code);
+      return seen;
+    };
+    const known = await answers('known_user');
+    expect(known).toEqual([...new Array(5).fill('UNAUTHENTICATED'), 'RATE_LIMITED']);
+    expect(await answers('unknown_user')).toEqual(known);
+  });
+
+  it('refuses one address that sprays many usernames, the right password of another player too, and no other address', async () => {
+    await register(server, server.brands.demo, 'sprayed_user');
+    const sprayer = address();
+    for (let user = 0; user < 8; user++) expect(firstError(await loginFrom(sprayer, `sprayed_${user}`, PASSWORD))?.code).toBe('UNAUTHENTICATED');
+    expect(firstError(await loginFrom(sprayer, 'sprayed_user', PASSWORD))?.code).toBe('RATE_LIMITED');
+    expect(await counted('login_throttled_total', { audience: 'player', by: 'address' })).toBeGreaterThanOrEqual(1);
+    expect(firstError(await loginFrom(address(), 'sprayed_user', PASSWORD))).toBeUndefined();
+  });
+
+  it('lets the player in from an address they signed in from while someone elsewhere guesses their password', async () => {
+    await register(server, server.brands.demo, 'home_user');
+    const home = address();
+    expect(firstError(await loginFrom(home, 'home_user', PASSWORD))).toBeUndefined();
+    for (let guess = 0; guess < 5; guess++) await loginFrom(address(), 'home_user', `wrong-${guess}`);
+    expect(firstError(await loginFrom(address(), 'home_user', PASSWORD))?.code).toBe('RATE_LIMITED');
+    expect(firstError(await loginFrom(home, 'home_user', PASSWORD))).toBeUndefined();
   });
 });
 

@@ -9,7 +9,7 @@ export const REGISTER = `mutation ($input: RegisterPlayerInput!) { registerPlaye
 export const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }`;
 export const REFRESH = `mutation ($token: String!) { refreshToken(refreshToken: $token) { accessToken refreshToken } }`;
 
-export const startPlayerSubgraph = (): Promise<SeededTestSubgraph> => startSeededTestSubgraph(playerSubgraph);
+export const startPlayerSubgraph = (env?: NodeJS.ProcessEnv): Promise<SeededTestSubgraph> => startSeededTestSubgraph(playerSubgraph, { env });
 
 export interface Registered {
   id: string;

@@ -5,8 +5,8 @@ import { loginPlayer, refreshPlayerSession, registerPlayer } from '../players';
 export const Mutation: MutationResolvers = {
   registerPlayer: (_parent, { input }, { prisma, brand, services, traceparent }) =>
     registerPlayer(prisma, services.sessions, brand.id, input, traceparent),
-  login: (_parent, { input }, { prisma, brand, services }) =>
-    loginPlayer(prisma, services.sessions, brand.id, input.username, input.password),
+  login: (_parent, { input }, { prisma, brand, services, clientAddress, log }) =>
+    loginPlayer(prisma, services, brand.id, { ...input, clientAddress, log }),
   refreshToken: (_parent, { refreshToken }, { prisma, brand, services }) =>
     refreshPlayerSession(prisma, services.sessions, brand.id, refreshToken),
   logout: async (_parent, _args, { caller, services }) => {
