@@ -1,14 +1,17 @@
 /**
- * Faults that must not take the platform down: the database ending every session of the
- * platform (a restart, a failover, a pooler) while money moves. Driven from outside, as in
- * production: providers' signed callbacks through the router, retried on a 5xx as providers do.
+ * Faults that must not take the platform down, driven from outside as in production: the
+ * database ending every session of the platform (a restart, a failover, a pooler) while money
+ * moves (providers' signed callbacks through the router, retried on a 5xx as providers do), and
+ * Redis going away (workers say so; what needs no Redis keeps working).
  */
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { terminateSessions } from '@rgb/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../packages/events/test/redis-server';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { postCallback } from './support/callbacks';
+import { freePort } from './support/http';
 import { bootPlatform, type TestPlatform } from './support/platform';
 
 const SECRET = 'e2e-resilience-provider-secret';
@@ -223,4 +226,88 @@ describe('every session of the platform ended by the database under load', () =>
       expect(logLines(platform, service.name, 'database connection error').some((entry) => entry.level === 'warn' && entry.err?.code === '57P01'), service.name).toBe(true);
     }
   }, 180_000);
+});
+
+describe('Redis gone', () => {
+  let redis: RedisServer;
+  let platform: TestPlatform;
+  let prisma: PrismaClient;
+  const WORKERS = ['player_worker', 'wallet_worker', 'admin_worker'];
+
+  beforeAll(async () => {
+    redis = new RedisServer(await freePort());
+    await redis.start();
+    platform = await bootPlatform(OPEN_LIMITS, { redisUrl: redis.url });
+    prisma = createPrismaClient({ databaseUrl: platform.databaseUrl, poolSize: 1, applicationName: 'e2e-resilience' });
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await platform?.stop();
+    await redis?.dispose();
+  });
+
+  const healthOf = async (service: string) => {
+    const response = await fetch(`${platform.serviceUrl(service)}/health`, { signal: AbortSignal.timeout(2_000) });
+    return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };
+  };
+  const login = async (username: string) =>
+    platform.graphql(`mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`, { input: { username, password: 'password-123' } });
+  const me = async (token: string) => platform.graphql(`{ me { username wallet { balance } } }`, undefined, { token });
+
+  /** Why the workers are not healthy and idle: each unpublished event, each registration admin_worker has not counted. */
+  const notIdle = async (): Promise<string[]> => {
+    const problems: string[] = [];
+    for (const name of WORKERS) {
+      const { status, body } = await healthOf(name);
+      if (status !== 200) problems.push(`${name}: ${status} ${body.reason ?? ''}`);
+    }
+    const [waiting] = await prisma.$queryRawUnsafe<{ count: bigint }[]>(
+      `SELECT (SELECT count(*) FROM player.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM wallet.outbox WHERE published_at IS NULL) AS count`,
+    );
+    if (waiting!.count !== 0n) problems.push(`${waiting!.count} events unpublished`);
+    const [counted] = await prisma.$queryRawUnsafe<{ agree: boolean }[]>(
+      `SELECT (SELECT coalesce(sum(count), 0) FROM admin.player_registration_daily) = (SELECT count(*) FROM player.player) AS agree`,
+    );
+    if (!counted!.agree) problems.push('registrations not all counted by admin_worker');
+    return problems;
+  };
+
+  it('turns every idle worker unhealthy within 15 s, saying why, while what needs no Redis keeps serving; all recover when it returns', async () => {
+    const { accessToken } = await platform.register('redis_ann');
+    // Idle: the publishers have nothing to append, so only the new reachability check can notice.
+    await noProblemsBy(Date.now() + 15_000, notIdle);
+
+    await redis.stop();
+    const stoppedAt = Date.now();
+    const reasons = new Map<string, string>();
+    await noProblemsBy(stoppedAt + 15_000, async () => {
+      const problems: string[] = [];
+      for (const name of WORKERS) {
+        const { status, body } = await healthOf(name);
+        if (status === 503 && /redis|rgb:stream:/i.test(body.reason ?? '')) reasons.set(name, body.reason!);
+        else problems.push(`${name}: ${status} ${body.reason ?? ''}`);
+      }
+      return problems;
+    });
+    expect(reasons.get('player_worker')).toMatch(/publisher player\.outbox -> rgb:stream:player: failing for \d+ s: Redis: cannot append to rgb:stream:player: /);
+    expect(reasons.get('wallet_worker')).toMatch(/publisher wallet\.outbox -> rgb:stream:wallet: failing for \d+ s: Redis: cannot append to rgb:stream:wallet: /);
+    expect(reasons.get('admin_worker')).toMatch(/rgb:stream:player.*failing for \d+ s: /);
+
+    // What needs no Redis keeps serving: the router (rate limit and revocation checks fail open),
+    // the subgraphs, a sign-in, a registration and a deposit request, whose events wait in the outboxes.
+    for (const name of ['router', 'admin', 'player', 'wallet', 'game']) expect((await healthOf(name)).status, name).toBe(200);
+    const signedIn = await login('redis_ann');
+    expect(signedIn.body.errors).toBeUndefined();
+    const token = signedIn.body.data.login.accessToken as string;
+    expect((await me(token)).body.data.me).toEqual({ username: 'redis_ann', wallet: { balance: '0.00' } });
+    expect((await me(accessToken)).body.data.me.username).toBe('redis_ann');
+    const registered = await platform.register('redis_bob');
+    const deposit = await platform.graphql(`mutation { requestDeposit(input: { amount: "5.00", depositorName: "E2E" }) { status } }`, undefined, { token: registered.accessToken });
+    expect(deposit.body.data.requestDeposit.status).toBe('PENDING');
+
+    // Back on the same port, empty: every worker heals by itself, and what waited is published and counted.
+    await redis.start();
+    await noProblemsBy(Date.now() + 30_000, notIdle);
+    expect(platform.crashes).toEqual([]);
+  }, 120_000);
 });

@@ -58,15 +58,20 @@ async function isolatedRedisUrl(): Promise<string> {
   }
 }
 
+export interface BootOptions {
+  /** A Redis of the test's own (an outage test stops it); by default a database of its own on the shared Redis. */
+  redisUrl?: string;
+}
+
 /** Boots the whole platform as separate processes on free ports against a fresh database. */
-export async function bootPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function bootPlatform(env: Record<string, string> = {}, options: BootOptions = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const secrets = {
     AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
     INTERNAL_JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_PASSWORD: 'admin-e2e-password',
   };
-  const redisUrl = await isolatedRedisUrl();
+  const redisUrl = options.redisUrl ?? (await isolatedRedisUrl());
   const ports: Record<string, number> = {};
   for (const service of SERVICES) ports[service.name] = await freePort();
   ports['game.callback'] = await freePort();
