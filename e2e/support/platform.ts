@@ -25,6 +25,10 @@ export interface TestPlatform {
   redisUrl: string;
   databaseUrl: string;
   platform: RunningPlatform;
+  /** Every output line of every process so far, `service| line`. */
+  output: string[];
+  /** The services that exited while the platform was running, with their exit codes. */
+  crashes: { service: string; code: number | null }[];
   /** The secrets the platform runs with, so tests can mint tokens of their own. */
   secrets: { AUTH_JWT_SECRET: string; INTERNAL_JWT_SECRET: string; ADMIN_PASSWORD: string };
   graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResult<T>>;
@@ -54,19 +58,25 @@ async function isolatedRedisUrl(): Promise<string> {
   }
 }
 
+export interface BootOptions {
+  /** A Redis of the test's own (an outage test stops it); by default a database of its own on the shared Redis. */
+  redisUrl?: string;
+}
+
 /** Boots the whole platform as separate processes on free ports against a fresh database. */
-export async function bootPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function bootPlatform(env: Record<string, string> = {}, options: BootOptions = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const secrets = {
     AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
     INTERNAL_JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_PASSWORD: 'admin-e2e-password',
   };
-  const redisUrl = await isolatedRedisUrl();
+  const redisUrl = options.redisUrl ?? (await isolatedRedisUrl());
   const ports: Record<string, number> = {};
   for (const service of SERVICES) ports[service.name] = await freePort();
   ports['game.callback'] = await freePort();
   const output: string[] = [];
+  const crashes: TestPlatform['crashes'] = [];
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
@@ -75,6 +85,7 @@ export async function bootPlatform(env: Record<string, string> = {}): Promise<Te
       env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', ...secrets, ...env },
       ports,
       onOutput: (service, line) => output.push(`${service}| ${line}`),
+      onCrash: (service, code) => crashes.push({ service, code }),
     });
   } catch (error) {
     await database.drop();
@@ -100,6 +111,8 @@ export async function bootPlatform(env: Record<string, string> = {}): Promise<Te
     redisUrl,
     databaseUrl: database.url,
     platform,
+    output,
+    crashes,
     secrets,
     graphql,
     post: (path, body, options = {}) => send(`${routerUrl}${path}`, 'POST', headersOf(options), body),

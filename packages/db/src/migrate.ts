@@ -33,15 +33,30 @@ export function databaseName(url: string): string {
   return name;
 }
 
-/** Connects to the server's `postgres` maintenance database to run `fn`. */
-export async function withServer<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+/**
+ * Runs `fn` on a session of its own. The server ending that session while `fn` runs (a restart,
+ * pg_terminate_backend) fails the work with the server's error, instead of ending the process
+ * with an 'error' event nobody listens to.
+ */
+export async function withSession<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  let ended: Error | undefined;
+  client.on('error', (error) => {
+    ended ??= error;
+  });
   await client.connect();
   try {
-    return await fn(client);
+    const result = await fn(client);
+    if (ended) throw ended;
+    return result;
   } finally {
     await client.end();
   }
+}
+
+/** Connects to the server's `postgres` maintenance database to run `fn`. */
+export function withServer<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withSession(withDatabase(url, 'postgres'), fn);
 }
 
 /** Creates the database named in the URL unless it exists. Returns whether it created it. */
@@ -99,15 +114,12 @@ export async function applyMigrations({ databaseUrl, migrationsDir = defaultMigr
  * lock spans the modified-migration check too, on a session of its own, so
  * concurrent callers (other processes included) run one after the other.
  */
-async function withAdvisoryLock<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+function withAdvisoryLock<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
+  // Ending the session releases the lock; a session the server ended took the lock with it, and fails the call.
+  return withSession(databaseUrl, async (client) => {
     await client.query(`SELECT pg_advisory_lock(hashtext('@rgb/db applyMigrations'))`);
-    return await fn();
-  } finally {
-    await client.end(); // ending the session releases the lock
-  }
+    return fn();
+  });
 }
 
 export interface CreateMigrationOptions {

@@ -7,7 +7,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import * as glue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
-import pg from 'pg';
+import type pg from 'pg';
+import { errorReportingClient, reportOnStderr } from './client';
 
 export type { SchemaEngine };
 
@@ -57,7 +58,7 @@ function loadWasm(): void {
  * ("Column type 'char' could not be deserialized"); present them as text (OID 25).
  * pg returns "char" values as strings already, so only the reported type changes.
  */
-class CatalogCharAsTextClient extends pg.Client {
+class CatalogCharAsTextClient extends errorReportingClient(reportOnStderr('schema-engine')) {
   override query(...args: any[]): any {
     const callback = typeof args.at(-1) === 'function' ? args.pop() : undefined;
     const result = (super.query as (...a: unknown[]) => Promise<pg.QueryResult>)(...args).then((res) => {

@@ -14,6 +14,11 @@ export interface PublisherOptions {
   /** Approximate stream length kept (XADD MAXLEN ~): consumers must keep up within it. */
   maxStreamLength?: number;
   idleDelayMs?: number;
+  /**
+   * How often an idle publisher makes sure it could still append (a PING), so a Redis that went
+   * away shows in health while there is nothing to publish, not only when the next event comes.
+   */
+  reachCheckMs?: number;
 }
 
 interface ClaimedRow {
@@ -43,7 +48,10 @@ export class OutboxPublisher implements WorkerLoop {
   readonly idleDelayMs: number;
   private readonly batchSize: number;
   private readonly maxStreamLength: number;
+  private readonly reachCheckMs: number;
   private readonly counters: ReturnType<typeof metricsFor>;
+  /** When Redis last answered this publisher; a busy one never needs to ask. */
+  private reachedAt = 0;
 
   constructor(private readonly options: PublisherOptions) {
     this.name = `publisher ${options.table} -> ${options.stream}`;
@@ -51,6 +59,7 @@ export class OutboxPublisher implements WorkerLoop {
     this.maxStreamLength = options.maxStreamLength ?? 1_000_000;
     // An idle probe costs every producing worker CPU on every turn; 100 ms bounds both that cost and the wait of an event written into a quiet outbox.
     this.idleDelayMs = options.idleDelayMs ?? 100;
+    this.reachCheckMs = options.reachCheckMs ?? 1_000;
     this.counters = metricsFor(options.metrics);
   }
 
@@ -61,6 +70,7 @@ export class OutboxPublisher implements WorkerLoop {
       const [waiting] = await prisma.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM ${table} WHERE published_at IS NULL LIMIT 1`);
       if (!waiting) {
         this.counters.lag.set({ stream }, 0);
+        await this.checkReach();
         return { worked: 0, pending: false };
       }
       const published = await prisma.$transaction(
@@ -74,9 +84,10 @@ export class OutboxPublisher implements WorkerLoop {
           this.counters.lag.set({ stream }, (Date.now() - rows[0]!.created_at.getTime()) / 1000);
           const pipeline = redis.pipeline();
           for (const row of rows) pipeline.xadd(stream, 'MAXLEN', '~', this.maxStreamLength, '*', 'event', row.envelope);
-          const results = (await pipeline.exec()) ?? [];
+          const results = (await pipeline.exec().catch((error: unknown) => this.redisFailure(error))) ?? [];
           const failed = results.find(([error]) => error);
-          if (failed) throw failed[0];
+          if (failed) this.redisFailure(failed[0]);
+          this.reachedAt = Date.now();
           await tx.$executeRawUnsafe(
             `UPDATE ${table} SET published_at = now() WHERE id = ANY($1::bigint[])`,
             rows.map((row) => row.id.toString()),
@@ -92,5 +103,17 @@ export class OutboxPublisher implements WorkerLoop {
       this.counters.failures.inc({ stream });
       throw error;
     }
+  }
+
+  /** An idle turn fails, as a publishing one would, when Redis has not answered for `reachCheckMs` and does not answer now. */
+  private async checkReach(): Promise<void> {
+    if (Date.now() - this.reachedAt < this.reachCheckMs) return;
+    await this.options.redis.ping().catch((error: unknown) => this.redisFailure(error));
+    this.reachedAt = Date.now();
+  }
+
+  /** ioredis's own messages ("Stream isn't writeable...") name neither Redis nor the stream; health shows this one. */
+  private redisFailure(error: unknown): never {
+    throw new Error(`Redis: cannot append to ${this.options.stream}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }

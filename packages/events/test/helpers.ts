@@ -1,11 +1,7 @@
 // Shared setup of the events tests: a database of the test file's own, Redis clients, event
 // writers, a recording handler, metric readers and a dedicated redis-server for outage tests.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deadLetterStream } from '@rgb/contracts';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
@@ -178,49 +174,4 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Waits for a child to exit (at once if it already has). */
-export function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-/** A redis-server of the test's own, without persistence: a restart starts it empty. */
-export class RedisServer {
-  private child: ChildProcess | null = null;
-  private dir = '';
-  output = '';
-
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.dir ||= await mkdtemp(join(tmpdir(), 'events-redis-'));
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    await waitFor(`redis-server on ${this.port}`, () => {
-      if (child.exitCode !== null) throw new Error(`redis-server exited: ${this.output}`);
-      return this.output.includes('Ready to accept connections');
-    });
-  }
-
-  /** Stops the server (SIGKILL: an outage, not a shutdown) and waits until it is gone. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited(child);
-  }
-
-  async dispose(): Promise<void> {
-    await this.stop();
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
-  }
-}
+export { exited, RedisServer } from './redis-server';

@@ -31,6 +31,7 @@ export function createServiceDeps(name: string, config: SubgraphConfig): Service
       poolSize: config.DATABASE_POOL_SIZE,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
       applicationName: name,
+      onConnectionError: (error) => log.warn({ err: error }, 'database connection error'),
     }),
     userTokens,
     serviceTokens: new TokenService({ secret: config.INTERNAL_JWT_SECRET }),

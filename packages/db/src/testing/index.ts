@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { inject } from 'vitest';
-import { dropDatabase, withDatabase, withServer } from '../migrate';
+import { databaseName, dropDatabase, withDatabase, withServer } from '../migrate';
 import { randomDatabaseName, testServerUrl } from './server';
 
 export { testServerUrl };
@@ -10,6 +10,20 @@ export interface TestDatabase {
   url: string;
   /** Drops the database, terminating any connection still open to it. */
   drop(): Promise<void>;
+}
+
+/**
+ * Ends every session connected to the database of `databaseUrl` (as a server restart or a
+ * failover would) and returns how many there were: once they are gone, or at once with `waitMs: 0`.
+ */
+export async function terminateSessions(databaseUrl: string, { waitMs = 5_000 }: { waitMs?: number } = {}): Promise<number> {
+  const { rowCount } = await withServer(databaseUrl, (client) =>
+    client.query('SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      databaseName(databaseUrl),
+      waitMs,
+    ]),
+  );
+  return rowCount ?? 0;
 }
 
 /**
