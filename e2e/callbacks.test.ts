@@ -3,6 +3,7 @@ import { hashPassword } from '@rgb/auth';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
+import { fundedPlayer as fundedPlayerOn, sendSignedCallback } from './support/callbacks';
 import { bootPlatform, send, type TestPlatform } from './support/platform';
 
 /** Provider callbacks through the router, signed as the demo provider signs them (CONTRACT.md "Provider callbacks"). */
@@ -26,8 +27,7 @@ interface Answer {
 
 async function callback(action: string, body: Record<string, unknown>, { secret = SECRET, provider = 'demo', raw }: { secret?: string; provider?: string; raw?: string | Buffer } = {}): Promise<Answer> {
   const text = raw ?? JSON.stringify({ request_id: randomUUID(), timestamp: new Date().toISOString(), currency: 'USD', ...body });
-  const signature = createHmac('sha256', secret).update(text).digest('hex');
-  const response = await send(`${platform.routerUrl}/callbacks/${provider}/${action}`, 'POST', { 'content-type': 'application/json', 'x-signature': signature }, text);
+  const response = await sendSignedCallback(platform, action, text, secret, provider);
   return { status: response.status, body: JSON.parse(response.text) };
 }
 
@@ -43,14 +43,7 @@ async function demoOnlyStaffToken(username: string): Promise<string> {
   return login.body.data.staffLogin.accessToken as string;
 }
 
-/** A registered player with `deposit` approved by staff; returns the provider account name. */
-async function fundedPlayer(username: string, deposit = '100.00'): Promise<{ account: string; token: string }> {
-  const { accessToken } = await platform.register(username);
-  const staff = await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD });
-  const request = await platform.graphql(`mutation ($a: Money!) { requestDeposit(input: { amount: $a, depositorName: "E2E" }) { id } }`, { a: deposit }, { token: accessToken });
-  await platform.graphql(`mutation ($id: ID!) { approveDeposit(id: $id) { status } }`, { id: request.body.data.requestDeposit.id }, { token: staff.body.data.staffLogin.accessToken });
-  return { account: `demo_${username}`, token: accessToken };
-}
+const fundedPlayer = (username: string, deposit?: string) => fundedPlayerOn(platform, username, deposit);
 
 const round = (id: string) => ({ round_id: id, game_code: 'demo-slot' });
 
