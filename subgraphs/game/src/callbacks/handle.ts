@@ -31,7 +31,11 @@ export interface IncomingCallback {
   action: string;
   rawBody: Buffer;
   signature: string | undefined;
+  /** The request's logger (it carries the request id). */
+  log: CallbackLog;
 }
+
+type CallbackLog = Pick<Logger, 'warn'>;
 
 /**
  * One provider callback, CONTRACT.md "Provider callbacks": signature on the raw bytes, then the
@@ -64,8 +68,8 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
 
   const key = `${provider.id}:${body.request_id}`;
   const running = deps.inFlight.get(key);
-  if (running) return sameRequest(running.request, request) ? running.answer : reusedRequestId(provider, request, deps);
-  const answering = answerOnce(provider, request, body, deps);
+  if (running) return sameRequest(running.request, request) ? running.answer : reusedRequestId(provider, request, callback.log);
+  const answering = answerOnce(provider, request, body, deps, callback.log);
   deps.inFlight.set(key, { request, answer: answering });
   try {
     return await answering;
@@ -84,7 +88,7 @@ interface StoredAnswer {
 }
 
 /** The stored answer to this request_id, or a new one, stored. */
-async function answerOnce(provider: Provider, request: CallbackRequest, body: CallbackBody, deps: CallbackDeps): Promise<CallbackResponse> {
+async function answerOnce(provider: Provider, request: CallbackRequest, body: CallbackBody, deps: CallbackDeps, log: CallbackLog): Promise<CallbackResponse> {
   const [stored] = await deps.prisma.$queryRawUnsafe<StoredAnswer[]>(
     `SELECT action, response_status, response_body, request_sha256 = decode($3, 'hex') AS same_bytes,
             CASE WHEN request_sha256 IS NULL THEN request_body END AS unhashed_request
@@ -96,7 +100,7 @@ async function answerOnce(provider: Provider, request: CallbackRequest, body: Ca
   if (stored) {
     // An unhashed row holds the body as stored (through JSON.stringify): compare it in that form.
     const same = stored.action === request.action && (stored.same_bytes ?? isDeepStrictEqual(stored.unhashed_request, JSON.parse(JSON.stringify(request.body))));
-    return same ? { status: stored.response_status, body: stored.response_body } : reusedRequestId(provider, request, deps);
+    return same ? { status: stored.response_status, body: stored.response_body } : reusedRequestId(provider, request, log);
   }
   const { response, money } = await answer(provider, request.action, body, deps);
   await recordCallback(deps.prisma, { provider, request, response, money });
@@ -109,8 +113,8 @@ function sameRequest(a: CallbackRequest, b: CallbackRequest): boolean {
 }
 
 /** A request_id already taken by another request: refused, and the answer stored under it stays. */
-function reusedRequestId(provider: Provider, request: CallbackRequest, deps: CallbackDeps): CallbackResponse {
-  deps.log.warn({ provider: provider.code, request_id: request.requestId, action: request.action }, 'callback refused: request_id reused for another request');
+function reusedRequestId(provider: Provider, request: CallbackRequest, log: CallbackLog): CallbackResponse {
+  log.warn({ provider: provider.code, request_id: request.requestId, action: request.action }, 'callback refused: request_id reused for another request');
   return refusal('INVALID_REQUEST', `request_id ${request.requestId} was already used for another request`);
 }
 
