@@ -3,6 +3,7 @@ import { hashPassword } from '@rgb/auth';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
+import { fundedPlayer as fundedPlayerOn, sendSignedCallback } from './support/callbacks';
 import { bootPlatform, send, type TestPlatform } from './support/platform';
 
 /** Provider callbacks through the router, signed as the demo provider signs them (CONTRACT.md "Provider callbacks"). */
@@ -24,10 +25,9 @@ interface Answer {
   body: { status: string; balance?: string; currency?: string; duplicate?: boolean; error_code?: string; message?: string };
 }
 
-async function callback(action: string, body: Record<string, unknown>, { secret = SECRET, provider = 'demo', raw }: { secret?: string; provider?: string; raw?: string } = {}): Promise<Answer> {
+async function callback(action: string, body: Record<string, unknown>, { secret = SECRET, provider = 'demo', raw }: { secret?: string; provider?: string; raw?: string | Buffer } = {}): Promise<Answer> {
   const text = raw ?? JSON.stringify({ request_id: randomUUID(), timestamp: new Date().toISOString(), currency: 'USD', ...body });
-  const signature = createHmac('sha256', secret).update(text).digest('hex');
-  const response = await send(`${platform.routerUrl}/callbacks/${provider}/${action}`, 'POST', { 'content-type': 'application/json', 'x-signature': signature }, text);
+  const response = await sendSignedCallback(platform, action, text, secret, provider);
   return { status: response.status, body: JSON.parse(response.text) };
 }
 
@@ -43,16 +43,13 @@ async function demoOnlyStaffToken(username: string): Promise<string> {
   return login.body.data.staffLogin.accessToken as string;
 }
 
-/** A registered player with `deposit` approved by staff; returns the provider account name. */
-async function fundedPlayer(username: string, deposit = '100.00'): Promise<{ account: string; token: string }> {
-  const { accessToken } = await platform.register(username);
-  const staff = await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD });
-  const request = await platform.graphql(`mutation ($a: Money!) { requestDeposit(input: { amount: $a, depositorName: "E2E" }) { id } }`, { a: deposit }, { token: accessToken });
-  await platform.graphql(`mutation ($id: ID!) { approveDeposit(id: $id) { status } }`, { id: request.body.data.requestDeposit.id }, { token: staff.body.data.staffLogin.accessToken });
-  return { account: `demo_${username}`, token: accessToken };
-}
+const fundedPlayer = (username: string, deposit?: string) => fundedPlayerOn(platform, username, deposit);
 
 const round = (id: string) => ({ round_id: id, game_code: 'demo-slot' });
+
+/** The text of a fresh bet of demo_cb_sig up to its amount, which `rest` writes as it likes (with the closing brace left out). */
+const signedBet = (rest: string) =>
+  `{"request_id":"${randomUUID()}","timestamp":"${new Date().toISOString()}","account":"demo_cb_sig","currency":"USD","transaction_id":"${randomUUID()}","round_id":"x","game_code":"demo-slot",${rest}}`;
 
 async function booksAgree(): Promise<void> {
   expect(await findLedgerMismatches(prisma)).toEqual([]);
@@ -104,6 +101,47 @@ describe('seamless wallet through the router', () => {
     const twins = await Promise.all(Array.from({ length: 5 }, () => callback('bet', {}, { raw: twin })));
     for (const answer of twins) expect(answer).toEqual({ status: 200, body: { status: 'OK', balance: '94.00', currency: 'USD', duplicate: false } });
     expect((await callback('balance', { account })).body.balance).toBe('94.00');
+    await booksAgree();
+  });
+
+  it('refuses a request_id reused for another request with 400, moving nothing, also while the first is in flight', async () => {
+    const { account } = await fundedPlayer('cb_reuse');
+    const bet = (requestId: string, transactionId: string, amount: string) =>
+      JSON.stringify({ request_id: requestId, timestamp: new Date().toISOString(), currency: 'USD', account, transaction_id: transactionId, amount, ...round('ru-r1') });
+    const reused = { status: 400, body: { status: 'ERROR', error_code: 'INVALID_REQUEST', message: 'request_id reuse-1 was already used for another request' } };
+    const first = bet('reuse-1', 'ru-1', '3.00');
+    expect(await callback('bet', {}, { raw: first })).toEqual({ status: 200, body: { status: 'OK', balance: '97.00', currency: 'USD', duplicate: false } });
+    expect(await callback('bet', {}, { raw: bet('reuse-1', 'ru-2', '5.00') })).toEqual(reused);
+    // The same bytes are another request under another action, and a byte changed is another body.
+    expect(await callback('win', {}, { raw: first })).toEqual(reused);
+    expect(await callback('bet', {}, { raw: `${first} ` })).toEqual(reused);
+    expect(await callback('bet', {}, { raw: first })).toEqual({ status: 200, body: { status: 'OK', balance: '97.00', currency: 'USD', duplicate: false } });
+    expect((await callback('balance', { account })).body.balance).toBe('97.00');
+
+    // In flight together: the twins of the first body share its answer, the other bodies are refused.
+    const twin = bet('reuse-2', 'ru-3', '2.00');
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => callback('bet', {}, { raw: i % 2 ? bet('reuse-2', `ru-other-${i}`, '7.00') : twin })));
+    answers.forEach((answer, i) => {
+      if (i % 2) expect(answer).toMatchObject({ status: 400, body: { error_code: 'INVALID_REQUEST', message: 'request_id reuse-2 was already used for another request' } });
+      else expect(answer).toEqual({ status: 200, body: { status: 'OK', balance: '95.00', currency: 'USD', duplicate: false } });
+    });
+    expect((await callback('balance', { account })).body.balance).toBe('95.00');
+    expect(await prisma.ledgerEntry.count({ where: { commandKey: { startsWith: 'bet:demo:ru-' } } })).toBe(2);
+    await booksAgree();
+  });
+
+  it('compares a request_id stored before bodies were hashed by the body it stored', async () => {
+    const { account } = await fundedPlayer('cb_unhashed');
+    const provider = await prisma.provider.findUniqueOrThrow({ where: { code: 'demo' } });
+    const body = { request_id: 'unhashed-1', timestamp: new Date().toISOString(), currency: 'USD', account, transaction_id: 'uh-1', amount: '4.00', ...round('uh-r1') };
+    const stored = { status: 'OK', balance: '96.00', currency: 'USD', duplicate: false };
+    await prisma.callbackLog.create({ data: { providerId: provider.id, requestId: 'unhashed-1', action: 'bet', requestBody: body, responseStatus: 200, responseBody: stored } });
+    // The same fields in another order and spacing are the stored request; other fields are not.
+    const respelled = JSON.stringify(Object.fromEntries(Object.entries(body).reverse()), null, 1);
+    expect(await callback('bet', {}, { raw: respelled })).toEqual({ status: 200, body: stored });
+    expect(await callback('bet', {}, { raw: JSON.stringify({ ...body, amount: '40.00' }) })).toMatchObject({ status: 400, body: { error_code: 'INVALID_REQUEST' } });
+    expect(await callback('win', {}, { raw: JSON.stringify(body) })).toMatchObject({ status: 400, body: { error_code: 'INVALID_REQUEST' } });
+    expect((await callback('balance', { account })).body.balance).toBe('100.00');
     await booksAgree();
   });
 
@@ -161,6 +199,38 @@ describe('seamless wallet through the router', () => {
   });
 });
 
+describe('first callbacks of a new provider account, all at once', () => {
+  const launch = (token: string) => platform.graphql(`mutation { launchGame(gameCode: "demo-slot") { url } }`, undefined, { token });
+
+  it('answers every one (none 500), and the books agree', async () => {
+    const { account } = await fundedPlayer('cb_rush');
+    const answers = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => callback('bet', { account, transaction_id: `rush-${i}`, amount: '1.00', ...round('rush-r1') })),
+      ...Array.from({ length: 10 }, () => callback('balance', { account })),
+    ]);
+    for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: { status: 'OK', currency: 'USD' } });
+    expect((await callback('balance', { account })).body.balance).toBe('70.00');
+    const player = await prisma.player.findFirstOrThrow({ where: { username: 'cb_rush' } });
+    expect(await prisma.providerAccount.findMany({ where: { playerId: player.id }, select: { accountName: true } })).toEqual([{ accountName: account }]);
+    expect(await prisma.gameBet.count({ where: { round: { playerId: player.id, roundId: 'rush-r1' } } })).toBe(30);
+    await booksAgree();
+  });
+
+  it('answers launches and callbacks racing for one account', async () => {
+    const { account, token } = await fundedPlayer('cb_rush_launch');
+    const [launches, bets] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, () => launch(token))),
+      Promise.all(Array.from({ length: 20 }, (_, i) => callback('bet', { account, transaction_id: `rush-l-${i}`, amount: '2.00', ...round('rush-l-r1') }))),
+    ]);
+    for (const answer of launches) expect(answer.body).toMatchObject({ data: { launchGame: { url: expect.any(String) } } });
+    for (const answer of bets) expect(answer).toMatchObject({ status: 200, body: { status: 'OK' } });
+    expect((await callback('balance', { account })).body.balance).toBe('60.00');
+    const player = await prisma.player.findFirstOrThrow({ where: { username: 'cb_rush_launch' } });
+    expect(await prisma.providerAccount.count({ where: { playerId: player.id } })).toBe(1);
+    await booksAgree();
+  });
+});
+
 describe('games and launch', () => {
   it('lists the seeded games and launches one with a signed session for the player\'s provider account', async () => {
     const games = await platform.graphql(`{ games(first: 10, providerCode: "demo") { totalCount edges { node { code category provider { code } } } } }`);
@@ -200,13 +270,20 @@ describe('refused callbacks', () => {
     expect((await callback('balance', { account: 'acme_cb_sig' })).body).toMatchObject({ error_code: 'PLAYER_NOT_FOUND' });
   });
 
-  it.each<[string, { raw?: string; body?: Record<string, unknown> }]>([
+  it.each<[string, { raw?: string | Buffer; body?: Record<string, unknown> }]>([
     ['malformed JSON', { raw: '{"request_id":' }],
     ['a missing field', { body: { transaction_id: 'x', ...round('x') } }],
     ['a negative amount', { body: { transaction_id: 'x', amount: '-1.00', ...round('x') } }],
     ['too many decimals', { body: { transaction_id: 'x', amount: '1.005', ...round('x') } }],
     ['not a number', { body: { transaction_id: 'x', amount: 'ten', ...round('x') } }],
     ['a stale timestamp', { body: { transaction_id: 'x', amount: '1.00', timestamp: new Date(Date.now() - 301_000).toISOString(), ...round('x') } }],
+    // A parser keeping the first twin reads 1.00, JSON.parse keeps the last: a body must mean one thing.
+    ['an amount given twice', { raw: signedBet('"amount":"1.00","amount":"50.00"') }],
+    ['an amount given twice, once spelled with an escape', { raw: signedBet('"amount":"50.00","\\u0061mount":"1.00"') }],
+    ['a name given twice in a nested object', { raw: signedBet('"amount":"1.00","meta":{"a":[{"b":1,"b":2}]}') }],
+    ['trailing bytes after the JSON', { raw: `${signedBet('"amount":"1.00"')}{"amount":"50.00"}` }],
+    ['bytes that are not UTF-8', { raw: Buffer.concat(signedBet('"amount":"1.00","note":"@"').split('@').flatMap((part, i) => [...(i ? [Buffer.from([0xc3, 0x28])] : []), Buffer.from(part)])) }],
+    ['an escaped NUL in a string', { raw: signedBet('"amount":"1.00","note":"a\\u0000b"') }],
   ])('refuses %s with 400 INVALID_REQUEST and moves nothing', async (_name, { raw, body }) => {
     const account = 'demo_cb_sig';
     const answer = await callback('bet', { account, ...body }, raw ? { raw } : {});

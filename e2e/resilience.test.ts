@@ -10,7 +10,7 @@ import { terminateSessions } from '@rgb/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../packages/events/test/redis-server';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
-import { postCallback } from './support/callbacks';
+import { sendSignedCallback } from './support/callbacks';
 import { freePort } from './support/http';
 import { bootPlatform, type TestPlatform } from './support/platform';
 
@@ -75,7 +75,7 @@ describe('every session of the platform ended by the database under load', () =>
 
   /** One signed callback; no answer (0) when the connection broke. */
   async function callback(action: string, raw: string): Promise<{ status: number; text: string }> {
-    return postCallback(platform.routerUrl, 'demo', action, raw, SECRET).catch((error: Error) => ({ status: 0, text: error.message }));
+    return sendSignedCallback(platform, action, raw, SECRET).catch((error: Error) => ({ status: 0, text: error.message }));
   }
 
   const request = (body: Record<string, unknown>) => JSON.stringify({ request_id: randomUUID(), timestamp: new Date().toISOString(), currency: 'USD', ...body });

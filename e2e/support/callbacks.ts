@@ -1,10 +1,18 @@
 import { createHmac } from 'node:crypto';
-import { send, type HttpResult } from './http';
+import { type HttpResult, send } from './http';
+import type { TestPlatform } from './platform';
 
-/** X-Signature as CONTRACT.md "Provider callbacks" has providers sign: hex HMAC-SHA256 of the raw body. */
-export const signatureOf = (raw: string, secret: string) => createHmac('sha256', secret).update(raw).digest('hex');
+/** Sends `raw` to `/callbacks/{provider}/{action}` through the router, signed with `secret` as a provider signs it (CONTRACT.md "Provider callbacks"). */
+export function sendSignedCallback(platform: TestPlatform, action: string, raw: string | Buffer, secret: string, provider = 'demo'): Promise<HttpResult> {
+  const signature = createHmac('sha256', secret).update(raw).digest('hex');
+  return send(`${platform.routerUrl}/callbacks/${provider}/${action}`, 'POST', { 'content-type': 'application/json', 'x-signature': signature }, raw);
+}
 
-/** POSTs the raw body to `/callbacks/{provider}/{action}` on the router, signed with `secret`. */
-export function postCallback(routerUrl: string, provider: string, action: string, raw: string, secret: string): Promise<HttpResult> {
-  return send(`${routerUrl}/callbacks/${provider}/${action}`, 'POST', { 'content-type': 'application/json', 'x-signature': signatureOf(raw, secret) }, raw);
+/** A player registered on demo with `deposit` approved by staff; returns the provider account name and the player's token. */
+export async function fundedPlayer(platform: TestPlatform, username: string, deposit = '100.00'): Promise<{ account: string; token: string }> {
+  const { accessToken } = await platform.register(username);
+  const staff = await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD });
+  const request = await platform.graphql(`mutation ($a: Money!) { requestDeposit(input: { amount: $a, depositorName: "E2E" }) { id } }`, { a: deposit }, { token: accessToken });
+  await platform.graphql(`mutation ($id: ID!) { approveDeposit(id: $id) { status } }`, { id: request.body.data.requestDeposit.id }, { token: staff.body.data.staffLogin.accessToken });
+  return { account: `demo_${username}`, token: accessToken };
 }

@@ -7,7 +7,7 @@ export interface HttpResult {
 }
 
 /** node:http rather than fetch: fetch does not let a client choose the Host header, and brands hang on it. */
-export function send(url: string, method: string, headers: Record<string, string>, body?: string, agent?: Agent): Promise<HttpResult> {
+export function send(url: string, method: string, headers: Record<string, string>, body?: string | Buffer, agent?: Agent): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers, agent }, (res) => {
       let text = '';

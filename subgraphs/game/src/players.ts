@@ -66,12 +66,21 @@ export class PlayerDirectory {
     return resolved;
   }
 
+  /**
+   * Writes the player's provider account once. Concurrent first callbacks and launches all write
+   * it, so it is one insert that yields to a row already there on either unique key (name, or
+   * player): usernames never change, so such a row is this same account.
+   */
   async remember(providerId: string, brandId: string, playerId: string, name: string): Promise<void> {
-    await this.prisma.providerAccount.upsert({
-      where: { providerId_playerId: { providerId, playerId } },
-      create: { providerId, brandId, playerId, accountName: name },
-      update: {},
-    });
+    await this.prisma.$executeRawUnsafe(
+      `INSERT INTO game.provider_account (id, provider_id, brand_id, player_id, account_name)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4)
+       ON CONFLICT DO NOTHING`,
+      providerId,
+      brandId,
+      playerId,
+      name,
+    );
   }
 
   /** Whether the player may bet: a blocked player's bets are refused within `statusTtlMs` of the block. */

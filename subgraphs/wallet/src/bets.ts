@@ -332,13 +332,14 @@ async function betsSettledBy(tx: Tx, call: ProviderCall, reference: string | nul
     reference ?? call.roundId,
   );
   const rows = await tx.providerTransaction.findMany({ where: { id: { in: bets.map((bet) => bet.id) } }, orderBy: { createdAt: 'asc' } });
-  const named = reference ? `bet ${reference}` : `a bet in round ${call.roundId}`;
   const open = rows.filter((bet) => bet.betStatus === 'OPEN');
   if (open.length > 0) return open;
   const settled = rows.find((bet) => bet.betStatus === 'SETTLED');
   if (settled) return [settled];
-  if (rows.length > 0) throw fail(ErrorCode.TRANSACTION_ROLLED_BACK, `${named} was rolled back`);
-  throw fail(ErrorCode.TRANSACTION_NOT_FOUND, `no ${named}`);
+  if (rows.length > 0) {
+    throw fail(ErrorCode.TRANSACTION_ROLLED_BACK, reference ? `bet ${reference} was rolled back` : `the bets of round ${call.roundId} were rolled back`);
+  }
+  throw fail(ErrorCode.TRANSACTION_NOT_FOUND, reference ? `no bet ${reference}` : `no bet in round ${call.roundId}`);
 }
 
 /**

@@ -218,10 +218,10 @@ describe('wins', () => {
     const before = await writeCounts(server);
     const named = await win({ player, tx: 'wnf-win', amount: 500n, round: 'r-wnf', reference: 'wnf-bet' });
     expect(named.status).toBe(404);
-    expect(named.body.error).toMatchObject({ code: 'TRANSACTION_NOT_FOUND', balance: '100.00' });
+    expect(named.body.error).toMatchObject({ code: 'TRANSACTION_NOT_FOUND', message: 'no bet wnf-bet', balance: '100.00' });
     const unnamed = await win({ player, tx: 'wnf-win', amount: 500n, round: 'r-wnf' });
     expect(unnamed.status).toBe(404);
-    expect(unnamed.body.error.code).toBe('TRANSACTION_NOT_FOUND');
+    expect(unnamed.body.error).toMatchObject({ code: 'TRANSACTION_NOT_FOUND', message: 'no bet in round r-wnf' });
     expect(await writeCounts(server)).toEqual(before);
     // Someone else's bet is not this player's bet either.
     const other = await playerWith(10_000n);
@@ -298,9 +298,9 @@ describe('rollbacks', () => {
     const before = await writeCounts(server);
     const named = await win({ player, tx: 'rbw-win', amount: 5_000n, round: 'r-rbw', reference: 'rbw-bet' });
     expect(named.status).toBe(409);
-    expect(named.body.error.code).toBe('TRANSACTION_ROLLED_BACK');
+    expect(named.body.error).toMatchObject({ code: 'TRANSACTION_ROLLED_BACK', message: 'bet rbw-bet was rolled back' });
     const byRound = await win({ player, tx: 'rbw-win', amount: 5_000n, round: 'r-rbw' });
-    expect(byRound.body.error.code).toBe('TRANSACTION_ROLLED_BACK');
+    expect(byRound.body.error).toMatchObject({ code: 'TRANSACTION_ROLLED_BACK', message: 'the bets of round r-rbw were rolled back' });
     expect(await writeCounts(server)).toEqual(before);
     await expectBooks(server, { [player]: 10_000n });
   });

@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { MoneyFormatError, parseMoney } from '@rgb/contracts';
 import type { PrismaClient, Provider } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
-import { type MoneyCallRecord, recordCallback } from '../history';
+import { type CallbackRequest, type MoneyCallRecord, recordCallback } from '../history';
 import type { PlayerDirectory, ResolvedAccount } from '../players';
 import type { MoneyCall, WalletClient, WalletResult } from '../wallet-client';
 import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackBody, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
 import { signatureMatches } from './signature';
+import { parseStrictJson, StrictJsonError } from './strict-json';
 
 export interface CallbackDeps {
   prisma: PrismaClient;
@@ -16,9 +19,10 @@ export interface CallbackDeps {
   log: Logger;
   /**
    * Callbacks being answered in this process, by provider and request_id: a twin arriving
-   * meanwhile (a provider retrying before the first answer) gets that answer instead of running again.
+   * meanwhile (a provider retrying before the first answer) gets that answer instead of running
+   * again, if it is the same request; another request under that request_id is refused.
    */
-  inFlight: Map<string, Promise<CallbackResponse>>;
+  inFlight: Map<string, { request: CallbackRequest; answer: Promise<CallbackResponse> }>;
   now?: () => number;
 }
 
@@ -27,13 +31,18 @@ export interface IncomingCallback {
   action: string;
   rawBody: Buffer;
   signature: string | undefined;
+  /** The request's logger (it carries the request id). */
+  log: CallbackLog;
 }
+
+type CallbackLog = Pick<Logger, 'warn'>;
 
 /**
  * One provider callback, CONTRACT.md "Provider callbacks": signature on the raw bytes, then the
- * body, the stored answer to a repeated request_id, the timestamp window, the account, the
- * currency, and the wallet command keyed by the provider's transaction id. A disabled provider
- * still settles (wins, rollbacks, balance); only its new bets are refused.
+ * body (strict JSON: one meaning only), the stored answer to a repeated request_id (the same
+ * action and bytes; anything else under that id is refused), the timestamp window, the account,
+ * the currency, and the wallet command keyed by the provider's transaction id. A disabled
+ * provider still settles (wins, rollbacks, balance); only its new bets are refused.
  */
 export async function handleCallback(callback: IncomingCallback, deps: CallbackDeps): Promise<CallbackResponse> {
   const provider = await deps.catalog.provider(callback.providerCode);
@@ -45,21 +54,23 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
   const action = callback.action as CallbackAction;
   let json: unknown;
   try {
-    json = JSON.parse(callback.rawBody.toString('utf8'));
-  } catch {
-    return refusal('INVALID_REQUEST', 'the body is not JSON');
+    json = parseStrictJson(callback.rawBody);
+  } catch (error) {
+    if (error instanceof StrictJsonError) return refusal('INVALID_REQUEST', error.message);
+    throw error;
   }
   const parsed = CALLBACK_BODIES[action].safeParse(json);
   if (!parsed.success) {
     return refusal('INVALID_REQUEST', parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
   }
   const body = parsed.data;
+  const request: CallbackRequest = { action, requestId: body.request_id, body: json, sha256: createHash('sha256').update(callback.rawBody).digest('hex') };
 
   const key = `${provider.id}:${body.request_id}`;
   const running = deps.inFlight.get(key);
-  if (running) return running;
-  const answering = answerOnce(provider, action, body, json, deps);
-  deps.inFlight.set(key, answering);
+  if (running) return sameRequest(running.request, request) ? running.answer : reusedRequestId(provider, request, callback.log);
+  const answering = answerOnce(provider, request, body, deps, callback.log);
+  deps.inFlight.set(key, { request, answer: answering });
   try {
     return await answering;
   } finally {
@@ -67,17 +78,44 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
   }
 }
 
+interface StoredAnswer {
+  action: string;
+  response_status: number;
+  response_body: Record<string, unknown>;
+  /** Null on rows stored before the hash was kept; then `unhashed_request` is their body. */
+  same_bytes: boolean | null;
+  unhashed_request: unknown;
+}
+
 /** The stored answer to this request_id, or a new one, stored. */
-async function answerOnce(provider: Provider, action: CallbackAction, body: CallbackBody, request: unknown, deps: CallbackDeps): Promise<CallbackResponse> {
-  const [stored] = await deps.prisma.$queryRawUnsafe<{ response_status: number; response_body: Record<string, unknown> }[]>(
-    'SELECT response_status, response_body FROM game.callback_log WHERE provider_id = $1::uuid AND request_id = $2',
+async function answerOnce(provider: Provider, request: CallbackRequest, body: CallbackBody, deps: CallbackDeps, log: CallbackLog): Promise<CallbackResponse> {
+  const [stored] = await deps.prisma.$queryRawUnsafe<StoredAnswer[]>(
+    `SELECT action, response_status, response_body, request_sha256 = decode($3, 'hex') AS same_bytes,
+            CASE WHEN request_sha256 IS NULL THEN request_body END AS unhashed_request
+     FROM game.callback_log WHERE provider_id = $1::uuid AND request_id = $2`,
     provider.id,
-    body.request_id,
+    request.requestId,
+    request.sha256,
   );
-  if (stored) return { status: stored.response_status, body: stored.response_body };
-  const { response, money } = await answer(provider, action, body, deps);
-  await recordCallback(deps.prisma, { provider, action, requestId: body.request_id, request, response, money });
+  if (stored) {
+    // An unhashed row holds the body as stored (through JSON.stringify): compare it in that form.
+    const same = stored.action === request.action && (stored.same_bytes ?? isDeepStrictEqual(stored.unhashed_request, JSON.parse(JSON.stringify(request.body))));
+    return same ? { status: stored.response_status, body: stored.response_body } : reusedRequestId(provider, request, log);
+  }
+  const { response, money } = await answer(provider, request.action, body, deps);
+  await recordCallback(deps.prisma, { provider, request, response, money });
   return response;
+}
+
+/** Two callbacks under one request_id are one request when they name the same action and their bytes are the same. */
+function sameRequest(a: CallbackRequest, b: CallbackRequest): boolean {
+  return a.action === b.action && a.sha256 === b.sha256;
+}
+
+/** A request_id already taken by another request: refused, and the answer stored under it stays. */
+function reusedRequestId(provider: Provider, request: CallbackRequest, log: CallbackLog): CallbackResponse {
+  log.warn({ provider: provider.code, request_id: request.requestId, action: request.action }, 'callback refused: request_id reused for another request');
+  return refusal('INVALID_REQUEST', `request_id ${request.requestId} was already used for another request`);
 }
 
 interface Answer {

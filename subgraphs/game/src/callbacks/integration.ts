@@ -65,7 +65,7 @@ export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDe
       JSON.stringify({ request_id: `integration-test-${randomUUID()}`, timestamp: new Date().toISOString(), account: input.data.account, currency: input.data.currency }),
     );
     const answer = await handleCallback(
-      { providerCode: request.params.provider, action: 'balance', rawBody: body, signature: sign(body, input.data.secret) },
+      { providerCode: request.params.provider, action: 'balance', rawBody: body, signature: sign(body, input.data.secret), log: request.log },
       deps,
     );
     return { signature_accepted: answer.status !== 401, status: answer.status, response: answer.body };

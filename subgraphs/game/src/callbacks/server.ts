@@ -54,6 +54,7 @@ export function createCallbackServer({ deps, serviceTokens, staffAccess, metrics
         action: request.params.action,
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
         signature: typeof signature === 'string' ? signature : undefined,
+        log: request.log,
       },
       deps,
     );
