@@ -1,15 +1,14 @@
 import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
-import { z } from 'zod';
-import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, loadConfig } from './config';
+import type { z } from 'zod';
+import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, listenEnv, loadConfig } from './config';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { createRequestRedis, SessionRevocations } from './session-revocations';
 import { closeOnSignal } from './shutdown';
 import { createSubgraphServer, type RunningServer, type ServiceDeps, type SubgraphDefinition } from './subgraph-server';
 
-export const subgraphEnv = (defaultPort: number) =>
-  baseEnv.extend({ ...databaseEnv, PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort) });
+export const subgraphEnv = (defaultPort: number) => baseEnv.extend({ ...databaseEnv, ...listenEnv(defaultPort, 'api') });
 export type SubgraphConfig = z.infer<ReturnType<typeof subgraphEnv>>;
 
 export function loadSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
@@ -47,6 +46,7 @@ export async function closeServiceDeps(deps: ServiceDeps): Promise<void> {
 
 export interface StartedSubgraph extends RunningServer {
   url: string;
+  metricsUrl: string;
   deps: ServiceDeps;
 }
 
@@ -58,10 +58,12 @@ export async function startSubgraph<Loaders, Services>(
   const deps = createServiceDeps(definition.name, config);
   const server = await createSubgraphServer(definition, deps);
   const url = await server.listen();
-  deps.log.info({ url }, `${definition.name} subgraph listening`);
+  const metricsUrl = server.metricsApp.listeningOrigin;
+  deps.log.info({ url, metricsUrl }, `${definition.name} subgraph listening`);
   return {
     ...server,
     url,
+    metricsUrl,
     deps,
     async close() {
       await server.close();
