@@ -142,7 +142,8 @@ describe('a supervised process', () => {
   });
 
   it('waits the shortest time again once it has stayed serving for resetAfterMs', async () => {
-    const tiny = await supervise({ initialDelayMs: 50, maxDelayMs: 5_000, resetAfterMs: 300 });
+    // Long enough that the second kill comes well before it, even on a busy machine.
+    const tiny = await supervise({ initialDelayMs: 50, maxDelayMs: 5_000, resetAfterMs: 2_000 });
     await tiny.service.start();
     tiny.service.process.kill('SIGKILL');
     await until(() => tiny.restarted.length === 1, 'the first restart');
@@ -150,21 +151,22 @@ describe('a supervised process', () => {
     await until(() => tiny.restarted.length === 2, 'the second restart');
     expect(tiny.crashes.map(({ restartInMs }) => restartInMs)).toEqual([50, 100]);
 
-    await until(() => Date.now() - tiny.restarted[1]!.at > 400, 'resetAfterMs of serving');
+    await until(() => Date.now() - tiny.restarted[1]!.at > 2_100, 'resetAfterMs of serving');
     tiny.service.process.kill('SIGKILL');
     await until(() => tiny.restarted.length === 3, 'the third restart');
     expect(tiny.crashes.map(({ restartInMs }) => restartInMs)).toEqual([50, 100, 50]);
   });
 
   it('stops during a backoff, and the restart never comes', async () => {
-    const tiny = await supervise({ initialDelayMs: 300, maxDelayMs: 300, resetAfterMs: 60_000 });
+    // Long enough that stop() comes within the backoff, even on a busy machine.
+    const tiny = await supervise({ initialDelayMs: 1_500, maxDelayMs: 1_500, resetAfterMs: 60_000 });
     await tiny.service.start();
     const killed = tiny.service.process;
     killed.kill('SIGKILL');
     await until(() => tiny.crashes.length === 1, 'the crash');
     await tiny.service.stop();
-    // Past the time the restart was due: an absence can only be seen by waiting.
-    await new Promise((resolve) => setTimeout(resolve, 3 * 300));
+    // Well past the time the restart was due: an absence can only be seen by waiting.
+    await until(() => Date.now() - tiny.crashes[0]!.at > 2 * 1_500, 'the time the restart was due');
     expect(tiny.service.process).toBe(killed);
     expect(tiny.output.filter((line) => line === 'listening')).toHaveLength(1);
     expect(tiny.restarted).toEqual([]);
