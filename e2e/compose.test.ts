@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICES } from '@rgb/platform';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 
@@ -290,6 +291,24 @@ describe('docker-compose.yml', () => {
       published: String(CONTRACT_PORTS.router),
       target: String(CONTRACT_PORTS.router),
     });
+  });
+
+  it('serves each process\'s metrics on a METRICS_PORT of its own, the one npm start gives it, never published', () => {
+    const metricsPorts = new Map<string, string>();
+    for (const name of appServiceNames) {
+      const env = envOf(service(name));
+      const metrics = env.METRICS_PORT;
+      expect(metrics, `${name}: METRICS_PORT`).toMatch(/^\d+$/);
+      expect(metrics, `${name}: METRICS_PORT is its PORT`).not.toBe(env.PORT);
+      expect(Object.values(CONTRACT_PORTS).map(String), `${name}: METRICS_PORT is a CONTRACT port`).not.toContain(metrics);
+      expect(metrics, `${name}: METRICS_PORT is the game's CALLBACK_PORT`).not.toBe(envOf(service('game')).CALLBACK_PORT);
+      expect(metricsPorts.get(metrics!), `${name}: METRICS_PORT ${metrics} is also ${metricsPorts.get(metrics!)}'s`).toBeUndefined();
+      metricsPorts.set(metrics!, name);
+      const local = SERVICES.find((spec) => spec.name === name);
+      if (local) expect(metrics, `${name}: METRICS_PORT differs from apps/platform/src/services.ts`).toBe(String(local.metricsPort));
+      expect(publishedPorts(service(name)).map(({ target }) => target), `${name} publishes its metrics port`).not.toContain(metrics);
+    }
+    expect([...metricsPorts.values()]).toEqual(expect.arrayContaining(['router', 'player', 'wallet', 'game', 'admin', 'player_worker', 'wallet_worker', 'admin_worker']));
   });
 
   it('defaults MULTI_BRAND_ENFORCEMENT to enforce', () => {

@@ -23,7 +23,7 @@ afterAll(async () => {
 const login = (address: string, username: string, password: string, token?: string) =>
   platform.graphql(LOGIN, { i: { username, password } }, { token, headers: { 'x-forwarded-for': address } });
 const codeOf = (result: GraphQLResult) => result.body.errors?.[0]?.extensions?.code;
-const playerMetric = (name: string, labels: Record<string, string>) => counterValue(`${platform.serviceUrl('player')}/metrics`, name, labels);
+const playerMetric = (name: string, labels: Record<string, string>) => counterValue(`${platform.metricsUrl('player')}/metrics`, name, labels);
 
 /** Throwaway accounts, each bringing a bearer token (and so, at the router, a rate limit bucket) of its own. */
 async function throwaways(prefix: string, count: number): Promise<string[]> {

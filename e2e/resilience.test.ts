@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../packages/events/test/redis-server';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { sendSignedCallback } from './support/callbacks';
-import { freePort } from './support/http';
+import { freePorts } from './support/http';
 import { bootPlatform, type TestPlatform } from './support/platform';
 
 const SECRET = 'e2e-resilience-provider-secret';
@@ -235,7 +235,8 @@ describe('Redis gone', () => {
   const WORKERS = ['player_worker', 'wallet_worker', 'admin_worker'];
 
   beforeAll(async () => {
-    redis = new RedisServer(await freePort());
+    const [redisPort] = await freePorts(1);
+    redis = new RedisServer(redisPort!);
     await redis.start();
     platform = await bootPlatform(OPEN_LIMITS, { redisUrl: redis.url });
     prisma = createPrismaClient({ databaseUrl: platform.databaseUrl, poolSize: 1, applicationName: 'e2e-resilience' });

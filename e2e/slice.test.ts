@@ -85,7 +85,7 @@ describe('the first slice through the router', () => {
 
 describe('brands at the edge', () => {
   it('refuses a demo token on acme.localhost under enforce, and counts it', async () => {
-    const metrics = `${platform.routerUrl}/metrics`;
+    const metrics = `${platform.metricsUrl('router')}/metrics`;
     const labels = { mode: 'enforce', audience: 'player' };
     const before = await counterValue(metrics, 'brand_mismatch_total', labels);
     const { accessToken } = await platform.register('dave_demo');

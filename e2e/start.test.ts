@@ -1,6 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createConnection, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PortsUnavailableError, startPlatform } from '@rgb/platform';
+import { testServerUrl } from '@rgb/db/testing';
 import { describe, expect, it } from 'vitest';
+import { freePlatformPorts } from './support/http';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -37,6 +42,91 @@ describe('npm start without its dependencies', () => {
     const result = await start({ REDIS_URL: 'redis://127.0.0.1:1' });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual(['Redis is not reachable at 127.0.0.1:1 (ECONNREFUSED): start it or set REDIS_URL']);
+  });
+});
+
+describe('npm start while something holds its ports (a platform already running)', () => {
+  const listen = (port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer((socket) => socket.end('still here\n')).listen(port, '127.0.0.1', () => resolve(server));
+      server.on('error', reject);
+    });
+  /** Whether the database `name` exists; dropped if it does, so a failing run leaves none behind. */
+  const databaseWasCreated = async (name: string) => {
+    const client = new pg.Client({ connectionString: testServerUrl });
+    await client.connect();
+    try {
+      const exists = (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+      if (exists) await client.query(`DROP DATABASE ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      return exists;
+    } finally {
+      await client.end();
+    }
+  };
+  const answer = (port: number) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = createConnection(port, '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+
+  /** Starts the platform with `taken` ports held by another listener; returns its refusal and what it printed. */
+  async function startWith(taken: string[]) {
+    const ports = await freePlatformPorts();
+    const holders = await Promise.all(taken.map((name) => listen(ports[name]!)));
+    const databaseName = `rgb_test_ports_${process.pid}_${Date.now()}`;
+    const output: string[] = [];
+    try {
+      const error = await startPlatform({
+        databaseUrl: Object.assign(new URL(testServerUrl), { pathname: `/${databaseName}` }).toString(),
+        redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        env: { NODE_ENV: 'test', LOG_LEVEL: 'warn' },
+        ports,
+        onOutput: (service, line) => output.push(`${service}| ${line}`),
+      }).then(
+        async (platform) => {
+          await platform.stop();
+          throw new Error('the platform started although its ports were taken');
+        },
+        (refusal: unknown) => refusal,
+      );
+      // The one holding the ports still answers: nothing touched it.
+      for (const name of taken) expect(await answer(ports[name]!)).toBe('still here\n');
+      return { error, ports, output, databaseCreated: await databaseWasCreated(databaseName) };
+    } finally {
+      await Promise.all(holders.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
+  }
+
+  it('names the port and service taken, and starts nothing (no process, no database)', async () => {
+    const { error, ports, output, databaseCreated } = await startWith(['wallet']);
+    expect(error).toBeInstanceOf(PortsUnavailableError);
+    expect((error as Error).message).toBe(
+      `The platform cannot start: 127.0.0.1:${ports.wallet} (wallet) is in use: is the platform already running? Stop it, or free that port`,
+    );
+    expect(output).toEqual([]);
+    expect(databaseCreated).toBe(false);
+  });
+
+  it('names every port taken in one message, metrics and callback listeners included', async () => {
+    const { error, ports, output } = await startWith(['router', 'router.metrics', 'game.callback']);
+    expect((error as Error).message).toBe(
+      `The platform cannot start: 127.0.0.1:${ports['game.callback']} (game.callback), 127.0.0.1:${ports.router} (router), 127.0.0.1:${ports['router.metrics']} (router.metrics) are in use: is the platform already running? Stop it, or free those ports`,
+    );
+    expect(output).toEqual([]);
+  });
+
+  it('refuses one port given to two listeners', async () => {
+    const ports = await freePlatformPorts();
+    const error = await startPlatform({
+      databaseUrl: 'postgresql://postgres@127.0.0.1:1/never',
+      redisUrl: 'redis://127.0.0.1:1',
+      ports: { ...ports, 'wallet.metrics': ports.wallet },
+    }).catch((refusal: unknown) => refusal);
+    expect(error).toBeInstanceOf(PortsUnavailableError);
+    expect((error as Error).message).toBe(`The platform cannot start: port ${ports.wallet} is given to wallet and wallet.metrics`);
   });
 });
 

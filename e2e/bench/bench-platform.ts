@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SERVICES, startPlatform, type RunningPlatform } from '@rgb/platform';
-import { freePort } from '../support/http';
+import { startPlatform, type RunningPlatform } from '@rgb/platform';
+import { freePlatformPorts } from '../support/http';
 
 export interface BenchPlatform {
   platform: RunningPlatform;
@@ -32,9 +32,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     await client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
     await client.end();
   };
-  const ports: Record<string, number> = {};
-  for (const service of SERVICES) ports[service.name] = await freePort();
-  ports['game.callback'] = await freePort();
+  const ports = await freePlatformPorts();
   const platform = await startPlatform({
     databaseUrl,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

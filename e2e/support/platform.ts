@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createTestDatabase } from '@rgb/db/testing';
-import { SERVICES, startPlatform, type RunningPlatform } from '@rgb/platform';
-import { freePort, send, type HttpResult } from './http';
+import { crashLine, restartLine, startPlatform, type Crash, type RunningPlatform } from '@rgb/platform';
+import { freePlatformPorts, send, type HttpResult } from './http';
 
 export { send };
 
@@ -19,16 +19,12 @@ export interface RequestOptions {
 
 export interface TestPlatform {
   routerUrl: string;
-  /** The port of every process (and `game.callback`, the provider callback listener). */
+  /** The port of every listener by its name in PlatformOptions.ports (`wallet`, `wallet.metrics`, `game.callback`). */
   ports: Record<string, number>;
   /** The Redis database this platform runs on, and its PostgreSQL database. */
   redisUrl: string;
   databaseUrl: string;
   platform: RunningPlatform;
-  /** Every output line of every process so far, `service| line`. */
-  output: string[];
-  /** The services that exited while the platform was running, with their exit codes. */
-  crashes: { service: string; code: number | null }[];
   /** The secrets the platform runs with, so tests can mint tokens of their own. */
   secrets: { AUTH_JWT_SECRET: string; INTERNAL_JWT_SECRET: string; ADMIN_PASSWORD: string };
   graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResult<T>>;
@@ -36,6 +32,12 @@ export interface TestPlatform {
   /** Registers a player on `host` and returns its tokens. */
   register(username: string, host?: string): Promise<{ accessToken: string; refreshToken: string }>;
   serviceUrl(name: string): string;
+  /** Where a process serves /metrics (its METRICS_PORT). */
+  metricsUrl(name: string): string;
+  /** Every crash of a process since boot, in order (the launcher restarts each). */
+  crashes: Crash[];
+  /** Every output line of every process (`wallet| ...`), and the launcher's own (`platform| wallet exited ...`). */
+  output: string[];
   stop(): Promise<void>;
 }
 
@@ -72,11 +74,9 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
     ADMIN_PASSWORD: 'admin-e2e-password',
   };
   const redisUrl = options.redisUrl ?? (await isolatedRedisUrl());
-  const ports: Record<string, number> = {};
-  for (const service of SERVICES) ports[service.name] = await freePort();
-  ports['game.callback'] = await freePort();
+  const ports = await freePlatformPorts();
   const output: string[] = [];
-  const crashes: TestPlatform['crashes'] = [];
+  const crashes: Crash[] = [];
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
@@ -85,7 +85,12 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
       env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', ...secrets, ...env },
       ports,
       onOutput: (service, line) => output.push(`${service}| ${line}`),
-      onCrash: (service, code) => crashes.push({ service, code }),
+      // As npm start reports them, among the output kept for a failure's message.
+      onCrash: (crash) => {
+        crashes.push(crash);
+        output.push(`platform| ${crashLine(crash)}`);
+      },
+      onRestart: (service, restart) => output.push(`platform| ${restartLine(service, restart)}`),
     });
   } catch (error) {
     await database.drop();
@@ -111,8 +116,6 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
     redisUrl,
     databaseUrl: database.url,
     platform,
-    output,
-    crashes,
     secrets,
     graphql,
     post: (path, body, options = {}) => send(`${routerUrl}${path}`, 'POST', headersOf(options), body),
@@ -126,6 +129,9 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
       return result.body.data.registerPlayer;
     },
     serviceUrl: (name) => platform.services.find((service) => service.name === name)!.url,
+    metricsUrl: (name) => platform.services.find((service) => service.name === name)!.metricsUrl,
+    crashes,
+    output,
     async stop() {
       await platform.stop();
       await database.drop();

@@ -1,43 +1,42 @@
 import { LOCAL_DATABASE_URL, LOCAL_REDIS_URL } from '@rgb/kit';
 import { DependencyError } from './dependencies';
 import { startPlatform } from './platform';
+import { PortsUnavailableError } from './ports';
+import { crashLine, restartLine, runningBanner } from './report';
 
-export { startPlatform, type PlatformOptions, type RunningPlatform } from './platform';
-export { SERVICES } from './services';
+export { startPlatform, type PlatformOptions, type RunningPlatform, type RunningService } from './platform';
+export { PortsUnavailableError } from './ports';
+export { crashLine, restartLine, runningBanner } from './report';
+export { DEFAULT_PORTS, SERVICES } from './services';
+export { DEFAULT_RESTART_POLICY, type Crash, type RestartPolicy } from './supervisor';
 
 const isEntry = import.meta.url === `file://${process.argv[1]}`;
 
 if (isEntry) {
   const databaseUrl = process.env.DATABASE_URL || LOCAL_DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || LOCAL_REDIS_URL;
-  let shuttingDown = false;
+  const print = (source: string, line: string) => process.stdout.write(`${source.padEnd(13)}| ${line}\n`);
   try {
     const platform = await startPlatform({
       databaseUrl,
       redisUrl,
-      onOutput: (service, line) => process.stdout.write(`${service.padEnd(13)}| ${line}\n`),
-      onCrash: (service, code) => {
-        if (shuttingDown) return;
-        process.stderr.write(`${service} exited unexpectedly (code ${code}); stopping the platform\n`);
-        shuttingDown = true;
-        void platform.stop().then(() => process.exit(1));
-      },
+      onOutput: print,
+      onCrash: (crash) => print('platform', crashLine(crash)),
+      onRestart: (service, restart) => print('platform', restartLine(service, restart)),
     });
-    process.stdout.write(
-      `\nThe platform is running (Ctrl-C stops it):\n${platform.services
-        .map((service) => `  ${service.name.padEnd(14)} ${service.url}${service.name === 'router' ? '/graphql' : ''}`)
-        .join('\n')}\n\n`,
-    );
+    process.stdout.write(runningBanner(platform.services));
+    let stopping = false;
     const shutdown = () => {
-      if (shuttingDown) return;
-      shuttingDown = true;
+      if (stopping) return;
+      stopping = true;
       process.stdout.write('stopping...\n');
       void platform.stop().then(() => process.exit(0));
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   } catch (error) {
-    process.stderr.write(`${error instanceof DependencyError ? error.message : (error as Error).stack}\n`);
+    const known = error instanceof DependencyError || error instanceof PortsUnavailableError;
+    process.stderr.write(`${known ? error.message : (error as Error).stack}\n`);
     process.exit(1);
   }
 }

@@ -1,8 +1,8 @@
-import { baseEnv, baseLocalDefaults, loadConfig } from '@rgb/kit';
+import { baseEnv, baseLocalDefaults, listenEnv, loadConfig } from '@rgb/kit';
 import { z } from 'zod';
 
 export const routerEnv = baseEnv.extend({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ...listenEnv(8080, 'api'),
   SUPERGRAPH_CONFIG: z.string().default(new URL('../../../supergraph.yaml', import.meta.url).pathname),
   MULTI_BRAND_ENFORCEMENT: z.enum(['off', 'observe', 'enforce']).default('enforce'),
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),

@@ -9,6 +9,7 @@ export { composeSupergraph, readSupergraphConfig, CompositionError } from './sup
 export async function start(config: RouterConfig) {
   const router = await createRouter(config);
   const url = await router.listen();
-  router.app.log.info({ url }, 'router listening');
-  return { ...router, url, deps: { log: router.app.log as never } };
+  const metricsUrl = router.metricsApp.listeningOrigin;
+  router.app.log.info({ url, metricsUrl }, 'router listening');
+  return { ...router, url, metricsUrl, deps: { log: router.app.log as never } };
 }

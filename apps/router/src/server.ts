@@ -10,6 +10,7 @@ import {
   ContextTokens,
   createHttpApp,
   createLogger,
+  createMetricsApp,
   createRequestRedis,
   errorReportingPlugin,
   redisReady,
@@ -46,6 +47,8 @@ export interface Router {
   app: FastifyInstance;
   catalog: BrandCatalog;
   metrics: Metrics;
+  /** `GET /metrics` on METRICS_PORT, never on the public port; `listen()` opens it first. */
+  metricsApp: FastifyInstance;
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -189,11 +192,16 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
     bodyLimit: config.MAX_BODY_BYTES,
   });
 
+  const metricsApp = createMetricsApp(metrics, log);
   return {
     app,
     catalog,
     metrics,
-    listen: () => app.listen({ port: config.PORT, host: config.HOST }),
+    metricsApp,
+    async listen() {
+      await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
+      return app.listen({ port: config.PORT, host: config.HOST });
+    },
     async close() {
       await app.close();
       await apollo.stop();
@@ -201,6 +209,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
       await subgraphFetcher.close();
       await closeCallbacks();
       await redis.quit().catch(() => redis.disconnect());
+      await metricsApp.close();
     },
   };
 }

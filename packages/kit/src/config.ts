@@ -45,6 +45,24 @@ export function loadConfig<Schema extends z.ZodType>(
 }
 
 const secret = z.string().min(32, 'must be at least 32 characters');
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * How far above its PORT a process serves /metrics by default: APIs (80xx) on 91xx, workers
+ * (90xx) on 92xx, clear of every CONTRACT.md port and of the game's callback listener (81xx).
+ */
+export const METRICS_PORT_OFFSET = { api: 1100, worker: 200 } as const;
+
+/**
+ * PORT, and METRICS_PORT: the listener of its own on which a process serves `GET /metrics` and
+ * nothing else, so the public edge never shows metrics. Port 0 (any free port) stays 0.
+ */
+export function listenEnv(defaultPort: number, kind: keyof typeof METRICS_PORT_OFFSET) {
+  return {
+    PORT: port.default(defaultPort),
+    METRICS_PORT: port.default(defaultPort === 0 ? 0 : defaultPort + METRICS_PORT_OFFSET[kind]),
+  };
+}
 
 /** What every process reads (the router included). Services extend it with their own variables. */
 export const baseEnv = z.object({

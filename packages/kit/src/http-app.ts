@@ -22,7 +22,8 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * The HTTP shell every process shares: request ids (the caller's when well-formed),
- * pino request logs, the latency histogram, `GET /health` and `GET /metrics`.
+ * pino request logs, the latency histogram and `GET /health`. `/metrics` is not here but on the
+ * process's metrics listener (createMetricsApp).
  */
 export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops }: HttpAppOptions): FastifyInstance {
   const app = Fastify({
@@ -49,7 +50,7 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    if (route !== '/health' && route !== '/metrics') {
+    if (route !== '/health') {
       request.log.info(
         { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
         'request',
@@ -74,11 +75,25 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
     return { status: 'ok', ...details?.() };
   });
 
+  return app;
+}
+
+/**
+ * `GET /metrics` of a process's registry and nothing else, for a port of its own
+ * (METRICS_PORT): scrapers reach it inside the network, while the router's public port, and every
+ * app port, answers 404 there.
+ */
+export function createMetricsApp(metrics: Metrics, log: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // A scraper's keep-alive connection must not hold up the process's shutdown.
+    forceCloseConnections: true,
+  });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-
   return app;
 }
 

@@ -1,15 +1,14 @@
 import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
-import { z } from 'zod';
-import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, loadConfig, loginThrottleEnv } from './config';
+import type { z } from 'zod';
+import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, listenEnv, loadConfig, loginThrottleEnv } from './config';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { createRequestRedis, redisReady, SessionRevocations } from './session-revocations';
 import { closeOnSignal } from './shutdown';
 import { createSubgraphServer, type RunningServer, type ServiceDeps, type SubgraphDefinition } from './subgraph-server';
 
-export const subgraphEnv = (defaultPort: number) =>
-  baseEnv.extend({ ...databaseEnv, ...loginThrottleEnv, PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort) });
+export const subgraphEnv = (defaultPort: number) => baseEnv.extend({ ...databaseEnv, ...loginThrottleEnv, ...listenEnv(defaultPort, 'api') });
 export type SubgraphConfig = z.infer<ReturnType<typeof subgraphEnv>>;
 
 export function loadSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
@@ -48,6 +47,7 @@ export async function closeServiceDeps(deps: ServiceDeps): Promise<void> {
 
 export interface StartedSubgraph extends RunningServer {
   url: string;
+  metricsUrl: string;
   deps: ServiceDeps;
 }
 
@@ -62,10 +62,12 @@ export async function startSubgraph<Loaders, Services>(
   // first. A Redis that is down does not stop the start; those requests report it meanwhile.
   await redisReady(deps.redis).catch((error: unknown) => deps.log.error({ err: error }, 'redis is not reachable yet'));
   const url = await server.listen();
-  deps.log.info({ url }, `${definition.name} subgraph listening`);
+  const metricsUrl = server.metricsApp.listeningOrigin;
+  deps.log.info({ url, metricsUrl }, `${definition.name} subgraph listening`);
   return {
     ...server,
     url,
+    metricsUrl,
     deps,
     async close() {
       await server.close();

@@ -9,7 +9,7 @@ import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { errorReportingPlugin, formatError } from './graphql-errors';
-import { createHttpApp, type HealthCheck } from './http-app';
+import { createHttpApp, createMetricsApp, type HealthCheck } from './http-app';
 import type { Metrics } from './metrics';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller, type ForwardedContext } from './request-context';
 import type { SubgraphConfig } from './service';
@@ -60,6 +60,9 @@ export interface SubgraphDefinition<Loaders, Services> {
 
 export interface RunningServer {
   app: FastifyInstance;
+  /** `GET /metrics` on METRICS_PORT; `listen()` opens it before the app, `close()` closes it after. */
+  metricsApp: FastifyInstance;
+  /** Resolves with the app's URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -154,12 +157,18 @@ export async function createSubgraphServer<Loaders, Services>(
     });
   }
 
+  const metricsApp = createMetricsApp(metrics, log);
   return {
     app,
-    listen: () => app.listen({ port: config.PORT, host: config.HOST }),
+    metricsApp,
+    async listen() {
+      await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
+      return app.listen({ port: config.PORT, host: config.HOST });
+    },
     async close() {
       await app.close();
       await apollo.stop();
+      await metricsApp.close();
     },
   };
 }

@@ -50,6 +50,7 @@ export async function startTestSubgraph<Loaders, Services>(
   return {
     ...server,
     url,
+    metricsUrl: server.metricsApp.listeningOrigin,
     deps,
     operations,
     async close() {

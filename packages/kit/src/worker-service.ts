@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Redis } from 'ioredis';
-import { baseLocalDefaults, loadConfig } from './config';
+import { baseLocalDefaults, listenEnv, loadConfig } from './config';
+import { createMetricsApp } from './http-app';
 import { closeServiceDeps, createServiceDeps, subgraphEnv } from './service';
 import { createRequestRedis, redisReady } from './session-revocations';
 import type { ServiceDeps } from './subgraph-server';
@@ -8,6 +9,7 @@ import { createWorker, type ScheduledJob, type Worker, type WorkerLoop } from '.
 
 export const workerEnv = (defaultPort: number) =>
   subgraphEnv(defaultPort).extend({
+    ...listenEnv(defaultPort, 'worker'),
     /** Written every few seconds with the worker's health, for supervisors without HTTP checks. */
     HEARTBEAT_FILE: z.string().optional(),
     ENABLE_OUTBOX_POLLER: z.stringbool().default(true),
@@ -33,11 +35,12 @@ export interface WorkerDefinition {
 export interface StartedWorker {
   worker: Worker;
   url: string;
+  metricsUrl: string;
   deps: WorkerDeps;
   close(): Promise<void>;
 }
 
-/** Builds a worker process: its loops and jobs, /health and /metrics on PORT, the heartbeat file. */
+/** Builds a worker process: its loops and jobs, /health on PORT, /metrics on METRICS_PORT, the heartbeat file. */
 export async function startWorker(definition: WorkerDefinition, config: WorkerConfig): Promise<StartedWorker> {
   const base = createServiceDeps(definition.name, config);
   const blockingRedis = createRequestRedis(config.REDIS_URL, { blockingMs: 5_000 });
@@ -52,6 +55,8 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     checks: { database: async () => void (await deps.prisma.$queryRaw`SELECT 1`) },
     heartbeatFile: config.HEARTBEAT_FILE,
   });
+  const metricsApp = createMetricsApp(deps.metrics, deps.log);
+  const metricsUrl = await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
   const url = await worker.app.listen({ port: config.PORT, host: config.HOST });
   // Loops start once Redis answers; a Redis that is down at start shows in health like any outage.
   await Promise.all([redisReady(deps.redis), redisReady(blockingRedis)]).catch((error: unknown) =>
@@ -61,9 +66,11 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
   return {
     worker,
     url,
+    metricsUrl,
     deps,
     async close() {
       await worker.stop();
+      await metricsApp.close();
       blockingRedis.disconnect();
       await closeServiceDeps(deps);
     },

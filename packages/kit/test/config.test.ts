@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, loadConfig } from '../src/config';
+import { loadSubgraphConfig } from '../src/service';
+import { loadWorkerConfig } from '../src/worker-service';
 
 const serviceEnv = baseEnv.extend(databaseEnv);
 const load = (env: NodeJS.ProcessEnv) => loadConfig(serviceEnv, { env, localDefaults: baseLocalDefaults });
@@ -59,5 +61,21 @@ describe('loadConfig outside production', () => {
 
   it('keeps a value that is set', () => {
     expect(load({ NODE_ENV: 'test', AUTH_JWT_SECRET: 'x'.repeat(32) }).AUTH_JWT_SECRET).toBe('x'.repeat(32));
+  });
+});
+
+describe('METRICS_PORT', () => {
+  it('defaults clear of the app port: an API 1100 above its port, a worker 200 above', () => {
+    expect(loadSubgraphConfig(8011, {})).toMatchObject({ PORT: 8011, METRICS_PORT: 9111 });
+    expect(loadWorkerConfig(9011, {})).toMatchObject({ PORT: 9011, METRICS_PORT: 9211 });
+  });
+
+  it('stays on any free port (0) when the port is', () => {
+    expect(loadSubgraphConfig(0, {})).toMatchObject({ PORT: 0, METRICS_PORT: 0 });
+  });
+
+  it('takes the port it is given, and refuses one that is not a port', () => {
+    expect(loadWorkerConfig(9011, { METRICS_PORT: '19211' }).METRICS_PORT).toBe(19211);
+    expect(() => loadSubgraphConfig(8011, { METRICS_PORT: '70000' })).toThrow(/METRICS_PORT: /);
   });
 });

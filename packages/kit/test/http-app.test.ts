@@ -9,12 +9,19 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe('GET /metrics', () => {
-  it('exposes the request latency histogram, with the requests served', async () => {
+  it('exposes the request latency histogram, with the requests the app served, on the metrics port', async () => {
+    expect(new URL(server.metricsUrl).port).not.toBe(new URL(server.url).port);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    const response = await fetch(`${server.url}/metrics`);
+    const response = await fetch(`${server.metricsUrl}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await response.text()).toMatch(/^http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} [1-9]/m);
+  });
+
+  it('is not served on the app port, and the metrics port serves nothing else', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${server.metricsUrl}/health`)).status).toBe(404);
+    expect((await fetch(`${server.metricsUrl}/graphql`, { method: 'POST' })).status).toBe(404);
   });
 });
 
