@@ -25,12 +25,16 @@ export interface TestSubgraph extends StartedSubgraph {
   operations: string[];
 }
 
-/** A subgraph listening on a free port against `databaseUrl`, as the integration tests use it. */
+/**
+ * A subgraph listening against `databaseUrl`, as the integration tests use it: on a free port,
+ * or on `port` (to start one again where a router expects it).
+ */
 export async function startTestSubgraph<Loaders, Services>(
   definition: SubgraphDefinition<Loaders, Services>,
   databaseUrl: string,
+  { port = 0 }: { port?: number } = {},
 ): Promise<TestSubgraph> {
-  const config = loadSubgraphConfig(0, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4' });
+  const config = loadSubgraphConfig(0, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4', PORT: String(port) });
   // What startSubgraph does, with the Prisma client wrapped to record each operation.
   const deps = createServiceDeps(definition.name, config);
   const client = deps.prisma;
@@ -120,4 +124,15 @@ export function anonymous(brand: BrandRef): ForwardedContext {
 /** The forwarded context of a signed-in user of `brand` (a fresh session id unless given). */
 export function signedIn(brand: BrandRef, kind: UserKind, id: string, sessionId: string = randomUUID()): ForwardedContext {
   return { brand, caller: { kind, id, brandId: brand.id, sessionId } };
+}
+
+/** Polls `probe` until it gives something (not undefined or false), or fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined && found !== false) return found;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
