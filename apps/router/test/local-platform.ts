@@ -123,6 +123,7 @@ export interface RouterAnswer<T> {
 export async function graphql<T = Record<string, any>>(routerUrl: string, query: string, { token }: { token?: string } = {}): Promise<RouterAnswer<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${routerUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+  // A router that never answers fails the test rather than holding it.
+  const response = await fetch(`${routerUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }), signal: AbortSignal.timeout(15_000) });
   return { status: response.status, requestId: response.headers.get('x-request-id') ?? '', body: (await response.json()) as RouterAnswer<T>['body'] };
 }
