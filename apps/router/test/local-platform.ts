@@ -120,10 +120,14 @@ export interface RouterAnswer<T> {
 }
 
 /** POSTs an operation to a router over HTTP, on the demo brand (its host is 127.0.0.1). */
-export async function graphql<T = Record<string, any>>(routerUrl: string, query: string, { token }: { token?: string } = {}): Promise<RouterAnswer<T>> {
+export async function graphql<T = Record<string, any>>(
+  routerUrl: string,
+  query: string,
+  { token, variables }: { token?: string; variables?: Record<string, unknown> } = {},
+): Promise<RouterAnswer<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   // A router that never answers fails the test rather than holding it.
-  const response = await fetch(`${routerUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }), signal: AbortSignal.timeout(15_000) });
+  const response = await fetch(`${routerUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(15_000) });
   return { status: response.status, requestId: response.headers.get('x-request-id') ?? '', body: (await response.json()) as RouterAnswer<T>['body'] };
 }
