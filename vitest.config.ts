@@ -1,6 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // The entry Node resolves for `graphql` (index.js), so the code under test and the CommonJS
+    // libraries it runs with (the gateway, the subgraph builder) share one graphql instance.
+    alias: [{ find: /^graphql$/, replacement: fileURLToPath(new URL('./node_modules/graphql/index.js', import.meta.url)) }],
+  },
   test: {
     include: ['{packages,subgraphs,apps}/*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
     globalSetup: ['./packages/db/src/testing/global-setup.ts'],

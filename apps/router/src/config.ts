@@ -5,8 +5,11 @@ export const routerEnv = baseEnv.extend({
   ...listenEnv(8080, 'api'),
   SUPERGRAPH_CONFIG: z.string().default(new URL('../../../supergraph.yaml', import.meta.url).pathname),
   MULTI_BRAND_ENFORCEMENT: z.enum(['off', 'observe', 'enforce']).default('enforce'),
+  /** Operation limits: lexer tokens of a document (counted while parsing), depth, aliases, directives, cost. */
+  MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(2_000),
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
   MAX_QUERY_ALIASES: z.coerce.number().int().positive().default(30),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().positive().default(50),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   /** Rate limits (requests per minute, and at once above that pace) per client address without a token and per signed-in caller; 0 per minute turns one off. */

@@ -1,4 +1,4 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
@@ -6,7 +6,6 @@ import { TokenService } from '@rgb/auth';
 import { ErrorCode } from '@rgb/contracts';
 import {
   BrandCatalog,
-  CONTEXT_HEADER,
   ContextTokens,
   createHttpApp,
   createLogger,
@@ -23,13 +22,16 @@ import {
 } from '@rgb/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
+import { admissionTiming } from './admission';
 import type { RouterConfig } from './config';
 import { registerCallbackPassthrough } from './callbacks';
 import { EdgeRefusal, resolveEdge, type Edge } from './edge';
-import { operationLimitsRule } from './limits';
+import { operationProtection } from './limits';
 import { RateLimiter } from './rate-limit';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
 import { createSubgraphFetcher } from './subgraph-fetcher';
+import { SubgraphHealth } from './subgraph-health';
+import { SubgraphDataSource } from './subgraph-source';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
 import { childTraceparent } from './trace';
 
@@ -60,8 +62,11 @@ declare module 'fastify' {
 }
 
 /** Builds the router: composition, brand and token edge, limits, the gateway. Throws on a composition error. */
-export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv = process.env): Promise<Router> {
-  const log = createLogger('router', config.LOG_LEVEL);
+export async function createRouter(
+  config: RouterConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  log: Logger = createLogger('router', config.LOG_LEVEL),
+): Promise<Router> {
   const subgraphs = readSupergraphConfig(config.SUPERGRAPH_CONFIG, env);
   const supergraphSdl = composeSupergraph(subgraphs);
   const metrics = new Metrics('router');
@@ -86,6 +91,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
   await catalog.start();
   // The rate limit and revocation checks fail open until Redis is connected: connect first.
   await redisReady(redis).catch((error: unknown) => log.error({ err: error }, 'redis is not reachable yet'));
+  const subgraphHealth = new SubgraphHealth(subgraphs);
 
   const app = createHttpApp({
     log,
@@ -96,6 +102,7 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
       brands: async () => {
         if (catalog.size === 0) throw new Error('no brands loaded');
       },
+      subgraphs: () => subgraphHealth.check(),
     },
   });
   app.decorateRequest('edge', null);
@@ -107,33 +114,37 @@ export async function createRouter(config: RouterConfig, env: NodeJS.ProcessEnv 
   });
 
   const subgraphFetcher = createSubgraphFetcher();
+  const admission = admissionTiming(metrics.registry);
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ url }) =>
-      new RemoteGraphQLDataSource<RouterContext>({
-        url,
-        fetcher: subgraphFetcher.fetcher as never,
-        willSendRequest({ request, context }) {
-          request.http?.headers.set(CONTEXT_HEADER, context.contextToken);
-          request.http?.headers.set('x-request-id', context.requestId);
-          request.http?.headers.set('traceparent', context.traceparent);
-        },
-      }),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, url!, subgraphFetcher.fetcher),
+    experimental_didResolveQueryPlan: admission.planned,
   });
 
+  const introspection = config.NODE_ENV !== 'production';
+  const protection = operationProtection({
+    maxTokens: config.MAX_QUERY_TOKENS,
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxAliases: config.MAX_QUERY_ALIASES,
+    maxDirectives: config.MAX_QUERY_DIRECTIVES,
+    maxCost: config.MAX_QUERY_COST,
+    hideSuggestions: !introspection,
+  });
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     plugins: [
+      admission.plugin,
       fastifyApolloDrainPlugin(app),
+      ...protection.plugins,
       errorReportingPlugin(metrics),
       moneyVariablesPlugin,
       ...(config.NODE_ENV === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
-    validationRules: [
-      operationLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxAliases: config.MAX_QUERY_ALIASES, maxCost: config.MAX_QUERY_COST }),
-      moneyLiteralRule,
-    ],
-    introspection: config.NODE_ENV !== 'production',
+    parseOptions: protection.parseOptions,
+    validationRules: [...protection.validationRules, moneyLiteralRule],
+    introspection,
+    // Apollo's own messages go through the router's structured logger, not bare console lines.
+    logger: log,
     csrfPrevention: true,
     formatError,
     includeStacktraceInErrorResponses: false,

@@ -14,7 +14,7 @@ describe('supergraph.yaml', () => {
     expect(player).toContain('@join__type(graph: PLAYER, key: "id")');
     expect(player).toContain('@join__type(graph: WALLET, key: "id")');
     expect(player).toContain('@join__type(graph: GAME, key: "id")');
-    expect(sdl).toMatch(/wallet: Wallet! @join__field\(graph: WALLET\)/);
+    expect(sdl).toMatch(/wallet: Wallet @join__field\(graph: WALLET\)/);
     expect(sdl).toContain('ADMIN @join__graph(name: "admin", url: "http://127.0.0.1:8016/graphql")');
   });
 

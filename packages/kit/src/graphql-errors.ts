@@ -1,13 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError, ErrorCode } from '@rgb/contracts';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics';
 
-function isExpected(formatted: GraphQLFormattedError, error: unknown): boolean {
+function isExpected(code: unknown, error: unknown): boolean {
   if (unwrapResolverError(error) instanceof DomainError) return true;
-  const code = formatted.extensions?.code;
   return typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
@@ -20,7 +19,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof DomainError) {
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.details, code: original.code } };
   }
-  if (isExpected(formatted, error)) {
+  if (isExpected(formatted.extensions?.code, error)) {
     // Facts such as a balance pass on; where it came from (stack, subgraph name) does not.
     const { stacktrace: _stack, serviceName: _service, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
@@ -28,7 +27,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
 
-/** Logs every unexpected error with the request's logger (request id, brand) and counts all errors by code. */
+/**
+ * Logs every unexpected error with the request's logger (request id, brand) and counts all errors
+ * by code. What arrives is not always a GraphQLError: the gateway passes on what a failed fetch
+ * threw as it was.
+ */
 export function errorReportingPlugin(metrics: Metrics): ApolloServerPlugin<{ log: Logger }> {
   return {
     async requestDidStart() {
@@ -36,9 +39,10 @@ export function errorReportingPlugin(metrics: Metrics): ApolloServerPlugin<{ log
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
             const original = unwrapResolverError(error);
-            const code = original instanceof DomainError ? original.code : String(error.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
+            const given = (error as Partial<GraphQLError>).extensions?.code;
+            const code = original instanceof DomainError ? original.code : String(given ?? ErrorCode.INTERNAL_SERVER_ERROR);
             metrics.graphqlErrors.inc({ code });
-            if (!isExpected(error.toJSON(), error)) {
+            if (!isExpected(given, error)) {
               (contextValue?.log ?? console).error({ err: original, path: error.path }, 'unexpected GraphQL error');
             }
           }

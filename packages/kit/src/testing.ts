@@ -25,7 +25,10 @@ export interface TestSubgraph extends StartedSubgraph {
   operations: string[];
 }
 
-/** A subgraph listening on a free port against `databaseUrl`, as the integration tests use it; `env` adds to its configuration. */
+/**
+ * A subgraph listening on a free port against `databaseUrl`, as the integration tests use it;
+ * `env` adds to its configuration (`PORT` to start one again where a router expects it).
+ */
 export async function startTestSubgraph<Loaders, Services>(
   definition: SubgraphDefinition<Loaders, Services>,
   databaseUrl: string,
@@ -136,4 +139,15 @@ export function anonymous(brand: BrandRef, clientAddress?: string): ForwardedCon
 /** The forwarded context of a signed-in user of `brand` (a fresh session id unless given). */
 export function signedIn(brand: BrandRef, kind: UserKind, id: string, sessionId: string = randomUUID()): ForwardedContext {
   return { brand, caller: { kind, id, brandId: brand.id, sessionId } };
+}
+
+/** Polls `probe` until it gives something (not undefined or false), or fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined && found !== false) return found;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

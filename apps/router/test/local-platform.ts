@@ -1,0 +1,133 @@
+import { adminSubgraph } from '@rgb/admin';
+import { loadGameConfig, start as startGame } from '@rgb/game';
+import { baseLocalDefaults, loadConfig, type Logger } from '@rgb/kit';
+import { startSeededTestSubgraph, startTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { playerSubgraph } from '@rgb/player';
+import { walletSubgraph } from '@rgb/wallet';
+import { routerEnv } from '../src/config';
+import { createRouter, type Router } from '../src/server';
+
+export type StoppableSubgraph = 'player' | 'wallet' | 'game';
+
+export interface LocalRouterOptions {
+  nodeEnv?: 'development' | 'production';
+  /** Variables over the ones that point the router at these subgraphs. */
+  env?: Record<string, string>;
+  log?: Logger;
+}
+
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Every subgraph of supergraph.yaml in this process, on one seeded database, and routers over
+ * them listening on real sockets; a test can stop a subgraph and start it again on its port.
+ */
+export interface LocalPlatform {
+  admin: SeededTestSubgraph;
+  /** A router over these subgraphs, listening on a free port; closed with the platform. */
+  router(options?: LocalRouterOptions): Promise<{ router: Router; url: string }>;
+  stop(name: StoppableSubgraph): Promise<void>;
+  start(name: StoppableSubgraph): Promise<void>;
+  close(): Promise<void>;
+}
+
+const portOf = (url: string) => Number(new URL(url).port);
+
+export async function startLocalPlatform(): Promise<LocalPlatform> {
+  const admin = await startSeededTestSubgraph(adminSubgraph);
+  const databaseUrl = admin.database.url;
+  const running = new Map<StoppableSubgraph, Running>();
+  const ports = new Map<StoppableSubgraph, number>();
+  const routers: Router[] = [];
+
+  const launch: Record<StoppableSubgraph, (port: number) => Promise<Running>> = {
+    player: (port) => startTestSubgraph(playerSubgraph, databaseUrl, { PORT: String(port) }),
+    wallet: (port) => startTestSubgraph(walletSubgraph, databaseUrl, { PORT: String(port) }),
+    game: (port) =>
+      startGame(
+        loadGameConfig({
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          DATABASE_URL: databaseUrl,
+          DATABASE_POOL_SIZE: '4',
+          PORT: String(port),
+          CALLBACK_PORT: '0',
+          ADMIN_URL: admin.url,
+          PLAYER_URL: running.get('player')!.url,
+          WALLET_URL: running.get('wallet')!.url,
+        }),
+      ),
+  };
+  const start = async (name: StoppableSubgraph) => {
+    const server = await launch[name](ports.get(name) ?? 0);
+    running.set(name, server);
+    ports.set(name, portOf(server.url));
+  };
+  const stop = async (name: StoppableSubgraph) => {
+    await running.get(name)?.close();
+    running.delete(name);
+  };
+  const close = async () => {
+    for (const router of routers) await router.close();
+    for (const name of ['game', 'wallet', 'player'] as const) await stop(name);
+    await admin.close();
+  };
+
+  try {
+    for (const name of ['player', 'wallet', 'game'] as const) await start(name);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  return {
+    admin,
+    start,
+    stop,
+    close,
+    async router({ nodeEnv = 'development', env: overrides = {}, log }: LocalRouterOptions = {}) {
+      const subgraphUrl = (port: number | undefined) => `http://127.0.0.1:${port}/graphql`;
+      const env = {
+        NODE_ENV: nodeEnv,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        ADMIN_URL: admin.url,
+        SUBGRAPH_ADMIN_URL: `${admin.url}/graphql`,
+        SUBGRAPH_PLAYER_URL: subgraphUrl(ports.get('player')),
+        SUBGRAPH_WALLET_URL: subgraphUrl(ports.get('wallet')),
+        SUBGRAPH_GAME_URL: subgraphUrl(ports.get('game')),
+        REDIS_URL: baseLocalDefaults.REDIS_URL!,
+        // The subgraphs run with the local secrets: the router signs and verifies with the same.
+        AUTH_JWT_SECRET: baseLocalDefaults.AUTH_JWT_SECRET!,
+        INTERNAL_JWT_SECRET: baseLocalDefaults.INTERNAL_JWT_SECRET!,
+        ...overrides,
+      };
+      const config = loadConfig(routerEnv, { env });
+      const router = await createRouter(config, env, log);
+      routers.push(router);
+      return { router, url: await router.listen() };
+    },
+  };
+}
+
+export interface RouterAnswer<T> {
+  status: number;
+  requestId: string;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[] };
+}
+
+/** POSTs an operation to a router over HTTP, on the demo brand (its host is 127.0.0.1). */
+export async function graphql<T = Record<string, any>>(
+  routerUrl: string,
+  query: string,
+  { token, variables }: { token?: string; variables?: Record<string, unknown> } = {},
+): Promise<RouterAnswer<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  // A router that never answers fails the test rather than holding it.
+  const response = await fetch(`${routerUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(15_000) });
+  return { status: response.status, requestId: response.headers.get('x-request-id') ?? '', body: (await response.json()) as RouterAnswer<T>['body'] };
+}
