@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createTestDatabase } from '@rgb/db/testing';
-import { crashLine, restartLine, startPlatform, type Crash, type RunningPlatform } from '@rgb/platform';
+import { crashLine, restartLine, startPlatform, type Crash, type PlatformOptions, type RunningPlatform } from '@rgb/platform';
 import { freePlatformPorts, send, type HttpResult } from './http';
 
 export { send };
@@ -63,6 +63,8 @@ async function isolatedRedisUrl(): Promise<string> {
 export interface BootOptions {
   /** A Redis of the test's own (an outage test stops it); by default a database of its own on the shared Redis. */
   redisUrl?: string;
+  /** How the launcher restarts a crashed process (a test that keeps one down waits long). */
+  restartPolicy?: PlatformOptions['restartPolicy'];
 }
 
 /** Boots the whole platform as separate processes on free ports against a fresh database. */
@@ -84,6 +86,7 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
       redisUrl,
       env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', ...secrets, ...env },
       ports,
+      restartPolicy: options.restartPolicy,
       onOutput: (service, line) => output.push(`${service}| ${line}`),
       // As npm start reports them, among the output kept for a failure's message.
       onCrash: (crash) => {
