@@ -8,7 +8,7 @@ import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter } from '@pri
 import * as glue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import type pg from 'pg';
-import { errorReportingClient, reportOnStderr } from './client';
+import { errorReportingClient, reportOnStderr } from './connection-errors';
 
 export type { SchemaEngine };
 
