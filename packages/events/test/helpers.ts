@@ -6,6 +6,7 @@ import { deadLetterStream } from '@rgb/contracts';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
 import { createLogger, createRequestRedis, Metrics } from '@rgb/kit';
+import { waitFor } from '@rgb/kit/testing';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { appendToOutbox, type EventHandler, StreamConsumer, type ConsumerOptions } from '../src/index';
@@ -23,15 +24,7 @@ export function uniqueNames(label: string): { stream: string; group: string } {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined && found !== false) return found;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
+export { waitFor };
 
 export interface TestDb {
   db: TestDatabase;
