@@ -55,6 +55,14 @@ async function booksAgree(): Promise<void> {
   expect(await findLedgerMismatches(prisma)).toEqual([]);
 }
 
+async function until(what: string, condition: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('seamless wallet through the router', () => {
   it('bets and wins, and the balance shows in me.wallet', async () => {
     const { account, token } = await fundedPlayer('cb_happy');
@@ -132,6 +140,29 @@ describe('seamless wallet through the router', () => {
       else expect(answer).toMatchObject({ status: 400, body: { error_code: 'INVALID_REQUEST', message: 'request_id reuse-2 was already used for another request' } });
     });
     expect((await callback('balance', { account })).body.balance).toBe(bodies[winner]!.balance);
+    // A retry of the stored request keeps its answer while a reuse of its id is in flight: the
+    // reuse's lookup is held on a lock of the test's until the retry has arrived (a reuse in flight
+    // made a retry look like a reuse).
+    const retried = bodies[winner]!;
+    let reuseAnswer: Promise<Awaited<ReturnType<typeof callback>>> | undefined;
+    let retryAnswer: Promise<Awaited<ReturnType<typeof callback>>> | undefined;
+    await prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe('LOCK TABLE game.callback_log IN ACCESS EXCLUSIVE MODE');
+        reuseAnswer = callback('bet', {}, { raw: bodies[1 - winner]!.raw });
+        await until('the reuse waiting on the lock', async () => {
+          const [row] = await prisma.$queryRawUnsafe<{ waiting: bigint }[]>(
+            "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
+          return row!.waiting > 0n;
+        });
+        retryAnswer = callback('bet', {}, { raw: retried.raw });
+        await Promise.race([retryAnswer, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      },
+      { timeout: 30_000 },
+    );
+    expect(await retryAnswer).toEqual({ status: 200, body: { status: 'OK', balance: retried.balance, currency: 'USD', duplicate: false } });
+    expect(await reuseAnswer).toMatchObject({ status: 400, body: { error_code: 'INVALID_REQUEST', message: 'request_id reuse-2 was already used for another request' } });
     expect(await prisma.ledgerEntry.count({ where: { commandKey: { startsWith: 'bet:demo:ru-' } } })).toBe(2);
     await booksAgree();
   });

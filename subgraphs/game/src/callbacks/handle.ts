@@ -67,8 +67,13 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
   const request: CallbackRequest = { action, requestId: body.request_id, body: json, sha256: createHash('sha256').update(callback.rawBody).digest('hex') };
 
   const key = `${provider.id}:${body.request_id}`;
-  const running = deps.inFlight.get(key);
-  if (running) return sameRequest(running.request, request) ? running.answer : reusedRequestId(provider, request, callback.log);
+  for (let running = deps.inFlight.get(key); running; running = deps.inFlight.get(key)) {
+    if (sameRequest(running.request, request)) return running.answer;
+    // Another body under this id is being answered. Which of the two is the request shows once it
+    // is done: the first, stored (then this one is refused below), or a reuse, refused itself
+    // (then this one may be the stored request's retry, answered as such).
+    await running.answer.catch(() => undefined);
+  }
   const answering = answerOnce(provider, request, body, deps, callback.log);
   deps.inFlight.set(key, { request, answer: answering });
   try {
