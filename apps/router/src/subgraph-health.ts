@@ -42,8 +42,10 @@ export class SubgraphHealth {
       const response = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
       await response.arrayBuffer();
       return response.ok ? null : `${name} unhealthy (${response.status})`;
-    } catch {
-      return `${name} unreachable`;
+    } catch (error) {
+      // The reason, briefly: ECONNREFUSED, TimeoutError...
+      const { name: kind, cause } = error as Error & { cause?: { code?: string } };
+      return `${name} unreachable (${cause?.code ?? kind})`;
     }
   }
 }

@@ -113,7 +113,7 @@ describe('a subgraph that is down', () => {
         const answer = await health(url);
         return answer.status === 503 && answer;
       });
-      expect(unhealthy.body).toEqual({ status: 'unavailable', reason: 'subgraphs: wallet unreachable' });
+      expect(unhealthy.body).toEqual({ status: 'unavailable', reason: 'subgraphs: wallet unreachable (ECONNREFUSED)' });
     } finally {
       await platform.start('wallet');
     }
