@@ -37,10 +37,17 @@ const OPEN_RUNS = Number(process.env.BENCH_OPEN_RUNS ?? 3);
 const OPEN_LOOP_PROVIDERS = 32;
 const PROFILED = ['router', 'game', 'wallet', 'wallet_worker'] as const;
 
+/** PostgreSQL backends, by the application_name their pool connects with. */
+const BACKENDS = ['game', 'wallet', 'wallet_worker', 'bench-raw'] as const;
+
 interface CpuPerCallback {
   /** Busy CPU of the whole machine (every process, PostgreSQL and this one included), ms per callback. */
   machine: number;
   process: Record<(typeof PROFILED)[number], number>;
+  /** The PostgreSQL backends serving each pool. */
+  postgres: Record<(typeof BACKENDS)[number], number>;
+  /** This process: the load generator (signing, HTTP client) or the raw SQL client. */
+  client: number;
 }
 
 const bench = await startBenchPlatform();
@@ -48,24 +55,48 @@ const { platform, secrets, databaseUrl } = bench;
 const PROVIDER_SECRET = secrets.PROVIDER_DEMO_SECRET;
 const pids = Object.fromEntries(PROFILED.map((name) => [name, platform.services.find((s) => s.name === name)!.process.pid!]));
 
+const activity = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-observer' });
+
+/** CPU ms so far of every PostgreSQL backend of the benchmark's database, by pid, with its application_name. */
+async function backendCpu(): Promise<Map<number, { application: string; ms: number }>> {
+  const { rows } = await activity.query<{ pid: number; application_name: string }>(
+    'SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database()',
+  );
+  return new Map(await Promise.all(rows.map(async (row) => [row.pid, { application: row.application_name, ms: await cpuMs(row.pid) }] as const)));
+}
+
 /** A run of `run`, with the CPU it cost per callback answered. */
 async function measured(run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpu: CpuPerCallback }> {
-  const snapshot = async () => ({ machine: await machineCpu(), process: await Promise.all(PROFILED.map((name) => cpuMs(pids[name]!))) });
+  const snapshot = async () => ({
+    machine: await machineCpu(),
+    process: await Promise.all(PROFILED.map((name) => cpuMs(pids[name]!))),
+    backends: await backendCpu(),
+    client: process.cpuUsage(),
+  });
   const before = await snapshot();
   const result = await run();
   const after = await snapshot();
   const per = (ms: number) => ms / Math.max(1, result.requests);
   const machineMs = (after.machine.busy - before.machine.busy) * 10; // jiffies of every CPU; USER_HZ is 100 on Linux
+  // A backend that connected during the run counts from zero; one that left during it is lost.
+  const postgres = Object.fromEntries(BACKENDS.map((name) => [name, 0])) as CpuPerCallback['postgres'];
+  for (const [pid, backend] of after.backends) {
+    if (backend.application in postgres) postgres[backend.application as (typeof BACKENDS)[number]] += per(backend.ms - (before.backends.get(pid)?.ms ?? 0));
+  }
+  const clientUs = after.client.user + after.client.system - before.client.user - before.client.system;
   return {
     result,
     cpu: {
       machine: per(machineMs),
       process: Object.fromEntries(PROFILED.map((name, index) => [name, per(after.process[index]! - before.process[index]!)])) as CpuPerCallback['process'],
+      postgres,
+      client: per(clientUs / 1000),
     },
   };
 }
 
 try {
+  await activity.connect();
   const graphqlUrl = `${platform.routerUrl}/graphql`;
   const walletUrl = platform.services.find((s) => s.name === 'wallet')!.url;
   const serviceToken = await new TokenService({ secret: secrets.INTERNAL_JWT_SECRET }).signService('bench');
@@ -169,7 +200,7 @@ try {
     openRuns.push(await measured(() => openLoop(`open loop ${run}: ${OPEN_LOOP_PROVIDERS} providers, ${RATE} callbacks/s offered`, OPEN_LOOP_PROVIDERS, RATE, SECONDS)));
   }
 
-  const rows: { callers: number; platform: LoadResult; raw: LoadResult; cpu: CpuPerCallback; rawCpu: number }[] = [];
+  const rows: { callers: number; platform: LoadResult; raw: LoadResult; cpu: CpuPerCallback; rawCpu: CpuPerCallback }[] = [];
   for (const callers of LEVELS) {
     const through = await measured(() => runCallers('callbacks through the router (bet + win)', callers, SECONDS, () => platformPair()));
     const clients = await Promise.all(Array.from({ length: callers }, async () => {
@@ -179,7 +210,7 @@ try {
     }));
     const raw = await measured(() => runCallers('raw SQL transactions (bet + win)', callers, SECONDS, rawPair(clients)));
     await Promise.all(clients.map((client) => client.end()));
-    rows.push({ callers, platform: through.result, raw: raw.result, cpu: through.cpu, rawCpu: raw.cpu.machine });
+    rows.push({ callers, platform: through.result, raw: raw.result, cpu: through.cpu, rawCpu: raw.cpu });
   }
   callbackAgent.destroy();
 
@@ -193,13 +224,23 @@ try {
   out('|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const { callers, platform: p, raw, cpu, rawCpu } of rows) {
     out(`| ${callers} | ${p.name} | ${p.perSecond.toFixed(0)} | ${p.p50.toFixed(2)} | ${p.p99.toFixed(2)} | ${p.requests} | ${p.errors} | ${cpu.machine.toFixed(2)} |`);
-    out(`| ${callers} | ${raw.name} | ${raw.perSecond.toFixed(0)} | ${raw.p50.toFixed(2)} | ${raw.p99.toFixed(2)} | ${raw.requests} | ${raw.errors} | ${rawCpu.toFixed(2)} |`);
+    out(`| ${callers} | ${raw.name} | ${raw.perSecond.toFixed(0)} | ${raw.p50.toFixed(2)} | ${raw.p99.toFixed(2)} | ${raw.requests} | ${raw.errors} | ${rawCpu.machine.toFixed(2)} |`);
   }
   out('\n| concurrent | router / raw SQL throughput | p99 through the router | CPU ms per callback: router | game | wallet | wallet_worker | the rest (PostgreSQL, this client, others) |');
   out('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { callers, platform: p, raw, cpu } of rows) {
     const named = PROFILED.reduce((sum, name) => sum + cpu.process[name], 0);
     out(`| ${callers} | ${(p.perSecond / raw.perSecond).toFixed(2)} | ${p.p99.toFixed(2)} ms | ${PROFILED.map((name) => cpu.process[name].toFixed(2)).join(' | ')} | ${(cpu.machine - named).toFixed(2)} |`);
+  }
+  out('\n| concurrent | run | CPU ms per callback: PostgreSQL for game | for wallet | for wallet_worker | for the raw SQL client | this client | the rest (kernel, other processes) |');
+  out('|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const { callers, cpu, rawCpu } of rows) {
+    for (const [name, measuredCpu] of [['through the router', cpu], ['raw SQL', rawCpu]] as const) {
+      const named = PROFILED.reduce((sum, service) => sum + measuredCpu.process[service], 0);
+      const postgres = BACKENDS.reduce((sum, backend) => sum + measuredCpu.postgres[backend], 0);
+      const rest = measuredCpu.machine - named - postgres - measuredCpu.client;
+      out(`| ${callers} | ${name} | ${BACKENDS.map((backend) => measuredCpu.postgres[backend].toFixed(2)).join(' | ')} | ${measuredCpu.client.toFixed(2)} | ${rest.toFixed(2)} |`);
+    }
   }
   for (const { result: o, cpu } of openRuns) {
     out(`\n${o.name}: ${o.perSecond.toFixed(0)} callbacks/s answered, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms, ${o.errors} errors, machine CPU ${cpu.machine.toFixed(2)} ms per callback`);
@@ -215,5 +256,6 @@ try {
   }
   out(`books: ${mismatches.length} account(s) whose balance differs from the ledger; ${pairsOk} bet+win pairs answered OK through the router`);
 } finally {
+  await activity.end();
   await bench.stop();
 }
