@@ -70,9 +70,8 @@ interface SharedJobRow extends Omit<SharedJobState, 'readAt'> {
 
 export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'error';
 
-/** The first retry of a failed window comes after 1 % of the interval (at least 100 ms), doubling, never later than a quarter of it. */
-export const retryDelayMs = (intervalMs: number, attempt: number) =>
-  Math.min(intervalMs / 4, Math.max(intervalMs / 100, 100) * 2 ** (attempt - 1));
+/** A failed window is claimed again 1 s after its first failure, doubling, at most 5 minutes or a quarter of the interval later. */
+export const retryDelayMs = (intervalMs: number, attempt: number) => Math.min(intervalMs / 4, 300_000, 1_000 * 2 ** (attempt - 1));
 
 /**
  * Runs a worker's jobs once per window across all its replicas (ADR-003 health included).
