@@ -121,7 +121,7 @@ export class JobScheduler {
       const sinceSuccessMs = state.sinceSuccessMs + (now - state.readAt);
       if (sinceSuccessMs >= job.intervalMs + this.options.failureGraceMs) {
         const lastSuccess = state.lastSuccessAt ? state.lastSuccessAt.toISOString() : 'never';
-        found.push(`${job.name}: missed its window (last success ${lastSuccess}${state.lastError ? `, last error: ${state.lastError}` : ''})`);
+        found.push(`${job.name}: missed its window (last success ${lastSuccess}${state.failing ? `, last error: ${state.lastError}` : ''})`);
       } else if (state.failing) {
         found.push(`${job.name}: last run failed: ${state.lastError}`);
       }

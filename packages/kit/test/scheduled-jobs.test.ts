@@ -195,30 +195,31 @@ describe('a replica killed while it runs a job', () => {
   });
 });
 
-describe('health from the shared state', () => {
-  /** Two replicas built by createWorker on one database, with a short grace so a missed window shows quickly. */
-  function pair(job: (ranBy: string) => Parameters<typeof recordingJob>[1]): [Worker, Worker] {
-    const replicas = ['replica-a', 'replica-b'].map((instanceId) =>
-      createWorker({
-        name: 'jobs_test_worker',
-        log,
-        metrics: new Metrics('scheduled-jobs-test'),
-        loops: [],
-        jobs: [recordingJob(prisma, job(instanceId))],
-        prisma,
-        instanceId,
-        jobPollMs: 20,
-        failureGraceMs: 400,
-      }),
-    );
-    for (const worker of replicas) {
-      workers.push(worker);
-      worker.start();
-    }
-    return replicas as [Worker, Worker];
+/** Two replicas built by createWorker on one database, with a short grace so a missed window shows quickly. */
+function pair(job: (ranBy: string) => Parameters<typeof recordingJob>[1], jobLeaseMs?: number): [Worker, Worker] {
+  const replicas = ['replica-a', 'replica-b'].map((instanceId) =>
+    createWorker({
+      name: 'jobs_test_worker',
+      log,
+      metrics: new Metrics('scheduled-jobs-test'),
+      loops: [],
+      jobs: [recordingJob(prisma, job(instanceId))],
+      prisma,
+      instanceId,
+      jobLeaseMs,
+      jobPollMs: 20,
+      failureGraceMs: 400,
+    }),
+  );
+  for (const worker of replicas) {
+    workers.push(worker);
+    worker.start();
   }
-  const problemsOf = (replicas: Worker[]) => replicas.map((worker) => worker.problems());
+  return replicas as [Worker, Worker];
+}
+const problemsOf = (replicas: Worker[]) => replicas.map((worker) => worker.problems());
 
+describe('health from the shared state', () => {
   it('a failed run turns both replicas unhealthy with its error; it is retried in its window with backoff until it succeeds', async () => {
     const name = 'flaky';
     let failures = 2;
@@ -286,5 +287,42 @@ describe('health from the shared state', () => {
       release();
     }
     await waitFor('both recovered', () => problemsOf(replicas).every((found) => found.length === 0));
+  });
+});
+
+describe('stopping a replica while its job runs', () => {
+  it('lets the job finish, renewing its lease meanwhile, and records its outcome: the other replica does not run that window', async () => {
+    const name = 'finishing';
+    const leaseMs = 2_000;
+    // Every run in hand, so that a failed expectation still lets the replicas stop.
+    const inHand: (() => void)[] = [];
+    const finish = () => {
+      for (const resolve of inHand.splice(0)) resolve();
+    };
+    const [a, b] = pair(
+      (ranBy) => ({ name, intervalMs: YEAR_MS, ranBy, work: () => new Promise<void>((resolve) => inHand.push(resolve)) }),
+      leaseMs,
+    );
+    const [first] = await waitFor('a run in hand', async () => {
+      const runs = await recordedRuns(prisma, name);
+      return runs.length > 0 && runs;
+    });
+    const [holder, other] = first!.ranBy === 'replica-a' ? [a, b] : [b, a];
+    let stopped = false;
+    const stopping = holder.stop().then(() => (stopped = true));
+    try {
+      await sleep(leaseMs + 1_000);
+      expect(stopped).toBe(false);
+      expect(await recordedRuns(prisma, name)).toHaveLength(1);
+    } finally {
+      finish();
+    }
+    await stopping;
+    const row = await prisma.scheduledJob.findUniqueOrThrow({ where: { name } });
+    expect(row.lastSuccessBy).toBe(first!.ranBy);
+    expect(row.leaseOwner).toBeNull();
+    await waitFor('the other replica reading the success', async () => (await healthOf(other)).job.lastSuccessBy === first!.ranBy);
+    expect(other.problems()).toEqual([]);
+    expect(await recordedRuns(prisma, name)).toHaveLength(1);
   });
 });
