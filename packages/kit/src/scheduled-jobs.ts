@@ -68,6 +68,9 @@ interface SharedJobRow extends Omit<SharedJobState, 'readAt'> {
   name: string;
 }
 
+/** A claim's lease and the polling period unless a worker says otherwise (JOB_LEASE_MS, JOB_POLL_MS). */
+export const JOB_DEFAULTS = { leaseMs: 30_000, pollMs: 1_000 } as const;
+
 export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'error';
 
 /** A failed window is claimed again 1 s after its first failure, doubling, at most 5 minutes or a quarter of the interval later. */

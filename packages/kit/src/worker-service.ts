@@ -5,7 +5,7 @@ import { createMetricsApp } from './http-app';
 import { closeServiceDeps, createServiceDeps, subgraphEnv } from './service';
 import { createRequestRedis, redisReady } from './session-revocations';
 import type { ServiceDeps } from './subgraph-server';
-import type { ScheduledJob } from './scheduled-jobs';
+import { JOB_DEFAULTS, type ScheduledJob } from './scheduled-jobs';
 import { createWorker, type Worker, type WorkerLoop } from './worker';
 
 export const workerEnv = (defaultPort: number) =>
@@ -15,9 +15,9 @@ export const workerEnv = (defaultPort: number) =>
     HEARTBEAT_FILE: z.string().optional(),
     ENABLE_OUTBOX_POLLER: z.stringbool().default(true),
     /** A scheduled job's claim: a replica that dies mid-run has its job taken over once this expires. */
-    JOB_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
+    JOB_LEASE_MS: z.coerce.number().int().min(100).default(JOB_DEFAULTS.leaseMs),
     /** How often each replica tries to claim its due jobs and reads their shared state. */
-    JOB_POLL_MS: z.coerce.number().int().positive().default(1_000),
+    JOB_POLL_MS: z.coerce.number().int().positive().default(JOB_DEFAULTS.pollMs),
   });
 export type WorkerConfig = z.infer<ReturnType<typeof workerEnv>>;
 

@@ -7,7 +7,7 @@ import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { createHttpApp, type HealthCheck } from './http-app';
 import type { Metrics } from './metrics';
-import { errorText, JobScheduler, type ScheduledJob } from './scheduled-jobs';
+import { errorText, JOB_DEFAULTS, JobScheduler, type ScheduledJob } from './scheduled-jobs';
 
 /** What one turn of a loop did: how many items it moved, and whether work is still waiting. */
 export interface TickResult {
@@ -94,8 +94,8 @@ export function createWorker(options: WorkerOptions): Worker {
       metrics,
       jobs,
       instanceId: options.instanceId ?? `${options.name}@${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`,
-      leaseMs: options.jobLeaseMs ?? 30_000,
-      pollMs: options.jobPollMs ?? 1_000,
+      leaseMs: options.jobLeaseMs ?? JOB_DEFAULTS.leaseMs,
+      pollMs: options.jobPollMs ?? JOB_DEFAULTS.pollMs,
       failureGraceMs,
       stopping: stopping.signal,
     });
