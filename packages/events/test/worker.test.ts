@@ -3,20 +3,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorker, Metrics, type ScheduledJob, type TickResult, type Worker, type WorkerLoop, type WorkerOptions } from '@rgb/kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { log, sleep, waitFor } from './helpers';
+import { log, setupDatabase, sleep, type TestDb, waitFor } from './helpers';
 
 let dir: string;
+// Where jobs are claimed (each test's jobs have names of their own).
+let t: TestDb;
 const running: Worker[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'worker-test-'));
+  t = await setupDatabase();
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((worker) => worker.stop()));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await t?.close();
+});
 
 function start(options: Partial<WorkerOptions> & Pick<WorkerOptions, 'loops'>): Worker {
-  const worker = createWorker({ name: 'test_worker', log, metrics: new Metrics('worker-test'), stallAfterMs: 60_000, failureGraceMs: 60_000, ...options });
+  const worker = createWorker({
+    name: 'test_worker',
+    log,
+    metrics: new Metrics('worker-test'),
+    stallAfterMs: 60_000,
+    failureGraceMs: 60_000,
+    prisma: t.prisma,
+    jobPollMs: 20,
+    ...options,
+  });
   running.push(worker);
   worker.start();
   return worker;
@@ -165,7 +180,7 @@ describe('scheduled jobs', () => {
   });
 
   it('reports a job whose last run failed, with its error, until a run succeeds', async () => {
-    let runs = 0;
+    let failing = true;
     const worker = start({
       loops: [],
       jobs: [
@@ -173,15 +188,15 @@ describe('scheduled jobs', () => {
           name: 'report',
           intervalMs: 300,
           run: async () => {
-            if (++runs === 1) throw new Error('smtp refused');
+            if (failing) throw new Error('smtp refused');
           },
         },
       ],
     });
-    await waitFor('failed run', () => runs >= 1);
+    await waitFor('a failed run', () => worker.problems().length > 0);
     expect(worker.problems()).toEqual(['report: last run failed: smtp refused']);
-    await waitFor('a second, good run', () => runs >= 2, 2_000);
-    await waitFor('recovered', () => worker.problems().length === 0);
+    failing = false;
+    await waitFor('a good run, and recovered', () => worker.problems().length === 0, 5_000);
   });
 });
 
@@ -191,6 +206,7 @@ describe('stop()', () => {
     let finishTurn = () => {};
     let turnFinished = false;
     let finishJob = () => {};
+    let jobStarted = false;
     let jobFinished = false;
     const worker = start({
       loops: [
@@ -210,13 +226,14 @@ describe('stop()', () => {
           name: 'cleanup',
           intervalMs: 60_000,
           run: async () => {
+            jobStarted = true;
             await new Promise<void>((resolve) => (finishJob = resolve));
             jobFinished = true;
           },
         },
       ],
     });
-    await waitFor('a turn in hand', () => turns === 1);
+    await waitFor('a turn and a job in hand', () => turns === 1 && jobStarted);
     let stopped = false;
     const stopping = worker.stop().then(() => (stopped = true));
     await sleep(200);

@@ -5,7 +5,8 @@ import { createMetricsApp } from './http-app';
 import { closeServiceDeps, createServiceDeps, subgraphEnv } from './service';
 import { createRequestRedis, redisReady } from './session-revocations';
 import type { ServiceDeps } from './subgraph-server';
-import { createWorker, type ScheduledJob, type Worker, type WorkerLoop } from './worker';
+import { JOB_DEFAULTS, type ScheduledJob } from './scheduled-jobs';
+import { createWorker, type Worker, type WorkerLoop } from './worker';
 
 export const workerEnv = (defaultPort: number) =>
   subgraphEnv(defaultPort).extend({
@@ -13,6 +14,10 @@ export const workerEnv = (defaultPort: number) =>
     /** Written every few seconds with the worker's health, for supervisors without HTTP checks. */
     HEARTBEAT_FILE: z.string().optional(),
     ENABLE_OUTBOX_POLLER: z.stringbool().default(true),
+    /** A scheduled job's claim: a replica that dies mid-run has its job taken over once this expires. */
+    JOB_LEASE_MS: z.coerce.number().int().min(100).default(JOB_DEFAULTS.leaseMs),
+    /** How often each replica tries to claim its due jobs and reads their shared state. */
+    JOB_POLL_MS: z.coerce.number().int().positive().default(JOB_DEFAULTS.pollMs),
   });
 export type WorkerConfig = z.infer<ReturnType<typeof workerEnv>>;
 
@@ -52,6 +57,9 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     metrics: deps.metrics,
     loops: definition.loops(deps),
     jobs: definition.jobs?.(deps),
+    prisma: deps.prisma,
+    jobLeaseMs: config.JOB_LEASE_MS,
+    jobPollMs: config.JOB_POLL_MS,
     checks: { database: async () => void (await deps.prisma.$queryRaw`SELECT 1`) },
     heartbeatFile: config.HEARTBEAT_FILE,
   });

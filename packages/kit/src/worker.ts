@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { PrismaClient } from '@rgb/db';
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { createHttpApp, type HealthCheck } from './http-app';
 import type { Metrics } from './metrics';
+import { errorText, JOB_DEFAULTS, JobScheduler, type ScheduledJob } from './scheduled-jobs';
 
 /** What one turn of a loop did: how many items it moved, and whether work is still waiting. */
 export interface TickResult {
@@ -21,19 +25,21 @@ export interface WorkerLoop {
   describe?(): Record<string, unknown>;
 }
 
-/** A job runs every `intervalMs`; a job whose last success is older than that (plus grace) missed its window. */
-export interface ScheduledJob {
-  name: string;
-  intervalMs: number;
-  run(): Promise<void>;
-}
-
 export interface WorkerOptions {
   name: string;
   log: Logger;
   metrics: Metrics;
   loops: WorkerLoop[];
+  /** Run once per window across every replica, claimed through `prisma` (platform.scheduled_job). */
   jobs?: ScheduledJob[];
+  /** Where jobs are claimed; required with jobs. */
+  prisma?: PrismaClient;
+  /** Names this replica in the job table (who holds, ran or failed a job); `name@host:pid:random` by default. */
+  instanceId?: string;
+  /** A job's claim lasts this long and is renewed every third of it while it runs (30 s). */
+  jobLeaseMs?: number;
+  /** How often due jobs are claimed and the jobs' shared state read (1 s). */
+  jobPollMs?: number;
   /** Dependencies checked by /health on top of the loops (database...). */
   checks?: Record<string, HealthCheck>;
   heartbeatFile?: string;
@@ -54,52 +60,53 @@ interface LoopState {
   running: Promise<void> | null;
 }
 
-interface JobState {
-  job: ScheduledJob;
-  startedAt: number;
-  lastSuccessAt: number | null;
-  lastError: string | null;
-  timer: NodeJS.Timeout | null;
-  running: Promise<void> | null;
-}
-
 export interface Worker {
   app: FastifyInstance;
   start(): void;
-  /** Stops taking new turns, lets every turn in hand finish, and closes the HTTP server. */
+  /**
+   * Stops taking new turns and claiming jobs, lets every turn and job in hand finish (a job keeps
+   * renewing its lease and records its outcome), and closes the HTTP server.
+   */
   stop(): Promise<void>;
   /** Reasons the worker is unhealthy; empty when every loop and job makes progress. */
   problems(): string[];
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'error';
-
 /**
  * The one way to run background work (ADR-003): health means forward progress. A loop that
  * keeps failing, a loop with work waiting that stops progressing, and a job that missed its
- * window each turn /health (503, with the reason) and the heartbeat file unhealthy, and each
- * recovers by itself once the work moves again.
+ * window or whose last run failed (on whichever replica: jobs' state is shared, see
+ * JobScheduler) each turn /health (503, with the reason) and the heartbeat file unhealthy, and
+ * each recovers by itself once the work moves again.
  */
 export function createWorker(options: WorkerOptions): Worker {
   const { log, metrics } = options;
   const failureGraceMs = options.failureGraceMs ?? 10_000;
   const stallAfterMs = options.stallAfterMs ?? 30_000;
   const stopping = new AbortController();
-  const loops: LoopState[] = options.loops.map((loop) => ({
+  const jobs = options.jobs ?? [];
+  let scheduler: JobScheduler | null = null;
+  if (jobs.length > 0) {
+    if (!options.prisma) throw new Error(`${options.name}: scheduled jobs are claimed through PostgreSQL; pass prisma`);
+    scheduler = new JobScheduler({
+      prisma: options.prisma,
+      log,
+      metrics,
+      jobs,
+      instanceId: options.instanceId ?? `${options.name}@${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`,
+      leaseMs: options.jobLeaseMs ?? JOB_DEFAULTS.leaseMs,
+      pollMs: options.jobPollMs ?? JOB_DEFAULTS.pollMs,
+      failureGraceMs,
+      stopping: stopping.signal,
+    });
+  }
+  const loops: LoopState[] = [...options.loops, ...(scheduler ? [scheduler.loop] : [])].map((loop) => ({
     loop,
     tickStartedAt: null,
     lastProgressAt: Date.now(),
     pending: false,
     failingSince: null,
     lastError: null,
-    running: null,
-  }));
-  const jobs: JobState[] = (options.jobs ?? []).map((job) => ({
-    job,
-    startedAt: Date.now(),
-    lastSuccessAt: null,
-    lastError: null,
-    timer: null,
     running: null,
   }));
   const healthy = new Gauge({
@@ -124,14 +131,7 @@ export function createWorker(options: WorkerOptions): Worker {
         found.push(`${name}: no progress for ${Math.round((now - state.lastProgressAt) / 1000)} s with work waiting`);
       }
     }
-    for (const state of jobs) {
-      const since = state.lastSuccessAt ?? state.startedAt;
-      if (now - since >= state.job.intervalMs + failureGraceMs) {
-        found.push(`${state.job.name}: missed its window (last success ${state.lastSuccessAt ? new Date(state.lastSuccessAt).toISOString() : 'never'}${state.lastError ? `, last error: ${state.lastError}` : ''})`);
-      } else if (state.lastError) {
-        found.push(`${state.job.name}: last run failed: ${state.lastError}`);
-      }
-    }
+    if (scheduler) found.push(...scheduler.problems(now));
     return found;
   }
 
@@ -153,11 +153,7 @@ export function createWorker(options: WorkerOptions): Worker {
         lastError: state.lastError,
         ...state.loop.describe?.(),
       })),
-      jobs: jobs.map((state) => ({
-        name: state.job.name,
-        lastSuccessAt: state.lastSuccessAt && new Date(state.lastSuccessAt).toISOString(),
-        lastError: state.lastError,
-      })),
+      jobs: scheduler?.describe() ?? [],
     }),
   });
   // Ends early when the worker stops, also when it stopped before the sleep began (a turn that
@@ -201,17 +197,6 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  async function runJob(state: JobState): Promise<void> {
-    try {
-      await state.job.run();
-      state.lastSuccessAt = Date.now();
-      state.lastError = null;
-    } catch (error) {
-      state.lastError = errorText(error);
-      log.error({ err: error, job: state.job.name }, 'scheduled job failed');
-    }
-  }
-
   let heartbeat: NodeJS.Timeout | null = null;
   let heartbeatWriting = false;
   async function writeHeartbeat(): Promise<void> {
@@ -235,25 +220,17 @@ export function createWorker(options: WorkerOptions): Worker {
     problems,
     start() {
       for (const state of loops) state.running = runLoop(state);
-      for (const state of jobs) {
-        const fire = () => {
-          if (stopping.signal.aborted || state.running) return;
-          state.running = runJob(state).finally(() => {
-            state.running = null;
-          });
-        };
-        fire();
-        state.timer = setInterval(fire, state.job.intervalMs);
-      }
       void writeHeartbeat();
       heartbeat = setInterval(() => void writeHeartbeat(), options.heartbeatIntervalMs ?? 5_000);
-      log.info({ loops: loops.map((s) => s.loop.name), jobs: jobs.map((s) => s.job.name) }, `${options.name} started`);
+      log.info({ loops: loops.map((s) => s.loop.name), jobs: jobs.map((job) => job.name) }, `${options.name} started`);
     },
     async stop() {
       stopping.abort();
-      for (const state of jobs) if (state.timer) clearInterval(state.timer);
       if (heartbeat) clearInterval(heartbeat);
-      await Promise.all([...loops.map((s) => s.running), ...jobs.map((s) => s.running)]);
+      await Promise.all(loops.map((s) => s.running));
+      // After the loops: the scheduler's last turn may have claimed a job. A job in hand runs to
+      // its end, renewing its lease, and records its outcome before the worker (and Prisma) closes.
+      await scheduler?.drain();
       await app.close();
     },
   };

@@ -6,8 +6,12 @@ import { findLedgerMismatches, LedgerMismatchError } from './reconciliation';
 
 export const WORKER_DEFAULT_PORT = 9011;
 const HOUR_MS = 3_600_000;
+export const RECONCILIATION_JOB = 'wallet.ledger_reconciliation';
 
-/** wallet_worker: publishes the wallet outbox, and checks every hour that every balance is the sum of its ledger. */
+/**
+ * wallet_worker: publishes the wallet outbox, and checks every hour that every balance is the sum
+ * of its ledger (once an hour whatever the number of replicas: scheduled jobs are claimed in PostgreSQL).
+ */
 export const walletWorker: WorkerDefinition = {
   name: 'wallet_worker',
   loops: ({ config, prisma, redis, metrics }) =>
@@ -20,7 +24,7 @@ export const walletWorker: WorkerDefinition = {
     });
     return [
       {
-        name: 'ledger reconciliation',
+        name: RECONCILIATION_JOB,
         intervalMs: HOUR_MS,
         async run() {
           const found = await findLedgerMismatches(prisma);

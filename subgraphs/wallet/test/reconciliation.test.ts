@@ -3,11 +3,11 @@
  * behind the ledger's back is found, named, and turns the worker unhealthy.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, Metrics, type Worker, type WorkerDeps } from '@rgb/kit';
-import type { SeededTestSubgraph } from '@rgb/kit/testing';
+import { type SeededTestSubgraph, waitFor } from '@rgb/kit/testing';
 import { findLedgerMismatches, LedgerMismatchError } from '../src/reconciliation';
-import { walletWorker } from '../src/worker';
+import { RECONCILIATION_JOB, walletWorker } from '../src/worker';
 import { expectBooks, fund, providerBody, serviceClient, type ServiceClient, startWallet } from './helpers';
 
 let server: SeededTestSubgraph;
@@ -17,37 +17,40 @@ beforeAll(async () => {
   server = await startWallet();
   call = await serviceClient(server);
 });
-afterAll(async () => {
-  for (const worker of workers) await worker.stop();
-  await server?.close();
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.stop();
 });
+afterAll(() => server?.close());
 
 /** The worker's reconciliation job, built as wallet_worker builds it, on a metrics registry of its own. */
 function reconciliationJob() {
   const metrics = new Metrics('wallet_worker');
   const deps = { ...server.deps, metrics, config: { ...server.deps.config, ENABLE_OUTBOX_POLLER: false } } as unknown as WorkerDeps;
   const jobs = walletWorker.jobs!(deps);
-  const job = jobs.find((candidate) => candidate.name === 'ledger reconciliation');
+  const job = jobs.find((candidate) => candidate.name === RECONCILIATION_JOB);
   if (!job) throw new Error(`wallet_worker has no reconciliation job: ${jobs.map((j) => j.name).join(', ')}`);
   return { job, metrics, deps };
 }
 
-/** A worker running only that job (started: the job runs at once), and its first run awaited. */
+/**
+ * A worker running only that job, and its first run's outcome recorded in the job's shared state.
+ * The job's row is removed first: an earlier test ran it this hour, and a job runs once per window.
+ */
 async function workerAfterOneRun(): Promise<{ worker: Worker; metrics: Metrics }> {
   const { job, metrics, deps } = reconciliationJob();
-  let ran!: () => void;
-  const finished = new Promise<void>((resolve) => {
-    ran = resolve;
-  });
-  const observed = { ...job, run: () => job.run().finally(ran) };
-  const worker = createWorker({ name: 'wallet_worker', log: deps.log, metrics, loops: [], jobs: [observed] });
+  await deps.prisma.scheduledJob.deleteMany({ where: { name: RECONCILIATION_JOB } });
+  const worker = createWorker({ name: 'wallet_worker', log: deps.log, metrics, loops: [], jobs: [job], prisma: deps.prisma, jobPollMs: 50 });
   workers.push(worker);
   worker.start();
-  await finished;
-  // The job's state is recorded right after its promise settles.
-  await new Promise((resolve) => setImmediate(resolve));
+  await waitFor('the first run recorded', async () => {
+    const [state] = (await worker.app.inject({ method: 'GET', url: '/health' })).json().jobs as { lastSuccessAt: string | null; lastErrorAt: string | null }[];
+    return Boolean(state?.lastSuccessAt ?? state?.lastErrorAt);
+  });
   return { worker, metrics };
 }
+
+/** A run called by hand, as the scheduler would for this hour's window. */
+const aRun = { windowStart: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000), attempt: 1 };
 
 const gauge = async (metrics: Metrics) => (await metrics.registry.getSingleMetric('wallet_ledger_mismatches')!.get()).values[0]?.value;
 
@@ -80,7 +83,7 @@ describe('ledger reconciliation', () => {
     ]);
 
     const { job } = reconciliationJob();
-    const failure = await job.run().then(
+    const failure = await job.run(aRun).then(
       () => null,
       (error: unknown) => error,
     );
@@ -90,7 +93,7 @@ describe('ledger reconciliation', () => {
     const { worker, metrics } = await workerAfterOneRun();
     const problems = worker.problems();
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^ledger reconciliation: last run failed: 1 account\(s\)/);
+    expect(problems[0]).toMatch(/^wallet\.ledger_reconciliation: last run failed: 1 account\(s\)/);
     expect(problems[0]).toContain(`${account.id} balance 50001 ledger 50000`);
     expect(await gauge(metrics)).toBe(1);
     const health = await worker.app.inject({ method: 'GET', url: '/health' });
@@ -100,7 +103,7 @@ describe('ledger reconciliation', () => {
     // Put back, the books agree again.
     await server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance - 1 WHERE player_id = $1::uuid`, tampered);
     await expectBooks(server, { [honest]: 1_000n, [tampered]: 50_000n });
-    await reconciliationJob().job.run();
+    await reconciliationJob().job.run(aRun);
   });
 
   it('finds a ledger entry written without its balance change', async () => {
