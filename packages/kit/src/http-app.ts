@@ -2,6 +2,17 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics';
+import { childTraceparent, traceIdOf, tracingActive } from './tracing';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Without the SDK, the trace context this request carries by hand (undefined with the SDK,
+     * whose active span is the trace context, and when the caller sent none).
+     */
+    traceparent: string | undefined;
+  }
+}
 
 /** A readiness check: resolves when the dependency answers, throws with the reason otherwise. */
 export type HealthCheck = () => Promise<void>;
@@ -15,6 +26,8 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Proxies in front whose X-Forwarded-For names the client (`request.ip`); 0 or absent: none. */
   trustProxyHops?: number;
+  /** The edge: without the SDK, each request gets a traceparent of its own, continuing the caller's trace or starting one. */
+  startsTraces?: boolean;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -22,10 +35,10 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * The HTTP shell every process shares: request ids (the caller's when well-formed),
- * pino request logs, the latency histogram and `GET /health`. `/metrics` is not here but on the
+ * pino request logs with the request's trace id, the latency histogram and `GET /health`. `/metrics` is not here but on the
  * process's metrics listener (createMetricsApp).
  */
-export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops }: HttpAppOptions): FastifyInstance {
+export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops, startsTraces }: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests are logged once, on response, by the hook below.
@@ -40,6 +53,17 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
     trustProxy: (_address: string, hop: number) => hop < (trustProxyHops ?? 0),
     return503OnClosing: true,
   });
+
+  app.decorateRequest('traceparent', undefined);
+  if (!tracingActive()) {
+    // With the SDK, logs take the trace id from the active span (createLogger) instead.
+    app.addHook('onRequest', async (request) => {
+      const given = request.headers.traceparent;
+      const incoming = typeof given === 'string' && traceIdOf(given) ? given : undefined;
+      request.traceparent = startsTraces ? childTraceparent(incoming) : incoming;
+      if (request.traceparent) request.log = request.log.child({ trace_id: traceIdOf(request.traceparent) });
+    });
+  }
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
