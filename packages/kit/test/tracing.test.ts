@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config';
+import { createHttpApp } from '../src/http-app';
+import { createLogger } from '../src/logger';
+import { Metrics } from '../src/metrics';
 import { activeTraceparent, childTraceparent, configuredExporters, startTracing, traceIdOf, tracingActive, tracingEnv } from '../src/tracing';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -101,5 +104,45 @@ describe('tracing in this process', () => {
     expect(child).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-(?!b7ad6b7169203331)[0-9a-f]{16}-00$/);
     expect(traceIdOf(childTraceparent(undefined))).toMatch(/^[0-9a-f]{32}$/);
     expect(traceIdOf(childTraceparent('garbage'))).not.toBe(traceIdOf(childTraceparent('garbage')));
+  });
+});
+
+describe('without the SDK, the trace context a request carries by hand', () => {
+  const CALLER = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+  /** An app as createHttpApp builds it, answering with the request's traceparent, logging into `lines`. */
+  function app(startsTraces: boolean, lines: Record<string, unknown>[]) {
+    const log = createLogger('test', 'info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const built = createHttpApp({ log, metrics: new Metrics('test'), checks: {}, startsTraces });
+    built.get('/work', async (request) => {
+      request.log.info('working');
+      return { traceparent: request.traceparent ?? null };
+    });
+    return built;
+  }
+
+  it("continues the caller's trace: every log line of the request carries its trace id", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const answer = await app(false, lines).inject({ url: '/work', headers: { traceparent: CALLER } });
+    expect(answer.json()).toEqual({ traceparent: CALLER });
+    expect(lines.filter((line) => line.msg === 'working' || line.msg === 'request')).toEqual([
+      expect.objectContaining({ msg: 'working', trace_id: '0af7651916cd43dd8448eb211c80319c' }),
+      expect.objectContaining({ msg: 'request', trace_id: '0af7651916cd43dd8448eb211c80319c' }),
+    ]);
+  });
+
+  it('carries none when the caller sent none (or a malformed one), unless the app is the edge, which starts one', async () => {
+    const inner: Record<string, unknown>[] = [];
+    expect((await app(false, inner).inject({ url: '/work', headers: { traceparent: 'not-a-traceparent' } })).json()).toEqual({ traceparent: null });
+    expect(inner.every((line) => !('trace_id' in line))).toBe(true);
+
+    const edge: Record<string, unknown>[] = [];
+    const router = app(true, edge);
+    const started = (await router.inject({ url: '/work' })).json().traceparent as string;
+    expect(traceIdOf(started)).toMatch(/^[0-9a-f]{32}$/);
+    expect(edge.find((line) => line.msg === 'request')).toMatchObject({ trace_id: traceIdOf(started) });
+    const continued = (await router.inject({ url: '/work', headers: { traceparent: CALLER } })).json().traceparent as string;
+    expect(traceIdOf(continued)).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(continued).not.toBe(CALLER);
   });
 });
