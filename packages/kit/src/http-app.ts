@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics';
 import { childTraceparent, traceIdOf, tracingActive } from './tracing';
@@ -10,9 +10,13 @@ declare module 'fastify' {
      * Without the SDK, the trace context this request carries by hand (undefined with the SDK,
      * whose active span is the trace context, and when the caller sent none).
      */
-    traceparent: string | undefined;
+    readonly traceparent: string | undefined;
   }
 }
+
+/** Where a raw request keeps the traceparent its logger was made with. */
+const CARRIED = Symbol('traceparent');
+type Carrier = { [CARRIED]?: string };
 
 /** A readiness check: resolves when the dependency answers, throws with the reason otherwise. */
 export type HealthCheck = () => Promise<void>;
@@ -52,18 +56,25 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
     forceCloseConnections: 'idle',
     trustProxy: (_address: string, hop: number) => hop < (trustProxyHops ?? 0),
     return503OnClosing: true,
+    // Without the SDK, the trace id goes into the request's logger as fastify makes it (with the
+    // SDK, createLogger's mixin takes it from the active span).
+    ...(tracingActive()
+      ? {}
+      : {
+          childLoggerFactory: (logger, bindings, options, raw) => {
+            const given = raw.headers.traceparent;
+            const incoming = typeof given === 'string' && traceIdOf(given) ? given : undefined;
+            const traceparent = startsTraces ? childTraceparent(incoming) : incoming;
+            (raw as Carrier)[CARRIED] = traceparent;
+            return logger.child(traceparent ? { ...bindings, trace_id: traceIdOf(traceparent) } : bindings, options);
+          },
+        }),
   });
-
-  app.decorateRequest('traceparent', undefined);
-  if (!tracingActive()) {
-    // With the SDK, logs take the trace id from the active span (createLogger) instead.
-    app.addHook('onRequest', async (request) => {
-      const given = request.headers.traceparent;
-      const incoming = typeof given === 'string' && traceIdOf(given) ? given : undefined;
-      request.traceparent = startsTraces ? childTraceparent(incoming) : incoming;
-      if (request.traceparent) request.log = request.log.child({ trace_id: traceIdOf(request.traceparent) });
-    });
-  }
+  app.decorateRequest('traceparent', {
+    getter(this: FastifyRequest) {
+      return (this.raw as Carrier)[CARRIED];
+    },
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -95,8 +95,8 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
  */
 export function childTraceparent(incoming: string | undefined): string {
   const match = incoming ? TRACEPARENT.exec(incoming) : null;
-  const traceId = match?.[1] ?? randomBytes(16).toString('hex');
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${match?.[3] ?? '01'}`;
+  const random = randomBytes(24).toString('hex');
+  return `00-${match?.[1] ?? random.slice(16)}-${random.slice(0, 16)}-${match?.[3] ?? '01'}`;
 }
 
 /** The W3C traceparent of the active span, when the SDK runs and a span is active. */

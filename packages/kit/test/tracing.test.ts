@@ -13,7 +13,7 @@ import { activeTraceparent, childTraceparent, configuredExporters, startTracing,
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const PROBE = fileURLToPath(new URL('./fixtures/tracing-probe.ts', import.meta.url));
 
-/** Runs the probe as a service entry runs: node with tsx and the tracing register entry, with `env` only. */
+/** Runs the probe as the launcher runs a service: node with tsx and the tracing register entry, with `env` only. */
 async function runProbe(env: Record<string, string>): Promise<{ tracing: boolean; registered: string[] }> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', '@rgb/kit/tracing-register', PROBE], {
     cwd: ROOT,
@@ -56,7 +56,7 @@ afterAll(() => new Promise<void>((resolve) => collector?.close(() => resolve()))
 describe('the tracing register entry (node --import @rgb/kit/tracing-register)', () => {
   it('with no OTEL variable set starts no SDK: nothing of OpenTelemetry is registered', async () => {
     expect(await runProbe({})).toEqual({ tracing: false, registered: [] });
-  });
+  }, 120_000);
 
   it('with an OTLP endpoint exports the spans of an ESM-imported ioredis, under the span that was active', async () => {
     received.length = 0;
@@ -69,7 +69,7 @@ describe('the tracing register entry (node --import @rgb/kit/tracing-register)',
     const parent = spans.find((span) => span.name === 'probe');
     const command = spans.find((span) => span.scope === '@opentelemetry/instrumentation-ioredis');
     expect(command).toMatchObject({ name: 'get', traceId: parent?.traceId, parentSpanId: parent?.spanId });
-  });
+  }, 120_000);
 });
 
 describe('tracing in this process', () => {
