@@ -39,8 +39,8 @@ const spans: Span[] = [];
 let collector: Server;
 let platform: TestPlatform;
 
-const valueOf = (value: OtlpValue) => value.stringValue ?? value.intValue;
-const attributesOf = (list: { key: string; value: OtlpValue }[]) => Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
+const plain = (value: OtlpValue) => value.stringValue ?? value.intValue;
+const attributesOf = (list: { key: string; value: OtlpValue }[]) => Object.fromEntries(list.map(({ key, value }) => [key, plain(value)]));
 
 beforeAll(async () => {
   collector = createServer((request, response) => {
