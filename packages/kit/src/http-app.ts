@@ -38,9 +38,9 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 const CHECK_TIMEOUT_MS = 2_000;
 
 /**
- * The HTTP shell every process shares: request ids (the caller's when well-formed),
- * pino request logs with the request's trace id, the latency histogram and `GET /health`. `/metrics` is not here but on the
- * process's metrics listener (createMetricsApp).
+ * The HTTP shell every process shares: request ids (the caller's when well-formed), pino
+ * request logs with the request's trace id, the latency histogram and `GET /health`. `/metrics`
+ * is not here but on the process's metrics listener (createMetricsApp).
  */
 export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops, startsTraces }: HttpAppOptions): FastifyInstance {
   const app = Fastify({
