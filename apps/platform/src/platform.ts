@@ -81,9 +81,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       {
         name: spec.name,
         command: process.execPath,
-        args: [...nodeArgs, '--import', 'tsx', spec.entry],
+        // The tracing register entry starts OpenTelemetry before the entry imports anything (a no-op without an exporter).
+        args: [...nodeArgs, '--import', 'tsx', '--import', '@rgb/kit/tracing-register', spec.entry],
         cwd: ROOT,
-        env: { ...serviceEnv, PORT: String(ports[spec.name]), METRICS_PORT: String(ports[`${spec.name}.metrics`]) },
+        env: { ...serviceEnv, OTEL_SERVICE_NAME: spec.name, PORT: String(ports[spec.name]), METRICS_PORT: String(ports[`${spec.name}.metrics`]) },
         healthUrl: `${url}/health`,
       },
       options,

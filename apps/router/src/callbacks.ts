@@ -5,8 +5,12 @@ import { Agent, request } from 'undici';
 /** Hop-by-hop headers are the connection's, not the message's: everything else goes through untouched. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'proxy-connection', 'te', 'trailer']);
 
+/** The trace context sent on is the router's (its own, or the instrumentation's), never a second one. */
+const TRACE_CONTEXT = new Set(['traceparent', 'tracestate']);
+
 /** A provider signs its body; credentials and the platform's own headers are never a provider's to send. */
-const notTheProvidersToSend = (name: string) => HOP_BY_HOP.has(name) || name === 'authorization' || name === 'cookie' || name.startsWith('x-rgb-');
+const notTheProvidersToSend = (name: string) =>
+  HOP_BY_HOP.has(name) || TRACE_CONTEXT.has(name) || name === 'authorization' || name === 'cookie' || name.startsWith('x-rgb-');
 
 export interface CallbackPassthroughOptions {
   /** The game subgraph's callback listener. */
@@ -17,7 +21,7 @@ export interface CallbackPassthroughOptions {
 
 /**
  * `POST /callbacks/{provider}/{action}`: passed to the game subgraph with the raw body (its
- * signature covers the bytes) and the headers untouched, plus the router's proof.
+ * signature covers the bytes) and the headers untouched, plus the router's proof and trace context.
  */
 export async function registerCallbackPassthrough(app: FastifyInstance, { gameCallbackUrl, serviceTokens, bodyLimit }: CallbackPassthroughOptions): Promise<() => Promise<void>> {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
@@ -43,6 +47,7 @@ export async function registerCallbackPassthrough(app: FastifyInstance, { gameCa
         if (!notTheProvidersToSend(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       headers['x-request-id'] = incoming.id;
+      if (incoming.traceparent) headers.traceparent = incoming.traceparent;
       headers['x-rgb-router'] = await routerProof();
       const path = `/callbacks/${encodeURIComponent(incoming.params.provider)}/${encodeURIComponent(incoming.params.action)}`;
       const response = await request(`${gameCallbackUrl}${path}`, {

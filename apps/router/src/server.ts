@@ -33,7 +33,6 @@ import { createSubgraphFetcher } from './subgraph-fetcher';
 import { SubgraphHealth } from './subgraph-health';
 import { SubgraphDataSource } from './subgraph-source';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
-import { childTraceparent } from './trace';
 
 export interface RouterContext {
   requestId: string;
@@ -41,7 +40,8 @@ export interface RouterContext {
   caller: UserCaller | null;
   /** Signed once per request, sent to every subgraph the plan touches. */
   contextToken: string;
-  traceparent: string;
+  /** Without the SDK, the trace context sent to the subgraphs (with it, the instrumentation sends the active span's). */
+  traceparent: string | undefined;
   log: Logger;
 }
 
@@ -98,6 +98,7 @@ export async function createRouter(
     metrics,
     bodyLimit: config.MAX_BODY_BYTES,
     trustProxyHops: config.TRUST_PROXY_HOPS,
+    startsTraces: true,
     checks: {
       brands: async () => {
         if (catalog.size === 0) throw new Error('no brands loaded');
@@ -184,13 +185,12 @@ export async function createRouter(
     handler: fastifyApolloHandler(apollo, {
       context: async (request) => {
         const { brand, caller } = request.edge!;
-        const traceHeader = request.headers.traceparent;
         return {
           requestId: request.id,
           brand,
           caller,
           contextToken: await contextTokens.sign({ brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller, clientAddress: request.ip }),
-          traceparent: childTraceparent(typeof traceHeader === 'string' ? traceHeader : undefined),
+          traceparent: request.traceparent,
           log: request.log as Logger,
         };
       },

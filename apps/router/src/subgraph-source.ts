@@ -8,7 +8,7 @@ import type { SubgraphFetcher } from './subgraph-fetcher';
 export interface SubgraphRequestContext {
   requestId: string;
   contextToken: string;
-  traceparent: string;
+  traceparent: string | undefined;
   log: Logger;
 }
 
@@ -32,7 +32,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphRequestC
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<SubgraphRequestContext>) {
     request.http?.headers.set(CONTEXT_HEADER, context.contextToken);
     request.http?.headers.set('x-request-id', context.requestId);
-    request.http?.headers.set('traceparent', context.traceparent);
+    if (context.traceparent) request.http?.headers.set('traceparent', context.traceparent);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<SubgraphRequestContext>) {

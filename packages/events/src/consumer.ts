@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { deadLetterStream, EnvelopeError, parseEnvelope, type Envelope } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
 import type { Logger, Metrics, TickResult, WorkerLoop } from '@rgb/kit';
+import { SERVICE_ATTRIBUTE, serviceOf, traceIdOf, withConsumerSpan } from '@rgb/kit/tracing';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 
@@ -161,21 +162,21 @@ export class StreamConsumer implements WorkerLoop {
       this.count('ignored', ignored.length);
       done += ignored.length;
     }
-    const failures: { id: string; error: unknown }[] = [];
+    const failures: { id: string; error: unknown; traceparent: string | undefined }[] = [];
     const apply = async (items: Applicable[]): Promise<void> => {
       try {
         await this.applyAndAck(items);
         done += items.length;
       } catch (error) {
-        if (items.length === 1) failures.push({ id: items[0]!.id, error });
+        if (items.length === 1) failures.push({ id: items[0]!.id, error, traceparent: items[0]!.event.traceparent });
         else for (const item of items) await apply([item]);
       }
     };
     if (applicable.length > 0) await apply(applicable);
-    for (const { id, error } of failures) {
+    for (const { id, error, traceparent } of failures) {
       this.count('failed');
       this.rememberError(id, error);
-      this.options.log.error({ err: error, entry: id, stream, group }, 'event handler failed; the entry stays pending');
+      this.options.log.error({ err: error, entry: id, stream, group, trace_id: traceIdOf(traceparent) }, 'event handler failed; the entry stays pending');
     }
     if (done === 0 && failures[0]) throw failures[0].error;
     return done;
@@ -212,7 +213,20 @@ export class StreamConsumer implements WorkerLoop {
         // A republished event can sit twice in one batch: the set lets only its first copy through.
         // PostgreSQL returns uuids in lower case; an envelope may carry upper case (the schema allows it).
         if (!unseen.delete(event.event_id.toLowerCase())) continue;
-        await handlers[event.event_type]!(tx, event);
+        // The handler's work joins the trace of the request that caused the event.
+        await withConsumerSpan(
+          `process ${stream}`,
+          event.traceparent,
+          () => ({
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': stream,
+            'messaging.consumer.group.name': group,
+            'messaging.message.id': event.event_id,
+            'rgb.event_type': event.event_type,
+            [SERVICE_ATTRIBUTE]: serviceOf(this.options.log),
+          }),
+          () => handlers[event.event_type]!(tx, event),
+        );
         count++;
       }
       return count;

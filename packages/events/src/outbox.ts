@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EVENT_PAYLOADS, envelopeSchema, SCHEMA_VERSION, type EmittedEventType, type EventPayload, type TypedEnvelope } from '@rgb/contracts';
+import { activeTraceparent } from '@rgb/kit/tracing';
 
 /** One outbox table per producing domain, in that domain's schema. */
 export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox';
@@ -19,6 +20,7 @@ export interface NewEvent<T extends EmittedEventType> {
   aggregateType: string;
   aggregateId: string;
   payload: EventPayload<T>;
+  /** The request's trace context without the SDK; with it, the active span's is written instead. */
   traceparent?: string;
 }
 
@@ -59,6 +61,7 @@ export function buildEnvelope<T extends EmittedEventType>(event: NewEvent<T>): T
     );
   }
   const payload = EVENT_PAYLOADS[event.type].parse(event.payload) as EventPayload<T>;
+  const traceparent = activeTraceparent() ?? event.traceparent;
   const envelope: TypedEnvelope<T> = {
     event_id: event.eventId ?? randomUUID(),
     event_type: event.type,
@@ -67,7 +70,7 @@ export function buildEnvelope<T extends EmittedEventType>(event: NewEvent<T>): T
     aggregate_type: event.aggregateType,
     aggregate_id: event.aggregateId,
     occurred_at: new Date().toISOString(),
-    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+    ...(traceparent ? { traceparent } : {}),
     payload,
   };
   // What consumers would refuse (an empty aggregate id, a non-uuid brand...) is refused here, at write time.

@@ -1,7 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics';
+import { childTraceparent, traceIdOf, tracingActive } from './tracing';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Without the SDK, the trace context this request carries by hand (undefined with the SDK,
+     * whose active span is the trace context, and when the caller sent none).
+     */
+    readonly traceparent: string | undefined;
+  }
+}
+
+/** Where a raw request keeps the traceparent its logger was made with. */
+const CARRIED = Symbol('traceparent');
+type Carrier = { [CARRIED]?: string };
 
 /** A readiness check: resolves when the dependency answers, throws with the reason otherwise. */
 export type HealthCheck = () => Promise<void>;
@@ -15,17 +30,19 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Proxies in front whose X-Forwarded-For names the client (`request.ip`); 0 or absent: none. */
   trustProxyHops?: number;
+  /** The edge: without the SDK, each request gets a traceparent of its own, continuing the caller's trace or starting one. */
+  startsTraces?: boolean;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 const CHECK_TIMEOUT_MS = 2_000;
 
 /**
- * The HTTP shell every process shares: request ids (the caller's when well-formed),
- * pino request logs, the latency histogram and `GET /health`. `/metrics` is not here but on the
- * process's metrics listener (createMetricsApp).
+ * The HTTP shell every process shares: request ids (the caller's when well-formed), pino
+ * request logs with the request's trace id, the latency histogram and `GET /health`. `/metrics`
+ * is not here but on the process's metrics listener (createMetricsApp).
  */
-export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops }: HttpAppOptions): FastifyInstance {
+export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops, startsTraces }: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests are logged once, on response, by the hook below.
@@ -39,6 +56,24 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
     forceCloseConnections: 'idle',
     trustProxy: (_address: string, hop: number) => hop < (trustProxyHops ?? 0),
     return503OnClosing: true,
+    // Without the SDK, the trace id goes into the request's logger as fastify makes it (with the
+    // SDK, createLogger's mixin takes it from the active span).
+    ...(tracingActive()
+      ? {}
+      : {
+          childLoggerFactory: (logger, bindings, options, raw) => {
+            const given = raw.headers.traceparent;
+            const incoming = typeof given === 'string' && traceIdOf(given) ? given : undefined;
+            const traceparent = startsTraces ? childTraceparent(incoming) : incoming;
+            (raw as Carrier)[CARRIED] = traceparent;
+            return logger.child(traceparent ? { ...bindings, trace_id: traceIdOf(traceparent) } : bindings, options);
+          },
+        }),
+  });
+  app.decorateRequest('traceparent', {
+    getter(this: FastifyRequest) {
+      return (this.raw as Carrier)[CARRIED];
+    },
   });
 
   app.addHook('onSend', async (request, reply) => {

@@ -17,3 +17,4 @@ export * from './graphql-scalars';
 export * from './pagination';
 export * from './login-throttle';
 export * from './internal-client';
+export * from './tracing';

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import { stopTracing } from './tracing';
 
 /**
- * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal, or a close that
+ * Runs `close` once on SIGINT or SIGTERM, then stops tracing and exits. A second signal, or a close that
  * takes longer than `timeoutMs`, exits at once with a failure code. A process started by the
  * local launcher (RGB_SUPERVISED=1) also closes when the launcher's stdin pipe closes, so a
  * launcher killed outright leaves no orphans.
@@ -19,7 +20,8 @@ export function closeOnSignal(log: Logger, close: () => Promise<void>, timeoutMs
       log.error('shutdown timed out');
       process.exit(1);
     }, timeoutMs).unref();
-    close().then(
+    // Spans still buffered are exported once everything they describe has closed.
+    close().then(stopTracing).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');

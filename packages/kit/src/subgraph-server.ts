@@ -18,7 +18,10 @@ import type { SessionRevocations } from './session-revocations';
 /** What every resolver receives: who asks, for which brand, and per-request data access. */
 export interface SubgraphContext<Loaders = unknown, Services = unknown> {
   requestId: string;
-  /** W3C trace context the router forwarded, carried into the events this request causes. */
+  /**
+   * Without the SDK, the W3C trace context the caller forwarded, carried into the events this
+   * request causes (with the SDK the active span carries it: undefined).
+   */
   traceparent: string | undefined;
   brand: BrandRef;
   caller: Caller | null;
@@ -125,10 +128,9 @@ export async function createSubgraphServer<Loaders, Services>(
     handler: fastifyApolloHandler(apollo, {
       context: async (request) => {
         const forwarded = request.forwarded!;
-        const traceparent = request.headers.traceparent;
         return {
           requestId: request.id,
-          traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+          traceparent: request.traceparent,
           brand: forwarded.brand,
           caller: forwarded.caller,
           clientAddress: forwarded.clientAddress,

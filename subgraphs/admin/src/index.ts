@@ -33,3 +33,4 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
 };
 
 export const start = (config: SubgraphConfig) => startSubgraph(adminSubgraph, config);
+export { adminWorker } from './worker';

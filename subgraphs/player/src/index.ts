@@ -25,3 +25,4 @@ export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> =
 };
 
 export const start = (config: SubgraphConfig) => startSubgraph(playerSubgraph, config);
+export { playerWorker } from './worker';
