@@ -15,4 +15,5 @@ export * from './worker-service';
 export * from './graphql-scalars';
 export * from './pagination';
 export * from './login-throttle';
-export * from './internal-client';
+export * from './service-client';
+export * from './internal-routes';

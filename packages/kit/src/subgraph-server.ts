@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { errorReportingPlugin, formatError } from './graphql-errors';
 import { createHttpApp, createMetricsApp, type HealthCheck } from './http-app';
+import { internalErrorHandler } from './internal-routes';
 import type { Metrics } from './metrics';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller, type ForwardedContext } from './request-context';
 import type { SubgraphConfig } from './service';
@@ -143,6 +144,7 @@ export async function createSubgraphServer<Loaders, Services>(
 
   if (definition.internalRoutes) {
     await app.register(async (internal) => {
+      internal.setErrorHandler(internalErrorHandler);
       internal.addHook('onRequest', async (request, reply) => {
         const token = request.headers.authorization?.replace(/^Bearer /, '');
         try {

@@ -48,6 +48,7 @@ export function createCallbackServer({ deps, serviceTokens, staffAccess, metrics
     }
     const started = performance.now();
     const signature = request.headers['x-signature'];
+    const traceparent = request.headers.traceparent;
     const response = await handleCallback(
       {
         providerCode: request.params.provider,
@@ -55,6 +56,7 @@ export function createCallbackServer({ deps, serviceTokens, staffAccess, metrics
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
         signature: typeof signature === 'string' ? signature : undefined,
         log: request.log,
+        context: { requestId: request.id, traceparent: typeof traceparent === 'string' ? traceparent : undefined },
       },
       deps,
     );
