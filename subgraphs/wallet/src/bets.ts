@@ -188,7 +188,7 @@ async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Pro
   if (!bet) return null;
   const entryId = call.amount > 0n ? randomUUID() : null;
   // The balance after the credit is known only inside the statement, which writes it into the payload.
-  const envelope = buildEnvelope({
+  const envelope = buildEnvelope('wallet.outbox', {
     type: 'BET_SETTLED_CONFIRMED',
     owner: { brandId: call.brand.id },
     brandId: call.brand.id,
