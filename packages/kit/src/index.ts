@@ -17,3 +17,4 @@ export * from './pagination';
 export * from './login-throttle';
 export * from './service-client';
 export * from './internal-routes';
+export * from './subgraph-sdl';
