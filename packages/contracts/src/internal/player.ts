@@ -6,7 +6,9 @@ export const playerRoutes = {
   find: defineRoute({
     method: 'GET',
     path: '/internal/players',
-    request: z.union([z.object({ brand_id: z.uuid(), id: z.uuid() }), z.object({ brand_id: z.uuid(), username: z.string().min(1).max(40) })]),
+    request: z.union([z.object({ brand_id: z.uuid(), id: z.uuid() }), z.object({ brand_id: z.uuid(), username: z.string().min(1).max(40) })], {
+      error: 'brand_id with id or username is required',
+    }),
     response: z.object({
       id: z.uuid(),
       brand_id: z.uuid(),
