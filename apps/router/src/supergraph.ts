@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
+import { subgraphSdl } from '@rgb/kit';
 import { parse } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -20,15 +21,16 @@ export interface SubgraphSource {
 }
 
 /**
- * Reads the rover-style supergraph.yaml: each subgraph's SDL from its file, its URL from
- * `routing_url` unless `SUBGRAPH_<NAME>_URL` overrides it for this deployment.
+ * Reads the rover-style supergraph.yaml: each subgraph's SDL from its file with the shared types
+ * it names (subgraphSdl, as the subgraph itself serves it), its URL from `routing_url` unless
+ * `SUBGRAPH_<NAME>_URL` overrides it for this deployment.
  */
 export function readSupergraphConfig(path: string, env: NodeJS.ProcessEnv = process.env): SubgraphSource[] {
   const config = supergraphYaml.parse(parseYaml(readFileSync(path, 'utf8')));
   return Object.entries(config.subgraphs).map(([name, subgraph]) => ({
     name,
     url: env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? subgraph.routing_url,
-    sdl: readFileSync(resolve(dirname(path), subgraph.schema.file), 'utf8'),
+    sdl: subgraphSdl(resolve(dirname(path), subgraph.schema.file)),
   }));
 }
 

@@ -1,5 +1,16 @@
 import { hostname } from 'node:os';
-import { deadLetterStream, EnvelopeError, parseEnvelope, type Envelope } from '@rgb/contracts';
+import {
+  deadLetterStream,
+  type EmittedEventType,
+  EnvelopeError,
+  EVENT_TYPES,
+  parseEnvelope,
+  STREAMS,
+  type Envelope,
+  type StreamKey,
+  type StreamName,
+  type TypedEnvelope,
+} from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
 import type { Logger, Metrics, TickResult, WorkerLoop } from '@rgb/kit';
 import { SERVICE_ATTRIBUTE, serviceOf, traceIdOf, withConsumerSpan } from '@rgb/kit/tracing';
@@ -9,13 +20,28 @@ import { Counter } from 'prom-client';
 /** One inbox table per consuming domain: (consumer, event_id) of every event applied. */
 export type InboxTable = 'admin.inbox' | 'rolling.inbox' | 'promotion.inbox';
 
-/** Applies one event inside the transaction that also records it in the inbox. */
-export type EventHandler = (tx: Prisma.TransactionClient, event: Envelope) => Promise<void>;
+/** Applies one event, its payload parsed by its type's schema, inside the transaction that also records it in the inbox. */
+export type EventHandler<T extends EmittedEventType = EmittedEventType> = (tx: Prisma.TransactionClient, event: TypedEnvelope<T>) => Promise<void>;
 
-export interface ConsumerOptions {
+type StreamNameOf<Key extends StreamKey> = { [Name in StreamName]: (typeof STREAMS)[Name] extends Key ? Name : never }[StreamName];
+
+/** The event types on a stream of CONTRACT.md, by its key; on a stream of any other key (a test's), every emitted type. */
+export type StreamEventType<Key extends string> = Key extends StreamKey ? (typeof EVENT_TYPES)[StreamNameOf<Key>]['emitted'][number] : EmittedEventType;
+
+/** A handler per event type, each given its type's envelope; only for types the stream carries. */
+export type EventHandlers<Key extends string> = { [T in StreamEventType<Key>]?: EventHandler<T> };
+
+/** How the consumer calls a handler: the entry's type picked it, and parseEnvelope checked the payload against that type's schema. */
+type Dispatch = (tx: Prisma.TransactionClient, event: Envelope) => Promise<void>;
+
+const STREAM_TYPES = new Map<string, ReadonlySet<string>>(
+  Object.entries(STREAMS).map(([name, key]) => [key, new Set<string>(EVENT_TYPES[name as StreamName].emitted)]),
+);
+
+export interface ConsumerOptions<Key extends string = string> {
   /** The consumer group, e.g. `admin.top-info`; also the inbox's consumer column. */
   group: string;
-  stream: string;
+  stream: Key;
   prisma: PrismaClient;
   /** For acknowledgements, claims and dead letters. */
   redis: Redis;
@@ -23,7 +49,7 @@ export interface ConsumerOptions {
   blockingRedis: Redis;
   inbox: InboxTable;
   /** By event type; other types are acknowledged and ignored. */
-  handlers: Record<string, EventHandler>;
+  handlers: EventHandlers<Key>;
   metrics: Metrics;
   log: Logger;
   /** This process's name within the group. */
@@ -79,8 +105,9 @@ function consumerMetrics(metrics: Metrics) {
  * `claimIdleMs`; an entry that failed `maxDeliveries` times, or that no handler may ever apply
  * (legacy schema, no brand, malformed), is parked in the dead-letter stream and counted.
  */
-export class StreamConsumer implements WorkerLoop {
+export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   readonly name: string;
+  private readonly handlers: Readonly<Record<string, Dispatch | undefined>>;
   readonly idleDelayMs = 0;
   private readonly consumerName: string;
   private readonly batchSize: number;
@@ -97,8 +124,12 @@ export class StreamConsumer implements WorkerLoop {
   /** The latest handler error of each entry that failed here, so its dead letter says why. */
   private readonly lastErrors = new Map<string, string>();
 
-  constructor(private readonly options: ConsumerOptions) {
+  constructor(private readonly options: ConsumerOptions<Key>) {
     this.name = `consumer ${options.group} <- ${options.stream}`;
+    this.handlers = options.handlers as Record<string, Dispatch | undefined>;
+    const carried = STREAM_TYPES.get(options.stream);
+    const foreign = Object.keys(options.handlers).filter((type) => carried && !carried.has(type));
+    if (foreign.length > 0) throw new Error(`${this.name}: the stream carries no ${foreign.join(', ')}`);
     this.consumerName = options.consumerName ?? `${hostname()}-${process.pid}`;
     this.batchSize = options.batchSize ?? 100;
     this.blockMs = options.blockMs ?? 1_000;
@@ -147,14 +178,14 @@ export class StreamConsumer implements WorkerLoop {
    * holds up nothing but itself. Throws only when no entry could be handled at all.
    */
   private async handleAll(entries: StreamEntry[]): Promise<number> {
-    const { stream, group, redis, handlers } = this.options;
+    const { stream, group, redis } = this.options;
     const applicable: Applicable[] = [];
     const ignored: string[] = [];
     let done = 0;
     for (const [id, fields] of entries) {
       const event = await this.parseOrReject(id, fields);
       if (!event) done++;
-      else if (handlers[event.event_type]) applicable.push({ id, event });
+      else if (this.handlers[event.event_type]) applicable.push({ id, event });
       else ignored.push(id);
     }
     if (ignored.length > 0) {
@@ -200,7 +231,7 @@ export class StreamConsumer implements WorkerLoop {
 
   /** The inbox rows and every handler's change commit together; only then are the entries acknowledged. */
   private async applyAndAck(items: Applicable[]): Promise<void> {
-    const { stream, group, redis, prisma, inbox, handlers } = this.options;
+    const { stream, group, redis, prisma, inbox } = this.options;
     const applied = await prisma.$transaction(async (tx) => {
       const fresh = await tx.$queryRawUnsafe<{ event_id: string }[]>(
         `INSERT INTO ${inbox} (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
@@ -225,7 +256,7 @@ export class StreamConsumer implements WorkerLoop {
             'rgb.event_type': event.event_type,
             [SERVICE_ATTRIBUTE]: serviceOf(this.options.log),
           }),
-          () => handlers[event.event_type]!(tx, event),
+          () => this.handlers[event.event_type]!(tx, event),
         );
         count++;
       }

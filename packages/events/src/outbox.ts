@@ -1,9 +1,33 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { EVENT_PAYLOADS, envelopeSchema, SCHEMA_VERSION, type EmittedEventType, type EventPayload, type TypedEnvelope } from '@rgb/contracts';
+import {
+  EVENT_PAYLOADS,
+  EVENT_TYPES,
+  envelopeSchema,
+  SCHEMA_VERSION,
+  type EmittedEventType,
+  type EventPayload,
+  type StreamName,
+  type TypedEnvelope,
+} from '@rgb/contracts';
 import { activeTraceparent } from '@rgb/kit/tracing';
 
 /** One outbox table per producing domain, in that domain's schema. */
 export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox';
+
+/** The stream each outbox is published to: it takes only the event types that stream emits. */
+export const OUTBOX_STREAMS = {
+  'player.outbox': 'player',
+  'wallet.outbox': 'wallet',
+  'rolling.outbox': 'rolling',
+  'agent.outbox': 'agent',
+} as const satisfies Record<OutboxTable, StreamName>;
+
+/** The event types an outbox takes: those its stream emits. */
+export type OutboxEventType<Table extends OutboxTable> = (typeof EVENT_TYPES)[(typeof OUTBOX_STREAMS)[Table]]['emitted'][number];
+
+const OUTBOX_TYPES = new Map<string, ReadonlySet<string>>(
+  Object.entries(OUTBOX_STREAMS).map(([table, stream]) => [table, new Set<string>(EVENT_TYPES[stream].emitted)]),
+);
 
 /** The slice of a Prisma (transaction) client the outbox needs. */
 export interface SqlExecutor {
@@ -28,17 +52,23 @@ export class OutboxBrandMismatchError extends Error {
   override readonly name = 'OutboxBrandMismatchError';
 }
 
+/** An event of a type another stream emits (a caller that escaped the compile-time check). */
+export class OutboxStreamMismatchError extends Error {
+  override readonly name = 'OutboxStreamMismatchError';
+}
+
 /**
  * Writes an event into the caller's transaction, so it exists exactly when the change it
- * describes commits. Refuses (and so fails the caller's write) an envelope whose brand differs
- * from the owning row's brand, and a payload that does not match its type's schema.
+ * describes commits. Refuses (and so fails the caller's write) an event of a type the table's
+ * stream does not emit, an envelope whose brand differs from the owning row's brand, and a
+ * payload that does not match its type's schema.
  */
-export async function appendToOutbox<T extends EmittedEventType>(
+export async function appendToOutbox<Table extends OutboxTable, T extends OutboxEventType<Table>>(
   tx: SqlExecutor,
-  table: OutboxTable,
+  table: Table,
   event: NewEvent<T>,
 ): Promise<TypedEnvelope<T>> {
-  const envelope = buildEnvelope(event);
+  const envelope = buildEnvelope(table, event);
   await tx.$executeRawUnsafe(
     `INSERT INTO ${table} (event_id, event_type, brand_id, envelope) VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)`,
     envelope.event_id,
@@ -50,11 +80,15 @@ export async function appendToOutbox<T extends EmittedEventType>(
 }
 
 /**
- * The envelope of an event, refused when its brand differs from the owning row's or when it or
- * its payload would not pass a consumer's checks. appendToOutbox writes it; a writer that puts
- * it into a statement of its own (a one-round-trip command) builds it here.
+ * The envelope of an event for `table`, refused when the table's stream does not emit its type,
+ * when its brand differs from the owning row's, or when it or its payload would not pass a
+ * consumer's checks. appendToOutbox writes it; a writer that puts it into a statement of its own
+ * (a one-round-trip command) builds it here.
  */
-export function buildEnvelope<T extends EmittedEventType>(event: NewEvent<T>): TypedEnvelope<T> {
+export function buildEnvelope<Table extends OutboxTable, T extends OutboxEventType<Table>>(table: Table, event: NewEvent<T>): TypedEnvelope<T> {
+  if (!OUTBOX_TYPES.get(table)?.has(event.type)) {
+    throw new OutboxStreamMismatchError(`${table} takes the event types of stream ${OUTBOX_STREAMS[table]}, not ${event.type}`);
+  }
   if (event.brandId !== event.owner.brandId) {
     throw new OutboxBrandMismatchError(
       `${event.type} for ${event.aggregateType} ${event.aggregateId}: envelope brand ${event.brandId} differs from the row's brand ${event.owner.brandId}`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterStream, type Envelope } from '@rgb/contracts';
+import { deadLetterStream } from '@rgb/contracts';
 import { createWorker } from '@rgb/kit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +76,7 @@ describe('a poison event', () => {
       claimIdleMs: 150,
       maxDeliveries: 3,
       handlers: {
-        PLAYER_REGISTERED: async (tx, event: Envelope) => {
+        PLAYER_REGISTERED: async (tx, event) => {
           if (event.payload.username === 'poison') {
             poisonAttempts++;
             throw new Error('the handler cannot apply this player');

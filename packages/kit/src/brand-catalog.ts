@@ -1,13 +1,10 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { TokenService } from '@rgb/auth';
-import type { BrandRef } from './request-context';
+import { adminRoutes, type CatalogBrand } from '@rgb/contracts';
+import { ServiceClient } from './service-client';
 
-export interface CatalogBrand extends BrandRef {
-  name: string;
-  status: 'ACTIVE' | 'SUSPENDED';
-  domains: string[];
-}
+export type { CatalogBrand };
 
 /** Redis channel the admin domain publishes on whenever a brand or a domain changes. */
 export const BRANDS_CHANGED_CHANNEL = 'rgb:brands:changed';
@@ -35,8 +32,11 @@ export class BrandCatalog {
   /** Reloads started and the latest one applied: an older answer arriving late never replaces a newer one. */
   private reloadsStarted = 0;
   private reloadApplied = 0;
+  private readonly admin: ServiceClient;
 
-  constructor(private readonly options: BrandCatalogOptions) {}
+  constructor(private readonly options: BrandCatalogOptions) {
+    this.admin = new ServiceClient({ baseUrl: options.adminUrl, tokens: options.tokens, serviceName: options.serviceName });
+  }
 
   /** Loads the catalogue, waiting for the admin service up to `timeoutMs`, then follows changes. */
   async start(timeoutMs = 30_000): Promise<void> {
@@ -64,6 +64,7 @@ export class BrandCatalog {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.admin.close();
   }
 
   get size(): number {
@@ -84,12 +85,7 @@ export class BrandCatalog {
 
   async reload(): Promise<void> {
     const reload = ++this.reloadsStarted;
-    const response = await fetch(`${this.options.adminUrl}/internal/brands`, {
-      headers: { authorization: `Bearer ${await this.options.tokens.signService(this.options.serviceName)}` },
-      signal: AbortSignal.timeout(5_000),
-    });
-    if (!response.ok) throw new Error(`GET /internal/brands answered ${response.status}`);
-    const { brands } = (await response.json()) as { brands: CatalogBrand[] };
+    const { brands } = await this.admin.value(adminRoutes.brands, {});
     if (reload < this.reloadApplied) return;
     this.reloadApplied = reload;
     this.byHostMap = new Map(brands.flatMap((brand) => brand.domains.map((host) => [normalizeHost(host), brand] as const)));

@@ -1,12 +1,15 @@
+import { resolve } from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { subgraphSdl } from './subgraph-sdl';
 
 /**
- * The one codegen setup of every subgraph: typed resolvers (federation-aware) from its
- * schema.graphql into src/generated. `mappers` names the domain types resolvers return.
+ * The one codegen setup of every subgraph: typed resolvers (federation-aware) from its SDL
+ * (schema.graphql with the shared types it names) into src/generated. `mappers` names the
+ * domain types resolvers return.
  */
 export function subgraphCodegenConfig(mappers: Record<string, string> = {}): CodegenConfig {
   return {
-    schema: 'schema.graphql',
+    schema: subgraphSdl(resolve('schema.graphql')),
     generates: {
       'src/generated/resolvers-types.ts': {
         plugins: ['typescript', 'typescript-resolvers'],

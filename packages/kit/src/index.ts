@@ -16,5 +16,7 @@ export * from './worker-service';
 export * from './graphql-scalars';
 export * from './pagination';
 export * from './login-throttle';
-export * from './internal-client';
+export * from './service-client';
+export * from './internal-routes';
+export * from './subgraph-sdl';
 export * from './tracing';

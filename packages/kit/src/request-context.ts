@@ -1,12 +1,8 @@
 import { ExpiringCache } from '@rgb/auth';
+import type { BrandRef } from '@rgb/contracts';
 import { jwtVerify, SignJWT } from 'jose';
 
-/** The brand a request acts for, as the router resolved it. */
-export interface BrandRef {
-  id: string;
-  code: string;
-  currency: string;
-}
+export type { BrandRef };
 
 export type UserKind = 'player' | 'agent' | 'staff';
 

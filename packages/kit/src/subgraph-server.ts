@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -10,10 +9,12 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { errorReportingPlugin, formatError } from './graphql-errors';
 import { createHttpApp, createMetricsApp, type HealthCheck } from './http-app';
+import { internalErrorHandler } from './internal-routes';
 import type { Metrics } from './metrics';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller, type ForwardedContext } from './request-context';
 import type { SubgraphConfig } from './service';
 import type { SessionRevocations } from './session-revocations';
+import { subgraphSdl } from './subgraph-sdl';
 
 /** What every resolver receives: who asks, for which brand, and per-request data access. */
 export interface SubgraphContext<Loaders = unknown, Services = unknown> {
@@ -50,7 +51,7 @@ export interface ServiceDeps {
 
 export interface SubgraphDefinition<Loaders, Services> {
   name: string;
-  /** Path of the subgraph's one `schema.graphql`. */
+  /** Path of the subgraph's one `schema.graphql` (read with the shared types it names: subgraphSdl). */
   schemaPath: string;
   /** The generated `Resolvers` map of the subgraph (typed by codegen from schema.graphql). */
   resolvers: object;
@@ -98,7 +99,7 @@ export async function createSubgraphServer<Loaders, Services>(
 
   const services = definition.createServices(deps);
   const apollo = new ApolloServer<SubgraphContext<Loaders, Services>>({
-    schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(definition.schemaPath, 'utf8')), resolvers: definition.resolvers as never }),
+    schema: buildSubgraphSchema({ typeDefs: parse(subgraphSdl(definition.schemaPath)), resolvers: definition.resolvers as never }),
     plugins: [fastifyApolloDrainPlugin(app), errorReportingPlugin(metrics)],
     formatError,
     // Apollo's own messages go through the service's structured logger, not bare console lines.
@@ -145,6 +146,7 @@ export async function createSubgraphServer<Loaders, Services>(
 
   if (definition.internalRoutes) {
     await app.register(async (internal) => {
+      internal.setErrorHandler(internalErrorHandler);
       internal.addHook('onRequest', async (request, reply) => {
         const token = request.headers.authorization?.replace(/^Bearer /, '');
         try {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
-import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { adminRoutes } from '@rgb/contracts';
+import { createLoginThrottle, serveRoute, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { brandCatalog } from './brands';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
@@ -25,9 +26,9 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
     loginThrottle: createLoginThrottle(deps),
   }),
   internalRoutes: (app, { prisma }) => {
-    app.get('/internal/brands', async () => ({ brands: await brandCatalog(prisma) }));
-    app.get<{ Params: { id: string } }>('/internal/staff/:id/platform-access', async (request) => ({
-      platform_access: UUID.test(request.params.id) && (await hasPlatformAccess(prisma, request.params.id)),
+    serveRoute(app, adminRoutes.brands, async () => ({ brands: await brandCatalog(prisma) }));
+    serveRoute(app, adminRoutes.platformAccess, async ({ staff_id }) => ({
+      platform_access: UUID.test(staff_id) && (await hasPlatformAccess(prisma, staff_id)),
     }));
   },
 };

@@ -1,4 +1,4 @@
-import type { Envelope } from '@rgb/contracts';
+import type { TypedEnvelope } from '@rgb/contracts';
 import type { Prisma } from '@rgb/db';
 
 /**
@@ -6,8 +6,8 @@ import type { Prisma } from '@rgb/db';
  * zone. An unknown brand has no time zone: the statement fails and the event is retried, then
  * parked, rather than counted on a wrong day.
  */
-export async function countRegistration(tx: Prisma.TransactionClient, event: Envelope): Promise<void> {
-  const registeredAt = String(event.payload.registered_at);
+export async function countRegistration(tx: Prisma.TransactionClient, event: TypedEnvelope<'PLAYER_REGISTERED'>): Promise<void> {
+  const registeredAt = event.payload.registered_at;
   await tx.$executeRaw`
     INSERT INTO admin.player_registration_daily (brand_id, day, count)
     VALUES (${event.brand_id}::uuid,

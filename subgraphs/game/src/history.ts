@@ -1,14 +1,14 @@
+import type { ProviderMoneyCall } from '@rgb/contracts';
 import type { Game, PrismaClient, Provider } from '@rgb/db';
 import type { CallbackAction, CallbackResponse } from './callbacks/contract';
 import type { ResolvedAccount } from './players';
-import type { MoneyCall } from './wallet-client';
 
 /** A money call the wallet accepted: it goes into the player's round. */
 export interface MoneyCallRecord {
   account: ResolvedAccount;
   game: Game;
   action: Exclude<CallbackAction, 'balance'>;
-  call: MoneyCall;
+  call: ProviderMoneyCall;
   roundClosed: boolean;
 }
 
@@ -65,6 +65,9 @@ export async function recordCallback(prisma: PrismaClient, { provider, request, 
     return;
   }
   const { account, game, call, roundClosed } = money;
+  // A rollback names no amount: its row takes its bet's stake.
+  const amount = 'amount' in call ? call.amount : 0n;
+  const reference = 'referenceTransactionId' in call ? (call.referenceTransactionId ?? null) : null;
   await prisma.$executeRawUnsafe(
     LOG_ANSWER_AND_ROUND,
     ...answer,
@@ -75,8 +78,8 @@ export async function recordCallback(prisma: PrismaClient, { provider, request, 
     account.brand.currency,
     BET_KIND[money.action],
     call.transactionId,
-    call.referenceTransactionId ?? null,
-    (call.amountMinor ?? 0n).toString(),
+    reference,
+    amount.toString(),
     roundClosed,
   );
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { BrandCatalog, closeServiceDeps, createServiceDeps, createSubgraphServer, InternalClient } from '@rgb/kit';
+import { BrandCatalog, closeServiceDeps, createServiceDeps, createSubgraphServer, ServiceClient } from '@rgb/kit';
 import { GameCatalog } from './catalog';
 import { createCallbackServer } from './callbacks/server';
 import type { GameConfig } from './config';
@@ -8,7 +8,6 @@ import { createLoaders } from './loaders';
 import { PlayerDirectory } from './players';
 import { resolvers } from './resolvers';
 import { PlatformStaff } from './staff';
-import { WalletClient } from './wallet-client';
 
 export { DEFAULT_PORT, loadGameConfig, type GameConfig } from './config';
 export { sign as signCallback } from './callbacks/signature';
@@ -25,13 +24,12 @@ export async function start(config: GameConfig) {
   const deps = createServiceDeps('game', config);
   const { prisma, serviceTokens, metrics, log } = deps;
   const brands = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'game', tokens: serviceTokens, log });
-  const playerClient = new InternalClient(config.PLAYER_URL, serviceTokens, 'game');
-  const walletClient = new InternalClient(config.WALLET_URL, serviceTokens, 'game');
-  const adminClient = new InternalClient(config.ADMIN_URL, serviceTokens, 'game');
+  const playerClient = new ServiceClient({ baseUrl: config.PLAYER_URL, tokens: serviceTokens, serviceName: 'game' });
+  const walletClient = new ServiceClient({ baseUrl: config.WALLET_URL, tokens: serviceTokens, serviceName: 'game' });
+  const adminClient = new ServiceClient({ baseUrl: config.ADMIN_URL, tokens: serviceTokens, serviceName: 'game' });
   const platformStaff = new PlatformStaff(adminClient);
   const catalog = new GameCatalog(prisma);
   const players = new PlayerDirectory(prisma, playerClient, brands);
-  const wallet = new WalletClient(walletClient);
   const services: GameServices = { catalog, launch: { catalog, players, sessionKey: new TextEncoder().encode(config.AUTH_JWT_SECRET) }, platformStaff };
 
   await brands.start();
@@ -40,7 +38,7 @@ export async function start(config: GameConfig) {
     deps,
   );
   const callbacks = createCallbackServer({
-    deps: { prisma, catalog, players, wallet, log, inFlight: new Map() },
+    deps: { prisma, catalog, players, wallet: walletClient, log, inFlight: new Map() },
     serviceTokens,
     staffAccess: { userTokens: deps.userTokens, revocations: deps.revocations, platformStaff },
     metrics,

@@ -1,5 +1,5 @@
 import { forbidden, notFound } from '@rgb/contracts';
-import type { BrandRef } from '@rgb/kit';
+import type { BrandRef, CallContext } from '@rgb/kit';
 import { SignJWT } from 'jose';
 import type { GameCatalog } from './catalog';
 import { accountName, type PlayerDirectory } from './players';
@@ -16,12 +16,12 @@ export interface LaunchDeps {
  * provider account `{brand_code}_{username}`, and returns the provider's URL with a session
  * token signed by the platform (the RGS will issue its own sessions once it exists).
  */
-export async function launchGame(deps: LaunchDeps, brand: BrandRef, playerId: string, gameCode: string): Promise<{ url: string; sessionToken: string }> {
+export async function launchGame(deps: LaunchDeps, brand: BrandRef, playerId: string, gameCode: string, context: CallContext): Promise<{ url: string; sessionToken: string }> {
   const game = await deps.catalog.game(gameCode);
   const provider = game && (await deps.catalog.providerById(game.providerId));
   if (!game || !provider) throw notFound(`no game ${gameCode}`);
   if (!game.enabled || !provider.enabled) throw forbidden(`${gameCode} is not available`);
-  const player = await deps.players.byId(brand.id, playerId);
+  const player = await deps.players.byId(brand.id, playerId, context);
   if (!player) throw notFound('no such player');
   if (player.status !== 'ACTIVE') throw forbidden('account blocked');
   const account = accountName(brand.code, player.username);

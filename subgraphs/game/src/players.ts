@@ -1,13 +1,7 @@
 import type { PrismaClient, Provider } from '@rgb/db';
 import { ExpiringCache } from '@rgb/auth';
-import type { BrandCatalog, CatalogBrand, InternalClient } from '@rgb/kit';
-
-export interface PlayerInfo {
-  id: string;
-  brand_id: string;
-  username: string;
-  status: 'ACTIVE' | 'BLOCKED';
-}
+import { type PlayerInfo, playerRoutes, type RouteRequest } from '@rgb/contracts';
+import type { BrandCatalog, CallContext, CatalogBrand, ServiceClient } from '@rgb/kit';
 
 export interface ResolvedAccount {
   brand: CatalogBrand;
@@ -29,20 +23,20 @@ export class PlayerDirectory {
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly players: InternalClient,
+    private readonly players: ServiceClient,
     private readonly brands: BrandCatalog,
     private readonly statusTtlMs = 5_000,
   ) {}
 
-  async byId(brandId: string, id: string): Promise<PlayerInfo | null> {
-    return this.lookup(`brand_id=${brandId}&id=${encodeURIComponent(id)}`);
+  async byId(brandId: string, id: string, context: CallContext): Promise<PlayerInfo | null> {
+    return this.lookup({ brand_id: brandId, id }, context);
   }
 
   /**
    * The brand and player a provider account names; null when it does not parse or names no player
    * of that brand. The account is remembered, so later callbacks need no lookup.
    */
-  async resolveAccount(provider: Provider, account: string): Promise<ResolvedAccount | null> {
+  async resolveAccount(provider: Provider, account: string, context: CallContext): Promise<ResolvedAccount | null> {
     const cacheKey = `${provider.id}:${account}`;
     const cached = this.accounts.get(cacheKey);
     if (cached) return cached;
@@ -56,7 +50,7 @@ export class PlayerDirectory {
     if (known) {
       resolved = known.brandId === brand.id ? { brand, playerId: known.playerId } : null;
     } else {
-      const player = await this.lookup(`brand_id=${brand.id}&username=${encodeURIComponent(match[2]!)}`);
+      const player = await this.lookup({ brand_id: brand.id, username: match[2]! }, context);
       if (player) {
         await this.remember(provider.id, brand.id, player.id, account);
         resolved = { brand, playerId: player.id };
@@ -84,19 +78,19 @@ export class PlayerDirectory {
   }
 
   /** Whether the player may bet: a blocked player's bets are refused within `statusTtlMs` of the block. */
-  async isBlocked(brandId: string, playerId: string): Promise<boolean> {
+  async isBlocked(brandId: string, playerId: string, context: CallContext): Promise<boolean> {
     const cached = this.statuses.get(playerId);
     if (cached && cached.until > Date.now()) return cached.status === 'BLOCKED';
-    const player = await this.byId(brandId, playerId);
+    const player = await this.byId(brandId, playerId, context);
     const status = player?.status ?? 'BLOCKED';
     this.statuses.set(playerId, { status, until: Date.now() + this.statusTtlMs });
     return status === 'BLOCKED';
   }
 
-  private async lookup(query: string): Promise<PlayerInfo | null> {
-    const response = await this.players.call<PlayerInfo>('GET', `/internal/players?${query}`);
-    if (response.status === 404) return null;
-    if (response.status !== 200) throw new Error(`player lookup answered ${response.status}`);
-    return response.body;
+  private async lookup(by: RouteRequest<typeof playerRoutes.find>, context: CallContext): Promise<PlayerInfo | null> {
+    const result = await this.players.call(playerRoutes.find, by, context);
+    if (result.ok) return result.value;
+    if (result.refusal.code === 'NOT_FOUND') return null;
+    throw new Error(`player lookup refused: ${result.refusal.code}: ${result.refusal.message}`);
   }
 }

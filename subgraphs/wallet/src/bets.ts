@@ -1,41 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, ErrorCode, formatMoney } from '@rgb/contracts';
+import { type BetCall, DomainError, ErrorCode, formatMoney, type ProviderCall, type RollbackCall, type WinCall } from '@rgb/contracts';
 import { type PrismaClient, type ProviderTransaction, type ProviderTransactionKind, uniqueViolation } from '@rgb/db';
 import { appendToOutbox, buildEnvelope } from '@rgb/events';
-import type { BrandRef } from '@rgb/kit';
 import { balanceIn, inTransaction, move, type Tx } from './ledger';
-
-/** What every provider money call names (CONTRACT.md "Provider callbacks"), the account already parsed to a player. */
-export interface ProviderCall {
-  providerCode: string;
-  transactionId: string;
-  brand: BrandRef;
-  playerId: string;
-  roundId: string;
-  gameCode: string;
-  /** The game's category (slots, live casino...): rolling weighs turnover by it. */
-  gameCategory: string;
-}
-
-export interface BetCall extends ProviderCall {
-  amount: bigint;
-  /**
-   * Answer only an earlier bet with this id (its first result, or why it cannot be repeated) and
-   * debit nothing new: a new id is refused with TRANSACTION_NOT_FOUND. For a player who may no
-   * longer bet, whose provider may still retry a bet accepted before.
-   */
-  repeatOnly?: boolean;
-}
-
-export interface WinCall extends ProviderCall {
-  /** Zero is a legitimate win: it settles a lost bet. */
-  amount: bigint;
-  referenceTransactionId?: string | null;
-}
-
-export interface RollbackCall extends ProviderCall {
-  referenceTransactionId: string;
-}
 
 export interface ProviderResult {
   balance: bigint;
@@ -221,7 +188,7 @@ async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Pro
   if (!bet) return null;
   const entryId = call.amount > 0n ? randomUUID() : null;
   // The balance after the credit is known only inside the statement, which writes it into the payload.
-  const envelope = buildEnvelope({
+  const envelope = buildEnvelope('wallet.outbox', {
     type: 'BET_SETTLED_CONFIRMED',
     owner: { brandId: call.brand.id },
     brandId: call.brand.id,

@@ -1,20 +1,8 @@
-import { badUserInput, notFound } from '@rgb/contracts';
+import { badUserInput, type KeyedMovement, notFound } from '@rgb/contracts';
 import { uniqueViolation, type PrismaClient } from '@rgb/db';
 import { appendToOutbox, derivedEventId } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { checkIdempotencyKey, hasAccount, inTransaction, moveOnce, type MoveResult } from './ledger';
-
-export interface KeyedMovement {
-  brand: BrandRef;
-  playerId: string;
-  /** Minor units, positive. */
-  amount: bigint;
-  /** The caller's idempotency key: one movement per key, ever. */
-  key: string;
-  reference: string;
-  causedBy: string;
-  reason?: string | null;
-}
 
 /** The ledger's command key of a caller's key: per brand, so two brands' callers never share (or probe) a key. */
 const keyed = (command: string, { brand, key }: Pick<KeyedMovement, 'brand' | 'key'>) => `${command}:${brand.id}:${key}`;
@@ -57,7 +45,7 @@ export async function reversePromotion(prisma: PrismaClient, movement: KeyedMove
  */
 export async function adjustBalance(
   prisma: PrismaClient,
-  movement: Omit<KeyedMovement, 'amount'> & { amount: bigint; reason: string },
+  movement: KeyedMovement & { reason: string },
   { mayOpenAccount }: { mayOpenAccount: boolean },
 ): Promise<MoveResult> {
   checkIdempotencyKey(movement.key);

@@ -1,12 +1,20 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { MoneyFormatError, parseMoney } from '@rgb/contracts';
+import {
+  type BetCall,
+  MoneyFormatError,
+  type ProviderCall,
+  type ProviderMoneyCall,
+  parseMoney,
+  type RollbackCall,
+  type WinCall,
+  walletRoutes,
+} from '@rgb/contracts';
 import type { PrismaClient, Provider } from '@rgb/db';
-import type { Logger } from '@rgb/kit';
+import type { CallContext, CallResult, Logger, ServiceClient } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
 import { type CallbackRequest, type MoneyCallRecord, recordCallback } from '../history';
 import type { PlayerDirectory, ResolvedAccount } from '../players';
-import type { MoneyCall, WalletClient, WalletResult } from '../wallet-client';
 import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackBody, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
 import { signatureMatches } from './signature';
 import { parseStrictJson, StrictJsonError } from './strict-json';
@@ -15,7 +23,8 @@ export interface CallbackDeps {
   prisma: PrismaClient;
   catalog: GameCatalog;
   players: PlayerDirectory;
-  wallet: WalletClient;
+  /** The wallet's `/internal/wallet/*`: the only way game moves money. */
+  wallet: ServiceClient;
   log: Logger;
   /**
    * Callbacks being answered in this process, by provider and request_id: a twin arriving
@@ -33,6 +42,8 @@ export interface IncomingCallback {
   signature: string | undefined;
   /** The request's logger (it carries the request id). */
   log: CallbackLog;
+  /** The request's id and trace, forwarded to the services the callback calls. */
+  context: CallContext;
 }
 
 type CallbackLog = Pick<Logger, 'warn'>;
@@ -74,7 +85,7 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
     // (then this one may be the stored request's retry, answered as such).
     await running.answer.catch(() => undefined);
   }
-  const answering = answerOnce(provider, request, body, deps, callback.log);
+  const answering = answerOnce(provider, request, body, deps, callback);
   deps.inFlight.set(key, { request, answer: answering });
   try {
     return await answering;
@@ -93,7 +104,7 @@ interface StoredAnswer {
 }
 
 /** The stored answer to this request_id, or a new one, stored. */
-async function answerOnce(provider: Provider, request: CallbackRequest, body: CallbackBody, deps: CallbackDeps, log: CallbackLog): Promise<CallbackResponse> {
+async function answerOnce(provider: Provider, request: CallbackRequest, body: CallbackBody, deps: CallbackDeps, { log, context }: IncomingCallback): Promise<CallbackResponse> {
   const [stored] = await deps.prisma.$queryRawUnsafe<StoredAnswer[]>(
     `SELECT action, response_status, response_body, request_sha256 = decode($3, 'hex') AS same_bytes,
             CASE WHEN request_sha256 IS NULL THEN request_body END AS unhashed_request
@@ -107,7 +118,7 @@ async function answerOnce(provider: Provider, request: CallbackRequest, body: Ca
     const same = stored.action === request.action && (stored.same_bytes ?? isDeepStrictEqual(stored.unhashed_request, JSON.parse(JSON.stringify(request.body))));
     return same ? { status: stored.response_status, body: stored.response_body } : reusedRequestId(provider, request, log);
   }
-  const { response, money } = await answer(provider, request.action, body, deps);
+  const { response, money } = await answer(provider, request.action, body, deps, context);
   await recordCallback(deps.prisma, { provider, request, response, money });
   return response;
 }
@@ -128,17 +139,24 @@ interface Answer {
   money?: MoneyCallRecord;
 }
 
-async function answer(provider: Provider, action: CallbackAction, body: Record<string, unknown> & { timestamp: string; account: string; currency: string }, deps: CallbackDeps): Promise<Answer> {
+async function answer(
+  provider: Provider,
+  action: CallbackAction,
+  body: Record<string, unknown> & { timestamp: string; account: string; currency: string },
+  deps: CallbackDeps,
+  context: CallContext,
+): Promise<Answer> {
   const skew = Math.abs((deps.now?.() ?? Date.now()) - Date.parse(body.timestamp)) / 1000;
   if (skew > provider.timestampWindowSeconds) return { response: refusal('INVALID_REQUEST', `timestamp is ${Math.round(skew)} s from server time`) };
-  const account = await deps.players.resolveAccount(provider, body.account);
+  const account = await deps.players.resolveAccount(provider, body.account, context);
   if (!account) return { response: refusal('PLAYER_NOT_FOUND', `no player ${body.account}`) };
+  const balance = () => deps.wallet.value(walletRoutes.balance, { brand: account.brand, playerId: account.playerId }, context);
   if (body.currency !== account.brand.currency) {
-    return { response: refusal('CURRENCY_MISMATCH', `the account is in ${account.brand.currency}`, (await deps.wallet.balance(account.brand, account.playerId)).balance) };
+    return { response: refusal('CURRENCY_MISMATCH', `the account is in ${account.brand.currency}`, (await balance()).balance) };
   }
   if (action === 'balance') {
-    const balance = await deps.wallet.balance(account.brand, account.playerId);
-    return { response: success(balance.balance, balance.currency, false) };
+    const current = await balance();
+    return { response: success(current.balance, current.currency, false) };
   }
   const money = body as typeof body & { transaction_id: string; round_id: string; game_code: string; amount?: string; reference_transaction_id?: string; round_closed?: boolean };
   const game = await deps.catalog.game(money.game_code);
@@ -155,9 +173,8 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
   }
   // No new bet from a disabled provider or for a blocked player, but a retry of a bet taken before
   // answers as any repeat, and wins and rollbacks still settle what was staked.
-  const closed = action === 'bet' ? await betsClosed(provider, account, deps) : null;
-  const repeatOnly = closed !== null;
-  const call: MoneyCall = {
+  const closed = action === 'bet' ? await betsClosed(provider, account, deps, context) : null;
+  const call: ProviderCall = {
     brand: account.brand,
     playerId: account.playerId,
     providerCode: provider.code,
@@ -165,11 +182,23 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
     roundId: money.round_id,
     gameCode: game.code,
     gameCategory: game.category,
-    amountMinor,
-    referenceTransactionId: money.reference_transaction_id,
-    repeatOnly,
   };
-  const result: WalletResult = await deps.wallet[action](call);
+  // The body's schema (CALLBACK_BODIES) requires the amount of a bet and a win, and the reference of a rollback.
+  let moneyCall: ProviderMoneyCall;
+  let result: WalletMoneyResult;
+  if (action === 'bet') {
+    const bet: BetCall = { ...call, amount: amountMinor!, repeatOnly: closed !== null };
+    moneyCall = bet;
+    result = await deps.wallet.call(walletRoutes.bet, bet, context);
+  } else if (action === 'win') {
+    const win: WinCall = { ...call, amount: amountMinor!, referenceTransactionId: money.reference_transaction_id ?? null };
+    moneyCall = win;
+    result = await deps.wallet.call(walletRoutes.win, win, context);
+  } else {
+    const rollback: RollbackCall = { ...call, referenceTransactionId: money.reference_transaction_id! };
+    moneyCall = rollback;
+    result = await deps.wallet.call(walletRoutes.rollback, rollback, context);
+  }
   if (!result.ok) {
     const { code, message, balance } = result.refusal;
     if (closed && code === 'TRANSACTION_NOT_FOUND') {
@@ -178,16 +207,19 @@ async function answer(provider: Provider, action: CallbackAction, body: Record<s
     return { response: refusal(walletCode(code), message, balance) };
   }
   return {
-    response: success(result.answer.balance, result.answer.currency, result.answer.duplicate),
-    money: { account, game, action, call, roundClosed: money.round_closed === true },
+    response: success(result.value.balance, result.value.currency, result.value.duplicate),
+    money: { account, game, action, call: moneyCall, roundClosed: money.round_closed === true },
   };
 }
 
 /** Why no new bet may be taken: a disabled provider, a blocked player; null when one may. */
-async function betsClosed(provider: Provider, account: ResolvedAccount, deps: CallbackDeps): Promise<'UNKNOWN_PROVIDER' | 'ACCOUNT_BLOCKED' | null> {
+async function betsClosed(provider: Provider, account: ResolvedAccount, deps: CallbackDeps, context: CallContext): Promise<'UNKNOWN_PROVIDER' | 'ACCOUNT_BLOCKED' | null> {
   if (!provider.enabled) return 'UNKNOWN_PROVIDER';
-  return (await deps.players.isBlocked(account.brand.id, account.playerId)) ? 'ACCOUNT_BLOCKED' : null;
+  return (await deps.players.isBlocked(account.brand.id, account.playerId, context)) ? 'ACCOUNT_BLOCKED' : null;
 }
+
+/** The answer of a bet, a win or a rollback: the three routes answer and refuse alike. */
+type WalletMoneyResult = CallResult<typeof walletRoutes.bet>;
 
 /** The callback error for a wallet refusal; an unexpected one is a fault, not an answer. */
 function walletCode(code: string): CallbackErrorCode {

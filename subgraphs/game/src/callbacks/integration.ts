@@ -32,7 +32,7 @@ export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDe
       throw error;
     }
     if (staff.audience !== 'staff' || (await revocations.isRevoked(staff.sessionId))) return { status: 401, error: 'this session has ended' };
-    if (!(await platformStaff.has(staff.subject))) return { status: 403, error: 'only staff with access to every brand may use the integration routes' };
+    if (!(await platformStaff.has(staff.subject, { requestId: request.id }))) return { status: 403, error: 'only staff with access to every brand may use the integration routes' };
     return null;
   };
 
@@ -65,7 +65,14 @@ export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDe
       JSON.stringify({ request_id: `integration-test-${randomUUID()}`, timestamp: new Date().toISOString(), account: input.data.account, currency: input.data.currency }),
     );
     const answer = await handleCallback(
-      { providerCode: request.params.provider, action: 'balance', rawBody: body, signature: sign(body, input.data.secret), log: request.log },
+      {
+        providerCode: request.params.provider,
+        action: 'balance',
+        rawBody: body,
+        signature: sign(body, input.data.secret),
+        log: request.log,
+        context: { requestId: request.id },
+      },
       deps,
     );
     return { signature_accepted: answer.status !== 401, status: answer.status, response: answer.body };

@@ -55,6 +55,8 @@ export function createCallbackServer({ deps, serviceTokens, staffAccess, metrics
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
         signature: typeof signature === 'string' ? signature : undefined,
         log: request.log,
+        // With the SDK, request.traceparent is undefined: the undici instrumentation carries the trace.
+        context: { requestId: request.id, traceparent: request.traceparent },
       },
       deps,
     );

@@ -1,0 +1,4 @@
+export * from './route';
+export * from './wallet';
+export * from './player';
+export * from './admin';

@@ -1,0 +1,233 @@
+import { z } from 'zod';
+import { isSupportedCurrency, MAX_MINOR } from '../money';
+import { defineRoute } from './route';
+
+/**
+ * `/internal/wallet/*`: the wallet's narrow money API for the other services (game, promotion,
+ * agent, rolling). Bodies are snake_case JSON; amounts are minor units as decimal strings.
+ */
+
+/** The brand a call acts for, as the router resolved it. */
+export interface BrandRef {
+  id: string;
+  code: string;
+  currency: string;
+}
+
+/** What every provider money call names (CONTRACT.md "Provider callbacks"), the account already parsed to a player. */
+export interface ProviderCall {
+  providerCode: string;
+  transactionId: string;
+  brand: BrandRef;
+  playerId: string;
+  roundId: string;
+  gameCode: string;
+  /** The game's category (slots, live casino...): rolling weighs turnover by it. */
+  gameCategory: string;
+}
+
+export interface BetCall extends ProviderCall {
+  amount: bigint;
+  /**
+   * Answer only an earlier bet with this id (its first result, or why it cannot be repeated) and
+   * debit nothing new: a new id is refused with TRANSACTION_NOT_FOUND. For a player who may no
+   * longer bet, whose provider may still retry a bet accepted before.
+   */
+  repeatOnly?: boolean;
+}
+
+export interface WinCall extends ProviderCall {
+  /** Zero is a legitimate win: it settles a lost bet. */
+  amount: bigint;
+  referenceTransactionId?: string | null;
+}
+
+export interface RollbackCall extends ProviderCall {
+  referenceTransactionId: string;
+}
+
+export type ProviderMoneyCall = BetCall | WinCall | RollbackCall;
+
+/** A movement under the caller's idempotency key (promotions, agents, staff tools). */
+export interface KeyedMovement {
+  brand: BrandRef;
+  playerId: string;
+  /** Minor units: positive, or signed for an adjustment. */
+  amount: bigint;
+  /** The caller's idempotency key: one movement per key, ever. */
+  key: string;
+  reference: string;
+  causedBy: string;
+  reason: string | null;
+}
+
+const uuid = z.uuid();
+const withinLimit = (amount: bigint) => amount <= MAX_MINOR && amount >= -MAX_MINOR;
+const minor = z.string().regex(/^\d{1,16}$/, 'minor units as a decimal string').transform(BigInt).refine(withinLimit, `at most ${MAX_MINOR} minor units`);
+const signedMinor = z.string().regex(/^-?\d{1,16}$/, 'signed minor units as a decimal string').transform(BigInt).refine(withinLimit, `at most ${MAX_MINOR} minor units`);
+const currency = z.string().refine(isSupportedCurrency, 'unsupported currency');
+const brand = z.object({ id: uuid, code: z.string().min(1), currency });
+const transactionId = z.string().min(1).max(128);
+
+const providerCallFields = {
+  brand,
+  player_id: uuid,
+  provider_code: z.string().min(1).max(64),
+  transaction_id: transactionId,
+  round_id: z.string().min(1).max(128),
+  game_code: z.string().min(1).max(128),
+  game_category: z.string().min(1).max(64),
+};
+type ProviderCallWire = z.input<z.ZodObject<typeof providerCallFields>>;
+
+const providerCallOf = (body: z.output<z.ZodObject<typeof providerCallFields>>): ProviderCall => ({
+  brand: body.brand,
+  playerId: body.player_id,
+  providerCode: body.provider_code,
+  transactionId: body.transaction_id,
+  roundId: body.round_id,
+  gameCode: body.game_code,
+  gameCategory: body.game_category,
+});
+
+const wireOfBrand = (ref: BrandRef) => ({ id: ref.id, code: ref.code, currency: ref.currency });
+
+const wireOfProviderCall = (call: ProviderCall): ProviderCallWire => ({
+  brand: wireOfBrand(call.brand),
+  player_id: call.playerId,
+  provider_code: call.providerCode,
+  transaction_id: call.transactionId,
+  round_id: call.roundId,
+  game_code: call.gameCode,
+  game_category: call.gameCategory,
+});
+
+const keyedFields = {
+  brand,
+  player_id: uuid,
+  key: z.string(),
+  reference: z.string().min(1).max(200),
+  caused_by: z.string().min(1).max(100),
+  reason: z.string().max(500).nullish(),
+};
+const keyedMovementOf = (body: z.output<z.ZodObject<typeof keyedFields>> & { amount_minor: bigint }): KeyedMovement => ({
+  brand: body.brand,
+  playerId: body.player_id,
+  amount: body.amount_minor,
+  key: body.key,
+  reference: body.reference,
+  causedBy: body.caused_by,
+  reason: body.reason ?? null,
+});
+const wireOfKeyedMovement = (movement: KeyedMovement) => ({
+  brand: wireOfBrand(movement.brand),
+  player_id: movement.playerId,
+  key: movement.key,
+  reference: movement.reference,
+  caused_by: movement.causedBy,
+  reason: movement.reason,
+  amount_minor: movement.amount.toString(),
+});
+
+/** Every money command's answer: the balance after it, and whether it repeated an earlier one. */
+const walletAnswer = z.object({
+  balance: z.string(),
+  balance_minor: z.string().regex(/^-?\d+$/),
+  currency: z.string(),
+  /** An exact repeat of an earlier command: its first result, nothing moved. */
+  duplicate: z.boolean(),
+});
+export type WalletAnswer = z.output<typeof walletAnswer>;
+
+/** A money refusal names the balance when it is known (CONTRACT.md "Provider callbacks"). */
+const withBalance = { balance: z.string().optional() };
+/** What a provider money call may be refused with, besides a request its schema refuses. */
+const PROVIDER_REFUSALS = ['INSUFFICIENT_FUNDS', 'DUPLICATE_TRANSACTION', 'TRANSACTION_NOT_FOUND', 'TRANSACTION_ROLLED_BACK', 'FORBIDDEN'] as const;
+const KEYED_REFUSALS = ['CONFLICT', 'FORBIDDEN', 'NOT_FOUND', 'INSUFFICIENT_FUNDS'] as const;
+
+export const walletRoutes = {
+  balance: defineRoute({
+    method: 'GET',
+    path: '/internal/wallet/balance',
+    request: z
+      .object({ brand_id: uuid, brand_code: z.string().min(1), currency, player_id: uuid })
+      .transform((query): { brand: BrandRef; playerId: string } => ({ brand: { id: query.brand_id, code: query.brand_code, currency: query.currency }, playerId: query.player_id })),
+    toWire: ({ brand: ref, playerId }) => ({ brand_id: ref.id, brand_code: ref.code, currency: ref.currency, player_id: playerId }),
+    response: walletAnswer,
+  }),
+  bet: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/bets',
+    request: z
+      .object({ ...providerCallFields, amount_minor: minor, repeat_only: z.boolean().optional() })
+      .transform((body): BetCall => ({ ...providerCallOf(body), amount: body.amount_minor, repeatOnly: body.repeat_only === true })),
+    toWire: (call) => ({ ...wireOfProviderCall(call), amount_minor: call.amount.toString(), ...(call.repeatOnly ? { repeat_only: true } : {}) }),
+    response: walletAnswer,
+    errors: PROVIDER_REFUSALS,
+    refusalDetails: withBalance,
+  }),
+  win: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/wins',
+    request: z
+      .object({ ...providerCallFields, amount_minor: minor, reference_transaction_id: transactionId.nullish() })
+      .transform((body): WinCall => ({ ...providerCallOf(body), amount: body.amount_minor, referenceTransactionId: body.reference_transaction_id })),
+    toWire: (call) => ({
+      ...wireOfProviderCall(call),
+      amount_minor: call.amount.toString(),
+      ...(call.referenceTransactionId ? { reference_transaction_id: call.referenceTransactionId } : {}),
+    }),
+    response: walletAnswer,
+    errors: PROVIDER_REFUSALS,
+    refusalDetails: withBalance,
+  }),
+  rollback: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/rollbacks',
+    request: z
+      .object({ ...providerCallFields, reference_transaction_id: transactionId })
+      .transform((body): RollbackCall => ({ ...providerCallOf(body), referenceTransactionId: body.reference_transaction_id })),
+    toWire: (call) => ({ ...wireOfProviderCall(call), reference_transaction_id: call.referenceTransactionId }),
+    response: walletAnswer,
+    errors: PROVIDER_REFUSALS,
+    refusalDetails: withBalance,
+  }),
+  promotionCredit: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/promotions/credit',
+    request: z.object({ ...keyedFields, amount_minor: minor }).transform(keyedMovementOf),
+    toWire: wireOfKeyedMovement,
+    response: walletAnswer,
+    errors: KEYED_REFUSALS,
+    refusalDetails: withBalance,
+  }),
+  promotionReverse: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/promotions/reverse',
+    request: z.object({ ...keyedFields, amount_minor: minor }).transform(keyedMovementOf),
+    toWire: wireOfKeyedMovement,
+    response: walletAnswer,
+    errors: KEYED_REFUSALS,
+    refusalDetails: withBalance,
+  }),
+  adjustment: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/adjustments',
+    request: z
+      .object({ ...keyedFields, amount_minor: signedMinor, reason: z.string().min(1).max(500) })
+      .transform((body): KeyedMovement & { reason: string } => ({ ...keyedMovementOf(body), reason: body.reason })),
+    toWire: (movement) => ({ ...wireOfKeyedMovement(movement), reason: movement.reason }),
+    response: walletAnswer,
+    errors: KEYED_REFUSALS,
+    refusalDetails: withBalance,
+  }),
+  rollingCompletion: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/rolling-completions',
+    request: z
+      .object({ brand, rolling_id: uuid, player_id: uuid })
+      .transform((body) => ({ brand: body.brand, rollingId: body.rolling_id, playerId: body.player_id })),
+    toWire: (completion) => ({ brand: wireOfBrand(completion.brand), rolling_id: completion.rollingId, player_id: completion.playerId }),
+    response: z.object({ duplicate: z.boolean() }),
+  }),
+};
