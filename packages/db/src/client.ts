@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { errorReportingClient, reportOnStderr } from './connection-errors';
+import { type DirectSql, directSqlOn, statementName } from './direct-sql';
 import { PrismaClient } from './generated/prisma/client';
 
 export interface PrismaClientOptions {
@@ -27,12 +28,35 @@ export function createPrismaClient({
   preparedStatements = 500,
   onConnectionError = reportOnStderr(applicationName),
 }: PrismaClientOptions): PrismaClient {
-  const adapter = new PrismaPg(
-    { connectionString: databaseUrl, max: poolSize, application_name: applicationName, Client: errorReportingClient(onConnectionError) },
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, application_name: applicationName, Client: errorReportingClient(onConnectionError) });
+  // An idle connection the server ends is reported by its client's listener; without one here
+  // too the pool's re-emitted 'error' would end the process (the adapter adds its own only once
+  // Prisma first connects, and directSql may come first).
+  pool.on('error', () => undefined);
+  const adapter = new PrismaPg(pool, {
+    // The client's $disconnect() ends the pool, as it would end one the adapter made itself.
+    disposeExternalPool: true,
     // The adapter's type wants a name for every statement; node-postgres sends an unnamed one for undefined.
-    preparedStatements > 0 ? { statementNameGenerator: statementNames(preparedStatements) as (query: { sql: string }) => string } : undefined,
-  );
-  return new PrismaClient({ adapter });
+    ...(preparedStatements > 0 ? { statementNameGenerator: statementNames(preparedStatements) as (query: { sql: string }) => string } : {}),
+  });
+  const prisma = new PrismaClient({ adapter });
+  // Connected through Prisma first, so that its $disconnect() ends the pool also when every
+  // statement so far was direct.
+  let connected: Promise<void> | null = null;
+  Object.defineProperty(prisma, DIRECT_SQL, { value: directSqlOn(pool, preparedStatements > 0, () => (connected ??= prisma.$connect())) });
+  return prisma;
+}
+
+// A property, not a WeakMap entry: a client wrapped by $extends (tests record its operations)
+// still reaches it. A transaction client is refused by directSql's type: a direct statement
+// would run outside that transaction.
+const DIRECT_SQL = Symbol('rgb.directSql');
+
+/** The direct statements of a client made by createPrismaClient: its pool, its prepared-statement setting. */
+export function directSql(prisma: PrismaClient): DirectSql {
+  const sql = (prisma as unknown as Record<symbol, DirectSql | undefined>)[DIRECT_SQL];
+  if (!sql) throw new Error('directSql needs a client made by createPrismaClient');
+  return sql;
 }
 
 /**
@@ -46,7 +70,7 @@ export function statementNames(limit: number): (query: { sql: string }) => strin
   return ({ sql }) => {
     let name = names.get(sql);
     if (name === undefined && names.size < limit) {
-      name = `rgb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      name = statementName(sql);
       names.set(sql, name);
     }
     return name;

@@ -1,10 +1,14 @@
+import pg from 'pg';
 import { Prisma } from './generated/prisma/client';
 
 /**
  * The unique constraint (index name) a write violated, or null when the error is something else.
- * Covers both model writes (P2002) and raw SQL through the driver adapter (P2010, SQLSTATE 23505).
+ * Covers model writes (P2002), raw SQL through the driver adapter (P2010, SQLSTATE 23505) and
+ * direct statements (SQLSTATE 23505).
  */
 export function uniqueViolation(error: unknown): string | null {
+  // A direct statement (directSql) fails with node-postgres's own error.
+  if (error instanceof pg.DatabaseError) return error.code === '23505' ? (error.constraint ?? 'unique') : null;
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return null;
   if (error.code === 'P2002') {
     const meta = error.meta as { target?: unknown; driverAdapterError?: { cause?: { constraint?: { index?: string } } } } | undefined;

@@ -1,4 +1,5 @@
-export { createPrismaClient, statementNames, type PrismaClientOptions } from './client';
+export { createPrismaClient, directSql, statementNames, type PrismaClientOptions } from './client';
+export { statement, type DirectSql, type Statement } from './direct-sql';
 export { uniqueViolation } from './errors';
 export {
   applyMigrations,

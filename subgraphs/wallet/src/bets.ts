@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type BetCall, DomainError, ErrorCode, formatMoney, type ProviderCall, type RollbackCall, type WinCall } from '@rgb/contracts';
-import { type PrismaClient, type ProviderTransaction, type ProviderTransactionKind, uniqueViolation } from '@rgb/db';
+import { directSql, type PrismaClient, type ProviderTransaction, type ProviderTransactionKind, statement, uniqueViolation } from '@rgb/db';
 import { appendToOutbox, buildEnvelope } from '@rgb/events';
 import { balanceIn, inTransaction, move, type Tx } from './ledger';
 
@@ -67,7 +67,7 @@ async function recordBalance(tx: Tx, id: string, balance: bigint): Promise<void>
  * or not at all. A repeated (or rolled-back) transaction id violates the claim's unique index,
  * which aborts the statement, debit included.
  */
-const PLACE_BET = `
+const PLACE_BET = statement(`
   WITH debit AS (
     UPDATE wallet.wallet_account SET balance = balance - $1::bigint, updated_at = now()
     WHERE player_id = $2::uuid AND brand_id = $3::uuid AND currency = $4 AND balance >= $1::bigint
@@ -83,7 +83,7 @@ const PLACE_BET = `
     SELECT gen_random_uuid(), debit.id, $3::uuid, $2::uuid, 'BET'::wallet."LedgerKind", -$1::bigint, debit.balance, $10, $11, $12, clock_timestamp() FROM debit
     RETURNING id
   )
-  SELECT debit.balance FROM debit, claim, entry`;
+  SELECT debit.balance FROM debit, claim, entry`);
 
 /** Debits a bet; refused when its id was rolled back before it arrived, or the balance is short. */
 export function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
@@ -92,8 +92,7 @@ export function placeBet(prisma: PrismaClient, call: BetCall): Promise<ProviderR
 
 async function placeNewBet(prisma: PrismaClient, call: BetCall): Promise<ProviderResult> {
   try {
-    const [placed] = await prisma.$queryRawUnsafe<{ balance: bigint }[]>(
-      PLACE_BET,
+    const [placed] = await directSql(prisma).rows<{ balance: string }>(PLACE_BET, [
       call.amount.toString(),
       call.playerId,
       call.brand.id,
@@ -106,8 +105,8 @@ async function placeNewBet(prisma: PrismaClient, call: BetCall): Promise<Provide
       `${call.providerCode}:${call.roundId}`,
       `bet:${call.providerCode}:${call.transactionId}`,
       `provider:${call.providerCode}`,
-    );
-    if (placed) return { balance: placed.balance, currency: call.brand.currency, duplicate: false };
+    ]);
+    if (placed) return { balance: BigInt(placed.balance), currency: call.brand.currency, duplicate: false };
   } catch (error) {
     if (!uniqueViolation(error)) throw error;
   }
@@ -137,7 +136,7 @@ async function unplacedBet(prisma: PrismaClient, call: BetCall): Promise<Provide
  * two conditions stand or fall together; a repeated win id violates the claim's unique index,
  * which aborts the statement.
  */
-const SETTLE_WIN = `
+const SETTLE_WIN = statement(`
   WITH bet AS (
     UPDATE wallet.provider_transaction SET bet_status = 'SETTLED'::wallet."BetStatus"
     WHERE id = $1::uuid AND bet_status = 'OPEN'
@@ -164,7 +163,11 @@ const SETTLE_WIN = `
     FROM credit
     RETURNING id
   )
-  SELECT credit.balance FROM credit, claim, event`;
+  SELECT credit.balance FROM credit, claim, event`);
+
+const OPEN_BET = statement(`
+  SELECT id, amount, round_id, game_code, game_category FROM wallet.provider_transaction
+  WHERE provider_code = $1 AND transaction_id = $2 AND kind = 'BET' AND player_id = $3::uuid AND bet_status = 'OPEN'`);
 
 /**
  * Credits a win and settles the bet it names, or without a reference the player's open bets of
@@ -178,13 +181,12 @@ export function settleWin(prisma: PrismaClient, call: WinCall): Promise<Provider
 async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Promise<ProviderResult | null> {
   const reference = call.referenceTransactionId;
   if (!reference) return null;
-  const [bet] = await prisma.$queryRawUnsafe<{ id: string; amount: bigint; round_id: string; game_code: string; game_category: string }[]>(
-    `SELECT id, amount, round_id, game_code, game_category FROM wallet.provider_transaction
-     WHERE provider_code = $1 AND transaction_id = $2 AND kind = 'BET' AND player_id = $3::uuid AND bet_status = 'OPEN'`,
+  const sql = directSql(prisma);
+  const [bet] = await sql.rows<{ id: string; amount: string; round_id: string; game_code: string; game_category: string }>(OPEN_BET, [
     call.providerCode,
     reference,
     call.playerId,
-  );
+  ]);
   if (!bet) return null;
   const entryId = call.amount > 0n ? randomUUID() : null;
   // The balance after the credit is known only inside the statement, which writes it into the payload.
@@ -201,7 +203,7 @@ async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Pro
       round_id: bet.round_id,
       game_code: bet.game_code,
       game_category: bet.game_category,
-      bet_amount_minor: bet.amount.toString(),
+      bet_amount_minor: bet.amount,
       win_amount_minor: call.amount.toString(),
       balance_after_minor: '0',
       currency: call.brand.currency,
@@ -209,8 +211,7 @@ async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Pro
     },
   });
   try {
-    const [settled] = await prisma.$queryRawUnsafe<{ balance: bigint }[]>(
-      SETTLE_WIN,
+    const [settled] = await sql.rows<{ balance: string }>(SETTLE_WIN, [
       bet.id,
       call.amount.toString(),
       call.playerId,
@@ -228,8 +229,8 @@ async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Pro
       `provider:${call.providerCode}`,
       envelope.event_id,
       JSON.stringify(envelope),
-    );
-    return settled ? { balance: settled.balance, currency: call.brand.currency, duplicate: false } : null;
+    ]);
+    return settled ? { balance: BigInt(settled.balance), currency: call.brand.currency, duplicate: false } : null;
   } catch (error) {
     if (uniqueViolation(error)) return null;
     throw error;

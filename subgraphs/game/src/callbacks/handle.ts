@@ -10,7 +10,7 @@ import {
   type WinCall,
   walletRoutes,
 } from '@rgb/contracts';
-import type { PrismaClient, Provider } from '@rgb/db';
+import { directSql, type PrismaClient, type Provider, statement } from '@rgb/db';
 import type { CallContext, CallResult, Logger, ServiceClient } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
 import { type CallbackRequest, type MoneyCallRecord, recordCallback } from '../history';
@@ -103,16 +103,15 @@ interface StoredAnswer {
   unhashed_request: unknown;
 }
 
+const STORED_ANSWER = statement(
+  `SELECT action, response_status, response_body, request_sha256 = decode($3, 'hex') AS same_bytes,
+          CASE WHEN request_sha256 IS NULL THEN request_body END AS unhashed_request
+   FROM game.callback_log WHERE provider_id = $1::uuid AND request_id = $2`,
+);
+
 /** The stored answer to this request_id, or a new one, stored. */
 async function answerOnce(provider: Provider, request: CallbackRequest, body: CallbackBody, deps: CallbackDeps, { log, context }: IncomingCallback): Promise<CallbackResponse> {
-  const [stored] = await deps.prisma.$queryRawUnsafe<StoredAnswer[]>(
-    `SELECT action, response_status, response_body, request_sha256 = decode($3, 'hex') AS same_bytes,
-            CASE WHEN request_sha256 IS NULL THEN request_body END AS unhashed_request
-     FROM game.callback_log WHERE provider_id = $1::uuid AND request_id = $2`,
-    provider.id,
-    request.requestId,
-    request.sha256,
-  );
+  const [stored] = await directSql(deps.prisma).rows<StoredAnswer>(STORED_ANSWER, [provider.id, request.requestId, request.sha256]);
   if (stored) {
     // An unhashed row holds the body as stored (through JSON.stringify): compare it in that form.
     const same = stored.action === request.action && (stored.same_bytes ?? isDeepStrictEqual(stored.unhashed_request, JSON.parse(JSON.stringify(request.body))));
