@@ -16,3 +16,4 @@ export * from './graphql-scalars';
 export * from './pagination';
 export * from './login-throttle';
 export * from './internal-client';
+export * from './manifest';

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
 import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { brandCatalog } from './brands';
+import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { hasPlatformAccess } from './staff';
@@ -13,10 +14,8 @@ export interface AdminServices {
   loginThrottle: LoginThrottle;
 }
 
-export const DEFAULT_PORT = 8016;
-
 export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
-  name: 'admin',
+  name: adminDomain.api.name,
   schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
   resolvers,
   createLoaders,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
 import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { playerInternalRoutes } from './internal-routes';
+import { playerDomain } from './domain';
 import { createLoaders, type PlayerLoaders } from './loaders';
 import { resolvers } from './resolvers';
 
@@ -10,10 +11,8 @@ export interface PlayerServices {
   loginThrottle: LoginThrottle;
 }
 
-export const DEFAULT_PORT = 8010;
-
 export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> = {
-  name: 'player',
+  name: playerDomain.api.name,
   schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
   resolvers,
   createLoaders,
