@@ -48,7 +48,7 @@ const REDIS_SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * consume each other's streams. Numbers come from a shared counter, not chance; the database
  * is emptied before use.
  */
-async function isolatedRedisUrl(): Promise<string> {
+export async function isolatedRedisUrl(): Promise<string> {
   const redis = new Redis(REDIS_SERVER);
   try {
     const index = ((await redis.incr('rgb:test:next-redis-db')) % 15) + 1;

@@ -180,9 +180,9 @@ function entryArgs(spec: ProcessManifest): string[] {
   return COMPILED ? [compiledEntry(spec.entry)] : ['--import', 'tsx', spec.entry];
 }
 
-/** Where the build writes an entry: `subgraphs/wallet/src/main.ts` → `subgraphs/wallet/dist/main.js`. */
+/** Where the build writes an entry: `subgraphs/wallet/src/main.ts` → `subgraphs/wallet/dist/main.js`, `prisma/seed-main.ts` → `prisma/dist/seed-main.js`. */
 export function compiledEntry(entry: string): string {
-  return entry.replace(/\/src\/([^/]+)\.ts$/, '/dist/$1.js');
+  return entry.replace(/(?:\/src)?\/([^/]+)\.ts$/, '/dist/$1.js');
 }
 
 /**

@@ -1,5 +1,26 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StreamName } from '@rgb/contracts';
 import { METRICS_PORT_OFFSET } from './config';
+
+let repositoryRoot: string | undefined;
+
+/**
+ * A file named from the repository root (a manifest's `schema`), from wherever this code runs:
+ * its source, or a bundle of the build that hosts other packages' code (the launcher's).
+ */
+export function repositoryPath(relative: string): string {
+  if (!repositoryRoot) {
+    let directory = path.dirname(fileURLToPath(import.meta.url));
+    while (!existsSync(path.join(directory, 'package-lock.json'))) {
+      if (directory === path.dirname(directory)) throw new Error(`no repository (package-lock.json) above ${fileURLToPath(import.meta.url)}`);
+      directory = path.dirname(directory);
+    }
+    repositoryRoot = directory;
+  }
+  return path.join(repositoryRoot, relative);
+}
 
 /** A process of the platform once started: where it serves, and how it stops (drain, close clients). */
 export interface StartedProcess {

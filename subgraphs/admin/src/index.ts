@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
-import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { createLoginThrottle, repositoryPath, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { brandCatalog } from './brands';
 import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
@@ -16,7 +15,7 @@ export interface AdminServices {
 
 export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
   name: adminDomain.api.name,
-  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  schemaPath: repositoryPath(adminDomain.api.schema),
   resolvers,
   createLoaders,
   createServices: (deps: ServiceDeps) => ({

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { BrandCatalog, InternalClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { BrandCatalog, InternalClient, repositoryPath, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import { GameCatalog } from './catalog';
 import { createCallbackServer } from './callbacks/server';
 import type { GameConfig } from './config';
@@ -30,7 +29,7 @@ export interface GameServices {
 export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders, GameServices> {
   return {
     name: gameDomain.api.name,
-    schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+    schemaPath: repositoryPath(gameDomain.api.schema),
     resolvers,
     createLoaders,
     async createServices({ prisma, serviceTokens, log }) {

@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
-import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { createLoginThrottle, repositoryPath, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { playerInternalRoutes } from './internal-routes';
 import { playerDomain } from './domain';
 import { createLoaders, type PlayerLoaders } from './loaders';
@@ -13,7 +12,7 @@ export interface PlayerServices {
 
 export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> = {
   name: playerDomain.api.name,
-  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  schemaPath: repositoryPath(playerDomain.api.schema),
   resolvers,
   createLoaders,
   createServices: (deps: ServiceDeps) => ({

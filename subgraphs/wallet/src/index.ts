@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { startSubgraph, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { repositoryPath, startSubgraph, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { walletInternalRoutes } from './internal-routes';
 import { walletDomain } from './domain';
 import { createLoaders, type WalletLoaders } from './loaders';
@@ -12,7 +11,7 @@ export interface WalletServices {
 
 export const walletSubgraph: SubgraphDefinition<WalletLoaders, WalletServices> = {
   name: walletDomain.api.name,
-  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  schemaPath: repositoryPath(walletDomain.api.schema),
   resolvers,
   createLoaders,
   createServices: () => ({ withdrawalGate: openGate }),
