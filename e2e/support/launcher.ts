@@ -20,6 +20,8 @@ export interface LaunchedPlatform {
   output: string[];
   /** Resolves once every service answers /health 200, with the milliseconds since the spawn. */
   serving(timeoutMs: number): Promise<number>;
+  /** Resolves with its exit code once it exited. */
+  exited: Promise<number | null>;
   /** Sends `signal` and resolves with the exit code once it exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -53,6 +55,7 @@ export function launchPlatform({ mode, build, ports, env }: LaunchOptions): Laun
   return {
     child,
     output,
+    exited,
     async serving(timeoutMs) {
       const deadline = performance.now() + timeoutMs;
       let waiting = SERVICES.map((spec) => spec.name);
