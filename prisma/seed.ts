@@ -1,5 +1,5 @@
 import { hashPassword } from '@rgb/auth';
-import { createPrismaClient, type PrismaClient } from '@rgb/db';
+import type { PrismaClient } from '@rgb/db';
 import { loadConfig } from '@rgb/kit';
 import { z } from 'zod';
 
