@@ -1,12 +1,20 @@
 import { adminDomain } from '@rgb/admin/domain';
+import type { InboxTable, OutboxTable } from '@rgb/events';
 import { gameDomain } from '@rgb/game/domain';
 import type { DomainManifest, ProcessManifest } from '@rgb/kit';
 import { playerDomain } from '@rgb/player/domain';
 import { routerProcess } from '@rgb/router/manifest';
 import { walletDomain } from '@rgb/wallet/domain';
 
-/** Every business domain of the platform, by its manifest (`subgraphs/<name>/src/domain.ts`). */
-export const DOMAINS: readonly DomainManifest[] = [adminDomain, playerDomain, walletDomain, gameDomain];
+/**
+ * Every business domain of the platform, by its manifest (`subgraphs/<name>/src/domain.ts`). Each
+ * outbox and inbox table a manifest names must be one the events package writes or reads (tsc).
+ */
+export const DOMAINS: readonly DomainManifest[] = [adminDomain, playerDomain, walletDomain, gameDomain] satisfies readonly {
+  name: string;
+  outbox?: OutboxTable;
+  inbox?: InboxTable;
+}[];
 
 /**
  * Every process the platform runs locally: each domain's API and worker, and the router, which
