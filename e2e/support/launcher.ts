@@ -18,7 +18,7 @@ export interface LaunchedPlatform {
   child: ChildProcess;
   /** Every line it printed on stdout and stderr, in order. */
   output: string[];
-  /** Resolves once every service answers /health 200, with the milliseconds since the spawn. */
+  /** Resolves once every service answers /health 200 and the launcher says it runs, with the milliseconds since the spawn. */
   serving(timeoutMs: number): Promise<number>;
   /** Resolves with its exit code once it exited. */
   exited: Promise<number | null>;
@@ -59,12 +59,13 @@ export function launchPlatform({ mode, build, ports, env }: LaunchOptions): Laun
     async serving(timeoutMs) {
       const deadline = performance.now() + timeoutMs;
       let waiting = SERVICES.map((spec) => spec.name);
-      while (waiting.length > 0) {
+      const running = () => output.some((line) => line.startsWith('The platform is running'));
+      while (waiting.length > 0 || !running()) {
         if (child.exitCode !== null) throw new Error(`the launcher exited with code ${child.exitCode}:\n${output.slice(-30).join('\n')}`);
         if (performance.now() > deadline) throw new Error(`not serving within ${timeoutMs} ms: ${waiting.join(', ')}\n${output.slice(-30).join('\n')}`);
         const answers = await Promise.all(waiting.map(async (name) => ({ name, ok: await healthy(name) })));
         waiting = answers.filter(({ ok }) => !ok).map(({ name }) => name);
-        if (waiting.length > 0) await sleep(50);
+        if (waiting.length > 0 || !running()) await sleep(50);
       }
       return performance.now() - spawnedAt;
     },

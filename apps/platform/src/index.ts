@@ -44,6 +44,22 @@ if (isEntry) {
     process.stderr.write(`${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     process.exit(1);
   };
+  // Listening from the first moment: a signal while starting stops what started once the start
+  // settles (a second one exits at once), instead of killing the launcher and orphaning services.
+  let stopping = false;
+  let stop: (() => Promise<void>) | undefined;
+  const shutdown = () => {
+    if (stopping) {
+      process.stderr.write('second signal: exiting now\n');
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write('stopping...\n');
+    setTimeout(() => fail(new Error(`the platform did not stop within ${STOP_TIMEOUT_MS / 1000} s`)), STOP_TIMEOUT_MS).unref();
+    stop?.().then(() => process.exit(0), fail);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   try {
     const config = loadConfig(launcherEnv);
     const platform = await startPlatform({
@@ -55,20 +71,9 @@ if (isEntry) {
       onCrash: (crash) => print('platform', crashLine(crash)),
       onRestart: (service, restart) => print('platform', restartLine(service, restart)),
     });
-    process.stdout.write(runningBanner(platform));
-    let stopping = false;
-    const shutdown = () => {
-      if (stopping) {
-        process.stderr.write('second signal: exiting now\n');
-        process.exit(1);
-      }
-      stopping = true;
-      process.stdout.write('stopping...\n');
-      setTimeout(() => fail(new Error(`the platform did not stop within ${STOP_TIMEOUT_MS / 1000} s`)), STOP_TIMEOUT_MS).unref();
-      platform.stop().then(() => process.exit(0), fail);
-    };
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
+    stop = () => platform.stop();
+    if (stopping) stop().then(() => process.exit(0), fail);
+    else process.stdout.write(runningBanner(platform));
   } catch (error) {
     fail(error);
   }
