@@ -15,29 +15,36 @@ COPY . .
 RUN find . -type f ! -name package.json ! -name package-lock.json ! -name .npmrc -delete \
  && find . -mindepth 1 -type d -empty -delete
 
-# --- app
-FROM ${NODE_IMAGE} AS app
+# --- build: every dependency (dev ones too), the generated code, the compiled entries; then
+# node_modules pruned to production dependencies only.
+FROM ${NODE_IMAGE} AS build
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false \
     TURBO_TELEMETRY_DISABLED=1
 WORKDIR /app
 
-# Dependencies (dev ones included: services run TypeScript through tsx). Install scripts wait
-# until the source is in place: the root postinstall generates the Prisma client and GraphQL
-# types from prisma/ and the subgraph schemas.
+# Install scripts wait until the source is in place: the root postinstall generates the Prisma
+# client and GraphQL types from prisma/ and the subgraph schemas.
 COPY --from=manifests /src/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
 
 COPY . .
 RUN npm rebuild \
- && npm run postinstall --if-present
+ && npm run postinstall --if-present \
+ && npm run build \
+ && npm prune --omit=dev --ignore-scripts
+
+# --- app: the compiled JavaScript (src/x.ts -> dist/x.js) on plain node, production
+# dependencies only; no TypeScript loader is installed.
+FROM ${NODE_IMAGE} AS app
+WORKDIR /app
+COPY --from=build /app ./
 
 ENV NODE_ENV=production \
-    HOST=0.0.0.0 \
-    PATH=/app/node_modules/.bin:$PATH
+    HOST=0.0.0.0
 
-# The source stays root-owned and read-only to the service; tsx caches under /tmp.
+# Everything stays root-owned and read-only to the service.
 USER node
 
-CMD ["tsx", "apps/platform/src/index.ts"]
+CMD ["node", "--import", "./packages/kit/dist/tracing-register.js", "apps/platform/dist/index.js"]

@@ -4,27 +4,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICES } from '@rgb/platform';
+import { compiledEntry, SERVICES, TRACING_REGISTER } from '@rgb/platform';
+import { BUILD_ENTRIES } from '@rgb/platform/build';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { CONTRACT_PORTS } from './support/contract';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 const ENV_EXAMPLE = path.join(ROOT, '.env.compose.example');
 
-/** CONTRACT.md, "Running it": the port of every API (inside its container, and the router's on the host). */
-const CONTRACT_PORTS: Readonly<Record<string, number>> = {
-  router: 8080,
-  player: 8010,
-  wallet: 8011,
-  game: 8012,
-  rolling: 8013,
-  promotion: 8014,
-  agent: 8015,
-  admin: 8016,
-  recon: 8017,
-  rgs: 8090,
-};
 /** Services that are not the platform's own processes. */
 const INFRA = new Set(['postgres', 'redis']);
 /** The one-shot migration service every app process waits for. */
@@ -90,9 +79,17 @@ function dependsOn(s: Service): Record<string, string> {
   return Object.fromEntries(Object.entries(deps).map(([k, v]) => [k, v?.condition ?? 'service_started']));
 }
 
+const TRACING = `./${compiledEntry(TRACING_REGISTER)}`;
+
 function commandWords(s: Service): string[] {
   if (s.command == null) return [];
   return Array.isArray(s.command) ? s.command.map(String) : s.command.split(/\s+/).filter(Boolean);
+}
+
+/** A long-running process's command: node, the tracing register entry imported first, then its own entry. */
+function tracedCommand(s: Service): { command: string; imports: string | undefined; entry: string | undefined } {
+  const [command, flag, imported, entry] = commandWords(s);
+  return flag === '--import' ? { command: command!, imports: imported, entry } : { command: command!, imports: undefined, entry: flag };
 }
 
 /** The value compose uses when the variable is unset: `${X:-d}` / `${X-d}` become `d`. */
@@ -229,9 +226,9 @@ describe('docker-compose.yml', () => {
       expect(deps.redis, `${name} depends_on redis`).toBe('service_healthy');
     }
     expect(dependsOn(service(MIGRATE)).postgres, 'migrate depends_on postgres').toBe('service_healthy');
-    expect(commandWords(service(MIGRATE)).join(' ')).toBe('npm run db:migrate');
+    expect(commandWords(service(MIGRATE)).join(' ')).toBe(`node ${compiledEntry('packages/db/src/cli.ts')} migrate`);
     expect(dependsOn(service(SEED))[MIGRATE], 'seed depends_on migrate').toBe('service_completed_successfully');
-    expect(commandWords(service(SEED)).join(' ')).toBe('npm run db:seed');
+    expect(commandWords(service(SEED)).join(' ')).toBe(`node ${compiledEntry('prisma/seed-main.ts')}`);
   });
 
   it('only waits for health on services that have a healthcheck', () => {
@@ -317,25 +314,24 @@ describe('docker-compose.yml', () => {
     expect(withDefaults(value!)).toBe('enforce');
   });
 
-  it('runs each subgraph and the router from its own entry file', () => {
+  it('runs each subgraph and the router from its own compiled entry file', () => {
     for (const name of subgraphNames) {
-      expect(commandWords(service(name)), `${name}: command`).toContain(`subgraphs/${name}/src/main.ts`);
+      expect(commandWords(service(name)), `${name}: command`).toEqual(['node', '--import', TRACING, `subgraphs/${name}/dist/main.js`]);
     }
-    expect(commandWords(service('router')), 'router: command').toContain('apps/router/src/main.ts');
+    expect(commandWords(service('router')), 'router: command').toEqual(['node', '--import', TRACING, 'apps/router/dist/main.js']);
   });
 
-  it('runs each service from an entry file (or root npm script) that exists', () => {
+  it('runs each service with plain node from a file npm run build writes, of a source that exists', () => {
+    const built = new Map(BUILD_ENTRIES.map((source) => [compiledEntry(source), source]));
     for (const name of [...appServiceNames, ...ONE_SHOTS]) {
-      const words = commandWords(service(name));
-      expect(words.length, `${name} has no command`).toBeGreaterThan(0);
-      const entries = words.filter((w) => /\.(ts|mts|js|mjs)$/.test(w));
-      const run = words[0] === 'npm' && words[1] === 'run' ? words[2] : undefined;
-      expect(entries.length + (run ? 1 : 0), `${name}: no entry file or npm script in its command`).toBeGreaterThan(0);
-      for (const entry of entries) {
-        expect(fs.existsSync(path.join(ROOT, entry)), `${name}: ${entry} does not exist`).toBe(true);
-      }
-      if (run) expect(rootPackage.scripts?.[run], `${name}: npm script ${run}`).toBeDefined();
+      const { command, imports, entry } = tracedCommand(service(name));
+      expect(command, `${name}: runs with node, not a TypeScript loader`).toBe('node');
+      if (appServiceNames.includes(name)) expect(imports, `${name}: starts tracing first`).toBe(TRACING);
+      if (imports) expect(built.has(imports.replace(/^\.\//, '')), `${name}: ${imports} is not written by npm run build`).toBe(true);
+      expect(built.has(entry!), `${name}: ${entry} is not written by npm run build`).toBe(true);
+      expect(fs.existsSync(path.join(ROOT, built.get(entry!)!)), `${name}: ${built.get(entry!)} does not exist`).toBe(true);
     }
+    expect(rootPackage.scripts?.build, 'npm script build').toBeDefined();
   });
 });
 

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createConnection, createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PortsUnavailableError, startPlatform } from '@rgb/platform';
-import { testServerUrl } from '@rgb/db/testing';
+import { type PlatformMode, PortsUnavailableError, startPlatform } from '@rgb/platform';
+import { createTestDatabase, testServerUrl } from '@rgb/db/testing';
 import { describe, expect, it } from 'vitest';
 import { freePlatformPorts } from './support/http';
+import { launchPlatform } from './support/launcher';
+import { isolatedRedisUrl } from './support/platform';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -128,6 +131,80 @@ describe('npm start while something holds its ports (a platform already running)
     expect(error).toBeInstanceOf(PortsUnavailableError);
     expect((error as Error).message).toBe(`The platform cannot start: port ${ports.wallet} is given to wallet and wallet.metrics`);
   });
+});
+
+/** npm start on free ports against a database of its own; `run` gets it launched and its ports. */
+async function withLauncher(
+  env: Record<string, string>,
+  run: (launched: ReturnType<typeof launchPlatform>, ports: Record<string, number>) => Promise<void>,
+  mode: PlatformMode = 'single',
+) {
+  const database = await createTestDatabase();
+  const ports = await freePlatformPorts();
+  const launched = launchPlatform({
+    mode,
+    build: 'typescript',
+    ports,
+    env: { DATABASE_URL: database.url, REDIS_URL: await isolatedRedisUrl(), NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+  });
+  try {
+    await run(launched, ports);
+  } finally {
+    launched.child.kill('SIGKILL');
+    await database.drop();
+  }
+}
+
+/** The names of `ports` something still listens on. */
+async function portsHeld(ports: Record<string, number>): Promise<string[]> {
+  const held = await Promise.all(
+    Object.entries(ports).map(
+      ([name, port]) =>
+        new Promise<string | null>((resolve) => {
+          const server = createServer().once('error', () => resolve(name));
+          server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(null)));
+        }),
+    ),
+  );
+  return held.filter((name): name is string => name !== null);
+}
+
+describe('npm start in one process (its default mode)', () => {
+  it('exits 1 with the reason when one service cannot start, after stopping the others', async () => {
+    await withLauncher({ CALLBACK_MAX_BYTES: 'lots' }, async (launched) => {
+      expect(await launched.exited).toBe(1);
+      const failure = launched.output.join('\n');
+      expect(failure).toMatch(/^game failed to start: invalid configuration:\n {2}- CALLBACK_MAX_BYTES: /m);
+      expect(failure).not.toContain('The platform is running');
+    });
+  }, 120_000);
+
+  it('stops on Ctrl-C (SIGINT): every service drained, exit 0, every port free again', async () => {
+    await withLauncher({}, async (launched, ports) => {
+      await launched.serving(90_000);
+      expect(launched.output).toContain('The platform is running, in one process (Ctrl-C stops it):');
+      expect(await launched.stop('SIGINT')).toBe(0);
+      expect(launched.output).toContain('stopping...');
+      expect(await portsHeld(ports)).toEqual([]);
+    });
+  }, 120_000);
+});
+
+describe('npm start stopped while it starts', () => {
+  it('stops what started once the start settles, and exits 0: no service left behind', async () => {
+    await withLauncher(
+      { LOG_LEVEL: 'info' },
+      async (launched, ports) => {
+        // A service's first line: the launcher is past its own loading, in the middle of starting them.
+        const deadline = Date.now() + 90_000;
+        while (!launched.output.some((line) => /^\w+ +\| /.test(line)) && launched.child.exitCode === null && Date.now() < deadline) await sleep(20);
+        expect(await launched.stop('SIGTERM')).toBe(0);
+        expect(launched.output).not.toContain('The platform is running, one process per service (Ctrl-C stops it):');
+        expect(await portsHeld(ports)).toEqual([]);
+      },
+      'processes',
+    );
+  }, 120_000);
 });
 
 describe('a service in production', () => {

@@ -1,7 +1,6 @@
-import { pathToFileURL } from 'node:url';
 import { hashPassword } from '@rgb/auth';
-import { createPrismaClient, type PrismaClient } from '@rgb/db';
-import { LOCAL_DATABASE_URL, LOCAL_REDIS_URL, loadConfig, publishBrandsChanged } from '@rgb/kit';
+import type { PrismaClient } from '@rgb/db';
+import { loadConfig } from '@rgb/kit';
 import { z } from 'zod';
 
 /** The demo data of CONTRACT.md ("Demo data"), as far as the domains that exist own it. */
@@ -74,16 +73,5 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): 
     await prisma.staff.create({
       data: { username: 'admin', passwordHash: await hashPassword(secrets.adminPassword), allBrands: true },
     });
-  }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const prisma = createPrismaClient({ databaseUrl: process.env.DATABASE_URL || LOCAL_DATABASE_URL, applicationName: 'seed' });
-  try {
-    await seedDemoData(prisma, seedSecrets());
-    await publishBrandsChanged(process.env.REDIS_URL || LOCAL_REDIS_URL);
-    process.stdout.write('demo data seeded\n');
-  } finally {
-    await prisma.$disconnect();
   }
 }

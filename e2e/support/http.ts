@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Agent, request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { DEFAULT_PORTS } from '@rgb/platform';
@@ -20,20 +21,32 @@ export function send(url: string, method: string, headers: Record<string, string
   });
 }
 
-/** `count` distinct free ports: each stays held until all are found, so none comes twice. */
+/** The first port the kernel hands out on its own (to `listen(0)` and to every outgoing connection). */
+const EPHEMERAL_START = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+const LOWEST_PORT = 15_000;
+
+/** Listens on `port` if it is free (null if it is not). */
+function hold(port: number): Promise<Server | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(server));
+  });
+}
+
+/**
+ * `count` distinct free ports: each stays held until all are found, so none comes twice. They are
+ * drawn below the kernel's ephemeral range, where no outgoing connection (to PostgreSQL, Redis, a
+ * subgraph) can take one between this check and the service listening on it.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
-          server.on('error', reject);
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  const held: Server[] = [];
+  while (held.length < count) {
+    const server = await hold(LOWEST_PORT + Math.floor(Math.random() * (EPHEMERAL_START - LOWEST_PORT)));
+    if (server) held.push(server);
+  }
+  const ports = held.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
 }
 

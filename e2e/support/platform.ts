@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createTestDatabase } from '@rgb/db/testing';
-import { crashLine, restartLine, startPlatform, type Crash, type PlatformOptions, type RunningPlatform } from '@rgb/platform';
+import { crashLine, restartLine, startPlatform, type Crash, type PlatformMode, type PlatformOptions, type RunningPlatform } from '@rgb/platform';
 import { freePlatformPorts, send, type HttpResult } from './http';
 
 export { send };
@@ -48,7 +48,7 @@ const REDIS_SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * consume each other's streams. Numbers come from a shared counter, not chance; the database
  * is emptied before use.
  */
-async function isolatedRedisUrl(): Promise<string> {
+export async function isolatedRedisUrl(): Promise<string> {
   const redis = new Redis(REDIS_SERVER);
   try {
     const index = ((await redis.incr('rgb:test:next-redis-db')) % 15) + 1;
@@ -65,9 +65,14 @@ export interface BootOptions {
   redisUrl?: string;
   /** How the launcher restarts a crashed process (a test that keeps one down waits long). */
   restartPolicy?: PlatformOptions['restartPolicy'];
+  /**
+   * `processes` (the default: a test may kill one) or `single`, every service inside this test
+   * process as npm start runs them.
+   */
+  mode?: PlatformMode;
 }
 
-/** Boots the whole platform as separate processes on free ports against a fresh database. */
+/** Boots the whole platform on free ports against a fresh database. */
 export async function bootPlatform(env: Record<string, string> = {}, options: BootOptions = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const secrets = {
@@ -86,6 +91,7 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
       redisUrl,
       env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', ...secrets, ...env },
       ports,
+      mode: options.mode ?? 'processes',
       restartPolicy: options.restartPolicy,
       onOutput: (service, line) => output.push(`${service}| ${line}`),
       // As npm start reports them, among the output kept for a failure's message.

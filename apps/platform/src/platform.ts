@@ -1,22 +1,34 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { applyMigrations, createPrismaClient, ensureDatabase } from '@rgb/db';
+import { ConfigError, type ProcessManifest, type StartedProcess } from '@rgb/kit';
 import { seedDemoData, seedSecrets } from '../../../prisma/seed';
 import { checkDependencies } from './dependencies';
 import { checkPortsFree } from './ports';
-import { DEFAULT_PORTS, SERVICES, type ServiceSpec } from './services';
+import { DEFAULT_PORTS, SERVICES } from './services';
 import { DEFAULT_RESTART_POLICY, SupervisedProcess, type RestartPolicy, type SupervisionEvents } from './supervisor';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Whether this launcher runs from the build (`dist/*.js`): then so does every service it starts. */
+const COMPILED = import.meta.url.endsWith('.js');
+
+/**
+ * `single`: every API, worker and the router in this one Node process, as the libraries they
+ * are, each on its own port with its own clients and metrics. `processes`: each as a child
+ * process, restarted when it crashes.
+ */
+export type PlatformMode = 'single' | 'processes';
 
 export interface PlatformOptions extends SupervisionEvents {
   databaseUrl: string;
   redisUrl: string;
-  /** Extra environment for every process (secrets, MULTI_BRAND_ENFORCEMENT, LOG_LEVEL...). */
+  /** `processes` by default (what tests that kill a process need); `npm start` runs `single`. */
+  mode?: PlatformMode;
+  /** Extra environment for every service (secrets, MULTI_BRAND_ENFORCEMENT, LOG_LEVEL...). */
   env?: NodeJS.ProcessEnv;
   /** Port by name (`wallet`, `wallet.metrics`, `game.callback`: see DEFAULT_PORTS); CONTRACT.md's by default. */
   ports?: Partial<Record<string, number>>;
-  /** How a process that crashed after it started is started again (DEFAULT_RESTART_POLICY). */
+  /** How a process that crashed after it started is started again (DEFAULT_RESTART_POLICY; `processes` only). */
   restartPolicy?: Partial<RestartPolicy>;
 }
 
@@ -25,30 +37,50 @@ export interface RunningService {
   readonly url: string;
   /** Where its /metrics is served (METRICS_PORT). */
   readonly metricsUrl: string;
-  /** The process of its current run: a new one after each restart. */
+  /** The process of its current run: a new one after each restart (`processes` mode only). */
   readonly process: ChildProcess;
   /** How many times it was started again after a crash. */
   readonly restarts: number;
 }
 
 export interface RunningPlatform {
+  mode: PlatformMode;
   services: RunningService[];
   routerUrl: string;
   stop(): Promise<void>;
 }
 
+/** A service that failed to start in single mode; the others it started with are stopped. */
+export class ServiceStartError extends Error {
+  override readonly name = 'ServiceStartError';
+}
+
+/** One service as this run launches it: its manifest and its environment. */
+interface Launch {
+  spec: ProcessManifest;
+  env: NodeJS.ProcessEnv;
+  url: string;
+  metricsUrl: string;
+}
+
+const urlOf = (port: number) => `http://127.0.0.1:${port}`;
+const isRouter = ({ spec }: { spec: ProcessManifest }) => spec.kind === 'router';
+
 /**
- * Checks that every port is free, migrates and seeds the database, then starts every subgraph,
- * worker and the router as separate processes, and keeps them running: one that crashes is
- * started again with backoff while the others keep serving.
+ * Checks that every port is free, migrates and seeds the database, then starts every subgraph
+ * and worker, and the router once they serve: in this process (`single`) or as supervised child
+ * processes (`processes`).
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl };
   const ports = { ...DEFAULT_PORTS, ...options.ports } as Record<string, number>;
   const host = baseEnv.HOST || '127.0.0.1';
-  const callbackHost = baseEnv.CALLBACK_HOST || '127.0.0.1';
   await checkPortsFree(
-    Object.keys(DEFAULT_PORTS).map((name) => ({ name, host: name.endsWith('.callback') ? callbackHost : host, port: ports[name]! })),
+    SERVICES.flatMap((spec) => [
+      { name: spec.name, host, port: ports[spec.name]! },
+      { name: `${spec.name}.metrics`, host, port: ports[`${spec.name}.metrics`]! },
+      ...spec.listeners.map(({ name, hostEnv }) => ({ name: `${spec.name}.${name}`, host: baseEnv[hostEnv] || '127.0.0.1', port: ports[`${spec.name}.${name}`]! })),
+    ]),
   );
   await checkDependencies(options.databaseUrl, options.redisUrl);
   await ensureDatabase(options.databaseUrl);
@@ -60,31 +92,56 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await prisma.$disconnect();
   }
 
-  const urlOf = (port: number) => `http://127.0.0.1:${port}`;
+  const mode = options.mode ?? 'processes';
   const subgraphs = SERVICES.filter((spec) => spec.kind === 'subgraph');
-  const serviceEnv: NodeJS.ProcessEnv = {
+  const sharedEnv: NodeJS.ProcessEnv = {
     ...baseEnv,
-    // Where each service finds the others: <NAME>_URL for internal calls, SUBGRAPH_<NAME>_URL for the router.
+    // Where each service finds the others: <NAME>_URL for internal calls, SUBGRAPH_<NAME>_URL for
+    // the router, <NAME>_<LISTENER>_URL for an extra listener (GAME_CALLBACK_URL).
     ...Object.fromEntries(subgraphs.map((spec) => [`${spec.name.toUpperCase()}_URL`, urlOf(ports[spec.name]!)])),
     ...Object.fromEntries(subgraphs.map((spec) => [`SUBGRAPH_${spec.name.toUpperCase()}_URL`, `${urlOf(ports[spec.name]!)}/graphql`])),
-    CALLBACK_PORT: String(ports['game.callback']),
-    GAME_CALLBACK_URL: urlOf(ports['game.callback']!),
-    RGB_SUPERVISED: '1',
+    ...Object.fromEntries(
+      SERVICES.flatMap((spec) => spec.listeners.map(({ name }) => [`${spec.name}_${name}_URL`.toUpperCase(), urlOf(ports[`${spec.name}.${name}`]!)])),
+    ),
   };
+  const launches: Launch[] = SERVICES.map((spec) => ({
+    spec,
+    url: urlOf(ports[spec.name]!),
+    metricsUrl: urlOf(ports[`${spec.name}.metrics`]!),
+    env: {
+      ...sharedEnv,
+      PORT: String(ports[spec.name]),
+      METRICS_PORT: String(ports[`${spec.name}.metrics`]),
+      ...Object.fromEntries(spec.listeners.map(({ name, portEnv }) => [portEnv, String(ports[`${spec.name}.${name}`])])),
+      // One process, one set of Node process metrics: in single mode only the router's /metrics has them.
+      ...(mode === 'single' && spec.kind !== 'router' ? { PROCESS_METRICS: 'false' } : {}),
+    },
+  }));
   // PLATFORM_NODE_ARGS passes flags to every service's node (e.g. --cpu-prof to profile one run).
   const nodeArgs = baseEnv.PLATFORM_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const policy = { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy };
+  const running = mode === 'single' ? await startInProcess(launches) : await startSupervised(launches, nodeArgs, options);
+  return { mode, services: running.services, routerUrl: urlOf(ports.router!), stop: running.stop };
+}
 
-  const running: { spec: ServiceSpec; service: RunningService; supervised: SupervisedProcess }[] = SERVICES.map((spec) => {
-    const url = urlOf(ports[spec.name]!);
+/** The router first, so no request reaches a subgraph that is already draining; then the rest at once. */
+async function stopInOrder<T extends { spec: ProcessManifest }>(entries: readonly T[], stop: (entry: T) => Promise<void>): Promise<void> {
+  const failures: unknown[] = [];
+  for (const group of [entries.filter(isRouter), entries.filter((entry) => !isRouter(entry))]) {
+    for (const result of await Promise.allSettled(group.map(stop))) if (result.status === 'rejected') failures.push(result.reason);
+  }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} service(s) failed to stop`);
+}
+
+async function startSupervised(launches: Launch[], nodeArgs: string[], options: PlatformOptions) {
+  const policy = { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy };
+  const running = launches.map(({ spec, env, url, metricsUrl }) => {
     const supervised = new SupervisedProcess(
       {
         name: spec.name,
         command: process.execPath,
-        // The tracing register entry starts OpenTelemetry before the entry imports anything (a no-op without an exporter).
-        args: [...nodeArgs, '--import', 'tsx', '--import', '@rgb/kit/tracing-register', spec.entry],
+        args: [...nodeArgs, ...entryArgs(spec)],
         cwd: ROOT,
-        env: { ...serviceEnv, OTEL_SERVICE_NAME: spec.name, PORT: String(ports[spec.name]), METRICS_PORT: String(ports[`${spec.name}.metrics`]) },
+        env: { ...env, OTEL_SERVICE_NAME: spec.name, RGB_SUPERVISED: '1' },
         healthUrl: `${url}/health`,
       },
       options,
@@ -93,7 +150,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     const service: RunningService = {
       name: spec.name,
       url,
-      metricsUrl: urlOf(ports[`${spec.name}.metrics`]!),
+      metricsUrl,
       get process() {
         return supervised.process;
       },
@@ -103,13 +160,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     };
     return { spec, service, supervised };
   });
-  const isRouter = ({ spec }: { spec: ServiceSpec }) => spec.kind === 'router';
-
-  // The router first, so no request reaches a subgraph that is already draining.
-  const stop = async () => {
-    await Promise.all(running.filter(isRouter).map(({ supervised }) => supervised.stop()));
-    await Promise.all(running.filter((entry) => !isRouter(entry)).map(({ supervised }) => supervised.stop()));
-  };
+  const stop = () => stopInOrder(running, ({ supervised }) => supervised.stop());
   try {
     await Promise.all(running.filter((entry) => !isRouter(entry)).map(({ supervised }) => supervised.start()));
     await Promise.all(running.filter(isRouter).map(({ supervised }) => supervised.start()));
@@ -117,5 +168,66 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await stop();
     throw error;
   }
-  return { services: running.map(({ service }) => service), routerUrl: urlOf(ports.router!), stop };
+  return { services: running.map(({ service }) => service), stop };
+}
+
+/**
+ * How a service process runs its entry: the compiled one with plain node when this launcher is
+ * compiled, the TypeScript one through tsx otherwise. Flags every service process needs (a
+ * loader, an `--import` of instrumentation) go here.
+ */
+function entryArgs(spec: ProcessManifest): string[] {
+  // The tracing register entry starts OpenTelemetry before the entry imports anything (a no-op without an exporter).
+  return COMPILED
+    ? ['--import', `./${compiledEntry(TRACING_REGISTER)}`, compiledEntry(spec.entry)]
+    : ['--import', 'tsx', '--import', '@rgb/kit/tracing-register', spec.entry];
+}
+
+/** Started with `node --import` before each service's entry, and before the launcher's in single mode. */
+export const TRACING_REGISTER = 'packages/kit/src/tracing-register.ts';
+
+/** Where the build writes an entry: `subgraphs/wallet/src/main.ts` → `subgraphs/wallet/dist/main.js`, `prisma/seed-main.ts` → `prisma/dist/seed-main.js`. */
+export function compiledEntry(entry: string): string {
+  return entry.replace(/(?:\/src)?\/([^/]+)\.ts$/, '/dist/$1.js');
+}
+
+/**
+ * Single mode: each service started as a library in this process. Whatever is process-wide (signal
+ * handlers, tracing) belongs to the launcher, once, not to the services: they get no runMain here.
+ * A service that fails to start stops every other one, and the start fails with its reason.
+ */
+async function startInProcess(launches: Launch[]) {
+  const started: { spec: ProcessManifest; running: StartedProcess }[] = [];
+  const stop = () => stopInOrder(started, ({ running }) => running.close());
+  const startAll = async (group: Launch[]) => {
+    const results = await Promise.allSettled(
+      group.map(async ({ spec, env }) => {
+        try {
+          started.push({ spec, running: await spec.start(env) });
+        } catch (error) {
+          const reason = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+          throw new ServiceStartError(`${spec.name} failed to start: ${reason}`);
+        }
+      }),
+    );
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  };
+  try {
+    await startAll(launches.filter((launch) => !isRouter(launch)));
+    await startAll(launches.filter(isRouter));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const services = launches.map(({ spec, url, metricsUrl }): RunningService => ({
+    name: spec.name,
+    url,
+    metricsUrl,
+    get process(): ChildProcess {
+      throw new Error(`${spec.name} runs inside the launcher's process (single mode): there is no process of its own`);
+    },
+    restarts: 0,
+  }));
+  return { services, stop };
 }

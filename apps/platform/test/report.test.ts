@@ -12,10 +12,10 @@ describe('what npm start prints', () => {
       process: {} as ChildProcess,
       restarts: 0,
     });
-    expect(runningBanner([service('wallet', 8011, 9111), service('router', 8080, 9180)])).toBe(
+    expect(runningBanner({ mode: 'single', services: [service('wallet', 8011, 9111), service('router', 8080, 9180)] })).toBe(
       [
         '',
-        'The platform is running (Ctrl-C stops it):',
+        'The platform is running, in one process (Ctrl-C stops it):',
         '  wallet         http://127.0.0.1:8011            metrics http://127.0.0.1:9111/metrics',
         '  router         http://127.0.0.1:8080/graphql    metrics http://127.0.0.1:9180/metrics',
         '',

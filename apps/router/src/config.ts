@@ -1,8 +1,9 @@
 import { baseEnv, baseLocalDefaults, listenEnv, loadConfig } from '@rgb/kit';
 import { z } from 'zod';
+import { routerProcess } from './manifest';
 
 export const routerEnv = baseEnv.extend({
-  ...listenEnv(8080, 'api'),
+  ...listenEnv(routerProcess.port, 'api'),
   SUPERGRAPH_CONFIG: z.string().default(new URL('../../../supergraph.yaml', import.meta.url).pathname),
   MULTI_BRAND_ENFORCEMENT: z.enum(['off', 'observe', 'enforce']).default('enforce'),
   /** Operation limits: lexer tokens of a document (counted while parsing), depth, aliases, directives, cost. */

@@ -5,9 +5,12 @@ export { loadRouterConfig, routerEnv, type RouterConfig } from './config';
 export { createRouter, type Router } from './server';
 export { composeSupergraph, readSupergraphConfig, CompositionError } from './supergraph';
 
-/** Builds the router and listens; resolves with it running. */
-export async function start(config: RouterConfig) {
-  const router = await createRouter(config);
+/**
+ * Builds the router and listens; resolves with it running. `env` holds the SUBGRAPH_<NAME>_URL
+ * overrides: the launcher's own environment, unless it hosts the router beside other services.
+ */
+export async function start(config: RouterConfig, env: NodeJS.ProcessEnv = process.env) {
+  const router = await createRouter(config, env);
   const url = await router.listen();
   const metricsUrl = router.metricsApp.listeningOrigin;
   router.app.log.info({ url, metricsUrl }, 'router listening');

@@ -1,4 +1,4 @@
 import { runMain } from '@rgb/kit';
-import { loadRouterConfig, start } from './index';
+import { routerProcess } from './manifest';
 
-runMain('router', () => start(loadRouterConfig()));
+runMain(routerProcess.name, () => routerProcess.start(process.env));

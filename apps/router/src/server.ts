@@ -69,7 +69,7 @@ export async function createRouter(
 ): Promise<Router> {
   const subgraphs = readSupergraphConfig(config.SUPERGRAPH_CONFIG, env);
   const supergraphSdl = composeSupergraph(subgraphs);
-  const metrics = new Metrics('router');
+  const metrics = new Metrics('router', { processMetrics: config.PROCESS_METRICS });
   const mismatches = new Counter({
     name: 'brand_mismatch_total',
     help: 'Requests whose token brand differs from the host brand, by enforcement mode and audience',

@@ -64,7 +64,7 @@ beforeAll(async () => {
     METRICS_PORT: '0',
     REDIS_URL,
     ADMIN_URL: admin.url,
-    GAME_CALLBACK_URL: game.callbackUrl,
+    GAME_CALLBACK_URL: game.listenerUrls.callback!,
     SUBGRAPH_ADMIN_URL: `${admin.url}/graphql`,
     SUBGRAPH_PLAYER_URL: `${player.url}/graphql`,
     SUBGRAPH_WALLET_URL: `${wallet.url}/graphql`,

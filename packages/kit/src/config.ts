@@ -73,6 +73,11 @@ export const baseEnv = z.object({
   AUTH_JWT_SECRET: secret,
   INTERNAL_JWT_SECRET: secret,
   ADMIN_URL: z.url().default('http://127.0.0.1:8016'),
+  /**
+   * Whether /metrics carries the Node process's own metrics (CPU, memory, event loop): the
+   * single-process launcher gives them to one service only, so that one process is counted once.
+   */
+  PROCESS_METRICS: z.stringbool().default(true),
 });
 export type BaseConfig = z.infer<typeof baseEnv>;
 

@@ -20,3 +20,4 @@ export * from './service-client';
 export * from './internal-routes';
 export * from './subgraph-sdl';
 export * from './tracing';
+export * from './manifest';

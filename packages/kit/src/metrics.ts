@@ -1,14 +1,17 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** One registry per process: default Node metrics plus the HTTP histogram every service exposes. */
+/**
+ * One registry per service: the HTTP histogram every service exposes and, unless the service shares
+ * its process with others that report them (`processMetrics: false`), the Node process metrics.
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly graphqlErrors: Counter<'code'>;
 
-  constructor(service: string) {
+  constructor(service: string, { processMetrics = true }: { processMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ service });
-    collectDefaultMetrics({ register: this.registry });
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route and status',

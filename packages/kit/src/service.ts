@@ -24,7 +24,7 @@ export function createServiceDeps(name: string, config: SubgraphConfig): Service
   return {
     config,
     log,
-    metrics: new Metrics(name),
+    metrics: new Metrics(name, { processMetrics: config.PROCESS_METRICS }),
     prisma: createPrismaClient({
       databaseUrl: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
@@ -57,13 +57,22 @@ export async function startSubgraph<Loaders, Services>(
   config: SubgraphConfig,
 ): Promise<StartedSubgraph> {
   const deps = createServiceDeps(definition.name, config);
-  const server = await createSubgraphServer(definition, deps);
+  // A start that fails (a port taken, a catalogue that cannot load) closes what it opened, so a
+  // launcher hosting other services in this process stops clean.
+  const server = await createSubgraphServer(definition, deps).catch(async (error: unknown) => {
+    await closeServiceDeps(deps);
+    throw error;
+  });
   // Requests that need Redis (logout's revocation...) fail fast until it is connected: connect
   // first. A Redis that is down does not stop the start; those requests report it meanwhile.
   await redisReady(deps.redis).catch((error: unknown) => deps.log.error({ err: error }, 'redis is not reachable yet'));
-  const url = await server.listen();
+  const url = await server.listen().catch(async (error: unknown) => {
+    await server.close();
+    await closeServiceDeps(deps);
+    throw error;
+  });
   const metricsUrl = server.metricsApp.listeningOrigin;
-  deps.log.info({ url, metricsUrl }, `${definition.name} subgraph listening`);
+  deps.log.info({ url, metricsUrl, listeners: server.listenerUrls }, `${definition.name} subgraph listening`);
   return {
     ...server,
     url,

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type DefinitionNode, type DocumentNode, Kind, parse, print, visit } from 'graphql';
+import { repositoryPath } from './manifest';
 
-/** The SDL of what every subgraph shares (Money, PageInfo, AuthPayload, LoginInput). */
-export const SHARED_SDL_PATH = fileURLToPath(new URL('../schema/shared.graphql', import.meta.url));
+/**
+ * The SDL of what every subgraph shares (Money, PageInfo, AuthPayload, LoginInput), found from the
+ * repository root rather than this file: compiled, this code sits in each entry's bundle.
+ */
+export const SHARED_SDL_PATH = repositoryPath('packages/kit/schema/shared.graphql');
 
 let shared: Map<string, DefinitionNode> | undefined;
 

@@ -56,16 +56,33 @@ export interface SubgraphDefinition<Loaders, Services> {
   /** The generated `Resolvers` map of the subgraph (typed by codegen from schema.graphql). */
   resolvers: object;
   createLoaders: (prisma: PrismaClient, brand: BrandRef) => Loaders;
-  createServices: (deps: ServiceDeps) => Services;
+  /** Long-lived services of the subgraph, built once at start (a catalogue it loads, clients of other services). */
+  createServices: (deps: ServiceDeps) => Services | Promise<Services>;
+  /** Closes what createServices opened, once the server and its listeners have drained. */
+  closeServices?: (services: Services) => Promise<void>;
+  /**
+   * Listeners besides the app's port (the game's provider callbacks): opened before the app's
+   * port, so a green /health means every one of them is up, and closed before it.
+   */
+  listeners?: (deps: ServiceDeps, services: Services) => ExtraListener[];
   /** `/internal/*` routes for other services; every request there carries a verified service token. */
   internalRoutes?: (app: FastifyInstance, deps: ServiceDeps) => void;
   checks?: Record<string, HealthCheck>;
+}
+
+export interface ExtraListener {
+  name: string;
+  /** Resolves with the listener's URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   /** `GET /metrics` on METRICS_PORT; `listen()` opens it before the app, `close()` closes it after. */
   metricsApp: FastifyInstance;
+  /** Where each extra listener listens, by its name, once `listen()` resolved. */
+  listenerUrls: Record<string, string>;
   /** Resolves with the app's URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -97,7 +114,8 @@ export async function createSubgraphServer<Loaders, Services>(
   app.decorateRequest('forwarded', null);
   app.decorateRequest('serviceCaller', null);
 
-  const services = definition.createServices(deps);
+  const services = await definition.createServices(deps);
+  const listeners = definition.listeners?.(deps, services) ?? [];
   const apollo = new ApolloServer<SubgraphContext<Loaders, Services>>({
     schema: buildSubgraphSchema({ typeDefs: parse(subgraphSdl(definition.schemaPath)), resolvers: definition.resolvers as never }),
     plugins: [fastifyApolloDrainPlugin(app), errorReportingPlugin(metrics)],
@@ -162,17 +180,22 @@ export async function createSubgraphServer<Loaders, Services>(
   }
 
   const metricsApp = createMetricsApp(metrics, log);
+  const listenerUrls: Record<string, string> = {};
   return {
     app,
     metricsApp,
+    listenerUrls,
     async listen() {
       await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
+      for (const listener of listeners) listenerUrls[listener.name] = await listener.listen();
       return app.listen({ port: config.PORT, host: config.HOST });
     },
     async close() {
+      for (const listener of listeners) await listener.close();
       await app.close();
       await apollo.stop();
       await metricsApp.close();
+      await definition.closeServices?.(services);
     },
   };
 }

@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
 import { adminRoutes } from '@rgb/contracts';
-import { createLoginThrottle, serveRoute, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { createLoginThrottle, repositoryPath, serveRoute, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { brandCatalog } from './brands';
+import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { hasPlatformAccess } from './staff';
@@ -14,11 +14,9 @@ export interface AdminServices {
   loginThrottle: LoginThrottle;
 }
 
-export const DEFAULT_PORT = 8016;
-
 export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
-  name: 'admin',
-  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  name: adminDomain.api.name,
+  schemaPath: repositoryPath(adminDomain.api.schema),
   resolvers,
   createLoaders,
   createServices: (deps: ServiceDeps) => ({

@@ -1,4 +1,4 @@
-import { loadSubgraphConfig, runMain } from '@rgb/kit';
-import { DEFAULT_PORT, start } from './index';
+import { runMain } from '@rgb/kit';
+import { adminDomain } from './domain';
 
-runMain('admin', () => start(loadSubgraphConfig(DEFAULT_PORT)));
+runMain(adminDomain.api.name, () => adminDomain.api.start(process.env));

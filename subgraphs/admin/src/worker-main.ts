@@ -1,4 +1,4 @@
-import { loadWorkerConfig, runMain } from '@rgb/kit';
-import { startAdminWorker, WORKER_DEFAULT_PORT } from './worker';
+import { runMain } from '@rgb/kit';
+import { adminDomain } from './domain';
 
-runMain('admin_worker', () => startAdminWorker(loadWorkerConfig(WORKER_DEFAULT_PORT)));
+runMain(adminDomain.worker.name, () => adminDomain.worker.start(process.env));

@@ -1,14 +1,13 @@
 import { baseLocalDefaults, loadConfig, subgraphEnv } from '@rgb/kit';
 import { z } from 'zod';
+import { callbackListener, gameDomain } from './domain';
 
-export const DEFAULT_PORT = 8012;
-
-export const gameEnv = subgraphEnv(DEFAULT_PORT).extend({
+export const gameEnv = subgraphEnv(gameDomain.api.port).extend({
   PLAYER_URL: z.url().default('http://127.0.0.1:8010'),
   WALLET_URL: z.url().default('http://127.0.0.1:8011'),
   /** Provider callbacks listen apart from the API, on loopback unless a deployment says otherwise. */
   CALLBACK_HOST: z.string().default('127.0.0.1'),
-  CALLBACK_PORT: z.coerce.number().int().min(0).max(65535).default(8112),
+  CALLBACK_PORT: z.coerce.number().int().min(0).max(65535).default(callbackListener.port),
   /** Largest callback body accepted. */
   CALLBACK_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024),
 });

@@ -1,4 +1,4 @@
 import { runMain } from '@rgb/kit';
-import { loadGameConfig, start } from './index';
+import { gameDomain } from './domain';
 
-runMain('game', () => start(loadGameConfig()));
+runMain(gameDomain.api.name, () => gameDomain.api.start(process.env));

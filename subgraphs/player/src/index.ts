@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { SessionManager } from '@rgb/auth';
-import { createLoginThrottle, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { createLoginThrottle, repositoryPath, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { playerInternalRoutes } from './internal-routes';
+import { playerDomain } from './domain';
 import { createLoaders, type PlayerLoaders } from './loaders';
 import { resolvers } from './resolvers';
 
@@ -10,11 +10,9 @@ export interface PlayerServices {
   loginThrottle: LoginThrottle;
 }
 
-export const DEFAULT_PORT = 8010;
-
 export const playerSubgraph: SubgraphDefinition<PlayerLoaders, PlayerServices> = {
-  name: 'player',
-  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  name: playerDomain.api.name,
+  schemaPath: repositoryPath(playerDomain.api.schema),
   resolvers,
   createLoaders,
   createServices: (deps: ServiceDeps) => ({

@@ -1,4 +1,4 @@
-import { loadSubgraphConfig, runMain } from '@rgb/kit';
-import { DEFAULT_PORT, start } from './index';
+import { runMain } from '@rgb/kit';
+import { playerDomain } from './domain';
 
-runMain('player', () => start(loadSubgraphConfig(DEFAULT_PORT)));
+runMain(playerDomain.api.name, () => playerDomain.api.start(process.env));

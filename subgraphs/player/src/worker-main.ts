@@ -1,4 +1,4 @@
-import { loadWorkerConfig, runMain } from '@rgb/kit';
-import { startPlayerWorker, WORKER_DEFAULT_PORT } from './worker';
+import { runMain } from '@rgb/kit';
+import { playerDomain } from './domain';
 
-runMain('player_worker', () => startPlayerWorker(loadWorkerConfig(WORKER_DEFAULT_PORT)));
+runMain(playerDomain.worker.name, () => playerDomain.worker.start(process.env));

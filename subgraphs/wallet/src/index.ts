@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { startSubgraph, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { repositoryPath, startSubgraph, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { walletInternalRoutes } from './internal-routes';
+import { walletDomain } from './domain';
 import { createLoaders, type WalletLoaders } from './loaders';
 import { openGate, type WithdrawalGate } from './requests';
 import { resolvers } from './resolvers';
@@ -9,11 +9,9 @@ export interface WalletServices {
   withdrawalGate: WithdrawalGate;
 }
 
-export const DEFAULT_PORT = 8011;
-
 export const walletSubgraph: SubgraphDefinition<WalletLoaders, WalletServices> = {
-  name: 'wallet',
-  schemaPath: fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  name: walletDomain.api.name,
+  schemaPath: repositoryPath(walletDomain.api.schema),
   resolvers,
   createLoaders,
   createServices: () => ({ withdrawalGate: openGate }),

@@ -1,4 +1,4 @@
-import { loadSubgraphConfig, runMain } from '@rgb/kit';
-import { DEFAULT_PORT, start } from './index';
+import { runMain } from '@rgb/kit';
+import { walletDomain } from './domain';
 
-runMain('wallet', () => start(loadSubgraphConfig(DEFAULT_PORT)));
+runMain(walletDomain.api.name, () => walletDomain.api.start(process.env));

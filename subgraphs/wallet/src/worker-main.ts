@@ -1,4 +1,4 @@
-import { loadWorkerConfig, runMain } from '@rgb/kit';
-import { startWalletWorker, WORKER_DEFAULT_PORT } from './worker';
+import { runMain } from '@rgb/kit';
+import { walletDomain } from './domain';
 
-runMain('wallet_worker', () => startWalletWorker(loadWorkerConfig(WORKER_DEFAULT_PORT)));
+runMain(walletDomain.worker.name, () => walletDomain.worker.start(process.env));

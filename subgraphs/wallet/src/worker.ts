@@ -2,9 +2,9 @@ import { STREAMS } from '@rgb/contracts';
 import { OutboxPublisher } from '@rgb/events';
 import { startWorker, type WorkerConfig, type WorkerDefinition } from '@rgb/kit';
 import { Gauge } from 'prom-client';
+import { walletDomain } from './domain';
 import { findLedgerMismatches, LedgerMismatchError } from './reconciliation';
 
-export const WORKER_DEFAULT_PORT = 9011;
 const HOUR_MS = 3_600_000;
 export const RECONCILIATION_JOB = 'wallet.ledger_reconciliation';
 
@@ -13,9 +13,9 @@ export const RECONCILIATION_JOB = 'wallet.ledger_reconciliation';
  * of its ledger (once an hour whatever the number of replicas: scheduled jobs are claimed in PostgreSQL).
  */
 export const walletWorker: WorkerDefinition = {
-  name: 'wallet_worker',
+  name: walletDomain.worker.name,
   loops: ({ config, prisma, redis, metrics }) =>
-    config.ENABLE_OUTBOX_POLLER ? [new OutboxPublisher({ prisma, redis, metrics, table: 'wallet.outbox', stream: STREAMS.wallet })] : [],
+    config.ENABLE_OUTBOX_POLLER ? [new OutboxPublisher({ prisma, redis, metrics, table: walletDomain.outbox, stream: STREAMS[walletDomain.produces] })] : [],
   jobs: ({ prisma, metrics, log }) => {
     const mismatches = new Gauge({
       name: 'wallet_ledger_mismatches',
