@@ -271,3 +271,32 @@ describe('stop()', () => {
     }
   });
 });
+
+describe('a loop with lingerMs', () => {
+  it('pauses that long after a turn that caught up, and not at all while work is still waiting', async () => {
+    const turns: { at: number; pending: boolean }[] = [];
+    let backlog = 5;
+    start({
+      loops: [
+        {
+          name: 'batcher',
+          lingerMs: 200,
+          idleDelayMs: 10,
+          tick: async () => {
+            const pending = backlog > 0;
+            backlog = Math.max(0, backlog - 1);
+            turns.push({ at: Date.now(), pending });
+            return { worked: 1, pending };
+          },
+        },
+      ],
+    });
+    await sleep(1_100);
+    // Five turns at once while work waited, then one turn per linger: about five more in the second.
+    const caughtUp = turns.filter((turn) => !turn.pending);
+    expect(turns.filter((turn) => turn.pending)).toHaveLength(5);
+    expect(caughtUp.length).toBeGreaterThanOrEqual(2);
+    expect(caughtUp.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < caughtUp.length; i++) expect(caughtUp[i]!.at - caughtUp[i - 1]!.at).toBeGreaterThanOrEqual(190);
+  });
+});
