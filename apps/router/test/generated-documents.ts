@@ -32,6 +32,12 @@ const FRAGMENT_TYPES = ['Query', 'Player', 'Wallet', 'Brand'];
 const DIRECTIVES = ['@include(if: true)', '@skip(if: false)', '@skip(if: true)', '@include(if: $flag)'];
 const PAGE_SIZES = ['1', '10', '100', '1000', '-1', '$n'];
 const MAX_FRAGMENTS = 12;
+/**
+ * Fragments of every kind a document may hold, doubling chains included: uncapped, chains drawn
+ * inside fragment bodies multiplied into thousands of fragments, and each draw (rescanning them
+ * all for every spread, then refused for its size and drawn again) ran for minutes.
+ */
+const MAX_ALL_FRAGMENTS = 64;
 const MAX_SELECTIONS = 400;
 /** About how much text one repeated field may take. */
 const REPEATED_CHARS = 6_000;
@@ -120,6 +126,7 @@ class DocumentDraw {
         // Fragments each spreading the next twice: a small document with a huge expansion.
         const root = `chain${this.fragments.size}`;
         const levels = this.g(fc.integer, { min: 2, max: 30 });
+        if (this.fragments.size + levels + 1 > MAX_ALL_FRAGMENTS) return this.field(type, depth);
         const fields = Object.entries(TYPES[type] ?? {}).filter(([, shape]) => !this.strict || !shape.type);
         const chain = doublingQuery(levels, '', type, fields.length > 0 ? this.pick(fields)[0] : '__typename');
         for (const [, name, on, body] of chain.matchAll(/fragment (F\d+) on (\w+) (\{[^}]*\})/g)) {
