@@ -3,6 +3,7 @@ import { GameCatalog } from './catalog';
 import { createCallbackServer } from './callbacks/server';
 import type { GameConfig } from './config';
 import { callbackListener, gameDomain } from './domain';
+import { CallbackStore } from './history';
 import type { LaunchDeps } from './launch';
 import { createLoaders, type GameLoaders } from './loaders';
 import { PlayerDirectory } from './players';
@@ -57,7 +58,7 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
     },
     listeners: (deps, { catalog, players, wallet, platformStaff }) => {
       const callbacks = createCallbackServer({
-        deps: { prisma: deps.prisma, catalog, players, wallet, log: deps.log, inFlight: new Map() },
+        deps: { prisma: deps.prisma, store: new CallbackStore(deps.prisma, deps.metrics, deps.log), catalog, players, wallet, log: deps.log, inFlight: new Map() },
         serviceTokens: deps.serviceTokens,
         staffAccess: { userTokens: deps.userTokens, revocations: deps.revocations, platformStaff },
         metrics: deps.metrics,

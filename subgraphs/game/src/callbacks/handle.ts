@@ -10,10 +10,10 @@ import {
   type WinCall,
   walletRoutes,
 } from '@rgb/contracts';
-import { directSql, type PrismaClient, type Provider, statement } from '@rgb/db';
+import type { PrismaClient, Provider } from '@rgb/db';
 import type { CallContext, CallResult, Logger, ServiceClient } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
-import { type CallbackRequest, type MoneyCallRecord, recordCallback } from '../history';
+import type { CallbackRequest, CallbackStore, MoneyCallRecord } from '../history';
 import type { PlayerDirectory, ResolvedAccount } from '../players';
 import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackBody, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
 import { signatureMatches } from './signature';
@@ -21,6 +21,8 @@ import { parseStrictJson, StrictJsonError } from './strict-json';
 
 export interface CallbackDeps {
   prisma: PrismaClient;
+  /** The answers stored under request_ids, and the rounds the money calls describe. */
+  store: CallbackStore;
   catalog: GameCatalog;
   players: PlayerDirectory;
   /** The wallet's `/internal/wallet/*`: the only way game moves money. */
@@ -94,31 +96,16 @@ export async function handleCallback(callback: IncomingCallback, deps: CallbackD
   }
 }
 
-interface StoredAnswer {
-  action: string;
-  response_status: number;
-  response_body: Record<string, unknown>;
-  /** Null on rows stored before the hash was kept; then `unhashed_request` is their body. */
-  same_bytes: boolean | null;
-  unhashed_request: unknown;
-}
-
-const STORED_ANSWER = statement(
-  `SELECT action, response_status, response_body, request_sha256 = decode($3, 'hex') AS same_bytes,
-          CASE WHEN request_sha256 IS NULL THEN request_body END AS unhashed_request
-   FROM game.callback_log WHERE provider_id = $1::uuid AND request_id = $2`,
-);
-
 /** The stored answer to this request_id, or a new one, stored. */
 async function answerOnce(provider: Provider, request: CallbackRequest, body: CallbackBody, deps: CallbackDeps, { log, context }: IncomingCallback): Promise<CallbackResponse> {
-  const [stored] = await directSql(deps.prisma).rows<StoredAnswer>(STORED_ANSWER, [provider.id, request.requestId, request.sha256]);
+  const stored = await deps.store.storedAnswer(provider, request);
   if (stored) {
     // An unhashed row holds the body as stored (through JSON.stringify): compare it in that form.
     const same = stored.action === request.action && (stored.same_bytes ?? isDeepStrictEqual(stored.unhashed_request, JSON.parse(JSON.stringify(request.body))));
     return same ? { status: stored.response_status, body: stored.response_body } : reusedRequestId(provider, request, log);
   }
   const { response, money } = await answer(provider, request.action, body, deps, context);
-  await recordCallback(deps.prisma, { provider, request, response, money });
+  await deps.store.save({ provider, request, response, money });
   return response;
 }
 
