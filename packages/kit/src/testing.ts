@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { PrismaClient } from '@rgb/db';
 import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
 import { seedDemoData } from '../../../prisma/seed';
@@ -150,4 +152,60 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A span as the stand-in collector received it, with the service and instrumentation scope it came under. */
+export interface CollectedSpan {
+  service: string;
+  scope: string;
+  name: string;
+  /** OTLP's span kind (SERVER is 2, CONSUMER 5; not the API's enum). */
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  attributes: Record<string, unknown>;
+}
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+}
+type OtlpAttributes = { key: string; value: OtlpValue }[];
+interface OtlpExport {
+  resourceSpans: {
+    resource: { attributes: OtlpAttributes };
+    scopeSpans: { scope: { name: string }; spans: (Omit<CollectedSpan, 'service' | 'scope' | 'attributes'> & { attributes: OtlpAttributes })[] }[];
+  }[];
+}
+
+const attributesOf = (list: OtlpAttributes) => Object.fromEntries(list.map(({ key, value }) => [key, value.stringValue ?? value.intValue]));
+
+/**
+ * A stand-in OTLP/HTTP collector for tests: point `OTEL_EXPORTER_OTLP_ENDPOINT` at `url` with
+ * `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`, and every span exported lands in `spans`.
+ */
+export async function startOtlpCollector(): Promise<{ url: string; spans: CollectedSpan[]; close(): Promise<void> }> {
+  const spans: CollectedSpan[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.url === '/v1/traces') {
+        for (const batch of (JSON.parse(Buffer.concat(chunks).toString()) as OtlpExport).resourceSpans) {
+          const service = String(attributesOf(batch.resource.attributes)['service.name']);
+          for (const { scope, spans: scoped } of batch.scopeSpans) {
+            for (const span of scoped) spans.push({ ...span, service, scope: scope.name, attributes: attributesOf(span.attributes) });
+          }
+        }
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

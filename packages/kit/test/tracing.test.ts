@@ -1,6 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { ConfigError } from '../src/config';
 import { createHttpApp } from '../src/http-app';
 import { createLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';
+import { startOtlpCollector } from '../src/testing';
 import { activeTraceparent, childTraceparent, configuredExporters, startTracing, traceIdOf, tracingActive, tracingEnv } from '../src/tracing';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -23,35 +22,11 @@ async function runProbe(env: Record<string, string>): Promise<{ tracing: boolean
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
-interface OtlpSpan {
-  name: string;
-  spanId: string;
-  parentSpanId?: string;
-  traceId: string;
-}
-interface OtlpExport {
-  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[] }[];
-}
-
-/** A stand-in OTLP/HTTP collector (JSON encoding) that keeps what it receives. */
-let collector: Server;
-let collectorUrl: string;
-const received: OtlpExport[] = [];
+let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
 beforeAll(async () => {
-  collector = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      if (request.url === '/v1/traces') received.push(JSON.parse(body));
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  collector = await startOtlpCollector();
 });
-afterAll(() => new Promise<void>((resolve) => collector?.close(() => resolve())));
+afterAll(() => collector?.close());
 
 describe('the tracing register entry (node --import @rgb/kit/tracing-register)', () => {
   it('with no OTEL variable set starts no SDK: nothing of OpenTelemetry is registered', async () => {
@@ -59,15 +34,13 @@ describe('the tracing register entry (node --import @rgb/kit/tracing-register)',
   }, 120_000);
 
   it('with an OTLP endpoint exports the spans of an ESM-imported ioredis, under the span that was active', async () => {
-    received.length = 0;
-    const probe = await runProbe({ OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'probe' });
+    collector.spans.length = 0;
+    const probe = await runProbe({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'probe' });
     expect(probe.tracing).toBe(true);
     expect(probe.registered).toEqual(expect.arrayContaining(['trace', 'context', 'propagation']));
-    const batches = received.flatMap((batch) => batch.resourceSpans);
-    expect(batches.map((batch) => batch.resource.attributes.find((attribute) => attribute.key === 'service.name')?.value.stringValue)).toContain('probe');
-    const spans = batches.flatMap((batch) => batch.scopeSpans.flatMap((scope) => scope.spans.map((span) => ({ scope: scope.scope.name, ...span }))));
-    const parent = spans.find((span) => span.name === 'probe');
-    const command = spans.find((span) => span.scope === '@opentelemetry/instrumentation-ioredis');
+    expect(collector.spans.map((span) => span.service)).toContain('probe');
+    const parent = collector.spans.find((span) => span.name === 'probe');
+    const command = collector.spans.find((span) => span.scope === '@opentelemetry/instrumentation-ioredis');
     expect(command).toMatchObject({ name: 'get', traceId: parent?.traceId, parentSpanId: parent?.spanId });
   }, 120_000);
 });
