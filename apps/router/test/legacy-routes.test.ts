@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { buildSchema, parse, validate, type GraphQLSchema } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { failureOf, LegacyFailure } from '../src/legacy/envelope';
 import { legacyRoutes } from '../src/legacy/routes';
 import { composeSupergraph, readSupergraphConfig } from '../src/supergraph';
 
@@ -33,5 +34,28 @@ describe('the legacy route table', () => {
     expect(validate(supergraph, parse('query ($size: Int!) { me { wallet { entries(first: $size) { totalCount } } } }')).map((error) => error.message)).toEqual([
       'Cannot query field "entries" on type "Wallet".',
     ]);
+  });
+});
+
+describe('the legacy error mapping', () => {
+  it('gives each known code its status and legacy code, keeping the message', () => {
+    expect(failureOf(new LegacyFailure('INSUFFICIENT_FUNDS', 'insufficient funds'))).toEqual({
+      status: 422,
+      body: { code: 42201, message: 'insufficient funds', data: null },
+      unmapped: false,
+    });
+  });
+
+  it('masks anything else as a 500, and says when an expected code lacks a row', () => {
+    expect(failureOf(new LegacyFailure('INTERNAL_SERVER_ERROR', 'Internal server error'))).toEqual({
+      status: 500,
+      body: { code: 50000, message: 'Internal server error', data: null },
+      unmapped: false,
+    });
+    expect(failureOf(new LegacyFailure('DUPLICATE_TRANSACTION', 'transaction tx-1 of player p-1'))).toEqual({
+      status: 500,
+      body: { code: 50000, message: 'Internal server error', data: null },
+      unmapped: true,
+    });
   });
 });

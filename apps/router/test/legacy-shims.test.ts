@@ -140,6 +140,18 @@ describe('GET /api/v1/member/me and /wallet/balance', () => {
     expect(answerOf(await legacy('GET', '/api/v1/member/me', { token: acme }))).toEqual(failure(403, 40300, 'this token belongs to another brand'));
     expect(answerOf(await legacy('GET', '/api/v1/member/me', { token, host: 'unknown.example' }))).toEqual(failure(421, 42100, 'no brand is served on this host'));
   });
+
+  it('answers 503 while the wallet cannot be reached, the partial GraphQL answer being no legacy answer', async () => {
+    await platform.stop('wallet');
+    try {
+      for (const path of ['/api/v1/member/me', '/api/v1/wallet/balance']) {
+        expect(answerOf(await legacy('GET', path, { token }))).toEqual(failure(503, 50300, 'temporarily unavailable; try again later'));
+      }
+    } finally {
+      await platform.start('wallet');
+    }
+    expect(answerOf(await legacy('GET', '/api/v1/wallet/balance', { token }))).toEqual(success({ balance: '0.00', currency: 'USD' }));
+  });
 });
 
 describe('deposits, withdrawals and the history', () => {
