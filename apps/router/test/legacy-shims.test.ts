@@ -3,6 +3,7 @@
  * HTTP to a router in front of every subgraph, and the whole JSON answer is compared, volatile
  * values (tokens, ids, dates) by shape. Money moved here is checked against the ledger.
  */
+import { randomBytes } from 'node:crypto';
 import { TEST_ADMIN_PASSWORD } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../../../subgraphs/wallet/src/reconciliation';
@@ -238,17 +239,31 @@ describe('routes outside the contract, the rate limit and the metrics', () => {
     expect(answerOf(await legacy('DELETE', '/api/v1/member/me?x=1'))).toEqual(failure(405, 40500, '/api/v1/member/me does not take DELETE; it takes GET'));
   });
 
-  it('answers 429 with Retry-After past the rate limit of a caller', async () => {
-    const { router: limited, url: limitedUrl } = await platform.router({ env: { RATE_LIMIT_CALLER_PER_MINUTE: '1', RATE_LIMIT_CALLER_BURST: '1' } });
+  it('answers 429 with Retry-After past the rate limit of a caller, and past the login throttle', async () => {
+    // Its own router: one request a minute per caller, and the client address from X-Forwarded-For,
+    // so that the login failures below count against an address of this test's own.
+    const { router: limited, url: limitedUrl } = await platform.router({
+      env: { RATE_LIMIT_CALLER_PER_MINUTE: '1', RATE_LIMIT_CALLER_BURST: '1', TRUST_PROXY_HOPS: '1' },
+    });
+    const send = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+      const answer = await httpRequest(`${limitedUrl}${path}`, method, { host: 'localhost', 'content-type': 'application/json', ...headers }, body && JSON.stringify(body));
+      return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.text) as unknown };
+    };
     const token = (await register('legacy_eve')).access_token;
-    const balance = () => httpRequest(`${limitedUrl}/api/v1/wallet/balance`, 'GET', { host: 'localhost', authorization: `Bearer ${token}` });
-    expect((await balance()).status).toBe(200);
-    const refused = await balance();
-    expect({ status: refused.status, body: JSON.parse(refused.text) }).toEqual(failure(429, 42900, /^too many requests: retry in \d+ s$/));
-    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    expect(answerOf(await send('GET', '/api/v1/wallet/balance', { authorization: `Bearer ${token}` }))).toEqual(success({ balance: '0.00', currency: 'USD' }));
+    const limitedAnswer = await send('GET', '/api/v1/wallet/balance', { authorization: `Bearer ${token}` });
+    expect(answerOf(limitedAnswer)).toEqual(failure(429, 42900, /^too many requests: retry in \d+ s$/));
+    expect(Number(limitedAnswer.headers['retry-after'])).toBeGreaterThanOrEqual(59);
     expect(await limited.metrics.registry.getSingleMetricAsString('legacy_requests_total')).toContain(
       'legacy_requests_total{route="GET /api/v1/wallet/balance",status="429",service="router"} 1',
     );
+
+    const address = { 'x-forwarded-for': `10.${randomBytes(3).join('.')}` };
+    const wrong = { username: 'legacy_eve', password: 'wrong-password' };
+    for (let attempt = 0; attempt < 5; attempt++) expect((await send('POST', '/api/v1/auth/login', address, wrong)).status).toBe(401);
+    const throttled = await send('POST', '/api/v1/auth/login', address, { username: 'legacy_eve', password: 'password-123' });
+    expect(answerOf(throttled)).toEqual(failure(429, 42900, /^too many failed logins: retry in \d+ s$/));
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
   it('counts every legacy request by route and status, with its duration', async () => {
