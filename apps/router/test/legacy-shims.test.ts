@@ -28,16 +28,16 @@ interface LegacyAnswer {
   body: unknown;
 }
 
-/** A legacy call: JSON in (an object is serialised, a string sent as it is), the parsed JSON out. */
+/** A legacy call to the router (or to `via`): JSON in (an object is serialised, a string sent as it is), the parsed JSON out. */
 async function legacy(
   method: string,
   path: string,
-  { token, body, host = 'localhost', headers = {} }: { token?: string; body?: unknown; host?: string; headers?: Record<string, string> } = {},
+  { token, body, host = 'localhost', headers = {}, via = url }: { token?: string; body?: unknown; host?: string; headers?: Record<string, string>; via?: string } = {},
 ): Promise<LegacyAnswer> {
   const sent: Record<string, string> = { host, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers };
   if (token) sent.authorization = `Bearer ${token}`;
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const answer = await httpRequest(`${url}${path}`, method, sent, payload);
+  const answer = await httpRequest(`${via}${path}`, method, sent, payload);
   expect(answer.headers['content-type']).toMatch(/^application\/json/);
   return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.text) };
 }
@@ -245,23 +245,20 @@ describe('routes outside the contract, the rate limit and the metrics', () => {
     const { router: limited, url: limitedUrl } = await platform.router({
       env: { RATE_LIMIT_CALLER_PER_MINUTE: '1', RATE_LIMIT_CALLER_BURST: '1', TRUST_PROXY_HOPS: '1' },
     });
-    const send = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
-      const answer = await httpRequest(`${limitedUrl}${path}`, method, { host: 'localhost', 'content-type': 'application/json', ...headers }, body && JSON.stringify(body));
-      return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.text) as unknown };
-    };
     const token = (await register('legacy_eve')).access_token;
-    expect(answerOf(await send('GET', '/api/v1/wallet/balance', { authorization: `Bearer ${token}` }))).toEqual(success({ balance: '0.00', currency: 'USD' }));
-    const limitedAnswer = await send('GET', '/api/v1/wallet/balance', { authorization: `Bearer ${token}` });
+    expect(answerOf(await legacy('GET', '/api/v1/wallet/balance', { token, via: limitedUrl }))).toEqual(success({ balance: '0.00', currency: 'USD' }));
+    const limitedAnswer = await legacy('GET', '/api/v1/wallet/balance', { token, via: limitedUrl });
     expect(answerOf(limitedAnswer)).toEqual(failure(429, 42900, /^too many requests: retry in \d+ s$/));
     expect(Number(limitedAnswer.headers['retry-after'])).toBeGreaterThanOrEqual(59);
     expect(await limited.metrics.registry.getSingleMetricAsString('legacy_requests_total')).toContain(
       'legacy_requests_total{route="GET /api/v1/wallet/balance",status="429",service="router"} 1',
     );
 
-    const address = { 'x-forwarded-for': `10.${randomBytes(3).join('.')}` };
-    const wrong = { username: 'legacy_eve', password: 'wrong-password' };
-    for (let attempt = 0; attempt < 5; attempt++) expect((await send('POST', '/api/v1/auth/login', address, wrong)).status).toBe(401);
-    const throttled = await send('POST', '/api/v1/auth/login', address, { username: 'legacy_eve', password: 'password-123' });
+    const address = `10.${randomBytes(3).join('.')}`;
+    const login = (password: string) =>
+      legacy('POST', '/api/v1/auth/login', { body: { username: 'legacy_eve', password }, headers: { 'x-forwarded-for': address }, via: limitedUrl });
+    for (let attempt = 0; attempt < 5; attempt++) expect((await login('wrong-password')).status).toBe(401);
+    const throttled = await login('password-123');
     expect(answerOf(throttled)).toEqual(failure(429, 42900, /^too many failed logins: retry in \d+ s$/));
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
