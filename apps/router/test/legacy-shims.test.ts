@@ -157,6 +157,8 @@ describe('GET /api/v1/member/me and /wallet/balance', () => {
 
 describe('deposits, withdrawals and the history', () => {
   let token: string;
+  let depositId: string;
+  let withdrawalId: string;
   beforeAll(async () => {
     token = (await register('legacy_dave')).access_token;
   });
@@ -165,7 +167,8 @@ describe('deposits, withdrawals and the history', () => {
     const requested = await legacy('POST', '/api/v1/deposit', { token, body: { amount: '100.50', depositor_name: 'Dave' } });
     expect(answerOf(requested)).toEqual(success({ deposit_id: UUID, status: 'PENDING' }));
     await expectBooks(token, '0.00');
-    await approveDeposit((requested.body as { data: { deposit_id: string } }).data.deposit_id);
+    depositId = (requested.body as { data: { deposit_id: string } }).data.deposit_id;
+    await approveDeposit(depositId);
     await expectBooks(token, '100.50');
   });
 
@@ -194,6 +197,7 @@ describe('deposits, withdrawals and the history', () => {
     const key = { 'idempotency-key': 'legacy-withdraw-1' };
     const held = await legacy('POST', '/api/v1/withdraw', { token, body: { amount: '40.25' }, headers: key });
     expect(answerOf(held)).toEqual(success({ withdrawal_id: UUID, status: 'PENDING' }));
+    withdrawalId = (held.body as { data: { withdrawal_id: string } }).data.withdrawal_id;
     expect(answerOf(await legacy('POST', '/api/v1/withdraw', { token, body: { amount: '40.25' }, headers: key }))).toEqual(answerOf(held));
     await expectBooks(token, '60.25');
     expect(answerOf(await legacy('POST', '/api/v1/withdraw', { token, body: { amount: '60.26' } }))).toEqual(failure(422, 42201, 'insufficient funds'));
@@ -205,8 +209,8 @@ describe('deposits, withdrawals and the history', () => {
     expect(answerOf(first)).toEqual(
       success({
         items: [
-          { id: UUID, kind: 'WITHDRAWAL_HOLD', amount: '-40.25', balance_after: '60.25', reference: expect.any(String), created_at: ISO_DATE },
-          { id: UUID, kind: 'DEPOSIT', amount: '100.50', balance_after: '100.50', reference: expect.any(String), created_at: ISO_DATE },
+          { id: UUID, kind: 'WITHDRAWAL_HOLD', amount: '-40.25', balance_after: '60.25', reference: `withdrawal_request:${withdrawalId}`, created_at: ISO_DATE },
+          { id: UUID, kind: 'DEPOSIT', amount: '100.50', balance_after: '100.50', reference: `deposit_request:${depositId}`, created_at: ISO_DATE },
         ],
         total: 2,
       }),
