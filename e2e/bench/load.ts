@@ -14,9 +14,11 @@ export interface LoadResult {
 export interface LoadTarget {
   name: string;
   url: string;
+  /** POST unless given. */
+  method?: 'GET' | 'POST';
   headers: () => Record<string, string>;
-  /** The request body; a function gives every request its own (fresh ids, say). */
-  body: string | (() => string);
+  /** The request body (none for a GET); a function gives every request its own (fresh ids, say). */
+  body?: string | (() => string);
   /** A response counts as an error unless this accepts it. */
   ok: (status: number, text: string) => boolean;
 }
@@ -74,10 +76,11 @@ export async function runCallers(
 /** Closed-loop load: `concurrency` clients on keep-alive connections, each sending its next request when the last answers. */
 export async function runLoad(target: LoadTarget, concurrency: number, seconds: number): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const bodyOf = typeof target.body === 'string' ? () => target.body as string : target.body;
+  const { body } = target;
+  const bodyOf = typeof body === 'function' ? body : () => body;
   try {
     return await runCallers(target.name, concurrency, seconds, async () => {
-      const response = await send(target.url, 'POST', target.headers(), bodyOf(), agent);
+      const response = await send(target.url, target.method ?? 'POST', target.headers(), bodyOf(), agent);
       return target.ok(response.status, response.text);
     });
   } finally {

@@ -1,8 +1,10 @@
 import { TokenError, type TokenService } from '@rgb/auth';
 import { ErrorCode } from '@rgb/contracts';
 import type { BrandCatalog, CatalogBrand, SessionRevocations, UserCaller } from '@rgb/kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import type { RateLimiter } from './rate-limit';
 
 export type BrandEnforcement = 'off' | 'observe' | 'enforce';
 
@@ -72,6 +74,37 @@ export async function resolveEdge(
   // The request acts for the token's brand: a suspended one may not act through another's host.
   if (tokenBrand.status !== 'ACTIVE') throw new EdgeRefusal(403, ErrorCode.FORBIDDEN, 'the token\'s brand is suspended');
   return { brand: tokenBrand, hostBrand, caller };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    edge: Edge | null;
+  }
+}
+
+/** Answers a refusal of the edge in the format of the routes it guards (GraphQL errors, the legacy envelope). */
+export type RefusalRenderer = (reply: FastifyReply, refusal: EdgeRefusal) => FastifyReply;
+
+/**
+ * The `onRequest` hook of every client route: settles `request.edge` (brand, caller) and the
+ * rate limit, or answers the refusal through `render`. One hook for every route, so GraphQL and
+ * the legacy shims admit exactly the same requests.
+ */
+export function edgeHook(options: EdgeOptions, rateLimiter: RateLimiter, render: RefusalRenderer) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      request.edge = await resolveEdge(options, request.headers.host, request.headers.authorization, request.log as Logger);
+    } catch (error) {
+      if (!(error instanceof EdgeRefusal)) throw error;
+      return render(reply, error);
+    }
+    request.log = request.log.child({ brand: request.edge.brand.code });
+    const rate = await rateLimiter.check(request.edge, request.ip, request.log as Logger);
+    if (!rate.allowed) {
+      reply.header('retry-after', String(rate.retryAfterSeconds));
+      return render(reply, new EdgeRefusal(429, ErrorCode.RATE_LIMITED, `too many requests: retry in ${rate.retryAfterSeconds} s`));
+    }
+  };
 }
 
 /**

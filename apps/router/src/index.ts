@@ -4,6 +4,7 @@ import { createRouter } from './server';
 export { loadRouterConfig, routerEnv, type RouterConfig } from './config';
 export { createRouter, type Router } from './server';
 export { composeSupergraph, readSupergraphConfig, CompositionError } from './supergraph';
+export { legacyRoutes, type LegacyRoute } from './legacy/routes';
 
 /**
  * Builds the router and listens; resolves with it running. `env` holds the SUBGRAPH_<NAME>_URL

@@ -3,7 +3,6 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { TokenService } from '@rgb/auth';
-import { ErrorCode } from '@rgb/contracts';
 import {
   BrandCatalog,
   ContextTokens,
@@ -20,12 +19,13 @@ import {
   type Logger,
   type UserCaller,
 } from '@rgb/kit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { admissionTiming } from './admission';
 import type { RouterConfig } from './config';
 import { registerCallbackPassthrough } from './callbacks';
-import { EdgeRefusal, resolveEdge, type Edge } from './edge';
+import { edgeHook, type RefusalRenderer } from './edge';
+import { registerLegacyShims } from './legacy/shims';
 import { operationProtection } from './limits';
 import { RateLimiter } from './rate-limit';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
@@ -53,12 +53,6 @@ export interface Router {
   metricsApp: FastifyInstance;
   listen(): Promise<string>;
   close(): Promise<void>;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    edge: Edge | null;
-  }
 }
 
 /** Builds the router: composition, brand and token edge, limits, the gateway. Throws on a composition error. */
@@ -162,39 +156,31 @@ export async function createRouter(
     log,
   });
   const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches, revocations, revocationCheckFailures };
-  const settleEdge = async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      request.edge = await resolveEdge(edgeOptions, request.headers.host, request.headers.authorization, request.log as Logger);
-    } catch (error) {
-      if (!(error instanceof EdgeRefusal)) throw error;
-      return reply.code(error.status).send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
-    }
-    request.log = request.log.child({ brand: request.edge.brand.code });
-    const rate = await rateLimiter.check(request.edge, request.ip, request.log as Logger);
-    if (!rate.allowed) {
-      return reply
-        .code(429)
-        .header('retry-after', String(rate.retryAfterSeconds))
-        .send({ errors: [{ message: `too many requests: retry in ${rate.retryAfterSeconds} s`, extensions: { code: ErrorCode.RATE_LIMITED } }] });
-    }
+  const graphqlRefusal: RefusalRenderer = (reply, refusal) =>
+    reply.code(refusal.status).send({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+  // The context of every operation a client causes, through /graphql or a legacy shim alike.
+  const contextFor = async (request: FastifyRequest): Promise<RouterContext> => {
+    const { brand, caller } = request.edge!;
+    return {
+      requestId: request.id,
+      brand,
+      caller,
+      contextToken: await contextTokens.sign({ brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller, clientAddress: request.ip }),
+      traceparent: request.traceparent,
+      log: request.log as Logger,
+    };
   };
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    onRequest: settleEdge,
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request) => {
-        const { brand, caller } = request.edge!;
-        return {
-          requestId: request.id,
-          brand,
-          caller,
-          contextToken: await contextTokens.sign({ brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller, clientAddress: request.ip }),
-          traceparent: request.traceparent,
-          log: request.log as Logger,
-        };
-      },
-    }),
+    onRequest: edgeHook(edgeOptions, rateLimiter, graphqlRefusal),
+    handler: fastifyApolloHandler(apollo, { context: contextFor }),
+  });
+  await registerLegacyShims(app, {
+    apollo,
+    contextFor,
+    admit: (render) => edgeHook(edgeOptions, rateLimiter, render),
+    registry: metrics.registry,
   });
 
   const closeCallbacks = await registerCallbackPassthrough(app, {

@@ -1,3 +1,4 @@
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { adminSubgraph } from '@rgb/admin';
 import { loadGameConfig, start as startGame } from '@rgb/game';
 import { baseLocalDefaults, loadConfig, type Logger } from '@rgb/kit';
@@ -132,4 +133,25 @@ export async function graphql<T = Record<string, any>>(
   // A router that never answers fails the test rather than holding it.
   const response = await fetch(`${routerUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(15_000) });
   return { status: response.status, requestId: response.headers.get('x-request-id') ?? '', body: (await response.json()) as RouterAnswer<T>['body'] };
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** One HTTP request to a router; node:http rather than fetch, which cannot choose the Host header (brands hang on it). */
+export function httpRequest(url: string, method: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method, headers, timeout: 15_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+    });
+    // A router that never answers fails the test rather than holding it.
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${method} ${url} within 15 s`)));
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }

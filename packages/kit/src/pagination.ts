@@ -28,6 +28,20 @@ export function pageSize(first: number | null | undefined, { fallback = 20, max 
   return first;
 }
 
+/** The most rows an `offset` may skip: the database reads every row it skips. */
+export const MAX_OFFSET = 10_000;
+
+/**
+ * `offset` within 0..MAX_OFFSET (0 when absent). It starts a page by position, for clients that
+ * ask for numbered pages; a cursor starts one by item, so the two cannot come together.
+ */
+export function pageOffset(offset: number | null | undefined, after: string | null | undefined): number {
+  if (offset === null || offset === undefined) return 0;
+  if (after) throw badUserInput('after and offset cannot be used together');
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw badUserInput(`offset must be between 0 and ${MAX_OFFSET}`);
+  return offset;
+}
+
 /**
  * The Prisma `where` for items after the cursor in (`field` desc, id desc) order, and the
  * connection built from `take + 1` rows fetched that way.
@@ -62,16 +76,17 @@ export const NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as con
 
 /**
  * One page of a list ordered newest first. `fetch` receives the `where` for the rows after the
- * cursor and how many to take (one more than the page, which tells whether another follows);
- * `count` gives the total of the whole list.
+ * cursor, how many to take (one more than the page, which tells whether another follows) and how
+ * many to skip (the `offset`, for a list that takes one); `count` gives the total of the whole list.
  */
 export async function paginate<T extends { id: string }, F extends string = 'createdAt'>(
-  { first, after }: { first?: number | null; after?: string | null },
-  fetch: (position: ReturnType<typeof afterCursor<F>>, take: number) => Promise<T[]>,
+  { first, after, offset }: { first?: number | null; after?: string | null; offset?: number | null },
+  fetch: (position: ReturnType<typeof afterCursor<F>>, take: number, skip: number) => Promise<T[]>,
   count: () => Promise<number>,
   orderedBy?: { field: F; of: (row: T) => Date },
 ): Promise<Connection<T>> {
   const take = pageSize(first);
-  const [rows, total] = await Promise.all([fetch(afterCursor(after, orderedBy?.field), take + 1), count()]);
+  const skip = pageOffset(offset, after);
+  const [rows, total] = await Promise.all([fetch(afterCursor(after, orderedBy?.field), take + 1, skip), count()]);
   return connection(rows, take, total, orderedBy?.of);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SeededTestSubgraph } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asPlayer, asStaff, errorOf, REQUEST_DEPOSIT, startWallet } from './helpers';
+import { asPlayer, asStaff, errorOf, expectBooks, fund, REQUEST_DEPOSIT, serviceClient, startWallet } from './helpers';
 
 /** Cursor pagination (packages/kit pagination.ts) as every connection of the platform uses it. */
 let server: SeededTestSubgraph;
@@ -53,5 +53,54 @@ describe('cursor pagination', () => {
     expect(errorOf(bad)).toMatchObject({ code: 'BAD_USER_INPUT' });
     const tooMany = await server.graphql(`{ depositRequests(first: 101) { totalCount } }`, undefined, asStaff(server.brands.demo));
     expect(errorOf(tooMany)).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+});
+
+describe('a ledger page by offset (numbered pages)', () => {
+  const owner = randomUUID();
+  const HISTORY = `query ($representations: [_Any!]!, $first: Int, $after: String, $offset: Int) {
+    _entities(representations: $representations) { ... on Player { wallet { transactions(first: $first, after: $after, offset: $offset) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { id amount } } } } } } }`;
+  type History = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { id: string; amount: string } }[] };
+  const history = (variables: { first?: number; after?: string; offset?: number }) =>
+    server.graphql<{ _entities: { wallet: { transactions: History } }[] }>(
+      HISTORY,
+      { representations: [{ __typename: 'Player', id: owner }], ...variables },
+      asPlayer(server.brands.demo, owner),
+    );
+  const pageAt = async (variables: { first?: number; after?: string; offset?: number }) => (await history(variables)).body.data!._entities[0]!.wallet.transactions;
+
+  beforeAll(async () => {
+    const call = await serviceClient(server);
+    // Five entries of distinct amounts, one after the other so that their order is known.
+    for (let minor = 100n; minor <= 500n; minor += 100n) await fund(call, server.brands.demo, owner, minor);
+  });
+
+  it('skips that many entries of the newest-first list, and tells whether more follow', async () => {
+    const all = await pageAt({ first: 100 });
+    expect(all.edges.map((edge) => edge.node.amount)).toEqual(['5.00', '4.00', '3.00', '2.00', '1.00']);
+    const second = await pageAt({ first: 2, offset: 2 });
+    expect(second.edges.map((edge) => edge.node.amount)).toEqual(['3.00', '2.00']);
+    expect(second).toMatchObject({ totalCount: 5, pageInfo: { hasNextPage: true } });
+    const last = await pageAt({ first: 2, offset: 4 });
+    expect(last.edges.map((edge) => edge.node.amount)).toEqual(['1.00']);
+    expect(last.pageInfo.hasNextPage).toBe(false);
+    expect((await pageAt({ first: 2, offset: 5 })).edges).toEqual([]);
+    // A cursor page goes on where an offset page ended.
+    expect((await pageAt({ first: 2, after: second.pageInfo.endCursor! })).edges).toEqual(last.edges);
+    await expectBooks(server, { [owner]: 1_500n });
+  });
+
+  it('refuses an offset out of range, or given with a cursor', async () => {
+    const cursor = (await pageAt({ first: 1 })).pageInfo.endCursor!;
+    for (const [variables, message] of [
+      [{ offset: -1 }, 'offset must be between 0 and 10000'],
+      [{ offset: 10_001 }, 'offset must be between 0 and 10000'],
+      [{ offset: 1, after: cursor }, 'after and offset cannot be used together'],
+    ] as const) {
+      const refused = await history(variables);
+      expect(errorOf(refused).code).toBe('BAD_USER_INPUT');
+      expect(refused.body.errors?.[0]?.message).toBe(message);
+    }
   });
 });
