@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startPlatform, type RunningPlatform } from '@rgb/platform';
 import { freePlatformPorts } from '../support/http';
+import { isolatedRedisUrl } from '../support/platform';
 
 export interface BenchPlatform {
   platform: RunningPlatform;
@@ -15,7 +16,7 @@ export interface BenchPlatform {
 
 /**
  * The platform as a benchmark runs it: every process on free ports, NODE_ENV=production with
- * fresh secrets, on a database of its own that stop() drops.
+ * fresh secrets, on a database of its own that stop() drops and a Redis database of its own.
  */
 export async function startBenchPlatform(env: Record<string, string> = {}): Promise<BenchPlatform> {
   const server = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -35,7 +36,9 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
   const ports = await freePlatformPorts();
   const platform = await startPlatform({
     databaseUrl,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // A Redis database of its own: another platform on the same Redis (a test run, npm start) would
+    // otherwise consume the benchmark's events and feed it theirs.
+    redisUrl: process.env.REDIS_URL ?? (await isolatedRedisUrl()),
     env: {
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
