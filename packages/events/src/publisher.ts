@@ -74,7 +74,9 @@ export class OutboxPublisher implements WorkerLoop {
     const { prisma, redis, table, stream } = this.options;
     try {
       // Idle turns are most turns: a plain indexed probe first, a claiming transaction only when there is work.
-      const [waiting] = await prisma.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM ${table} WHERE published_at IS NULL LIMIT 1`);
+      // Both read the outbox's partial index of unpublished rows; the ORDER BY keeps the probe on it
+      // when the statistics overestimate the unpublished rows (a seq scan then looks cheaper for LIMIT 1).
+      const [waiting] = await prisma.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM ${table} WHERE published_at IS NULL ORDER BY id LIMIT 1`);
       if (!waiting) {
         this.counters.lag.set({ stream }, 0);
         await this.checkReach();

@@ -102,3 +102,16 @@ describe('appendToOutbox', () => {
     expect(await players('good_player')).toBe(1);
   });
 });
+
+describe('outbox tables', () => {
+  it('each holds its unpublished rows in a partial index on id, which the publisher reads them by', async () => {
+    const outboxes = await t.prisma.$queryRawUnsafe<{ table: string; partial: string | null }[]>(
+      `SELECT t.table_schema || '.' || t.table_name AS table,
+              (SELECT indexdef FROM pg_indexes i
+               WHERE i.schemaname = t.table_schema AND i.tablename = t.table_name AND i.indexdef LIKE '%(id) WHERE (published_at IS NULL)') AS partial
+       FROM information_schema.tables t WHERE t.table_name = 'outbox' ORDER BY 1`,
+    );
+    expect(outboxes.map((outbox) => outbox.table)).toEqual(expect.arrayContaining(['player.outbox', 'wallet.outbox']));
+    expect(outboxes.filter((outbox) => outbox.partial === null).map((outbox) => outbox.table)).toEqual([]);
+  });
+});
