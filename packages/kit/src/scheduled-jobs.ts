@@ -11,6 +11,12 @@ export interface JobRun {
   windowStart: Date;
   /** 1 for the window's first claim; more for a retry after a failure or a takeover after a lost replica. */
   attempt: number;
+  /**
+   * Aborted once this replica no longer holds the run's lease (another took it over after this one
+   * stalled past it, or renewals failed for a whole lease): the window may be running elsewhere, so
+   * a long job stops starting new work. A job must still tolerate a repeat of its window.
+   */
+  signal: AbortSignal;
 }
 
 /**
@@ -213,19 +219,28 @@ export class JobScheduler {
     const { log, leaseMs } = this.options;
     const context = { job: job.name, window_start: claim.windowStart.toISOString(), attempt: claim.attempt };
     log.info(context, 'scheduled job started');
-    let leaseLost = false;
+    const lease = new AbortController();
+    const lose = (reason: string) => {
+      if (lease.signal.aborted) return;
+      log.error(context, `scheduled job: ${reason}`);
+      lease.abort(new Error(`the lease of ${job.name} was lost: ${reason}`));
+    };
+    let renewedAt = Date.now();
     const renewal = setInterval(() => {
       this.renew(job, claim).then(
         (held) => {
-          if (!held && !leaseLost) log.error(context, 'scheduled job: its lease was taken over while it runs (this replica stalled past it)');
-          leaseLost ||= !held;
+          if (held) renewedAt = Date.now();
+          else lose('its lease was taken over while it runs (this replica stalled past it)');
         },
-        (error: unknown) => log.warn({ ...context, err: error }, 'scheduled job: lease renewal failed; retrying'),
+        (error: unknown) => {
+          log.warn({ ...context, err: error }, 'scheduled job: lease renewal failed; retrying');
+          if (Date.now() - renewedAt >= leaseMs) lose(`no renewal succeeded for ${leaseMs} ms, so the lease has expired`);
+        },
       );
     }, leaseMs / 3);
     let failure: { error: unknown } | null = null;
     try {
-      await job.run({ windowStart: claim.windowStart, attempt: claim.attempt });
+      await job.run({ windowStart: claim.windowStart, attempt: claim.attempt, signal: lease.signal });
     } catch (error) {
       failure = { error };
     } finally {

@@ -326,3 +326,47 @@ describe('stopping a replica while its job runs', () => {
     expect(await recordedRuns(prisma, name)).toHaveLength(1);
   });
 });
+
+describe('a run whose lease is lost', () => {
+  it('has its signal aborted, so a long job can stop, and its outcome is not recorded over the new holder', async () => {
+    const name = 'losing';
+    const leaseMs = 600;
+    let seen: JobRun | undefined;
+    const metrics = new Metrics('scheduled-jobs-test');
+    const worker = createWorker({
+      name: 'jobs_test_worker',
+      log,
+      metrics,
+      loops: [],
+      jobs: [
+        {
+          name,
+          intervalMs: YEAR_MS,
+          run: (run) => {
+            seen = run;
+            return new Promise<void>((_resolve, reject) => run.signal.addEventListener('abort', () => reject(run.signal.reason)));
+          },
+        },
+      ],
+      prisma,
+      instanceId: 'replica-a',
+      jobLeaseMs: leaseMs,
+      jobPollMs: 20,
+      failureGraceMs: 400,
+    });
+    workers.push(worker);
+    worker.start();
+    const run = await waitFor('the run in hand', () => seen);
+    expect(run.signal.aborted).toBe(false);
+    await sleep(leaseMs);
+    // Still held: renewals keep it.
+    expect(run.signal.aborted).toBe(false);
+    // Another replica takes the lease over, as after this one stalled past it.
+    await prisma.$executeRaw`UPDATE platform.scheduled_job SET lease_token = gen_random_uuid(), lease_owner = 'replica-b' WHERE name = ${name}`;
+    await waitFor('the run aborted', () => run.signal.aborted, leaseMs * 2);
+    expect(String(run.signal.reason)).toMatch(/lease of losing was lost: its lease was taken over/);
+    await waitFor('the failure counted', async () => (await metrics.registry.getSingleMetric('scheduled_job_runs_total')?.get())?.values.some((value) => value.labels.outcome === 'failure'));
+    const row = await prisma.scheduledJob.findUniqueOrThrow({ where: { name } });
+    expect(row).toMatchObject({ leaseOwner: 'replica-b', lastError: null });
+  });
+});
