@@ -155,6 +155,11 @@ describe('one trace across the platform', () => {
     expect(descendsFrom(writer!, router)).toBe(true);
     // The handler's own database work is under the consumer span.
     expect(exporter.getFinishedSpans().some((span) => span.kind === SpanKind.CLIENT && descendsFrom(span, consumed))).toBe(true);
+    // The player_worker's publishing of the event is in the trace too, under the same writer.
+    const sent = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.PRODUCER && span.attributes['messaging.message.id'] === consumed.attributes['messaging.message.id']);
+    expect(sent).toBeDefined();
+    expect(sent!.parentSpanContext?.spanId).toBe(writer!.spanContext().spanId);
+    expect(sent!.attributes).toMatchObject({ 'rgb.event_type': 'PLAYER_REGISTERED', 'messaging.destination.name': 'rgb:stream:player', 'rgb.service': 'player_worker' });
 
     const requestLine = routerLines.find((line) => line.msg === 'request' && line.url === '/graphql' && line.trace_id === traceId);
     expect(requestLine).toMatchObject({ service: 'router', status: 200, trace_id: traceId });

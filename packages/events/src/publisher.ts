@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@rgb/db';
 import type { Metrics, TickResult, WorkerLoop } from '@rgb/kit';
+import { recordProducerSpans, SERVICE_ATTRIBUTE, tracingActive } from '@rgb/kit/tracing';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import type { OutboxTable } from './outbox';
@@ -91,12 +92,14 @@ export class OutboxPublisher implements WorkerLoop {
           );
           if (rows.length === 0) return 0;
           this.counters.lag.set({ stream }, (Date.now() - rows[0]!.created_at.getTime()) / 1000);
+          const sendingSince = Date.now();
           const pipeline = redis.pipeline();
           for (const row of rows) pipeline.xadd(stream, 'MAXLEN', '~', this.maxStreamLength, '*', 'event', row.envelope);
           const results = (await pipeline.exec().catch((error: unknown) => this.redisFailure(error))) ?? [];
           const failed = results.find(([error]) => error);
           if (failed) this.redisFailure(failed[0]);
           this.reachedAt = Date.now();
+          if (tracingActive()) this.traceSent(rows, sendingSince);
           await tx.$executeRawUnsafe(
             `UPDATE ${table} SET published_at = now() WHERE id = ANY($1::bigint[])`,
             rows.map((row) => row.id.toString()),
@@ -112,6 +115,29 @@ export class OutboxPublisher implements WorkerLoop {
       this.counters.failures.inc({ stream });
       throw error;
     }
+  }
+
+  /** A PRODUCER span per event appended, in the trace of the request that wrote it. */
+  private traceSent(rows: ClaimedRow[], since: number): void {
+    const { stream, table, metrics } = this.options;
+    recordProducerSpans(
+      `send ${stream}`,
+      rows.map((row) => {
+        const { event_id, event_type, traceparent } = JSON.parse(row.envelope) as { event_id: string; event_type: string; traceparent?: string };
+        return {
+          traceparent,
+          attributes: {
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': stream,
+            'messaging.message.id': event_id,
+            'rgb.event_type': event_type,
+            'rgb.outbox': table,
+            [SERVICE_ATTRIBUTE]: metrics.service,
+          },
+        };
+      }),
+      since,
+    );
   }
 
   /** An idle turn fails, as a publishing one would, when Redis has not answered for `reachCheckMs` and does not answer now. */

@@ -9,7 +9,11 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly graphqlErrors: Counter<'code'>;
 
+  /** The service these metrics are labelled with. */
+  readonly service: string;
+
   constructor(service: string, { processMetrics = true }: { processMetrics?: boolean } = {}) {
+    this.service = service;
     this.registry.setDefaultLabels({ service });
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({

@@ -113,6 +113,20 @@ export function traceLogFields(): { trace_id?: string } {
 }
 
 /**
+ * One PRODUCER span per message sent, each in the trace its message carries (its traceparent),
+ * spanning `startTime` to now: how long the message waited to be published shows in its request's
+ * trace beside the consumer's span. Nothing without the SDK.
+ */
+export function recordProducerSpans(name: string, messages: { traceparent: string | undefined; attributes: Attributes }[], startTime: number): void {
+  if (!running) return;
+  const tracer = trace.getTracer('@rgb/kit');
+  for (const { traceparent, attributes } of messages) {
+    const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+    tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes, startTime }, parent).end();
+  }
+}
+
+/**
  * Runs `handle` for one consumed event: with the SDK, inside a CONSUMER span whose parent is the
  * event's traceparent, so the work joins the trace of the request that caused the event; without
  * it, as is (`attributes` is then never called).
