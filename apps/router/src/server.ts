@@ -20,6 +20,7 @@ import {
   type UserCaller,
 } from '@rgb/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { admissionTiming } from './admission';
 import type { RouterConfig } from './config';
@@ -30,9 +31,11 @@ import { operationProtection } from './limits';
 import { RateLimiter } from './rate-limit';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
 import { createSubgraphFetcher } from './subgraph-fetcher';
+import { SharedSubscriptions } from './shared-subscriptions';
 import { SubgraphHealth } from './subgraph-health';
 import { SubgraphDataSource } from './subgraph-source';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
+import { serveWebSockets } from './websocket';
 
 export interface RouterContext {
   requestId: string;
@@ -45,10 +48,17 @@ export interface RouterContext {
   log: Logger;
 }
 
+/** Results a subscriber may fall behind by before the oldest are dropped. */
+const SUBSCRIBER_QUEUE = 32;
+/** Timeout of an entity fetch a subscription's result needs from another subgraph. */
+const SUBSCRIPTION_FETCH_TIMEOUT_MS = 5_000;
+
 export interface Router {
   app: FastifyInstance;
   catalog: BrandCatalog;
   metrics: Metrics;
+  /** The subscriptions served over graphql-ws on /graphql. */
+  subscriptions: SharedSubscriptions;
   /** `GET /metrics` on METRICS_PORT, never on the public port; `listen()` opens it first. */
   metricsApp: FastifyInstance;
   listen(): Promise<string>;
@@ -183,6 +193,28 @@ export async function createRouter(
     registry: metrics.registry,
   });
 
+  const subscriptions = new SharedSubscriptions({
+    supergraphSdl,
+    contextTokens,
+    registry: metrics.registry,
+    log,
+    queueSize: SUBSCRIBER_QUEUE,
+    fetchTimeoutMs: SUBSCRIPTION_FETCH_TIMEOUT_MS,
+  });
+  const subscriber = new Redis(config.REDIS_URL);
+  subscriber.on('error', (error) => log.warn({ err: error }, 'redis subscriber connection error'));
+  const websockets = serveWebSockets({
+    server: app.server,
+    subscriptions,
+    edgeOptions,
+    rateLimiter,
+    contextTokens,
+    revocations,
+    subscriber,
+    validationRules: protection.validationRules,
+    log,
+  });
+
   const closeCallbacks = await registerCallbackPassthrough(app, {
     gameCallbackUrl: config.GAME_CALLBACK_URL,
     serviceTokens,
@@ -194,12 +226,15 @@ export async function createRouter(
     app,
     catalog,
     metrics,
+    subscriptions,
     metricsApp,
     async listen() {
       await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
       return app.listen({ port: config.PORT, host: config.HOST });
     },
     async close() {
+      // Websockets first (1001 going away, upstream subscriptions completed): they would hold app.close().
+      await websockets.close();
       await app.close();
       await apollo.stop();
       await catalog.stop();

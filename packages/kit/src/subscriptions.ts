@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ErrorCode } from '@rgb/contracts';
-import type { ExecutionResult, FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import { type ExecutionResult, type FormattedExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -27,7 +27,8 @@ export interface SubscriptionServer {
 export function formatResult(result: ExecutionResult, log: Logger): FormattedExecutionResult {
   if (!result.errors) return result as FormattedExecutionResult;
   const errors = result.errors.map((error) => {
-    const formatted = formatError(error.toJSON(), error);
+    // An executor may pass on a subgraph's errors as the plain objects they arrived as.
+    const formatted = formatError(error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError), error);
     if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected GraphQL error');
     return formatted;
   });
