@@ -59,6 +59,11 @@ export interface Router {
   metrics: Metrics;
   /** The subscriptions served over graphql-ws on /graphql. */
   subscriptions: SharedSubscriptions;
+  /**
+   * Composes supergraph.yaml again and serves the result: the gateway plans with it, and open
+   * subscriptions end with `SUPERGRAPH_RELOADED`. A composition error changes nothing and is thrown.
+   */
+  reloadSupergraph(): Promise<void>;
   /** `GET /metrics` on METRICS_PORT, never on the public port; `listen()` opens it first. */
   metricsApp: FastifyInstance;
   listen(): Promise<string>;
@@ -95,7 +100,7 @@ export async function createRouter(
   await catalog.start();
   // The rate limit and revocation checks fail open until Redis is connected: connect first.
   await redisReady(redis).catch((error: unknown) => log.error({ err: error }, 'redis is not reachable yet'));
-  const subgraphHealth = new SubgraphHealth(subgraphs);
+  let subgraphHealth = new SubgraphHealth(subgraphs);
 
   const app = createHttpApp({
     log,
@@ -120,8 +125,13 @@ export async function createRouter(
 
   const subgraphFetcher = createSubgraphFetcher();
   const admission = admissionTiming(metrics.registry);
+  let updateGateway: ((supergraphSdl: string) => void) | undefined;
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    // A hook rather than the SDL, so reloadSupergraph can hand the gateway a new one.
+    supergraphSdl: async ({ update }) => {
+      updateGateway = update;
+      return { supergraphSdl };
+    },
     buildService: ({ name, url }) => new SubgraphDataSource(name, url!, subgraphFetcher.fetcher),
     experimental_didResolveQueryPlan: admission.planned,
   });
@@ -228,6 +238,14 @@ export async function createRouter(
     metrics,
     subscriptions,
     metricsApp,
+    async reloadSupergraph() {
+      const reread = readSupergraphConfig(config.SUPERGRAPH_CONFIG, env);
+      const reloaded = composeSupergraph(reread);
+      updateGateway!(reloaded);
+      subgraphHealth = new SubgraphHealth(reread);
+      await subscriptions.reload(reloaded);
+      log.info({ subgraphs: reread.map(({ name, url }) => ({ name, url })) }, 'supergraph reloaded');
+    },
     async listen() {
       await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
       return app.listen({ port: config.PORT, host: config.HOST });

@@ -35,6 +35,11 @@ const SOURCE_GONE: FormattedExecutionResult = {
   errors: [{ message: 'the source of this subscription went away; subscribe again', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }],
 };
 
+/** How open subscriptions end when the supergraph is reloaded: the client subscribes again, to the new one. */
+const SUPERGRAPH_RELOADED: FormattedExecutionResult = {
+  errors: [{ message: 'the supergraph changed; subscribe again', extensions: { code: 'SUPERGRAPH_RELOADED' } }],
+};
+
 /** A signed context lives 60 s: a long-lived subscription signs a fresh one this often. */
 const RESIGN_MS = 20_000;
 
@@ -118,7 +123,7 @@ export interface SharedSubscriptionsOptions {
  * a bounded queue of its own.
  */
 export class SharedSubscriptions {
-  readonly schema: GraphQLSchema;
+  private current: GraphQLSchema;
   private readonly shared = new Map<string, Shared>();
   private readonly upstreams: Upstreams;
   private readonly readerGauge: Gauge;
@@ -126,8 +131,35 @@ export class SharedSubscriptions {
 
   constructor(private readonly options: SharedSubscriptionsOptions) {
     this.upstreams = new Upstreams(options.contextTokens, options.registry);
-    this.schema = getStitchedSchemaFromSupergraphSdl({
-      supergraphSdl: options.supergraphSdl,
+    this.current = this.executable(options.supergraphSdl);
+    this.readerGauge = new Gauge({ name: 'live_subscribers', help: 'Client subscriptions open on the router', registers: [options.registry] });
+    this.sharedGauge = new Gauge({
+      name: 'live_shared_subscriptions',
+      help: 'Executions serving the open client subscriptions (one per identical subscription and scope)',
+      registers: [options.registry],
+    });
+  }
+
+  /** The executable supergraph subscriptions are validated against and run on. */
+  get schema(): GraphQLSchema {
+    return this.current;
+  }
+
+  /**
+   * Serves `supergraphSdl` from now on. Open subscriptions were planned on the old one: each
+   * ends with a `SUPERGRAPH_RELOADED` error, and its client subscribes again.
+   */
+  async reload(supergraphSdl: string): Promise<void> {
+    this.current = this.executable(supergraphSdl);
+    this.endAll(SUPERGRAPH_RELOADED);
+    // Subgraphs may have moved: upstream connections are opened anew.
+    await this.upstreams.close();
+  }
+
+  private executable(supergraphSdl: string): GraphQLSchema {
+    const { options } = this;
+    return getStitchedSchemaFromSupergraphSdl({
+      supergraphSdl,
       httpExecutorOpts: {
         timeout: options.fetchTimeoutMs,
         headers: (request) => {
@@ -147,12 +179,6 @@ export class SharedSubscriptions {
             ? (this.upstreams.subscribe(config.name, config.endpoint, request.document, request.variables, request.context as unknown as LiveContext) as never)
             : http(request);
       },
-    });
-    this.readerGauge = new Gauge({ name: 'live_subscribers', help: 'Client subscriptions open on the router', registers: [options.registry] });
-    this.sharedGauge = new Gauge({
-      name: 'live_shared_subscriptions',
-      help: 'Executions serving the open client subscriptions (one per identical subscription and scope)',
-      registers: [options.registry],
     });
   }
 

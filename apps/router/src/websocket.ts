@@ -76,7 +76,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
   const sockets = new WebSocketServer({ server: options.server, path: '/graphql' });
   const served = useServer<Record<string, unknown>, { connection: Connection }>(
     {
-      schema: subscriptions.schema,
+      schema: () => subscriptions.schema,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
         const authorization = ctx.connectionParams?.authorization;

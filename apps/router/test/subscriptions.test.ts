@@ -149,6 +149,16 @@ describe('Subscription.topInfo through the router', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
+  it('completes open subscriptions with SUPERGRAPH_RELOADED when the supergraph is reloaded, and serves new ones on the new one', async () => {
+    const client = subscribe(bearer(staffToken));
+    await client.next();
+    await router.reloadSupergraph();
+    await client.completed;
+    expect(client.results.at(-1)).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'SUPERGRAPH_RELOADED' } })] });
+    const again = subscribe(bearer(staffToken));
+    expect((await again.next()).data?.topInfo).toMatchObject({ pendingDepositCount: 0 });
+  });
+
   it('closes every connection with 1001 when the router shuts down, ending its upstream subscriptions', async () => {
     const other = await startRouter();
     const client = subscribe(bearer(staffToken), { url: other.url });
