@@ -50,7 +50,7 @@ const RESIGN_MS = 20_000;
  * whose clients subscribe again.
  */
 class Upstreams {
-  private readonly clients = new Map<string, Client>();
+  private readonly clients = new Map<string, { client: Client; active: number }>();
   readonly opened: Counter<'subgraph'>;
 
   constructor(
@@ -67,10 +67,10 @@ class Upstreams {
 
   subscribe(subgraph: string, endpoint: string, document: ExecutionArgs['document'], variables: Record<string, unknown> | undefined, context: LiveContext) {
     const key = `${subgraph}\n${context.scope}`;
-    let client = this.clients.get(key);
-    if (!client) {
+    let upstream = this.clients.get(key);
+    if (!upstream) {
       const forwarded = context.forwarded;
-      client = createClient({
+      const client = createClient({
         url: endpoint.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
         lazy: true,
@@ -79,15 +79,49 @@ class Upstreams {
         keepAlive: 10_000,
         connectionParams: async () => ({ [CONTEXT_HEADER]: await this.contextTokens.sign(forwarded) }),
       });
-      this.clients.set(key, client);
+      upstream = { client, active: 0 };
+      this.clients.set(key, upstream);
     }
+    const opened = upstream;
+    opened.active++;
     this.opened.inc({ subgraph });
-    return client.iterate({ query: print(document), variables });
+    const results = opened.client.iterate({ query: print(document), variables });
+    let released = false;
+    // The scope's last subscription ended: its connection goes (a player's scope may never come back).
+    const release = async () => {
+      if (released) return;
+      released = true;
+      if (--opened.active === 0 && this.clients.get(key) === opened) {
+        this.clients.delete(key);
+        await opened.client.dispose();
+      }
+    };
+    // Not an async generator: its return() would wait for the pending next(), that is, for the subgraph's next event.
+    const iterator: AsyncIterableIterator<unknown> = {
+      next: async () => {
+        try {
+          const result = await results.next();
+          if (result.done) await release();
+          return result;
+        } catch (error) {
+          await release();
+          throw error;
+        }
+      },
+      return: async () => {
+        const result = await results.return!();
+        await release();
+        return result;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   async close(): Promise<void> {
-    for (const client of this.clients.values()) await client.dispose();
+    const open = [...this.clients.values()];
     this.clients.clear();
+    for (const { client } of open) await client.dispose();
   }
 }
 
