@@ -106,3 +106,16 @@ it('ends a subscription with SERVICE_UNAVAILABLE when the admin subgraph dies, a
     )
     .toBe(0);
 });
+
+it('ends open subscriptions with SUPERGRAPH_RELOADED when the router is sent SIGHUP, and serves new ones on the new supergraph', async () => {
+  const staff = await staffToken();
+  const watcher = subscribe(staff);
+  await watcher.next(5_000);
+  platform.platform.services.find((service) => service.name === 'router')!.process.kill('SIGHUP');
+  await watcher.completed;
+  expect(watcher.results.at(-1)).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'SUPERGRAPH_RELOADED' } })] });
+  const again = subscribe(staff);
+  expect((await again.next(5_000)).data?.topInfo).toMatchObject({ pendingDepositCount: 0 });
+  // The signal reloaded the router; it did not end it.
+  expect(platform.crashes.filter((crash) => crash.service === 'router')).toEqual([]);
+});

@@ -15,17 +15,5 @@ export async function start(config: RouterConfig, env: NodeJS.ProcessEnv = proce
   const url = await router.listen();
   const metricsUrl = router.metricsApp.listeningOrigin;
   router.app.log.info({ url, metricsUrl }, 'router listening');
-  // SIGHUP: compose supergraph.yaml again (a composition error is logged, the running one stays).
-  const reload = () => router.reloadSupergraph().catch((error: unknown) => router.app.log.error({ err: error }, 'supergraph reload failed'));
-  process.on('SIGHUP', reload);
-  return {
-    ...router,
-    url,
-    metricsUrl,
-    deps: { log: router.app.log as never },
-    async close() {
-      process.off('SIGHUP', reload);
-      await router.close();
-    },
-  };
+  return { ...router, url, metricsUrl, deps: { log: router.app.log as never } };
 }
