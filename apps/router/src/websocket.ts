@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ErrorCode } from '@rgb/contracts';
 import { type ContextTokens, type Logger, SESSION_REVOKED_CHANNEL, type SessionRevocations } from '@rgb/kit';
@@ -117,7 +118,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
         }
         const { edge } = ctx.extra.connection!;
         const forwarded = { brand: { id: edge.brand.id, code: edge.brand.code, currency: edge.brand.currency }, caller: edge.caller };
-        const requestId = crypto.randomUUID();
+        const requestId = randomUUID();
         const contextValue: LiveContext = {
           requestId,
           brand: edge.brand,

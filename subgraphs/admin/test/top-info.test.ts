@@ -172,6 +172,23 @@ describe('Subscription.topInfo', () => {
     expect(demoAfter).toMatchObject({ pendingDepositCount: demoBefore.pendingDepositCount, pendingDepositAmount: demoBefore.pendingDepositAmount });
   });
 
+  it('reads the figures again for each new subscriber, so a missed notice leaves nobody stale once someone subscribes', async () => {
+    const { acme } = server.brands;
+    const watching = await subscribe(staffOf(acme));
+    const before = (await watching.next()).data!.topInfo;
+    // A change whose notice never came (a worker that died between its commit and the publish).
+    await server.deps.prisma.pendingRequestTotals.upsert({
+      where: { brandId: acme.id },
+      create: { brandId: acme.id, depositCount: 5 },
+      update: { depositCount: { increment: 5 } },
+    });
+    const joining = await subscribe(staffOf(acme));
+    const expected = { pendingDepositCount: before.pendingDepositCount + 5 };
+    expect((await joining.next()).data?.topInfo).toMatchObject(expected);
+    expect((await watching.next()).data?.topInfo).toMatchObject(expected);
+    await server.deps.prisma.pendingRequestTotals.update({ where: { brandId: acme.id }, data: { depositCount: { decrement: 5 } } });
+  });
+
   it('refuses a player, and staff of another brand, with FORBIDDEN and completes', async () => {
     const { demo, acme } = server.brands;
     const player = await subscribe(signedIn(demo, 'player', randomUUID()));
