@@ -236,14 +236,12 @@ export async function isolatedRedisUrl(): Promise<string> {
 export interface TestSubscription<T = Record<string, unknown>> {
   client: Client;
   results: GraphQLResponse<T>['body'][];
-  /** The next result not yet taken by `next` (waits up to `timeoutMs`). */
+  /** The next result not yet taken by `next`, waiting up to `timeoutMs` for it. */
   next(timeoutMs?: number): Promise<GraphQLResponse<T>['body']>;
   /** Resolves when the server completes the subscription, rejects with what ended it otherwise. */
   completed: Promise<void>;
   /** Resolves with the close code and reason once the socket closes. */
   closed: Promise<{ code: number; reason: string }>;
-  /** Sockets the client opened so far. */
-  connections: number;
   dispose(): Promise<void>;
 }
 
@@ -268,16 +266,20 @@ export function subscribeOverWebSocket<T = Record<string, unknown>>(
     results,
     completed: undefined as unknown as Promise<void>,
     closed,
-    connections: 0,
     next(timeoutMs = 5_000) {
-      const index = taken++;
-      if (results[index]) return Promise.resolve(results[index]);
+      if (taken < results.length) return Promise.resolve(results[taken++]!);
+      // A call that times out takes nothing: the result that comes later is the next call's.
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no result ${index + 1} within ${timeoutMs} ms`)), timeoutMs);
-        waiting.push((result) => {
+        const waiter = (result: GraphQLResponse<T>['body']) => {
           clearTimeout(timer);
+          taken++;
           resolve(result);
-        });
+        };
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(new Error(`no result ${taken + 1} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiting.push(waiter);
       });
     },
     async dispose() {
@@ -296,9 +298,6 @@ export function subscribeOverWebSocket<T = Record<string, unknown>>(
     lazy: true,
     connectionParams: payload,
     on: {
-      opened: () => {
-        subscription.connections++;
-      },
       closed: (event) => resolveClosed({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }),
     },
   });

@@ -62,11 +62,6 @@ export class TopInfoFeed {
     return reader;
   }
 
-  /** Readers watching, by brand id (for health and tests). */
-  readerCounts(): Record<string, number> {
-    return Object.fromEntries([...this.feeds].map(([brandId, feed]) => [brandId, feed.readers.size]));
-  }
-
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const feed of this.feeds.values()) for (const reader of feed.readers) reader.end();
