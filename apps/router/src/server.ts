@@ -221,6 +221,7 @@ export async function createRouter(
     contextTokens,
     revocations,
     subscriber,
+    parseOptions: protection.parseOptions,
     validationRules: protection.validationRules,
     log,
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ErrorCode } from '@rgb/contracts';
 import { type ContextTokens, type Logger, SESSION_REVOKED_CHANNEL, type SessionRevocations } from '@rgb/kit';
-import { type ExecutionArgs, type FormattedExecutionResult, getOperationAST, GraphQLError, parse, specifiedRules, validate, type ValidationRule } from 'graphql';
+import { type ExecutionArgs, type FormattedExecutionResult, getOperationAST, GraphQLError, parse, type ParseOptions, specifiedRules, validate, type ValidationRule } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Redis } from 'ioredis';
@@ -37,6 +37,8 @@ export interface WebSocketOptions {
   revocations: SessionRevocations;
   /** A connection for pub/sub only (revocation announcements); closed with the server. */
   subscriber: Redis;
+  /** The operation limits of HTTP GraphQL: tokens while parsing, then depth, aliases, cost... */
+  parseOptions: ParseOptions;
   validationRules: ValidationRule[];
   log: Logger;
 }
@@ -107,7 +109,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
       onSubscribe: async (ctx, _id, payload) => {
         let document: ExecutionArgs['document'];
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, options.parseOptions);
         } catch (error) {
           return [error as GraphQLError];
         }

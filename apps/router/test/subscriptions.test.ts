@@ -124,9 +124,12 @@ describe('Subscription.topInfo through the router', () => {
     expect(refused.results).toEqual([{ data: null, errors: [expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })] }]);
   });
 
-  it('refuses a query over the websocket: only subscriptions are served there', async () => {
+  it('refuses a query over the websocket (only subscriptions are served there), and a subscription past the operation limits', async () => {
     const query = subscribe(bearer(staffToken), { query: '{ currentBrand { code } }' });
     await expect(query.completed).rejects.toEqual([expect.objectContaining({ message: expect.stringContaining('only subscriptions') })]);
+    const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: pendingDepositCount`).join(' ');
+    const tooWide = subscribe(bearer(staffToken), { query: `subscription { topInfo { ${aliases} } }` });
+    await expect(tooWide.completed).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/alias/i) })]);
   });
 
   it('ends the connection with 4401 when its session is revoked (staffLogout), and when its token expires', async () => {
