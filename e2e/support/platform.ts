@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createTestDatabase } from '@rgb/db/testing';
+import { isolatedRedisUrl } from '@rgb/kit/testing';
 import { crashLine, restartLine, startPlatform, type Crash, type PlatformMode, type PlatformOptions, type RunningPlatform } from '@rgb/platform';
 import { freePlatformPorts, send, type HttpResult } from './http';
 
-export { send };
+export { isolatedRedisUrl, send };
 
 export interface GraphQLResult<T = any> {
   status: number;
@@ -39,25 +39,6 @@ export interface TestPlatform {
   /** Every output line of every process (`wallet| ...`), and the launcher's own (`platform| wallet exited ...`). */
   output: string[];
   stop(): Promise<void>;
-}
-
-const REDIS_SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/**
- * A Redis database (1-15) of its own for each booted platform, so parallel test files never
- * consume each other's streams. Numbers come from a shared counter, not chance; the database
- * is emptied before use.
- */
-export async function isolatedRedisUrl(): Promise<string> {
-  const redis = new Redis(REDIS_SERVER);
-  try {
-    const index = ((await redis.incr('rgb:test:next-redis-db')) % 15) + 1;
-    await redis.select(index);
-    await redis.flushdb();
-    return `${REDIS_SERVER.replace(/\/\d*$/, '')}/${index}`;
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export interface BootOptions {

@@ -1,3 +1,3 @@
 import { subgraphCodegenConfig } from '@rgb/kit/codegen';
 
-export default subgraphCodegenConfig({ Brand: '../brands#BrandRecord' });
+export default subgraphCodegenConfig({ Brand: '../brands#BrandRecord', TopInfo: '../top-info#TopInfoFigures' });

@@ -14,6 +14,8 @@ export interface Edge {
   brand: CatalogBrand;
   hostBrand: CatalogBrand;
   caller: UserCaller | null;
+  /** When the caller's token expires (ms since the epoch); null without a caller. */
+  expiresAt: number | null;
 }
 
 export class EdgeRefusal extends Error {
@@ -48,7 +50,7 @@ export async function resolveEdge(
   const hostBrand = host ? catalog.byHost(host) : undefined;
   if (!hostBrand) throw new EdgeRefusal(421, 'UNKNOWN_HOST', 'no brand is served on this host');
   if (hostBrand.status !== 'ACTIVE') throw new EdgeRefusal(403, ErrorCode.FORBIDDEN, 'this brand is suspended');
-  if (!authorization) return { brand: hostBrand, hostBrand, caller: null };
+  if (!authorization) return { brand: hostBrand, hostBrand, caller: null, expiresAt: null };
 
   const token = /^Bearer ([\w.~+/=-]+)$/.exec(authorization)?.[1];
   if (!token) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the Authorization header must be "Bearer <token>"');
@@ -64,7 +66,8 @@ export async function resolveEdge(
   if (await isRevoked(revocations, caller.sessionId, revocationCheckFailures, log)) {
     throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'this session has ended');
   }
-  if (caller.brandId === hostBrand.id) return { brand: hostBrand, hostBrand, caller };
+  const { expiresAt } = verified;
+  if (caller.brandId === hostBrand.id) return { brand: hostBrand, hostBrand, caller, expiresAt };
 
   mismatches.inc({ mode: enforcement, audience: caller.kind });
   log.warn({ host_brand: hostBrand.code, token_brand_id: caller.brandId, audience: caller.kind, mode: enforcement }, 'token brand differs from host brand');
@@ -73,7 +76,7 @@ export async function resolveEdge(
   if (!tokenBrand) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the token names an unknown brand');
   // The request acts for the token's brand: a suspended one may not act through another's host.
   if (tokenBrand.status !== 'ACTIVE') throw new EdgeRefusal(403, ErrorCode.FORBIDDEN, 'the token\'s brand is suspended');
-  return { brand: tokenBrand, hostBrand, caller };
+  return { brand: tokenBrand, hostBrand, caller, expiresAt };
 }
 
 declare module 'fastify' {

@@ -20,6 +20,7 @@ import {
   type UserCaller,
 } from '@rgb/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { admissionTiming } from './admission';
 import type { RouterConfig } from './config';
@@ -30,9 +31,11 @@ import { operationProtection } from './limits';
 import { RateLimiter } from './rate-limit';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
 import { createSubgraphFetcher } from './subgraph-fetcher';
+import { SharedSubscriptions } from './shared-subscriptions';
 import { SubgraphHealth } from './subgraph-health';
 import { SubgraphDataSource } from './subgraph-source';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
+import { serveWebSockets } from './websocket';
 
 export interface RouterContext {
   requestId: string;
@@ -45,10 +48,22 @@ export interface RouterContext {
   log: Logger;
 }
 
+/** Results a subscriber may fall behind by before the oldest are dropped. */
+const SUBSCRIBER_QUEUE = 32;
+/** Timeout of an entity fetch a subscription's result needs from another subgraph. */
+const SUBSCRIPTION_FETCH_TIMEOUT_MS = 5_000;
+
 export interface Router {
   app: FastifyInstance;
   catalog: BrandCatalog;
   metrics: Metrics;
+  /** The subscriptions served over graphql-ws on /graphql. */
+  subscriptions: SharedSubscriptions;
+  /**
+   * Composes supergraph.yaml again and serves the result: the gateway plans with it, and open
+   * subscriptions end with `SUPERGRAPH_RELOADED`. A composition error changes nothing and is thrown.
+   */
+  reloadSupergraph(): Promise<void>;
   /** `GET /metrics` on METRICS_PORT, never on the public port; `listen()` opens it first. */
   metricsApp: FastifyInstance;
   listen(): Promise<string>;
@@ -85,7 +100,7 @@ export async function createRouter(
   await catalog.start();
   // The rate limit and revocation checks fail open until Redis is connected: connect first.
   await redisReady(redis).catch((error: unknown) => log.error({ err: error }, 'redis is not reachable yet'));
-  const subgraphHealth = new SubgraphHealth(subgraphs);
+  let subgraphHealth = new SubgraphHealth(subgraphs);
 
   const app = createHttpApp({
     log,
@@ -110,8 +125,13 @@ export async function createRouter(
 
   const subgraphFetcher = createSubgraphFetcher();
   const admission = admissionTiming(metrics.registry);
+  let updateGateway: ((supergraphSdl: string) => void) | undefined;
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    // A hook rather than the SDL, so reloadSupergraph can hand the gateway a new one.
+    supergraphSdl: async ({ update }) => {
+      updateGateway = update;
+      return { supergraphSdl };
+    },
     buildService: ({ name, url }) => new SubgraphDataSource(name, url!, subgraphFetcher.fetcher),
     experimental_didResolveQueryPlan: admission.planned,
   });
@@ -183,6 +203,29 @@ export async function createRouter(
     registry: metrics.registry,
   });
 
+  const subscriptions = new SharedSubscriptions({
+    supergraphSdl,
+    contextTokens,
+    registry: metrics.registry,
+    log,
+    queueSize: SUBSCRIBER_QUEUE,
+    fetchTimeoutMs: SUBSCRIPTION_FETCH_TIMEOUT_MS,
+  });
+  const subscriber = new Redis(config.REDIS_URL);
+  subscriber.on('error', (error) => log.warn({ err: error }, 'redis subscriber connection error'));
+  const websockets = serveWebSockets({
+    server: app.server,
+    subscriptions,
+    edgeOptions,
+    rateLimiter,
+    contextTokens,
+    revocations,
+    subscriber,
+    parseOptions: protection.parseOptions,
+    validationRules: protection.validationRules,
+    log,
+  });
+
   const closeCallbacks = await registerCallbackPassthrough(app, {
     gameCallbackUrl: config.GAME_CALLBACK_URL,
     serviceTokens,
@@ -194,12 +237,23 @@ export async function createRouter(
     app,
     catalog,
     metrics,
+    subscriptions,
     metricsApp,
+    async reloadSupergraph() {
+      const reread = readSupergraphConfig(config.SUPERGRAPH_CONFIG, env);
+      const reloaded = composeSupergraph(reread);
+      updateGateway!(reloaded);
+      subgraphHealth = new SubgraphHealth(reread);
+      await subscriptions.reload(reloaded);
+      log.info({ subgraphs: reread.map(({ name, url }) => ({ name, url })) }, 'supergraph reloaded');
+    },
     async listen() {
       await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
       return app.listen({ port: config.PORT, host: config.HOST });
     },
     async close() {
+      // Websockets first (1001 going away, upstream subscriptions completed): they would hold app.close().
+      await websockets.close();
       await app.close();
       await apollo.stop();
       await catalog.stop();

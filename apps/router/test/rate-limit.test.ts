@@ -30,8 +30,8 @@ function limiter(anonymous: RatePolicy, caller: RatePolicy = anonymous, on = red
 function brand(): CatalogBrand {
   return { id: randomUUID(), code: 'acme', currency: 'USD', status: 'ACTIVE' } as CatalogBrand;
 }
-const anonymousEdge = (of = brand()): Edge => ({ brand: of, hostBrand: of, caller: null });
-const playerEdge = (of = brand(), id = randomUUID()): Edge => ({ brand: of, hostBrand: of, caller: { kind: 'player', id, brandId: of.id, sessionId: randomUUID() } });
+const anonymousEdge = (of = brand()): Edge => ({ brand: of, hostBrand: of, caller: null, expiresAt: null });
+const playerEdge = (of = brand(), id = randomUUID()): Edge => ({ brand: of, hostBrand: of, caller: { kind: 'player', id, brandId: of.id, sessionId: randomUUID() }, expiresAt: Date.now() + 60_000 });
 
 async function decisions(rate: RateLimiter, edge: Edge, address: string, count: number) {
   const results = [];

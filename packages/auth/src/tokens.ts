@@ -11,13 +11,16 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/** A verified access token's claims, with when it expires (ms since the epoch): a connection it opened ends then. */
+export type VerifiedAccess = AccessClaims & { expiresAt: number };
+
 export interface ServiceClaims {
   audience: 'service';
   /** The calling service's name. */
   subject: string;
 }
 
-export type VerifiedToken = AccessClaims | ServiceClaims;
+export type VerifiedToken = VerifiedAccess | ServiceClaims;
 
 export class TokenError extends Error {
   override readonly name = 'TokenError';
@@ -98,7 +101,7 @@ export class TokenService {
         if (typeof payload.brand_id !== 'string' || typeof payload.sid !== 'string') {
           throw new TokenError('token lacks brand or session');
         }
-        claims = { audience, subject, brandId: payload.brand_id, sessionId: payload.sid };
+        claims = { audience, subject, brandId: payload.brand_id, sessionId: payload.sid, expiresAt: (payload.exp as number) * 1000 };
       }
       this.verified.set(token, claims, (payload.exp as number) * 1000);
       return claims;

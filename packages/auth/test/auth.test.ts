@@ -25,9 +25,13 @@ describe('tokens', () => {
   const tokens = new TokenService({ secret });
   const claims = { audience: 'player', subject: 'p1', brandId: 'b1', sessionId: 's1' } as const;
 
-  it('round-trips access claims for the allowed audience', async () => {
+  it('round-trips access claims for the allowed audience, with when the token expires', async () => {
+    const signedAt = Math.floor(Date.now() / 1000) * 1000;
     const token = await tokens.signAccess(claims);
-    expect(await tokens.verify(token, ['player'])).toEqual(claims);
+    const verified = await tokens.verify(token, ['player']);
+    expect(verified).toEqual({ ...claims, expiresAt: expect.any(Number) });
+    expect((verified as { expiresAt: number }).expiresAt - signedAt).toBeGreaterThanOrEqual(tokens.accessTokenTtlSeconds * 1000);
+    expect((verified as { expiresAt: number }).expiresAt - signedAt).toBeLessThanOrEqual((tokens.accessTokenTtlSeconds + 1) * 1000);
   });
 
   it('refuses a token of another audience', async () => {
@@ -74,7 +78,7 @@ describe('tokens', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       const token = await shortLived.signAccess(claims);
-      expect(await shortLived.verify(token, ['player'])).toEqual(claims);
+      expect(await shortLived.verify(token, ['player'])).toEqual({ ...claims, expiresAt: expect.any(Number) });
       await expect(shortLived.verify(token, ['staff'])).rejects.toThrow(TokenError);
       vi.setSystemTime(Date.now() + 61_000);
       await expect(shortLived.verify(token, ['player'])).rejects.toThrow('token expired');

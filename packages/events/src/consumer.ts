@@ -67,6 +67,11 @@ export interface ConsumerOptions<Key extends string = string> {
   deadConsumerIdleMs?: number;
   /** How often the group is swept for such consumers. */
   consumerSweepMs?: number;
+  /**
+   * Told, after each commit, the events it applied (never a duplicate): to notify readers of
+   * the projection. A failure is logged; the events stay applied and acknowledged.
+   */
+  afterCommit?: (events: Envelope[]) => Promise<void>;
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -239,7 +244,7 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
         items.map((item) => item.event.event_id),
       );
       const unseen = new Set(fresh.map((row) => row.event_id));
-      let count = 0;
+      const handled: Envelope[] = [];
       for (const { event } of items) {
         // A republished event can sit twice in one batch: the set lets only its first copy through.
         // PostgreSQL returns uuids in lower case; an envelope may carry upper case (the schema allows it).
@@ -258,14 +263,19 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
           }),
           () => this.handlers[event.event_type]!(tx, event),
         );
-        count++;
+        handled.push(event);
       }
-      return count;
+      return handled;
     });
     await redis.xack(stream, group, ...items.map((item) => item.id));
     for (const item of items) this.lastErrors.delete(item.id);
-    this.count('applied', applied);
-    this.count('duplicate', items.length - applied);
+    this.count('applied', applied.length);
+    this.count('duplicate', items.length - applied.length);
+    if (applied.length > 0 && this.options.afterCommit) {
+      await this.options.afterCommit(applied).catch((error: unknown) =>
+        this.options.log.error({ err: error, stream, group }, 'after-commit notification failed; the events stay applied'),
+      );
+    }
   }
 
   /** Claims entries abandoned by any consumer of the group; parks those that failed too often. */

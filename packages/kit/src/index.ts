@@ -21,3 +21,5 @@ export * from './internal-routes';
 export * from './subgraph-sdl';
 export * from './tracing';
 export * from './manifest';
+export * from './live-queue';
+export * from './subscriptions';

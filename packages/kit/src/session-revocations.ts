@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 
 const KEY_PREFIX = 'rgb:revoked-session:';
+/** Where each revocation is also announced (the message is the session id), so open connections of the session end at once. */
+export const SESSION_REVOKED_CHANNEL = 'rgb:session-revoked';
 
 /**
  * Sessions ended before their access tokens expire (logout, a leaked refresh token). The
@@ -14,7 +16,14 @@ export class SessionRevocations {
   ) {}
 
   async revoke(sessionId: string): Promise<void> {
-    await this.redis.set(KEY_PREFIX + sessionId, '1', 'EX', this.accessTokenTtlSeconds);
+    await this.redis.multi().set(KEY_PREFIX + sessionId, '1', 'EX', this.accessTokenTtlSeconds).publish(SESSION_REVOKED_CHANNEL, sessionId).exec();
+  }
+
+  /** Which of `sessionIds` are revoked (one round trip). */
+  async revokedAmong(sessionIds: string[]): Promise<string[]> {
+    if (sessionIds.length === 0) return [];
+    const found = await this.redis.mget(sessionIds.map((sessionId) => KEY_PREFIX + sessionId));
+    return sessionIds.filter((_, index) => found[index] !== null);
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {

@@ -15,6 +15,7 @@ import { CONTEXT_HEADER, ContextTokens, type BrandRef, type Caller, type Forward
 import type { SubgraphConfig } from './service';
 import type { SessionRevocations } from './session-revocations';
 import { subgraphSdl } from './subgraph-sdl';
+import { serveSubscriptions, type SubscriptionServer } from './subscriptions';
 
 /** What every resolver receives: who asks, for which brand, and per-request data access. */
 export interface SubgraphContext<Loaders = unknown, Services = unknown> {
@@ -116,8 +117,9 @@ export async function createSubgraphServer<Loaders, Services>(
 
   const services = await definition.createServices(deps);
   const listeners = definition.listeners?.(deps, services) ?? [];
+  const schema = buildSubgraphSchema({ typeDefs: parse(subgraphSdl(definition.schemaPath)), resolvers: definition.resolvers as never });
   const apollo = new ApolloServer<SubgraphContext<Loaders, Services>>({
-    schema: buildSubgraphSchema({ typeDefs: parse(subgraphSdl(definition.schemaPath)), resolvers: definition.resolvers as never }),
+    schema,
     plugins: [fastifyApolloDrainPlugin(app), errorReportingPlugin(metrics)],
     formatError,
     // Apollo's own messages go through the service's structured logger, not bare console lines.
@@ -162,6 +164,28 @@ export async function createSubgraphServer<Loaders, Services>(
     }),
   });
 
+  // A schema with subscriptions serves them over graphql-ws on the same path.
+  const subscriptions: SubscriptionServer | undefined = schema.getSubscriptionType()
+    ? serveSubscriptions({
+        server: app.server,
+        path: '/graphql',
+        schema,
+        contextTokens,
+        log,
+        context: ({ requestId, forwarded, log: requestLog }): SubgraphContext<Loaders, Services> => ({
+          requestId,
+          traceparent: undefined,
+          brand: forwarded.brand,
+          caller: forwarded.caller,
+          clientAddress: forwarded.clientAddress,
+          prisma,
+          loaders: definition.createLoaders(prisma, forwarded.brand),
+          services,
+          log: requestLog,
+        }),
+      })
+    : undefined;
+
   if (definition.internalRoutes) {
     await app.register(async (internal) => {
       internal.setErrorHandler(internalErrorHandler);
@@ -192,6 +216,7 @@ export async function createSubgraphServer<Loaders, Services>(
     },
     async close() {
       for (const listener of listeners) await listener.close();
+      await subscriptions?.close();
       await app.close();
       await apollo.stop();
       await metricsApp.close();

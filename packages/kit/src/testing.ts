@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PrismaClient } from '@rgb/db';
+import { createClient, type Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
 import { seedDemoData } from '../../../prisma/seed';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type ForwardedContext, type UserKind } from './request-context';
@@ -208,4 +211,111 @@ export async function startOtlpCollector(): Promise<{ url: string; spans: Collec
     spans,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+const REDIS_SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * A Redis database (1-15) of its own for each booted platform or worker, so parallel test files
+ * never consume each other's streams. Numbers come from a shared counter, not chance; the
+ * database is emptied before use.
+ */
+export async function isolatedRedisUrl(): Promise<string> {
+  const redis = new Redis(REDIS_SERVER);
+  try {
+    const index = ((await redis.incr('rgb:test:next-redis-db')) % 15) + 1;
+    await redis.select(index);
+    await redis.flushdb();
+    return `${REDIS_SERVER.replace(/\/\d*$/, '')}/${index}`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** One subscription over graphql-ws as a test sees it: every result, its end, and how the socket closed. */
+export interface TestSubscription<T = Record<string, unknown>> {
+  client: Client;
+  results: GraphQLResponse<T>['body'][];
+  /** The next result not yet taken by `next`, waiting up to `timeoutMs` for it. */
+  next(timeoutMs?: number): Promise<GraphQLResponse<T>['body']>;
+  /** Resolves when the server completes the subscription, rejects with what ended it otherwise. */
+  completed: Promise<void>;
+  /** Resolves with the close code and reason once the socket closes. */
+  closed: Promise<{ code: number; reason: string }>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Subscribes over graphql-ws (never retrying: a test sees every close) with `payload` as the
+ * connection_init payload and `headers` on the upgrade request (`host`...).
+ */
+export function subscribeOverWebSocket<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  { payload, headers = {}, variables }: { payload?: Record<string, unknown>; headers?: Record<string, string>; variables?: Record<string, unknown> } = {},
+): TestSubscription<T> {
+  const results: GraphQLResponse<T>['body'][] = [];
+  const waiting: ((result: GraphQLResponse<T>['body']) => void)[] = [];
+  let taken = 0;
+  let resolveClosed!: (close: { code: number; reason: string }) => void;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    resolveClosed = resolve;
+  });
+  const subscription: TestSubscription<T> = {
+    client: undefined as unknown as Client,
+    results,
+    completed: undefined as unknown as Promise<void>,
+    closed,
+    next(timeoutMs = 5_000) {
+      if (taken < results.length) return Promise.resolve(results[taken++]!);
+      // A call that times out takes nothing: the result that comes later is the next call's.
+      return new Promise((resolve, reject) => {
+        const waiter = (result: GraphQLResponse<T>['body']) => {
+          clearTimeout(timer);
+          taken++;
+          resolve(result);
+        };
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(new Error(`no result ${taken + 1} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiting.push(waiter);
+      });
+    },
+    async dispose() {
+      await subscription.client.dispose();
+    },
+  };
+  class HeaderedWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  }
+  subscription.client = createClient({
+    url,
+    webSocketImpl: HeaderedWebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: payload,
+    on: {
+      closed: (event) => resolveClosed({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }),
+    },
+  });
+  subscription.completed = new Promise<void>((resolve, reject) => {
+    subscription.client.subscribe<T>(
+      { query, variables },
+      {
+        next: (result) => {
+          results.push(result as GraphQLResponse<T>['body']);
+          const waiter = waiting.shift();
+          if (waiter) waiter(result as GraphQLResponse<T>['body']);
+        },
+        error: reject,
+        complete: resolve,
+      },
+    );
+  });
+  // A test that awaits `closed` instead must not see an unhandled rejection.
+  subscription.completed.catch(() => {});
+  return subscription;
 }

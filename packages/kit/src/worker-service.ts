@@ -27,8 +27,11 @@ export function loadWorkerConfig(defaultPort: number, env: NodeJS.ProcessEnv = p
 
 export interface WorkerDeps extends ServiceDeps {
   config: WorkerConfig;
-  /** A connection of its own for blocking reads (XREADGROUP BLOCK). */
-  blockingRedis: Redis;
+  /**
+   * A new connection for one blocking reader (XREADGROUP BLOCK): readers sharing a connection
+   * would each wait out the others' blocks. Closed with the worker.
+   */
+  blockingRedis(): Redis;
 }
 
 export interface WorkerDefinition {
@@ -48,8 +51,13 @@ export interface StartedWorker {
 /** Builds a worker process: its loops and jobs, /health on PORT, /metrics on METRICS_PORT, the heartbeat file. */
 export async function startWorker(definition: WorkerDefinition, config: WorkerConfig): Promise<StartedWorker> {
   const base = createServiceDeps(definition.name, config);
-  const blockingRedis = createRequestRedis(config.REDIS_URL, { blockingMs: 5_000 });
-  blockingRedis.on('error', (error) => base.log.warn({ err: error }, 'redis connection error'));
+  const blockingConnections: Redis[] = [];
+  const blockingRedis = () => {
+    const connection = createRequestRedis(config.REDIS_URL, { blockingMs: 5_000 });
+    connection.on('error', (error) => base.log.warn({ err: error }, 'redis connection error'));
+    blockingConnections.push(connection);
+    return connection;
+  };
   const deps: WorkerDeps = { ...base, config, blockingRedis };
   const worker = createWorker({
     name: definition.name,
@@ -67,7 +75,7 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
   const metricsUrl = await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
   const url = await worker.app.listen({ port: config.PORT, host: config.HOST });
   // Loops start once Redis answers; a Redis that is down at start shows in health like any outage.
-  await Promise.all([redisReady(deps.redis), redisReady(blockingRedis)]).catch((error: unknown) =>
+  await Promise.all([deps.redis, ...blockingConnections].map((connection) => redisReady(connection))).catch((error: unknown) =>
     deps.log.error({ err: error }, 'redis is not reachable yet; the loops will retry'),
   );
   worker.start();
@@ -79,7 +87,7 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     async close() {
       await worker.stop();
       await metricsApp.close();
-      blockingRedis.disconnect();
+      for (const connection of blockingConnections) connection.disconnect();
       await closeServiceDeps(deps);
     },
   };

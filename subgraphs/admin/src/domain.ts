@@ -20,6 +20,6 @@ export const adminDomain = defineDomain({
   name: 'admin',
   api,
   worker,
-  consumes: ['player'],
+  consumes: ['player', 'wallet'],
   inbox: 'admin.inbox',
 });

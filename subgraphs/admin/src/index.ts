@@ -1,4 +1,5 @@
 import { SessionManager } from '@rgb/auth';
+import { Redis } from 'ioredis';
 import { adminRoutes } from '@rgb/contracts';
 import { createLoginThrottle, repositoryPath, serveRoute, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
 import { brandCatalog } from './brands';
@@ -6,23 +7,39 @@ import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { hasPlatformAccess } from './staff';
+import { TopInfoFeed } from './top-info-feed';
 
 const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 
 export interface AdminServices {
   sessions: SessionManager;
   loginThrottle: LoginThrottle;
+  topInfo: TopInfoFeed;
 }
+
+/** How often watched top-infos are read again without a notice, so a missed one is made good. */
+const TOP_INFO_REFRESH_MS = 15_000;
 
 export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
   name: adminDomain.api.name,
   schemaPath: repositoryPath(adminDomain.api.schema),
   resolvers,
   createLoaders,
-  createServices: (deps: ServiceDeps) => ({
-    sessions: new SessionManager(deps.prisma, 'admin.staff_session', deps.userTokens, deps.config.AUTH_JWT_SECRET, 'staff', (sessionId) => deps.revocations.revoke(sessionId)),
-    loginThrottle: createLoginThrottle(deps),
-  }),
+  createServices: async (deps: ServiceDeps) => {
+    // Pub/sub takes a connection of its own.
+    const subscriber = new Redis(deps.config.REDIS_URL);
+    subscriber.on('error', (error) => deps.log.warn({ err: error }, 'redis subscriber connection error'));
+    const topInfo = new TopInfoFeed(deps.prisma, subscriber, deps.log, TOP_INFO_REFRESH_MS);
+    await topInfo.start();
+    return {
+      sessions: new SessionManager(deps.prisma, 'admin.staff_session', deps.userTokens, deps.config.AUTH_JWT_SECRET, 'staff', (sessionId) =>
+        deps.revocations.revoke(sessionId),
+      ),
+      loginThrottle: createLoginThrottle(deps),
+      topInfo,
+    };
+  },
+  closeServices: (services) => services.topInfo.close(),
   internalRoutes: (app, { prisma }) => {
     serveRoute(app, adminRoutes.brands, async () => ({ brands: await brandCatalog(prisma) }));
     serveRoute(app, adminRoutes.platformAccess, async ({ staff_id }) => ({

@@ -2,7 +2,7 @@ import { STREAMS } from '@rgb/contracts';
 import { StreamConsumer } from '@rgb/events';
 import { startWorker, type WorkerConfig, type WorkerDefinition } from '@rgb/kit';
 import { adminDomain } from './domain';
-import { countRegistration } from './top-info';
+import { countRegistration, notifyTopInfo, pendingRequestHandlers } from './top-info';
 
 /** admin_worker: projects the other domains' events into the live top-info. */
 export const adminWorker: WorkerDefinition = {
@@ -13,9 +13,22 @@ export const adminWorker: WorkerDefinition = {
       stream: STREAMS.player,
       inbox: adminDomain.inbox,
       handlers: { PLAYER_REGISTERED: countRegistration },
+      afterCommit: (events) => notifyTopInfo(redis, events),
       prisma,
       redis,
-      blockingRedis,
+      blockingRedis: blockingRedis(),
+      metrics,
+      log,
+    }),
+    new StreamConsumer({
+      group: 'admin.top-info',
+      stream: STREAMS.wallet,
+      inbox: adminDomain.inbox,
+      handlers: pendingRequestHandlers,
+      afterCommit: (events) => notifyTopInfo(redis, events),
+      prisma,
+      redis,
+      blockingRedis: blockingRedis(),
       metrics,
       log,
     }),

@@ -109,11 +109,17 @@ async function decideDeposit(tx: Tx, brand: BrandRef, id: string, decision: Deci
   return decided(count, await tx.depositRequest.findFirst({ where }), 'deposit request', decision.from);
 }
 
-async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<WithdrawalRequest> {
+/** Applies the decision if the request is in one of `decision.from`: the request after it, or null when nothing changed. */
+async function tryDecideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<WithdrawalRequest | null> {
   if (!UUID.test(id)) throw notFound('no such withdrawal request');
   const where = { id, brandId: brand.id };
   const { count } = await tx.withdrawalRequest.updateMany({ where: { ...where, status: { in: decision.from } }, data: decisionData(decision) });
-  return decided(count, await tx.withdrawalRequest.findFirst({ where }), 'withdrawal request', decision.from);
+  return count === 0 ? null : tx.withdrawalRequest.findFirst({ where });
+}
+
+async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<WithdrawalRequest> {
+  const request = await tryDecideWithdrawal(tx, brand, id, decision);
+  return request ?? decided(0, await tx.withdrawalRequest.findFirst({ where: { id, brandId: brand.id } }), 'withdrawal request', decision.from);
 }
 
 export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<DepositRequest> {
@@ -149,7 +155,18 @@ export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string
 }
 
 export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<DepositRequest> {
-  return inTransaction(prisma, (tx) => decideDeposit(tx, brand, id, { from: ['PENDING'], to: 'DECLINED', actor, reason }));
+  return inTransaction(prisma, async (tx) => {
+    const request = await decideDeposit(tx, brand, id, { from: ['PENDING'], to: 'DECLINED', actor, reason });
+    await appendToOutbox(tx, 'wallet.outbox', {
+      type: 'DEPOSIT_DECLINED',
+      owner: request,
+      brandId: brand.id,
+      aggregateType: 'deposit_request',
+      aggregateId: id,
+      payload: { request_id: id, player_id: request.playerId, amount_minor: request.amount.toString(), currency: request.currency, reason: request.reason },
+    });
+    return request;
+  });
 }
 
 /** The amount is held at once: it leaves the balance with the request, or the request is refused. */
@@ -215,8 +232,13 @@ export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
  */
 export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<WithdrawalRequest> {
   return inTransaction(prisma, async (tx) => {
-    const request = await decideWithdrawal(tx, brand, id, { from: ['PENDING', 'APPROVED'], to: 'DECLINED', actor, reason });
-    await move(tx, {
+    // Tried from PENDING first, then from APPROVED, so the event says which it was (whether the
+    // request leaves the pending queue now). A concurrent approval holds the row: the first
+    // update waits for it and then finds it APPROVED.
+    const fromPending = await tryDecideWithdrawal(tx, brand, id, { from: ['PENDING'], to: 'DECLINED', actor, reason });
+    const previousStatus = fromPending ? 'PENDING' : 'APPROVED';
+    const request = fromPending ?? (await decideWithdrawal(tx, brand, id, { from: ['APPROVED'], to: 'DECLINED', actor, reason }));
+    const moved = await move(tx, {
       brand,
       playerId: request.playerId,
       kind: 'WITHDRAWAL_RELEASE',
@@ -225,6 +247,24 @@ export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
       commandKey: `withdrawal.release:${id}`,
       causedBy: actor,
       reason,
+    });
+    await appendToOutbox(tx, 'wallet.outbox', {
+      type: 'WITHDRAW_DECLINED',
+      owner: request,
+      brandId: brand.id,
+      aggregateType: 'withdrawal_request',
+      aggregateId: id,
+      payload: {
+        request_id: id,
+        player_id: request.playerId,
+        account_id: moved.accountId,
+        ledger_entry_id: moved.entryId,
+        amount_minor: request.amount.toString(),
+        balance_after_minor: moved.balanceAfter.toString(),
+        currency: moved.currency,
+        previous_status: previousStatus,
+        reason: request.reason,
+      },
     });
     return request;
   });

@@ -188,13 +188,20 @@ describe('approveDeposit', () => {
 });
 
 describe('declineDeposit', () => {
-  it('declines a pending request with its reason, moving no money and writing no event', async () => {
+  it('declines a pending request with its reason, moving no money and writing DEPOSIT_DECLINED with the brand', async () => {
     const player = randomUUID();
     const id = await pendingDeposit(player, '9.99');
     const before = await writeCounts(server);
     const declined = dataOf(await decide<{ declineDeposit: DepositView }>(DECLINE_DEPOSIT, id, demo(), 'no such transfer')).declineDeposit;
     expect(declined).toMatchObject({ id, status: 'DECLINED', reason: 'no such transfer' });
-    expect(await writeCounts(server)).toEqual(before);
+    expect(await writeCounts(server)).toEqual({ ...before, outbox: before.outbox + 1 });
+    const [event, ...more] = await outboxRows(server, 'DEPOSIT_DECLINED', id);
+    expect(more).toEqual([]);
+    expect(event!.brandId).toBe(demo().id);
+    expect(event!.envelope).toMatchObject({
+      brand_id: demo().id,
+      payload: { request_id: id, player_id: player, amount_minor: '999', currency: 'USD', reason: 'no such transfer' },
+    });
     await expectBooks(server, { [player]: null });
   });
 
@@ -321,6 +328,9 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     expect(dataOf(await decide<{ declineWithdrawal: WithdrawalView }>(DECLINE_WITHDRAWAL, bounced, demo(), 'transfer bounced')).declineWithdrawal.status).toBe('DECLINED');
     expect(errorOf(await decide(MARK_WITHDRAWAL_PAID, bounced)).code).toBe('CONFLICT');
     expect(await entriesOf(server, `withdrawal.release:${bounced}`)).toMatchObject([{ amount: 600n, reason: 'transfer bounced' }]);
+    const [bouncedEvent, ...moreEvents] = await outboxRows(server, 'WITHDRAW_DECLINED', bounced);
+    expect(moreEvents).toEqual([]);
+    expect(bouncedEvent!.envelope).toMatchObject({ payload: { request_id: bounced, amount_minor: '600', previous_status: 'APPROVED', reason: 'transfer bounced' } });
     await expectBooks(server, { [player]: 1000n });
 
     const id = dataOf(await requestWithdrawal(player, '6.00')).requestWithdrawal.id;
@@ -335,6 +345,7 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     const status = (await server.deps.prisma.withdrawalRequest.findUniqueOrThrow({ where: { id } })).status;
     const releases = await entriesOf(server, `withdrawal.release:${id}`);
     expect(releases).toHaveLength(status === 'DECLINED' ? 1 : 0);
+    expect(await outboxRows(server, 'WITHDRAW_DECLINED', id)).toHaveLength(status === 'DECLINED' ? 1 : 0);
     await expectBooks(server, { [player]: status === 'DECLINED' ? 1000n : 400n });
   });
 
@@ -344,7 +355,15 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     await expectBooks(server, { [player]: 400n });
     const declined = dataOf(await decide<{ declineWithdrawal: WithdrawalView }>(DECLINE_WITHDRAWAL, id, demo(), 'account check')).declineWithdrawal;
     expect(declined).toMatchObject({ status: 'DECLINED', reason: 'account check' });
-    expect(await entriesOf(server, `withdrawal.release:${id}`)).toMatchObject([{ kind: 'WITHDRAWAL_RELEASE', amount: 600n, reason: 'account check' }]);
+    const [release] = await entriesOf(server, `withdrawal.release:${id}`);
+    expect(release).toMatchObject({ kind: 'WITHDRAWAL_RELEASE', amount: 600n, reason: 'account check' });
+    const [event, ...more] = await outboxRows(server, 'WITHDRAW_DECLINED', id);
+    expect(more).toEqual([]);
+    expect(event!.brandId).toBe(demo().id);
+    expect(event!.envelope).toMatchObject({
+      brand_id: demo().id,
+      payload: { request_id: id, player_id: player, amount_minor: '600', ledger_entry_id: release!.id, balance_after_minor: '1000', previous_status: 'PENDING', reason: 'account check' },
+    });
     const before = await writeCounts(server);
     expect(errorOf(await decide(DECLINE_WITHDRAWAL, id)).code).toBe('CONFLICT');
     expect(errorOf(await decide(APPROVE_WITHDRAWAL, id)).code).toBe('CONFLICT');
@@ -359,6 +378,7 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     const id = await pendingWithdrawal(player, 1000n, '6.00');
     const answers = await Promise.all(Array.from({ length: 6 }, () => decide(DECLINE_WITHDRAWAL, id)));
     expect(answers.filter((answer) => !answer.body.errors)).toHaveLength(1);
+    expect(await outboxRows(server, 'WITHDRAW_DECLINED', id)).toHaveLength(1);
     await expectBooks(server, { [player]: 1000n });
   });
 

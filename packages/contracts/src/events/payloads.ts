@@ -46,8 +46,14 @@ export const EVENT_PAYLOADS = {
   ROLLING_COMPLETED_CONFIRMED: z.object({ rolling_id: uuid, player_id: uuid }),
   DEPOSIT_REQUESTED: z.object({ ...request, depositor_name: z.string() }),
   DEPOSIT_APPROVED: z.object({ ...request, ...walletMovement }),
+  DEPOSIT_DECLINED: z.object({ ...request, reason: z.string().nullable() }),
   WITHDRAW_REQUESTED: z.object(request),
   WITHDRAW_APPROVED: z.object(request),
+  /**
+   * The held amount released back to the balance. `previous_status`: a PENDING request was
+   * declined, or an APPROVED one whose transfer bounced (it had already left the pending queue).
+   */
+  WITHDRAW_DECLINED: z.object({ ...request, ...walletMovement, previous_status: z.enum(['PENDING', 'APPROVED']), reason: z.string().nullable() }),
   ROLLING_COMPLETED: z.object(rollingChange),
   ROLLING_CANCELED: z.object({ ...rollingChange, reason: z.string() }),
   PLAYER_REGISTERED: z.object({

@@ -2,5 +2,6 @@ import type { Resolvers } from '../generated/resolvers-types';
 import { Brand } from './Brand';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
+import { Subscription } from './Subscription';
 
-export const resolvers: Resolvers = { Query, Mutation, Brand };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Brand };

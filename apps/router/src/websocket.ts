@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { ErrorCode } from '@rgb/contracts';
+import { type ContextTokens, type Logger, SESSION_REVOKED_CHANNEL, type SessionRevocations } from '@rgb/kit';
+import { type ExecutionArgs, type FormattedExecutionResult, getOperationAST, GraphQLError, parse, type ParseOptions, specifiedRules, validate, type ValidationRule } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Redis } from 'ioredis';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { type Edge, type EdgeOptions, EdgeRefusal, resolveEdge } from './edge';
+import type { RateLimiter } from './rate-limit';
+import { type LiveContext, scopeOf, type SharedSubscriptions } from './shared-subscriptions';
+
+/** How often open connections' sessions are checked against the revocations, in case an announcement was missed. */
+const REVOCATION_SWEEP_MS = 30_000;
+
+/** The close code a refusal of the edge gets (graphql-ws keeps 4400-4499 for such answers). */
+function closeCodeOf(refusal: EdgeRefusal): number {
+  if (refusal.status === 401) return CloseCode.Unauthorized;
+  if (refusal.status === 429) return CloseCode.TooManyInitialisationRequests;
+  if (refusal.status === 403 || refusal.status === 421) return CloseCode.Forbidden;
+  return CloseCode.BadRequest;
+}
+
+interface Connection {
+  socket: WebSocket;
+  edge: Edge & { caller: NonNullable<Edge['caller']> };
+  expiry: NodeJS.Timeout;
+}
+
+export interface WebSocketOptions {
+  server: Server;
+  subscriptions: SharedSubscriptions;
+  edgeOptions: EdgeOptions;
+  rateLimiter: RateLimiter;
+  contextTokens: ContextTokens;
+  revocations: SessionRevocations;
+  /** A connection for pub/sub only (revocation announcements); closed with the server. */
+  subscriber: Redis;
+  /** The operation limits of HTTP GraphQL: tokens while parsing, then depth, aliases, cost... */
+  parseOptions: ParseOptions;
+  validationRules: ValidationRule[];
+  log: Logger;
+}
+
+/**
+ * graphql-ws on the router's `/graphql` (the port of HTTP GraphQL), for subscriptions only. The
+ * edge is the HTTP one: the brand from the upgrade request's `Host`, the caller from the bearer
+ * token in the `connection_init` payload (`{"authorization": "Bearer <token>"}`), brand
+ * enforcement and the rate limit; a connection without a token is closed with 4401, a refused
+ * one with 4401 / 4403 / 4429. A connection ends (4401) when its token expires or its session
+ * is revoked (announced on Redis, and swept every 30 s in case an announcement was missed).
+ */
+export function serveWebSockets(options: WebSocketOptions): { close(): Promise<void> } {
+  const { subscriptions, edgeOptions, rateLimiter, contextTokens, revocations, subscriber, log } = options;
+  const rules = [...specifiedRules, ...options.validationRules];
+  const bySession = new Map<string, Set<Connection>>();
+  const connections = new WeakMap<WebSocket, Connection>();
+
+  const forget = (connection: Connection) => {
+    clearTimeout(connection.expiry);
+    const sessions = bySession.get(connection.edge.caller.sessionId);
+    sessions?.delete(connection);
+    if (sessions?.size === 0) bySession.delete(connection.edge.caller.sessionId);
+  };
+  const endSession = (sessionId: string) => {
+    for (const connection of bySession.get(sessionId) ?? []) connection.socket.close(CloseCode.Unauthorized, 'this session has ended');
+  };
+  subscriber.on('message', (_channel: string, sessionId: string) => endSession(sessionId));
+  const subscribed = subscriber.subscribe(SESSION_REVOKED_CHANNEL).catch((error: unknown) => log.error({ err: error }, 'subscribing to session revocations failed'));
+  const sweep = setInterval(() => {
+    revocations.revokedAmong([...bySession.keys()]).then(
+      (revoked) => revoked.forEach(endSession),
+      (error: unknown) => log.error({ err: error }, 'checking open connections for revoked sessions failed'),
+    );
+  }, REVOCATION_SWEEP_MS);
+  sweep.unref();
+
+  const sockets = new WebSocketServer({ server: options.server, path: '/graphql' });
+  const served = useServer<Record<string, unknown>, { connection: Connection }>(
+    {
+      schema: () => subscriptions.schema,
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
+        const authorization = ctx.connectionParams?.authorization;
+        let edge: Edge;
+        try {
+          edge = await resolveEdge(edgeOptions, request.headers.host, typeof authorization === 'string' ? authorization : undefined, log);
+          if (!edge.caller) throw new EdgeRefusal(401, ErrorCode.UNAUTHENTICATED, 'the connection_init payload needs "authorization": "Bearer <token>"');
+          const rate = await rateLimiter.check(edge, request.socket.remoteAddress ?? '', log);
+          if (!rate.allowed) throw new EdgeRefusal(429, ErrorCode.RATE_LIMITED, `too many requests: retry in ${rate.retryAfterSeconds} s`);
+        } catch (error) {
+          if (!(error instanceof EdgeRefusal)) throw error;
+          socket.close(closeCodeOf(error), error.message);
+          return false;
+        }
+        const caller = edge.caller;
+        const connection: Connection = {
+          socket,
+          edge: { ...edge, caller },
+          expiry: setTimeout(() => socket.close(CloseCode.Unauthorized, 'the token expired'), Math.max(0, (edge.expiresAt ?? 0) - Date.now())),
+        };
+        connections.set(socket, connection);
+        ctx.extra.connection = connection;
+        const sessions = bySession.get(caller.sessionId) ?? new Set();
+        bySession.set(caller.sessionId, sessions.add(connection));
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        let document: ExecutionArgs['document'];
+        try {
+          document = parse(payload.query, options.parseOptions);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(subscriptions.schema, document, rules);
+        if (errors.length > 0) return errors;
+        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+          return [new GraphQLError('only subscriptions are served over the websocket; send queries and mutations with POST /graphql')];
+        }
+        const { edge } = ctx.extra.connection!;
+        const forwarded = { brand: { id: edge.brand.id, code: edge.brand.code, currency: edge.brand.currency }, caller: edge.caller };
+        const requestId = randomUUID();
+        const contextValue: LiveContext = {
+          requestId,
+          brand: edge.brand,
+          caller: edge.caller,
+          forwarded,
+          contextToken: await contextTokens.sign(forwarded),
+          scope: scopeOf(edge.brand, edge.caller),
+          log: log.child({ request_id: requestId, brand: edge.brand.code }),
+        };
+        return { schema: subscriptions.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+      // A bounded queue of results formatted once per shared execution: graphql-ws only sends them.
+      subscribe: (args) => subscriptions.join(args) as never,
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+      onClose: (ctx) => {
+        const connection = connections.get(ctx.extra.socket);
+        if (connection) forget(connection);
+      },
+    },
+    sockets,
+  );
+
+  return {
+    async close() {
+      clearInterval(sweep);
+      await served.dispose();
+      await subscriptions.close();
+      await subscribed;
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * How the router executes a subscription across subgraphs, against two small subgraphs of this
+ * test's own (real HTTP and graphql-ws servers): `ticks` serves `Subscription.ticks` of the entity
+ * `Tick`, `labels` adds `Tick.label`. What goes upstream, a failing entity fetch, a slow reader,
+ * a subgraph that goes away and a supergraph reload.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { ContextTokens, type CatalogBrand, LiveQueue, createLogger } from '@rgb/kit';
+import { execute, type GraphQLSchema, parse } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { type LiveContext, scopeOf, SharedSubscriptions } from '../src/shared-subscriptions';
+import { composeSupergraph } from '../src/supergraph';
+
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])';
+const TICKS_SDL = `${LINK}
+type Query { tickCount: Int! }
+type Subscription { ticks: Tick! }
+type Tick @key(fields: "id") { id: ID! seq: Int! }`;
+const LABELS_SDL = `${LINK}
+type Query { labelCount: Int! }
+type Tick @key(fields: "id") { id: ID! label: String }`;
+
+interface Tick {
+  id: string;
+  seq: number;
+}
+
+/** A subgraph over HTTP (POST /graphql) and graphql-ws on one port, recording what it was asked. */
+async function serveSubgraph(schema: GraphQLSchema) {
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk));
+    request.on('end', async () => {
+      const { query, variables } = JSON.parse(body) as { query: string; variables?: Record<string, unknown> };
+      const result = await execute({ schema, document: parse(query), variableValues: variables });
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    });
+  });
+  const sockets = new WebSocketServer({ server, path: '/graphql' });
+  const seen = { queries: [] as string[], connectionParams: [] as Record<string, unknown>[] };
+  useServer(
+    {
+      schema,
+      onConnect: (ctx) => {
+        seen.connectionParams.push(ctx.connectionParams ?? {});
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        seen.queries.push(payload.query);
+      },
+    },
+    sockets,
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    seen,
+    /** Drops every connection at once, as a subgraph that crashed. */
+    async kill() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const contextTokens = new ContextTokens('router-test-internal-secret-0123456789', 'router');
+const brand = { id: '0193d3c0-0000-7000-8000-000000000001', code: 'demo', currency: 'USD', status: 'ACTIVE', domains: [], name: 'Demo' } as CatalogBrand;
+const caller = { kind: 'staff' as const, id: '0193d3c0-0000-7000-8000-0000000000aa', brandId: brand.id, sessionId: '0193d3c0-0000-7000-8000-0000000000bb' };
+
+let ticks: LiveQueue<Tick> | undefined;
+/** Subscriptions the ticks subgraph started. */
+let started = 0;
+const failingLabels = new Set<string>();
+let ticksSubgraph: Awaited<ReturnType<typeof serveSubgraph>>;
+let labelsSubgraph: Awaited<ReturnType<typeof serveSubgraph>>;
+let supergraphSdl: string;
+let shared: SharedSubscriptions;
+let registry: Registry;
+
+beforeAll(async () => {
+  ticksSubgraph = await serveSubgraph(
+    buildSubgraphSchema({
+      typeDefs: parse(TICKS_SDL),
+      resolvers: {
+        Query: { tickCount: () => 0 },
+        Subscription: {
+          ticks: {
+            subscribe: () => {
+              started++;
+              ticks = new LiveQueue<Tick>(100);
+              return ticks;
+            },
+            resolve: (tick: Tick) => tick,
+          },
+        },
+      } as never,
+    }),
+  );
+  labelsSubgraph = await serveSubgraph(
+    buildSubgraphSchema({
+      typeDefs: parse(LABELS_SDL),
+      resolvers: {
+        Query: { labelCount: () => 0 },
+        Tick: {
+          __resolveReference: ({ id }: { id: string }) => {
+            if (failingLabels.has(id)) throw new Error('the label store is down');
+            return { id, label: `label-${id}` };
+          },
+        },
+      } as never,
+    }),
+  );
+  supergraphSdl = composeSupergraph([
+    { name: 'ticks', url: ticksSubgraph.url, sdl: TICKS_SDL },
+    { name: 'labels', url: labelsSubgraph.url, sdl: LABELS_SDL },
+  ]);
+});
+afterAll(async () => {
+  await labelsSubgraph?.kill();
+  await ticksSubgraph?.kill().catch(() => {});
+});
+beforeEach(() => {
+  registry = new Registry();
+  shared = new SharedSubscriptions({ supergraphSdl, contextTokens, registry, log: createLogger('router-test', 'silent'), queueSize: 4, fetchTimeoutMs: 1_000 });
+});
+afterEach(() => shared.close());
+
+/** A new subscription, once its upstream subscription started. */
+async function subscribeAnew() {
+  const before = started;
+  const reader = await join();
+  await expect.poll(() => started).toBe(before + 1);
+  return reader;
+}
+
+async function join(query = 'subscription { ticks { seq label } }') {
+  const forwarded = { brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller };
+  const contextValue: LiveContext = {
+    requestId: 'test',
+    brand,
+    caller,
+    forwarded,
+    contextToken: await contextTokens.sign(forwarded),
+    scope: scopeOf(brand, caller),
+    log: createLogger('router-test', 'silent'),
+  };
+  return shared.join({ schema: shared.schema, document: parse(query), contextValue });
+}
+
+/** Ticks from the latest upstream subscription. */
+function emit(...sent: Tick[]) {
+  for (const tick of sent) ticks!.push(tick);
+}
+
+describe('subscriptions across subgraphs', () => {
+  it('asks the owning subgraph for the key fields and __typename, with the router\'s signed context, and fetches the other subgraph\'s fields per event', async () => {
+    const reader = await subscribeAnew();
+    emit({ id: 'a', seq: 1 });
+    expect((await reader.next()).value).toEqual({ data: { ticks: { seq: 1, label: 'label-a' } } });
+    emit({ id: 'b', seq: 2 });
+    expect((await reader.next()).value).toEqual({ data: { ticks: { seq: 2, label: 'label-b' } } });
+
+    const upstream = ticksSubgraph.seen.queries.at(-1)!;
+    expect(upstream).toMatch(/\bid\b/);
+    expect(upstream).toContain('__typename');
+    expect(upstream).not.toContain('label');
+    const forwarded = await contextTokens.verify(ticksSubgraph.seen.connectionParams.at(-1)?.['x-rgb-context'] as string);
+    expect(forwarded).toMatchObject({ brand: { id: brand.id }, caller: { kind: 'staff' } });
+
+    await reader.return();
+    // The last reader gone, the upstream subscription ends: the subgraph stops its source.
+    await expect.poll(() => ticks!.done).toBe(true);
+  });
+
+  it('gives a failing entity fetch partial data and an error at its field, and the stream goes on', async () => {
+    const reader = await subscribeAnew();
+    failingLabels.add('broken');
+    emit({ id: 'broken', seq: 1 }, { id: 'fine', seq: 2 });
+    const partial = (await reader.next()).value;
+    expect(partial.data).toEqual({ ticks: { seq: 1, label: null } });
+    expect(partial.errors).toEqual([expect.objectContaining({ path: ['ticks', 'label'] })]);
+    expect((await reader.next()).value).toEqual({ data: { ticks: { seq: 2, label: 'label-fine' } } });
+    await reader.return();
+  });
+
+  it('shares one upstream subscription among identical ones; a slow reader keeps only its latest results, the others get every one', async () => {
+    const opened = async () => (await shared.upstreamsOpened.get()).values.reduce((sum, { value }) => sum + value, 0);
+    const fast = await subscribeAnew();
+    const slow = await join();
+    // One at a time, each read before the next: the fast reader never falls behind.
+    for (let index = 0; index < 10; index++) {
+      emit({ id: `t${index}`, seq: index });
+      expect((await fast.next()).value.data.ticks.seq).toBe(index);
+    }
+    expect(await opened()).toBe(1);
+    expect(slow.size).toBe(4);
+    expect(slow.dropped).toBe(6);
+    const kept: number[] = [];
+    for (let index = 0; index < 4; index++) kept.push((await slow.next()).value.data.ticks.seq);
+    expect(kept).toEqual([6, 7, 8, 9]);
+    await fast.return();
+    await slow.return();
+  });
+
+  it('completes every subscription with a clear code when the supergraph is reloaded', async () => {
+    const reader = await subscribeAnew();
+    emit({ id: 'r', seq: 1 });
+    await reader.next();
+    await shared.reload(supergraphSdl);
+    expect(await reader.next()).toEqual({ done: false, value: { errors: [expect.objectContaining({ extensions: { code: 'SUPERGRAPH_RELOADED' } })] } });
+    expect(await reader.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('ends the subscription with SERVICE_UNAVAILABLE when its subgraph goes away, never leaving the reader waiting', async () => {
+    const reader = await subscribeAnew();
+    emit({ id: 'x', seq: 1 });
+    await reader.next();
+    await ticksSubgraph.kill();
+    expect(await reader.next()).toEqual({ done: false, value: { errors: [expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' } })] } });
+    expect(await reader.next()).toEqual({ done: true, value: undefined });
+  });
+});

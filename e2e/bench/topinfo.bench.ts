@@ -1,0 +1,224 @@
+/**
+ * npm run bench:topinfo — staff screens subscribed to `topInfo` over graphql-ws on one router:
+ * 1,000 and 10,000 subscribers on one brand, and spread over `demo` and `acme`. Each round a
+ * player requests a deposit on every brand of the scenario; measured is the time from sending
+ * that request to each subscriber's update (p50, p99, and the last subscriber's), the upstream
+ * subscriptions the router opened, and the router's memory per subscriber. The subscribers run
+ * in this process, on the same 2-core machine as every service.
+ */
+import os from 'node:os';
+import { WebSocket } from 'ws';
+import { send } from '../support/http';
+import { startBenchPlatform } from './bench-platform';
+import { percentile } from './load';
+
+const SIZES = (process.env.BENCH_SUBSCRIBERS ?? '1000,10000').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+/** Sockets opened at once while subscribing. */
+const OPENING = 200;
+const QUERY = 'subscription { topInfo { pendingDepositCount pendingDepositAmount pendingWithdrawalCount newPlayersToday updatedAt } }';
+const HOSTS = { demo: 'localhost', acme: 'acme.localhost' } as const;
+type BrandCode = keyof typeof HOSTS;
+
+const bench = await startBenchPlatform();
+const { platform } = bench;
+const router = platform.services.find((service) => service.name === 'router')!;
+const wsUrl = `${platform.routerUrl.replace(/^http/, 'ws')}/graphql`;
+
+async function graphql<T>(query: string, variables: Record<string, unknown>, host: string, token?: string): Promise<T> {
+  const headers: Record<string, string> = { host, 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const answer = JSON.parse((await send(`${platform.routerUrl}/graphql`, 'POST', headers, JSON.stringify({ query, variables }))).text);
+  if (answer.errors) throw new Error(JSON.stringify(answer.errors));
+  return answer.data as T;
+}
+
+/** A figure of the router's /metrics (the sum over its labels). */
+async function routerMetric(name: string): Promise<number> {
+  const text = (await send(`${router.metricsUrl}/metrics`, 'GET', {})).text;
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+interface Subscriber {
+  socket: WebSocket;
+  brand: BrandCode;
+  /** The pending deposit count of each update, when it came, and when the admin subgraph read it (`updatedAt`), on the same clock. */
+  onCount: (count: number, at: number, readAt: number) => void;
+}
+
+/** One staff screen: connection_init with the token, then the subscription; resolves on its first result. */
+function subscribe(brand: BrandCode, token: string): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers: { host: HOSTS[brand] }, perMessageDeflate: false });
+    const subscriber: Subscriber = { socket, brand, onCount: () => {} };
+    let first = true;
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('message', (data: Buffer) => {
+      const text = data.toString();
+      if (text.startsWith('{"type":"connection_ack"')) {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
+        return;
+      }
+      // Read without parsing the whole message: the bench process must not be the bottleneck it measures.
+      const count = /"pendingDepositCount":(\d+)/.exec(text);
+      if (!count) return reject(new Error(`unexpected message: ${text}`));
+      if (first) {
+        first = false;
+        resolve(subscriber);
+      }
+      const readAt = Date.parse(/"updatedAt":"([^"]+)"/.exec(text)![1]!) - performance.timeOrigin;
+      subscriber.onCount(Number(count[1]), performance.now(), readAt);
+    });
+    socket.on('error', reject);
+    socket.on('close', (code) => {
+      if (first) reject(new Error(`closed with ${code} before its first result`));
+    });
+  });
+}
+
+async function openSubscribers(count: number, brands: BrandCode[], tokens: Record<BrandCode, string>): Promise<Subscriber[]> {
+  const subscribers: Subscriber[] = [];
+  for (let start = 0; start < count; start += OPENING) {
+    const batch = Array.from({ length: Math.min(OPENING, count - start) }, (_, index) => brands[(start + index) % brands.length]!);
+    subscribers.push(...(await Promise.all(batch.map((brand) => subscribe(brand, tokens[brand])))));
+  }
+  return subscribers;
+}
+
+async function closeSubscribers(subscribers: Subscriber[]): Promise<void> {
+  for (const { socket } of subscribers) socket.close(1000);
+  for (let waited = 0; (await routerMetric('live_subscribers')) > 0; waited += 100) {
+    if (waited > 30_000) throw new Error('subscribers still open on the router after 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface ScenarioResult {
+  name: string;
+  subscribers: number;
+  p50: number;
+  p99: number;
+  /** From the admin subgraph's reading of the new figures to the subscriber: the push through the router. */
+  fanOutP50: number;
+  fanOutP99: number;
+  lastP50: number;
+  lastMax: number;
+  upstreams: number;
+  rssPerSubscriberKiB: number;
+  heapPerSubscriberKiB: number;
+}
+
+const staffTokens = {} as Record<BrandCode, string>;
+const playerTokens = {} as Record<BrandCode, string>;
+const pending = { demo: 0, acme: 0 } as Record<BrandCode, number>;
+
+async function scenario(count: number, brands: BrandCode[]): Promise<ScenarioResult> {
+  const name = `${count.toLocaleString('en')} subscribers, ${brands.length === 1 ? `one brand (${brands[0]})` : `spread over ${brands.join(' and ')}`}`;
+  process.stderr.write(`bench:topinfo — ${name}: subscribing\n`);
+  const upstreamsBefore = await routerMetric('live_upstream_subscriptions_opened_total');
+  const rssBefore = await routerMetric('process_resident_memory_bytes');
+  const heapBefore = await routerMetric('nodejs_heap_size_used_bytes');
+  const subscribers = await openSubscribers(count, brands, staffTokens);
+  const rssAfter = await routerMetric('process_resident_memory_bytes');
+  const heapAfter = await routerMetric('nodejs_heap_size_used_bytes');
+
+  const delays: number[] = [];
+  const lasts: number[] = [];
+  const fanOuts: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const expected = Object.fromEntries(brands.map((brand) => [brand, pending[brand] + 1])) as Record<BrandCode, number>;
+    const sentAt = {} as Record<BrandCode, number>;
+    let waiting = subscribers.length;
+    let last = 0;
+    const allUpdated = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`round ${round}: ${waiting} subscribers without the update after 30 s`)), 30_000);
+      for (const subscriber of subscribers) {
+        subscriber.onCount = (seen, at, readAt) => {
+          if (seen !== expected[subscriber.brand]) return;
+          subscriber.onCount = () => {};
+          const delay = at - sentAt[subscriber.brand]!;
+          delays.push(delay);
+          fanOuts.push(at - readAt);
+          last = Math.max(last, delay);
+          if (--waiting === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+      }
+    });
+    await Promise.all(
+      brands.map(async (brand) => {
+        sentAt[brand] = performance.now();
+        await graphql(`mutation ($input: DepositInput!) { requestDeposit(input: $input) { id } }`, { input: { amount: '10', depositorName: 'Bench' } }, HOSTS[brand], playerTokens[brand]);
+        pending[brand]++;
+      }),
+    );
+    await allUpdated;
+    lasts.push(last);
+  }
+  const upstreams = (await routerMetric('live_upstream_subscriptions_opened_total')) - upstreamsBefore;
+  await closeSubscribers(subscribers);
+
+  delays.sort((a, b) => a - b);
+  lasts.sort((a, b) => a - b);
+  fanOuts.sort((a, b) => a - b);
+  return {
+    name,
+    subscribers: count,
+    p50: percentile(delays, 50),
+    p99: percentile(delays, 99),
+    fanOutP50: percentile(fanOuts, 50),
+    fanOutP99: percentile(fanOuts, 99),
+    lastP50: percentile(lasts, 50),
+    lastMax: lasts.at(-1)!,
+    upstreams,
+    rssPerSubscriberKiB: (rssAfter - rssBefore) / count / 1024,
+    heapPerSubscriberKiB: (heapAfter - heapBefore) / count / 1024,
+  };
+}
+
+try {
+  for (const brand of Object.keys(HOSTS) as BrandCode[]) {
+    const host = HOSTS[brand];
+    staffTokens[brand] = (
+      await graphql<{ staffLogin: { accessToken: string } }>(
+        'mutation ($input: LoginInput!) { staffLogin(input: $input) { accessToken } }',
+        { input: { username: 'admin', password: 'bench-admin-password' } },
+        host,
+      )
+    ).staffLogin.accessToken;
+    playerTokens[brand] = (
+      await graphql<{ registerPlayer: { accessToken: string } }>(
+        'mutation ($input: RegisterPlayerInput!) { registerPlayer(input: $input) { accessToken } }',
+        { input: { username: `bench_${brand}`, password: 'bench-password', nickname: 'b' } },
+        host,
+      )
+    ).registerPlayer.accessToken;
+  }
+  // Warm-up: JIT, pools, the upstream path.
+  await scenario(100, ['demo', 'acme']);
+
+  const results: ScenarioResult[] = [];
+  for (const size of SIZES) {
+    results.push(await scenario(size, ['demo']));
+    results.push(await scenario(size, ['demo', 'acme']));
+  }
+
+  process.stdout.write(`\nbench:topinfo — ${ROUNDS} rounds each, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Node ${process.version}\n\n`);
+  process.stdout.write(
+    '| scenario | request → update p50 / p99 | last subscriber p50 / max | figures read → update p50 / p99 | upstream subscriptions opened | router RSS / heap per subscriber |\n',
+  );
+  process.stdout.write('|---|---:|---:|---:|---:|---:|\n');
+  const ms = (value: number) => value.toFixed(0);
+  for (const result of results) {
+    process.stdout.write(
+      `| ${result.name} | ${ms(result.p50)} / ${ms(result.p99)} ms | ${ms(result.lastP50)} / ${ms(result.lastMax)} ms | ${ms(result.fanOutP50)} / ${ms(result.fanOutP99)} ms | ${result.upstreams} | ${result.rssPerSubscriberKiB.toFixed(1)} / ${result.heapPerSubscriberKiB.toFixed(1)} KiB |\n`,
+    );
+  }
+} finally {
+  await bench.stop();
+}

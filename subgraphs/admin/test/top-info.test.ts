@@ -1,0 +1,214 @@
+/**
+ * The live top-info: admin_worker projects the wallet's and player's events into per-brand
+ * figures and notifies; the admin subgraph serves `Subscription.topInfo` over graphql-ws to
+ * connections carrying the router's signed context. Real PostgreSQL, Redis streams and sockets.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmittedEventType, type EventPayload, STREAMS } from '@rgb/contracts';
+import { buildEnvelope } from '@rgb/events';
+import { type BrandRef, ContextTokens, type ForwardedContext, loadWorkerConfig, type StartedWorker, startWorker } from '@rgb/kit';
+import {
+  isolatedRedisUrl,
+  type SeededTestSubgraph,
+  signedIn,
+  startSeededTestSubgraph,
+  subscribeOverWebSocket,
+  type TestSubscription,
+} from '@rgb/kit/testing';
+import { Redis } from 'ioredis';
+import { adminSubgraph, adminWorker } from '../src/index';
+import type { TopInfoFigures } from '../src/top-info';
+
+const TOP_INFO = `subscription { topInfo { pendingDepositCount pendingDepositAmount pendingWithdrawalCount pendingWithdrawalAmount newPlayersToday unmatchedReconCount updatedAt } }`;
+
+let server: SeededTestSubgraph;
+let worker: StartedWorker;
+let redis: Redis;
+let contextTokens: ContextTokens;
+const open: TestSubscription[] = [];
+
+beforeAll(async () => {
+  const redisUrl = await isolatedRedisUrl();
+  server = await startSeededTestSubgraph(adminSubgraph, { env: { REDIS_URL: redisUrl } });
+  worker = await startWorker(
+    adminWorker,
+    loadWorkerConfig(0, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: server.database.url, REDIS_URL: redisUrl, DATABASE_POOL_SIZE: '2' }),
+  );
+  redis = new Redis(redisUrl);
+  contextTokens = new ContextTokens(server.deps.config.INTERNAL_JWT_SECRET, 'router');
+});
+afterAll(async () => {
+  for (const subscription of open) await subscription.dispose();
+  redis?.disconnect();
+  await worker?.close();
+  await server?.close();
+});
+
+const wsUrl = () => `${server.url.replace(/^http/, 'ws')}/graphql`;
+const staffOf = (brand: BrandRef) => signedIn(brand, 'staff', randomUUID());
+
+async function subscribe(context: ForwardedContext | null, payload?: Record<string, unknown>) {
+  const subscription = subscribeOverWebSocket<{ topInfo: TopInfoFigures }>(wsUrl(), TOP_INFO, {
+    payload: payload ?? (context ? { 'x-rgb-context': await contextTokens.sign(context) } : {}),
+  });
+  open.push(subscription as TestSubscription);
+  return subscription;
+}
+
+/** The results of `subscription` until one whose figures satisfy `done` (the intermediate ones may vary with batching). */
+async function until(subscription: TestSubscription<{ topInfo: TopInfoFigures }>, done: (figures: TopInfoFigures) => boolean): Promise<TopInfoFigures> {
+  for (;;) {
+    const result = await subscription.next();
+    expect(result.errors).toBeUndefined();
+    if (done(result.data!.topInfo)) return result.data!.topInfo;
+  }
+}
+
+function envelope<T extends 'DEPOSIT_REQUESTED' | 'DEPOSIT_APPROVED' | 'DEPOSIT_DECLINED' | 'WITHDRAW_REQUESTED' | 'WITHDRAW_APPROVED' | 'WITHDRAW_DECLINED'>(
+  type: T,
+  brand: BrandRef,
+  payload: EventPayload<T>,
+) {
+  return buildEnvelope('wallet.outbox', {
+    type,
+    owner: { brandId: brand.id },
+    brandId: brand.id,
+    aggregateType: type.startsWith('DEPOSIT') ? 'deposit_request' : 'withdrawal_request',
+    aggregateId: payload.request_id,
+    payload,
+  } as never);
+}
+const publish = (stream: string, event: { event_type: EmittedEventType }) => redis.xadd(stream, '*', 'event', JSON.stringify(event));
+
+/** A request's events, sharing its id, player and amount. */
+function request(brand: BrandRef, amountMinor: string) {
+  const base = { request_id: randomUUID(), player_id: randomUUID(), amount_minor: amountMinor, currency: brand.currency };
+  const movement = { account_id: randomUUID(), ledger_entry_id: randomUUID(), balance_after_minor: '0' };
+  return {
+    depositRequested: () => envelope('DEPOSIT_REQUESTED', brand, { ...base, depositor_name: 'Kim' }),
+    depositApproved: () => envelope('DEPOSIT_APPROVED', brand, { ...base, ...movement }),
+    depositDeclined: () => envelope('DEPOSIT_DECLINED', brand, { ...base, reason: null }),
+    withdrawRequested: () => envelope('WITHDRAW_REQUESTED', brand, base),
+    withdrawApproved: () => envelope('WITHDRAW_APPROVED', brand, base),
+    withdrawDeclined: (previous_status: 'PENDING' | 'APPROVED') => envelope('WITHDRAW_DECLINED', brand, { ...base, ...movement, previous_status, reason: null }),
+  };
+}
+
+describe('Subscription.topInfo', () => {
+  it('gives a staff subscriber the current figures at once, then the pending deposits as requests come and are decided, each event counted once', async () => {
+    const { demo } = server.brands;
+    const staff = await subscribe(staffOf(demo));
+    expect((await staff.next()).data?.topInfo).toEqual({
+      pendingDepositCount: 0,
+      pendingDepositAmount: '0.00',
+      pendingWithdrawalCount: 0,
+      pendingWithdrawalAmount: '0.00',
+      newPlayersToday: 0,
+      unmatchedReconCount: 0,
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+
+    const first = request(demo, '1050');
+    const firstRequested = first.depositRequested();
+    await publish(STREAMS.wallet, firstRequested);
+    expect(await until(staff, (figures) => figures.pendingDepositCount > 0)).toMatchObject({ pendingDepositCount: 1, pendingDepositAmount: '10.50' });
+
+    // Redelivered (a publisher retrying): the inbox lets it count once.
+    const second = request(demo, '225');
+    await publish(STREAMS.wallet, firstRequested);
+    await publish(STREAMS.wallet, second.depositRequested());
+    expect(await until(staff, (figures) => figures.pendingDepositCount !== 1)).toMatchObject({ pendingDepositCount: 2, pendingDepositAmount: '12.75' });
+
+    await publish(STREAMS.wallet, first.depositApproved());
+    await publish(STREAMS.wallet, second.depositDeclined());
+    expect(await until(staff, (figures) => figures.pendingDepositCount === 0)).toMatchObject({ pendingDepositAmount: '0.00' });
+  });
+
+  it('counts a withdrawal pending until approved or declined; declining an approved one changes nothing', async () => {
+    const { demo } = server.brands;
+    const staff = await subscribe(staffOf(demo));
+    await staff.next();
+    const approvedThenBounced = request(demo, '500');
+    const declined = request(demo, '300');
+    await publish(STREAMS.wallet, approvedThenBounced.withdrawRequested());
+    await publish(STREAMS.wallet, declined.withdrawRequested());
+    expect(await until(staff, (figures) => figures.pendingWithdrawalCount === 2)).toMatchObject({ pendingWithdrawalAmount: '8.00' });
+    await publish(STREAMS.wallet, approvedThenBounced.withdrawApproved());
+    expect(await until(staff, (figures) => figures.pendingWithdrawalCount === 1)).toMatchObject({ pendingWithdrawalAmount: '3.00' });
+    await publish(STREAMS.wallet, approvedThenBounced.withdrawDeclined('APPROVED'));
+    await publish(STREAMS.wallet, declined.withdrawDeclined('PENDING'));
+    expect(await until(staff, (figures) => figures.pendingWithdrawalCount === 0)).toMatchObject({ pendingWithdrawalAmount: '0.00' });
+    // Applied in stream order: once this deposit shows, every withdrawal event before it was applied.
+    await publish(STREAMS.wallet, request(demo, '100').depositRequested());
+    expect(await until(staff, (figures) => figures.pendingDepositCount === 1)).toMatchObject({ pendingWithdrawalCount: 0, pendingWithdrawalAmount: '0.00' });
+    expect(await server.deps.prisma.pendingRequestTotals.findUniqueOrThrow({ where: { brandId: demo.id } })).toMatchObject({
+      withdrawalCount: 0,
+      withdrawalAmountMinor: 0n,
+    });
+  });
+
+  it('keeps each brand to its own figures, in its own currency, and counts today\'s registrations', async () => {
+    const { demo, acme } = server.brands;
+    const acmeStaff = await subscribe(staffOf(acme));
+    const demoStaff = await subscribe(staffOf(demo));
+    const demoBefore = (await demoStaff.next()).data!.topInfo;
+    expect((await acmeStaff.next()).data?.topInfo).toMatchObject({ pendingDepositCount: 0, pendingDepositAmount: '0' });
+
+    await publish(STREAMS.wallet, request(acme, '10000').depositRequested());
+    expect(await until(acmeStaff, (figures) => figures.pendingDepositCount === 1)).toMatchObject({ pendingDepositAmount: '10000' });
+    await publish(STREAMS.player, {
+      ...buildEnvelope('player.outbox', {
+        type: 'PLAYER_REGISTERED',
+        owner: { brandId: demo.id },
+        brandId: demo.id,
+        aggregateType: 'player',
+        aggregateId: randomUUID(),
+        payload: { player_id: randomUUID(), username: 'newcomer', nickname: null, agent_id: null, registered_at: new Date().toISOString() },
+      }),
+    });
+    const demoAfter = await until(demoStaff, (figures) => figures.newPlayersToday === 1);
+    // acme's deposit never reached demo's figures.
+    expect(demoAfter).toMatchObject({ pendingDepositCount: demoBefore.pendingDepositCount, pendingDepositAmount: demoBefore.pendingDepositAmount });
+  });
+
+  it('reads the figures again for each new subscriber, so a missed notice leaves nobody stale once someone subscribes', async () => {
+    const { acme } = server.brands;
+    const watching = await subscribe(staffOf(acme));
+    const before = (await watching.next()).data!.topInfo;
+    // A change whose notice never came (a worker that died between its commit and the publish).
+    await server.deps.prisma.pendingRequestTotals.upsert({
+      where: { brandId: acme.id },
+      create: { brandId: acme.id, depositCount: 5 },
+      update: { depositCount: { increment: 5 } },
+    });
+    const joining = await subscribe(staffOf(acme));
+    const expected = { pendingDepositCount: before.pendingDepositCount + 5 };
+    expect((await joining.next()).data?.topInfo).toMatchObject(expected);
+    expect((await watching.next()).data?.topInfo).toMatchObject(expected);
+    await server.deps.prisma.pendingRequestTotals.update({ where: { brandId: acme.id }, data: { depositCount: { decrement: 5 } } });
+  });
+
+  it('refuses a player, and staff of another brand, with FORBIDDEN and completes', async () => {
+    const { demo, acme } = server.brands;
+    const player = await subscribe(signedIn(demo, 'player', randomUUID()));
+    await player.completed;
+    expect(player.results.map((result) => result.errors?.[0]?.extensions?.code)).toEqual(['FORBIDDEN']);
+    const otherBrand = await subscribe({ brand: demo, caller: { kind: 'staff', id: randomUUID(), brandId: acme.id, sessionId: randomUUID() } });
+    await otherBrand.completed;
+    expect(otherBrand.results.map((result) => result.errors?.[0]?.extensions?.code)).toEqual(['FORBIDDEN']);
+    const anonymous = await subscribe({ brand: demo, caller: null });
+    await anonymous.completed;
+    expect(anonymous.results.map((result) => result.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('closes a connection without the router\'s signed context, or with a forged one, with 4403', async () => {
+    const forger = new ContextTokens('a-secret-that-is-not-the-internal-one', 'router');
+    const unsigned = await subscribe(null, {});
+    const forged = await subscribe(null, { 'x-rgb-context': await forger.sign(staffOf(server.brands.demo)) });
+    for (const refused of [unsigned, forged]) {
+      expect((await refused.closed).code).toBe(4403);
+      expect(refused.results).toEqual([]);
+    }
+  });
+});
