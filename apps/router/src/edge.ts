@@ -3,6 +3,7 @@ import { ErrorCode } from '@rgb/contracts';
 import type { BrandCatalog, CatalogBrand, SessionRevocations, UserCaller } from '@rgb/kit';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import { admitStaffCaller, type StaffAccessCache } from './staff-access';
 
 export type BrandEnforcement = 'off' | 'observe' | 'enforce';
 
@@ -31,13 +32,21 @@ export interface EdgeOptions {
   mismatches: Counter<'mode' | 'audience'>;
   revocations: SessionRevocations;
   revocationCheckFailures: Counter;
+  staffAccess: StaffAccessCache;
 }
 
 /**
  * Brand from the Host header (ADR-009), caller from the bearer token, and the comparison of
- * the two. A present but invalid token is refused rather than treated as anonymous.
+ * the two. A present but invalid token is refused rather than treated as anonymous. A staff
+ * caller gets what they may do now, or is refused (staff-access.ts).
  */
-export async function resolveEdge(
+export async function resolveEdge(options: EdgeOptions, host: string | undefined, authorization: string | undefined, log: Logger): Promise<Edge> {
+  const edge = await identifyCaller(options, host, authorization, log);
+  if (edge.caller?.kind !== 'staff') return edge;
+  return { ...edge, caller: await admitStaffCaller(options.staffAccess, edge.caller, edge.brand.id, log) };
+}
+
+async function identifyCaller(
   { catalog, userTokens, enforcement, mismatches, revocations, revocationCheckFailures }: EdgeOptions,
   host: string | undefined,
   authorization: string | undefined,

@@ -30,6 +30,7 @@ import { operationProtection } from './limits';
 import { RateLimiter } from './rate-limit';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
 import { createSubgraphFetcher } from './subgraph-fetcher';
+import { StaffAccessCache } from './staff-access';
 import { SubgraphHealth } from './subgraph-health';
 import { SubgraphDataSource } from './subgraph-source';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
@@ -89,6 +90,8 @@ export async function createRouter(
   const contextTokens = new ContextTokens(config.INTERNAL_JWT_SECRET, 'router');
   const catalog = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'router', tokens: serviceTokens, log });
   await catalog.start();
+  const staffAccess = new StaffAccessCache({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, tokens: serviceTokens, log });
+  await staffAccess.start();
   // The rate limit and revocation checks fail open until Redis is connected: connect first.
   await redisReady(redis).catch((error: unknown) => log.error({ err: error }, 'redis is not reachable yet'));
   const subgraphHealth = new SubgraphHealth(subgraphs);
@@ -161,7 +164,7 @@ export async function createRouter(
     registry: metrics.registry,
     log,
   });
-  const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches, revocations, revocationCheckFailures };
+  const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches, revocations, revocationCheckFailures, staffAccess };
   const settleEdge = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       request.edge = await resolveEdge(edgeOptions, request.headers.host, request.headers.authorization, request.log as Logger);
@@ -217,6 +220,7 @@ export async function createRouter(
       await app.close();
       await apollo.stop();
       await catalog.stop();
+      await staffAccess.stop();
       await subgraphFetcher.close();
       await closeCallbacks();
       await redis.quit().catch(() => redis.disconnect());

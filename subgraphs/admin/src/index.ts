@@ -5,13 +5,13 @@ import { brandCatalog } from './brands';
 import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
-import { hasPlatformAccess } from './staff';
-
-const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
+import { announceAccessChanged, staffAccess } from './access';
 
 export interface AdminServices {
   sessions: SessionManager;
   loginThrottle: LoginThrottle;
+  /** Tells the routers, after commit, that what a staff member (`*`: any) may do changed. */
+  accessChanged(staffId: string): Promise<void>;
 }
 
 export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
@@ -22,12 +22,11 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
   createServices: (deps: ServiceDeps) => ({
     sessions: new SessionManager(deps.prisma, 'admin.staff_session', deps.userTokens, deps.config.AUTH_JWT_SECRET, 'staff', (sessionId) => deps.revocations.revoke(sessionId)),
     loginThrottle: createLoginThrottle(deps),
+    accessChanged: (staffId) => announceAccessChanged(deps.redis, deps.log, staffId),
   }),
   internalRoutes: (app, { prisma }) => {
     serveRoute(app, adminRoutes.brands, async () => ({ brands: await brandCatalog(prisma) }));
-    serveRoute(app, adminRoutes.platformAccess, async ({ staff_id }) => ({
-      platform_access: UUID.test(staff_id) && (await hasPlatformAccess(prisma, staff_id)),
-    }));
+    serveRoute(app, adminRoutes.staffAccess, async ({ staff_id }) => ({ access: await staffAccess(prisma, staff_id) }));
   },
 };
 

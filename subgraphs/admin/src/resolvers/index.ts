@@ -1,6 +1,9 @@
 import type { Resolvers } from '../generated/resolvers-types';
+import { AuditLogEntry } from './AuditLogEntry';
 import { Brand } from './Brand';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
+import { Role } from './Role';
+import { StaffMember } from './StaffMember';
 
-export const resolvers: Resolvers = { Query, Mutation, Brand };
+export const resolvers: Resolvers = { Query, Mutation, Brand, StaffMember, Role, AuditLogEntry };

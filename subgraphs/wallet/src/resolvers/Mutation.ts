@@ -1,6 +1,7 @@
 import { badUserInput } from '@rgb/contracts';
 import { requireCaller } from '@rgb/kit';
 import { parseSignedAmount } from '../amounts';
+import { walletAccess } from '../authorization';
 import { adjustBalance } from '../credits';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import {
@@ -13,22 +14,20 @@ import {
   requestWithdrawal,
 } from '../requests';
 
-const staffActor = (caller: Parameters<typeof requireCaller>[0]) => `staff:${requireCaller(caller, 'staff').id}`;
-
 export const Mutation: MutationResolvers = {
   requestDeposit: (_parent, { input }, { caller, prisma, brand }) =>
     requestDeposit(prisma, brand, requireCaller(caller, 'player').id, input),
   requestWithdrawal: (_parent, { input }, { caller, prisma, brand, services }) =>
     requestWithdrawal(prisma, brand, requireCaller(caller, 'player').id, input, services.withdrawalGate),
-  approveDeposit: (_parent, { id }, { caller, prisma, brand }) => approveDeposit(prisma, brand, id, staffActor(caller)),
+  approveDeposit: (_parent, { id }, { caller, prisma, brand }) => approveDeposit(prisma, brand, id, walletAccess.decideDeposit(caller)),
   declineDeposit: (_parent, { id, reason }, { caller, prisma, brand }) =>
-    declineDeposit(prisma, brand, id, staffActor(caller), reason ?? null),
-  approveWithdrawal: (_parent, { id }, { caller, prisma, brand }) => approveWithdrawal(prisma, brand, id, staffActor(caller)),
+    declineDeposit(prisma, brand, id, walletAccess.decideDeposit(caller), reason ?? null),
+  approveWithdrawal: (_parent, { id }, { caller, prisma, brand }) => approveWithdrawal(prisma, brand, id, walletAccess.decideWithdrawal(caller)),
   declineWithdrawal: (_parent, { id, reason }, { caller, prisma, brand }) =>
-    declineWithdrawal(prisma, brand, id, staffActor(caller), reason ?? null),
-  markWithdrawalPaid: (_parent, { id }, { caller, prisma, brand }) => markWithdrawalPaid(prisma, brand, id, staffActor(caller)),
+    declineWithdrawal(prisma, brand, id, walletAccess.decideWithdrawal(caller), reason ?? null),
+  markWithdrawalPaid: (_parent, { id }, { caller, prisma, brand }) => markWithdrawalPaid(prisma, brand, id, walletAccess.decideWithdrawal(caller)),
   adjustBalance: async (_parent, { input }, { caller, prisma, brand }) => {
-    const actor = staffActor(caller);
+    const actor = walletAccess.adjustBalance(caller);
     if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(input.playerId)) throw badUserInput('playerId is not a player id');
     const result = await adjustBalance(prisma, {
       brand,
