@@ -1,6 +1,6 @@
 import { badUserInput, conflict, isPermission, notFound, PERMISSIONS, type Permission } from '@rgb/contracts';
 import { uniqueViolation, type Prisma } from '@rgb/db';
-import { ANY_STAFF } from '@rgb/kit';
+import { ANY_STAFF, type StaffCaller } from '@rgb/kit';
 import { inCatalogueOrder, isUuid } from './access';
 import { recordAudit } from './audit';
 import { actingStaff, assertMayGrant, authorize } from './authorization';
@@ -40,10 +40,10 @@ function checkPermissions(names: readonly string[]): Permission[] {
  */
 async function roleChange(
   context: Context,
+  caller: StaffCaller,
   action: string,
   change: (tx: Prisma.TransactionClient, assertMayGrant: (permissions: readonly Permission[]) => void) => Promise<{ id: string; before: RoleRecord | null; after: RoleRecord | null }>,
 ): Promise<RoleRecord | null> {
-  const caller = authorize(context.caller, 'roles.manage');
   try {
     return await context.prisma.$transaction(async (tx) => {
       const actor = await actingStaff(tx, caller);
@@ -70,9 +70,10 @@ async function existingRole(tx: Prisma.TransactionClient, id: string): Promise<R
 }
 
 export async function createRole(context: Context, input: CreateRoleInput): Promise<RoleRecord> {
+  const caller = authorize(context.caller, 'roles.manage');
   const name = checkName(input.name);
   const permissions = checkPermissions(input.permissions);
-  const created = await roleChange(context, 'role.create', async (tx, mayGrant) => {
+  const created = await roleChange(context, caller, 'role.create', async (tx, mayGrant) => {
     mayGrant(permissions);
     const role = await tx.role.create({
       data: { name, description: input.description ?? '', permissions: { create: permissions.map((permission) => ({ permission })) } },
@@ -84,9 +85,10 @@ export async function createRole(context: Context, input: CreateRoleInput): Prom
 }
 
 export async function updateRole(context: Context, id: string, input: UpdateRoleInput): Promise<RoleRecord> {
+  const caller = authorize(context.caller, 'roles.manage');
   const name = input.name != null ? checkName(input.name) : undefined;
   const permissions = input.permissions ? checkPermissions(input.permissions) : undefined;
-  const updated = await roleChange(context, 'role.update', async (tx, mayGrant) => {
+  const updated = await roleChange(context, caller, 'role.update', async (tx, mayGrant) => {
     const before = await existingRole(tx, id);
     mayGrant([...rolePermissions(before), ...(permissions ?? [])]);
     const after = await tx.role.update({
@@ -106,7 +108,7 @@ export async function updateRole(context: Context, id: string, input: UpdateRole
 }
 
 export async function deleteRole(context: Context, id: string): Promise<boolean> {
-  await roleChange(context, 'role.delete', async (tx, mayGrant) => {
+  await roleChange(context, authorize(context.caller, 'roles.manage'), 'role.delete', async (tx, mayGrant) => {
     const before = await existingRole(tx, id);
     mayGrant(rolePermissions(before));
     const holders = await tx.staffRole.count({ where: { roleId: id } });

@@ -142,12 +142,12 @@ export async function createStaff(context: Context, input: CreateStaffInput): Pr
  */
 async function changeStaff(
   context: Context,
+  caller: StaffCaller,
   id: string,
   action: string,
   change: (tx: Prisma.TransactionClient, target: StaffRecord, actor: StaffAccess) => Promise<StaffRecord>,
   audited: (staff: StaffRecord) => Prisma.InputJsonValue | null = snapshot,
 ): Promise<StaffRecord> {
-  const caller = authorize(context.caller, 'staff.manage');
   if (!isUuid(id)) throw notFound(`no staff member ${id}`);
   const changed = await staffChange(context, async (tx) => {
     const actor = await actingStaff(tx, caller);
@@ -163,7 +163,7 @@ async function changeStaff(
 }
 
 export function updateStaff(context: Context, id: string, input: UpdateStaffInput): Promise<StaffRecord> {
-  return changeStaff(context, id, 'staff.update', async (tx, target, actor) => {
+  return changeStaff(context, authorize(context.caller, 'staff.manage'), id, 'staff.update', async (tx, target, actor) => {
     const brandIds = input.brandIds ? [...new Set(input.brandIds)] : undefined;
     if (input.allBrands != null || brandIds) {
       const scope = { allBrands: input.allBrands ?? target.allBrands, brandIds: brandIds ?? target.brands.map(({ brandId }) => brandId) };
@@ -184,11 +184,13 @@ export function updateStaff(context: Context, id: string, input: UpdateStaffInpu
 }
 
 export async function setStaffPassword(context: Context, id: string, password: string): Promise<boolean> {
+  const caller = authorize(context.caller, 'staff.manage');
   checkPassword(password);
   const passwordHash = await hashPassword(password);
   // The audit row names the change; neither password nor hash is kept.
   await changeStaff(
     context,
+    caller,
     id,
     'staff.set_password',
     (tx, target) => tx.staff.update({ where: { id: target.id }, data: { passwordHash }, include: STAFF_INCLUDE }),
@@ -198,7 +200,7 @@ export async function setStaffPassword(context: Context, id: string, password: s
 }
 
 export function assignStaffRoles(context: Context, id: string, roleIds: readonly string[]): Promise<StaffRecord> {
-  return changeStaff(context, id, 'staff.assign_roles', async (tx, target, actor) => {
+  return changeStaff(context, authorize(context.caller, 'staff.manage'), id, 'staff.assign_roles', async (tx, target, actor) => {
     const roles = await rolesByIds(tx, [...new Set(roleIds)]);
     assertMayGrant(actor, { permissions: grantedBy(roles) });
     return tx.staff.update({
