@@ -1,5 +1,5 @@
 import type { AuditLog, Prisma, PrismaClient } from '@rgb/db';
-import { badUserInput } from '@rgb/contracts';
+import { badUserInput, type TypedEnvelope } from '@rgb/contracts';
 import { NEWEST_FIRST, paginate, type Connection } from '@rgb/kit';
 import type { AuditLogFilter } from './generated/resolvers-types';
 
@@ -30,6 +30,28 @@ export async function recordAudit(tx: Prisma.TransactionClient, actor: Actor, en
       targetId: entry.targetId,
       before: entry.before ?? undefined,
       after: entry.after ?? undefined,
+    },
+  });
+}
+
+/**
+ * Another domain's STAFF_ACTION_RECORDED as its audit row, under the event's id and time; the
+ * consumer's inbox keeps a redelivered event from writing it twice.
+ */
+export async function recordStaffActionEvent(tx: Prisma.TransactionClient, event: TypedEnvelope<'STAFF_ACTION_RECORDED'>): Promise<void> {
+  const { payload } = event;
+  await tx.auditLog.create({
+    data: {
+      id: event.event_id,
+      staffId: payload.staff_id,
+      brandId: event.brand_id,
+      requestId: payload.request_id,
+      action: payload.action,
+      targetType: payload.target_type,
+      targetId: payload.target_id,
+      before: payload.before ?? undefined,
+      after: payload.after ?? undefined,
+      createdAt: new Date(event.occurred_at),
     },
   });
 }

@@ -1,5 +1,6 @@
-import { forbidden } from '@rgb/contracts';
+import { forbidden, type Permission } from '@rgb/contracts';
 import { requirePermission, type Caller } from '@rgb/kit';
+import type { StaffActor } from './staff-actions';
 
 /** Who may do what in the wallet domain, decided here only. */
 export const walletAccess = {
@@ -11,8 +12,17 @@ export const walletAccess = {
   },
   readDeposits: (caller: Caller | null) => requirePermission(caller, 'deposits.read'),
   readWithdrawals: (caller: Caller | null) => requirePermission(caller, 'withdrawals.read'),
-  /** The ledger's `caused_by` of a staff decision or adjustment. */
-  decideDeposit: (caller: Caller | null) => `staff:${requirePermission(caller, 'deposits.decide').id}`,
-  decideWithdrawal: (caller: Caller | null) => `staff:${requirePermission(caller, 'withdrawals.decide').id}`,
-  adjustBalance: (caller: Caller | null) => `staff:${requirePermission(caller, 'wallets.adjust').id}`,
+  decideDeposit: (request: StaffRequest) => staffActor(request, 'deposits.decide'),
+  decideWithdrawal: (request: StaffRequest) => staffActor(request, 'withdrawals.decide'),
+  adjustBalance: (request: StaffRequest) => staffActor(request, 'wallets.adjust'),
 };
+
+interface StaffRequest {
+  caller: Caller | null;
+  requestId: string;
+}
+
+/** Who acts, once they hold `permission`: for the ledger and the audit log. */
+function staffActor({ caller, requestId }: StaffRequest, permission: Permission): StaffActor {
+  return { staffId: requirePermission(caller, permission).id, requestId };
+}
