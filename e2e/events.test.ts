@@ -107,3 +107,24 @@ it('keeps a staff decision of the wallet in the audit log once, even when its ev
   const parked = (await redis.xrange('rgb:stream:wallet:dead-letter', '-', '+')) as [string, string[]][];
   expect(parked.filter(([, fields]) => fields.some((field) => field.includes(id)))).toEqual([]);
 });
+
+it('keeps the game catalogue switches in the audit log, from the game outbox', async () => {
+  const staff = (
+    await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })
+  ).body.data.staffLogin.accessToken as string;
+  for (const enabled of [false, true]) {
+    const switched = await platform.graphql(`mutation ($e: Boolean!) { setGameEnabled(gameCode: "demo-live", enabled: $e) { enabled } }`, { e: enabled }, { token: staff });
+    expect(switched.body.data.setGameEnabled.enabled).toBe(enabled);
+  }
+  const audited = async () =>
+    (await platform.graphql(`{ auditLog(filter: { targetType: "game", targetId: "demo-live" }) { edges { node { action before after } } } }`, undefined, { token: staff })).body.data.auditLog
+      .edges as { node: { action: string; before: string; after: string } }[];
+  const edges = await waitFor(async () => {
+    const found = await audited();
+    return found.length === 2 ? found : undefined;
+  }, 3_000);
+  expect(edges.map(({ node }) => [node.action, JSON.parse(node.before), JSON.parse(node.after)])).toEqual([
+    ['game.enable', { enabled: false }, { enabled: true }],
+    ['game.disable', { enabled: true }, { enabled: false }],
+  ]);
+});

@@ -20,6 +20,6 @@ export const adminDomain = defineDomain({
   name: 'admin',
   api,
   worker,
-  consumes: ['player', 'wallet'],
+  consumes: ['player', 'wallet', 'game'],
   inbox: 'admin.inbox',
 });

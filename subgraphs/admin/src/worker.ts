@@ -13,6 +13,7 @@ export const adminWorker: WorkerDefinition = {
     return [
       new StreamConsumer({ ...shared, group: 'admin.top-info', stream: STREAMS.player, handlers: { PLAYER_REGISTERED: countRegistration } }),
       new StreamConsumer({ ...shared, group: 'admin.audit', stream: STREAMS.wallet, handlers: { STAFF_ACTION_RECORDED: recordStaffActionEvent } }),
+      new StreamConsumer({ ...shared, group: 'admin.audit', stream: STREAMS.game, handlers: { STAFF_ACTION_RECORDED: recordStaffActionEvent } }),
     ];
   },
 };

@@ -1,4 +1,5 @@
 import { adminRoutes, DomainError, forbidden, type Permission } from '@rgb/contracts';
+import type { StaffActor } from '@rgb/events';
 import { admitStaff, holdsPermission, requirePermission, type CallContext, type Caller, type ServiceClient, type UserCaller } from '@rgb/kit';
 
 /**
@@ -15,9 +16,19 @@ export const gameAccess = {
     if (caller?.kind !== 'player') requirePermission(caller, 'game_rounds.read');
     else if (caller.id !== playerId) throw forbidden('this history belongs to another player');
   },
-  switchGame: (caller: Caller | null) => requirePermission(caller, 'games.manage', { allBrands: true }),
-  switchProvider: (caller: Caller | null) => requirePermission(caller, 'providers.manage', { allBrands: true }),
+  switchGame: (request: StaffRequest) => staffActor(request, 'games.manage'),
+  switchProvider: (request: StaffRequest) => staffActor(request, 'providers.manage'),
 };
+
+interface StaffRequest {
+  caller: Caller | null;
+  requestId: string;
+}
+
+/** Who switches what every brand shares, once they hold `permission` with every brand in scope: for the audit log. */
+function staffActor({ caller, requestId }: StaffRequest, permission: Permission): StaffActor {
+  return { staffId: requirePermission(caller, permission, { allBrands: true }).id, requestId };
+}
 
 const INTEGRATION_PERMISSION: Permission = 'providers.manage';
 

@@ -76,3 +76,4 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
 }
 
 export const start = (config: GameConfig) => startSubgraph(gameSubgraph(config), config);
+export { gameWorker } from './worker';

@@ -1,9 +1,8 @@
 import { badUserInput, type KeyedMovement, notFound } from '@rgb/contracts';
 import { uniqueViolation, type PrismaClient } from '@rgb/db';
-import { appendToOutbox, derivedEventId } from '@rgb/events';
+import { appendToOutbox, derivedEventId, recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { checkIdempotencyKey, hasAccount, inTransaction, moveOnce, type Moved, type MoveResult, type Tx } from './ledger';
-import { recordStaffAction, type StaffActor } from './staff-actions';
 
 /** The ledger's command key of a caller's key: per brand, so two brands' callers never share (or probe) a key. */
 const keyed = (command: string, { brand, key }: Pick<KeyedMovement, 'brand' | 'key'>) => `${command}:${brand.id}:${key}`;
@@ -58,7 +57,7 @@ export async function adjustBalance(
   // A staff adjustment reaches the audit log; a repeat with its key moves nothing and records nothing.
   const audited = staff
     ? (tx: Tx, moved: Moved) =>
-        recordStaffAction(tx, movement.brand, staff, {
+        recordStaffAction(tx, 'wallet.outbox', movement.brand.id, staff, {
           action: 'wallet_account.adjust',
           target_type: 'wallet_account',
           target_id: moved.accountId,

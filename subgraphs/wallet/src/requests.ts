@@ -1,10 +1,10 @@
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import { uniqueViolation, type DepositRequest, type PrismaClient, type RequestStatus, type WithdrawalRequest } from '@rgb/db';
-import { appendToOutbox } from '@rgb/events';
+import { appendToOutbox, recordStaffAction } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { parseAmount } from './amounts';
 import { checkIdempotencyKey, inTransaction, move, type Tx } from './ledger';
-import { causedBy, recordStaffAction, type StaffActor } from './staff-actions';
+import { causedBy, type StaffActor } from './staff-actions';
 
 /**
  * The rolling gate (step 6 of the roadmap): throws when the player may not withdraw yet. Until
@@ -111,7 +111,7 @@ async function lockedStatus(tx: Tx, table: RequestTable, brand: BrandRef, id: st
 
 /** The decision's STAFF_ACTION_RECORDED, once the request changed from `before`. */
 function recordDecision(tx: Tx, brand: BrandRef, table: RequestTable, id: string, before: RequestStatus, decision: Decision): Promise<void> {
-  return recordStaffAction(tx, brand, decision.actor, {
+  return recordStaffAction(tx, 'wallet.outbox', brand.id, decision.actor, {
     action: `${table}.${decision.verb}`,
     target_type: table,
     target_id: id,

@@ -4,6 +4,7 @@ export const STREAMS = {
   rolling: 'rgb:stream:rolling',
   player: 'rgb:stream:player',
   agent: 'rgb:stream:agent',
+  game: 'rgb:stream:game',
 } as const;
 export type StreamName = keyof typeof STREAMS;
 export type StreamKey = (typeof STREAMS)[StreamName];
@@ -47,6 +48,7 @@ export const EVENT_TYPES = {
     ],
     reserved: [],
   },
+  game: { emitted: ['STAFF_ACTION_RECORDED'], reserved: [] },
 } as const satisfies Record<StreamName, { emitted: readonly string[]; reserved: readonly string[] }>;
 
 export type EmittedEventType = (typeof EVENT_TYPES)[StreamName]['emitted'][number];
