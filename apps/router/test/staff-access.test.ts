@@ -132,6 +132,22 @@ describe('every staff field asks for its permission', () => {
     }
   });
 
+  it('refuses a staff member of another brand, with their own token or one naming this brand', async () => {
+    const role = await createRole('acme_cashier', ['deposits.read']);
+    const data = await ok(adminToken, `mutation ($i: CreateStaffInput!) { createStaff(input: $i) { id } }`, {
+      i: { username: 'acme_cashier', password: STAFF_PASSWORD, roleIds: [role], brandIds: [acmeId] },
+    });
+    const id = data.createStaff.id as string;
+    expect(codeOf(await graphql(url, STAFF_LOGIN, { variables: { u: 'acme_cashier', p: STAFF_PASSWORD } }))).toBe('FORBIDDEN');
+    const tokenOn = (brandId: string) => platform.admin.deps.userTokens.signAccess({ audience: 'staff', subject: id, brandId, sessionId: randomUUID() });
+    const ownBrand = await graphql(url, '{ depositRequests { totalCount } }', { token: await tokenOn(acmeId) });
+    expect(ownBrand.status).toBe(403);
+    expect(ownBrand.body.errors?.[0]).toMatchObject({ message: 'this token belongs to another brand', extensions: { code: 'FORBIDDEN' } });
+    const thisBrand = await graphql(url, '{ depositRequests { totalCount } }', { token: await tokenOn(demoId) });
+    expect(thisBrand.status).toBe(403);
+    expect(thisBrand.body.errors?.[0]).toMatchObject({ message: 'this brand is not in your scope', extensions: { code: 'FORBIDDEN' } });
+  });
+
   it('refuses what every brand shares to a holder of the permission without every brand', async () => {
     const role = await createRole('catalogue_keeper', ['games.manage', 'providers.manage', 'games.read']);
     const { token } = await createStaff('demo_catalogue', { roleIds: [role], brandIds: [demoId, acmeId] });

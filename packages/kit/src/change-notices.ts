@@ -8,7 +8,7 @@ export interface ChangeNoticeOptions {
   /** Names the follower in its logs (`brand catalogue`). */
   what: string;
   onNotice(message: string): void;
-  /** Called on every (re)subscription: notices published while the connection was down are lost. */
+  /** Called on every (re)connection: notices published while the connection was down are lost. */
   onSubscribed(): void;
 }
 
@@ -24,7 +24,8 @@ export class ChangeNotices {
     const subscriber = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
     subscriber.on('message', (_channel: string, message: string) => onNotice(message));
     subscriber.on('error', (error) => log.warn({ err: error }, `${what} subscriber error`));
-    // ioredis subscribes again on reconnect, before it reports ready.
+    // On every (re)connection ioredis reports ready, then subscribes again at once: a notice
+    // published in that instant is lost like those of the outage, which callers bound otherwise.
     subscriber.on('ready', onSubscribed);
     await subscriber.connect();
     await subscriber.subscribe(channel);

@@ -1,4 +1,4 @@
-import { isPermission, PERMISSION_NAMES, type Permission, type StaffAccess } from '@rgb/contracts';
+import { PERMISSION_NAMES, type Permission, type StaffAccess } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
 import { STAFF_ACCESS_CHANGED_CHANNEL, type Logger } from '@rgb/kit';
 import type { Redis } from 'ioredis';
@@ -17,17 +17,15 @@ export const ACCESS_INCLUDE = {
 
 type RoleGrants = { role: { permissions: { permission: string }[] } }[];
 
-/** The union of the roles' permissions, in catalogue order (a name the catalogue no longer has grants nothing). */
-export function permissionsOf(roles: RoleGrants): Permission[] {
-  const held = new Set(roles.flatMap(({ role }) => role.permissions.map(({ permission }) => permission)));
-  return PERMISSION_NAMES.filter((name) => held.has(name));
+/** The catalogue's permissions among `names`, once each, in catalogue order (a name it no longer has grants nothing). */
+export function inCatalogueOrder(names: Iterable<string>): Permission[] {
+  const wanted = new Set(names);
+  return PERMISSION_NAMES.filter((name) => wanted.has(name));
 }
 
-/** Sorted in catalogue order; names outside the catalogue are refused by the callers before. */
-export const inCatalogueOrder = (names: Iterable<string>): Permission[] => {
-  const wanted = new Set(names);
-  return PERMISSION_NAMES.filter((name) => wanted.has(name) && isPermission(name));
-};
+/** The union of the roles' permissions. */
+export const permissionsOf = (roles: RoleGrants): Permission[] =>
+  inCatalogueOrder(roles.flatMap(({ role }) => role.permissions.map(({ permission }) => permission)));
 
 /** A staff member's status, brand scope and permissions now; null for an id that names nobody. */
 export async function staffAccess(db: Db, staffId: string): Promise<StaffAccess | null> {

@@ -6,8 +6,8 @@ import { staffAccess } from './access';
 /**
  * Who may do what in the admin domain, decided here only. The permission comes with the
  * request (the router read it from this domain when it admitted the request); what a staff
- * member may grant or manage is read in the transaction of the change, so two concurrent changes
- * cannot each pass against the other's stale state.
+ * member may grant or manage is read in the transaction of the change, the acting staff member's
+ * row share-locked (and the target's locked by the change), so a change of either waits for it.
  */
 export const authorize = (caller: Caller | null, permission: Permission): StaffCaller => requirePermission(caller, permission);
 
@@ -20,9 +20,10 @@ export interface BrandScope {
 const covers = (outer: StaffAccess, inner: BrandScope) =>
   outer.all_brands || (!inner.allBrands && inner.brandIds.every((id) => outer.brand_ids.includes(id)));
 
-/** The acting staff member as the database holds them now. */
-export async function actingStaff(tx: Prisma.TransactionClient, caller: StaffCaller): Promise<StaffAccess> {
-  const actor = await staffAccess(tx, caller.id);
+/** The acting staff member as the database holds them now; in a change, their row share-locked until it commits. */
+export async function actingStaff(db: Prisma.TransactionClient, caller: StaffCaller, { forChange = false } = {}): Promise<StaffAccess> {
+  if (forChange) await db.$queryRaw`SELECT 1 FROM admin.staff WHERE id = ${caller.id}::uuid FOR SHARE`;
+  const actor = await staffAccess(db, caller.id);
   if (actor?.status !== 'ACTIVE') throw unauthenticated('this staff account is disabled');
   return actor;
 }

@@ -46,7 +46,7 @@ async function roleChange(
 ): Promise<RoleRecord | null> {
   try {
     return await context.prisma.$transaction(async (tx) => {
-      const actor = await actingStaff(tx, caller);
+      const actor = await actingStaff(tx, caller, { forChange: true });
       const { id, before, after } = await change(tx, (permissions) => assertMayGrant(actor, { permissions }));
       await recordAudit(tx, actorOf(context, caller), {
         action,

@@ -117,7 +117,7 @@ export async function createStaff(context: Context, input: CreateStaffInput): Pr
   if (!scope.allBrands && scope.brandIds.length === 0) throw badUserInput('a staff member needs allBrands or at least one brand');
   const passwordHash = await hashPassword(input.password);
   return staffChange(context, async (tx) => {
-    const actor = await actingStaff(tx, caller);
+    const actor = await actingStaff(tx, caller, { forChange: true });
     await checkBrands(tx, scope.brandIds);
     const roles = await rolesByIds(tx, [...new Set(input.roleIds ?? [])]);
     assertMayGrant(actor, { permissions: grantedBy(roles), scope });
@@ -150,7 +150,8 @@ async function changeStaff(
 ): Promise<StaffRecord> {
   if (!isUuid(id)) throw notFound(`no staff member ${id}`);
   const changed = await staffChange(context, async (tx) => {
-    const actor = await actingStaff(tx, caller);
+    const actor = await actingStaff(tx, caller, { forChange: true });
+    await tx.$queryRaw`SELECT 1 FROM admin.staff WHERE id = ${id}::uuid FOR UPDATE`;
     const target = await tx.staff.findUnique({ where: { id }, include: STAFF_INCLUDE });
     if (!target) throw notFound(`no staff member ${id}`);
     assertMayManage(actor, accessOf(target));
