@@ -29,6 +29,11 @@ export interface WorkerDeps extends ServiceDeps {
   config: WorkerConfig;
   /** A connection of its own for blocking reads (XREADGROUP BLOCK). */
   blockingRedis: Redis;
+  /**
+   * Another connection for blocking reads, closed with the worker: each further consumer of a
+   * worker needs one, or its blocking reads would queue behind the others'.
+   */
+  blockingConnection(): Redis;
 }
 
 export interface WorkerDefinition {
@@ -48,9 +53,14 @@ export interface StartedWorker {
 /** Builds a worker process: its loops and jobs, /health on PORT, /metrics on METRICS_PORT, the heartbeat file. */
 export async function startWorker(definition: WorkerDefinition, config: WorkerConfig): Promise<StartedWorker> {
   const base = createServiceDeps(definition.name, config);
-  const blockingRedis = createRequestRedis(config.REDIS_URL, { blockingMs: 5_000 });
-  blockingRedis.on('error', (error) => base.log.warn({ err: error }, 'redis connection error'));
-  const deps: WorkerDeps = { ...base, config, blockingRedis };
+  const blockingConnections: Redis[] = [];
+  const blockingConnection = () => {
+    const connection = createRequestRedis(config.REDIS_URL, { blockingMs: 5_000 });
+    connection.on('error', (error) => base.log.warn({ err: error }, 'redis connection error'));
+    blockingConnections.push(connection);
+    return connection;
+  };
+  const deps: WorkerDeps = { ...base, config, blockingRedis: blockingConnection(), blockingConnection };
   const worker = createWorker({
     name: definition.name,
     log: deps.log,
@@ -67,7 +77,7 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
   const metricsUrl = await metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
   const url = await worker.app.listen({ port: config.PORT, host: config.HOST });
   // Loops start once Redis answers; a Redis that is down at start shows in health like any outage.
-  await Promise.all([redisReady(deps.redis), redisReady(blockingRedis)]).catch((error: unknown) =>
+  await Promise.all([redisReady(deps.redis), ...blockingConnections.map((connection) => redisReady(connection))]).catch((error: unknown) =>
     deps.log.error({ err: error }, 'redis is not reachable yet; the loops will retry'),
   );
   worker.start();
@@ -79,7 +89,7 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     async close() {
       await worker.stop();
       await metricsApp.close();
-      blockingRedis.disconnect();
+      for (const connection of blockingConnections) connection.disconnect();
       await closeServiceDeps(deps);
     },
   };
