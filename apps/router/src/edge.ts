@@ -3,6 +3,7 @@ import { ErrorCode } from '@rgb/contracts';
 import type { BrandCatalog, CatalogBrand, SessionRevocations, UserCaller } from '@rgb/kit';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import { EdgeRefusal } from './edge-refusal';
 import { admitStaffCaller, type StaffAccessCache } from './staff-access';
 
 export type BrandEnforcement = 'off' | 'observe' | 'enforce';
@@ -15,15 +16,7 @@ export interface Edge {
   caller: UserCaller | null;
 }
 
-export class EdgeRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { EdgeRefusal };
 
 export interface EdgeOptions {
   catalog: BrandCatalog;

@@ -1,7 +1,7 @@
 import { ExpiringCache, type TokenService } from '@rgb/auth';
 import { adminRoutes, ErrorCode, type StaffAccess } from '@rgb/contracts';
 import { admitStaff, ANY_STAFF, ChangeNotices, ServiceClient, STAFF_ACCESS_CHANGED_CHANNEL, type Logger, type UserCaller } from '@rgb/kit';
-import { EdgeRefusal } from './edge';
+import { EdgeRefusal } from './edge-refusal';
 
 export interface StaffAccessOptions {
   adminUrl: string;
