@@ -63,8 +63,11 @@ async function roleChange(
   }
 }
 
+/** The role, its row locked until the change commits, so "before" is what this change replaced. */
 async function existingRole(tx: Prisma.TransactionClient, id: string): Promise<RoleRecord> {
-  const role = isUuid(id) ? await tx.role.findUnique({ where: { id }, include: ROLE_INCLUDE }) : null;
+  if (!isUuid(id)) throw notFound(`no role ${id}`);
+  await tx.$queryRaw`SELECT 1 FROM admin.role WHERE id = ${id}::uuid FOR UPDATE`;
+  const role = await tx.role.findUnique({ where: { id }, include: ROLE_INCLUDE });
   if (!role) throw notFound(`no role ${id}`);
   return role;
 }
