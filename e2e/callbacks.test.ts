@@ -35,10 +35,17 @@ async function callback(action: string, body: Record<string, unknown>, { secret 
 const staffToken = async () =>
   (await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })).body.data.staffLogin.accessToken as string;
 
-/** A staff member with access to the demo brand only, signed in on demo. */
+/** A staff member with every permission but on the demo brand only, signed in on demo. */
 async function demoOnlyStaffToken(username: string): Promise<string> {
   const demo = await prisma.brand.findUniqueOrThrow({ where: { code: 'demo' } });
-  await prisma.staff.create({ data: { username, passwordHash: await hashPassword('demo-only-password'), brands: { create: { brandId: demo.id } } } });
+  await prisma.staff.create({
+    data: {
+      username,
+      passwordHash: await hashPassword('demo-only-password'),
+      brands: { create: { brandId: demo.id } },
+      roles: { create: { role: { connect: { name: 'superadmin' } } } },
+    },
+  });
   const login = await platform.graphql(`mutation ($u: String!) { staffLogin(input: { username: $u, password: "demo-only-password" }) { accessToken } }`, { u: username });
   return login.body.data.staffLogin.accessToken as string;
 }

@@ -67,3 +67,64 @@ it('counts each registration once in the admin projection, on the brand day', as
     await client.end();
   }
 });
+
+it('keeps a staff decision of the wallet in the audit log once, even when its event is delivered again', async () => {
+  const staff = (
+    await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })
+  ).body.data.staffLogin.accessToken as string;
+  const { accessToken } = await platform.register('eve_audited');
+  const requested = await platform.graphql(`mutation { requestDeposit(input: { amount: "5.00", depositorName: "E" }) { id } }`, undefined, { token: accessToken });
+  const id = requested.body.data.requestDeposit.id as string;
+  await platform.graphql(`mutation ($id: ID!) { approveDeposit(id: $id) { status } }`, { id }, { token: staff });
+  const staffId = (await platform.graphql(`{ myStaffAccess { staffId } }`, undefined, { token: staff })).body.data.myStaffAccess.staffId;
+
+  const audited = async () =>
+    (
+      await platform.graphql(
+        `query ($id: String!) { auditLog(filter: { targetType: "deposit_request", targetId: $id }) { totalCount edges { node { staffId action before after } } } }`,
+        { id },
+        { token: staff },
+      )
+    ).body.data.auditLog;
+  const log = await waitFor(async () => ((await audited()).totalCount > 0 ? audited() : undefined), 3_000);
+  expect(log.edges.map(({ node }: { node: { before: string; after: string } }) => ({ ...node, before: JSON.parse(node.before), after: JSON.parse(node.after) }))).toEqual([
+    { staffId, action: 'deposit_request.approve', before: { status: 'PENDING' }, after: { status: 'APPROVED' } },
+  ]);
+
+  // The same event appended again (a republished outbox row) is applied by no one.
+  const entries = (await redis.xrange('rgb:stream:wallet', '-', '+')) as [string, string[]][];
+  const original = entries.find(([, fields]) => {
+    const event = JSON.parse(fields[1]!);
+    return event.event_type === 'STAFF_ACTION_RECORDED' && event.aggregate_id === id;
+  });
+  const again = (await redis.xadd('rgb:stream:wallet', '*', 'event', original![1][1]!)) as string;
+  await waitFor(async () => {
+    const groups = (await redis.xinfo('GROUPS', 'rgb:stream:wallet')) as (string | number)[][];
+    const audit = groups.map((group) => Object.fromEntries(group.flatMap((value, index) => (index % 2 === 0 ? [[value, group[index + 1]]] : [])))).find((group) => group.name === 'admin.audit');
+    return audit?.['last-delivered-id'] === again && audit.pending === 0 ? true : undefined;
+  }, 3_000);
+  expect((await audited()).totalCount).toBe(1);
+  const parked = (await redis.xrange('rgb:stream:wallet:dead-letter', '-', '+')) as [string, string[]][];
+  expect(parked.filter(([, fields]) => fields.some((field) => field.includes(id)))).toEqual([]);
+});
+
+it('keeps the game catalogue switches in the audit log, from the game outbox', async () => {
+  const staff = (
+    await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })
+  ).body.data.staffLogin.accessToken as string;
+  for (const enabled of [false, true]) {
+    const switched = await platform.graphql(`mutation ($e: Boolean!) { setGameEnabled(gameCode: "demo-live", enabled: $e) { enabled } }`, { e: enabled }, { token: staff });
+    expect(switched.body.data.setGameEnabled.enabled).toBe(enabled);
+  }
+  const audited = async () =>
+    (await platform.graphql(`{ auditLog(filter: { targetType: "game", targetId: "demo-live" }) { edges { node { action before after } } } }`, undefined, { token: staff })).body.data.auditLog
+      .edges as { node: { action: string; before: string; after: string } }[];
+  const edges = await waitFor(async () => {
+    const found = await audited();
+    return found.length === 2 ? found : undefined;
+  }, 3_000);
+  expect(edges.map(({ node }) => [node.action, JSON.parse(node.before), JSON.parse(node.after)])).toEqual([
+    ['game.enable', { enabled: false }, { enabled: true }],
+    ['game.disable', { enabled: true }, { enabled: false }],
+  ]);
+});

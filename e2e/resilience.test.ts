@@ -232,7 +232,7 @@ describe('Redis gone', () => {
   let redis: RedisServer;
   let platform: TestPlatform;
   let prisma: PrismaClient;
-  const WORKERS = ['player_worker', 'wallet_worker', 'admin_worker'];
+  const WORKERS = ['player_worker', 'wallet_worker', 'game_worker', 'admin_worker'];
 
   beforeAll(async () => {
     const [redisPort] = await freePorts(1);
@@ -263,7 +263,8 @@ describe('Redis gone', () => {
       if (status !== 200) problems.push(`${name}: ${status} ${body.reason ?? ''}`);
     }
     const [waiting] = await prisma.$queryRawUnsafe<{ count: bigint }[]>(
-      `SELECT (SELECT count(*) FROM player.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM wallet.outbox WHERE published_at IS NULL) AS count`,
+      `SELECT (SELECT count(*) FROM player.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM wallet.outbox WHERE published_at IS NULL)
+        + (SELECT count(*) FROM game.outbox WHERE published_at IS NULL) AS count`,
     );
     if (waiting!.count !== 0n) problems.push(`${waiting!.count} events unpublished`);
     const [counted] = await prisma.$queryRawUnsafe<{ agree: boolean }[]>(
@@ -292,6 +293,7 @@ describe('Redis gone', () => {
     });
     expect(reasons.get('player_worker')).toMatch(/publisher player\.outbox -> rgb:stream:player: failing for \d+ s: Redis: cannot append to rgb:stream:player: /);
     expect(reasons.get('wallet_worker')).toMatch(/publisher wallet\.outbox -> rgb:stream:wallet: failing for \d+ s: Redis: cannot append to rgb:stream:wallet: /);
+    expect(reasons.get('game_worker')).toMatch(/publisher game\.outbox -> rgb:stream:game: failing for \d+ s: Redis: cannot append to rgb:stream:game: /);
     expect(reasons.get('admin_worker')).toMatch(/rgb:stream:player.*failing for \d+ s: /);
 
     // What needs no Redis keeps serving: the router (rate limit and revocation checks fail open),

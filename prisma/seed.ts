@@ -1,4 +1,5 @@
 import { hashPassword } from '@rgb/auth';
+import { PERMISSION_NAMES } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import { loadConfig } from '@rgb/kit';
 import { z } from 'zod';
@@ -8,6 +9,9 @@ export const DEMO_BRANDS = [
   { code: 'demo', name: 'Demo Casino', currency: 'USD', timezone: 'UTC', domains: ['localhost', '127.0.0.1'] },
   { code: 'acme', name: 'Acme Casino', currency: 'KRW', timezone: 'Asia/Seoul', domains: ['acme.localhost'] },
 ] as const;
+
+/** The seeded role of the seeded `admin`. */
+export const SUPERADMIN_ROLE = 'superadmin';
 
 export interface SeedSecrets {
   adminPassword: string;
@@ -69,9 +73,24 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): 
       await prisma.game.upsert({ where: { code: game.code }, create: { ...game, providerId: row.id }, update: {} });
     }
   }
+  // The role holds every permission of the catalogue, the ones added since the last seed too.
+  const superadmin = await prisma.role.upsert({
+    where: { name: SUPERADMIN_ROLE },
+    create: { name: SUPERADMIN_ROLE, description: 'Every permission' },
+    update: {},
+  });
+  await prisma.rolePermission.createMany({
+    data: PERMISSION_NAMES.map((permission) => ({ roleId: superadmin.id, permission })),
+    skipDuplicates: true,
+  });
   if (!(await prisma.staff.findUnique({ where: { username: 'admin' } }))) {
     await prisma.staff.create({
-      data: { username: 'admin', passwordHash: await hashPassword(secrets.adminPassword), allBrands: true },
+      data: {
+        username: 'admin',
+        passwordHash: await hashPassword(secrets.adminPassword),
+        allBrands: true,
+        roles: { create: { roleId: superadmin.id } },
+      },
     });
   }
 }

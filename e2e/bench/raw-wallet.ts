@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { buildEnvelope } from '@rgb/events';
 
 /**
  * The wallet's provider-money writes as hand-written SQL transactions over node-pg (prepared once
@@ -20,10 +21,10 @@ const LEDGER = { name: 'raw_ledger', text: `INSERT INTO wallet.ledger_entry (id,
      VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10, clock_timestamp())
      RETURNING id` };
 const RECORD = { name: 'raw_record', text: `UPDATE wallet.provider_transaction SET balance_after = $2::bigint WHERE id = $1::uuid` };
-const LOCK_BET = { name: 'raw_lock_bet', text: `SELECT id FROM wallet.provider_transaction
+const LOCK_BET = { name: 'raw_lock_bet', text: `SELECT id, amount FROM wallet.provider_transaction
      WHERE provider_code = $1 AND player_id = $2::uuid AND kind = 'BET' AND transaction_id = $3 FOR UPDATE` };
 const SETTLE = { name: 'raw_settle', text: `UPDATE wallet.provider_transaction SET bet_status = 'SETTLED' WHERE id = $1::uuid` };
-const OUTBOX = { name: 'raw_outbox', text: `INSERT INTO wallet.outbox (event_id, event_type, brand_id, envelope) VALUES (gen_random_uuid(), 'BET_SETTLED_CONFIRMED', $1::uuid, $2::jsonb)` };
+const OUTBOX = { name: 'raw_outbox', text: `INSERT INTO wallet.outbox (event_id, event_type, brand_id, envelope) VALUES ($1::uuid, 'BET_SETTLED_CONFIRMED', $2::uuid, $3::jsonb)` };
 
 export interface RawCall {
   provider: string;
@@ -72,16 +73,37 @@ export function rawWin(client: pg.Client, call: RawCall & { betTransactionId: st
     ] });
     const claimId = claimed.rows[0]?.id;
     if (!claimId) throw new Error('duplicate transaction id');
-    const bet = (await client.query<{ id: string }>({ ...LOCK_BET, values: [call.provider, call.playerId, call.betTransactionId] })).rows[0];
+    const bet = (await client.query<{ id: string; amount: string }>({ ...LOCK_BET, values: [call.provider, call.playerId, call.betTransactionId] })).rows[0];
     if (!bet) throw new Error('bet not found');
-    const account = (await client.query<{ id: string; balance: string }>({ ...CREDIT, values: [call.playerId, call.brand.id, call.amountMinor.toString()] })).rows[0];
+    const account = (await client.query<{ id: string; balance: string; currency: string }>({ ...CREDIT, values: [call.playerId, call.brand.id, call.amountMinor.toString()] })).rows[0];
     if (!account) throw new Error('no account');
-    await client.query({ ...LEDGER, values: [
+    const entry = (await client.query<{ id: string }>({ ...LEDGER, values: [
       account.id, call.brand.id, call.playerId, 'WIN', call.amountMinor.toString(), account.balance,
       `${call.provider}:${call.roundId}`, `win:${call.provider}:${call.transactionId}`, `provider:${call.provider}`, null,
-    ] });
+    ] })).rows[0]!;
     await client.query({ ...RECORD, values: [claimId, account.balance] });
     await client.query({ ...SETTLE, values: [bet.id] });
-    await client.query({ ...OUTBOX, values: [call.brand.id, JSON.stringify({ bet: bet.id })] });
+    // The wallet's event, built as the wallet builds it, so its consumers take it as they take the wallet's.
+    const envelope = buildEnvelope('wallet.outbox', {
+      type: 'BET_SETTLED_CONFIRMED',
+      owner: { brandId: call.brand.id },
+      brandId: call.brand.id,
+      aggregateType: 'bet',
+      aggregateId: bet.id,
+      payload: {
+        player_id: call.playerId,
+        provider_code: call.provider,
+        transaction_id: call.betTransactionId,
+        round_id: call.roundId,
+        game_code: 'demo-slot',
+        game_category: 'SLOTS',
+        bet_amount_minor: bet.amount,
+        win_amount_minor: call.amountMinor.toString(),
+        balance_after_minor: account.balance,
+        currency: account.currency,
+        win_ledger_entry_id: entry.id,
+      },
+    });
+    await client.query({ ...OUTBOX, values: [envelope.event_id, call.brand.id, JSON.stringify(envelope)] });
   });
 }

@@ -1,3 +1,10 @@
 import { subgraphCodegenConfig } from '@rgb/kit/codegen';
 
-export default subgraphCodegenConfig({ Brand: '../brands#BrandRecord', TopInfo: '../top-info#TopInfoFigures' });
+export default subgraphCodegenConfig({
+  Brand: '../brands#BrandRecord',
+  StaffMember: '../staff-accounts#StaffRecord',
+  Role: '../staff-accounts#RoleRecord',
+  AuditLogEntry: '@rgb/db#AuditLog',
+  MyStaffAccess: '../my-access#MyAccess',
+  TopInfo: '../top-info#TopInfoFigures',
+});

@@ -4,6 +4,8 @@ import type { BrandCatalog, CatalogBrand, SessionRevocations, UserCaller } from 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import { EdgeRefusal } from './edge-refusal';
+import { admitStaffCaller, type StaffAccessCache } from './staff-access';
 import type { RateLimiter } from './rate-limit';
 
 export type BrandEnforcement = 'off' | 'observe' | 'enforce';
@@ -18,15 +20,7 @@ export interface Edge {
   expiresAt: number | null;
 }
 
-export class EdgeRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { EdgeRefusal };
 
 export interface EdgeOptions {
   catalog: BrandCatalog;
@@ -35,13 +29,21 @@ export interface EdgeOptions {
   mismatches: Counter<'mode' | 'audience'>;
   revocations: SessionRevocations;
   revocationCheckFailures: Counter;
+  staffAccess: StaffAccessCache;
 }
 
 /**
  * Brand from the Host header (ADR-009), caller from the bearer token, and the comparison of
- * the two. A present but invalid token is refused rather than treated as anonymous.
+ * the two. A present but invalid token is refused rather than treated as anonymous. A staff
+ * caller gets what they may do now, or is refused (staff-access.ts).
  */
-export async function resolveEdge(
+export async function resolveEdge(options: EdgeOptions, host: string | undefined, authorization: string | undefined, log: Logger): Promise<Edge> {
+  const edge = await identifyCaller(options, host, authorization, log);
+  if (edge.caller?.kind !== 'staff') return edge;
+  return { ...edge, caller: await admitStaffCaller(options.staffAccess, edge.caller, edge.brand.id, log) };
+}
+
+async function identifyCaller(
   { catalog, userTokens, enforcement, mismatches, revocations, revocationCheckFailures }: EdgeOptions,
   host: string | undefined,
   authorization: string | undefined,

@@ -32,6 +32,7 @@ import { RateLimiter } from './rate-limit';
 import { moneyLiteralRule, moneyVariablesPlugin } from './money-inputs';
 import { createSubgraphFetcher } from './subgraph-fetcher';
 import { SharedSubscriptions } from './shared-subscriptions';
+import { StaffAccessCache } from './staff-access';
 import { SubgraphHealth } from './subgraph-health';
 import { SubgraphDataSource } from './subgraph-source';
 import { composeSupergraph, readSupergraphConfig } from './supergraph';
@@ -98,6 +99,8 @@ export async function createRouter(
   const contextTokens = new ContextTokens(config.INTERNAL_JWT_SECRET, 'router');
   const catalog = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'router', tokens: serviceTokens, log });
   await catalog.start();
+  const staffAccess = new StaffAccessCache({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, tokens: serviceTokens, log });
+  await staffAccess.start();
   // The rate limit and revocation checks fail open until Redis is connected: connect first.
   await redisReady(redis).catch((error: unknown) => log.error({ err: error }, 'redis is not reachable yet'));
   let subgraphHealth = new SubgraphHealth(subgraphs);
@@ -175,7 +178,7 @@ export async function createRouter(
     registry: metrics.registry,
     log,
   });
-  const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches, revocations, revocationCheckFailures };
+  const edgeOptions = { catalog, userTokens, enforcement: config.MULTI_BRAND_ENFORCEMENT, mismatches, revocations, revocationCheckFailures, staffAccess };
   const graphqlRefusal: RefusalRenderer = (reply, refusal) =>
     reply.code(refusal.status).send({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
   // The context of every operation a client causes, through /graphql or a legacy shim alike.
@@ -257,6 +260,7 @@ export async function createRouter(
       await app.close();
       await apollo.stop();
       await catalog.stop();
+      await staffAccess.stop();
       await subgraphFetcher.close();
       await closeCallbacks();
       await redis.quit().catch(() => redis.disconnect());

@@ -18,16 +18,18 @@ export interface LiveContext {
   forwarded: ForwardedContext;
   contextToken: string;
   /**
-   * Callers whose subscriptions may share one execution: every staff member of a brand (what
-   * they may read is decided from brand and audience alone, see the admin domain), while a
-   * player or agent shares with nobody (their data is their own).
+   * Callers whose subscriptions may share one execution: staff of a brand holding the same
+   * permissions (what they may read is decided from brand and permissions alone), while a player
+   * or agent shares with nobody (their data is their own).
    */
   scope: string;
   log: Logger;
 }
 
 export function scopeOf(brand: CatalogBrand, caller: UserCaller): string {
-  return caller.kind === 'staff' ? `${brand.id}:staff` : `${brand.id}:${caller.kind}:${caller.id}`;
+  if (caller.kind !== 'staff') return `${brand.id}:${caller.kind}:${caller.id}`;
+  const { permissions = [], allBrands = false } = caller.access ?? {};
+  return `${brand.id}:staff:${allBrands ? 'all-brands' : 'brand'}:${permissions.join(',')}`;
 }
 
 /** How a subscription ends when its source goes away (a subgraph restarting, a dropped upstream socket). */

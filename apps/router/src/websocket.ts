@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ErrorCode } from '@rgb/contracts';
-import { type ContextTokens, type Logger, SESSION_REVOKED_CHANNEL, type SessionRevocations } from '@rgb/kit';
+import { ANY_STAFF, type ContextTokens, type Logger, SESSION_REVOKED_CHANNEL, type SessionRevocations } from '@rgb/kit';
 import { type ExecutionArgs, type FormattedExecutionResult, getOperationAST, GraphQLError, parse, type ParseOptions, specifiedRules, validate, type ValidationRule } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type Edge, type EdgeOptions, EdgeRefusal, resolveEdge } from './edge';
 import type { RateLimiter } from './rate-limit';
+import { admitStaffCaller } from './staff-access';
 import { type LiveContext, scopeOf, type SharedSubscriptions } from './shared-subscriptions';
 
 /** How often open connections' sessions are checked against the revocations, in case an announcement was missed. */
@@ -49,7 +50,8 @@ export interface WebSocketOptions {
  * token in the `connection_init` payload (`{"authorization": "Bearer <token>"}`), brand
  * enforcement and the rate limit; a connection without a token is closed with 4401, a refused
  * one with 4401 / 4403 / 4429. A connection ends (4401) when its token expires or its session
- * is revoked (announced on Redis, and swept every 30 s in case an announcement was missed).
+ * is revoked (announced on Redis, and swept every 30 s in case an announcement was missed), and a
+ * staff member's when their access changes (4403, or 4401 for a disabled account).
  */
 export function serveWebSockets(options: WebSocketOptions): { close(): Promise<void> } {
   const { subscriptions, edgeOptions, rateLimiter, contextTokens, revocations, subscriber, log } = options;
@@ -59,6 +61,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
 
   const forget = (connection: Connection) => {
     clearTimeout(connection.expiry);
+    staffConnections.delete(connection);
     const sessions = bySession.get(connection.edge.caller.sessionId);
     sessions?.delete(connection);
     if (sessions?.size === 0) bySession.delete(connection.edge.caller.sessionId);
@@ -67,6 +70,26 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
     for (const connection of bySession.get(sessionId) ?? []) connection.socket.close(CloseCode.Unauthorized, 'this session has ended');
   };
   subscriber.on('message', (_channel: string, sessionId: string) => endSession(sessionId));
+  // A staff member's connections live on the access they were admitted with: when it may have
+  // changed, each is admitted again, and one refused or holding other permissions now is closed
+  // (the client connects again and is admitted with what it holds now).
+  const staffConnections = new Set<Connection>();
+  const readmit = (connection: Connection) => {
+    const { caller, brand } = connection.edge;
+    admitStaffCaller(edgeOptions.staffAccess, caller, brand.id, log).then(
+      (now) => {
+        if (JSON.stringify(now.access) !== JSON.stringify(caller.access)) connection.socket.close(CloseCode.Forbidden, 'staff access changed; connect again');
+      },
+      (error: unknown) => {
+        if (!(error instanceof EdgeRefusal)) throw error;
+        // While access cannot be checked (503) the connection keeps what it was admitted with.
+        if (error.status !== 503) connection.socket.close(closeCodeOf(error), error.message);
+      },
+    ).catch((error: unknown) => log.error({ err: error }, 'checking a staff connection again failed'));
+  };
+  edgeOptions.staffAccess.onChange((staffId) => {
+    for (const connection of staffConnections) if (staffId === ANY_STAFF || connection.edge.caller.id === staffId) readmit(connection);
+  });
   const subscribed = subscriber.subscribe(SESSION_REVOKED_CHANNEL).catch((error: unknown) => log.error({ err: error }, 'subscribing to session revocations failed'));
   const sweep = setInterval(() => {
     revocations.revokedAmong([...bySession.keys()]).then(
@@ -102,6 +125,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
         };
         connections.set(socket, connection);
         ctx.extra.connection = connection;
+        if (caller.kind === 'staff') staffConnections.add(connection);
         const sessions = bySession.get(caller.sessionId) ?? new Set();
         bySession.set(caller.sessionId, sessions.add(connection));
         return true;

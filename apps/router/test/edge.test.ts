@@ -6,10 +6,12 @@ import type { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeRefusal, resolveEdge, type BrandEnforcement, type EdgeOptions } from '../src/edge';
+import { StaffAccessCache } from '../src/staff-access';
 
 const log = createLogger('edge-test', 'silent');
 let admin: SeededTestSubgraph;
 let catalog: BrandCatalog;
+let staffAccess: StaffAccessCache;
 let redis: Redis;
 let deadRedis: Redis;
 
@@ -17,6 +19,8 @@ beforeAll(async () => {
   admin = await startSeededTestSubgraph(adminSubgraph);
   catalog = new BrandCatalog({ adminUrl: admin.url, redisUrl: 'redis://127.0.0.1:6379', serviceName: 'test', tokens: admin.deps.serviceTokens, log });
   await catalog.start();
+  staffAccess = new StaffAccessCache({ adminUrl: admin.url, redisUrl: 'redis://127.0.0.1:6379', tokens: admin.deps.serviceTokens, log });
+  await staffAccess.start();
   redis = createRequestRedis('redis://127.0.0.1:6379');
   // A fail-fast client refuses commands until connected; on a busy machine that takes a while.
   await redisReady(redis);
@@ -25,6 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await catalog?.stop();
+  await staffAccess?.stop();
   redis?.disconnect();
   deadRedis?.disconnect();
   await admin?.close();
@@ -39,6 +44,7 @@ function edgeOptions(enforcement: BrandEnforcement, revocationsRedis = redis) {
     mismatches: new Counter({ name: 'm', help: 'm', labelNames: ['mode', 'audience'] as const, registers: [registry] }),
     revocations: new SessionRevocations(revocationsRedis, 60),
     revocationCheckFailures: new Counter({ name: 'f', help: 'f', registers: [registry] }),
+    staffAccess,
   };
   const count = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.reduce((sum, v) => sum + v.value, 0);
   return { options, count };

@@ -2,3 +2,4 @@ export * from './money';
 export * from './errors';
 export * from './events';
 export * from './internal';
+export * from './permissions';

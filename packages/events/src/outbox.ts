@@ -12,7 +12,7 @@ import {
 import { activeTraceparent } from '@rgb/kit/tracing';
 
 /** One outbox table per producing domain, in that domain's schema. */
-export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox';
+export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox' | 'game.outbox';
 
 /** The stream each outbox is published to: it takes only the event types that stream emits. */
 export const OUTBOX_STREAMS = {
@@ -20,6 +20,7 @@ export const OUTBOX_STREAMS = {
   'wallet.outbox': 'wallet',
   'rolling.outbox': 'rolling',
   'agent.outbox': 'agent',
+  'game.outbox': 'game',
 } as const satisfies Record<OutboxTable, StreamName>;
 
 /** The event types an outbox takes: those its stream emits. */

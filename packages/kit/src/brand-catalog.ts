@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { TokenService } from '@rgb/auth';
 import { adminRoutes, type CatalogBrand } from '@rgb/contracts';
+import { ChangeNotices } from './change-notices';
 import { ServiceClient } from './service-client';
 
 export type { CatalogBrand };
@@ -27,7 +28,7 @@ export class BrandCatalog {
   private byHostMap = new Map<string, CatalogBrand>();
   private byIdMap = new Map<string, CatalogBrand>();
   private byCodeMap = new Map<string, CatalogBrand>();
-  private subscriber: Redis | undefined;
+  private notices: ChangeNotices | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Reloads started and the latest one applied: an older answer arriving late never replaces a newer one. */
   private reloadsStarted = 0;
@@ -50,20 +51,22 @@ export class BrandCatalog {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
-    this.subscriber = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-    this.subscriber.on('message', () => void this.reloadLogged('change notification'));
-    this.subscriber.on('error', (error) => this.options.log.warn({ err: error }, 'brand catalogue subscriber error'));
-    // A re-subscription after a Redis outage may have missed changes: reload then too.
-    this.subscriber.on('ready', () => void this.reloadLogged('redis reconnected'));
-    await this.subscriber.connect();
-    await this.subscriber.subscribe(BRANDS_CHANGED_CHANNEL);
+    this.notices = await ChangeNotices.follow({
+      redisUrl: this.options.redisUrl,
+      channel: BRANDS_CHANGED_CHANNEL,
+      log: this.options.log,
+      what: 'brand catalogue',
+      onNotice: () => void this.reloadLogged('change notification'),
+      // A re-subscription after a Redis outage may have missed changes: reload then too.
+      onSubscribed: () => void this.reloadLogged('redis reconnected'),
+    });
     this.timer = setInterval(() => void this.reloadLogged('timer'), this.options.refreshIntervalMs ?? 60_000);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.notices?.stop();
     await this.admin.close();
   }
 

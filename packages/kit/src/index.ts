@@ -4,6 +4,8 @@ export * from './metrics';
 export * from './request-context';
 export * from './guards';
 export * from './brand-catalog';
+export * from './change-notices';
+export * from './staff-access';
 export * from './http-app';
 export * from './graphql-errors';
 export * from './shutdown';

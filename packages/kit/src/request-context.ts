@@ -1,5 +1,5 @@
 import { ExpiringCache } from '@rgb/auth';
-import type { BrandRef } from '@rgb/contracts';
+import type { BrandRef, Permission } from '@rgb/contracts';
 import { jwtVerify, SignJWT } from 'jose';
 
 export type { BrandRef };
@@ -12,6 +12,14 @@ export interface UserCaller {
   id: string;
   brandId: string;
   sessionId: string;
+  /** Staff only: what the router found they may do when it admitted this request. */
+  access?: StaffGrant;
+}
+
+/** A staff caller's permissions and whether every brand is in their scope (else the request's brand is). */
+export interface StaffGrant {
+  permissions: Permission[];
+  allBrands: boolean;
 }
 
 export interface ServiceCaller {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PERMISSION_NAMES, type Permission } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
@@ -141,9 +142,23 @@ export function anonymous(brand: BrandRef, clientAddress?: string): ForwardedCon
   return clientAddress === undefined ? { brand, caller: null } : { brand, caller: null, clientAddress };
 }
 
-/** The forwarded context of a signed-in user of `brand` (a fresh session id unless given). */
+/**
+ * The forwarded context of a signed-in user of `brand` (a fresh session id unless given); staff
+ * come as the router forwards the seeded `admin`: every permission, every brand.
+ */
 export function signedIn(brand: BrandRef, kind: UserKind, id: string, sessionId: string = randomUUID()): ForwardedContext {
+  if (kind === 'staff') return staffWith(brand, id, PERMISSION_NAMES, { allBrands: true, sessionId });
   return { brand, caller: { kind, id, brandId: brand.id, sessionId } };
+}
+
+/** The forwarded context of a staff member of `brand` holding `permissions` (not every brand unless `allBrands`). */
+export function staffWith(
+  brand: BrandRef,
+  id: string,
+  permissions: readonly Permission[],
+  { allBrands = false, sessionId = randomUUID() }: { allBrands?: boolean; sessionId?: string } = {},
+): ForwardedContext {
+  return { brand, caller: { kind: 'staff', id, brandId: brand.id, sessionId, access: { permissions: [...permissions], allBrands } } };
 }
 
 /** Polls `probe` until it gives something (not undefined or false), or fails naming `what` after `timeoutMs`. */

@@ -1,16 +1,54 @@
-import { forbidden } from '@rgb/contracts';
-import { type BrandRef, type Caller, requireCaller, type UserCaller } from '@rgb/kit';
+import { PERMISSION_NAMES, type Permission, type StaffAccess } from '@rgb/contracts';
+import type { Prisma, PrismaClient } from '@rgb/db';
+import { STAFF_ACCESS_CHANGED_CHANNEL, type Logger } from '@rgb/kit';
+import type { Redis } from 'ioredis';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
+
+export const isUuid = (id: string) => UUID.test(id);
+
+/** What `permissionsOf` and `staffAccess` read of a staff member. */
+export const ACCESS_INCLUDE = {
+  brands: { select: { brandId: true } },
+  roles: { select: { role: { select: { permissions: { select: { permission: true } } } } } },
+} as const satisfies Prisma.StaffInclude;
+
+type RoleGrants = { role: { permissions: { permission: string }[] } }[];
+
+/** The catalogue's permissions among `names`, once each, in catalogue order (a name it no longer has grants nothing). */
+export function inCatalogueOrder(names: Iterable<string>): Permission[] {
+  const wanted = new Set(names);
+  return PERMISSION_NAMES.filter((name) => wanted.has(name));
+}
+
+/** The union of the roles' permissions. */
+export const permissionsOf = (roles: RoleGrants): Permission[] =>
+  inCatalogueOrder(roles.flatMap(({ role }) => role.permissions.map(({ permission }) => permission)));
+
+/** A staff member's status, brand scope and permissions now; null for an id that names nobody. */
+export async function staffAccess(db: Db, staffId: string): Promise<StaffAccess | null> {
+  if (!isUuid(staffId)) return null;
+  const staff = await db.staff.findUnique({ where: { id: staffId }, include: ACCESS_INCLUDE });
+  if (!staff) return null;
+  return {
+    status: staff.status,
+    all_brands: staff.allBrands,
+    brand_ids: staff.brands.map(({ brandId }) => brandId),
+    permissions: permissionsOf(staff.roles),
+  };
+}
 
 /**
- * Who may read a brand's live top-info: staff signed in on that brand. Staff tokens are bound to
- * the brand they logged in on, and login checks the staff member's access to it. Decided from
- * the signed context alone, so every caller of one brand and audience gets the same answer
- * (the router shares one upstream subscription among them).
- * Permission `topinfo.read`: once staff permissions travel in the signed context, this is
- * `requirePermission(caller, 'topinfo.read')`.
+ * Tells the routers that what `staffId` (or, `*`, anyone holding a changed role) may do has
+ * changed, after the change committed. A notice that cannot be sent is logged as an error: the
+ * change stands, and the routers see it when their cached entry expires.
  */
-export function requireTopInfoReader(caller: Caller | null, brand: BrandRef): UserCaller {
-  const staff = requireCaller(caller, 'staff');
-  if (staff.brandId !== brand.id) throw forbidden('no access to this brand');
-  return staff;
+export async function announceAccessChanged(redis: Redis, log: Logger, staffId: string): Promise<void> {
+  try {
+    await redis.publish(STAFF_ACCESS_CHANGED_CHANNEL, staffId);
+  } catch (error) {
+    log.error({ err: error, staff_id: staffId }, 'staff access change notice not sent; routers see it when their cache entry expires');
+  }
 }

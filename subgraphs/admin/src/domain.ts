@@ -15,11 +15,11 @@ const worker = defineWorker({
   start: async (env) => (await import('./worker')).startAdminWorker(loadWorkerConfig(worker.port, env)),
 });
 
-/** admin: brands, domains and staff; its worker projects the other domains' events (top-info). */
+/** admin: brands, domains, staff and the audit log; its worker projects the other domains' events (top-info, staff actions). */
 export const adminDomain = defineDomain({
   name: 'admin',
   api,
   worker,
-  consumes: ['player', 'wallet'],
+  consumes: ['player', 'wallet', 'game'],
   inbox: 'admin.inbox',
 });

@@ -6,15 +6,15 @@ import { brandCatalog } from './brands';
 import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
-import { hasPlatformAccess } from './staff';
+import { announceAccessChanged, staffAccess } from './access';
 import { TopInfoFeed } from './top-info-feed';
-
-const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 
 export interface AdminServices {
   sessions: SessionManager;
   loginThrottle: LoginThrottle;
   topInfo: TopInfoFeed;
+  /** Tells the routers, after commit, that what a staff member (`*`: any) may do changed. */
+  accessChanged(staffId: string): Promise<void>;
 }
 
 /** How often watched top-infos are read again without a notice, so a missed one is made good. */
@@ -37,14 +37,13 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
       ),
       loginThrottle: createLoginThrottle(deps),
       topInfo,
+      accessChanged: (staffId) => announceAccessChanged(deps.redis, deps.log, staffId),
     };
   },
   closeServices: (services) => services.topInfo.close(),
   internalRoutes: (app, { prisma }) => {
     serveRoute(app, adminRoutes.brands, async () => ({ brands: await brandCatalog(prisma) }));
-    serveRoute(app, adminRoutes.platformAccess, async ({ staff_id }) => ({
-      platform_access: UUID.test(staff_id) && (await hasPlatformAccess(prisma, staff_id)),
-    }));
+    serveRoute(app, adminRoutes.staffAccess, async ({ staff_id }) => ({ access: await staffAccess(prisma, staff_id) }));
   },
 };
 

@@ -13,16 +13,6 @@ async function mayActOnBrand(prisma: PrismaClient, staffId: string, brandId: str
 }
 
 /**
- * Whether a staff member may change what every brand shares (the game catalogue, provider
- * integrations): active, with access to every brand. Asked by other domains through
- * `/internal/staff/:id/platform-access`.
- */
-export async function hasPlatformAccess(prisma: PrismaClient, staffId: string): Promise<boolean> {
-  const staff = await prisma.staff.findUnique({ where: { id: staffId }, select: { status: true, allBrands: true } });
-  return staff?.status === 'ACTIVE' && staff.allBrands;
-}
-
-/**
  * Staff tokens are bound to the brand they logged in on, like every other token (ADR-009).
  * A staff member is one account on every brand: its failures count once, whatever host they come through.
  */

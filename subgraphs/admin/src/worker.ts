@@ -1,38 +1,25 @@
 import { STREAMS } from '@rgb/contracts';
 import { StreamConsumer } from '@rgb/events';
 import { startWorker, type WorkerConfig, type WorkerDefinition } from '@rgb/kit';
+import { recordStaffActionEvent } from './audit';
 import { adminDomain } from './domain';
 import { countRegistration, notifyTopInfo, pendingRequestHandlers } from './top-info';
 
-/** admin_worker: projects the other domains' events into the live top-info. */
+/** admin_worker: projects the other domains' events into the live top-info, and their staff actions into the audit log. */
 export const adminWorker: WorkerDefinition = {
   name: adminDomain.worker.name,
-  loops: ({ prisma, redis, blockingRedis, metrics, log }) => [
-    new StreamConsumer({
-      group: 'admin.top-info',
-      stream: STREAMS.player,
-      inbox: adminDomain.inbox,
-      handlers: { PLAYER_REGISTERED: countRegistration },
-      afterCommit: (events) => notifyTopInfo(redis, events),
-      prisma,
-      redis,
-      blockingRedis: blockingRedis(),
-      metrics,
-      log,
-    }),
-    new StreamConsumer({
-      group: 'admin.top-info',
-      stream: STREAMS.wallet,
-      inbox: adminDomain.inbox,
-      handlers: pendingRequestHandlers,
-      afterCommit: (events) => notifyTopInfo(redis, events),
-      prisma,
-      redis,
-      blockingRedis: blockingRedis(),
-      metrics,
-      log,
-    }),
-  ],
+  loops: ({ prisma, redis, blockingRedis, metrics, log }) => {
+    // Each consumer blocks on a connection of its own (blockingRedis()): on a shared one their reads would take turns.
+    const shared = () => ({ inbox: adminDomain.inbox, prisma, redis, blockingRedis: blockingRedis(), metrics, log });
+    const topInfo = { group: 'admin.top-info', afterCommit: (events: Parameters<typeof notifyTopInfo>[1]) => notifyTopInfo(redis, events) };
+    const audit = { STAFF_ACTION_RECORDED: recordStaffActionEvent };
+    return [
+      new StreamConsumer({ ...shared(), ...topInfo, stream: STREAMS.player, handlers: { PLAYER_REGISTERED: countRegistration } }),
+      new StreamConsumer({ ...shared(), ...topInfo, stream: STREAMS.wallet, handlers: pendingRequestHandlers }),
+      new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.wallet, handlers: audit }),
+      new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.game, handlers: audit }),
+    ];
+  },
 };
 
 export const startAdminWorker = (config: WorkerConfig) => startWorker(adminWorker, config);

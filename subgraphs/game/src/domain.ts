@@ -1,4 +1,4 @@
-import { defineApi, defineDomain, type ListenerManifest } from '@rgb/kit';
+import { defineApi, defineDomain, defineWorker, loadWorkerConfig, type ListenerManifest } from '@rgb/kit';
 
 /** The provider callbacks, apart from the API: the router passes `/callbacks/*` here. */
 export const callbackListener: ListenerManifest = { name: 'callback', port: 8112, hostEnv: 'CALLBACK_HOST', portEnv: 'CALLBACK_PORT' };
@@ -15,5 +15,15 @@ const api = defineApi({
   },
 });
 
-/** game: providers, games and rounds, and on a listener of its own the provider callbacks. No worker. */
-export const gameDomain = defineDomain({ name: 'game', api, consumes: [] });
+const worker = defineWorker({
+  name: 'game_worker',
+  port: 9012,
+  entry: 'subgraphs/game/src/worker-main.ts',
+  start: async (env) => (await import('./worker')).startGameWorker(loadWorkerConfig(worker.port, env)),
+});
+
+/**
+ * game: providers, games and rounds, and on a listener of its own the provider callbacks; its
+ * worker publishes the game outbox (the staff actions on the shared catalogue).
+ */
+export const gameDomain = defineDomain({ name: 'game', api, worker, produces: 'game', outbox: 'game.outbox', consumes: [] });

@@ -8,7 +8,7 @@ import type { LaunchDeps } from './launch';
 import { createLoaders, type GameLoaders } from './loaders';
 import { PlayerDirectory } from './players';
 import { resolvers } from './resolvers';
-import { PlatformStaff } from './staff';
+import { IntegrationStaff } from './authorization';
 
 export { loadGameConfig, type GameConfig } from './config';
 export { sign as signCallback } from './callbacks/signature';
@@ -17,7 +17,7 @@ export { ROUTER_PROOF_HEADER } from './callbacks/server';
 export interface GameServices {
   catalog: GameCatalog;
   launch: LaunchDeps;
-  platformStaff: PlatformStaff;
+  integrationStaff: IntegrationStaff;
   players: PlayerDirectory;
   /** The wallet's provider-money routes, the only way the game moves money. */
   wallet: ServiceClient;
@@ -38,14 +38,14 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
       const playerClient = new ServiceClient({ baseUrl: config.PLAYER_URL, tokens: serviceTokens, serviceName: 'game' });
       const walletClient = new ServiceClient({ baseUrl: config.WALLET_URL, tokens: serviceTokens, serviceName: 'game' });
       const adminClient = new ServiceClient({ baseUrl: config.ADMIN_URL, tokens: serviceTokens, serviceName: 'game' });
-      const platformStaff = new PlatformStaff(adminClient);
+      const integrationStaff = new IntegrationStaff(adminClient);
       const catalog = new GameCatalog(prisma);
       const players = new PlayerDirectory(prisma, playerClient, brands);
       await brands.start();
       return {
         catalog,
         launch: { catalog, players, sessionKey: new TextEncoder().encode(config.AUTH_JWT_SECRET) },
-        platformStaff,
+        integrationStaff,
         players,
         wallet: walletClient,
         brands,
@@ -56,11 +56,11 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
       await brands.stop();
       await Promise.all(clients.map((client) => client.close()));
     },
-    listeners: (deps, { catalog, players, wallet, platformStaff }) => {
+    listeners: (deps, { catalog, players, wallet, integrationStaff }) => {
       const callbacks = createCallbackServer({
         deps: { prisma: deps.prisma, store: new CallbackStore(deps.prisma, deps.metrics, deps.log), catalog, players, wallet, log: deps.log, inFlight: new Map() },
         serviceTokens: deps.serviceTokens,
-        staffAccess: { userTokens: deps.userTokens, revocations: deps.revocations, platformStaff },
+        staffAccess: { userTokens: deps.userTokens, revocations: deps.revocations, integrationStaff },
         metrics: deps.metrics,
         log: deps.log,
         maxBodyBytes: config.CALLBACK_MAX_BYTES,
@@ -77,3 +77,4 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
 }
 
 export const start = (config: GameConfig) => startSubgraph(gameSubgraph(config), config);
+export { gameWorker } from './worker';

@@ -1,8 +1,8 @@
 import { badUserInput, type KeyedMovement, notFound } from '@rgb/contracts';
 import { uniqueViolation, type PrismaClient } from '@rgb/db';
-import { appendToOutbox, derivedEventId } from '@rgb/events';
+import { appendToOutbox, derivedEventId, recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
-import { checkIdempotencyKey, hasAccount, inTransaction, moveOnce, type MoveResult } from './ledger';
+import { checkIdempotencyKey, hasAccount, inTransaction, moveOnce, type Moved, type MoveResult, type Tx } from './ledger';
 
 /** The ledger's command key of a caller's key: per brand, so two brands' callers never share (or probe) a key. */
 const keyed = (command: string, { brand, key }: Pick<KeyedMovement, 'brand' | 'key'>) => `${command}:${brand.id}:${key}`;
@@ -46,7 +46,7 @@ export async function reversePromotion(prisma: PrismaClient, movement: KeyedMove
 export async function adjustBalance(
   prisma: PrismaClient,
   movement: KeyedMovement & { reason: string },
-  { mayOpenAccount }: { mayOpenAccount: boolean },
+  { mayOpenAccount, staff }: { mayOpenAccount: boolean; staff?: StaffActor },
 ): Promise<MoveResult> {
   checkIdempotencyKey(movement.key);
   if (movement.amount === 0n) throw badUserInput('an adjustment must move money');
@@ -54,7 +54,18 @@ export async function adjustBalance(
   if (!mayOpenAccount && !(await hasAccount(prisma, movement.brand, movement.playerId))) {
     throw notFound(`player ${movement.playerId} has no wallet on this brand`);
   }
-  return moveOnce(prisma, { ...movement, kind: 'ADJUSTMENT', commandKey: keyed('adjustment', movement) });
+  // A staff adjustment reaches the audit log; a repeat with its key moves nothing and records nothing.
+  const audited = staff
+    ? (tx: Tx, moved: Moved) =>
+        recordStaffAction(tx, 'wallet.outbox', movement.brand.id, staff, {
+          action: 'wallet_account.adjust',
+          target_type: 'wallet_account',
+          target_id: moved.accountId,
+          before: { balance_minor: (moved.balanceAfter - movement.amount).toString(), currency: moved.currency },
+          after: { balance_minor: moved.balanceAfter.toString(), currency: moved.currency, ledger_entry_id: moved.entryId, reason: movement.reason },
+        })
+    : undefined;
+  return moveOnce(prisma, { ...movement, kind: 'ADJUSTMENT', commandKey: keyed('adjustment', movement) }, audited);
 }
 
 /**

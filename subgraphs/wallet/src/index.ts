@@ -19,3 +19,4 @@ export const walletSubgraph: SubgraphDefinition<WalletLoaders, WalletServices> =
 };
 
 export const start = (config: SubgraphConfig) => startSubgraph(walletSubgraph, config);
+export { findLedgerMismatches } from './reconciliation';

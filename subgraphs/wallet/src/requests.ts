@@ -1,12 +1,10 @@
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import { uniqueViolation, type DepositRequest, type PrismaClient, type RequestStatus, type WithdrawalRequest } from '@rgb/db';
-import { appendToOutbox } from '@rgb/events';
+import { appendToOutbox, recordStaffAction } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { parseAmount } from './amounts';
 import { checkIdempotencyKey, inTransaction, move, type Tx } from './ledger';
-
-/** Who decides or asks: `staff:<id>`, `player:<id>`... as written into the ledger. */
-export type Actor = string;
+import { causedBy, type StaffActor } from './staff-actions';
 
 /**
  * The rolling gate (step 6 of the roadmap): throws when the player may not withdraw yet. Until
@@ -81,16 +79,45 @@ export async function requestDeposit(prisma: PrismaClient, brand: BrandRef, play
 }
 
 interface Decision {
+  /** `approve`, `decline`, `mark_paid`: the audit log's action is `<target>.<verb>`. */
+  verb: string;
   /** The statuses the request may be in for this decision. */
   from: RequestStatus[];
   to: RequestStatus;
-  actor: Actor;
+  actor: StaffActor;
   reason?: string | null;
 }
 
 /** What a decision writes besides the status: who and when, or when it was paid. */
 function decisionData({ to, actor, reason }: Decision) {
-  return to === 'PAID' ? { status: to, paidBy: actor, paidAt: new Date() } : { status: to, decidedBy: actor, decidedAt: new Date(), reason: reason ?? null };
+  const by = causedBy(actor);
+  return to === 'PAID' ? { status: to, paidBy: by, paidAt: new Date() } : { status: to, decidedBy: by, decidedAt: new Date(), reason: reason ?? null };
+}
+
+type RequestTable = 'deposit_request' | 'withdrawal_request';
+
+/**
+ * Locks the request's row and returns its status (null: no such request of the brand), so the
+ * audit's "before" is the status this decision changes, whatever a concurrent one did.
+ */
+async function lockedStatus(tx: Tx, table: RequestTable, brand: BrandRef, id: string): Promise<RequestStatus | null> {
+  const rows = await tx.$queryRawUnsafe<{ status: RequestStatus }[]>(
+    `SELECT status::text AS status FROM wallet.${table} WHERE id = $1::uuid AND brand_id = $2::uuid FOR UPDATE`,
+    id,
+    brand.id,
+  );
+  return rows[0]?.status ?? null;
+}
+
+/** The decision's STAFF_ACTION_RECORDED, once the request changed from `before`. */
+function recordDecision(tx: Tx, brand: BrandRef, table: RequestTable, id: string, before: RequestStatus, decision: Decision): Promise<void> {
+  return recordStaffAction(tx, 'wallet.outbox', brand.id, decision.actor, {
+    action: `${table}.${decision.verb}`,
+    target_type: table,
+    target_id: id,
+    before: { status: before },
+    after: { status: decision.to, ...(decision.reason ? { reason: decision.reason } : {}) },
+  });
 }
 
 /** The request after a conditional status change; refuses an unknown (or other brand's) or already decided one. */
@@ -102,29 +129,37 @@ function decided<R extends { status: RequestStatus }>(changed: number, request: 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function decideDeposit(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<DepositRequest> {
+async function decideDeposit(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<Decided<DepositRequest>> {
   if (!UUID.test(id)) throw notFound('no such deposit request');
+  const before = await lockedStatus(tx, 'deposit_request', brand, id);
+  if (!before) throw notFound('no such deposit request');
   const where = { id, brandId: brand.id };
   const { count } = await tx.depositRequest.updateMany({ where: { ...where, status: { in: decision.from } }, data: decisionData(decision) });
-  return decided(count, await tx.depositRequest.findFirst({ where }), 'deposit request', decision.from);
+  const request = decided(count, await tx.depositRequest.findFirst({ where }), 'deposit request', decision.from);
+  await recordDecision(tx, brand, 'deposit_request', id, before, decision);
+  return { request, before };
 }
 
-/** Applies the decision if the request is in one of `decision.from`: the request after it, or null when nothing changed. */
-async function tryDecideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<WithdrawalRequest | null> {
+/** The decision applied: the request after it and the status it had (so the events can say what it left). */
+interface Decided<R> {
+  request: R;
+  before: RequestStatus;
+}
+
+async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<Decided<WithdrawalRequest>> {
   if (!UUID.test(id)) throw notFound('no such withdrawal request');
+  const before = await lockedStatus(tx, 'withdrawal_request', brand, id);
+  if (!before) throw notFound('no such withdrawal request');
   const where = { id, brandId: brand.id };
   const { count } = await tx.withdrawalRequest.updateMany({ where: { ...where, status: { in: decision.from } }, data: decisionData(decision) });
-  return count === 0 ? null : tx.withdrawalRequest.findFirst({ where });
+  const request = decided(count, await tx.withdrawalRequest.findFirst({ where }), 'withdrawal request', decision.from);
+  await recordDecision(tx, brand, 'withdrawal_request', id, before, decision);
+  return { request, before };
 }
 
-async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<WithdrawalRequest> {
-  const request = await tryDecideWithdrawal(tx, brand, id, decision);
-  return request ?? decided(0, await tx.withdrawalRequest.findFirst({ where: { id, brandId: brand.id } }), 'withdrawal request', decision.from);
-}
-
-export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<DepositRequest> {
+export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor): Promise<DepositRequest> {
   return inTransaction(prisma, async (tx) => {
-    const request = await decideDeposit(tx, brand, id, { from: ['PENDING'], to: 'APPROVED', actor });
+    const { request } = await decideDeposit(tx, brand, id, { verb: 'approve', from: ['PENDING'], to: 'APPROVED', actor });
     const moved = await move(tx, {
       brand,
       playerId: request.playerId,
@@ -132,7 +167,7 @@ export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string
       amount: request.amount,
       reference: `deposit_request:${id}`,
       commandKey: `deposit.approve:${id}`,
-      causedBy: actor,
+      causedBy: causedBy(actor),
     });
     await appendToOutbox(tx, 'wallet.outbox', {
       type: 'DEPOSIT_APPROVED',
@@ -154,9 +189,9 @@ export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string
   });
 }
 
-export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<DepositRequest> {
+export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor, reason: string | null): Promise<DepositRequest> {
   return inTransaction(prisma, async (tx) => {
-    const request = await decideDeposit(tx, brand, id, { from: ['PENDING'], to: 'DECLINED', actor, reason });
+    const { request } = await decideDeposit(tx, brand, id, { verb: 'decline', from: ['PENDING'], to: 'DECLINED', actor, reason });
     await appendToOutbox(tx, 'wallet.outbox', {
       type: 'DEPOSIT_DECLINED',
       owner: request,
@@ -211,9 +246,9 @@ export async function requestWithdrawal(
   );
 }
 
-export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<WithdrawalRequest> {
+export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor): Promise<WithdrawalRequest> {
   return inTransaction(prisma, async (tx) => {
-    const request = await decideWithdrawal(tx, brand, id, { from: ['PENDING'], to: 'APPROVED', actor });
+    const { request } = await decideWithdrawal(tx, brand, id, { verb: 'approve', from: ['PENDING'], to: 'APPROVED', actor });
     await appendToOutbox(tx, 'wallet.outbox', {
       type: 'WITHDRAW_APPROVED',
       owner: request,
@@ -230,14 +265,10 @@ export function approveWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
  * Declining releases the held amount back to the balance, once. An approved withdrawal may still
  * be declined until it is marked paid (the bank transfer bounced, say).
  */
-export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor, reason: string | null): Promise<WithdrawalRequest> {
+export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor, reason: string | null): Promise<WithdrawalRequest> {
   return inTransaction(prisma, async (tx) => {
-    // Tried from PENDING first, then from APPROVED, so the event says which it was (whether the
-    // request leaves the pending queue now). A concurrent approval holds the row: the first
-    // update waits for it and then finds it APPROVED.
-    const fromPending = await tryDecideWithdrawal(tx, brand, id, { from: ['PENDING'], to: 'DECLINED', actor, reason });
-    const previousStatus = fromPending ? 'PENDING' : 'APPROVED';
-    const request = fromPending ?? (await decideWithdrawal(tx, brand, id, { from: ['APPROVED'], to: 'DECLINED', actor, reason }));
+    // The row is locked before the change, so `before` says whether the request leaves the pending queue now.
+    const { request, before } = await decideWithdrawal(tx, brand, id, { verb: 'decline', from: ['PENDING', 'APPROVED'], to: 'DECLINED', actor, reason });
     const moved = await move(tx, {
       brand,
       playerId: request.playerId,
@@ -245,7 +276,7 @@ export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
       amount: request.amount,
       reference: `withdrawal_request:${id}`,
       commandKey: `withdrawal.release:${id}`,
-      causedBy: actor,
+      causedBy: causedBy(actor),
       reason,
     });
     await appendToOutbox(tx, 'wallet.outbox', {
@@ -262,7 +293,8 @@ export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
         amount_minor: request.amount.toString(),
         balance_after_minor: moved.balanceAfter.toString(),
         currency: moved.currency,
-        previous_status: previousStatus,
+        // The decision changed the row from one of its `from` statuses, locked, so `before` is one of them.
+        previous_status: before as 'PENDING' | 'APPROVED',
         reason: request.reason,
       },
     });
@@ -270,6 +302,6 @@ export function declineWithdrawal(prisma: PrismaClient, brand: BrandRef, id: str
   });
 }
 
-export function markWithdrawalPaid(prisma: PrismaClient, brand: BrandRef, id: string, actor: Actor): Promise<WithdrawalRequest> {
-  return inTransaction(prisma, (tx) => decideWithdrawal(tx, brand, id, { from: ['APPROVED'], to: 'PAID', actor }));
+export function markWithdrawalPaid(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor): Promise<WithdrawalRequest> {
+  return inTransaction(prisma, async (tx) => (await decideWithdrawal(tx, brand, id, { verb: 'mark_paid', from: ['APPROVED'], to: 'PAID', actor })).request);
 }

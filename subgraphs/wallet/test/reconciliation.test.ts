@@ -50,7 +50,7 @@ async function workerAfterOneRun(): Promise<{ worker: Worker; metrics: Metrics }
 }
 
 /** A run called by hand, as the scheduler would for this hour's window. */
-const aRun = { windowStart: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000), attempt: 1 };
+const aRun = { windowStart: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000), attempt: 1, signal: new AbortController().signal };
 
 const gauge = async (metrics: Metrics) => (await metrics.registry.getSingleMetric('wallet_ledger_mismatches')!.get()).values[0]?.value;
 

@@ -188,13 +188,13 @@ describe('approveDeposit', () => {
 });
 
 describe('declineDeposit', () => {
-  it('declines a pending request with its reason, moving no money and writing DEPOSIT_DECLINED with the brand', async () => {
+  it('declines a pending request with its reason, moving no money, writing DEPOSIT_DECLINED with the brand and its staff action', async () => {
     const player = randomUUID();
     const id = await pendingDeposit(player, '9.99');
     const before = await writeCounts(server);
     const declined = dataOf(await decide<{ declineDeposit: DepositView }>(DECLINE_DEPOSIT, id, demo(), 'no such transfer')).declineDeposit;
     expect(declined).toMatchObject({ id, status: 'DECLINED', reason: 'no such transfer' });
-    expect(await writeCounts(server)).toEqual({ ...before, outbox: before.outbox + 1 });
+    expect(await writeCounts(server)).toEqual({ ...before, outbox: before.outbox + 2 });
     const [event, ...more] = await outboxRows(server, 'DEPOSIT_DECLINED', id);
     expect(more).toEqual([]);
     expect(event!.brandId).toBe(demo().id);
@@ -202,6 +202,7 @@ describe('declineDeposit', () => {
       brand_id: demo().id,
       payload: { request_id: id, player_id: player, amount_minor: '999', currency: 'USD', reason: 'no such transfer' },
     });
+    expect(await outboxRows(server, 'STAFF_ACTION_RECORDED', id)).toHaveLength(1);
     await expectBooks(server, { [player]: null });
   });
 
@@ -332,6 +333,24 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     expect(moreEvents).toEqual([]);
     expect(bouncedEvent!.envelope).toMatchObject({ payload: { request_id: bounced, amount_minor: '600', previous_status: 'APPROVED', reason: 'transfer bounced' } });
     await expectBooks(server, { [player]: 1000n });
+    // Each decision reaches the audit log with the status it changed, and a refused one does not.
+    expect((await outboxRows(server, 'STAFF_ACTION_RECORDED', bounced)).map((row) => row.envelope)).toEqual([
+      expect.objectContaining({
+        brand_id: demo().id,
+        payload: expect.objectContaining({ action: 'withdrawal_request.approve', before: { status: 'PENDING' }, after: { status: 'APPROVED' } }),
+      }),
+      expect.objectContaining({
+        payload: expect.objectContaining({
+          action: 'withdrawal_request.decline',
+          target_type: 'withdrawal_request',
+          target_id: bounced,
+          before: { status: 'APPROVED' },
+          after: { status: 'DECLINED', reason: 'transfer bounced' },
+          staff_id: expect.any(String),
+          request_id: expect.any(String),
+        }),
+      }),
+    ]);
 
     const id = dataOf(await requestWithdrawal(player, '6.00')).requestWithdrawal.id;
     dataOf(await decide(APPROVE_WITHDRAWAL, id));
@@ -439,6 +458,14 @@ describe('adjustBalance (staff)', () => {
     expect(again).toEqual(first);
     expect(await entriesOf(server, `adjustment:${demo().id}:adj-${player}`)).toHaveLength(1);
     await expectBooks(server, { [player]: 1300n });
+    const account = await server.deps.prisma.walletAccount.findFirstOrThrow({ where: { playerId: player } });
+    expect((await outboxRows(server, 'STAFF_ACTION_RECORDED', account.id)).map((row) => (row.envelope as { payload: unknown }).payload)).toEqual([
+      expect.objectContaining({
+        action: 'wallet_account.adjust',
+        before: { balance_minor: '1000', currency: 'USD' },
+        after: { balance_minor: '1300', currency: 'USD', ledger_entry_id: first.id, reason: 'promo fix' },
+      }),
+    ]);
   });
 
   it('refuses the key with another amount (CONFLICT), a debit below zero (INSUFFICIENT_FUNDS), a blank reason and zero', async () => {

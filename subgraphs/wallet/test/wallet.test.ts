@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrandRef, ForwardedContext } from '@rgb/kit';
-import { anonymous, firstError, signedIn, startSeededTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { anonymous, firstError, signedIn, staffWith, startSeededTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
 import { walletSubgraph } from '../src/index';
 
 let server: SeededTestSubgraph;
@@ -50,8 +50,13 @@ describe('who may read a wallet', () => {
     expect(firstError(response)?.code).toBe('FORBIDDEN');
   });
 
-  it('is FORBIDDEN for an anonymous caller', async () => {
-    expect(firstError(await walletsOf(anonymous(server.brands.demo), randomUUID()))?.code).toBe('FORBIDDEN');
+  it('is UNAUTHENTICATED for an anonymous caller', async () => {
+    expect(firstError(await walletsOf(anonymous(server.brands.demo), randomUUID()))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('is FORBIDDEN, naming the permission, for staff without wallets.read', async () => {
+    const error = firstError(await walletsOf(staffWith(server.brands.demo, randomUUID(), ['players.read']), randomUUID()));
+    expect(error).toEqual({ code: 'FORBIDDEN', message: 'this operation needs the wallets.read permission' });
   });
 
   it("lets staff read any player's wallet of the brand", async () => {

@@ -63,6 +63,21 @@ export const EVENT_PAYLOADS = {
     agent_id: uuid.nullable(),
     registered_at: z.iso.datetime({ offset: true }),
   }),
+  /**
+   * A staff action of the producing domain, written in the transaction of the change: the admin
+   * domain keeps it in its audit log (who, what, on what, before and after; when is `occurred_at`).
+   */
+  STAFF_ACTION_RECORDED: z.object({
+    staff_id: uuid,
+    /** `deposit.approve`, `withdrawal.decline`, `wallet.adjust`... */
+    action: z.string().min(1),
+    target_type: z.string().min(1),
+    target_id: z.string().min(1),
+    before: z.record(z.string(), z.json()).nullable(),
+    after: z.record(z.string(), z.json()).nullable(),
+    /** The router's request id of the action. */
+    request_id: z.string().nullable(),
+  }),
   AGENT_WITHDRAW_CREATED: z.object(agentWithdrawal),
   AGENT_WITHDRAW_APPROVED: z.object(agentWithdrawal),
   AGENT_WITHDRAW_DECLINED: z.object({ ...agentWithdrawal, reason: z.string().nullable() }),

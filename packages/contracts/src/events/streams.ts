@@ -4,6 +4,7 @@ export const STREAMS = {
   rolling: 'rgb:stream:rolling',
   player: 'rgb:stream:player',
   agent: 'rgb:stream:agent',
+  game: 'rgb:stream:game',
 } as const;
 export type StreamName = keyof typeof STREAMS;
 export type StreamKey = (typeof STREAMS)[StreamName];
@@ -30,6 +31,7 @@ export const EVENT_TYPES = {
       'WITHDRAW_REQUESTED',
       'WITHDRAW_APPROVED',
       'WITHDRAW_DECLINED',
+      'STAFF_ACTION_RECORDED',
     ],
     reserved: ['BET_AUTHORIZED', 'PROMOTION_CREDITED', 'PROMOTION_REVERSED', 'COUPON_EXPIRED'],
   },
@@ -48,6 +50,7 @@ export const EVENT_TYPES = {
     ],
     reserved: [],
   },
+  game: { emitted: ['STAFF_ACTION_RECORDED'], reserved: [] },
 } as const satisfies Record<StreamName, { emitted: readonly string[]; reserved: readonly string[] }>;
 
 export type EmittedEventType = (typeof EVENT_TYPES)[StreamName]['emitted'][number];

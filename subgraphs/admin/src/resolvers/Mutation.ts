@@ -1,6 +1,8 @@
 import { requireCaller } from '@rgb/kit';
 import type { MutationResolvers } from '../generated/resolvers-types';
+import { createRole, deleteRole, updateRole } from '../roles';
 import { refreshStaffSession, staffLogin } from '../staff';
+import { assignStaffRoles, createStaff, setStaffPassword, updateStaff } from '../staff-accounts';
 
 export const Mutation: MutationResolvers = {
   staffLogin: (_parent, { input }, { prisma, brand, services, clientAddress, log }) =>
@@ -11,4 +13,11 @@ export const Mutation: MutationResolvers = {
     await services.sessions.revoke(requireCaller(caller, 'staff').sessionId);
     return true;
   },
+  createStaff: (_parent, { input }, context) => createStaff(context, input),
+  updateStaff: (_parent, { id, input }, context) => updateStaff(context, id, input),
+  setStaffPassword: (_parent, { id, password }, context) => setStaffPassword(context, id, password),
+  assignStaffRoles: (_parent, { id, roleIds }, context) => assignStaffRoles(context, id, roleIds),
+  createRole: (_parent, { input }, context) => createRole(context, input),
+  updateRole: (_parent, { id, input }, context) => updateRole(context, id, input),
+  deleteRole: (_parent, { id }, context) => deleteRole(context, id),
 };

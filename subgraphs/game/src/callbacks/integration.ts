@@ -1,26 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { TokenError, type TokenService } from '@rgb/auth';
 import type { SessionRevocations } from '@rgb/kit';
-import type { PlatformStaff } from '../staff';
+import type { IntegrationStaff } from '../authorization';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type CallbackDeps, handleCallback } from './handle';
 import { sign } from './signature';
 
-/** Who may use the integration routes: a live staff session of someone with access to every brand. */
+/** Who may use the integration routes: a live staff session of someone with providers.manage on every brand. */
 export interface StaffAccess {
   userTokens: TokenService;
   revocations: SessionRevocations;
-  platformStaff: PlatformStaff;
+  integrationStaff: IntegrationStaff;
 }
 
 /**
  * `/integration/*`, on the loopback callback listener, for staff wiring up a provider: the last
  * callbacks of a provider with their answers, and a signed test call that shows whether a
- * secret is the one the platform holds. A provider serves every brand, so only staff with access
- * to every brand may look.
+ * secret is the one the platform holds. A provider serves every brand, so only staff with
+ * providers.manage on every brand may look.
  */
-export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDeps, { userTokens, revocations, platformStaff }: StaffAccess): void {
+export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDeps, { userTokens, revocations, integrationStaff }: StaffAccess): void {
   /** Null when the caller may use these routes; else the answer to give. */
   const refusal = async (request: FastifyRequest): Promise<{ status: number; error: string } | null> => {
     const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
@@ -32,8 +32,7 @@ export function registerIntegrationRoutes(app: FastifyInstance, deps: CallbackDe
       throw error;
     }
     if (staff.audience !== 'staff' || (await revocations.isRevoked(staff.sessionId))) return { status: 401, error: 'this session has ended' };
-    if (!(await platformStaff.has(staff.subject, { requestId: request.id }))) return { status: 403, error: 'only staff with access to every brand may use the integration routes' };
-    return null;
+    return integrationStaff.refusal({ id: staff.subject, brandId: staff.brandId, sessionId: staff.sessionId }, { requestId: request.id });
   };
 
   app.get<{ Params: { provider: string }; Querystring: { limit?: string } }>('/integration/providers/:provider/callbacks', async (request, reply) => {

@@ -1,26 +1,15 @@
-import { notFound } from '@rgb/contracts';
 import { requireCaller } from '@rgb/kit';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { launchGame } from '../launch';
+import { gameAccess } from '../authorization';
+import { setGameEnabled, setProviderEnabled } from '../switches';
 
 export const Mutation: MutationResolvers = {
   // The context carries the request's id and traceparent, which calls to other services forward.
   launchGame: (_parent, { gameCode }, context) =>
     launchGame(context.services.launch, context.brand, requireCaller(context.caller, 'player').id, gameCode, context),
-  setGameEnabled: async (_parent, { gameCode, enabled }, context) => {
-    const { caller, prisma, services } = context;
-    await services.platformStaff.require(requireCaller(caller, 'staff').id, context);
-    const { count } = await prisma.game.updateMany({ where: { code: gameCode }, data: { enabled } });
-    if (count === 0) throw notFound(`no game ${gameCode}`);
-    services.catalog.invalidate();
-    return prisma.game.findUniqueOrThrow({ where: { code: gameCode } });
-  },
-  setProviderEnabled: async (_parent, { providerCode, enabled }, context) => {
-    const { caller, prisma, services } = context;
-    await services.platformStaff.require(requireCaller(caller, 'staff').id, context);
-    const { count } = await prisma.provider.updateMany({ where: { code: providerCode }, data: { enabled } });
-    if (count === 0) throw notFound(`no provider ${providerCode}`);
-    services.catalog.invalidate();
-    return prisma.provider.findUniqueOrThrow({ where: { code: providerCode } });
-  },
+  setGameEnabled: (_parent, { gameCode, enabled }, context) =>
+    setGameEnabled(context.prisma, context.services.catalog, gameCode, enabled, context.brand, gameAccess.switchGame(context)),
+  setProviderEnabled: (_parent, { providerCode, enabled }, context) =>
+    setProviderEnabled(context.prisma, context.services.catalog, providerCode, enabled, context.brand, gameAccess.switchProvider(context)),
 };

@@ -1,13 +1,14 @@
-import { connection, NEWEST_FIRST, pageSize, paginate, requireCaller } from '@rgb/kit';
+import { connection, NEWEST_FIRST, pageSize, paginate } from '@rgb/kit';
 import type { Prisma } from '@rgb/db';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { roundsPage } from '../rounds';
+import { gameAccess } from '../authorization';
 
 export const Query: QueryResolvers = {
   games: (_parent, { first, after, providerCode }, { caller, prisma }) => {
-    // Staff see every game; everyone else the enabled games of enabled providers.
-    const provider = { ...(caller?.kind === 'staff' ? {} : { enabled: true }), ...(providerCode ? { code: providerCode } : {}) };
-    const where: Prisma.GameWhereInput = { ...(caller?.kind === 'staff' ? {} : { enabled: true }), provider };
+    const onlyEnabled = gameAccess.seesDisabledGames(caller) ? {} : { enabled: true };
+    const provider = { ...onlyEnabled, ...(providerCode ? { code: providerCode } : {}) };
+    const where: Prisma.GameWhereInput = { ...onlyEnabled, provider };
     return paginate(
       { first, after },
       (position, take) => prisma.game.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
@@ -15,11 +16,11 @@ export const Query: QueryResolvers = {
     );
   },
   providers: (_parent, _args, { caller, prisma }) => {
-    requireCaller(caller, 'staff');
+    gameAccess.readProviders(caller);
     return prisma.provider.findMany({ orderBy: { code: 'asc' } });
   },
   gameRounds: async (_parent, { playerId, gameCode, roundId, first, after }, { caller, prisma, brand, services }) => {
-    requireCaller(caller, 'staff');
+    gameAccess.readRounds(caller);
     const game = gameCode ? await services.catalog.game(gameCode) : undefined;
     if (gameCode && !game) return connection([], pageSize(first), 0);
     return roundsPage(

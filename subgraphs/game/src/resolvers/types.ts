@@ -1,12 +1,12 @@
 import { formatMoney, notFound } from '@rgb/contracts';
-import { forbidden } from '@rgb/contracts';
 import type { GameBetResolvers, GameResolvers, GameRoundResolvers, PlayerResolvers } from '../generated/resolvers-types';
 import { roundsPage } from '../rounds';
+import { gameAccess } from '../authorization';
 
 export const Player: PlayerResolvers = {
   __resolveReference: ({ id }) => ({ id }),
   gameHistory: ({ id }, { first, after }, { caller, prisma, brand }) => {
-    if (!(caller?.kind === 'staff' || (caller?.kind === 'player' && caller.id === id))) throw forbidden('this history belongs to another player');
+    gameAccess.readHistory(caller, id);
     return roundsPage(prisma, { brandId: brand.id, playerId: id }, first, after);
   },
 };

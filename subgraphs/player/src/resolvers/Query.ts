@@ -1,4 +1,4 @@
-import { requireCaller } from '@rgb/kit';
+import { playerAccess } from '../authorization';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { isUuid } from '../players';
 
@@ -6,7 +6,7 @@ export const Query: QueryResolvers = {
   me: (_parent, _args, { caller, loaders }) =>
     caller?.kind === 'player' ? loaders.playerById.load(caller.id) : null,
   player: (_parent, { id }, { caller, loaders }) => {
-    requireCaller(caller, 'staff');
+    playerAccess.readPlayer(caller);
     return isUuid(id) ? loaders.playerById.load(id) : null;
   },
 };

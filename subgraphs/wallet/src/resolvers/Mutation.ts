@@ -1,6 +1,8 @@
 import { badUserInput } from '@rgb/contracts';
 import { requireCaller } from '@rgb/kit';
 import { parseSignedAmount } from '../amounts';
+import { walletAccess } from '../authorization';
+import { causedBy } from '../staff-actions';
 import { adjustBalance } from '../credits';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import {
@@ -13,22 +15,21 @@ import {
   requestWithdrawal,
 } from '../requests';
 
-const staffActor = (caller: Parameters<typeof requireCaller>[0]) => `staff:${requireCaller(caller, 'staff').id}`;
-
 export const Mutation: MutationResolvers = {
   requestDeposit: (_parent, { input }, { caller, prisma, brand }) =>
     requestDeposit(prisma, brand, requireCaller(caller, 'player').id, input),
   requestWithdrawal: (_parent, { input }, { caller, prisma, brand, services }) =>
     requestWithdrawal(prisma, brand, requireCaller(caller, 'player').id, input, services.withdrawalGate),
-  approveDeposit: (_parent, { id }, { caller, prisma, brand }) => approveDeposit(prisma, brand, id, staffActor(caller)),
-  declineDeposit: (_parent, { id, reason }, { caller, prisma, brand }) =>
-    declineDeposit(prisma, brand, id, staffActor(caller), reason ?? null),
-  approveWithdrawal: (_parent, { id }, { caller, prisma, brand }) => approveWithdrawal(prisma, brand, id, staffActor(caller)),
-  declineWithdrawal: (_parent, { id, reason }, { caller, prisma, brand }) =>
-    declineWithdrawal(prisma, brand, id, staffActor(caller), reason ?? null),
-  markWithdrawalPaid: (_parent, { id }, { caller, prisma, brand }) => markWithdrawalPaid(prisma, brand, id, staffActor(caller)),
-  adjustBalance: async (_parent, { input }, { caller, prisma, brand }) => {
-    const actor = staffActor(caller);
+  approveDeposit: (_parent, { id }, context) => approveDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context)),
+  declineDeposit: (_parent, { id, reason }, context) =>
+    declineDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context), reason ?? null),
+  approveWithdrawal: (_parent, { id }, context) => approveWithdrawal(context.prisma, context.brand, id, walletAccess.decideWithdrawal(context)),
+  declineWithdrawal: (_parent, { id, reason }, context) =>
+    declineWithdrawal(context.prisma, context.brand, id, walletAccess.decideWithdrawal(context), reason ?? null),
+  markWithdrawalPaid: (_parent, { id }, context) => markWithdrawalPaid(context.prisma, context.brand, id, walletAccess.decideWithdrawal(context)),
+  adjustBalance: async (_parent, { input }, context) => {
+    const { prisma, brand } = context;
+    const actor = walletAccess.adjustBalance(context);
     if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(input.playerId)) throw badUserInput('playerId is not a player id');
     const result = await adjustBalance(prisma, {
       brand,
@@ -36,9 +37,9 @@ export const Mutation: MutationResolvers = {
       amount: parseSignedAmount(input.amount, brand.currency),
       key: input.idempotencyKey,
       reference: `adjustment:${input.idempotencyKey}`,
-      causedBy: actor,
+      causedBy: causedBy(actor),
       reason: input.reason,
-    }, { mayOpenAccount: false });
+    }, { mayOpenAccount: false, staff: actor });
     return prisma.ledgerEntry.findUniqueOrThrow({ where: { id: result.entryId } });
   },
 };

@@ -1,9 +1,10 @@
-import { NEWEST_FIRST, paginate, requireCaller } from '@rgb/kit';
+import { NEWEST_FIRST, paginate } from '@rgb/kit';
+import { walletAccess } from '../authorization';
 import type { QueryResolvers } from '../generated/resolvers-types';
 
 export const Query: QueryResolvers = {
   depositRequests: (_parent, { status, first, after }, { caller, prisma, brand }) => {
-    requireCaller(caller, 'staff');
+    walletAccess.readDeposits(caller);
     const where = { brandId: brand.id, ...(status ? { status } : {}) };
     return paginate(
       { first, after },
@@ -12,7 +13,7 @@ export const Query: QueryResolvers = {
     );
   },
   withdrawalRequests: (_parent, { status, first, after }, { caller, prisma, brand }) => {
-    requireCaller(caller, 'staff');
+    walletAccess.readWithdrawals(caller);
     const where = { brandId: brand.id, ...(status ? { status } : {}) };
     return paginate(
       { first, after },

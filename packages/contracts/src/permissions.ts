@@ -1,0 +1,37 @@
+/**
+ * Every permission a staff role may grant, written once: the router forwards a staff caller's
+ * permissions and each domain's staff fields ask for one of these by name. A new staff operation
+ * adds its permission here.
+ */
+export const PERMISSIONS = {
+  'players.read': { domain: 'player', description: 'Read a player of the brand' },
+  'wallets.read': { domain: 'wallet', description: "Read a player's wallet and balance" },
+  'wallets.adjust': { domain: 'wallet', description: "Correct a player's balance, with a reason on the ledger" },
+  'deposits.read': { domain: 'wallet', description: "List the brand's deposit requests" },
+  'deposits.decide': { domain: 'wallet', description: 'Approve or decline a pending deposit' },
+  'withdrawals.read': { domain: 'wallet', description: "List the brand's withdrawal requests" },
+  'withdrawals.decide': { domain: 'wallet', description: 'Approve, decline or mark paid a withdrawal' },
+  'games.read': { domain: 'game', description: 'See every game, disabled ones too' },
+  'games.manage': { domain: 'game', description: 'Switch a game on or off for every brand (needs every brand in scope)' },
+  'game_rounds.read': { domain: 'game', description: "Read the brand's game rounds and a player's game history" },
+  'providers.read': { domain: 'game', description: 'List the game providers' },
+  'providers.manage': {
+    domain: 'game',
+    description: 'Switch a provider on or off and use its integration routes (needs every brand in scope)',
+  },
+  'brands.read': { domain: 'admin', description: 'List the brands in scope' },
+  'staff.read': { domain: 'admin', description: 'List and read staff accounts' },
+  'staff.manage': { domain: 'admin', description: 'Create staff, change their status, brands, password and roles' },
+  'roles.read': { domain: 'admin', description: 'List roles and their permissions' },
+  'roles.manage': { domain: 'admin', description: 'Create, change and delete roles' },
+  'audit.read': { domain: 'admin', description: 'Read the staff audit log' },
+  'topinfo.read': { domain: 'admin', description: "Watch the brand's live top-info (pending requests, new players)" },
+} as const satisfies Record<string, { domain: string; description: string }>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
+
+export function isPermission(name: string): name is Permission {
+  return Object.hasOwn(PERMISSIONS, name);
+}

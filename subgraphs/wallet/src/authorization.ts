@@ -1,0 +1,28 @@
+import { forbidden, type Permission } from '@rgb/contracts';
+import { requirePermission, type Caller } from '@rgb/kit';
+import type { StaffActor } from './staff-actions';
+
+/** Who may do what in the wallet domain, decided here only. */
+export const walletAccess = {
+  /** A player reads only their own wallet, services any, staff any of the brand with wallets.read. */
+  readWallet(caller: Caller | null, playerId: string): void {
+    if (caller?.kind === 'service') return;
+    if (caller?.kind !== 'player') requirePermission(caller, 'wallets.read');
+    else if (caller.id !== playerId) throw forbidden('this wallet belongs to another player');
+  },
+  readDeposits: (caller: Caller | null) => requirePermission(caller, 'deposits.read'),
+  readWithdrawals: (caller: Caller | null) => requirePermission(caller, 'withdrawals.read'),
+  decideDeposit: (request: StaffRequest) => staffActor(request, 'deposits.decide'),
+  decideWithdrawal: (request: StaffRequest) => staffActor(request, 'withdrawals.decide'),
+  adjustBalance: (request: StaffRequest) => staffActor(request, 'wallets.adjust'),
+};
+
+interface StaffRequest {
+  caller: Caller | null;
+  requestId: string;
+}
+
+/** Who acts, once they hold `permission`: for the ledger and the audit log. */
+function staffActor({ caller, requestId }: StaffRequest, permission: Permission): StaffActor {
+  return { staffId: requirePermission(caller, permission).id, requestId };
+}
