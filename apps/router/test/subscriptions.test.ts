@@ -139,9 +139,12 @@ describe('Subscription.topInfo through the router', () => {
     expect((await graphql(routerUrl, 'mutation { staffLogout }', { token: ownToken })).body).toEqual({ data: { staffLogout: true } });
     expect(await revoked.closed).toEqual({ code: 4401, reason: 'this session has ended' });
 
+    // The seeded admin's own account (the router admits only staff that exist), on a token of 2 s.
+    const tokens = new TokenService({ secret: baseLocalDefaults.AUTH_JWT_SECRET! });
+    const adminId = (await tokens.verify(staffToken, ['staff'])).subject;
     const shortLived = await new TokenService({ secret: baseLocalDefaults.AUTH_JWT_SECRET!, accessTokenTtlSeconds: 2 }).signAccess({
       audience: 'staff',
-      subject: randomUUID(),
+      subject: adminId,
       brandId: admin.brands.demo.id,
       sessionId: randomUUID(),
     });
