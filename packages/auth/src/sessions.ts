@@ -107,4 +107,13 @@ export class SessionManager {
     );
     await this.onRevoke(sessionId);
   }
+
+  /** Ends every live session of a subject (a blocked player): all its tokens stop working at once. */
+  async revokeAll(subjectId: string): Promise<void> {
+    const ended = await this.db.$queryRawUnsafe<{ id: string }[]>(
+      `UPDATE ${this.table} SET revoked_at = now() WHERE subject_id = $1::uuid AND revoked_at IS NULL RETURNING id`,
+      subjectId,
+    );
+    for (const { id } of ended) await this.onRevoke(id);
+  }
 }
