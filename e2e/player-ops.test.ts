@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
+import { fundedPlayer, sendSignedCallback } from './support/callbacks';
 import { bootPlatform, type GraphQLResult, type RequestOptions, type TestPlatform } from './support/platform';
 
 /**
@@ -7,7 +11,9 @@ import { bootPlatform, type GraphQLResult, type RequestOptions, type TestPlatfor
  * sessions at once, and that each staff action reaches the admin audit log through the player stream.
  */
 let platform: TestPlatform;
+let prisma: PrismaClient;
 let adminToken: string;
+const PROVIDER_SECRET = 'e2e-demo-provider-secret';
 
 const STAFF_PASSWORD = 'staff-password-123';
 const STAFF_LOGIN = `mutation ($u: String!, $p: String!) { staffLogin(input: { username: $u, password: $p }) { accessToken } }`;
@@ -77,10 +83,17 @@ async function audited(targetType: string, targetId: string, count: number) {
 }
 
 beforeAll(async () => {
-  platform = await bootPlatform({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_CALLER_PER_MINUTE: '0' }, { mode: 'single' });
+  platform = await bootPlatform(
+    { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_CALLER_PER_MINUTE: '0', PROVIDER_DEMO_SECRET: PROVIDER_SECRET },
+    { mode: 'single' },
+  );
+  prisma = createPrismaClient({ databaseUrl: platform.databaseUrl, poolSize: 2 });
   adminToken = (await ok(STAFF_LOGIN, { u: 'admin', p: platform.secrets.ADMIN_PASSWORD })).staffLogin.accessToken;
 });
-afterAll(() => platform?.stop());
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await platform?.stop();
+});
 
 describe('blocking a player', () => {
   it('ends their sessions at once, refuses their login and refresh, and unblocking lets them log in again; each step is audited', async () => {
@@ -143,6 +156,29 @@ describe('blocking a player', () => {
     }
     expect(await ok('{ me { status } }', undefined, { token: player.accessToken })).toEqual({ me: { status: 'ACTIVE' } });
     expect((await ok(BLOCK, { id: player.id, r: 'r' }, { token: blocker })).blockPlayer.status).toBe('BLOCKED');
+  });
+
+  it("refuses a blocked player's new bet once the game's 5 s status cache has passed, moving no money", async () => {
+    const { account } = await fundedPlayer(platform, 'block_bettor', '20.00');
+    const bet = async (transactionId: string) => {
+      const raw = JSON.stringify({
+        request_id: randomUUID(),
+        timestamp: new Date().toISOString(),
+        currency: 'USD',
+        account,
+        transaction_id: transactionId,
+        amount: '1.00',
+        round_id: `round-${transactionId}`,
+        game_code: 'demo-slot',
+      });
+      return JSON.parse((await sendSignedCallback(platform, 'bet', raw, PROVIDER_SECRET)).text);
+    };
+    expect(await bet('pb-1')).toMatchObject({ status: 'OK', balance: '19.00' });
+    const { id } = await prisma.player.findFirstOrThrow({ where: { username: 'block_bettor' } });
+    await ok(BLOCK, { id, r: 'self-exclusion' }, { token: adminToken });
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    expect(await bet('pb-2')).toMatchObject({ status: 'ERROR', error_code: 'ACCOUNT_BLOCKED', balance: '19.00' });
+    expect(await findLedgerMismatches(prisma)).toEqual([]);
   });
 });
 
