@@ -1,5 +1,5 @@
 import type { SessionManager } from '@rgb/auth';
-import { badUserInput, conflict, notFound } from '@rgb/contracts';
+import { badUserInput, notFound } from '@rgb/contracts';
 import type { PlayerStatus, PrismaClient } from '@rgb/db';
 import { recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
@@ -10,7 +10,7 @@ const REASON_MAX = 500;
 /**
  * Moves a player of the brand to `to`, with its STAFF_ACTION_RECORDED in the same transaction.
  * The row is locked first, so the audit's "before" is the status this change replaced; a player
- * already in `to` is a CONFLICT and nothing is written (a retried block is told, not re-audited).
+ * already in `to` is answered as they are and nothing is written (a retry is not audited twice).
  */
 async function changeStatus(prisma: PrismaClient, brand: BrandRef, id: string, to: PlayerStatus, actor: StaffActor, reason: string | null): Promise<PlayerRecord> {
   if (!isUuid(id)) throw notFound('no such player');
@@ -18,7 +18,7 @@ async function changeStatus(prisma: PrismaClient, brand: BrandRef, id: string, t
     const [locked] = await tx.$queryRaw<{ status: PlayerStatus }[]>`
       SELECT status::text AS status FROM player.player WHERE id = ${id}::uuid AND brand_id = ${brand.id}::uuid FOR UPDATE`;
     if (!locked) throw notFound('no such player');
-    if (locked.status === to) throw conflict(`the player is already ${to}`);
+    if (locked.status === to) return tx.player.findUniqueOrThrow({ where: { id } });
     const player = await tx.player.update({ where: { id }, data: { status: to } });
     await recordStaffAction(tx, 'player.outbox', brand.id, actor, {
       action: to === 'BLOCKED' ? 'player.block' : 'player.unblock',
@@ -31,7 +31,11 @@ async function changeStatus(prisma: PrismaClient, brand: BrandRef, id: string, t
   });
 }
 
-/** Blocks the player, then ends every session they hold, so the router refuses their tokens at once (login refuses a blocked player). */
+/**
+ * Blocks the player, then ends every session they hold, so the router refuses their tokens at
+ * once (login refuses a blocked player). Blocking a blocked player ends their sessions again:
+ * a block retried after its answer failed (the sessions not announced) completes.
+ */
 export async function blockPlayer(prisma: PrismaClient, sessions: SessionManager, brand: BrandRef, id: string, reason: string, actor: StaffActor): Promise<PlayerRecord> {
   const why = reason.trim();
   if (why.length < 1 || why.length > REASON_MAX) throw badUserInput(`reason must be 1 to ${REASON_MAX} characters`);
