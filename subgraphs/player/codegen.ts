@@ -1,3 +1,3 @@
 import { subgraphCodegenConfig } from '@rgb/kit/codegen';
 
-export default subgraphCodegenConfig({ Player: '../players#PlayerRecord' });
+export default subgraphCodegenConfig({ Player: '../players#PlayerRecord', PlayerMessage: '../messages#PlayerMessageRow', PlayerMessageConnection: '../messages#PlayerMessagePage' });

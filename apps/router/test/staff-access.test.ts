@@ -68,6 +68,9 @@ const ID = '00000000-0000-7000-8000-000000000000';
 /** Every staff operation of every subgraph, with the permission it needs. */
 const OPERATIONS: { permission: Permission; document: string }[] = [
   { permission: 'players.read', document: `{ player(id: "${ID}") { id } }` },
+  { permission: 'players.block', document: `mutation { blockPlayer(id: "${ID}", reason: "r") { id } }` },
+  { permission: 'players.block', document: `mutation { unblockPlayer(id: "${ID}") { id } }` },
+  { permission: 'messages.send', document: `mutation { sendMessage(input: { playerId: "${ID}", title: "t", body: "b" }) { id } }` },
   { permission: 'deposits.read', document: '{ depositRequests { totalCount } }' },
   { permission: 'withdrawals.read', document: '{ withdrawalRequests { totalCount } }' },
   { permission: 'deposits.decide', document: `mutation { approveDeposit(id: "${ID}") { id } }` },

@@ -107,4 +107,17 @@ export class SessionManager {
     );
     await this.onRevoke(sessionId);
   }
+
+  /**
+   * Ends every unexpired session of a subject (a blocked player): all its tokens stop working at
+   * once. Sessions already ended are announced again, so a call repeated after the announcement
+   * failed (Redis away) still reaches the router.
+   */
+  async revokeAll(subjectId: string): Promise<void> {
+    const ended = await this.db.$queryRawUnsafe<{ id: string }[]>(
+      `UPDATE ${this.table} SET revoked_at = coalesce(revoked_at, now()) WHERE subject_id = $1::uuid AND expires_at > now() RETURNING id`,
+      subjectId,
+    );
+    for (const { id } of ended) await this.onRevoke(id);
+  }
 }

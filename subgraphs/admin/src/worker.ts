@@ -16,6 +16,7 @@ export const adminWorker: WorkerDefinition = {
     return [
       new StreamConsumer({ ...shared(), ...topInfo, stream: STREAMS.player, handlers: { PLAYER_REGISTERED: countRegistration } }),
       new StreamConsumer({ ...shared(), ...topInfo, stream: STREAMS.wallet, handlers: pendingRequestHandlers }),
+      new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.player, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.wallet, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.game, handlers: audit }),
     ];

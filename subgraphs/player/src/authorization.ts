@@ -1,6 +1,26 @@
-import { requirePermission, type Caller } from '@rgb/kit';
+import { forbidden, type Permission } from '@rgb/contracts';
+import type { StaffActor } from '@rgb/events';
+import { requireCaller, requirePermission, type Caller } from '@rgb/kit';
+
+interface StaffRequest {
+  caller: Caller | null;
+  requestId: string;
+}
+
+/** Who acts, once they hold `permission`: for the audit log. */
+function staffActor({ caller, requestId }: StaffRequest, permission: Permission): StaffActor {
+  return { staffId: requirePermission(caller, permission).id, requestId };
+}
 
 /** Who may do what in the player domain, decided here only. */
 export const playerAccess = {
   readPlayer: (caller: Caller | null) => requirePermission(caller, 'players.read'),
+  blockPlayer: (request: StaffRequest) => staffActor(request, 'players.block'),
+  sendMessage: (request: StaffRequest) => staffActor(request, 'messages.send'),
+  /** A player's inbox is theirs alone: staff send to it but do not read it. */
+  readInbox(caller: Caller | null, playerId: string): void {
+    if (requireCaller(caller, 'player').id !== playerId) throw forbidden('this inbox belongs to another player');
+  },
+  /** The calling player, whose own messages they mark read. */
+  inboxOwner: (caller: Caller | null) => requireCaller(caller, 'player').id,
 };

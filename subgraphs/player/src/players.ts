@@ -80,7 +80,15 @@ export async function loginPlayer(
     prisma.player.findUnique({ where: { brandId_username: { brandId, username } } }),
   );
   if (player.status === 'BLOCKED') throw forbidden('account blocked');
-  return sessions.open(player.id, brandId);
+  const tokens = await sessions.open(player.id, brandId);
+  // A block committed between the check above and the session's insert would miss this session
+  // (it ends the sessions it finds after its commit), so the status is read again once the session exists.
+  const now = await prisma.player.findUniqueOrThrow({ where: { id: player.id }, select: { status: true } });
+  if (now.status === 'BLOCKED') {
+    await sessions.revokeAll(player.id);
+    throw forbidden('account blocked');
+  }
+  return tokens;
 }
 
 export async function refreshPlayerSession(

@@ -70,6 +70,29 @@ describe('login', () => {
     expect(wrongPassword).toEqual({ code: 'UNAUTHENTICATED', message: 'invalid username or password' });
     expect(unknownUser).toEqual(wrongPassword);
   });
+
+  it('refuses a player blocked while their session was being opened, and ends that session', async () => {
+    const { id } = await register(server, server.brands.demo, 'login_raced');
+    const { prisma, revocations } = server.deps;
+    // The block commits right as the login inserts its session: after the login's status check, before its tokens go out.
+    await prisma.$executeRawUnsafe(`CREATE FUNCTION player.block_on_login() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN UPDATE player.player SET status = 'BLOCKED' WHERE id = NEW.subject_id; RETURN NEW; END $$`);
+    await prisma.$executeRawUnsafe(
+      `CREATE TRIGGER block_on_login AFTER INSERT ON player.player_session FOR EACH ROW WHEN (NEW.subject_id = '${id}'::uuid) EXECUTE FUNCTION player.block_on_login()`,
+    );
+    try {
+      expect(firstError(await login('login_raced', PASSWORD))).toEqual({ code: 'FORBIDDEN', message: 'account blocked' });
+    } finally {
+      await prisma.$executeRawUnsafe('DROP TRIGGER block_on_login ON player.player_session');
+      await prisma.$executeRawUnsafe('DROP FUNCTION player.block_on_login()');
+    }
+    const sessions = await prisma.playerSession.findMany({ where: { subjectId: id } });
+    expect(sessions).toHaveLength(2);
+    for (const session of sessions) {
+      expect(session.revokedAt).not.toBeNull();
+      expect(await revocations.isRevoked(session.id)).toBe(true);
+    }
+  });
 });
 
 describe('login throttle', () => {

@@ -1,5 +1,8 @@
 import { requireCaller } from '@rgb/kit';
+import { playerAccess } from '../authorization';
+import { blockPlayer, unblockPlayer } from '../blocking';
 import type { MutationResolvers } from '../generated/resolvers-types';
+import { markMessageRead, sendMessage } from '../messages';
 import { loginPlayer, refreshPlayerSession, registerPlayer } from '../players';
 
 export const Mutation: MutationResolvers = {
@@ -14,4 +17,9 @@ export const Mutation: MutationResolvers = {
     await services.sessions.revoke(player.sessionId);
     return true;
   },
+  blockPlayer: (_parent, { id, reason }, context) =>
+    blockPlayer(context.prisma, context.services.sessions, context.brand, id, reason, playerAccess.blockPlayer(context)),
+  unblockPlayer: (_parent, { id }, context) => unblockPlayer(context.prisma, context.brand, id, playerAccess.blockPlayer(context)),
+  sendMessage: (_parent, { input }, context) => sendMessage(context.prisma, context.brand, input, playerAccess.sendMessage(context)),
+  markMessageRead: (_parent, { id }, { caller, prisma }) => markMessageRead(prisma, playerAccess.inboxOwner(caller), id),
 };

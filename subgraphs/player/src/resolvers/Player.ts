@@ -1,6 +1,16 @@
+import { playerAccess } from '../authorization';
 import type { PlayerResolvers } from '../generated/resolvers-types';
+import { listMessages, unreadMessageCount } from '../messages';
 
 export const Player: PlayerResolvers = {
   __resolveReference: ({ id }, { loaders }) => loaders.playerById.load(id),
   createdAt: (player) => player.createdAt.toISOString(),
+  messages: (player, args, { caller, prisma }) => {
+    playerAccess.readInbox(caller, player.id);
+    return listMessages(prisma, player.id, args);
+  },
+  unreadMessageCount: (player, _args, { caller, prisma }) => {
+    playerAccess.readInbox(caller, player.id);
+    return unreadMessageCount(prisma, player.id);
+  },
 };

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import { Mutation } from './Mutation';
 import { Player } from './Player';
+import { PlayerMessage } from './PlayerMessage';
 import { Query } from './Query';
 
-export const resolvers: Resolvers = { Query, Mutation, Player };
+export const resolvers: Resolvers = { Query, Mutation, Player, PlayerMessage };
