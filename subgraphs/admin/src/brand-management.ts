@@ -169,6 +169,9 @@ interface BrandChange<T> {
   result: T;
 }
 
+/** Who may change brands is asked before the input is looked at: a caller without the permission learns nothing from it. */
+const authorizeChange = (context: Context): StaffCaller => authorize(context.caller, 'brands.manage');
+
 /**
  * Runs a change of brands in one transaction with its audit row, the acting staff member's row
  * share-locked; a host or code another brand holds is CONFLICT. After the commit, the catalogues
@@ -176,10 +179,10 @@ interface BrandChange<T> {
  */
 async function brandChange<T>(
   context: Context,
+  caller: StaffCaller,
   conflictMessage: string,
   change: (tx: Prisma.TransactionClient, actor: StaffAccess) => Promise<BrandChange<T>>,
 ): Promise<T> {
-  const caller: StaffCaller = authorize(context.caller, 'brands.manage');
   let changed: BrandChange<T>;
   try {
     changed = await context.prisma.$transaction(async (tx) => {
@@ -196,13 +199,14 @@ async function brandChange<T>(
 }
 
 export function createBrand(context: Context, input: CreateBrandInput): Promise<BrandRecord> {
+  const caller = authorizeChange(context);
   if (!CODE.test(input.code)) throw badUserInput('code must be 1 to 32 lower-case letters and digits');
   if (!isSupportedCurrency(input.currency)) throw badUserInput(`currency ${JSON.stringify(input.currency)} is not supported`);
   const name = checkName(input.name);
   const timezone = checkTimezone(input.timezone);
   if (input.domains.length === 0) throw badUserInput('a brand needs at least one domain');
   const domains = [...new Set(input.domains.map(checkHost))];
-  return brandChange(context, 'the code or a domain belongs to another brand', async (tx, actor) => {
+  return brandChange(context, caller, 'the code or a domain belongs to another brand', async (tx, actor) => {
     if (!actor.all_brands) throw forbidden('only staff with every brand may create a brand');
     const brand = await tx.brand.create({
       data: {
@@ -220,9 +224,10 @@ export function createBrand(context: Context, input: CreateBrandInput): Promise<
 }
 
 export function updateBrand(context: Context, id: string, input: UpdateBrandInput): Promise<BrandRecord> {
+  const caller = authorizeChange(context);
   const name = input.name != null ? checkName(input.name) : undefined;
   const timezone = input.timezone != null ? checkTimezone(input.timezone) : undefined;
-  return brandChange(context, 'conflicting brand change', async (tx, actor) => {
+  return brandChange(context, caller, 'conflicting brand change', async (tx, actor) => {
     assertBrandInScope(actor, id);
     const before = await lockedBrand(tx, id);
     const after = await tx.brand.update({
@@ -235,8 +240,9 @@ export function updateBrand(context: Context, id: string, input: UpdateBrandInpu
 }
 
 export function addBrandDomain(context: Context, brandId: string, host: string): Promise<BrandRecord> {
+  const caller = authorizeChange(context);
   checkHost(host);
-  return brandChange(context, `${host} is a domain of a brand already`, async (tx, actor) => {
+  return brandChange(context, caller, `${host} is a domain of a brand already`, async (tx, actor) => {
     assertBrandInScope(actor, brandId);
     const before = await lockedBrand(tx, brandId);
     await tx.brandDomain.create({ data: { brandId, host } });
@@ -246,7 +252,8 @@ export function addBrandDomain(context: Context, brandId: string, host: string):
 }
 
 export function removeBrandDomain(context: Context, brandId: string, host: string): Promise<BrandRecord> {
-  return brandChange(context, 'conflicting brand change', async (tx, actor) => {
+  const caller = authorizeChange(context);
+  return brandChange(context, caller, 'conflicting brand change', async (tx, actor) => {
     assertBrandInScope(actor, brandId);
     const before = await lockedBrand(tx, brandId);
     if (!before.domains.some((domain) => domain.host === host)) throw notFound(`${host} is not a domain of this brand`);
@@ -258,6 +265,7 @@ export function removeBrandDomain(context: Context, brandId: string, host: strin
 }
 
 export function updateBrandConfig(context: Context, brandId: string, input: UpdateBrandConfigInput): Promise<BrandRecord> {
+  const caller = authorizeChange(context);
   const rolling = input.depositRollingMultiplierBps != null ? checkBasisPoints(input.depositRollingMultiplierBps, MAX_ROLLING_BPS, 'depositRollingMultiplierBps') : undefined;
   const contributions = input.categoryContributions;
   if (contributions) {
@@ -271,7 +279,7 @@ export function updateBrandConfig(context: Context, brandId: string, input: Upda
     }
     return { id: account.id ?? undefined, ...fields, active: account.active };
   });
-  return brandChange(context, 'conflicting brand change', async (tx, actor) => {
+  return brandChange(context, caller, 'conflicting brand change', async (tx, actor) => {
     assertBrandInScope(actor, brandId);
     const brand = await lockedBrand(tx, brandId);
     const before = await readBrandConfig(tx, brandId);

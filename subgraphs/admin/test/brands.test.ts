@@ -121,6 +121,8 @@ describe('createBrand', () => {
     const readOnly = staffWith(server.brands.demo, everyBrandId, ['brands.read'], { allBrands: true });
     const before = await brandCount();
     expect(firstError(await createBrand(brandInput(), readOnly))?.code).toBe('FORBIDDEN');
+    // Asked before the input is looked at: bad input tells such a caller nothing either.
+    expect(firstError(await createBrand(brandInput({ code: 'BAD', currency: 'XYZ' }), readOnly))?.code).toBe('FORBIDDEN');
     expect(firstError(await createBrand(brandInput(), demoOnly))).toEqual({ code: 'FORBIDDEN', message: 'only staff with every brand may create a brand' });
     expect(await brandCount()).toBe(before);
   });
