@@ -58,18 +58,19 @@ function checkName(name: string): string {
   return trimmed;
 }
 
+/** A zone name Intl knows (links like `US/Eastern` too); the pattern keeps out the offsets (`+01:00`) Intl also takes. */
+function isIanaZone(timezone: string): boolean {
+  if (!/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/.test(timezone)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function checkTimezone(timezone: string): string {
-  // Intl also takes offsets (`+01:00`) and any case; a brand's zone is an IANA name as written.
-  const valid =
-    /^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/.test(timezone) &&
-    (() => {
-      try {
-        return new Intl.DateTimeFormat('en', { timeZone: timezone }).resolvedOptions().timeZone.toLowerCase() === timezone.toLowerCase();
-      } catch {
-        return false;
-      }
-    })();
-  if (!valid) throw badUserInput(`timezone ${JSON.stringify(timezone)} is not an IANA time zone`);
+  if (!isIanaZone(timezone)) throw badUserInput(`timezone ${JSON.stringify(timezone)} is not an IANA time zone`);
   return timezone;
 }
 

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '@rgb/contracts';
 import { BRANDS_CHANGED_CHANNEL, type ForwardedContext } from '@rgb/kit';
-import { firstError, type SeededTestSubgraph, startSeededTestSubgraph, staffWith, waitFor } from '@rgb/kit/testing';
+import { firstError, type SeededTestSubgraph, startSeededTestSubgraph, staffWith, TEST_PROVIDER_SECRET, waitFor } from '@rgb/kit/testing';
+import { seedDemoData } from '../../../prisma/seed';
 import { adminSubgraph } from '../src/index';
 
 const MANAGE: Permission[] = ['brands.read', 'brands.manage'];
@@ -106,6 +107,7 @@ describe('createBrand', () => {
     ['a lower-case currency', { currency: 'eur' }, 'BAD_USER_INPUT'],
     ['a time zone that is not IANA', { timezone: 'Mars/Olympus' }, 'BAD_USER_INPUT'],
     ['an offset for a time zone', { timezone: '+01:00' }, 'BAD_USER_INPUT'],
+    ['an offset after a zone name', { timezone: 'Etc/GMT+1:00' }, 'BAD_USER_INPUT'],
     ['an upper-case host', { domains: ['Shop.example.com'] }, 'BAD_USER_INPUT'],
     ['a host with a port', { domains: ['shop.example.com:8080'] }, 'BAD_USER_INPUT'],
     ['no domain', { domains: [] }, 'BAD_USER_INPUT'],
@@ -131,8 +133,8 @@ describe('createBrand', () => {
 describe('updateBrand', () => {
   it('changes name, time zone and status with before and after in the audit log; code and currency stay', async () => {
     const brand = await newBrand();
-    const updated = await server.graphql<{ updateBrand: BrandAnswer }>(UPDATE, { id: brand.id, input: { name: 'Renamed', timezone: 'Asia/Tokyo', status: 'SUSPENDED' } }, everyBrand);
-    expect(updated.body.data?.updateBrand).toEqual({ ...brand, name: 'Renamed', timezone: 'Asia/Tokyo', status: 'SUSPENDED' });
+    const updated = await server.graphql<{ updateBrand: BrandAnswer }>(UPDATE, { id: brand.id, input: { name: 'Renamed', timezone: 'US/Eastern', status: 'SUSPENDED' } }, everyBrand);
+    expect(updated.body.data?.updateBrand).toEqual({ ...brand, name: 'Renamed', timezone: 'US/Eastern', status: 'SUSPENDED' });
     const audit = (await auditOf(brand.id)).at(-1);
     expect(audit).toMatchObject({ action: 'brand.update', before: expect.objectContaining({ name: brand.name, status: 'ACTIVE' }), after: expect.objectContaining({ name: 'Renamed', status: 'SUSPENDED', currency: 'EUR' }) });
     await waitFor('the brand change notice', () => noticed.filter((id) => id === brand.id).length >= 2);
@@ -281,5 +283,16 @@ describe('Brand.config and updateBrandConfig', () => {
     expect(firstError(readAcme)?.code).toBe('FORBIDDEN');
     expect(await serviceGet(`/internal/brands/${acme}/config`)).toEqual(before);
     expect(await auditOf(acme)).toEqual([]);
+  });
+
+  it('is left alone by a second seed: a changed config stays, no account is added twice', async () => {
+    const acme = server.brands.acme.id;
+    const changed = await server.graphql(UPDATE_CONFIG, { id: acme, input: { depositRollingMultiplierBps: 30000 } }, everyBrand);
+    expect(firstError(changed)).toBeUndefined();
+    const before = await serviceGet(`/internal/brands/${acme}/config`);
+    await seedDemoData(server.deps.prisma, { adminPassword: 'another-password', demoProviderSecret: TEST_PROVIDER_SECRET, rgsProviderSecret: TEST_PROVIDER_SECRET });
+    const after = await serviceGet(`/internal/brands/${acme}/config`);
+    expect(after).toEqual(before);
+    expect(after.config).toMatchObject({ deposit_rolling_multiplier_bps: 30000, deposit_accounts: [expect.objectContaining({ bank_name: 'Acme Bank' })] });
   });
 });
