@@ -88,7 +88,7 @@ describe('createBrand', () => {
     await waitFor('the brand change notice', () => noticed.includes(brand.id));
 
     const { brands } = await serviceGet('/internal/brands');
-    expect(brands).toContainEqual({ id: brand.id, code: input.code, name: 'New Casino', currency: 'EUR', status: 'ACTIVE', domains: input.domains });
+    expect(brands).toContainEqual({ id: brand.id, code: input.code, name: 'New Casino', currency: 'EUR', timezone: 'Europe/Berlin', status: 'ACTIVE', domains: input.domains });
     const { config } = await serviceGet(`/internal/brands/${brand.id}/config`);
     expect(config).toEqual({
       brand_id: brand.id,

@@ -8,6 +8,8 @@ const catalogBrand = z.object({
   name: z.string(),
   /** ISO 4217 code of every wallet of the brand. */
   currency: z.string(),
+  /** IANA time zone the brand's days (daily counts, settlements) are cut in. */
+  timezone: z.string(),
   status: z.enum(['ACTIVE', 'SUSPENDED']),
   /** Host names that resolve to the brand. */
   domains: z.array(z.string()),
