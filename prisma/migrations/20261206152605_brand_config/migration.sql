@@ -37,15 +37,6 @@ ALTER TABLE "admin"."brand_config" ADD CONSTRAINT "brand_config_brand_id_fkey" F
 -- AddForeignKey
 ALTER TABLE "admin"."brand_deposit_account" ADD CONSTRAINT "brand_deposit_account_brand_id_fkey" FOREIGN KEY ("brand_id") REFERENCES "admin"."brand"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
--- The ranges the admin domain checks, kept by the database too.
-ALTER TABLE "admin"."brand_config"
-  ADD CONSTRAINT "brand_config_rolling_bps" CHECK ("deposit_rolling_multiplier_bps" BETWEEN 0 AND 100000),
-  ADD CONSTRAINT "brand_config_contribution_bps" CHECK (
-    "slots_contribution_bps" BETWEEN 0 AND 10000 AND "live_casino_contribution_bps" BETWEEN 0 AND 10000
-    AND "table_contribution_bps" BETWEEN 0 AND 10000 AND "other_contribution_bps" BETWEEN 0 AND 10000),
-  ADD CONSTRAINT "brand_config_deposit_limits" CHECK (0 < "min_deposit_minor" AND "min_deposit_minor" <= "max_deposit_minor"),
-  ADD CONSTRAINT "brand_config_withdrawal_limits" CHECK (0 < "min_withdrawal_minor" AND "min_withdrawal_minor" <= "max_withdrawal_minor");
-
 -- Brands that exist before this migration start with the config a new brand gets: no rolling
 -- requirement, every category counting in full, limits from one minor unit to 10^15.
 INSERT INTO "admin"."brand_config" ("brand_id", "min_deposit_minor", "max_deposit_minor", "min_withdrawal_minor", "max_withdrawal_minor", "updated_at")
