@@ -6,8 +6,42 @@ import { z } from 'zod';
 
 /** The demo data of CONTRACT.md ("Demo data"), as far as the domains that exist own it. */
 export const DEMO_BRANDS = [
-  { code: 'demo', name: 'Demo Casino', currency: 'USD', timezone: 'UTC', domains: ['localhost', '127.0.0.1'] },
-  { code: 'acme', name: 'Acme Casino', currency: 'KRW', timezone: 'Asia/Seoul', domains: ['acme.localhost'] },
+  {
+    code: 'demo',
+    name: 'Demo Casino',
+    currency: 'USD',
+    timezone: 'UTC',
+    domains: ['localhost', '127.0.0.1'],
+    // Deposits carry no rolling requirement; limits in cents.
+    config: {
+      depositRollingMultiplierBps: 0,
+      minDepositMinor: 1_000n,
+      maxDepositMinor: 1_000_000n,
+      minWithdrawalMinor: 2_000n,
+      maxWithdrawalMinor: 500_000n,
+    },
+    depositAccounts: [{ bankName: 'Demo Bank', accountNumber: '000-111-222', holder: 'Demo Casino Ltd' }],
+  },
+  {
+    code: 'acme',
+    name: 'Acme Casino',
+    currency: 'KRW',
+    timezone: 'Asia/Seoul',
+    domains: ['acme.localhost'],
+    // A deposit must be wagered once (100 %): slots count in full, live casino 10 %, the rest not at all.
+    config: {
+      depositRollingMultiplierBps: 10_000,
+      slotsContributionBps: 10_000,
+      liveCasinoContributionBps: 1_000,
+      tableContributionBps: 0,
+      otherContributionBps: 0,
+      minDepositMinor: 10_000n,
+      maxDepositMinor: 10_000_000n,
+      minWithdrawalMinor: 10_000n,
+      maxWithdrawalMinor: 5_000_000n,
+    },
+    depositAccounts: [{ bankName: 'Acme Bank', accountNumber: '110-222-333444', holder: 'Acme Casino Co.' }],
+  },
 ] as const;
 
 /** The seeded role of the seeded `admin`. */
@@ -46,6 +80,11 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): 
     });
     for (const host of brand.domains) {
       await prisma.brandDomain.upsert({ where: { host }, create: { host, brandId: row.id }, update: {} });
+    }
+    const config = await prisma.brandConfig.findUnique({ where: { brandId: row.id }, select: { brandId: true } });
+    if (!config) {
+      await prisma.brandConfig.create({ data: { brandId: row.id, ...brand.config } });
+      await prisma.brandDepositAccount.createMany({ data: brand.depositAccounts.map((account) => ({ brandId: row.id, ...account })) });
     }
   }
   const providers = [

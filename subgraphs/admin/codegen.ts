@@ -7,4 +7,5 @@ export default subgraphCodegenConfig({
   AuditLogEntry: '@rgb/db#AuditLog',
   MyStaffAccess: '../my-access#MyAccess',
   TopInfo: '../top-info#TopInfoFigures',
+  BrandConfig: '../brand-management#BrandConfigRecord',
 });

@@ -22,6 +22,7 @@ export const PERMISSIONS = {
     description: 'Switch a provider on or off and use its integration routes (needs every brand in scope)',
   },
   'brands.read': { domain: 'admin', description: 'List the brands in scope' },
+  'brands.manage': { domain: 'admin', description: 'Create brands, change their name, time zone, status, domains and config' },
   'staff.read': { domain: 'admin', description: 'List and read staff accounts' },
   'staff.manage': { domain: 'admin', description: 'Create staff, change their status, brands, password and roles' },
   'roles.read': { domain: 'admin', description: 'List roles and their permissions' },

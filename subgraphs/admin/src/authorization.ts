@@ -49,3 +49,8 @@ export function assertMayManage(actor: StaffAccess, target: StaffAccess): void {
 
 /** The brands whose staff and audit rows an actor sees: undefined for every brand. */
 export const visibleBrands = (actor: StaffAccess): string[] | undefined => (actor.all_brands ? undefined : actor.brand_ids);
+
+/** A staff member changes and reads the config of only the brands in their scope. */
+export function assertBrandInScope(actor: StaffAccess, brandId: string): void {
+  if (!actor.all_brands && !actor.brand_ids.includes(brandId)) throw forbidden('this brand is outside your scope');
+}

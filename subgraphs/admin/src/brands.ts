@@ -11,6 +11,7 @@ export async function brandCatalog(prisma: PrismaClient): Promise<CatalogBrand[]
     code: brand.code,
     name: brand.name,
     currency: brand.currency,
+    timezone: brand.timezone,
     status: brand.status,
     domains: brand.domains.map((domain) => domain.host),
   }));

@@ -2,6 +2,7 @@ import { SessionManager } from '@rgb/auth';
 import { Redis } from 'ioredis';
 import { adminRoutes } from '@rgb/contracts';
 import { createLoginThrottle, repositoryPath, serveRoute, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
+import { announceBrandsChanged, configContract, readBrandConfig } from './brand-management';
 import { brandCatalog } from './brands';
 import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
@@ -15,6 +16,8 @@ export interface AdminServices {
   topInfo: TopInfoFeed;
   /** Tells the routers, after commit, that what a staff member (`*`: any) may do changed. */
   accessChanged(staffId: string): Promise<void>;
+  /** Tells every brand catalogue, after commit, that a brand, its domains or its config changed. */
+  brandsChanged(brandId: string): Promise<void>;
 }
 
 /** How often watched top-infos are read again without a notice, so a missed one is made good. */
@@ -38,11 +41,16 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
       loginThrottle: createLoginThrottle(deps),
       topInfo,
       accessChanged: (staffId) => announceAccessChanged(deps.redis, deps.log, staffId),
+      brandsChanged: (brandId) => announceBrandsChanged(deps.redis, deps.log, brandId),
     };
   },
   closeServices: (services) => services.topInfo.close(),
   internalRoutes: (app, { prisma }) => {
     serveRoute(app, adminRoutes.brands, async () => ({ brands: await brandCatalog(prisma) }));
+    serveRoute(app, adminRoutes.brandConfig, async ({ brand_id }) => {
+      const config = await readBrandConfig(prisma, brand_id);
+      return { config: config && configContract(config) };
+    });
     serveRoute(app, adminRoutes.staffAccess, async ({ staff_id }) => ({ access: await staffAccess(prisma, staff_id) }));
   },
 };

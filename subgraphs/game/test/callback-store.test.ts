@@ -15,7 +15,7 @@ let database: TestDatabase;
 let prisma: PrismaClient;
 let provider: Provider;
 let game: Game;
-const brand: CatalogBrand = { id: randomUUID(), code: 'demo', name: 'Demo', currency: 'USD', status: 'ACTIVE', domains: [] };
+const brand: CatalogBrand = { id: randomUUID(), code: 'demo', name: 'Demo', currency: 'USD', timezone: 'UTC', status: 'ACTIVE', domains: [] };
 
 beforeAll(async () => {
   database = await createTestDatabase();

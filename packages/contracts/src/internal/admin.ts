@@ -8,6 +8,8 @@ const catalogBrand = z.object({
   name: z.string(),
   /** ISO 4217 code of every wallet of the brand. */
   currency: z.string(),
+  /** IANA time zone the brand's days (daily counts, settlements) are cut in. */
+  timezone: z.string(),
   status: z.enum(['ACTIVE', 'SUSPENDED']),
   /** Host names that resolve to the brand. */
   domains: z.array(z.string()),
@@ -26,6 +28,30 @@ const staffAccess = z.object({
 /** A staff member's status, brand scope and permissions, as the admin domain holds them now. */
 export type StaffAccess = z.output<typeof staffAccess>;
 
+const basisPoints = (max: number) => z.number().int().min(0).max(max);
+const minorUnits = z.string().regex(/^\d+$/);
+
+const brandConfig = z.object({
+  brand_id: z.uuid(),
+  /** ISO 4217 code the limits are in. */
+  currency: z.string(),
+  /** Wagering a deposit requires, in basis points of its amount (10000 = 100 %; 0 = none). */
+  deposit_rolling_multiplier_bps: basisPoints(100_000),
+  /** Basis points of a bet that count toward the requirement, per game category. */
+  category_contributions: z.object({
+    SLOTS: basisPoints(10_000),
+    LIVE_CASINO: basisPoints(10_000),
+    TABLE: basisPoints(10_000),
+    OTHER: basisPoints(10_000),
+  }),
+  /** Bank accounts players transfer deposits to (inactive ones too, flagged). */
+  deposit_accounts: z.array(z.object({ id: z.uuid(), bank_name: z.string(), account_number: z.string(), holder: z.string(), active: z.boolean() })),
+  /** Request limits in minor units of `currency`, as decimal strings. */
+  limits: z.object({ min_deposit: minorUnits, max_deposit: minorUnits, min_withdrawal: minorUnits, max_withdrawal: minorUnits }),
+});
+/** What a brand's deposits, withdrawals and rolling follow, as the admin domain holds it now. */
+export type BrandConfigContract = z.output<typeof brandConfig>;
+
 /** `/internal/brands` and `/internal/staff/...`: what the admin domain tells the other services. */
 export const adminRoutes = {
   brands: defineRoute({
@@ -33,6 +59,13 @@ export const adminRoutes = {
     path: '/internal/brands',
     request: z.object({}),
     response: z.object({ brands: z.array(catalogBrand) }),
+  }),
+  /** A brand's config (read for each use: it changes rarely, and a notice on `rgb:brands:changed` follows each change); `config: null` for an unknown brand. */
+  brandConfig: defineRoute({
+    method: 'GET',
+    path: '/internal/brands/:brand_id/config',
+    request: z.object({ brand_id: z.string().min(1) }),
+    response: z.object({ config: brandConfig.nullable() }),
   }),
   /**
    * What a staff member may do now: asked by the router for every staff request (cached until

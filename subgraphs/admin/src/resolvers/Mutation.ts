@@ -1,4 +1,5 @@
 import { requireCaller } from '@rgb/kit';
+import { addBrandDomain, createBrand, removeBrandDomain, updateBrand, updateBrandConfig } from '../brand-management';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { createRole, deleteRole, updateRole } from '../roles';
 import { refreshStaffSession, staffLogin } from '../staff';
@@ -20,4 +21,9 @@ export const Mutation: MutationResolvers = {
   createRole: (_parent, { input }, context) => createRole(context, input),
   updateRole: (_parent, { id, input }, context) => updateRole(context, id, input),
   deleteRole: (_parent, { id }, context) => deleteRole(context, id),
+  createBrand: (_parent, { input }, context) => createBrand(context, input),
+  updateBrand: (_parent, { id, input }, context) => updateBrand(context, id, input),
+  addBrandDomain: (_parent, { brandId, host }, context) => addBrandDomain(context, brandId, host),
+  removeBrandDomain: (_parent, { brandId, host }, context) => removeBrandDomain(context, brandId, host),
+  updateBrandConfig: (_parent, { brandId, input }, context) => updateBrandConfig(context, brandId, input),
 };
