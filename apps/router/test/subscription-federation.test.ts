@@ -70,7 +70,7 @@ async function serveSubgraph(schema: GraphQLSchema) {
 }
 
 const contextTokens = new ContextTokens('router-test-internal-secret-0123456789', 'router');
-const brand = { id: '0193d3c0-0000-7000-8000-000000000001', code: 'demo', currency: 'USD', status: 'ACTIVE', domains: [], name: 'Demo' } as CatalogBrand;
+const brand: CatalogBrand = { id: '0193d3c0-0000-7000-8000-000000000001', code: 'demo', currency: 'USD', timezone: 'UTC', status: 'ACTIVE', domains: [], name: 'Demo' };
 const caller = { kind: 'staff' as const, id: '0193d3c0-0000-7000-8000-0000000000aa', brandId: brand.id, sessionId: '0193d3c0-0000-7000-8000-0000000000bb' };
 
 let ticks: LiveQueue<Tick> | undefined;
