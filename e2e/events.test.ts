@@ -1,3 +1,4 @@
+import { waitFor } from '@rgb/kit/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,23 +16,13 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 it('publishes PLAYER_REGISTERED for a player registered through the router within a second', async () => {
   const brand = (await platform.graphql(`{ currentBrand { id } }`)).body.data.currentBrand.id as string;
   const started = Date.now();
   const { accessToken } = await platform.register('eve_events');
   const me = (await platform.graphql(`{ me { id } }`, undefined, { token: accessToken })).body.data.me.id as string;
 
-  const event = await waitFor(async () => {
+  const event = await waitFor('the PLAYER_REGISTERED event on the stream', async () => {
     const entries = (await redis.xrange('rgb:stream:player', '-', '+')) as [string, string[]][];
     return entries.map(([, fields]) => JSON.parse(fields[1]!)).find((e) => e.payload.player_id === me);
   }, 1_000);
@@ -54,10 +45,10 @@ it('counts each registration once in the admin projection, on the brand day', as
     const total = async () =>
       Number((await client.query(`SELECT coalesce(sum(count), 0) AS n FROM admin.player_registration_daily`)).rows[0].n);
     const players = Number((await client.query(`SELECT count(*) AS n FROM player.player`)).rows[0].n);
-    await waitFor(async () => ((await total()) === players ? true : undefined), 3_000);
+    await waitFor('the daily registrations counted', async () => ((await total()) === players ? true : undefined), 3_000);
     await platform.register('eve_count_a');
     await platform.register('eve_count_b', 'acme.localhost');
-    await waitFor(async () => ((await total()) === players + 2 ? true : undefined), 3_000);
+    await waitFor('the registrations of the acme players counted', async () => ((await total()) === players + 2 ? true : undefined), 3_000);
     const acme = await client.query(
       `SELECT d.day::text AS day, (now() AT TIME ZONE 'Asia/Seoul')::date::text AS today
        FROM admin.player_registration_daily d JOIN admin.brand b ON b.id = d.brand_id WHERE b.code = 'acme'`,
@@ -86,7 +77,7 @@ it('keeps a staff decision of the wallet in the audit log once, even when its ev
         { token: staff },
       )
     ).body.data.auditLog;
-  const log = await waitFor(async () => ((await audited()).totalCount > 0 ? audited() : undefined), 3_000);
+  const log = await waitFor('the approval in the audit log', async () => ((await audited()).totalCount > 0 ? audited() : undefined), 3_000);
   expect(log.edges.map(({ node }: { node: { before: string; after: string } }) => ({ ...node, before: JSON.parse(node.before), after: JSON.parse(node.after) }))).toEqual([
     { staffId, action: 'deposit_request.approve', before: { status: 'PENDING' }, after: { status: 'APPROVED' } },
   ]);
@@ -98,7 +89,7 @@ it('keeps a staff decision of the wallet in the audit log once, even when its ev
     return event.event_type === 'STAFF_ACTION_RECORDED' && event.aggregate_id === id;
   });
   const again = (await redis.xadd('rgb:stream:wallet', '*', 'event', original![1][1]!)) as string;
-  await waitFor(async () => {
+  await waitFor('the republished event delivered to admin.audit', async () => {
     const groups = (await redis.xinfo('GROUPS', 'rgb:stream:wallet')) as (string | number)[][];
     const audit = groups.map((group) => Object.fromEntries(group.flatMap((value, index) => (index % 2 === 0 ? [[value, group[index + 1]]] : [])))).find((group) => group.name === 'admin.audit');
     return audit?.['last-delivered-id'] === again && audit.pending === 0 ? true : undefined;
@@ -119,7 +110,7 @@ it('keeps the game catalogue switches in the audit log, from the game outbox', a
   const audited = async () =>
     (await platform.graphql(`{ auditLog(filter: { targetType: "game", targetId: "demo-live" }) { edges { node { action before after } } } }`, undefined, { token: staff })).body.data.auditLog
       .edges as { node: { action: string; before: string; after: string } }[];
-  const edges = await waitFor(async () => {
+  const edges = await waitFor('both game switches in the audit log', async () => {
     const found = await audited();
     return found.length === 2 ? found : undefined;
   }, 3_000);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
+import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { fundedPlayer, sendSignedCallback } from './support/callbacks';
@@ -52,16 +53,6 @@ async function newPlayer(username: string, host = 'localhost') {
   return { id: me.id as string, ...tokens };
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The audit log's rows on one target, oldest first, once `count` of them are there. */
 async function audited(targetType: string, targetId: string, count: number) {
   const read = async () =>
@@ -76,7 +67,7 @@ async function audited(targetType: string, targetId: string, count: number) {
       before: node.before && JSON.parse(node.before),
       after: node.after && JSON.parse(node.after),
     }));
-  return (await waitFor(async () => {
+  return (await waitFor(`${count} audit rows`, async () => {
     const rows = await read();
     return rows.length >= count ? rows : undefined;
   }, 5_000)).reverse();

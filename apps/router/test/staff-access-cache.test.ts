@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { adminSubgraph } from '@rgb/admin';
 import { ANY_STAFF, createLogger, STAFF_ACCESS_CHANGED_CHANNEL } from '@rgb/kit';
-import { startSeededTestSubgraph, waitFor, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { freePort, startSeededTestSubgraph, waitFor, type SeededTestSubgraph } from '@rgb/kit/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../../packages/events/test/redis-server';
@@ -21,13 +20,6 @@ let publisher: Redis;
 let adminId: string;
 let superadmin: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   redisServer = new RedisServer(await freePort());

@@ -1,5 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { SERVICE_ATTRIBUTE, startTracing, stopTracing } from '@rgb/kit/tracing';
@@ -13,7 +12,7 @@ const { RedisServer } = await import('../../../packages/events/test/redis-server
 const { adminSubgraph, adminWorker } = await import('@rgb/admin');
 const { loadGameConfig, start: startGame } = await import('@rgb/game');
 const { baseLocalDefaults, createLogger, loadConfig, loadWorkerConfig, startWorker } = await import('@rgb/kit');
-const { startSeededTestSubgraph, startTestSubgraph, TEST_PROVIDER_SECRET, waitFor } = await import('@rgb/kit/testing');
+const { freePort, startSeededTestSubgraph, startTestSubgraph, TEST_PROVIDER_SECRET, waitFor } = await import('@rgb/kit/testing');
 const { playerSubgraph, playerWorker } = await import('@rgb/player');
 const { walletSubgraph } = await import('@rgb/wallet');
 const { routerEnv } = await import('../src/config');
@@ -30,13 +29,6 @@ let routerUrl: string;
 /** What the router logged, one parsed pino line each. */
 const routerLines: Record<string, unknown>[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   redisServer = new RedisServer(await freePort());

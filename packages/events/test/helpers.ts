@@ -1,7 +1,6 @@
 // Shared setup of the events tests: a database of the test file's own, Redis clients, event
 // writers, a recording handler, metric readers and a dedicated redis-server for outage tests.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { deadLetterStream } from '@rgb/contracts';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
@@ -155,16 +154,6 @@ export async function deleteStreams(redis: Redis | undefined, ...streams: string
   await redis.del(...streams.flatMap((stream) => [stream, deadLetterStream(stream)]));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '@rgb/kit/testing';
 
 export { exited, RedisServer } from './redis-server';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { PERMISSION_NAMES, type Permission } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import { createClient, type Client } from 'graphql-ws';
@@ -333,4 +333,17 @@ export function subscribeOverWebSocket<T = Record<string, unknown>>(
   // A test that awaits `closed` instead must not see an unhandled rejection.
   subscription.completed.catch(() => {});
   return subscription;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts itself). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
