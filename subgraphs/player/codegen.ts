@@ -1,3 +1,9 @@
 import { subgraphCodegenConfig } from '@rgb/kit/codegen';
 
-export default subgraphCodegenConfig({ Player: '../players#PlayerRecord', PlayerMessage: '../messages#PlayerMessageRow', PlayerMessageConnection: '../messages#PlayerMessagePage' });
+export default subgraphCodegenConfig({
+  Player: '../players#PlayerRecord',
+  PlayerMessage: '../messages#PlayerMessageRow',
+  PlayerMessageConnection: '../messages#PlayerMessagePage',
+  ContentEntry: '../content#ContentEntryRow',
+  ContentEntryConnection: '../content#ContentEntryPage',
+});

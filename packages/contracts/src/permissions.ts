@@ -7,6 +7,12 @@ export const PERMISSIONS = {
   'players.read': { domain: 'player', description: 'Read a player of the brand' },
   'players.block': { domain: 'player', description: 'Block a player of the brand (ending their sessions) or unblock them' },
   'messages.send': { domain: 'player', description: "Send a message to a player's inbox" },
+  'content.read': { domain: 'player', description: "List the brand's notices, FAQ and web rules, drafts included" },
+  'content.manage': { domain: 'player', description: "Write, publish, unpublish and delete the brand's notices, FAQ and web rules" },
+  'i18n.manage': {
+    domain: 'player',
+    description: "List, set and delete the brand's translated strings (the platform defaults need every brand in scope)",
+  },
   'wallets.read': { domain: 'wallet', description: "Read a player's wallet and balance" },
   'wallets.adjust': { domain: 'wallet', description: "Correct a player's balance, with a reason on the ledger" },
   'deposits.read': { domain: 'wallet', description: "List the brand's deposit requests" },

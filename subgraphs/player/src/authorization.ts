@@ -7,12 +7,15 @@ interface StaffRequest {
   requestId: string;
 }
 
-/** Who acts, once they hold `permission`: for the audit log. */
-function staffActor({ caller, requestId }: StaffRequest, permission: Permission): StaffActor {
-  return { staffId: requirePermission(caller, permission).id, requestId };
+/** Who acts, once they hold `permission` (with `allBrands`, every brand in scope): for the audit log. */
+function staffActor({ caller, requestId }: StaffRequest, permission: Permission, { allBrands = false } = {}): StaffActor {
+  return { staffId: requirePermission(caller, permission, { allBrands }).id, requestId };
 }
 
-/** Who may do what in the player domain, decided here only. */
+/**
+ * Who may do what in the player domain, decided here only. The public content and translations
+ * are read by anyone, anonymous callers included, so they have no entry here.
+ */
 export const playerAccess = {
   readPlayer: (caller: Caller | null) => requirePermission(caller, 'players.read'),
   blockPlayer: (request: StaffRequest) => staffActor(request, 'players.block'),
@@ -23,4 +26,11 @@ export const playerAccess = {
   },
   /** The calling player, whose own messages they mark read. */
   inboxOwner: (caller: Caller | null) => requireCaller(caller, 'player').id,
+  /** Drafts and every entry of the brand, as the back office lists them. */
+  readContent: (caller: Caller | null) => requirePermission(caller, 'content.read'),
+  manageContent: (request: StaffRequest) => staffActor(request, 'content.manage'),
+  readTranslations: (caller: Caller | null) => requirePermission(caller, 'i18n.manage'),
+  /** The platform defaults serve every brand: changing one needs every brand in scope. */
+  manageTranslations: (request: StaffRequest, platformDefault: boolean | null | undefined) =>
+    staffActor(request, 'i18n.manage', { allBrands: platformDefault === true }),
 };

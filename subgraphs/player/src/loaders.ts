@@ -1,19 +1,25 @@
-import type { PrismaClient } from '@rgb/db';
+import type { ContentEntry, PrismaClient } from '@rgb/db';
 import type { BrandRef } from '@rgb/kit';
 import DataLoader from 'dataloader';
 import type { PlayerRecord } from './players';
 
 export interface PlayerLoaders {
   playerById: DataLoader<string, PlayerRecord | null>;
+  contentEntryById: DataLoader<string, ContentEntry | null>;
 }
 
-/** Per-request loaders, scoped to the request's brand: a player of another brand is not found. */
+/** Rows of the brand by id, in the order of `ids`, null where the brand has none. */
+function byIdOf<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
+  return new DataLoader(async (ids) => {
+    const byId = new Map((await load([...ids])).map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** Per-request loaders, scoped to the request's brand: a row of another brand is not found. */
 export function createLoaders(prisma: PrismaClient, brand: BrandRef): PlayerLoaders {
   return {
-    playerById: new DataLoader(async (ids) => {
-      const rows = await prisma.player.findMany({ where: { id: { in: [...ids] }, brandId: brand.id } });
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    playerById: byIdOf((ids) => prisma.player.findMany({ where: { id: { in: ids }, brandId: brand.id } })),
+    contentEntryById: byIdOf((ids) => prisma.contentEntry.findMany({ where: { id: { in: ids }, brandId: brand.id } })),
   };
 }

@@ -31,3 +31,23 @@ export async function register(server: SeededTestSubgraph, brand: BrandRef, user
   if (claims.audience === 'service') throw new Error('a player token came back as a service token');
   return { id: claims.subject, tokens, context: signedIn(brand, 'player', claims.subject, claims.sessionId) };
 }
+
+/** A STAFF_ACTION_RECORDED payload as the player outbox holds it. */
+export interface StaffActionPayload {
+  staff_id: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  request_id: string | null;
+}
+
+/** The staff actions written to the player outbox about `targetId`, oldest first. */
+export async function staffActions(server: SeededTestSubgraph, targetId: string): Promise<StaffActionPayload[]> {
+  const rows = await server.deps.prisma.playerOutbox.findMany({
+    where: { eventType: 'STAFF_ACTION_RECORDED', envelope: { path: ['aggregate_id'], equals: targetId } },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map((row) => (row.envelope as unknown as { payload: StaffActionPayload }).payload);
+}
