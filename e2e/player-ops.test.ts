@@ -249,3 +249,34 @@ describe('the player inbox', () => {
     expect((await ok(INBOX, {}, { token: acme.accessToken, host: 'acme.localhost' })).me).toMatchObject({ unreadMessageCount: 0 });
   });
 });
+
+describe('content and translations', () => {
+  it('are written by staff through the router, read by anyone on the host brand with fallback, and each change reaches the audit log', async () => {
+    const editor = await staffWith('content_editor', ['content.read', 'content.manage', 'i18n.manage']);
+    const create = `mutation ($i: CreateContentEntryInput!) { createContentEntry(input: $i) { id status } }`;
+    const notice = (await ok(create, { i: { kind: 'NOTICE', locale: 'ko', title: '점검 안내', body: '**Maintenance** at 3:00', pinned: true } }, { token: editor })).createContentEntry;
+    expect(notice.status).toBe('DRAFT');
+    const NOTICES = '{ notices(locale: "ko-KR") { id title locale } }';
+    expect(await ok(NOTICES)).toEqual({ notices: [] });
+    await ok('mutation ($id: ID!) { publishContentEntry(id: $id) { id } }', { id: notice.id }, { token: editor });
+    expect(await ok(NOTICES)).toEqual({ notices: [{ id: notice.id, title: '점검 안내', locale: 'ko' }] });
+    expect(await ok(NOTICES, undefined, { host: 'acme.localhost' })).toEqual({ notices: [] });
+
+    await ok('mutation { setTranslation(input: { namespace: "common", key: "welcome", locale: "en", value: "Welcome" }) { key } }', undefined, { token: editor });
+    expect(await ok('{ translations(locale: "ko-KR", namespace: "common") { key value locale platformDefault } }')).toEqual({
+      translations: [{ key: 'welcome', value: 'Welcome', locale: 'en', platformDefault: false }],
+    });
+
+    const staffId = (await ok('{ myStaffAccess { staffId } }', undefined, { token: editor })).myStaffAccess.staffId;
+    expect(await audited('content_entry', notice.id, 2)).toEqual([
+      {
+        staffId,
+        action: 'content_entry.create',
+        before: null,
+        after: expect.objectContaining({ kind: 'NOTICE', locale: 'ko', title: '점검 안내', status: 'DRAFT', pinned: true }),
+      },
+      { staffId, action: 'content_entry.publish', before: { status: 'DRAFT' }, after: { status: 'PUBLISHED' } },
+    ]);
+    expect(await audited('translation', 'common.welcome@en', 1)).toEqual([{ staffId, action: 'translation.set', before: null, after: { value: 'Welcome' } }]);
+  });
+});

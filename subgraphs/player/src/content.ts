@@ -84,7 +84,7 @@ const snapshot = (entry: ContentFields & { kind: ContentKind; status: ContentSta
 });
 type Snapshot = ReturnType<typeof snapshot>;
 
-const AUDITED = { target_type: 'content_entry' } as const;
+const CONTENT_TARGET = { target_type: 'content_entry' } as const;
 
 /** Writes an entry of the brand as a DRAFT, audited in the same transaction. */
 export async function createContentEntry(prisma: PrismaClient, brand: BrandRef, input: CreateContentEntryInput, actor: StaffActor): Promise<ContentEntry> {
@@ -100,7 +100,7 @@ export async function createContentEntry(prisma: PrismaClient, brand: BrandRef, 
   });
   return prisma.$transaction(async (tx) => {
     const entry = await tx.contentEntry.create({ data: { brandId: brand.id, kind: input.kind, ...fields } });
-    await recordStaffAction(tx, 'player.outbox', brand.id, actor, { ...AUDITED, action: 'content_entry.create', target_id: entry.id, before: null, after: snapshot(entry) });
+    await recordStaffAction(tx, 'player.outbox', brand.id, actor, { ...CONTENT_TARGET, action: 'content_entry.create', target_id: entry.id, before: null, after: snapshot(entry) });
     return entry;
   });
 }
@@ -139,7 +139,7 @@ async function changeEntry(
     if (changed.length === 0) return entry;
     const updated = await tx.contentEntry.update({ where: { id: entry.id }, data });
     await recordStaffAction(tx, 'player.outbox', brand.id, actor, {
-      ...AUDITED,
+      ...CONTENT_TARGET,
       action,
       target_id: entry.id,
       before: pick(before, changed),
@@ -176,7 +176,7 @@ export async function deleteContentEntry(prisma: PrismaClient, brand: BrandRef, 
   await prisma.$transaction(async (tx) => {
     const entry = await lockedEntry(tx, brand, id);
     await tx.contentEntry.delete({ where: { id: entry.id } });
-    await recordStaffAction(tx, 'player.outbox', brand.id, actor, { ...AUDITED, action: 'content_entry.delete', target_id: entry.id, before: snapshot(entry), after: null });
+    await recordStaffAction(tx, 'player.outbox', brand.id, actor, { ...CONTENT_TARGET, action: 'content_entry.delete', target_id: entry.id, before: snapshot(entry), after: null });
   });
   return true;
 }
@@ -190,7 +190,7 @@ export function listContentEntries(
   const where: Prisma.ContentEntryWhereInput = {
     brandId: brand.id,
     ...(kind ? { kind } : {}),
-    ...(locale ? { locale: parseLocale(locale) } : {}),
+    ...(locale === null || locale === undefined ? {} : { locale: parseLocale(locale) }),
     ...(status ? { status } : {}),
   };
   return paginate(

@@ -15,7 +15,7 @@ const worker = defineWorker({
   start: async (env) => (await import('./worker')).startPlayerWorker(loadWorkerConfig(worker.port, env)),
 });
 
-/** player: players, credentials, sessions, blocks and the inbox; its worker publishes the player outbox. */
+/** player: players, credentials, sessions, blocks, the inbox, the public content and translations; its worker publishes the player outbox. */
 export const playerDomain = defineDomain({
   name: 'player',
   api,

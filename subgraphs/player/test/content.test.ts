@@ -97,6 +97,14 @@ describe('public reads', () => {
     expect(await read(FAQ, 'en', anonymous(acme))).toEqual(['acme@en']);
   });
 
+  it('answer every field of an entry as staff read it', async () => {
+    const id = await write({ kind: 'NOTICE', title: 'Full', body: '# Hi', position: 7, pinned: true, publishFrom: hoursFromNow(-1), publishUntil: hoursFromNow(1) });
+    const { notices } = await ok<{ notices: EntryView[] }>(`query { notices(locale: "en") { ${ENTRY} } }`, undefined, anonymous(demo));
+    const { contentEntry } = await ok<{ contentEntry: EntryView }>(`query ($id: ID!) { contentEntry(id: $id) { ${ENTRY} } }`, { id }, editor());
+    expect(notices).toEqual([contentEntry]);
+    expect(contentEntry).toMatchObject({ kind: 'NOTICE', title: 'Full', status: 'PUBLISHED', pinned: true, publishFrom: expect.stringMatching(/Z$/) });
+  });
+
   it('keep each kind to its own list', async () => {
     await write({ kind: 'NOTICE', title: 'notice' });
     await write({ kind: 'FAQ', title: 'faq' });
@@ -278,7 +286,7 @@ describe('staff reading content', () => {
     const first = (await ok(ENTRIES, { first: 2 }, editor())).contentEntries;
     expect(first).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
     expect(await titles({ first: 2, after: first.pageInfo.endCursor })).toEqual(['faq en']);
-    expect(firstError(await server.graphql(ENTRIES, { locale: 'en_US' }, editor()))?.code).toBe('BAD_USER_INPUT');
+    for (const locale of ['en_US', '']) expect(firstError(await server.graphql(ENTRIES, { locale }, editor()))?.code).toBe('BAD_USER_INPUT');
   });
 
   it('reads one entry by id, null for another brand entry or an id that is not a UUID', async () => {
