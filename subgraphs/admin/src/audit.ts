@@ -1,6 +1,6 @@
 import type { AuditLog, Prisma, PrismaClient } from '@rgb/db';
-import { badUserInput, type TypedEnvelope } from '@rgb/contracts';
-import { NEWEST_FIRST, paginate, type Connection } from '@rgb/kit';
+import type { TypedEnvelope } from '@rgb/contracts';
+import { NEWEST_FIRST, paginate, parseInstant, type Connection } from '@rgb/kit';
 import type { AuditLogFilter } from './generated/resolvers-types';
 
 /** Who acts, through which brand, in which request: what every audit row of a request shares. */
@@ -56,13 +56,6 @@ export async function recordStaffActionEvent(tx: Prisma.TransactionClient, event
   });
 }
 
-function instant(value: string | null | undefined, name: string): Date | undefined {
-  if (value === null || value === undefined) return undefined;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) throw badUserInput(`${name} must be an RFC 3339 instant`);
-  return date;
-}
-
 /** One page of the audit log, newest first, within `brandIds` (undefined: every brand and none). */
 export function auditLogPage(
   prisma: PrismaClient,
@@ -70,8 +63,8 @@ export function auditLogPage(
   page: { first?: number | null; after?: string | null },
   brandIds: string[] | undefined,
 ): Promise<Connection<AuditLog>> {
-  const from = instant(filter?.from, 'from');
-  const to = instant(filter?.to, 'to');
+  const from = parseInstant(filter?.from, 'from');
+  const to = parseInstant(filter?.to, 'to');
   const where: Prisma.AuditLogWhereInput = {
     ...(brandIds ? { brandId: { in: brandIds } } : {}),
     ...(filter?.staffId ? { staffId: filter.staffId } : {}),
