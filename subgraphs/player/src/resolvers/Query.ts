@@ -1,5 +1,6 @@
 import { playerAccess } from '../authorization';
 import type { QueryResolvers } from '../generated/resolvers-types';
+import { searchPlayers } from '../player-search';
 import { isUuid } from '../players';
 
 export const Query: QueryResolvers = {
@@ -8,5 +9,9 @@ export const Query: QueryResolvers = {
   player: (_parent, { id }, { caller, loaders }) => {
     playerAccess.readPlayer(caller);
     return isUuid(id) ? loaders.playerById.load(id) : null;
+  },
+  players: (_parent, { filter, first, after }, { caller, prisma, brand }) => {
+    playerAccess.readPlayer(caller);
+    return searchPlayers(prisma, brand, filter, { first, after });
   },
 };
