@@ -16,6 +16,7 @@ export interface AuditEntry {
   targetId: string;
   before: Prisma.InputJsonValue | null;
   after: Prisma.InputJsonValue | null;
+  reason?: string | null;
 }
 
 /** Written in the transaction of the change it describes: if it fails, the change fails with it. */
@@ -30,6 +31,7 @@ export async function recordAudit(tx: Prisma.TransactionClient, actor: Actor, en
       targetId: entry.targetId,
       before: entry.before ?? undefined,
       after: entry.after ?? undefined,
+      reason: entry.reason,
     },
   });
 }
