@@ -35,15 +35,16 @@ async function ok<T = any>(query: string, variables?: Record<string, unknown>, o
   return answer.body.data!;
 }
 
-async function staffWith(username: string, permissions: string[]): Promise<string> {
+/** A staff member of `host`'s brand only, holding `permissions`, signed in there. */
+async function staffWith(username: string, permissions: string[], host = 'localhost'): Promise<string> {
   const role = await ok(`mutation ($i: CreateRoleInput!) { createRole(input: $i) { id } }`, { i: { name: username, permissions } }, { token: adminToken });
-  const demoId = (await ok('{ currentBrand { id } }')).currentBrand.id;
+  const brandId = (await ok('{ currentBrand { id } }', undefined, { host })).currentBrand.id;
   await ok(
     `mutation ($i: CreateStaffInput!) { createStaff(input: $i) { id } }`,
-    { i: { username, password: STAFF_PASSWORD, roleIds: [role.createRole.id], brandIds: [demoId] } },
+    { i: { username, password: STAFF_PASSWORD, roleIds: [role.createRole.id], brandIds: [brandId] } },
     { token: adminToken },
   );
-  return (await ok(STAFF_LOGIN, { u: username, p: STAFF_PASSWORD })).staffLogin.accessToken;
+  return (await ok(STAFF_LOGIN, { u: username, p: STAFF_PASSWORD }, { host })).staffLogin.accessToken;
 }
 
 /** A new player of `host`'s brand: id and tokens. */
@@ -278,5 +279,69 @@ describe('content and translations', () => {
       { staffId, action: 'content_entry.publish', before: { status: 'DRAFT' }, after: { status: 'PUBLISHED' } },
     ]);
     expect(await audited('translation', 'common.welcome@en', 1)).toEqual([{ staffId, action: 'translation.set', before: null, after: { value: 'Welcome' } }]);
+  });
+});
+
+describe('player search and detail', () => {
+  const SEARCH = `query ($f: PlayerSearchFilter) { players(filter: $f) { totalCount edges { node { id username status } } } }`;
+  const DETAIL = `query ($id: ID!) {
+    player(id: $id) {
+      username status lastLoginAt blockedAt blockReason
+      wallet { balance currency }
+      gameHistory(first: 5) { totalCount edges { node { roundId totalBet game { code } } } }
+    }
+  }`;
+
+  it('lets staff find a player, then read them with their wallet and game history in one query across the subgraphs', async () => {
+    const { account } = await fundedPlayer(platform, 'search_whale', '50.00');
+    const raw = JSON.stringify({
+      request_id: randomUUID(),
+      timestamp: new Date().toISOString(),
+      currency: 'USD',
+      account,
+      transaction_id: 'search-bet-1',
+      amount: '2.50',
+      round_id: 'search-round-1',
+      game_code: 'demo-slot',
+    });
+    expect(JSON.parse((await sendSignedCallback(platform, 'bet', raw, PROVIDER_SECRET)).text)).toMatchObject({ status: 'OK', balance: '47.50' });
+    const support = await staffWith('player_support', ['players.read', 'wallets.read', 'game_rounds.read']);
+
+    const { players } = await ok(SEARCH, { f: { text: 'WHALE', status: 'ACTIVE' } }, { token: support });
+    expect(players).toEqual({ totalCount: 1, edges: [{ node: { id: expect.any(String), username: 'search_whale', status: 'ACTIVE' } }] });
+    const { player } = await ok(DETAIL, { id: players.edges[0].node.id }, { token: support });
+    expect(player).toEqual({
+      username: 'search_whale',
+      status: 'ACTIVE',
+      lastLoginAt: expect.any(String),
+      blockedAt: null,
+      blockReason: null,
+      wallet: { balance: '47.50', currency: 'USD' },
+      gameHistory: { totalCount: 1, edges: [{ node: { roundId: 'search-round-1', totalBet: '2.50', game: { code: 'demo-slot' } } }] },
+    });
+    expect(await findLedgerMismatches(prisma)).toEqual([]);
+  });
+
+  it("refuses staff of another brand, staff without players.read, players and anonymous callers, and shows no other brand's player", async () => {
+    const target = await newPlayer('search_target');
+    const acmeSupport = await staffWith('acme_player_support', ['players.read'], 'acme.localhost');
+    const otherBrand = await platform.graphql(SEARCH, { f: { text: 'search_target' } }, { token: acmeSupport });
+    expect(otherBrand.status).toBe(403);
+    expect(otherBrand.body.errors?.[0]).toMatchObject({ message: 'this token belongs to another brand', extensions: { code: 'FORBIDDEN' } });
+    // On its own brand it finds nobody of demo's, and a demo player's id names nobody.
+    const onAcme = { token: acmeSupport, host: 'acme.localhost' };
+    expect((await ok(SEARCH, { f: { text: 'search_target' } }, onAcme)).players).toEqual({ totalCount: 0, edges: [] });
+    expect(await ok(`query ($id: ID!) { player(id: $id) { id } }`, { id: target.id }, onAcme)).toEqual({ player: null });
+
+    const cashier = await staffWith('search_cashier', ['wallets.read', 'game_rounds.read', 'players.block']);
+    for (const [query, variables] of [
+      [SEARCH, { f: { text: 'search_target' } }],
+      [DETAIL, { id: target.id }],
+    ] as const) {
+      const refused = await platform.graphql(query, variables, { token: cashier });
+      expect(refused.body.errors?.[0]).toMatchObject({ message: 'this operation needs the players.read permission', extensions: { code: 'FORBIDDEN' } });
+      expect(codeOf(await platform.graphql(query, variables, { token: target.accessToken }))).toBe('FORBIDDEN');
+      expect(codeOf(await platform.graphql(query, variables))).toBe('UNAUTHENTICATED');
+    }
   });
 });

@@ -68,6 +68,7 @@ const ID = '00000000-0000-7000-8000-000000000000';
 /** Every staff operation of every subgraph, with the permission it needs. */
 const OPERATIONS: { permission: Permission; document: string }[] = [
   { permission: 'players.read', document: `{ player(id: "${ID}") { id } }` },
+  { permission: 'players.read', document: '{ players { totalCount } }' },
   { permission: 'players.block', document: `mutation { blockPlayer(id: "${ID}", reason: "r") { id } }` },
   { permission: 'players.block', document: `mutation { unblockPlayer(id: "${ID}") { id } }` },
   { permission: 'messages.send', document: `mutation { sendMessage(input: { playerId: "${ID}", title: "t", body: "b" }) { id } }` },
@@ -98,6 +99,7 @@ const OPERATIONS: { permission: Permission; document: string }[] = [
   { permission: 'providers.manage', document: 'mutation { setProviderEnabled(providerCode: "no-such-provider", enabled: true) { code } }' },
   { permission: 'brands.read', document: '{ brands { code } }' },
   { permission: 'brands.read', document: '{ currentBrand { config { depositRollingMultiplierBps } } }' },
+  { permission: 'brands.read', document: '{ currentBrand { configHistory { totalCount } } }' },
   {
     permission: 'brands.manage',
     document: 'mutation { createBrand(input: { code: "Never", name: "n", currency: "USD", timezone: "UTC", domains: ["never.example"] }) { id } }',
@@ -106,6 +108,7 @@ const OPERATIONS: { permission: Permission; document: string }[] = [
   { permission: 'brands.manage', document: `mutation { addBrandDomain(brandId: "${ID}", host: "never.example") { id } }` },
   { permission: 'brands.manage', document: `mutation { removeBrandDomain(brandId: "${ID}", host: "never.example") { id } }` },
   { permission: 'brands.manage', document: `mutation { updateBrandConfig(brandId: "${ID}", input: { depositRollingMultiplierBps: 0 }) { id } }` },
+  { permission: 'brands.manage', document: `mutation { revertBrandConfig(brandId: "${ID}", revisionId: "${ID}") { id } }` },
   { permission: 'staff.read', document: '{ staffMembers { totalCount } }' },
   { permission: 'staff.read', document: `{ staffMember(id: "${ID}") { id } }` },
   { permission: 'staff.manage', document: `mutation { createStaff(input: { username: "never_made", password: "${STAFF_PASSWORD}", allBrands: true }) { id } }` },

@@ -21,6 +21,14 @@ export function decodeCursor(cursor: string): Cursor {
   }
 }
 
+/** An RFC 3339 instant given as the filter `name`; undefined when absent, BAD_USER_INPUT when not one. */
+export function parseInstant(value: string | null | undefined, name: string): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) throw badUserInput(`${name} must be an RFC 3339 instant`);
+  return date;
+}
+
 /** `first` within 1..100 (20 when absent). */
 export function pageSize(first: number | null | undefined, { fallback = 20, max = 100 } = {}): number {
   if (first === null || first === undefined) return fallback;
@@ -44,13 +52,15 @@ export function pageOffset(offset: number | null | undefined, after: string | nu
 
 /**
  * The Prisma `where` for items after the cursor in (`field` desc, id desc) order, and the
- * connection built from `take + 1` rows fetched that way.
+ * connection built from `take + 1` rows fetched that way. The redundant `field <= cursor` bound
+ * lets PostgreSQL start an index scan at the cursor; the OR alone it can only filter, reading
+ * every row before the page (a brand of 90,000 players, at row 39,000: 8.5 ms without it, 0.07 ms with it).
  */
 export function afterCursor<F extends string = 'createdAt'>(after: string | null | undefined, field: F = 'createdAt' as F) {
   if (!after) return {};
   const { createdAt, id } = decodeCursor(after);
-  return { OR: [{ [field]: { lt: createdAt } }, { [field]: createdAt, id: { lt: id } }] } as {
-    OR: ({ [K in F]: { lt: Date } } | ({ [K in F]: Date } & { id: { lt: string } }))[];
+  return { AND: [{ [field]: { lte: createdAt } }, { OR: [{ [field]: { lt: createdAt } }, { [field]: createdAt, id: { lt: id } }] }] } as {
+    AND: [{ [K in F]: { lte: Date } }, { OR: ({ [K in F]: { lt: Date } } | ({ [K in F]: Date } & { id: { lt: string } }))[] }];
   };
 }
 

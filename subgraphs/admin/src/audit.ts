@@ -1,6 +1,6 @@
 import type { AuditLog, Prisma, PrismaClient } from '@rgb/db';
-import { badUserInput, type TypedEnvelope } from '@rgb/contracts';
-import { NEWEST_FIRST, paginate, type Connection } from '@rgb/kit';
+import type { TypedEnvelope } from '@rgb/contracts';
+import { NEWEST_FIRST, paginate, parseInstant, type Connection } from '@rgb/kit';
 import type { AuditLogFilter } from './generated/resolvers-types';
 
 /** Who acts, through which brand, in which request: what every audit row of a request shares. */
@@ -16,6 +16,7 @@ export interface AuditEntry {
   targetId: string;
   before: Prisma.InputJsonValue | null;
   after: Prisma.InputJsonValue | null;
+  reason?: string | null;
 }
 
 /** Written in the transaction of the change it describes: if it fails, the change fails with it. */
@@ -30,6 +31,7 @@ export async function recordAudit(tx: Prisma.TransactionClient, actor: Actor, en
       targetId: entry.targetId,
       before: entry.before ?? undefined,
       after: entry.after ?? undefined,
+      reason: entry.reason,
     },
   });
 }
@@ -56,13 +58,6 @@ export async function recordStaffActionEvent(tx: Prisma.TransactionClient, event
   });
 }
 
-function instant(value: string | null | undefined, name: string): Date | undefined {
-  if (value === null || value === undefined) return undefined;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) throw badUserInput(`${name} must be an RFC 3339 instant`);
-  return date;
-}
-
 /** One page of the audit log, newest first, within `brandIds` (undefined: every brand and none). */
 export function auditLogPage(
   prisma: PrismaClient,
@@ -70,8 +65,8 @@ export function auditLogPage(
   page: { first?: number | null; after?: string | null },
   brandIds: string[] | undefined,
 ): Promise<Connection<AuditLog>> {
-  const from = instant(filter?.from, 'from');
-  const to = instant(filter?.to, 'to');
+  const from = parseInstant(filter?.from, 'from');
+  const to = parseInstant(filter?.to, 'to');
   const where: Prisma.AuditLogWhereInput = {
     ...(brandIds ? { brandId: { in: brandIds } } : {}),
     ...(filter?.staffId ? { staffId: filter.staffId } : {}),

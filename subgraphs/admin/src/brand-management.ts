@@ -16,6 +16,7 @@ import { BRANDS_CHANGED_CHANNEL, type Logger, type StaffCaller } from '@rgb/kit'
 import type { Redis } from 'ioredis';
 import { isUuid } from './access';
 import { recordAudit } from './audit';
+import { CONFIG_ACTIONS, findRevision, revertInput } from './brand-config-history';
 import { actingStaff, assertBrandInScope, authorize } from './authorization';
 import type { BrandRecord } from './brands';
 import type { Context } from './context';
@@ -167,6 +168,7 @@ interface BrandChange<T> {
   action: string;
   before: Prisma.InputJsonValue | null;
   after: Prisma.InputJsonValue;
+  reason?: string | null;
   result: T;
 }
 
@@ -188,7 +190,14 @@ async function brandChange<T>(
   try {
     changed = await context.prisma.$transaction(async (tx) => {
       const done = await change(tx, await actingStaff(tx, caller, { forChange: true }));
-      await recordAudit(tx, actorOf(context, caller), { action: done.action, targetType: 'brand', targetId: done.brandId, before: done.before, after: done.after });
+      await recordAudit(tx, actorOf(context, caller), {
+        action: done.action,
+        targetType: 'brand',
+        targetId: done.brandId,
+        before: done.before,
+        after: done.after,
+        reason: done.reason,
+      });
       return done;
     });
   } catch (error) {
@@ -265,8 +274,14 @@ export function removeBrandDomain(context: Context, brandId: string, host: strin
   });
 }
 
-export function updateBrandConfig(context: Context, brandId: string, input: UpdateBrandConfigInput): Promise<BrandRecord> {
-  const caller = authorizeChange(context);
+/** A change of config checked against the ranges and the brand's currency, in the columns' units. */
+interface ConfigChange {
+  data: Prisma.BrandConfigUpdateInput;
+  accounts: { id?: string; bankName: string; accountNumber: string; holder: string; active: boolean }[];
+}
+
+/** The fields given of `input`, checked (BAD_USER_INPUT naming the field); the limits are in `currency`. */
+function configChangeOf(input: UpdateBrandConfigInput, currency: string): ConfigChange {
   const rolling = input.depositRollingMultiplierBps != null ? checkBasisPoints(input.depositRollingMultiplierBps, MAX_ROLLING_BPS, 'depositRollingMultiplierBps') : undefined;
   const contributions = input.categoryContributions;
   if (contributions) {
@@ -280,45 +295,81 @@ export function updateBrandConfig(context: Context, brandId: string, input: Upda
     }
     return { id: account.id ?? undefined, ...fields, active: account.active };
   });
+  const limits = input.limits && {
+    minDepositMinor: parseLimit(input.limits.minDeposit, currency, 'limits.minDeposit'),
+    maxDepositMinor: parseLimit(input.limits.maxDeposit, currency, 'limits.maxDeposit'),
+    minWithdrawalMinor: parseLimit(input.limits.minWithdrawal, currency, 'limits.minWithdrawal'),
+    maxWithdrawalMinor: parseLimit(input.limits.maxWithdrawal, currency, 'limits.maxWithdrawal'),
+  };
+  if (limits) {
+    checkRange(limits.minDepositMinor, limits.maxDepositMinor, 'deposit');
+    checkRange(limits.minWithdrawalMinor, limits.maxWithdrawalMinor, 'withdrawal');
+  }
+  const data: Prisma.BrandConfigUpdateInput = {
+    depositRollingMultiplierBps: rolling,
+    ...(contributions
+      ? {
+          slotsContributionBps: contributions.slotsBps,
+          liveCasinoContributionBps: contributions.liveCasinoBps,
+          tableContributionBps: contributions.tableBps,
+          otherContributionBps: contributions.otherBps,
+        }
+      : {}),
+    ...limits,
+  };
+  return { data, accounts };
+}
+
+async function applyConfigChange(tx: Prisma.TransactionClient, brandId: string, { data, accounts }: ConfigChange): Promise<void> {
+  await tx.brandConfig.update({ where: { brandId }, data });
+  for (const { id, ...fields } of accounts) {
+    if (id === undefined) {
+      await tx.brandDepositAccount.create({ data: { brandId, ...fields } });
+    } else {
+      const { count } = await tx.brandDepositAccount.updateMany({ where: { id, brandId }, data: fields });
+      if (count === 0) throw notFound(`no deposit account ${id} on this brand`);
+    }
+  }
+}
+
+const REASON_MAX = 500;
+
+function checkReason(reason: string | null | undefined): string | null {
+  if (reason == null) return null;
+  const why = reason.trim();
+  if (why.length < 1 || why.length > REASON_MAX) throw badUserInput(`reason must be 1 to ${REASON_MAX} characters`);
+  return why;
+}
+
+/**
+ * Changes the brand's config by the input `inputOf` gives for the config as it is (its row locked),
+ * audited as `action` with the whole config before and after: a revision of its history.
+ */
+function changeConfig(
+  context: Context,
+  brandId: string,
+  action: string,
+  reason: string | null | undefined,
+  inputOf: (tx: Prisma.TransactionClient, current: BrandConfigContract) => UpdateBrandConfigInput | Promise<UpdateBrandConfigInput>,
+): Promise<BrandRecord> {
+  const caller = authorizeChange(context);
+  const why = checkReason(reason);
   return brandChange(context, caller, 'conflicting brand change', async (tx, actor) => {
     assertBrandInScope(actor, brandId);
     const brand = await lockedBrand(tx, brandId);
     const before = await readBrandConfig(tx, brandId);
     if (!before) throw notFound(`brand ${brandId} has no config`);
-    const limits = input.limits && {
-      minDepositMinor: parseLimit(input.limits.minDeposit, brand.currency, 'limits.minDeposit'),
-      maxDepositMinor: parseLimit(input.limits.maxDeposit, brand.currency, 'limits.maxDeposit'),
-      minWithdrawalMinor: parseLimit(input.limits.minWithdrawal, brand.currency, 'limits.minWithdrawal'),
-      maxWithdrawalMinor: parseLimit(input.limits.maxWithdrawal, brand.currency, 'limits.maxWithdrawal'),
-    };
-    if (limits) {
-      checkRange(limits.minDepositMinor, limits.maxDepositMinor, 'deposit');
-      checkRange(limits.minWithdrawalMinor, limits.maxWithdrawalMinor, 'withdrawal');
-    }
-    await tx.brandConfig.update({
-      where: { brandId },
-      data: {
-        ...(rolling !== undefined ? { depositRollingMultiplierBps: rolling } : {}),
-        ...(contributions
-          ? {
-              slotsContributionBps: contributions.slotsBps,
-              liveCasinoContributionBps: contributions.liveCasinoBps,
-              tableContributionBps: contributions.tableBps,
-              otherContributionBps: contributions.otherBps,
-            }
-          : {}),
-        ...limits,
-      },
-    });
-    for (const { id, ...fields } of accounts) {
-      if (id === undefined) {
-        await tx.brandDepositAccount.create({ data: { brandId, ...fields } });
-      } else {
-        const { count } = await tx.brandDepositAccount.updateMany({ where: { id, brandId }, data: fields });
-        if (count === 0) throw notFound(`no deposit account ${id} on this brand`);
-      }
-    }
+    await applyConfigChange(tx, brandId, configChangeOf(await inputOf(tx, configContract(before)), brand.currency));
     const after = await readBrandConfig(tx, brandId);
-    return { brandId, action: 'brand.config.update', before: configContract(before), after: configContract(after!), result: brand };
+    return { brandId, action, before: configContract(before), after: configContract(after!), reason: why, result: brand };
   });
+}
+
+export function updateBrandConfig(context: Context, brandId: string, input: UpdateBrandConfigInput, reason?: string | null): Promise<BrandRecord> {
+  return changeConfig(context, brandId, CONFIG_ACTIONS.UPDATE, reason, () => input);
+}
+
+/** Puts back what a revision of the brand's config changed, as it was before it (see revertInput). */
+export function revertBrandConfig(context: Context, brandId: string, revisionId: string, reason?: string | null): Promise<BrandRecord> {
+  return changeConfig(context, brandId, CONFIG_ACTIONS.REVERT, reason, async (tx, current) => revertInput(await findRevision(tx, brandId, revisionId), current));
 }

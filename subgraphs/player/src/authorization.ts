@@ -18,6 +18,11 @@ function staffActor({ caller, requestId }: StaffRequest, permission: Permission,
  */
 export const playerAccess = {
   readPlayer: (caller: Caller | null) => requirePermission(caller, 'players.read'),
+  /** What a player may know of themself: they read their own, staff with players.read anyone's of the brand. */
+  readOwnDetail(caller: Caller | null, playerId: string): void {
+    if (caller?.kind !== 'player') requirePermission(caller, 'players.read');
+    else if (caller.id !== playerId) throw forbidden('this belongs to another player');
+  },
   blockPlayer: (request: StaffRequest) => staffActor(request, 'players.block'),
   sendMessage: (request: StaffRequest) => staffActor(request, 'messages.send'),
   /** A player's inbox is theirs alone: staff send to it but do not read it. */

@@ -8,7 +8,8 @@ import { isUuid, type PlayerRecord } from './players';
 const REASON_MAX = 500;
 
 /**
- * Moves a player of the brand to `to`, with its STAFF_ACTION_RECORDED in the same transaction.
+ * Moves a player of the brand to `to` (a block keeps its time and reason on the player, an unblock
+ * clears them), with its STAFF_ACTION_RECORDED in the same transaction.
  * The row is locked first, so the audit's "before" is the status this change replaced; a player
  * already in `to` is answered as they are and nothing is written (a retry is not audited twice).
  */
@@ -19,7 +20,8 @@ async function changeStatus(prisma: PrismaClient, brand: BrandRef, id: string, t
       SELECT status::text AS status FROM player.player WHERE id = ${id}::uuid AND brand_id = ${brand.id}::uuid FOR UPDATE`;
     if (!locked) throw notFound('no such player');
     if (locked.status === to) return tx.player.findUniqueOrThrow({ where: { id } });
-    const player = await tx.player.update({ where: { id }, data: { status: to } });
+    const blocked = to === 'BLOCKED' ? { blockedAt: new Date(), blockReason: reason } : { blockedAt: null, blockReason: null };
+    const player = await tx.player.update({ where: { id }, data: { status: to, ...blocked } });
     await recordStaffAction(tx, 'player.outbox', brand.id, actor, {
       action: to === 'BLOCKED' ? 'player.block' : 'player.unblock',
       target_type: 'player',

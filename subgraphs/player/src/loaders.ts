@@ -6,6 +6,8 @@ import type { PlayerRecord } from './players';
 export interface PlayerLoaders {
   playerById: DataLoader<string, PlayerRecord | null>;
   contentEntryById: DataLoader<string, ContentEntry | null>;
+  /** When each player's newest session opened (each login, and registering, opens one); null when none did. */
+  lastLoginAtByPlayerId: DataLoader<string, Date | null>;
 }
 
 /** Rows of the brand by id, in the order of `ids`, null where the brand has none. */
@@ -21,5 +23,10 @@ export function createLoaders(prisma: PrismaClient, brand: BrandRef): PlayerLoad
   return {
     playerById: byIdOf((ids) => prisma.player.findMany({ where: { id: { in: ids }, brandId: brand.id } })),
     contentEntryById: byIdOf((ids) => prisma.contentEntry.findMany({ where: { id: { in: ids }, brandId: brand.id } })),
+    lastLoginAtByPlayerId: new DataLoader(async (ids) => {
+      const rows = await prisma.playerSession.groupBy({ by: ['subjectId'], where: { subjectId: { in: [...ids] }, brandId: brand.id }, _max: { createdAt: true } });
+      const byId = new Map(rows.map((row) => [row.subjectId, row._max.createdAt]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
   };
 }

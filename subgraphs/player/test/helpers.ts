@@ -18,11 +18,11 @@ export interface Registered {
   context: ForwardedContext;
 }
 
-/** Registers a player on `brand` and returns who they are, as their access token says. */
-export async function register(server: SeededTestSubgraph, brand: BrandRef, username: string): Promise<Registered> {
+/** Registers a player on `brand` (nicknamed as their username unless told) and returns who they are, as their access token says. */
+export async function register(server: SeededTestSubgraph, brand: BrandRef, username: string, nickname = username): Promise<Registered> {
   const response = await server.graphql<{ registerPlayer: AuthTokens }>(
     REGISTER,
-    { input: { username, password: PASSWORD, nickname: username } },
+    { input: { username, password: PASSWORD, nickname } },
     anonymous(brand),
   );
   const tokens = response.body.data?.registerPlayer;

@@ -31,7 +31,8 @@ export type StaffAccess = z.output<typeof staffAccess>;
 const basisPoints = (max: number) => z.number().int().min(0).max(max);
 const minorUnits = z.string().regex(/^\d+$/);
 
-const brandConfig = z.object({
+/** A brand's config as other services read it, and as its audit rows keep it. */
+export const brandConfigContract = z.object({
   brand_id: z.uuid(),
   /** ISO 4217 code the limits are in. */
   currency: z.string(),
@@ -50,7 +51,7 @@ const brandConfig = z.object({
   limits: z.object({ min_deposit: minorUnits, max_deposit: minorUnits, min_withdrawal: minorUnits, max_withdrawal: minorUnits }),
 });
 /** What a brand's deposits, withdrawals and rolling follow, as the admin domain holds it now. */
-export type BrandConfigContract = z.output<typeof brandConfig>;
+export type BrandConfigContract = z.output<typeof brandConfigContract>;
 
 /** `/internal/brands` and `/internal/staff/...`: what the admin domain tells the other services. */
 export const adminRoutes = {
@@ -65,7 +66,7 @@ export const adminRoutes = {
     method: 'GET',
     path: '/internal/brands/:brand_id/config',
     request: z.object({ brand_id: z.string().min(1) }),
-    response: z.object({ config: brandConfig.nullable() }),
+    response: z.object({ config: brandConfigContract.nullable() }),
   }),
   /**
    * What a staff member may do now: asked by the router for every staff request (cached until

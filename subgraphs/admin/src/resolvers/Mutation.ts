@@ -1,5 +1,5 @@
 import { requireCaller } from '@rgb/kit';
-import { addBrandDomain, createBrand, removeBrandDomain, updateBrand, updateBrandConfig } from '../brand-management';
+import { addBrandDomain, createBrand, removeBrandDomain, revertBrandConfig, updateBrand, updateBrandConfig } from '../brand-management';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { createRole, deleteRole, updateRole } from '../roles';
 import { refreshStaffSession, staffLogin } from '../staff';
@@ -25,5 +25,6 @@ export const Mutation: MutationResolvers = {
   updateBrand: (_parent, { id, input }, context) => updateBrand(context, id, input),
   addBrandDomain: (_parent, { brandId, host }, context) => addBrandDomain(context, brandId, host),
   removeBrandDomain: (_parent, { brandId, host }, context) => removeBrandDomain(context, brandId, host),
-  updateBrandConfig: (_parent, { brandId, input }, context) => updateBrandConfig(context, brandId, input),
+  updateBrandConfig: (_parent, { brandId, input, reason }, context) => updateBrandConfig(context, brandId, input, reason),
+  revertBrandConfig: (_parent, { brandId, revisionId, reason }, context) => revertBrandConfig(context, brandId, revisionId, reason),
 };

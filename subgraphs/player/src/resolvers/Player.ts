@@ -13,4 +13,16 @@ export const Player: PlayerResolvers = {
     playerAccess.readInbox(caller, player.id);
     return unreadMessageCount(prisma, player.id);
   },
+  lastLoginAt: async (player, _args, { caller, loaders }) => {
+    playerAccess.readOwnDetail(caller, player.id);
+    return (await loaders.lastLoginAtByPlayerId.load(player.id))?.toISOString() ?? null;
+  },
+  blockedAt: (player, _args, { caller }) => {
+    playerAccess.readPlayer(caller);
+    return player.blockedAt?.toISOString() ?? null;
+  },
+  blockReason: (player, _args, { caller }) => {
+    playerAccess.readPlayer(caller);
+    return player.blockReason;
+  },
 };

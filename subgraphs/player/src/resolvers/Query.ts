@@ -1,6 +1,7 @@
 import { playerAccess } from '../authorization';
 import { listContentEntries, publishedContent } from '../content';
 import type { QueryResolvers } from '../generated/resolvers-types';
+import { searchPlayers } from '../player-search';
 import { isUuid } from '../players';
 import { resolveTranslations, storedTranslations } from '../translations';
 
@@ -26,5 +27,9 @@ export const Query: QueryResolvers = {
   translationStrings: (_parent, { namespace, locale }, { caller, prisma, brand }) => {
     playerAccess.readTranslations(caller);
     return storedTranslations(prisma, brand, namespace, locale);
+  },
+  players: (_parent, { filter, first, after }, { caller, prisma, brand }) => {
+    playerAccess.readPlayer(caller);
+    return searchPlayers(prisma, brand, filter, { first, after });
   },
 };

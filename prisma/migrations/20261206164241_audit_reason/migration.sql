@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "admin"."audit_log" ADD COLUMN     "reason" TEXT;
