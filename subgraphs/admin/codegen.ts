@@ -8,4 +8,5 @@ export default subgraphCodegenConfig({
   MyStaffAccess: '../my-access#MyAccess',
   TopInfo: '../top-info#TopInfoFigures',
   BrandConfig: '../brand-management#BrandConfigRecord',
+  DailyFigure: '../daily-figures#DailyFigureRecord',
 });

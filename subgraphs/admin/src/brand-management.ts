@@ -20,6 +20,7 @@ import { actingStaff, assertBrandInScope, authorize } from './authorization';
 import type { BrandRecord } from './brands';
 import type { Context } from './context';
 import type { CreateBrandInput, UpdateBrandConfigInput, UpdateBrandInput } from './generated/resolvers-types';
+import { staleThresholdsUpdate } from './stale-requests';
 import { actorOf } from './staff-accounts';
 
 export type BrandConfigRecord = BrandConfig & { brand: { currency: string; depositAccounts: BrandDepositAccount[] } };
@@ -131,6 +132,7 @@ export const configContract = (config: BrandConfigRecord): BrandConfigContract =
     min_withdrawal: config.minWithdrawalMinor.toString(),
     max_withdrawal: config.maxWithdrawalMinor.toString(),
   },
+  stale_pending_after_minutes: { deposit: config.staleDepositAfterMinutes, withdrawal: config.staleWithdrawalAfterMinutes },
 });
 
 /** The config of a brand; null for an id that names none. */
@@ -280,6 +282,7 @@ export function updateBrandConfig(context: Context, brandId: string, input: Upda
     }
     return { id: account.id ?? undefined, ...fields, active: account.active };
   });
+  const staleThresholds = staleThresholdsUpdate(input.stalePendingAfter);
   return brandChange(context, caller, 'conflicting brand change', async (tx, actor) => {
     assertBrandInScope(actor, brandId);
     const brand = await lockedBrand(tx, brandId);
@@ -308,6 +311,7 @@ export function updateBrandConfig(context: Context, brandId: string, input: Upda
             }
           : {}),
         ...limits,
+        ...staleThresholds,
       },
     });
     for (const { id, ...fields } of accounts) {

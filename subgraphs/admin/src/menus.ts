@@ -21,6 +21,8 @@ export const MENU: readonly MenuItem[] = [
   { key: 'games', label: 'Games', path: '/games', parentKey: null, permission: 'games.read' },
   { key: 'games.rounds', label: 'Game rounds', path: '/games/rounds', parentKey: 'games', permission: 'game_rounds.read' },
   { key: 'games.providers', label: 'Providers', path: '/games/providers', parentKey: 'games', permission: 'providers.read' },
+  { key: 'reports', label: 'Reports', path: '/reports', parentKey: null, permission: 'reports.read' },
+  { key: 'reports.daily', label: 'Daily figures', path: '/reports/daily', parentKey: 'reports', permission: 'reports.read' },
   { key: 'settings', label: 'Settings', path: '/settings', parentKey: null, permission: 'brands.read' },
   { key: 'settings.brands', label: 'Brands', path: '/settings/brands', parentKey: 'settings', permission: 'brands.read' },
   { key: 'settings.staff', label: 'Staff', path: '/settings/staff', parentKey: 'settings', permission: 'staff.read' },

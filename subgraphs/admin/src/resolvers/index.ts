@@ -2,10 +2,11 @@ import type { Resolvers } from '../generated/resolvers-types';
 import { AuditLogEntry } from './AuditLogEntry';
 import { Brand } from './Brand';
 import { BrandConfig } from './BrandConfig';
+import { DailyFigure } from './DailyFigure';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Role } from './Role';
 import { StaffMember } from './StaffMember';
 import { Subscription } from './Subscription';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, Brand, BrandConfig, StaffMember, Role, AuditLogEntry };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Brand, BrandConfig, StaffMember, Role, AuditLogEntry, DailyFigure };
