@@ -68,9 +68,9 @@ export async function rollUpDailyFigures(prisma: PrismaClient): Promise<number> 
       ), bounds AS (
         SELECT brand_id, day, day::timestamp AT TIME ZONE timezone AS starts, (day + 1)::timestamp AT TIME ZONE timezone AS ends FROM days
       )
-      INSERT INTO admin.daily_figure AS f (brand_id, day, deposits_approved_count, deposits_approved_minor, withdrawals_approved_count,
-                                           withdrawals_approved_minor, withdrawals_reversed_count, withdrawals_reversed_minor,
-                                           players_registered, computed_at)
+      INSERT INTO admin.daily_figure (brand_id, day, deposits_approved_count, deposits_approved_minor, withdrawals_approved_count,
+                                     withdrawals_approved_minor, withdrawals_reversed_count, withdrawals_reversed_minor,
+                                     players_registered, computed_at)
       SELECT d.brand_id, d.day,
              count(e.event_id) FILTER (WHERE e.kind = 'DEPOSIT_APPROVED'),
              coalesce(sum(e.amount_minor) FILTER (WHERE e.kind = 'DEPOSIT_APPROVED'), 0),
