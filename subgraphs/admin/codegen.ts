@@ -9,4 +9,5 @@ export default subgraphCodegenConfig({
   TopInfo: '../top-info#TopInfoFigures',
   BrandConfig: '../brand-management#BrandConfigRecord',
   BrandConfigRevision: '../brand-config-history#ConfigRevision',
+  DailyFigure: '../daily-figures#DailyFigureRecord',
 });

@@ -35,6 +35,7 @@ export const PERMISSIONS = {
   'roles.manage': { domain: 'admin', description: 'Create, change and delete roles' },
   'audit.read': { domain: 'admin', description: 'Read the staff audit log' },
   'topinfo.read': { domain: 'admin', description: "Watch the brand's live top-info (pending requests, new players)" },
+  'reports.read': { domain: 'admin', description: "Read the brand's daily figures (approved deposits and withdrawals, registrations)" },
 } as const satisfies Record<string, { domain: string; description: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

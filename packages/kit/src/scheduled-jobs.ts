@@ -77,7 +77,13 @@ interface SharedJobRow extends Omit<SharedJobState, 'readAt'> {
 /** A claim's lease and the polling period unless a worker says otherwise (JOB_LEASE_MS, JOB_POLL_MS). */
 export const JOB_DEFAULTS = { leaseMs: 30_000, pollMs: 1_000 } as const;
 
-export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'error';
+/** An error in one line for health: the last non-empty line (Prisma's messages open with a generic line and end with the cause). */
+export const errorText = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .at(-1) ?? 'error';
 
 /** A failed window is claimed again 1 s after its first failure, doubling, at most 5 minutes or a quarter of the interval later. */
 export const retryDelayMs = (intervalMs: number, attempt: number) => Math.min(intervalMs / 4, 300_000, 1_000 * 2 ** (attempt - 1));

@@ -20,6 +20,7 @@ const SECTION_KEYS = {
   CATEGORY_CONTRIBUTIONS: 'category_contributions',
   DEPOSIT_ACCOUNTS: 'deposit_accounts',
   LIMITS: 'limits',
+  STALE_PENDING_AFTER: 'stale_pending_after_minutes',
 } as const satisfies Record<BrandConfigSection, keyof BrandConfigContract>;
 const SECTIONS = Object.keys(SECTION_KEYS) as BrandConfigSection[];
 
@@ -41,9 +42,17 @@ const revisionsOf = (brandId: string): Prisma.AuditLogWhereInput => ({
   action: { in: Object.values(CONFIG_ACTIONS) },
 });
 
+/**
+ * A config as an audit row keeps it. Rows written before the config had stale-request
+ * thresholds lack them: they read as the columns' defaults, which those configs held.
+ */
+const auditedConfig = brandConfigContract.extend({
+  stale_pending_after_minutes: brandConfigContract.shape.stale_pending_after_minutes.default({ deposit: 15, withdrawal: 30 }),
+});
+
 function revisionOf(row: AuditLog): ConfigRevision {
-  const before = brandConfigContract.parse(row.before);
-  const after = brandConfigContract.parse(row.after);
+  const before = auditedConfig.parse(row.before);
+  const after = auditedConfig.parse(row.after);
   return {
     id: row.id,
     kind: row.action === CONFIG_ACTIONS.REVERT ? 'REVERT' : 'UPDATE',
@@ -106,6 +115,10 @@ export function revertInput(revision: ConfigRevision, current: BrandConfigContra
       const money = (minor: string) => formatMoney(BigInt(minor), before.currency);
       const { min_deposit, max_deposit, min_withdrawal, max_withdrawal } = before.limits;
       input.limits = { minDeposit: money(min_deposit), maxDeposit: money(max_deposit), minWithdrawal: money(min_withdrawal), maxWithdrawal: money(max_withdrawal) };
+    }
+    if (section === 'STALE_PENDING_AFTER') {
+      const { deposit, withdrawal } = before.stale_pending_after_minutes;
+      input.stalePendingAfter = { depositMinutes: deposit, withdrawalMinutes: withdrawal };
     }
     if (section === 'DEPOSIT_ACCOUNTS') {
       const existed = new Set(before.deposit_accounts.map((account) => account.id));

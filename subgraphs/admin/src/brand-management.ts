@@ -21,6 +21,7 @@ import { actingStaff, assertBrandInScope, authorize } from './authorization';
 import type { BrandRecord } from './brands';
 import type { Context } from './context';
 import type { CreateBrandInput, UpdateBrandConfigInput, UpdateBrandInput } from './generated/resolvers-types';
+import { staleThresholdsUpdate } from './stale-requests';
 import { actorOf } from './staff-accounts';
 
 export type BrandConfigRecord = BrandConfig & { brand: { currency: string; depositAccounts: BrandDepositAccount[] } };
@@ -132,6 +133,7 @@ export const configContract = (config: BrandConfigRecord): BrandConfigContract =
     min_withdrawal: config.minWithdrawalMinor.toString(),
     max_withdrawal: config.maxWithdrawalMinor.toString(),
   },
+  stale_pending_after_minutes: { deposit: config.staleDepositAfterMinutes, withdrawal: config.staleWithdrawalAfterMinutes },
 });
 
 /** The config of a brand; null for an id that names none. */
@@ -316,6 +318,7 @@ function configChangeOf(input: UpdateBrandConfigInput, currency: string): Config
         }
       : {}),
     ...limits,
+    ...staleThresholdsUpdate(input.stalePendingAfter),
   };
   return { data, accounts };
 }

@@ -1,5 +1,5 @@
 import { type Envelope, formatMoney, type STREAMS, type TypedEnvelope } from '@rgb/contracts';
-import type { Prisma, PrismaClient } from '@rgb/db';
+import { Prisma, type PendingRequestKind, type PrismaClient } from '@rgb/db';
 import type { EventHandlers } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import type { Redis } from 'ioredis';
@@ -20,22 +20,19 @@ export async function countRegistration(tx: Prisma.TransactionClient, event: Typ
 }
 
 const PENDING_COLUMNS = {
-  deposit: { count: 'deposit_count', amount: 'deposit_amount_minor' },
-  withdrawal: { count: 'withdrawal_count', amount: 'withdrawal_amount_minor' },
-} as const;
+  DEPOSIT: { count: 'deposit_count', amount: 'deposit_amount_minor' },
+  WITHDRAWAL: { count: 'withdrawal_count', amount: 'withdrawal_amount_minor' },
+} as const satisfies Record<PendingRequestKind, unknown>;
+
+type RequestEvent = Envelope & { payload: { request_id: string; amount_minor: string } };
 
 /**
  * A request joins (+1) or leaves (-1) its brand's pending queue. Additions commute, so events
  * applied in any order (a retried one after its successor) end at the same totals; the inbox
  * makes each count once.
  */
-async function changePending(
-  tx: Prisma.TransactionClient,
-  event: Envelope & { payload: { amount_minor: string } },
-  queue: keyof typeof PENDING_COLUMNS,
-  direction: 1 | -1,
-): Promise<void> {
-  const { count, amount } = PENDING_COLUMNS[queue];
+async function changePending(tx: Prisma.TransactionClient, event: RequestEvent, kind: PendingRequestKind, direction: 1 | -1): Promise<void> {
+  const { count, amount } = PENDING_COLUMNS[kind];
   await tx.$executeRawUnsafe(
     `INSERT INTO admin.pending_request_totals (brand_id, ${count}, ${amount}, updated_at) VALUES ($1::uuid, $2, $3::bigint, now())
      ON CONFLICT (brand_id) DO UPDATE SET ${count} = admin.pending_request_totals.${count} + EXCLUDED.${count},
@@ -46,27 +43,62 @@ async function changePending(
   );
 }
 
+/**
+ * The request's own row, with when it was made, so that the stale ones can be counted. A decision
+ * applied before its request (a retried event after its successor) leaves a row without
+ * `requested_at`, which the request then removes instead of queueing: in either order the request
+ * ends up not pending.
+ */
+async function joinPending(tx: Prisma.TransactionClient, event: RequestEvent, kind: PendingRequestKind): Promise<void> {
+  await changePending(tx, event, kind, 1);
+  await tx.$executeRaw`
+    WITH decided_first AS (
+      DELETE FROM admin.pending_request WHERE request_id = ${event.payload.request_id}::uuid AND requested_at IS NULL RETURNING 1
+    )
+    INSERT INTO admin.pending_request (request_id, brand_id, kind, amount_minor, requested_at)
+    SELECT ${event.payload.request_id}::uuid, ${event.brand_id}::uuid, ${kind}::admin."PendingRequestKind",
+           ${event.payload.amount_minor}::bigint, ${event.occurred_at}::timestamptz
+    WHERE NOT EXISTS (SELECT 1 FROM decided_first)`;
+}
+
+async function leavePending(tx: Prisma.TransactionClient, event: RequestEvent, kind: PendingRequestKind): Promise<void> {
+  await changePending(tx, event, kind, -1);
+  await tx.$executeRaw`
+    WITH requested AS (DELETE FROM admin.pending_request WHERE request_id = ${event.payload.request_id}::uuid RETURNING 1)
+    INSERT INTO admin.pending_request (request_id, brand_id, kind, amount_minor, requested_at)
+    SELECT ${event.payload.request_id}::uuid, ${event.brand_id}::uuid, ${kind}::admin."PendingRequestKind", ${event.payload.amount_minor}::bigint, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM requested)`;
+}
+
 /** The wallet's request events as the pending queues: a request is pending from its request to its first decision. */
 export const pendingRequestHandlers: EventHandlers<typeof STREAMS.wallet> = {
-  DEPOSIT_REQUESTED: (tx, event) => changePending(tx, event, 'deposit', 1),
-  DEPOSIT_APPROVED: (tx, event) => changePending(tx, event, 'deposit', -1),
-  DEPOSIT_DECLINED: (tx, event) => changePending(tx, event, 'deposit', -1),
-  WITHDRAW_REQUESTED: (tx, event) => changePending(tx, event, 'withdrawal', 1),
-  WITHDRAW_APPROVED: (tx, event) => changePending(tx, event, 'withdrawal', -1),
+  DEPOSIT_REQUESTED: (tx, event) => joinPending(tx, event, 'DEPOSIT'),
+  DEPOSIT_APPROVED: (tx, event) => leavePending(tx, event, 'DEPOSIT'),
+  DEPOSIT_DECLINED: (tx, event) => leavePending(tx, event, 'DEPOSIT'),
+  WITHDRAW_REQUESTED: (tx, event) => joinPending(tx, event, 'WITHDRAWAL'),
+  WITHDRAW_APPROVED: (tx, event) => leavePending(tx, event, 'WITHDRAWAL'),
   // An approved withdrawal declined later (its transfer bounced) left the queue when approved.
   WITHDRAW_DECLINED: async (tx, event) => {
-    if (event.payload.previous_status === 'PENDING') await changePending(tx, event, 'withdrawal', -1);
+    if (event.payload.previous_status === 'PENDING') await leavePending(tx, event, 'WITHDRAWAL');
   },
 };
+
+/**
+ * The pending requests waiting now for longer than their brand's threshold (brand_config): a
+ * SELECT of pending_request rows, for a subquery, that the top-info and the stale-request check both count.
+ */
+export const STALE_PENDING_REQUESTS = Prisma.sql`
+  SELECT r.* FROM admin.pending_request r JOIN admin.brand_config c ON c.brand_id = r.brand_id
+   WHERE r.requested_at <= now() - make_interval(mins => CASE r.kind WHEN 'DEPOSIT' THEN c.stale_deposit_after_minutes
+                                                                     ELSE c.stale_withdrawal_after_minutes END)`;
 
 /** Where admin_worker says that a brand's figures changed (published after the commit); the message is the brand id. */
 export const TOP_INFO_CHANNEL = 'rgb:admin:top-info';
 
-/** After a commit: one notice per brand whose figures the committed events changed. */
-export async function notifyTopInfo(redis: Redis, events: Envelope[]): Promise<void> {
-  const brands = new Set(events.map((event) => event.brand_id));
+/** After a commit: one notice per brand whose figures changed. */
+export async function notifyTopInfo(redis: Redis, brandIds: Iterable<string>): Promise<void> {
   const pipeline = redis.pipeline();
-  for (const brandId of brands) pipeline.publish(TOP_INFO_CHANNEL, brandId);
+  for (const brandId of new Set(brandIds)) pipeline.publish(TOP_INFO_CHANNEL, brandId);
   const failed = ((await pipeline.exec()) ?? []).find(([error]) => error);
   if (failed) throw failed[0];
 }
@@ -77,6 +109,8 @@ export interface TopInfoFigures {
   pendingDepositAmount: string;
   pendingWithdrawalCount: number;
   pendingWithdrawalAmount: string;
+  stalePendingDepositCount: number;
+  stalePendingWithdrawalCount: number;
   newPlayersToday: number;
   unmatchedReconCount: number;
   /** When the figures were read (ISO 8601). */
@@ -89,22 +123,42 @@ export const sameFigures = (a: TopInfoFigures, b: TopInfoFigures): boolean =>
   a.pendingDepositAmount === b.pendingDepositAmount &&
   a.pendingWithdrawalCount === b.pendingWithdrawalCount &&
   a.pendingWithdrawalAmount === b.pendingWithdrawalAmount &&
+  a.stalePendingDepositCount === b.stalePendingDepositCount &&
+  a.stalePendingWithdrawalCount === b.stalePendingWithdrawalCount &&
   a.newPlayersToday === b.newPlayersToday &&
   a.unmatchedReconCount === b.unmatchedReconCount;
 
-/** The brand's figures now: its pending queues and today's registrations (today in the brand's time zone), in one statement. */
+/**
+ * The brand's figures now: its pending queues, those of their requests waiting past the brand's
+ * threshold, and today's registrations (today in the brand's time zone), in one statement.
+ */
 export async function readTopInfo(prisma: PrismaClient, brand: BrandRef): Promise<TopInfoFigures> {
   const [row] = await prisma.$queryRaw<
-    { deposit_count: number; deposit_amount_minor: bigint; withdrawal_count: number; withdrawal_amount_minor: bigint; new_players_today: number; read_at: Date }[]
+    {
+      deposit_count: number;
+      deposit_amount_minor: bigint;
+      withdrawal_count: number;
+      withdrawal_amount_minor: bigint;
+      stale_deposit_count: number;
+      stale_withdrawal_count: number;
+      new_players_today: number;
+      read_at: Date;
+    }[]
   >`
     SELECT coalesce(p.deposit_count, 0) AS deposit_count,
            coalesce(p.deposit_amount_minor, 0)::bigint AS deposit_amount_minor,
            coalesce(p.withdrawal_count, 0) AS withdrawal_count,
            coalesce(p.withdrawal_amount_minor, 0)::bigint AS withdrawal_amount_minor,
+           stale.deposit_count AS stale_deposit_count,
+           stale.withdrawal_count AS stale_withdrawal_count,
            coalesce((SELECT d.count FROM admin.player_registration_daily d
                       WHERE d.brand_id = b.id AND d.day = (now() AT TIME ZONE b.timezone)::date), 0) AS new_players_today,
            now() AS read_at
       FROM admin.brand b LEFT JOIN admin.pending_request_totals p ON p.brand_id = b.id
+      CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE s.kind = 'DEPOSIT')::int AS deposit_count, count(*) FILTER (WHERE s.kind = 'WITHDRAWAL')::int AS withdrawal_count
+          FROM (${STALE_PENDING_REQUESTS}) s WHERE s.brand_id = b.id
+      ) stale
      WHERE b.id = ${brand.id}::uuid`;
   if (!row) throw new Error(`no brand ${brand.id}`);
   return {
@@ -112,6 +166,8 @@ export async function readTopInfo(prisma: PrismaClient, brand: BrandRef): Promis
     pendingDepositAmount: formatMoney(row.deposit_amount_minor, brand.currency),
     pendingWithdrawalCount: row.withdrawal_count,
     pendingWithdrawalAmount: formatMoney(row.withdrawal_amount_minor, brand.currency),
+    stalePendingDepositCount: row.stale_deposit_count,
+    stalePendingWithdrawalCount: row.stale_withdrawal_count,
     newPlayersToday: row.new_players_today,
     // The reconciliation review queue does not exist yet.
     unmatchedReconCount: 0,

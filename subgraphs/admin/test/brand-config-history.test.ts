@@ -235,6 +235,31 @@ describe('revertBrandConfig', () => {
     expect((await revisions(brandId)).map(({ kind }) => kind)).toEqual(['REVERT', 'REVERT', 'UPDATE', 'UPDATE', 'UPDATE']);
   });
 
+  it('reverts the stale-request thresholds, and reads a revision written before the config had them as holding the defaults', async () => {
+    const brandId = await newBrand();
+    await update(brandId, { stalePendingAfter: { depositMinutes: 5, withdrawalMinutes: 60 } });
+    const [changed] = await revisions(brandId);
+    expect(changed).toMatchObject({
+      changedSections: ['STALE_PENDING_AFTER'],
+      before: { stale_pending_after_minutes: { deposit: 15, withdrawal: 30 } },
+      after: { stale_pending_after_minutes: { deposit: 5, withdrawal: 60 } },
+    });
+    expect(firstError(await revert(brandId, changed!.id))).toBeUndefined();
+    expect((await configOf(brandId)).stale_pending_after_minutes).toEqual({ deposit: 15, withdrawal: 30 });
+
+    // An audit row from before the thresholds existed: its configs lack them on both sides.
+    await update(brandId, { depositRollingMultiplierBps: 20000 });
+    const [latest] = await revisions(brandId);
+    await server.deps.prisma.$executeRawUnsafe(
+      `UPDATE admin.audit_log SET before = before - 'stale_pending_after_minutes', after = after - 'stale_pending_after_minutes' WHERE id = $1::uuid`,
+      latest!.id,
+    );
+    const [legacy] = await revisions(brandId);
+    expect(legacy).toMatchObject({ changedSections: ['DEPOSIT_ROLLING_MULTIPLIER'], after: { deposit_rolling_multiplier_bps: 20000 } });
+    expect(firstError(await revert(brandId, legacy!.id))).toBeUndefined();
+    expect((await configOf(brandId)).deposit_rolling_multiplier_bps).toBe(0);
+  });
+
   it('refuses with CONFLICT a revision whose sections changed since, changing nothing', async () => {
     const brandId = await newBrand();
     await update(brandId, { depositRollingMultiplierBps: 25000 });

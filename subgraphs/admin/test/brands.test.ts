@@ -97,6 +97,7 @@ describe('createBrand', () => {
       category_contributions: { SLOTS: 10000, LIVE_CASINO: 10000, TABLE: 10000, OTHER: 10000 },
       deposit_accounts: [],
       limits: { min_deposit: '1', max_deposit: '1000000000000000', min_withdrawal: '1', max_withdrawal: '1000000000000000' },
+      stale_pending_after_minutes: { deposit: 15, withdrawal: 30 },
     });
   });
 

@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmittedEventType, type EventPayload, STREAMS } from '@rgb/contracts';
-import { buildEnvelope } from '@rgb/events';
-import { type BrandRef, ContextTokens, type ForwardedContext, loadWorkerConfig, type StartedWorker, startWorker } from '@rgb/kit';
+import { type EmittedEventType, STREAMS } from '@rgb/contracts';
+import { type BrandRef, ContextTokens, createLogger, type ForwardedContext, loadWorkerConfig, type StartedWorker, startWorker } from '@rgb/kit';
 import {
   isolatedRedisUrl,
   type SeededTestSubgraph,
@@ -18,9 +17,14 @@ import {
 } from '@rgb/kit/testing';
 import { Redis } from 'ioredis';
 import { adminSubgraph, adminWorker } from '../src/index';
+import { checkStaleRequests } from '../src/stale-requests';
 import type { TopInfoFigures } from '../src/top-info';
+import { publish as publishEvent, registration, request } from './events';
 
-const TOP_INFO = `subscription { topInfo { pendingDepositCount pendingDepositAmount pendingWithdrawalCount pendingWithdrawalAmount newPlayersToday unmatchedReconCount updatedAt } }`;
+const TOP_INFO = `subscription { topInfo {
+  pendingDepositCount pendingDepositAmount pendingWithdrawalCount pendingWithdrawalAmount stalePendingDepositCount stalePendingWithdrawalCount
+  newPlayersToday unmatchedReconCount updatedAt
+} }`;
 
 let server: SeededTestSubgraph;
 let worker: StartedWorker;
@@ -65,35 +69,7 @@ async function until(subscription: TestSubscription<{ topInfo: TopInfoFigures }>
   }
 }
 
-function envelope<T extends 'DEPOSIT_REQUESTED' | 'DEPOSIT_APPROVED' | 'DEPOSIT_DECLINED' | 'WITHDRAW_REQUESTED' | 'WITHDRAW_APPROVED' | 'WITHDRAW_DECLINED'>(
-  type: T,
-  brand: BrandRef,
-  payload: EventPayload<T>,
-) {
-  return buildEnvelope('wallet.outbox', {
-    type,
-    owner: { brandId: brand.id },
-    brandId: brand.id,
-    aggregateType: type.startsWith('DEPOSIT') ? 'deposit_request' : 'withdrawal_request',
-    aggregateId: payload.request_id,
-    payload,
-  } as never);
-}
-const publish = (stream: string, event: { event_type: EmittedEventType }) => redis.xadd(stream, '*', 'event', JSON.stringify(event));
-
-/** A request's events, sharing its id, player and amount. */
-function request(brand: BrandRef, amountMinor: string) {
-  const base = { request_id: randomUUID(), player_id: randomUUID(), amount_minor: amountMinor, currency: brand.currency };
-  const movement = { account_id: randomUUID(), ledger_entry_id: randomUUID(), balance_after_minor: '0' };
-  return {
-    depositRequested: () => envelope('DEPOSIT_REQUESTED', brand, { ...base, depositor_name: 'Kim' }),
-    depositApproved: () => envelope('DEPOSIT_APPROVED', brand, { ...base, ...movement }),
-    depositDeclined: () => envelope('DEPOSIT_DECLINED', brand, { ...base, reason: null }),
-    withdrawRequested: () => envelope('WITHDRAW_REQUESTED', brand, base),
-    withdrawApproved: () => envelope('WITHDRAW_APPROVED', brand, base),
-    withdrawDeclined: (previous_status: 'PENDING' | 'APPROVED') => envelope('WITHDRAW_DECLINED', brand, { ...base, ...movement, previous_status, reason: null }),
-  };
-}
+const publish = (stream: string, event: { event_type: EmittedEventType }) => publishEvent(redis, stream, event);
 
 describe('Subscription.topInfo', () => {
   it('gives a staff subscriber the current figures at once, then the pending deposits as requests come and are decided, each event counted once', async () => {
@@ -104,6 +80,8 @@ describe('Subscription.topInfo', () => {
       pendingDepositAmount: '0.00',
       pendingWithdrawalCount: 0,
       pendingWithdrawalAmount: '0.00',
+      stalePendingDepositCount: 0,
+      stalePendingWithdrawalCount: 0,
       newPlayersToday: 0,
       unmatchedReconCount: 0,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -157,16 +135,7 @@ describe('Subscription.topInfo', () => {
 
     await publish(STREAMS.wallet, request(acme, '10000').depositRequested());
     expect(await until(acmeStaff, (figures) => figures.pendingDepositCount === 1)).toMatchObject({ pendingDepositAmount: '10000' });
-    await publish(STREAMS.player, {
-      ...buildEnvelope('player.outbox', {
-        type: 'PLAYER_REGISTERED',
-        owner: { brandId: demo.id },
-        brandId: demo.id,
-        aggregateType: 'player',
-        aggregateId: randomUUID(),
-        payload: { player_id: randomUUID(), username: 'newcomer', nickname: null, agent_id: null, registered_at: new Date().toISOString() },
-      }),
-    });
+    await publish(STREAMS.player, registration(demo));
     const demoAfter = await until(demoStaff, (figures) => figures.newPlayersToday === 1);
     // acme's deposit never reached demo's figures.
     expect(demoAfter).toMatchObject({ pendingDepositCount: demoBefore.pendingDepositCount, pendingDepositAmount: demoBefore.pendingDepositAmount });
@@ -200,6 +169,54 @@ describe('Subscription.topInfo', () => {
     const anonymous = await subscribe({ brand: demo, caller: null });
     await anonymous.completed;
     expect(anonymous.results.map((result) => result.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it("counts as stale the pending requests waiting past the brand's threshold (15 minutes for deposits, 30 for withdrawals), until decided", async () => {
+    const { acme } = server.brands;
+    const staff = await subscribe(staffOf(acme));
+    const before = (await staff.next()).data!.topInfo;
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const [staleDeposit, freshDeposit, staleWithdrawal, freshWithdrawal] = [request(acme, '1000'), request(acme, '2000'), request(acme, '3000'), request(acme, '4000')];
+    await publish(STREAMS.wallet, staleDeposit.depositRequested(minutesAgo(16)));
+    await publish(STREAMS.wallet, freshDeposit.depositRequested(minutesAgo(14)));
+    await publish(STREAMS.wallet, staleWithdrawal.withdrawRequested(minutesAgo(31)));
+    await publish(STREAMS.wallet, freshWithdrawal.withdrawRequested(minutesAgo(29)));
+    const waiting = await until(
+      staff,
+      (figures) => figures.pendingDepositCount === before.pendingDepositCount + 2 && figures.pendingWithdrawalCount === before.pendingWithdrawalCount + 2,
+    );
+    expect(waiting).toMatchObject({
+      stalePendingDepositCount: before.stalePendingDepositCount + 1,
+      stalePendingWithdrawalCount: before.stalePendingWithdrawalCount + 1,
+    });
+    await publish(STREAMS.wallet, staleDeposit.depositApproved());
+    await publish(STREAMS.wallet, staleWithdrawal.withdrawDeclined('PENDING'));
+    expect(await until(staff, (figures) => figures.pendingDepositCount === before.pendingDepositCount + 1 && figures.pendingWithdrawalCount === before.pendingWithdrawalCount + 1)).toMatchObject({
+      stalePendingDepositCount: before.stalePendingDepositCount,
+      stalePendingWithdrawalCount: before.stalePendingWithdrawalCount,
+    });
+    await publish(STREAMS.wallet, freshDeposit.depositDeclined());
+    await publish(STREAMS.wallet, freshWithdrawal.withdrawApproved());
+    await until(staff, (figures) => figures.pendingDepositCount === before.pendingDepositCount && figures.pendingWithdrawalCount === before.pendingWithdrawalCount);
+  });
+
+  it("shows a request turning stale with time at once, through the stale request check's notice (no event does it)", async () => {
+    const { demo } = server.brands;
+    const staff = await subscribe(staffOf(demo));
+    const before = (await staff.next()).data!.topInfo;
+    // Stale a second from now.
+    const turning = request(demo, '700');
+    await publish(STREAMS.wallet, turning.depositRequested(new Date(Date.now() - 15 * 60_000 + 1_000)));
+    expect(await until(staff, (figures) => figures.pendingDepositCount === before.pendingDepositCount + 1)).toMatchObject({
+      stalePendingDepositCount: before.stalePendingDepositCount,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await checkStaleRequests(server.deps.prisma, redis, createLogger('top-info-test', 'silent'));
+    // Well before the feed's own 15 s refresh would have read it.
+    const deadline = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('no update within 5 s of the check')), 5_000).unref());
+    const shown = await Promise.race([until(staff, (figures) => figures.stalePendingDepositCount > before.stalePendingDepositCount), deadline]);
+    expect(shown).toMatchObject({ pendingDepositCount: before.pendingDepositCount + 1, stalePendingDepositCount: before.stalePendingDepositCount + 1 });
+    await publish(STREAMS.wallet, turning.depositDeclined());
   });
 
   it('closes a connection without the router\'s signed context, or with a forged one, with 4403', async () => {

@@ -49,6 +49,8 @@ export const brandConfigContract = z.object({
   deposit_accounts: z.array(z.object({ id: z.uuid(), bank_name: z.string(), account_number: z.string(), holder: z.string(), active: z.boolean() })),
   /** Request limits in minor units of `currency`, as decimal strings. */
   limits: z.object({ min_deposit: minorUnits, max_deposit: minorUnits, min_withdrawal: minorUnits, max_withdrawal: minorUnits }),
+  /** Minutes a pending request may wait for a decision before the top-info counts it stale. */
+  stale_pending_after_minutes: z.object({ deposit: z.number().int().positive(), withdrawal: z.number().int().positive() }),
 });
 /** What a brand's deposits, withdrawals and rolling follow, as the admin domain holds it now. */
 export type BrandConfigContract = z.output<typeof brandConfigContract>;

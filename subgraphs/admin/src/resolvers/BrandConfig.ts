@@ -10,5 +10,6 @@ export const BrandConfig: BrandConfigResolvers = {
   }),
   depositAccounts: (config) => config.brand.depositAccounts,
   limits: (config) => limitsOf(config),
+  stalePendingAfter: (config) => ({ depositMinutes: config.staleDepositAfterMinutes, withdrawalMinutes: config.staleWithdrawalAfterMinutes }),
   updatedAt: (config) => config.updatedAt.toISOString(),
 };

@@ -2,6 +2,7 @@ import { notFound } from '@rgb/contracts';
 import { auditLogPage } from '../audit';
 import { actingStaff, authorize, visibleBrands } from '../authorization';
 import { brandsOfStaff } from '../brands';
+import { dailyFigures } from '../daily-figures';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { myStaffAccess } from '../my-access';
 import { listRoles, permissionCatalogue } from '../roles';
@@ -20,4 +21,5 @@ export const Query: QueryResolvers = {
     const actor = await actingStaff(prisma, authorize(caller, 'audit.read'));
     return auditLogPage(prisma, filter, { first, after }, visibleBrands(actor));
   },
+  dailyFigures: (_parent, { brandId, from, to }, context) => dailyFigures(context, brandId, from, to),
 };
