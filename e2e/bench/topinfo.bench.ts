@@ -4,8 +4,10 @@
  * player requests a deposit on every brand of the scenario; measured is the time from sending
  * that request to each subscriber's update (p50, p99, and the last subscriber's), the upstream
  * subscriptions the router opened, and the router's memory per subscriber. The subscribers run
- * in this process, on the same 2-core machine as every service.
+ * in this process, on the same 2-core machine as every service. The baseline, in the same run:
+ * the same numbers of sockets written by a process that does nothing else (fanout-floor.ts).
  */
+import { fork } from 'node:child_process';
 import os from 'node:os';
 import { WebSocket } from 'ws';
 import { send } from '../support/http';
@@ -50,9 +52,9 @@ interface Subscriber {
 }
 
 /** One staff screen: connection_init with the token, then the subscription; resolves on its first result. */
-function subscribe(brand: BrandCode, token: string): Promise<Subscriber> {
+function subscribe(brand: BrandCode, token: string, url = wsUrl): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers: { host: HOSTS[brand] }, perMessageDeflate: false });
+    const socket = new WebSocket(url, 'graphql-transport-ws', { headers: { host: HOSTS[brand] }, perMessageDeflate: false });
     const subscriber: Subscriber = { socket, brand, onCount: () => {} };
     let first = true;
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
@@ -79,13 +81,46 @@ function subscribe(brand: BrandCode, token: string): Promise<Subscriber> {
   });
 }
 
-async function openSubscribers(count: number, brands: BrandCode[], tokens: Record<BrandCode, string>): Promise<Subscriber[]> {
+async function openSubscribers(count: number, brands: BrandCode[], tokens: Record<BrandCode, string>, url = wsUrl): Promise<Subscriber[]> {
   const subscribers: Subscriber[] = [];
   for (let start = 0; start < count; start += OPENING) {
     const batch = Array.from({ length: Math.min(OPENING, count - start) }, (_, index) => brands[(start + index) % brands.length]!);
-    subscribers.push(...(await Promise.all(batch.map((brand) => subscribe(brand, tokens[brand])))));
+    subscribers.push(...(await Promise.all(batch.map((brand) => subscribe(brand, tokens[brand], url)))));
   }
   return subscribers;
+}
+
+/**
+ * Waits for `expected` pending deposits to reach every subscriber of its brand after `trigger`
+ * (which returns when each brand's change was set off): each delivery's delay from its brand's
+ * trigger and from the figures' reading, and the round's slowest.
+ */
+async function round(subscribers: Subscriber[], expected: Partial<Record<BrandCode, number>>, trigger: (sentAt: Partial<Record<BrandCode, number>>) => Promise<void>) {
+  const sentAt: Partial<Record<BrandCode, number>> = {};
+  const delays: number[] = [];
+  const fanOuts: number[] = [];
+  let waiting = subscribers.length;
+  let last = 0;
+  const allUpdated = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${waiting} subscribers without the update after 30 s`)), 30_000);
+    for (const subscriber of subscribers) {
+      subscriber.onCount = (seen, at, readAt) => {
+        if (seen !== expected[subscriber.brand]) return;
+        subscriber.onCount = () => {};
+        const delay = at - sentAt[subscriber.brand]!;
+        delays.push(delay);
+        fanOuts.push(at - readAt);
+        last = Math.max(last, delay);
+        if (--waiting === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    }
+  });
+  await trigger(sentAt);
+  await allUpdated;
+  return { delays, fanOuts, last };
 }
 
 async function closeSubscribers(subscribers: Subscriber[]): Promise<void> {
@@ -128,37 +163,20 @@ async function scenario(count: number, brands: BrandCode[]): Promise<ScenarioRes
   const delays: number[] = [];
   const lasts: number[] = [];
   const fanOuts: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const expected = Object.fromEntries(brands.map((brand) => [brand, pending[brand] + 1])) as Record<BrandCode, number>;
-    const sentAt = {} as Record<BrandCode, number>;
-    let waiting = subscribers.length;
-    let last = 0;
-    const allUpdated = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`round ${round}: ${waiting} subscribers without the update after 30 s`)), 30_000);
-      for (const subscriber of subscribers) {
-        subscriber.onCount = (seen, at, readAt) => {
-          if (seen !== expected[subscriber.brand]) return;
-          subscriber.onCount = () => {};
-          const delay = at - sentAt[subscriber.brand]!;
-          delays.push(delay);
-          fanOuts.push(at - readAt);
-          last = Math.max(last, delay);
-          if (--waiting === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-      }
-    });
-    await Promise.all(
-      brands.map(async (brand) => {
-        sentAt[brand] = performance.now();
-        await graphql(`mutation ($input: DepositInput!) { requestDeposit(input: $input) { id } }`, { input: { amount: '10', depositorName: 'Bench' } }, HOSTS[brand], playerTokens[brand]);
-        pending[brand]++;
-      }),
+  for (let turn = 0; turn < ROUNDS; turn++) {
+    const expected = Object.fromEntries(brands.map((brand) => [brand, pending[brand] + 1]));
+    const measured = await round(subscribers, expected, (sentAt) =>
+      Promise.all(
+        brands.map(async (brand) => {
+          sentAt[brand] = performance.now();
+          await graphql(`mutation ($input: DepositInput!) { requestDeposit(input: $input) { id } }`, { input: { amount: '10', depositorName: 'Bench' } }, HOSTS[brand], playerTokens[brand]);
+          pending[brand]++;
+        }),
+      ).then(() => undefined),
     );
-    await allUpdated;
-    lasts.push(last);
+    delays.push(...measured.delays);
+    fanOuts.push(...measured.fanOuts);
+    lasts.push(measured.last);
   }
   const upstreams = (await routerMetric('live_upstream_subscriptions_opened_total')) - upstreamsBefore;
   await closeSubscribers(subscribers);
@@ -179,6 +197,43 @@ async function scenario(count: number, brands: BrandCode[]): Promise<ScenarioRes
     rssPerSubscriberKiB: (rssAfter - rssBefore) / count / 1024,
     heapPerSubscriberKiB: (heapAfter - heapBefore) / count / 1024,
   };
+}
+
+interface FloorResult {
+  subscribers: number;
+  p50: number;
+  p99: number;
+  lastP50: number;
+  lastMax: number;
+}
+
+/** The baseline: `count` sockets of this process written by one that only writes (fanout-floor.ts). */
+async function floor(count: number): Promise<FloorResult> {
+  process.stderr.write(`bench:topinfo — floor, ${count.toLocaleString('en')} sockets\n`);
+  const writer = fork(new URL('./fanout-floor.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+  try {
+    const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+      writer.once('message', (message) => resolve(message as { port: number }));
+      writer.once('error', reject);
+    });
+    const subscribers = await openSubscribers(count, ['demo'], staffTokens, `ws://127.0.0.1:${port}`);
+    const delays: number[] = [];
+    const lasts: number[] = [];
+    for (let turn = 1; turn <= ROUNDS; turn++) {
+      const measured = await round(subscribers, { demo: turn }, async (sentAt) => {
+        sentAt.demo = performance.now();
+        writer.send({ pendingDepositCount: turn });
+      });
+      delays.push(...measured.delays);
+      lasts.push(measured.last);
+    }
+    for (const { socket } of subscribers) socket.close(1000);
+    delays.sort((a, b) => a - b);
+    lasts.sort((a, b) => a - b);
+    return { subscribers: count, p50: percentile(delays, 50), p99: percentile(delays, 99), lastP50: percentile(lasts, 50), lastMax: lasts.at(-1)! };
+  } finally {
+    writer.disconnect();
+  }
 }
 
 try {
@@ -203,9 +258,11 @@ try {
   await scenario(100, ['demo', 'acme']);
 
   const results: ScenarioResult[] = [];
+  const floors: FloorResult[] = [];
   for (const size of SIZES) {
     results.push(await scenario(size, ['demo']));
     results.push(await scenario(size, ['demo', 'acme']));
+    floors.push(await floor(size));
   }
 
   process.stdout.write(`\nbench:topinfo — ${ROUNDS} rounds each, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Node ${process.version}\n\n`);
@@ -218,6 +275,11 @@ try {
     process.stdout.write(
       `| ${result.name} | ${ms(result.p50)} / ${ms(result.p99)} ms | ${ms(result.lastP50)} / ${ms(result.lastMax)} ms | ${ms(result.fanOutP50)} / ${ms(result.fanOutP99)} ms | ${result.upstreams} | ${result.rssPerSubscriberKiB.toFixed(1)} / ${result.heapPerSubscriberKiB.toFixed(1)} KiB |\n`,
     );
+  }
+  process.stdout.write('\nBaseline: the same sockets written by a process that does nothing else (one serialization, one send per socket)\n\n');
+  process.stdout.write('| sockets | trigger → update p50 / p99 | last socket p50 / max |\n|---|---:|---:|\n');
+  for (const result of floors) {
+    process.stdout.write(`| ${result.subscribers.toLocaleString('en')} | ${ms(result.p50)} / ${ms(result.p99)} ms | ${ms(result.lastP50)} / ${ms(result.lastMax)} ms |\n`);
   }
 } finally {
   await bench.stop();
