@@ -6,6 +6,9 @@ import { z } from 'zod';
  * platform's operator, parses the answers with them.
  */
 
+/** The RGS's provider code at the platform: its callbacks are /callbacks/rgs/{action}. */
+export const RGS_PROVIDER_CODE = 'rgs';
+
 /** The header every RGS request carries the operator's API key in. */
 export const OPERATOR_KEY_HEADER = 'x-operator-key';
 
