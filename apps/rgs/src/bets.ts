@@ -1,5 +1,5 @@
 import { formatMoney, MoneyFormatError, parseMoney } from '@rgb/contracts';
-import { type PrismaClient, type RgsBetStatus, uniqueViolation } from '@rgb/db';
+import { type PrismaClient, type RgsBetAnswer, type RgsBetStatus, uniqueViolation } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import { z } from 'zod';
 import { betRefusal, dailyLimitRefusal, netToday, readLimits } from './compliance';
@@ -61,13 +61,24 @@ interface StoredBet {
   winMinor: bigint;
   status: RgsBetStatus;
   errorCode: string | null;
+  answeredStatus: RgsBetAnswer | null;
   round: { roll: number };
 }
 
 const findBet = (prisma: PrismaClient, operatorId: string, idempotencyKey: string): Promise<StoredBet | null> =>
   prisma.rgsBet.findUnique({
     where: { operatorId_idempotencyKey: { operatorId, idempotencyKey } },
-    select: { id: true, roundId: true, requestSha256: true, currency: true, winMinor: true, status: true, errorCode: true, round: { select: { roll: true } } },
+    select: {
+      id: true,
+      roundId: true,
+      requestSha256: true,
+      currency: true,
+      winMinor: true,
+      status: true,
+      errorCode: true,
+      answeredStatus: true,
+      round: { select: { roll: true } },
+    },
   });
 
 const answerOf = (bet: StoredBet, status: BetAnswer['status']): BetAnswer => ({
@@ -82,20 +93,23 @@ const walletRefused = (errorCode: string) => new RgsError(errorCode, `the platfo
 const walletUnavailable = () =>
   new RgsError('WALLET_UNAVAILABLE', 'the platform did not confirm the stake: the bet is void, and whatever it took is being returned (rollback)');
 
+const inProgress = () => new RgsError('BET_IN_PROGRESS', 'the bet of this Idempotency-Key is still being placed: retry shortly');
+
 /**
- * The answer a bet gave, for a repeat of its Idempotency-Key with the same parameters: the same
- * bet, its status as it stands (a PENDING_SETTLEMENT may have become SETTLED since); the same key
- * with other parameters is refused.
+ * For a repeat of a bet's Idempotency-Key with the same parameters, the answer its first request
+ * gave (or BET_IN_PROGRESS while that request is still answering); with other parameters, 409.
+ * A bet whose first request never answered (a crash) is answered as the settlement loop left it.
  */
 function replay(bet: StoredBet, fingerprint: Buffer): BetAnswer {
   if (!fingerprint.equals(bet.requestSha256)) throw new RgsError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another bet');
   switch (bet.status) {
     case 'DEBITING':
-      throw new RgsError('BET_IN_PROGRESS', 'the bet of this Idempotency-Key is still being placed: retry shortly');
+      throw inProgress();
     case 'DEBITED':
-      return answerOf(bet, 'PENDING_SETTLEMENT');
+      if (!bet.answeredStatus) throw inProgress();
+      return answerOf(bet, bet.answeredStatus);
     case 'SETTLED':
-      return answerOf(bet, 'SETTLED');
+      return answerOf(bet, bet.answeredStatus ?? 'SETTLED');
     case 'VOID':
       throw walletRefused(bet.errorCode ?? 'UNKNOWN');
     default:
@@ -296,6 +310,7 @@ async function debitAndSettle(deps: BetDeps, operator: Operator, session: Sessio
     transactionId: ids.win,
     amountMinor: bet.winMinor,
     attempt: 1,
+    answersBet: true,
     betCreatedAt: bet.createdAt,
     ...call,
   };

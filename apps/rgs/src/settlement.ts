@@ -30,6 +30,8 @@ export interface HeldSettlement {
   amountMinor: bigint | null;
   /** Its attempts so far, this one included: recording the outcome requires that nobody claimed it since. */
   attempt: number;
+  /** The bet's request waits on this attempt: its outcome is what that request answers (RgsBet.answeredStatus). */
+  answersBet: boolean;
   betCreatedAt: Date;
   account: string;
   currency: string;
@@ -172,6 +174,7 @@ export class Settlements {
       transactionId: row.transaction_id,
       amountMinor: row.amount_minor,
       attempt: row.attempts,
+      answersBet: false,
       betCreatedAt: row.bet_created_at,
       account: row.account,
       currency: row.currency.trim(),
@@ -220,7 +223,12 @@ export class Settlements {
         if (done === 0) return 'stale';
         journal.event(operatorId, walletEvent, { ...callFacts, outcome: 'ok', balance: answer.balance, duplicate: answer.duplicate });
         if (held.action === 'WIN') {
-          await tx.$executeRawUnsafe(`UPDATE rgs.bet SET status = 'SETTLED', settled_at = now() WHERE id = $1::uuid AND status = 'DEBITED'`, held.betId);
+          await tx.$executeRawUnsafe(
+            `UPDATE rgs.bet SET status = 'SETTLED', settled_at = now(), answered_status = CASE WHEN $2::boolean THEN 'SETTLED' ELSE answered_status END
+              WHERE id = $1::uuid AND status = 'DEBITED'`,
+            held.betId,
+            held.answersBet,
+          );
           journal.event(operatorId, 'bet.settled', { bet_id: held.betId, round_id: held.roundId, win_amount: callFacts.amount });
         } else {
           await tx.$executeRawUnsafe(`UPDATE rgs.bet SET status = 'ROLLED_BACK', settled_at = now() WHERE id = $1::uuid AND status = 'ROLLING_BACK'`, held.betId);
@@ -243,6 +251,7 @@ export class Settlements {
       );
       if (updated === 0) return 'stale';
       journal.event(operatorId, walletEvent, { ...callFacts, outcome: answer.outcome, error });
+      if (held.answersBet) await tx.$executeRawUnsafe(`UPDATE rgs.bet SET answered_status = 'PENDING_SETTLEMENT' WHERE id = $1::uuid`, held.betId);
       if (!final) return 'retrying';
       const facts = { bet_id: held.betId, action: held.action, transaction_id: held.transactionId, attempts: held.attempt, last_error: error };
       journal.event(operatorId, 'settlement.failed', facts);

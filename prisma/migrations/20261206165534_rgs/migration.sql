@@ -5,6 +5,9 @@ CREATE SCHEMA IF NOT EXISTS "rgs";
 CREATE TYPE "rgs"."RgsBetStatus" AS ENUM ('DEBITING', 'DEBITED', 'SETTLED', 'VOID', 'ROLLING_BACK', 'ROLLED_BACK');
 
 -- CreateEnum
+CREATE TYPE "rgs"."RgsBetAnswer" AS ENUM ('SETTLED', 'PENDING_SETTLEMENT');
+
+-- CreateEnum
 CREATE TYPE "rgs"."RgsSettlementAction" AS ENUM ('WIN', 'ROLLBACK');
 
 -- CreateTable
@@ -118,6 +121,7 @@ CREATE TABLE "rgs"."bet" (
     "win_minor" BIGINT NOT NULL,
     "status" "rgs"."RgsBetStatus" NOT NULL,
     "error_code" TEXT,
+    "answered_status" "rgs"."RgsBetAnswer",
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "settled_at" TIMESTAMPTZ(3),
 
