@@ -85,7 +85,7 @@ const answerOf = (bet: StoredBet, status: BetAnswer['status']): BetAnswer => ({
   bet_id: bet.id,
   round_id: bet.roundId,
   roll: bet.round.roll,
-  win_amount: formatMoney(bet.winMinor, bet.currency.trim()),
+  win_amount: formatMoney(bet.winMinor, bet.currency),
   status,
 });
 
@@ -165,13 +165,13 @@ export async function placeBet(deps: BetDeps, operator: Operator, idempotencyKey
     deps.log.error({ err: error, currency: session.currency }, 'the operator limits could not be read: the bet is refused');
     limits = null;
   }
-  if (!limits) await refuse(deps.prisma, operator, context.requestId, new RgsError('LIMITS_UNAVAILABLE', `the operator's ${session.currency} limits cannot be read`), audited);
-  const refusal = betRefusal(operator, limits!, session.jurisdiction, amountMinor);
-  if (refusal) await refuse(deps.prisma, operator, context.requestId, refusal, audited);
+  if (!limits) return refuse(deps.prisma, operator, context.requestId, new RgsError('LIMITS_UNAVAILABLE', `the operator's ${session.currency} limits cannot be read`), audited);
+  const refusal = betRefusal(operator, limits, session.jurisdiction, amountMinor);
+  if (refusal) return refuse(deps.prisma, operator, context.requestId, refusal, audited);
 
   let recorded: RecordedBet;
   try {
-    recorded = await recordBet(deps, operator, session, limits!, { amountMinor, pick: request.pick, idempotencyKey, fingerprint, audited }, context);
+    recorded = await recordBet(deps, operator, session, limits, { amountMinor, pick: request.pick, idempotencyKey, fingerprint, audited }, context);
   } catch (error) {
     // A twin of this request (same key) recorded its bet first.
     const twin = uniqueViolation(error) ? await findBet(deps.prisma, operator.id, idempotencyKey) : null;

@@ -52,7 +52,7 @@ export async function findSession(db: PrismaClient | Tx, operatorId: string, tok
     id: session.id,
     playerId: session.playerId,
     account: session.player.externalId,
-    currency: session.player.currency.trim(),
+    currency: session.player.currency,
     gameId: session.gameId,
     gameCode: session.game.code,
     houseEdgeBps: session.game.houseEdgeBps,
@@ -97,7 +97,7 @@ export async function launchSession(deps: SessionDeps, operator: Operator, reque
   if (!game) throw notFound(`no game ${request.game_code}`);
   const jurisdiction = request.jurisdiction ?? operator.defaultJurisdiction;
   if (!operator.allowedJurisdictions.includes(jurisdiction)) {
-    await refuse(deps.prisma, operator, requestId, new RgsError('JURISDICTION_BLOCKED', `the operator takes no players in ${jurisdiction}`), {
+    return refuse(deps.prisma, operator, requestId, new RgsError('JURISDICTION_BLOCKED', `the operator takes no players in ${jurisdiction}`), {
       action: 'session.launch_refused',
       targetType: 'player',
       targetId: request.player_id,
@@ -116,8 +116,8 @@ export async function launchSession(deps: SessionDeps, operator: Operator, reque
       request.player_id,
       request.currency,
     );
-    if (player!.currency.trim() !== request.currency) {
-      throw new RgsError('CURRENCY_MISMATCH', `player ${request.player_id} plays in ${player!.currency.trim()}`);
+    if (player!.currency !== request.currency) {
+      throw new RgsError('CURRENCY_MISMATCH', `player ${request.player_id} plays in ${player!.currency}`);
     }
     const seeds = await ensureSeedPair(tx, deps.box, operator.id, player!.id, request.client_seed);
     const created = await tx.rgsSession.create({

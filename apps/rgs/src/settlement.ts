@@ -177,7 +177,7 @@ export class Settlements {
       answersBet: false,
       betCreatedAt: row.bet_created_at,
       account: row.account,
-      currency: row.currency.trim(),
+      currency: row.currency,
       roundId: row.round_id,
       gameCode: row.game_code,
     }));
