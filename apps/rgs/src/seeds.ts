@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@rgb/db';
-import { notFound } from './errors';
+import { notFound, RgsError } from './errors';
 import { defaultClientSeed, newServerSeed, seedCommitment } from './fair';
 import { journaled, type Tx } from './journal';
 import type { Operator } from './operators';
@@ -67,7 +67,12 @@ export async function rotateSeeds(
 ): Promise<{ server_seed: string; previous_server_seed_hash: string; server_seed_hash: string; client_seed: string; nonce: number }> {
   const session = await liveSession(deps.prisma, operator.id, request.session_token);
   return journaled(deps.prisma, requestId, async (tx, journal) => {
-    // Locked: a bet taking a nonce of this pair waits, or has taken it before the reveal.
+    // The player's row, as a bet locks it first: a bet waits for the new pair, or has taken its nonce before.
+    await tx.$queryRawUnsafe(`SELECT id FROM rgs.player WHERE id = $1::uuid AND operator_id = $2::uuid FOR NO KEY UPDATE`, session.playerId, operator.id);
+    // The seed decides the roll of a bet whose debit the platform has not answered yet: revealing it
+    // now would let whoever answers the debit see the outcome first and refuse a losing stake.
+    const [debiting] = await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM rgs.bet WHERE player_id = $1::uuid AND status = 'DEBITING' LIMIT 1`, session.playerId);
+    if (debiting) throw new RgsError('BET_IN_PROGRESS', 'a bet of this seed pair is still being placed: rotate once it is answered');
     const [revealed] = await tx.$queryRawUnsafe<{ id: string; server_seed_sealed: Uint8Array; server_seed_hash: string; next_nonce: number }[]>(
       `UPDATE rgs.seed_pair SET revealed_at = now()
         WHERE player_id = $1::uuid AND operator_id = $2::uuid AND revealed_at IS NULL
@@ -104,9 +109,11 @@ export async function roundOf(
   operator: Operator,
   roundId: string,
 ): Promise<{ round_id: string; server_seed_hash: string; client_seed: string; nonce: number; roll: number; server_seed: string | null }> {
+  // A round shows once the platform has answered its debit: before, its roll would tell whoever
+  // answers the debit the outcome first.
   const round = UUID.test(roundId)
     ? await deps.prisma.rgsRound.findFirst({
-        where: { id: roundId, operatorId: operator.id },
+        where: { id: roundId, operatorId: operator.id, bet: { status: { not: 'DEBITING' } } },
         select: { id: true, nonce: true, roll: true, seedPair: { select: { serverSeedHash: true, clientSeed: true, serverSeedSealed: true, revealedAt: true } } },
       })
     : null;

@@ -317,7 +317,11 @@ describe('faults, each against the real platform', () => {
       await waitFor('the debit taken', async () => (await prisma.providerTransaction.count({ where: { providerCode: 'rgs', transactionId: bet.id } })) === 1);
       kill(doomed);
       expect((await betRow(bet.id)).status).toBe('DEBITING');
+      // Until the debit is answered nobody sees the roll: not its round, not its seed.
+      expect((await faulty.get(`/rounds/${bet.roundId}`)).status).toBe(404);
+      expect((await faulty.post('/seeds/rotate', { session_token: judy.sessionToken })).body.error.code).toBe('BET_IN_PROGRESS');
       await waitFor('the rollback confirmed', async () => (await betRow(bet.id)).status === 'ROLLED_BACK', 15_000);
+      expect((await faulty.get(`/rounds/${bet.roundId}`)).body.round_id).toBe(bet.roundId);
       expect(await balance(judy)).toBe(10_000n);
       await booksAgree();
     } finally {
