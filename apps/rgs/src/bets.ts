@@ -1,4 +1,4 @@
-import { formatMoney, MoneyFormatError, parseMoney } from '@rgb/contracts';
+import { formatMoney, MoneyFormatError, parseMoney, sessionTokenSchema } from '@rgb/contracts';
 import { type PrismaClient, type RgsBetAnswer, type RgsBetStatus, uniqueViolation } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import { z } from 'zod';
@@ -44,7 +44,7 @@ export interface BetAnswer {
 }
 
 const betRequest = z.object({
-  session_token: z.string().min(1).max(200),
+  session_token: sessionTokenSchema,
   /** A decimal string in major units of the session's currency, never a JSON number. */
   amount: z.string().max(40),
   pick: z.number().int().min(1).max(FACES),

@@ -1,12 +1,10 @@
-import { clientSeedSchema, OPERATOR_KEY_HEADER, rgsLaunchRequest } from '@rgb/contracts';
-import type { PrismaClient } from '@rgb/db';
-import type { GcraLimiter, Logger, RatePolicy } from '@rgb/kit';
+import { clientSeedSchema, OPERATOR_KEY_HEADER, rgsLaunchRequest, sessionTokenSchema } from '@rgb/contracts';
+import type { GcraLimiter, RatePolicy } from '@rgb/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { listAudit } from './audit';
 import { type BetDeps, placeBet } from './bets';
 import { RgsError } from './errors';
-import type { RgsMetrics } from './metrics';
 import { type Operator, operatorByKey } from './operators';
 import { parseBody } from './parse';
 import { roundOf, rotateSeeds } from './seeds';
@@ -20,14 +18,12 @@ declare module 'fastify' {
 }
 
 export interface RouteDeps extends BetDeps, SessionDeps {
-  prisma: PrismaClient;
-  metrics: RgsMetrics;
-  log: Logger;
+  /** Per operator, shared by every instance through Redis. */
   rateLimiter: GcraLimiter;
   ratePolicy: RatePolicy;
 }
 
-const sessionRequest = z.object({ session_token: z.string().min(1).max(200) });
+const sessionRequest = z.object({ session_token: sessionTokenSchema });
 const rotateRequest = sessionRequest.extend({ client_seed: clientSeedSchema.optional() });
 
 function refusal(reply: FastifyReply, status: number, code: string, message: string) {
@@ -75,14 +71,12 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.register(async (api) => {
     api.addHook('onRequest', authenticate);
-    const context = (request: FastifyRequest) => ({ requestId: request.id, traceparent: request.traceparent });
-
     api.post('/sessions/launch', (request) => launchSession(deps, request.operator!, parseBody(rgsLaunchRequest, request.body), request.id));
     api.post('/sessions/verify', (request) => verifySession(deps, request.operator!, parseBody(sessionRequest, request.body).session_token));
     api.post('/sessions/revoke', (request) => revokeSession(deps, request.operator!, parseBody(sessionRequest, request.body).session_token, request.id));
     api.post('/bets', (request) => {
       const key = request.headers['idempotency-key'];
-      return placeBet(deps, request.operator!, typeof key === 'string' ? key : undefined, request.body, context(request));
+      return placeBet(deps, request.operator!, typeof key === 'string' ? key : undefined, request.body, { requestId: request.id, traceparent: request.traceparent });
     });
     api.get<{ Params: { id: string } }>('/rounds/:id', (request) => roundOf(deps, request.operator!, request.params.id));
     api.post('/seeds/rotate', (request) => rotateSeeds(deps, request.operator!, parseBody(rotateRequest, request.body), request.id));

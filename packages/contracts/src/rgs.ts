@@ -19,6 +19,9 @@ export const clientSeedSchema = z
   .max(64)
   .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
 
+/** A session token as a request carries it (the RGS issues 43 characters). */
+export const sessionTokenSchema = z.string().min(1).max(200);
+
 export const rgsLaunchRequest = z.object({
   /** The operator's id of the player (the platform's `{brand_code}_{username}`): the callbacks' `account`. */
   player_id: z.string().min(1).max(100),
