@@ -29,6 +29,8 @@ const NOT_MANIFEST = new Set(['postgres', 'redis', 'migrate', 'seed']);
 const envOf = (service: ComposeService) => Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value)]));
 const apis = DOMAINS.map((domain) => domain.api);
 const router = SERVICES.find((spec) => spec.kind === 'router')!;
+/** The processes that are no domain's: the router and the RGS. */
+const standalone = SERVICES.filter((spec) => spec.kind === 'router' || spec.kind === 'service');
 
 /** What supergraph.yaml says that the manifests do not (empty when they agree). */
 function supergraphDrift(): string[] {
@@ -115,15 +117,16 @@ function prismaTables(name: string): string[] {
 
 describe('the domain manifests', () => {
   it('give every port of CONTRACT.md to its API, and every listener a port of its own', () => {
-    for (const spec of [...apis, router]) expect({ name: spec.name, port: spec.port }).toEqual({ name: spec.name, port: CONTRACT_PORTS[spec.name] });
+    for (const spec of [...apis, ...standalone]) expect({ name: spec.name, port: spec.port }).toEqual({ name: spec.name, port: CONTRACT_PORTS[spec.name] });
     const ports = Object.values(DEFAULT_PORTS);
     expect(new Set(ports).size).toBe(ports.length);
   });
 
-  it('are what the launcher runs: every API, every worker and the router, each on its manifest ports', () => {
+  it('are what the launcher runs: every API, every worker, the router and the RGS, each on its manifest ports', () => {
     expect(SERVICES.map((spec) => spec.name).sort()).toEqual(
-      [...DOMAINS.flatMap((domain) => [domain.api.name, ...(domain.worker ? [domain.worker.name] : [])]), router.name].sort(),
+      [...DOMAINS.flatMap((domain) => [domain.api.name, ...(domain.worker ? [domain.worker.name] : [])]), 'router', 'rgs'].sort(),
     );
+    expect(standalone.map((spec) => spec.name).sort()).toEqual(['rgs', 'router']);
     for (const spec of SERVICES) {
       expect(DEFAULT_PORTS[spec.name]).toBe(spec.port);
       expect(DEFAULT_PORTS[`${spec.name}.metrics`]).toBe(spec.metricsPort);
@@ -150,12 +153,14 @@ describe('the domain manifests', () => {
       WALLET_URL: game.WALLET_URL,
       CALLBACK_PORT: game.CALLBACK_PORT,
       GAME_CALLBACK_URL: routerEnv.shape.GAME_CALLBACK_URL.parse(undefined),
+      RGS_URL: game.RGS_URL,
     }).toEqual({
       ADMIN_URL: `http://127.0.0.1:${port('admin')}`,
       PLAYER_URL: `http://127.0.0.1:${port('player')}`,
       WALLET_URL: `http://127.0.0.1:${port('wallet')}`,
       CALLBACK_PORT: callback.port,
       GAME_CALLBACK_URL: `http://127.0.0.1:${callback.port}`,
+      RGS_URL: `http://127.0.0.1:${port('rgs')}`,
     });
   });
 

@@ -213,8 +213,9 @@ describe('a service in production', () => {
   it.each([
     ['subgraphs/player/src/main.ts', [...shared, 'DATABASE_URL']],
     ['apps/router/src/main.ts', shared],
+    ['apps/rgs/src/main.ts', ['REDIS_URL', 'DATABASE_URL', 'RGS_SECRETS_KEY']],
   ])('%s refuses to start without its settings, naming each', async (entry, required) => {
-    const result = await run(entry, { NODE_ENV: 'production' }, [...shared, 'DATABASE_URL']);
+    const result = await run(entry, { NODE_ENV: 'production' }, [...shared, 'DATABASE_URL', 'RGS_SECRETS_KEY']);
     expect(result.code).toBe(1);
     for (const name of required) expect(result.stderr).toContain(`${name}: is required`);
   });

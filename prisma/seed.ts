@@ -1,7 +1,8 @@
 import { hashPassword } from '@rgb/auth';
-import { PERMISSION_NAMES } from '@rgb/contracts';
+import { PERMISSION_NAMES, RGS_PROVIDER_CODE } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
-import { loadConfig } from '@rgb/kit';
+import { loadConfig, rgsLocalDefaults } from '@rgb/kit';
+import { createOperator, SecretBox } from '@rgb/rgs/operators';
 import { z } from 'zod';
 
 /** The demo data of CONTRACT.md ("Demo data"), as far as the domains that exist own it. */
@@ -51,27 +52,75 @@ export interface SeedSecrets {
   adminPassword: string;
   demoProviderSecret: string;
   rgsProviderSecret: string;
+  /** The RGS platform operator's X-Operator-Key (stored as its hash; the game presents it). */
+  rgsOperatorKey: string;
+  /** The key the RGS seals secrets under: the seed seals the platform operator's provider secret with it. */
+  rgsSecretsKey: string;
 }
 
 /** The demo secrets: local defaults outside production, required (and not the local value) in production. */
 export function seedSecrets(env: NodeJS.ProcessEnv = process.env): SeedSecrets {
   const secret = z.string().min(16, 'must be at least 16 characters');
   const config = loadConfig(
-    z.object({ ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters'), PROVIDER_DEMO_SECRET: secret, PROVIDER_RGS_SECRET: secret }),
+    z.object({
+      ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters'),
+      PROVIDER_DEMO_SECRET: secret,
+      PROVIDER_RGS_SECRET: secret,
+      RGS_OPERATOR_KEY: secret,
+      RGS_SECRETS_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)'),
+    }),
     {
       env,
       localDefaults: {
         ADMIN_PASSWORD: 'admin-local-pw',
         PROVIDER_DEMO_SECRET: 'demo-provider-secret',
         PROVIDER_RGS_SECRET: 'rgs-provider-secret',
+        ...rgsLocalDefaults,
       },
     },
   );
-  return { adminPassword: config.ADMIN_PASSWORD, demoProviderSecret: config.PROVIDER_DEMO_SECRET, rgsProviderSecret: config.PROVIDER_RGS_SECRET };
+  return {
+    adminPassword: config.ADMIN_PASSWORD,
+    demoProviderSecret: config.PROVIDER_DEMO_SECRET,
+    rgsProviderSecret: config.PROVIDER_RGS_SECRET,
+    rgsOperatorKey: config.RGS_OPERATOR_KEY,
+    rgsSecretsKey: config.RGS_SECRETS_KEY,
+  };
 }
 
-/** Creates what is absent and leaves what exists alone, so re-running never resets a changed password. */
-export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): Promise<void> {
+/** The local router: where the RGS's platform operator pays unless the seed is told otherwise. */
+export const LOCAL_ROUTER_URL = 'http://127.0.0.1:8080';
+
+/** The RGS's demo game: a dice pick pays 6 x (1 - 1 %) = 5.94 times the stake. */
+const RGS_GAMES = [{ code: 'rgs-dice', name: 'Provably Fair Dice', houseEdgeBps: 100 }] as const;
+
+/**
+ * The RGS's platform operator: the platform itself, paying through its router as provider `rgs`,
+ * with limits per currency of the demo brands (a bet in a currency without limits is refused).
+ */
+function platformOperator(secrets: SeedSecrets, routerUrl: string) {
+  return {
+    code: 'platform',
+    name: 'RGB platform',
+    apiKey: secrets.rgsOperatorKey,
+    callbackBaseUrl: routerUrl,
+    providerCode: RGS_PROVIDER_CODE,
+    providerSecret: secrets.rgsProviderSecret,
+    allowedJurisdictions: ['MT', 'GB', 'CA'],
+    defaultJurisdiction: 'MT',
+    timezone: 'UTC',
+    limits: [
+      { currency: 'USD', maxBetMinor: 100_000n, dailyLossLimitMinor: 1_000_000n, dailyWinLimitMinor: 5_000_000n },
+      { currency: 'KRW', maxBetMinor: 1_000_000n, dailyLossLimitMinor: 10_000_000n, dailyWinLimitMinor: 50_000_000n },
+    ],
+  };
+}
+
+/**
+ * Creates what is absent and leaves what exists alone, so re-running never resets a changed
+ * password. `routerUrl`: where the RGS's platform operator, when created, sends its callbacks.
+ */
+export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets, { routerUrl = LOCAL_ROUTER_URL }: { routerUrl?: string } = {}): Promise<void> {
   for (const brand of DEMO_BRANDS) {
     const row = await prisma.brand.upsert({
       where: { code: brand.code },
@@ -99,7 +148,7 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): 
       ],
     },
     {
-      code: 'rgs',
+      code: RGS_PROVIDER_CODE,
       name: 'RGB Remote Gaming Server',
       secret: secrets.rgsProviderSecret,
       launchUrl: 'http://localhost:8090/play',
@@ -112,6 +161,8 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets): 
       await prisma.game.upsert({ where: { code: game.code }, create: { ...game, providerId: row.id }, update: {} });
     }
   }
+  for (const game of RGS_GAMES) await prisma.rgsGame.upsert({ where: { code: game.code }, create: game, update: {} });
+  await createOperator(prisma, new SecretBox(secrets.rgsSecretsKey), platformOperator(secrets, routerUrl));
   // The role holds every permission of the catalogue, the ones added since the last seed too.
   const superadmin = await prisma.role.upsert({
     where: { name: SUPERADMIN_ROLE },

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { applyMigrations, createPrismaClient, ensureDatabase } from '@rgb/db';
-import { ConfigError, type ProcessManifest, type StartedProcess } from '@rgb/kit';
+import { ConfigError, type ProcessKind, type ProcessManifest, type StartedProcess } from '@rgb/kit';
 import { seedDemoData, seedSecrets } from '../../../prisma/seed';
 import { checkDependencies } from './dependencies';
 import { checkPortsFree } from './ports';
@@ -64,7 +64,19 @@ interface Launch {
 }
 
 const urlOf = (port: number) => `http://127.0.0.1:${port}`;
-const isRouter = ({ spec }: { spec: ProcessManifest }) => spec.kind === 'router';
+
+/**
+ * When each kind starts: the domains' APIs and workers, then the router that composes them, then
+ * the router's own clients (the RGS pays through its callbacks). They stop in the reverse order,
+ * so nothing is left calling a process that has already stopped.
+ */
+const STAGE: Readonly<Record<ProcessKind, number>> = { subgraph: 0, worker: 0, router: 1, service: 2 };
+
+/** `entries` in groups by stage, first to start first. */
+function inStages<T extends { spec: ProcessManifest }>(entries: readonly T[]): T[][] {
+  const stages = [...new Set(Object.values(STAGE))].sort((a, b) => a - b);
+  return stages.map((stage) => entries.filter(({ spec }) => STAGE[spec.kind] === stage)).filter((group) => group.length > 0);
+}
 
 /**
  * Checks that every port is free, migrates and seeds the database, then starts every subgraph
@@ -87,18 +99,20 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   await applyMigrations({ databaseUrl: options.databaseUrl });
   const prisma = createPrismaClient({ databaseUrl: options.databaseUrl, poolSize: 2, applicationName: 'seed' });
   try {
-    await seedDemoData(prisma, seedSecrets(baseEnv));
+    // The RGS's platform operator pays through this run's router.
+    await seedDemoData(prisma, seedSecrets(baseEnv), { routerUrl: urlOf(ports.router!) });
   } finally {
     await prisma.$disconnect();
   }
 
   const mode = options.mode ?? 'processes';
   const subgraphs = SERVICES.filter((spec) => spec.kind === 'subgraph');
+  const apis = SERVICES.filter((spec) => spec.kind === 'subgraph' || spec.kind === 'service');
   const sharedEnv: NodeJS.ProcessEnv = {
     ...baseEnv,
-    // Where each service finds the others: <NAME>_URL for internal calls, SUBGRAPH_<NAME>_URL for
-    // the router, <NAME>_<LISTENER>_URL for an extra listener (GAME_CALLBACK_URL).
-    ...Object.fromEntries(subgraphs.map((spec) => [`${spec.name.toUpperCase()}_URL`, urlOf(ports[spec.name]!)])),
+    // Where each service finds the others: <NAME>_URL for internal calls (RGS_URL too), SUBGRAPH_<NAME>_URL
+    // for the router, <NAME>_<LISTENER>_URL for an extra listener (GAME_CALLBACK_URL).
+    ...Object.fromEntries(apis.map((spec) => [`${spec.name.toUpperCase()}_URL`, urlOf(ports[spec.name]!)])),
     ...Object.fromEntries(subgraphs.map((spec) => [`SUBGRAPH_${spec.name.toUpperCase()}_URL`, `${urlOf(ports[spec.name]!)}/graphql`])),
     ...Object.fromEntries(
       SERVICES.flatMap((spec) => spec.listeners.map(({ name }) => [`${spec.name}_${name}_URL`.toUpperCase(), urlOf(ports[`${spec.name}.${name}`]!)])),
@@ -123,10 +137,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   return { mode, services: running.services, routerUrl: urlOf(ports.router!), stop: running.stop };
 }
 
-/** The router first, so no request reaches a subgraph that is already draining; then the rest at once. */
+/** The last stage first (the RGS, then the router), so no request reaches a service that is already draining. */
 async function stopInOrder<T extends { spec: ProcessManifest }>(entries: readonly T[], stop: (entry: T) => Promise<void>): Promise<void> {
   const failures: unknown[] = [];
-  for (const group of [entries.filter(isRouter), entries.filter((entry) => !isRouter(entry))]) {
+  for (const group of inStages(entries).reverse()) {
     for (const result of await Promise.allSettled(group.map(stop))) if (result.status === 'rejected') failures.push(result.reason);
   }
   if (failures.length > 0) throw new AggregateError(failures, `${failures.length} service(s) failed to stop`);
@@ -162,8 +176,7 @@ async function startSupervised(launches: Launch[], nodeArgs: string[], options: 
   });
   const stop = () => stopInOrder(running, ({ supervised }) => supervised.stop());
   try {
-    await Promise.all(running.filter((entry) => !isRouter(entry)).map(({ supervised }) => supervised.start()));
-    await Promise.all(running.filter(isRouter).map(({ supervised }) => supervised.start()));
+    for (const group of inStages(running)) await Promise.all(group.map(({ supervised }) => supervised.start()));
   } catch (error) {
     await stop();
     throw error;
@@ -214,8 +227,7 @@ async function startInProcess(launches: Launch[]) {
     if (failure) throw failure.reason;
   };
   try {
-    await startAll(launches.filter((launch) => !isRouter(launch)));
-    await startAll(launches.filter(isRouter));
+    for (const group of inStages(launches)) await startAll(group);
   } catch (error) {
     await stop();
     throw error;

@@ -3,6 +3,7 @@ import type { InboxTable, OutboxTable } from '@rgb/events';
 import { gameDomain } from '@rgb/game/domain';
 import type { DomainManifest, ProcessManifest } from '@rgb/kit';
 import { playerDomain } from '@rgb/player/domain';
+import { rgsProcess } from '@rgb/rgs/manifest';
 import { routerProcess } from '@rgb/router/manifest';
 import { walletDomain } from '@rgb/wallet/domain';
 
@@ -17,13 +18,14 @@ export const DOMAINS: readonly DomainManifest[] = [adminDomain, playerDomain, wa
 }[];
 
 /**
- * Every process the platform runs locally: each domain's API and worker, and the router, which
- * is not a domain and starts after the subgraphs it composes.
+ * Every process the platform runs locally: each domain's API and worker, the router, which is not
+ * a domain and starts after the subgraphs it composes, and the RGS, which pays through the router.
  */
 export const SERVICES: readonly ProcessManifest[] = [
   ...DOMAINS.map((domain) => domain.api),
   ...DOMAINS.flatMap((domain) => (domain.worker ? [domain.worker] : [])),
   routerProcess,
+  rgsProcess,
 ];
 
 /**

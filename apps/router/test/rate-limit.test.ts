@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, createRequestRedis, redisReady, type CatalogBrand } from '@rgb/kit';
+import { createLogger, createRequestRedis, redisReady, type CatalogBrand, type RatePolicy } from '@rgb/kit';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Edge } from '../src/edge';
-import { type RatePolicy, RateLimiter } from '../src/rate-limit';
+import { RateLimiter } from '../src/rate-limit';
 
 const log = createLogger('rate-limit-test', 'silent');
 let redis: Redis;

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './events';
 export * from './internal';
 export * from './permissions';
+export * from './rgs';

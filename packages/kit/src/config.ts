@@ -114,3 +114,13 @@ export const baseLocalDefaults: Record<string, string> = {
   AUTH_JWT_SECRET: 'local-auth-jwt-secret-not-for-production',
   INTERNAL_JWT_SECRET: 'local-internal-jwt-secret-not-for-production',
 };
+
+/**
+ * Local-profile values of the remote gaming server's secrets (refused in production):
+ * `RGS_OPERATOR_KEY`, the platform's X-Operator-Key (the seed stores its hash, the game presents
+ * it), and `RGS_SECRETS_KEY`, the AES-256 key the RGS seals secrets under (the seed seals with it too).
+ */
+export const rgsLocalDefaults = {
+  RGS_OPERATOR_KEY: 'rgs-operator-key',
+  RGS_SECRETS_KEY: '6c6f63616c2d7267732d736563726574732d6b65792d6e6f742d666f722d7072',
+} as const;

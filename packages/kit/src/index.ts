@@ -25,3 +25,4 @@ export * from './tracing';
 export * from './manifest';
 export * from './live-queue';
 export * from './subscriptions';
+export * from './rate-limit';

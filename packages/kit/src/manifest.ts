@@ -39,9 +39,13 @@ export interface ListenerManifest {
   portEnv: string;
 }
 
-export type ProcessKind = 'subgraph' | 'worker' | 'router';
+/**
+ * `service`: an HTTP API that is neither a subgraph nor the router, and a client of the router
+ * (the RGS pays through the router's provider callbacks): started after it, stopped before it.
+ */
+export type ProcessKind = 'subgraph' | 'worker' | 'router' | 'service';
 
-/** One process the platform launches: an API (a subgraph or the router) or a worker. */
+/** One process the platform launches: an API (a subgraph, the router, a service) or a worker. */
 export interface ProcessManifest {
   name: string;
   kind: ProcessKind;

@@ -7,8 +7,9 @@ import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '@rgb/db/testing';
-import { seedDemoData } from '../../../prisma/seed';
+import { type SeedSecrets, seedDemoData } from '../../../prisma/seed';
 import { CONTEXT_HEADER, ContextTokens, type BrandRef, type ForwardedContext, type UserKind } from './request-context';
+import { rgsLocalDefaults } from './config';
 import { closeServiceDeps, createServiceDeps, loadSubgraphConfig, type StartedSubgraph } from './service';
 import { createSubgraphServer, type SubgraphDefinition } from './subgraph-server';
 
@@ -101,6 +102,20 @@ export const TEST_PROVIDER_SECRET = 'test-provider-secret-0123456789';
 /** The password the seeded staff member `admin` gets in tests. */
 export const TEST_ADMIN_PASSWORD = 'test-admin-password';
 
+/** The X-Operator-Key of the RGS's seeded platform operator in tests. */
+export const TEST_RGS_OPERATOR_KEY = 'test-rgs-operator-key-0123456789';
+
+/** The secrets the demo data is seeded with in tests (`adminPassword` for the seeded `admin`). */
+export function testSeedSecrets(adminPassword = TEST_ADMIN_PASSWORD): SeedSecrets {
+  return {
+    adminPassword,
+    demoProviderSecret: TEST_PROVIDER_SECRET,
+    rgsProviderSecret: TEST_PROVIDER_SECRET,
+    rgsOperatorKey: TEST_RGS_OPERATOR_KEY,
+    rgsSecretsKey: rgsLocalDefaults.RGS_SECRETS_KEY,
+  };
+}
+
 export interface SeededTestSubgraph extends TestSubgraph {
   database: TestDatabase;
   /** The demo brands as the router forwards them: `demo` (USD) and `acme` (KRW). */
@@ -122,7 +137,7 @@ export async function startSeededTestSubgraph<Loaders, Services>(
     await database.drop();
   };
   try {
-    await seedDemoData(server.deps.prisma, { adminPassword, demoProviderSecret: TEST_PROVIDER_SECRET, rgsProviderSecret: TEST_PROVIDER_SECRET });
+    await seedDemoData(server.deps.prisma, testSeedSecrets(adminPassword));
     const rows = await server.deps.prisma.brand.findMany({ select: { id: true, code: true, currency: true } });
     const brand = (code: string): BrandRef => {
       const row = rows.find((candidate) => candidate.code === code);

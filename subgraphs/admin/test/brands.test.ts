@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '@rgb/contracts';
 import { BRANDS_CHANGED_CHANNEL, type ForwardedContext } from '@rgb/kit';
-import { firstError, type SeededTestSubgraph, startSeededTestSubgraph, staffWith, TEST_PROVIDER_SECRET, waitFor } from '@rgb/kit/testing';
+import { firstError, type SeededTestSubgraph, startSeededTestSubgraph, staffWith, testSeedSecrets, waitFor } from '@rgb/kit/testing';
 import { seedDemoData } from '../../../prisma/seed';
 import { adminSubgraph } from '../src/index';
 
@@ -291,7 +291,7 @@ describe('Brand.config and updateBrandConfig', () => {
     const changed = await server.graphql(UPDATE_CONFIG, { id: acme, input: { depositRollingMultiplierBps: 30000 } }, everyBrand);
     expect(firstError(changed)).toBeUndefined();
     const before = await serviceGet(`/internal/brands/${acme}/config`);
-    await seedDemoData(server.deps.prisma, { adminPassword: 'another-password', demoProviderSecret: TEST_PROVIDER_SECRET, rgsProviderSecret: TEST_PROVIDER_SECRET });
+    await seedDemoData(server.deps.prisma, testSeedSecrets('another-password'));
     const after = await serviceGet(`/internal/brands/${acme}/config`);
     expect(after).toEqual(before);
     expect(after.config).toMatchObject({ deposit_rolling_multiplier_bps: 30000, deposit_accounts: [expect.objectContaining({ bank_name: 'Acme Bank' })] });

@@ -9,6 +9,7 @@ import { createLoaders, type GameLoaders } from './loaders';
 import { PlayerDirectory } from './players';
 import { resolvers } from './resolvers';
 import { IntegrationStaff } from './authorization';
+import { RgsLauncher } from './rgs';
 
 export { loadGameConfig, type GameConfig } from './config';
 export { sign as signCallback } from './callbacks/signature';
@@ -22,8 +23,8 @@ export interface GameServices {
   /** The wallet's provider-money routes, the only way the game moves money. */
   wallet: ServiceClient;
   brands: BrandCatalog;
-  /** The internal APIs the game calls, closed with it. */
-  clients: ServiceClient[];
+  /** The internal APIs the game calls (and the RGS), closed with it. */
+  clients: { close(): Promise<void> }[];
 }
 
 /** The game subgraph and, on a listener of its own, the provider callbacks. */
@@ -41,15 +42,16 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
       const integrationStaff = new IntegrationStaff(adminClient);
       const catalog = new GameCatalog(prisma);
       const players = new PlayerDirectory(prisma, playerClient, brands);
+      const rgs = new RgsLauncher({ baseUrl: config.RGS_URL, operatorKey: config.RGS_OPERATOR_KEY, log });
       await brands.start();
       return {
         catalog,
-        launch: { catalog, players, sessionKey: new TextEncoder().encode(config.AUTH_JWT_SECRET) },
+        launch: { catalog, players, sessionKey: new TextEncoder().encode(config.AUTH_JWT_SECRET), rgs },
         integrationStaff,
         players,
         wallet: walletClient,
         brands,
-        clients: [playerClient, walletClient, adminClient],
+        clients: [playerClient, walletClient, adminClient, rgs],
       };
     },
     async closeServices({ brands, clients }) {

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '@rgb/db';
+
+export type Tx = Prisma.TransactionClient;
+
+/**
+ * What the event log records (docs/API.md "Remote gaming server"): every session, bet, round,
+ * settlement and wallet call. Webhooks and the SSE stream carry these (phase 2).
+ */
+export type RgsEventType =
+  | 'session.launched'
+  | 'session.revoked'
+  | 'seeds.rotated'
+  | 'bet.placed'
+  | 'wallet.debit'
+  | 'wallet.win'
+  | 'wallet.rollback'
+  | 'round.completed'
+  | 'bet.settled'
+  | 'bet.voided'
+  | 'bet.rolling_back'
+  | 'bet.rolled_back'
+  | 'settlement.failed';
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId: string;
+  details: Record<string, unknown>;
+}
+
+/** The events and audit entries of one transaction, written by `journaled` as its last statements. */
+export class Journal {
+  readonly events: { operatorId: string; type: RgsEventType; data: Record<string, unknown> }[] = [];
+  readonly audits: (AuditEntry & { operatorId: string })[] = [];
+
+  event(operatorId: string, type: RgsEventType, data: Record<string, unknown>): void {
+    this.events.push({ operatorId, type, data });
+  }
+
+  audit(operatorId: string, entry: AuditEntry): void {
+    this.audits.push({ operatorId, ...entry });
+  }
+}
+
+/**
+ * A transaction that waits for a pooled connection, and may run, for longer than Prisma's 2 s and
+ * 5 s: under a burst a bet that has not started is safe to queue (as the wallet's commands are).
+ */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 10_000 } as const;
+
+/**
+ * Runs `work` in one transaction and writes what it journaled in that transaction, so an event or
+ * an audit entry exists exactly when the state it describes does. The events get the next numbers
+ * of their operator's sequence last of all: `event_counter`'s row stays locked until the commit,
+ * so the operator's next transaction numbers after this one commits, and sequence order is commit
+ * order (a reader that has seen N never later finds a smaller number appear).
+ */
+export async function journaled<T>(prisma: PrismaClient, requestId: string | null, work: (tx: Tx, journal: Journal) => Promise<T>): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    const journal = new Journal();
+    const result = await work(tx, journal);
+    await writeJournal(tx, requestId, journal);
+    return result;
+  }, TX_OPTIONS);
+}
+
+async function writeJournal(tx: Tx, requestId: string | null, journal: Journal): Promise<void> {
+  if (journal.audits.length > 0) {
+    await tx.rgsAuditLog.createMany({
+      data: journal.audits.map((entry) => ({ ...entry, details: entry.details as Prisma.InputJsonValue, requestId })),
+    });
+  }
+  // Operators in a fixed order: two transactions numbering for the same operators lock their
+  // counters in the same order, and never wait on each other in a cycle.
+  const operators = [...new Set(journal.events.map((event) => event.operatorId))].sort();
+  const occurredAt = new Date();
+  for (const operatorId of operators) {
+    const events = journal.events.filter((event) => event.operatorId === operatorId);
+    const [counter] = await tx.$queryRawUnsafe<{ last_seq: bigint }[]>(
+      `INSERT INTO rgs.event_counter (operator_id, last_seq) VALUES ($1::uuid, $2)
+       ON CONFLICT (operator_id) DO UPDATE SET last_seq = rgs.event_counter.last_seq + EXCLUDED.last_seq
+       RETURNING last_seq`,
+      operatorId,
+      events.length,
+    );
+    const first = counter!.last_seq - BigInt(events.length) + 1n;
+    await tx.rgsEvent.createMany({
+      data: events.map((event, index) => ({
+        operatorId,
+        seq: first + BigInt(index),
+        id: randomUUID(),
+        type: event.type,
+        occurredAt,
+        data: event.data as Prisma.InputJsonValue,
+      })),
+    });
+  }
+}
