@@ -2,7 +2,7 @@ import { formatMoney, MoneyFormatError, parseMoney, sessionTokenSchema } from '@
 import { type PrismaClient, type RgsBetAnswer, type RgsBetStatus, uniqueViolation } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import { z } from 'zod';
-import { betRefusal, dailyLimitRefusal, netToday, readLimits } from './compliance';
+import { betRefusal, readLimits } from './compliance';
 import { diceWin, FACES } from './dice';
 import { invalidRequest, RgsError } from './errors';
 import { diceRoll } from './fair';
@@ -11,6 +11,7 @@ import type { RgsMetrics } from './metrics';
 import type { Operator, OperatorLimits } from './operators';
 import { parseBody } from './parse';
 import { refuse, refusalEntry } from './refusals';
+import { betProtectionRefusal, type Clock, lockPlayer } from './responsible-gaming';
 import type { SecretBox } from './secrets';
 import { sha256 } from './secrets';
 import { liveSession, type SessionRecord } from './sessions';
@@ -26,6 +27,8 @@ export interface BetDeps {
   log: Logger;
   /** How long the bet's debit may stay unresolved before its rollback guard is due (the settlement lease). */
   leaseMs: number;
+  /** Now, for the responsible-gaming checks. */
+  clock: Clock;
 }
 
 export interface BetContext {
@@ -183,9 +186,10 @@ export async function placeBet(deps: BetDeps, operator: Operator, idempotencyKey
 }
 
 /**
- * Step 1: with the player's row locked (their bets, one at a time), the daily limits on the day's
- * bets so far, then the next nonce of their seed pair, the outcome, the round, the bet and its
- * rollback guard. A daily-limit refusal commits only its audit entry.
+ * Step 1: with the player's row locked (their bets, one at a time), the responsible-gaming checks
+ * and the daily limits on the bets so far, then the next nonce of their seed pair, the outcome,
+ * the round, the bet and its rollback guard. A refusal commits only its audit entry (and, past the
+ * session's play time, the session's end).
  */
 async function recordBet(
   deps: BetDeps,
@@ -196,8 +200,8 @@ async function recordBet(
   context: BetContext,
 ): Promise<RecordedBet> {
   const outcome = await journaled(deps.prisma, context.requestId, async (tx, journal) => {
-    await tx.$queryRawUnsafe(`SELECT id FROM rgs.player WHERE id = $1::uuid AND operator_id = $2::uuid FOR NO KEY UPDATE`, session.playerId, operator.id);
-    const refusal = dailyLimitRefusal(limits, bet.amountMinor, await netToday(tx, session.playerId, operator.timezone));
+    await lockPlayer(tx, operator.id, session.playerId);
+    const refusal = await betProtectionRefusal(tx, journal, deps, { operator, session, limits, amountMinor: bet.amountMinor });
     if (refusal) {
       journal.audit(operator.id, refusalEntry(refusal, bet.audited));
       return { refusal };
@@ -229,6 +233,8 @@ async function recordBet(
         pick: bet.pick,
         winMinor,
         status: 'DEBITING',
+        // On the responsible-gaming clock, whose periods the limits sum bets over.
+        createdAt: deps.clock(),
       },
       select: { id: true, createdAt: true },
     });
@@ -248,6 +254,10 @@ async function recordBet(
       pick: bet.pick,
     });
     return { bet: { id: created.id, roundId: round.id, roll, amountMinor: bet.amountMinor, winMinor, createdAt: created.createdAt } };
+  }).catch((error: unknown) => {
+    // The player's limits could not be read (LIMITS_UNAVAILABLE): refused, audited in a transaction of its own, nothing recorded.
+    if (error instanceof RgsError) return refuse(deps.prisma, operator, context.requestId, error, bet.audited);
+    throw error;
   });
   if ('refusal' in outcome) throw outcome.refusal;
   return outcome.bet;

@@ -1,7 +1,6 @@
 import { formatMoney } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import { RgsError } from './errors';
-import type { Tx } from './journal';
 import type { Operator, OperatorLimits } from './operators';
 
 /** The operator's limits in `currency`; null when it has none (the bet is then refused). */
@@ -15,23 +14,6 @@ export function betRefusal(operator: Operator, limits: OperatorLimits, jurisdict
   if (!operator.allowedJurisdictions.includes(jurisdiction)) return new RgsError('JURISDICTION_BLOCKED', `the operator takes no bets in ${jurisdiction}`);
   if (amountMinor > limits.maxBetMinor) return new RgsError('MAX_BET_EXCEEDED', `the largest bet is ${formatMoney(limits.maxBetMinor, limits.currency)}`);
   return null;
-}
-
-/**
- * The player's net result (wins minus stakes, minor units) over the operator's calendar day so
- * far, from the RGS's own bets: those whose stake is taken or being taken (a bet still being
- * debited counts with its outcome, already decided). Read in the bet's transaction after the
- * player's row is locked, so two bets of one player never both pass on the same total.
- */
-export async function netToday(tx: Tx, playerId: string, timezone: string): Promise<bigint> {
-  const [row] = await tx.$queryRawUnsafe<{ net: bigint }[]>(
-    `SELECT COALESCE(SUM(win_minor - amount_minor), 0)::bigint AS net FROM rgs.bet
-      WHERE player_id = $1::uuid AND status IN ('DEBITING', 'DEBITED', 'SETTLED')
-        AND created_at >= (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2)`,
-    playerId,
-    timezone,
-  );
-  return row!.net;
 }
 
 /**

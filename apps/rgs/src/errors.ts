@@ -11,7 +11,7 @@ export const RGS_REFUSALS = {
   SESSION_INVALID: 401,
   SESSION_REVOKED: 401,
   SESSION_EXPIRED: 401,
-  /** A round (or game) the calling operator does not have. */
+  /** A round, game or player the calling operator does not have. */
   NOT_FOUND: 404,
   /** A launch naming another currency than the player's. */
   CURRENCY_MISMATCH: 409,
@@ -24,6 +24,14 @@ export const RGS_REFUSALS = {
   MAX_BET_EXCEEDED: 403,
   DAILY_LOSS_LIMIT_REACHED: 403,
   DAILY_WIN_LIMIT_REACHED: 403,
+  /** Responsible gaming: the player's own limits and self-exclusion (responsible-gaming.ts), each refusal audited. */
+  SELF_EXCLUDED: 403,
+  PLAYER_LOSS_LIMIT_REACHED: 403,
+  PLAYER_WAGER_LIMIT_REACHED: 403,
+  /** The session's play time is over: the bet is refused and the session ended. */
+  SESSION_TIME_LIMIT_REACHED: 403,
+  /** The reality-check interval has passed since the last check: POST /sessions/reality-check, then bet. */
+  REALITY_CHECK_REQUIRED: 403,
   /** The operator's limits for the bet's currency could not be read: the bet is refused, not let through. */
   LIMITS_UNAVAILABLE: 503,
   /** The platform refused the stake (its error_code is the code: INSUFFICIENT_FUNDS, ACCOUNT_BLOCKED...): the bet is void. */

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RgsConfig } from './config';
 import { RgsMetrics } from './metrics';
 import { rgsProcess } from './manifest';
+import type { Clock } from './responsible-gaming';
 import { registerRoutes } from './routes';
 import { SecretBox } from './secrets';
 import { Settlements } from './settlement';
@@ -29,7 +30,7 @@ const SETTLEMENT_BATCH = 32;
  * settlement loop run by the kit's worker (so /health says whether the loop makes progress), and
  * /metrics on a listener of its own.
  */
-export function createRgs(config: RgsConfig, log: Logger = createLogger(rgsProcess.name, config.LOG_LEVEL)): Rgs {
+export function createRgs(config: RgsConfig, log: Logger = createLogger(rgsProcess.name, config.LOG_LEVEL), { clock = () => new Date() }: { clock?: Clock } = {}): Rgs {
   const metrics = new Metrics(rgsProcess.name, { processMetrics: config.PROCESS_METRICS });
   const prisma = createPrismaClient({
     databaseUrl: config.DATABASE_URL,
@@ -79,6 +80,7 @@ export function createRgs(config: RgsConfig, log: Logger = createLogger(rgsProce
     metrics: rgsMetrics,
     log,
     leaseMs: policy.leaseMs,
+    clock,
     ttlSeconds: config.RGS_SESSION_TTL_SECONDS,
     publicUrl: config.RGS_PUBLIC_URL,
     rateLimiter: new GcraLimiter(redis),

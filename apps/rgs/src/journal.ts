@@ -5,7 +5,7 @@ export type Tx = Prisma.TransactionClient;
 
 /**
  * What the event log records (docs/API.md "Remote gaming server"): every session, bet, round,
- * settlement and wallet call. Webhooks and the SSE stream carry these (phase 2).
+ * settlement and wallet call, and every responsible-gaming change. Webhooks and the SSE stream carry these (phase 2).
  */
 export type RgsEventType =
   | 'session.launched'
@@ -20,7 +20,10 @@ export type RgsEventType =
   | 'bet.voided'
   | 'bet.rolling_back'
   | 'bet.rolled_back'
-  | 'settlement.failed';
+  | 'settlement.failed'
+  | 'player.limits_changed'
+  | 'player.self_excluded'
+  | 'session.reality_checked';
 
 export interface AuditEntry {
   action: string;

@@ -7,6 +7,7 @@ import { type BetDeps, placeBet } from './bets';
 import { RgsError } from './errors';
 import { type Operator, operatorByKey } from './operators';
 import { parseBody } from './parse';
+import { acknowledgeRealityCheck, playerLimits, selfExclude, setPlayerLimits } from './responsible-gaming';
 import { roundOf, rotateSeeds } from './seeds';
 import { launchSession, revokeSession, type SessionDeps, verifySession } from './sessions';
 
@@ -81,5 +82,11 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     api.get<{ Params: { id: string } }>('/rounds/:id', (request) => roundOf(deps, request.operator!, request.params.id));
     api.post('/seeds/rotate', (request) => rotateSeeds(deps, request.operator!, parseBody(rotateRequest, request.body), request.id));
     api.get('/audit', (request) => listAudit(deps.prisma, request.operator!, request.query));
+    // Responsible gaming (responsible-gaming.ts).
+    type PlayerRoute = { Params: { player_id: string } };
+    api.get<PlayerRoute>('/players/:player_id/limits', (request) => playerLimits(deps, request.operator!, request.params.player_id));
+    api.put<PlayerRoute>('/players/:player_id/limits', (request) => setPlayerLimits(deps, request.operator!, request.params.player_id, request.body, request.id));
+    api.post<PlayerRoute>('/players/:player_id/self-exclusion', (request) => selfExclude(deps, request.operator!, request.params.player_id, request.body, request.id));
+    api.post('/sessions/reality-check', (request) => acknowledgeRealityCheck(deps, request.operator!, request.body, request.id));
   });
 }

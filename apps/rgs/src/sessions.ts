@@ -5,7 +5,8 @@ import { journaled, type Tx } from './journal';
 import type { Operator } from './operators';
 import { activeSeedPair, ensureSeedPair, type SeedCommitment } from './seeds';
 import { newToken, type SecretBox, sha256 } from './secrets';
-import { refuse } from './refusals';
+import { refuse, refusalEntry } from './refusals';
+import { type Clock, launchRefusal } from './responsible-gaming';
 
 export interface SessionDeps {
   prisma: PrismaClient;
@@ -13,6 +14,8 @@ export interface SessionDeps {
   ttlSeconds: number;
   /** Where players open a game (RGS_PUBLIC_URL). */
   publicUrl: string;
+  /** Now, for the responsible-gaming checks. */
+  clock: Clock;
 }
 
 /** A session of the calling operator, with its player and game. */
@@ -89,7 +92,7 @@ function sessionView(session: SessionRecord, seeds: SeedCommitment): RgsSessionV
  * Opens a session for a player of the operator, creating the player on their first launch (one
  * INSERT .. ON CONFLICT, so launches racing each other make one player) and their first seed
  * pair, whose commitment the answer shows before any bet. A jurisdiction the operator does not
- * allow is refused (audited).
+ * allow, and a self-excluded player, are refused (audited).
  */
 export async function launchSession(deps: SessionDeps, operator: Operator, request: RgsLaunchRequest, requestId: string): Promise<RgsLaunchResponse> {
   if (!isSupportedCurrency(request.currency)) throw invalidRequest(`currency: ${request.currency} is not supported`);
@@ -105,7 +108,7 @@ export async function launchSession(deps: SessionDeps, operator: Operator, reque
     });
   }
   const token = newToken();
-  const { session, seeds } = await journaled(deps.prisma, requestId, async (tx, journal) => {
+  const launched = await journaled(deps.prisma, requestId, async (tx, journal) => {
     // DO UPDATE (of nothing) rather than DO NOTHING: the statement then returns the existing row
     // too, and holds it locked, so a racing launch of the same player waits for this one's seed pair.
     const [player] = await tx.$queryRawUnsafe<{ id: string; currency: string }[]>(
@@ -116,6 +119,12 @@ export async function launchSession(deps: SessionDeps, operator: Operator, reque
       request.player_id,
       request.currency,
     );
+    const excluded = await launchRefusal(tx, deps.clock, player!.id);
+    if (excluded) {
+      const entry = { action: 'session.launch_refused', targetType: 'player', targetId: request.player_id, details: { jurisdiction, game_code: game.code } };
+      journal.audit(operator.id, refusalEntry(excluded, entry));
+      return { refusal: excluded };
+    }
     if (player!.currency !== request.currency) {
       throw new RgsError('CURRENCY_MISMATCH', `player ${request.player_id} plays in ${player!.currency}`);
     }
@@ -127,6 +136,8 @@ export async function launchSession(deps: SessionDeps, operator: Operator, reque
         gameId: game.id,
         tokenSha256: new Uint8Array(sha256(token)),
         jurisdiction,
+        // On the responsible-gaming clock: the session's play time and reality checks count from here.
+        createdAt: deps.clock(),
         expiresAt: new Date(Date.now() + deps.ttlSeconds * 1000),
       },
     });
@@ -147,6 +158,8 @@ export async function launchSession(deps: SessionDeps, operator: Operator, reque
     journal.audit(operator.id, { action: 'session.launch', targetType: 'session', targetId: session.id, details: facts });
     return { session, seeds };
   });
+  if ('refusal' in launched) throw launched.refusal;
+  const { session, seeds } = launched;
   const url = new URL('/play', deps.publicUrl);
   url.searchParams.set('game', game.code);
   url.searchParams.set('session', token);

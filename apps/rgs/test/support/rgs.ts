@@ -27,6 +27,7 @@ export function operatorClient(baseUrl: string, key: string | undefined) {
   return {
     post: (path: string, body?: unknown, headers?: Record<string, string>) => send('POST', path, body, headers),
     get: (path: string) => send('GET', path),
+    put: (path: string, body?: unknown) => send('PUT', path, body),
     /** POST /bets with an Idempotency-Key (a fresh one unless given; null sends none). */
     bet: (body: { session_token: string; amount: unknown; pick: unknown }, idempotencyKey: string | null = randomBytes(8).toString('hex')) =>
       send('POST', '/bets', body, idempotencyKey === null ? {} : { 'idempotency-key': idempotencyKey }),
