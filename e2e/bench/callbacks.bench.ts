@@ -20,13 +20,11 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeJwt } from 'jose';
 import pg from 'pg';
-import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
 import { findLedgerMismatches } from '../../subgraphs/wallet/src/reconciliation';
 import { send } from '../support/http';
-import { startBenchPlatform } from './bench-platform';
+import { fundedBenchPlayers, startBenchPlatform } from './bench-platform';
 import { cpuMs, machineCpu, runCallers, summarize, type LoadResult } from './load';
 import { rawBet, rawWin } from './raw-wallet';
 
@@ -98,32 +96,7 @@ async function measured(run: () => Promise<LoadResult>): Promise<{ result: LoadR
 
 try {
   await activity.connect();
-  const graphqlUrl = `${platform.routerUrl}/graphql`;
-  const walletUrl = platform.services.find((s) => s.name === 'wallet')!.url;
-  const serviceToken = await new TokenService({ secret: secrets.INTERNAL_JWT_SECRET }).signService('bench');
-  const players: { id: string; account: string }[] = [];
-  let brandId = '';
-  for (let index = 0; index < PLAYERS; index++) {
-    const username = `bench_cb_${index}`;
-    const registered = await send(graphqlUrl, 'POST', { host: 'localhost', 'content-type': 'application/json' }, JSON.stringify({
-      query: 'mutation ($input: RegisterPlayerInput!) { registerPlayer(input: $input) { accessToken } }',
-      variables: { input: { username, password: 'bench-password', nickname: username } },
-    }));
-    const claims = decodeJwt(JSON.parse(registered.text).data.registerPlayer.accessToken) as { sub: string; brand_id: string };
-    brandId = claims.brand_id;
-    players.push({ id: claims.sub, account: `demo_${username}` });
-    const funded = await send(`${walletUrl}/internal/wallet/adjustments`, 'POST', { 'content-type': 'application/json', authorization: `Bearer ${serviceToken}` }, JSON.stringify({
-      brand: { id: brandId, code: 'demo', currency: 'USD' },
-      player_id: claims.sub,
-      key: `bench-cb-funding-${index}`,
-      reference: 'bench:callbacks funding',
-      caused_by: 'bench',
-      reason: 'bench:callbacks funding',
-      amount_minor: '100000000000',
-    }));
-    if (funded.status !== 200) throw new Error(`funding: ${funded.status} ${funded.text}`);
-  }
-  const brand = { id: brandId, currency: 'USD' };
+  const { players, brand } = await fundedBenchPlayers(bench, 'bench_cb', PLAYERS);
   const randomPlayer = () => players[Math.floor(Math.random() * players.length)]!;
 
   const callbackAgent = new Agent({ keepAlive: true, maxSockets: 256 });
