@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Logger } from '@rgb/kit';
+import { type Logger, withSpan } from '@rgb/kit';
 import { Agent, request } from 'undici';
 import type { Operator } from './operators';
 import type { SecretBox } from './secrets';
@@ -57,7 +57,24 @@ export class PlatformWallet {
     });
   }
 
-  async call(target: CallbackTarget, action: WalletAction, call: MoneyCall, traceparent?: string): Promise<WalletAnswer> {
+  /**
+   * One attempt, in a span of its own (`rgs.callback {action}`, with the transaction id and what
+   * came of it) whose trace the HTTP call carries to the router as W3C traceparent: a bet's debit
+   * and first win under its request's span, a retry of the settlement loop in a trace of its own.
+   * Without the SDK, `traceparent` (the request's, carried by hand) is sent instead.
+   */
+  call(target: CallbackTarget, action: WalletAction, call: MoneyCall, traceparent?: string): Promise<WalletAnswer> {
+    const attributes = { 'rgs.action': action, 'rgs.transaction_id': call.transactionId, 'rgs.account': call.account };
+    return withSpan(`rgs.callback ${action}`, attributes, async (span) => {
+      const answer = await this.send(target, action, call, traceparent);
+      span.set({ 'rgs.outcome': answer.outcome, ...(answer.outcome === 'refused' ? { 'rgs.error_code': answer.errorCode } : {}) });
+      // No answer leaves the money undecided: the span fails. A refusal is an answer.
+      if (answer.outcome === 'unavailable') span.fail(answer.reason);
+      return answer;
+    });
+  }
+
+  private async send(target: CallbackTarget, action: WalletAction, call: MoneyCall, traceparent: string | undefined): Promise<WalletAnswer> {
     const body = JSON.stringify({
       request_id: randomUUID(),
       timestamp: new Date().toISOString(),

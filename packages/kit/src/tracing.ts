@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -144,4 +144,36 @@ export async function withConsumerSpan<T>(name: string, traceparent: string | un
   } finally {
     span.end();
   }
+}
+
+/** What a piece of work adds to its span (withSpan): attributes, and that it failed. Nothing without the SDK. */
+export interface SpanNotes {
+  set(attributes: Attributes): void;
+  fail(message: string): void;
+}
+
+const NO_SPAN: SpanNotes = { set() {}, fail() {} };
+
+/**
+ * Runs `work` in a span of its own under the active one (a request's, or none: then it starts a
+ * trace), so what it calls out to (an HTTP client, a query) hangs under it and carries its trace on;
+ * `work` notes what came of it. A thrown error fails the span. Without the SDK, `work` runs as is.
+ */
+export async function withSpan<T>(name: string, attributes: Attributes, work: (span: SpanNotes) => Promise<T>): Promise<T> {
+  if (!running) return work(NO_SPAN);
+  return trace.getTracer('@rgb/kit').startActiveSpan(name, { attributes }, async (span: Span) => {
+    const notes: SpanNotes = {
+      set: (more) => void span.setAttributes(more),
+      fail: (message) => void span.setStatus({ code: SpanStatusCode.ERROR, message }),
+    };
+    try {
+      return await work(notes);
+    } catch (error) {
+      span.recordException(error as Error);
+      notes.fail((error as Error).message);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
 }
