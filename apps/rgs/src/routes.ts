@@ -9,6 +9,8 @@ import { type Operator, operatorByKey } from './operators';
 import { parseBody } from './parse';
 import { roundOf, rotateSeeds } from './seeds';
 import { launchSession, revokeSession, type SessionDeps, verifySession } from './sessions';
+import { type EventStreams, resumePoint } from './stream';
+import { listWebhooks, retryWebhook } from './webhooks';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,6 +23,7 @@ export interface RouteDeps extends BetDeps, SessionDeps {
   /** Per operator, shared by every instance through Redis. */
   rateLimiter: GcraLimiter;
   ratePolicy: RatePolicy;
+  streams: EventStreams;
 }
 
 const sessionRequest = z.object({ session_token: sessionTokenSchema });
@@ -81,5 +84,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     api.get<{ Params: { id: string } }>('/rounds/:id', (request) => roundOf(deps, request.operator!, request.params.id));
     api.post('/seeds/rotate', (request) => rotateSeeds(deps, request.operator!, parseBody(rotateRequest, request.body), request.id));
     api.get('/audit', (request) => listAudit(deps.prisma, request.operator!, request.query));
+    api.get('/webhooks', (request) => listWebhooks(deps.prisma, request.operator!, request.query));
+    api.post<{ Params: { id: string } }>('/webhooks/:id/retry', (request) => retryWebhook(deps.prisma, request.operator!, request.params.id, request.id));
+    api.get('/stream', (request, reply) => deps.streams.serve(request.operator!, resumePoint(request), request, reply));
   });
 }
