@@ -30,10 +30,32 @@ export const rgsEnv = baseEnv
     RGS_SETTLEMENT_MAX_ATTEMPTS: positive.default(20),
     /** How often the settlement loop looks for due work when it found none. */
     RGS_SETTLEMENT_POLL_MS: positive.default(200),
+    /** Webhooks: the receiver's connect and answer timeouts; an attempt's lease (more than both). */
+    RGS_WEBHOOK_CONNECT_TIMEOUT_MS: positive.default(2_000),
+    RGS_WEBHOOK_RESPONSE_TIMEOUT_MS: positive.default(5_000),
+    RGS_WEBHOOK_LEASE_MS: positive.default(30_000),
+    /** The wait after a failed attempt, doubling up to the maximum, each taken between half and all of it (jitter). */
+    RGS_WEBHOOK_RETRY_MS: positive.default(1_000),
+    RGS_WEBHOOK_MAX_RETRY_MS: positive.default(300_000),
+    /** Attempts after which an event's delivery is failed (audited) and the operator's next event goes. */
+    RGS_WEBHOOK_MAX_ATTEMPTS: positive.default(12),
+    RGS_WEBHOOK_POLL_MS: positive.default(200),
+    /** Events are kept this many days (then pruned, never before their webhook is delivered or failed). */
+    RGS_EVENT_RETENTION_DAYS: positive.default(30),
+    /** GET /stream: how often new commits are looked for, the heartbeat comment's period. */
+    RGS_STREAM_POLL_MS: positive.default(200),
+    RGS_STREAM_HEARTBEAT_MS: positive.default(15_000),
+    /** A stream's unsent bytes past which no more events are read for it, and how long they may stay past it before the client is cut. */
+    RGS_STREAM_BUFFER_BYTES: positive.default(256 * 1024),
+    RGS_STREAM_SLOW_CLIENT_MS: positive.default(10_000),
   })
   .refine((config) => config.RGS_SETTLEMENT_LEASE_MS > config.RGS_WALLET_CONNECT_TIMEOUT_MS + config.RGS_WALLET_RESPONSE_TIMEOUT_MS, {
     message: 'must exceed RGS_WALLET_CONNECT_TIMEOUT_MS + RGS_WALLET_RESPONSE_TIMEOUT_MS, or an attempt still in flight could be taken over',
     path: ['RGS_SETTLEMENT_LEASE_MS'],
+  })
+  .refine((config) => config.RGS_WEBHOOK_LEASE_MS > config.RGS_WEBHOOK_CONNECT_TIMEOUT_MS + config.RGS_WEBHOOK_RESPONSE_TIMEOUT_MS, {
+    message: 'must exceed RGS_WEBHOOK_CONNECT_TIMEOUT_MS + RGS_WEBHOOK_RESPONSE_TIMEOUT_MS, or another instance could send an event still in flight',
+    path: ['RGS_WEBHOOK_LEASE_MS'],
   });
 export type RgsConfig = z.infer<typeof rgsEnv>;
 

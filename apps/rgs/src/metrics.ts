@@ -63,3 +63,51 @@ export class RgsMetrics {
     });
   }
 }
+
+/** The webhooks not delivered yet, every instance's: events waiting in their lanes and redeliveries asked for, and the oldest's age. */
+export interface WebhookBacklog {
+  pending: number;
+  lagSeconds: number;
+}
+
+/** The metrics of the event log's two ways out: webhooks and GET /stream. */
+export class EventMetrics {
+  readonly webhookDeliveries: Counter<'outcome'>;
+  readonly streamsCut: Counter;
+
+  constructor(metrics: Metrics, backlog: () => Promise<WebhookBacklog>, openStreams: () => number) {
+    const registers = [metrics.registry];
+    this.webhookDeliveries = new Counter({
+      name: 'rgs_webhook_deliveries_total',
+      help: 'Webhook attempts by outcome: delivered (a 2xx), retry (failed, tried again after a backoff), failed (given up after the attempt limit)',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.streamsCut = new Counter({ name: 'rgs_stream_clients_cut_total', help: 'GET /stream clients cut for not reading what was sent to them', registers });
+    // Read from the shared tables on each scrape, so every instance reports the same backlog.
+    new Gauge({
+      name: 'rgs_webhooks_pending',
+      help: 'Events not yet delivered to their operator webhook (waiting in sequence, being retried, or redeliveries asked for)',
+      registers,
+      async collect() {
+        this.set((await backlog()).pending);
+      },
+    });
+    new Gauge({
+      name: 'rgs_webhook_lag_seconds',
+      help: 'Age of the oldest event waiting for its webhook (0 when none waits)',
+      registers,
+      async collect() {
+        this.set((await backlog()).lagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'rgs_stream_clients',
+      help: 'GET /stream connections open on this instance',
+      registers,
+      collect() {
+        this.set(openStreams());
+      },
+    });
+  }
+}

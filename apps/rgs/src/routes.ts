@@ -10,6 +10,8 @@ import { parseBody } from './parse';
 import { acknowledgeRealityCheck, playerLimits, selfExclude, setPlayerLimits } from './responsible-gaming';
 import { roundOf, rotateSeeds } from './seeds';
 import { launchSession, revokeSession, type SessionDeps, verifySession } from './sessions';
+import { type EventStreams, resumePoint } from './stream';
+import { listWebhooks, retryWebhook } from './webhooks';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +24,7 @@ export interface RouteDeps extends BetDeps, SessionDeps {
   /** Per operator, shared by every instance through Redis. */
   rateLimiter: GcraLimiter;
   ratePolicy: RatePolicy;
+  streams: EventStreams;
 }
 
 const sessionRequest = z.object({ session_token: sessionTokenSchema });
@@ -82,6 +85,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     api.get<{ Params: { id: string } }>('/rounds/:id', (request) => roundOf(deps, request.operator!, request.params.id));
     api.post('/seeds/rotate', (request) => rotateSeeds(deps, request.operator!, parseBody(rotateRequest, request.body), request.id));
     api.get('/audit', (request) => listAudit(deps.prisma, request.operator!, request.query));
+    api.get('/webhooks', (request) => listWebhooks(deps.prisma, request.operator!, request.query));
+    api.post<{ Params: { id: string } }>('/webhooks/:id/retry', (request) => retryWebhook(deps.prisma, request.operator!, request.params.id, request.id));
+    api.get('/stream', (request, reply) => deps.streams.serve(request.operator!, resumePoint(request), request, reply));
     // Responsible gaming (responsible-gaming.ts).
     type PlayerRoute = { Params: { player_id: string } };
     api.get<PlayerRoute>('/players/:player_id/limits', (request) => playerLimits(deps, request.operator!, request.params.player_id));

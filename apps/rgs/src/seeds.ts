@@ -101,7 +101,8 @@ export async function rotateSeeds(
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An id of the RGS's rows (a uuid): anything else names nothing, and is 404 without a query. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A round of the operator as CONTRACT.md gives it: everything a verifier needs, the seed once revealed. */
 export async function roundOf(

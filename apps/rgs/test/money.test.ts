@@ -1,9 +1,9 @@
 // The RGS against the real platform (every service booted, in this process): bets debited and
 // settled through the router's provider callbacks, idempotency, the daily limits, provably fair
 // rounds checked by an independent verifier, and the faults: a win answered 500 or timing out,
-// the platform down during a debit, a debit whose answer is lost, an RGS killed mid-debit, a
-// settlement that never succeeds. After each, the player's balance is the start plus the RGS's
-// rounds, and every balance equals its ledger.
+// the platform down during a debit, a debit whose answer is lost, an RGS killed mid-debit, an RGS
+// killed between the debit and the credit, a settlement that never succeeds. After each, the
+// player's balance is the start plus the RGS's rounds, and every balance equals its ledger.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseMoney } from '@rgb/contracts';
@@ -14,8 +14,9 @@ import { fundedPlayer, sendSignedCallback } from '../../../e2e/support/callbacks
 import { bootPlatform, type TestPlatform } from '../../../e2e/support/platform';
 import { findLedgerMismatches } from '../../../subgraphs/wallet/src/reconciliation';
 import { FaultProxy } from './support/fault-proxy';
-import { addOperator, operatorClient, operatorInput, type OperatorClient } from './support/rgs';
-import { verifyRound } from './support/verifier';
+import { addOperator, operatorClient, operatorInput, type OperatorClient, type RgsInstance, startRgs, testBox } from './support/rgs';
+import { openStream } from './support/sse';
+import { rollOf, verifyRound } from './support/verifier';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PLATFORM_KEY = 'money-test-platform-operator-key';
@@ -143,14 +144,21 @@ describe('bets paid through the platform', () => {
     await booksAgree();
   });
 
-  it('voids a bet the platform refuses (INSUFFICIENT_FUNDS): nothing moves, and its key answers the same again', async () => {
+  it('voids a bet the platform refuses (INSUFFICIENT_FUNDS): nothing moves, its outcome is never announced, and its key answers the same again', async () => {
     const carol = await player('rgs_carol');
+    const stream = await openStream(platform.serviceUrl('rgs'), PLATFORM_KEY);
     const refused = await direct.bet({ session_token: carol.sessionToken, amount: '150.00', pick: 2 }, 'carol-1');
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('INSUFFICIENT_FUNDS');
     expect(await direct.bet({ session_token: carol.sessionToken, amount: '150.00', pick: 2 }, 'carol-1')).toMatchObject({ status: 422, body: refused.body });
     const bet = await prisma.rgsBet.findFirstOrThrow({ where: { idempotencyKey: 'carol-1' } });
     expect({ status: bet.status, errorCode: bet.errorCode }).toEqual({ status: 'VOID', errorCode: 'INSUFFICIENT_FUNDS' });
+    // The operator's stream tells the bet placed, its debit refused and the bet void: no round, no roll.
+    const ofBet = () => stream.events().filter((event) => event.data.data.bet_id === bet.id);
+    await waitFor('the bet voided on the stream', () => ofBet().some((event) => event.event === 'bet.voided'));
+    stream.close();
+    expect(ofBet().map((event) => event.event)).toEqual(['bet.placed', 'wallet.debit', 'bet.voided']);
+    for (const event of ofBet()) expect(Object.keys(event.data.data)).not.toContain('roll');
     expect(await prisma.rgsSettlementOutbox.count({ where: { betId: bet.id } })).toBe(0);
     expect(await balance(carol)).toBe(10_000n);
   });
@@ -290,32 +298,17 @@ describe('faults, each against the real platform', () => {
 
   it('resolves a bet left mid-debit by an RGS killed during its debit: another instance rolls it back once the lease ends', async () => {
     const judy = await player('rgs_judy', faulty);
-    const port = await freePort();
-    const doomed = spawn(process.execPath, ['--import', 'tsx', 'apps/rgs/src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...RGS_ENV,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: platform.databaseUrl,
-        REDIS_URL: platform.redisUrl,
-        PORT: String(port),
-        METRICS_PORT: String(await freePort()),
-      },
-      stdio: 'ignore',
-    });
+    const doomed = await spawnRgs();
     try {
-      await waitFor('the second RGS', async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok, 30_000);
       proxy.fault('bet', 'hold');
-      const pending = operatorClient(`http://127.0.0.1:${port}`, FAULTY_KEY).bet({ session_token: judy.sessionToken, amount: '4.00', pick: 2 }, 'judy-1');
+      const pending = operatorClient(doomed.url, FAULTY_KEY).bet({ session_token: judy.sessionToken, amount: '4.00', pick: 2 }, 'judy-1');
       pending.catch(() => undefined);
       const bet = await waitFor('the debit at the platform', async () => {
         const row = await prisma.rgsBet.findFirst({ where: { idempotencyKey: 'judy-1' } });
         return row && proxy.calls('bet', row.id).length > 0 ? row : undefined;
       });
       await waitFor('the debit taken', async () => (await prisma.providerTransaction.count({ where: { providerCode: 'rgs', transactionId: bet.id } })) === 1);
-      kill(doomed);
+      kill(doomed.child);
       expect((await betRow(bet.id)).status).toBe('DEBITING');
       // Until the debit is answered nobody sees the roll: not its round, not its seed.
       expect((await faulty.get(`/rounds/${bet.roundId}`)).status).toBe(404);
@@ -325,10 +318,50 @@ describe('faults, each against the real platform', () => {
       expect(await balance(judy)).toBe(10_000n);
       await booksAgree();
     } finally {
-      kill(doomed);
+      kill(doomed.child);
       proxy.clearFaults();
     }
   });
+
+  it('pays the win of an RGS killed between the debit and the credit exactly once, after a restart', async () => {
+    const ken = await player('rgs_ken', faulty);
+    // The seed is the test's to open: it picks the roll, so the bet is a sure win.
+    const pair = await prisma.rgsSeedPair.findFirstOrThrow({ where: { player: { externalId: ken.account, operator: { code: 'faulty' } }, revealedAt: null } });
+    const pick = rollOf(testBox.open('server_seed', pair.serverSeedSealed), pair.clientSeed, pair.nextNonce);
+    // Time to kill it while it waits for the win's answer (then a lease past both timeouts).
+    const slow = { RGS_WALLET_RESPONSE_TIMEOUT_MS: '4000', RGS_SETTLEMENT_LEASE_MS: '6500' };
+    const doomed = await spawnRgs(slow);
+    let restarted: RgsInstance | null = null;
+    try {
+      // The win reaches the platform, which pays it; its answer never comes back.
+      proxy.fault('win', 'hold', { when: (body) => body.account === ken.account });
+      const pending = operatorClient(doomed.url, FAULTY_KEY).bet({ session_token: ken.sessionToken, amount: '4.00', pick }, 'ken-1');
+      pending.catch(() => undefined);
+      const bet = await waitFor('the win paid at the platform', async () => {
+        const row = await prisma.rgsBet.findFirst({ where: { idempotencyKey: 'ken-1' } });
+        return row && (await prisma.providerTransaction.count({ where: { providerCode: 'rgs', transactionId: `${row.id}:win` } })) === 1 ? row : undefined;
+      });
+      kill(doomed.child);
+      expect(bet.winMinor).toBe(2_376n);
+      expect((await betRow(bet.id)).status).toBe('DEBITED');
+      expect(await settlementOf(bet.id, 'WIN')).toMatchObject({ attempts: 1, completedAt: null });
+      proxy.clearFaults();
+
+      restarted = await startRgs(platform.databaseUrl, platform.redisUrl, { ...RGS_ENV, ...slow });
+      await waitFor('the win settled', async () => (await betRow(bet.id)).status === 'SETTLED', 20_000);
+      const moves = await prisma.providerTransaction.findMany({ where: { providerCode: 'rgs', roundId: bet.roundId }, orderBy: { createdAt: 'asc' } });
+      expect(moves.map((move) => move.kind)).toEqual(['BET', 'WIN']);
+      // The killed attempt recorded nothing; the one after it found the win already paid.
+      const answers = await prisma.rgsEvent.findMany({ where: { type: 'wallet.win', data: { path: ['bet_id'], equals: bet.id } } });
+      expect(answers.map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'ok', duplicate: true, attempt: 2 })]);
+      expect(await balance(ken)).toBe(10_000n - 400n + 2_376n);
+      await booksAgree();
+    } finally {
+      kill(doomed.child);
+      await restarted?.close();
+      proxy.clearFaults();
+    }
+  }, 60_000);
 
   it("numbers every operator's events 1, 2, 3, ... with no gap, in commit order", async () => {
     const events = await prisma.rgsEvent.groupBy({ by: ['operatorId'], _count: { _all: true }, _max: { seq: true }, _min: { seq: true } });
@@ -359,6 +392,39 @@ describe('faults, each against the real platform', () => {
     proxy.clearFaults();
   });
 });
+
+interface SpawnedRgs {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Another RGS on the platform's database, in a process of its own (so a test can kill it), once healthy. */
+async function spawnRgs(env: Record<string, string> = {}): Promise<SpawnedRgs> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/rgs/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...RGS_ENV,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: platform.databaseUrl,
+      REDIS_URL: platform.redisUrl,
+      PORT: String(port),
+      METRICS_PORT: String(await freePort()),
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('the spawned RGS healthy', async () => (await fetch(`${url}/health`).catch(() => null))?.ok, 30_000);
+  } catch (error) {
+    kill(child);
+    throw error;
+  }
+  return { child, url };
+}
 
 function kill(child: ChildProcess): void {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

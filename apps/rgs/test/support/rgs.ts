@@ -57,12 +57,34 @@ export function operatorInput(code: string, apiKey: string, callbackBaseUrl: str
 
 export const addOperator = (prisma: PrismaClient, input: NewOperator) => createOperator(prisma, testBox, input);
 
-export interface StandaloneRgs {
+export interface RgsInstance {
   url: string;
   metricsUrl: string;
+  close(): Promise<void>;
+}
+
+export interface StandaloneRgs extends RgsInstance {
   prisma: PrismaClient;
   database: TestDatabase;
-  close(): Promise<void>;
+  redisUrl: string;
+}
+
+/** An RGS instance on a database already seeded: another instance beside one, or one restarted. */
+export async function startRgs(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): Promise<RgsInstance> {
+  const rgs = createRgs(
+    loadRgsConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: redisUrl,
+      PORT: '0',
+      METRICS_PORT: '0',
+      ...env,
+    }),
+  );
+  const url = await rgs.listen();
+  return { url, metricsUrl: rgs.metricsApp.listeningOrigin, close: () => rgs.close() };
 }
 
 /**
@@ -73,24 +95,13 @@ export async function startStandaloneRgs(env: Record<string, string> = {}): Prom
   const database = await createTestDatabase();
   const prisma = createPrismaClient({ databaseUrl: database.url, poolSize: 2 });
   await seedDemoData(prisma, testSeedSecrets(), { routerUrl: `http://127.0.0.1:${await freePort()}` });
-  const rgs = createRgs(
-    loadRgsConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '4',
-      REDIS_URL: await isolatedRedisUrl(),
-      PORT: '0',
-      METRICS_PORT: '0',
-      ...env,
-    }),
-  );
-  const url = await rgs.listen();
+  const redisUrl = await isolatedRedisUrl();
+  const rgs = await startRgs(database.url, redisUrl, env);
   return {
-    url,
-    metricsUrl: rgs.metricsApp.listeningOrigin,
+    ...rgs,
     prisma,
     database,
+    redisUrl,
     async close() {
       await rgs.close();
       await prisma.$disconnect();
