@@ -1,7 +1,7 @@
 // The RGS against the real platform (every service booted, in this process): bets debited and
 // settled through the router's provider callbacks, idempotency, the daily limits, provably fair
 // rounds checked by an independent verifier, and the faults: a win answered 500 or timing out,
-// the platform down during a debit, a debit whose answer is lost, an RGS killed mid-debit, an RGS
+// the platform down during a debit, a debit whose answer is lost, an RGS killed mid-debit, two RGS instances racing on each bet, an RGS
 // killed between the debit and the credit, a settlement that never succeeds. After each, the
 // player's balance is the start plus the RGS's rounds, and every balance equals its ledger.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -360,6 +360,43 @@ describe('faults, each against the real platform', () => {
       kill(doomed.child);
       await restarted?.close();
       proxy.clearFaults();
+    }
+  }, 60_000);
+
+  it('never has two instances place, debit or settle a bet twice: each key raced on both, wins failing a while, money moved once per bet', async () => {
+    const second = await startRgs(platform.databaseUrl, platform.redisUrl, RGS_ENV);
+    try {
+      const nina = await player('rgs_nina', faulty);
+      const instances = [faulty, operatorClient(second.url, FAULTY_KEY)];
+      proxy.fault('win', '500', { times: 12, when: (body) => body.account === nina.account });
+      const keys = Array.from({ length: 10 }, (_, index) => `nina-${index}`);
+      const answers = await Promise.all(
+        keys.map((key) => Promise.all(instances.map((client) => client.bet({ session_token: nina.sessionToken, amount: '1.00', pick: 3 }, key)))),
+      );
+      for (const twins of answers) {
+        // One bet per key whichever instance took it: the other answers it too, or says it is still being placed.
+        const placed = twins.filter((answer) => answer.status === 200);
+        expect(placed.length).toBeGreaterThan(0);
+        expect(new Set(placed.map((answer) => answer.body.bet_id)).size).toBe(1);
+        for (const answer of twins.filter((twin) => twin.status !== 200)) expect([answer.status, answer.body.error.code]).toEqual([409, 'BET_IN_PROGRESS']);
+      }
+      const bets = await prisma.rgsBet.findMany({ where: { idempotencyKey: { in: keys } } });
+      expect(bets).toHaveLength(keys.length);
+      await waitFor('every bet settled', async () => (await prisma.rgsBet.count({ where: { id: { in: bets.map((bet) => bet.id) }, status: 'SETTLED' } })) === bets.length, 20_000);
+
+      for (const bet of bets) {
+        const moves = await prisma.providerTransaction.findMany({ where: { providerCode: 'rgs', roundId: bet.roundId }, orderBy: { createdAt: 'asc' } });
+        expect(moves.map((move) => move.kind)).toEqual(['BET', 'WIN']);
+        const sent = [...proxy.calls('bet', bet.id), ...proxy.calls('win', `${bet.id}:win`)];
+        expect(sent.filter((call) => call.alongside > 0)).toEqual([]);
+      }
+      expect(proxy.seen.filter((call) => call.body.account === nina.account && call.action === 'win' && call.fault === '500')).toHaveLength(12);
+      const staked = BigInt(bets.length) * 100n;
+      expect(await balance(nina)).toBe(10_000n - staked + bets.reduce((sum, bet) => sum + bet.winMinor, 0n));
+      await booksAgree();
+    } finally {
+      proxy.clearFaults();
+      await second.close();
     }
   }, 60_000);
 

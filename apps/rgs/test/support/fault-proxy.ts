@@ -12,6 +12,8 @@ export interface SeenCallback {
   action: string;
   body: Record<string, any>;
   fault: Fault;
+  /** Calls of the same action and transaction id still unanswered when this one came: a sender's lease broken. */
+  alongside: number;
 }
 
 interface Rule {
@@ -32,6 +34,8 @@ export class FaultProxy {
   private rules: Rule[] = [];
   private server: Server;
   private readonly held = new Set<ServerResponse>();
+  /** Unanswered calls per action and transaction id. */
+  private readonly inFlight = new Map<string, number>();
   port = 0;
 
   constructor(
@@ -94,7 +98,11 @@ export class FaultProxy {
     const rule = this.rules.find((candidate) => candidate.action === action && candidate.times > 0 && candidate.when(body));
     if (rule) rule.times--;
     const fault = rule?.fault ?? 'pass';
-    this.seen.push({ action, body, fault });
+    const movement = `${action}:${body.transaction_id}`;
+    const alongside = this.inFlight.get(movement) ?? 0;
+    this.inFlight.set(movement, alongside + 1);
+    response.once('close', () => this.inFlight.set(movement, this.inFlight.get(movement)! - 1));
+    this.seen.push({ action, body, fault, alongside });
     if (fault === '500') {
       response.writeHead(500, { 'content-type': 'text/plain' }).end('injected failure');
       return;
