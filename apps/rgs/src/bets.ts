@@ -1,5 +1,5 @@
 import { formatMoney, MoneyFormatError, parseMoney, sessionTokenSchema } from '@rgb/contracts';
-import { type PrismaClient, type RgsBetAnswer, type RgsBetStatus, uniqueViolation } from '@rgb/db';
+import { directSql, type PrismaClient, type RgsBetAnswer, type RgsBetStatus, statement, uniqueViolation } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import { z } from 'zod';
 import { betRefusal, readLimits } from './compliance';
@@ -59,35 +59,52 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9.:_-]{1,128}$/;
 interface StoredBet {
   id: string;
   roundId: string;
-  requestSha256: Uint8Array;
+  requestSha256: Buffer;
   currency: string;
   winMinor: bigint;
   status: RgsBetStatus;
   errorCode: string | null;
   answeredStatus: RgsBetAnswer | null;
-  round: { roll: number };
+  roll: number;
 }
 
-const findBet = (prisma: PrismaClient, operatorId: string, idempotencyKey: string): Promise<StoredBet | null> =>
-  prisma.rgsBet.findUnique({
-    where: { operatorId_idempotencyKey: { operatorId, idempotencyKey } },
-    select: {
-      id: true,
-      roundId: true,
-      requestSha256: true,
-      currency: true,
-      winMinor: true,
-      status: true,
-      errorCode: true,
-      answeredStatus: true,
-      round: { select: { roll: true } },
-    },
-  });
+const BET_BY_KEY = statement(
+  `SELECT b.id, b.round_id, b.request_sha256, b.currency, b.win_minor, b.status::text AS status, b.error_code, b.answered_status::text AS answered_status, r.roll
+     FROM rgs.bet b JOIN rgs.round r ON r.id = b.round_id
+    WHERE b.operator_id = $1::uuid AND b.idempotency_key = $2`,
+);
+
+/** The bet of an Idempotency-Key: every bet looks it up first, so a direct statement. */
+async function findBet(prisma: PrismaClient, operatorId: string, idempotencyKey: string): Promise<StoredBet | null> {
+  const [row] = await directSql(prisma).rows<{
+    id: string;
+    round_id: string;
+    request_sha256: Buffer;
+    currency: string;
+    win_minor: string;
+    status: RgsBetStatus;
+    error_code: string | null;
+    answered_status: RgsBetAnswer | null;
+    roll: number;
+  }>(BET_BY_KEY, [operatorId, idempotencyKey]);
+  if (!row) return null;
+  return {
+    id: row.id,
+    roundId: row.round_id,
+    requestSha256: row.request_sha256,
+    currency: row.currency,
+    winMinor: BigInt(row.win_minor),
+    status: row.status,
+    errorCode: row.error_code,
+    answeredStatus: row.answered_status,
+    roll: row.roll,
+  };
+}
 
 const answerOf = (bet: StoredBet, status: BetAnswer['status']): BetAnswer => ({
   bet_id: bet.id,
   round_id: bet.roundId,
-  roll: bet.round.roll,
+  roll: bet.roll,
   win_amount: formatMoney(bet.winMinor, bet.currency),
   status,
 });
