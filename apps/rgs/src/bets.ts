@@ -1,5 +1,5 @@
 import { formatMoney, MoneyFormatError, parseMoney, sessionTokenSchema } from '@rgb/contracts';
-import { type PrismaClient, type RgsBetAnswer, type RgsBetStatus, uniqueViolation } from '@rgb/db';
+import { directSql, type PrismaClient, type RgsBetAnswer, type RgsBetStatus, statement, uniqueViolation } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import { z } from 'zod';
 import { betRefusal, readLimits } from './compliance';
@@ -13,7 +13,7 @@ import { parseBody } from './parse';
 import { refuse, refusalEntry } from './refusals';
 import { betProtectionRefusal, type Clock, lockPlayer } from './responsible-gaming';
 import type { SecretBox } from './secrets';
-import { sha256 } from './secrets';
+import { sha256, uuidv7 } from './secrets';
 import { liveSession, type SessionRecord } from './sessions';
 import { type HeldSettlement, type Settlements, transactionIds, writeSettlement } from './settlement';
 import type { PlatformWallet } from './wallet';
@@ -59,35 +59,52 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9.:_-]{1,128}$/;
 interface StoredBet {
   id: string;
   roundId: string;
-  requestSha256: Uint8Array;
+  requestSha256: Buffer;
   currency: string;
   winMinor: bigint;
   status: RgsBetStatus;
   errorCode: string | null;
   answeredStatus: RgsBetAnswer | null;
-  round: { roll: number };
+  roll: number;
 }
 
-const findBet = (prisma: PrismaClient, operatorId: string, idempotencyKey: string): Promise<StoredBet | null> =>
-  prisma.rgsBet.findUnique({
-    where: { operatorId_idempotencyKey: { operatorId, idempotencyKey } },
-    select: {
-      id: true,
-      roundId: true,
-      requestSha256: true,
-      currency: true,
-      winMinor: true,
-      status: true,
-      errorCode: true,
-      answeredStatus: true,
-      round: { select: { roll: true } },
-    },
-  });
+const BET_BY_KEY = statement(
+  `SELECT b.id, b.round_id, b.request_sha256, b.currency, b.win_minor, b.status::text AS status, b.error_code, b.answered_status::text AS answered_status, r.roll
+     FROM rgs.bet b JOIN rgs.round r ON r.id = b.round_id
+    WHERE b.operator_id = $1::uuid AND b.idempotency_key = $2`,
+);
+
+/** The bet of an Idempotency-Key: every bet looks it up first, so a direct statement. */
+async function findBet(prisma: PrismaClient, operatorId: string, idempotencyKey: string): Promise<StoredBet | null> {
+  const [row] = await directSql(prisma).rows<{
+    id: string;
+    round_id: string;
+    request_sha256: Buffer;
+    currency: string;
+    win_minor: string;
+    status: RgsBetStatus;
+    error_code: string | null;
+    answered_status: RgsBetAnswer | null;
+    roll: number;
+  }>(BET_BY_KEY, [operatorId, idempotencyKey]);
+  if (!row) return null;
+  return {
+    id: row.id,
+    roundId: row.round_id,
+    requestSha256: row.request_sha256,
+    currency: row.currency,
+    winMinor: BigInt(row.win_minor),
+    status: row.status,
+    errorCode: row.error_code,
+    answeredStatus: row.answered_status,
+    roll: row.roll,
+  };
+}
 
 const answerOf = (bet: StoredBet, status: BetAnswer['status']): BetAnswer => ({
   bet_id: bet.id,
   round_id: bet.roundId,
-  roll: bet.round.roll,
+  roll: bet.roll,
   win_amount: formatMoney(bet.winMinor, bet.currency),
   status,
 });
@@ -216,44 +233,45 @@ async function recordBet(
     if (!pair) throw new Error(`player ${session.playerId} has no active seed pair`);
     const roll = diceRoll(deps.box.open('server_seed', pair.server_seed_sealed), pair.client_seed, pair.nonce);
     const winMinor = diceWin(bet.amountMinor, bet.pick, roll, session.houseEdgeBps);
-    const round = await tx.rgsRound.create({
-      data: { operatorId: operator.id, playerId: session.playerId, gameId: session.gameId, seedPairId: pair.id, nonce: pair.nonce, roll },
-      select: { id: true },
-    });
-    const created = await tx.rgsBet.create({
-      data: {
-        operatorId: operator.id,
-        playerId: session.playerId,
-        sessionId: session.id,
-        roundId: round.id,
-        idempotencyKey: bet.idempotencyKey,
-        requestSha256: new Uint8Array(bet.fingerprint),
-        currency: session.currency,
-        amountMinor: bet.amountMinor,
-        pick: bet.pick,
-        winMinor,
-        status: 'DEBITING',
-        // On the responsible-gaming clock, whose periods the limits sum bets over.
-        createdAt: deps.clock(),
-      },
-      select: { id: true, createdAt: true },
-    });
-    const ids = transactionIds(created.id);
+    const roundId = uuidv7();
+    const betId = uuidv7();
+    // On the responsible-gaming clock, whose periods the limits sum bets over.
+    const createdAt = deps.clock();
+    await tx.$executeRawUnsafe(
+      INSERT_ROUND_AND_BET,
+      roundId,
+      betId,
+      operator.id,
+      session.playerId,
+      session.gameId,
+      pair.id,
+      pair.nonce,
+      roll,
+      session.id,
+      bet.idempotencyKey,
+      bet.fingerprint.toString('hex'),
+      session.currency,
+      bet.amountMinor.toString(),
+      bet.pick,
+      winMinor.toString(),
+      createdAt,
+    );
+    const ids = transactionIds(betId);
     await writeSettlement(
       tx,
-      { operatorId: operator.id, betId: created.id, action: 'ROLLBACK', transactionId: ids.rollback, amountMinor: null },
+      { operatorId: operator.id, betId, action: 'ROLLBACK', transactionId: ids.rollback, amountMinor: null },
       { dueInMs: deps.leaseMs, held: false },
     );
     journal.event(operator.id, 'bet.placed', {
-      bet_id: created.id,
-      round_id: round.id,
+      bet_id: betId,
+      round_id: roundId,
       player_id: session.account,
       game_code: session.gameCode,
       amount: formatMoney(bet.amountMinor, session.currency),
       currency: session.currency,
       pick: bet.pick,
     });
-    return { bet: { id: created.id, roundId: round.id, roll, amountMinor: bet.amountMinor, winMinor, createdAt: created.createdAt } };
+    return { bet: { id: betId, roundId, roll, amountMinor: bet.amountMinor, winMinor, createdAt } };
   }).catch((error: unknown) => {
     // The player's limits could not be read (LIMITS_UNAVAILABLE): refused, audited in a transaction of its own, nothing recorded.
     if (error instanceof RgsError) return refuse(deps.prisma, operator, context.requestId, error, bet.audited);
@@ -262,6 +280,16 @@ async function recordBet(
   if ('refusal' in outcome) throw outcome.refusal;
   return outcome.bet;
 }
+
+/** The bet's round (its outcome) and the bet, DEBITING, in one statement (ids from uuidv7, as Prisma's model writes make them). */
+const INSERT_ROUND_AND_BET = `WITH round AS (
+    INSERT INTO rgs.round (id, operator_id, player_id, game_id, seed_pair_id, nonce, roll)
+    VALUES ($1::uuid, $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::int, $8::int)
+    RETURNING id
+  )
+  INSERT INTO rgs.bet (id, operator_id, player_id, session_id, round_id, idempotency_key, request_sha256, currency, amount_minor, pick, win_minor, status, created_at)
+  SELECT $2::uuid, $3::uuid, $4::uuid, $9::uuid, round.id, $10, decode($11, 'hex'), $12, $13::bigint, $14::int, $15::bigint, 'DEBITING', $16::timestamptz
+    FROM round`;
 
 /** Steps 2 to 4: the debit, what its answer decides, and the first attempt at the win. */
 async function debitAndSettle(deps: BetDeps, operator: Operator, session: SessionRecord, bet: RecordedBet, context: BetContext): Promise<BetAnswer> {

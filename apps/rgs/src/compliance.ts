@@ -1,12 +1,22 @@
 import { formatMoney } from '@rgb/contracts';
-import type { PrismaClient } from '@rgb/db';
+import { directSql, type PrismaClient, statement } from '@rgb/db';
 import { RgsError } from './errors';
 import type { Operator, OperatorLimits } from './operators';
 
+const LIMITS = statement(
+  `SELECT max_bet_minor, daily_loss_limit_minor, daily_win_limit_minor FROM rgs.operator_limit WHERE operator_id = $1::uuid AND currency = $2`,
+);
+
 /** The operator's limits in `currency`; null when it has none (the bet is then refused). */
 export async function readLimits(prisma: PrismaClient, operatorId: string, currency: string): Promise<OperatorLimits | null> {
-  const row = await prisma.rgsOperatorLimit.findUnique({ where: { operatorId_currency: { operatorId, currency } } });
-  return row && { currency, maxBetMinor: row.maxBetMinor, dailyLossLimitMinor: row.dailyLossLimitMinor, dailyWinLimitMinor: row.dailyWinLimitMinor };
+  // bigint columns come back from node-postgres as decimal strings.
+  const [row] = await directSql(prisma).rows<{ max_bet_minor: string; daily_loss_limit_minor: string; daily_win_limit_minor: string }>(LIMITS, [
+    operatorId,
+    currency,
+  ]);
+  return row
+    ? { currency, maxBetMinor: BigInt(row.max_bet_minor), dailyLossLimitMinor: BigInt(row.daily_loss_limit_minor), dailyWinLimitMinor: BigInt(row.daily_win_limit_minor) }
+    : null;
 }
 
 /** What a bet meets before it is recorded: the session's jurisdiction and the maximum bet. */

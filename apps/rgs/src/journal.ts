@@ -80,23 +80,20 @@ async function writeJournal(tx: Tx, requestId: string | null, journal: Journal):
   const occurredAt = new Date();
   for (const operatorId of operators) {
     const events = journal.events.filter((event) => event.operatorId === operatorId);
-    const [counter] = await tx.$queryRawUnsafe<{ last_seq: bigint }[]>(
-      `INSERT INTO rgs.event_counter (operator_id, last_seq) VALUES ($1::uuid, $2)
-       ON CONFLICT (operator_id) DO UPDATE SET last_seq = rgs.event_counter.last_seq + EXCLUDED.last_seq
-       RETURNING last_seq`,
-      operatorId,
-      events.length,
-    );
-    const first = counter!.last_seq - BigInt(events.length) + 1n;
-    await tx.rgsEvent.createMany({
-      data: events.map((event, index) => ({
-        operatorId,
-        seq: first + BigInt(index),
-        id: randomUUID(),
-        type: event.type,
-        occurredAt,
-        data: event.data as Prisma.InputJsonValue,
-      })),
-    });
+    await tx.$executeRawUnsafe(NUMBER_AND_INSERT_EVENTS, operatorId, events.length, JSON.stringify(events.map(({ type, data }) => ({ id: randomUUID(), type, data }))), occurredAt);
   }
 }
+
+/**
+ * One statement per operator (a bet's transactions write events of one): takes the next
+ * `$2` numbers of the operator's sequence, its counter row locked from here to the commit, and
+ * inserts the events (`$3`, a JSON array of {id, type, data}) numbered in their order.
+ */
+const NUMBER_AND_INSERT_EVENTS = `WITH counter AS (
+    INSERT INTO rgs.event_counter (operator_id, last_seq) VALUES ($1::uuid, $2::int)
+    ON CONFLICT (operator_id) DO UPDATE SET last_seq = rgs.event_counter.last_seq + EXCLUDED.last_seq
+    RETURNING last_seq
+  )
+  INSERT INTO rgs.event (operator_id, seq, id, type, occurred_at, data)
+  SELECT $1::uuid, counter.last_seq - $2::int + e.n, (e.event->>'id')::uuid, e.event->>'type', $4::timestamptz, e.event->'data'
+    FROM counter, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(event, n)`;

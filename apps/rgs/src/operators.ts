@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@rgb/db';
+import { directSql, type PrismaClient, statement } from '@rgb/db';
 import { type SecretBox, sha256 } from './secrets';
 
 /** An operator as a request of it sees it: who it is and where its money moves. */
@@ -24,9 +24,19 @@ const OPERATOR_FIELDS = {
   timezone: true,
 } as const;
 
-/** The operator holding this API key, or null (one indexed lookup of the key's SHA-256). */
+const OPERATOR_BY_KEY = statement(
+  `SELECT id, code, callback_base_url AS "callbackBaseUrl", provider_code AS "providerCode", provider_secret_sealed AS "providerSecretSealed",
+          allowed_jurisdictions AS "allowedJurisdictions", default_jurisdiction AS "defaultJurisdiction", timezone
+     FROM rgs.operator WHERE api_key_sha256 = $1`,
+);
+
+/**
+ * The operator holding this API key, or null (one indexed lookup of the key's SHA-256). Every
+ * request of the API runs it: a direct statement, not a model query (docs/BENCHMARKS.md bench:rgs).
+ */
 export async function operatorByKey(prisma: PrismaClient, apiKey: string): Promise<Operator | null> {
-  return prisma.rgsOperator.findUnique({ where: { apiKeySha256: new Uint8Array(sha256(apiKey)) }, select: OPERATOR_FIELDS });
+  const [operator] = await directSql(prisma).rows<Operator>(OPERATOR_BY_KEY, [sha256(apiKey)]);
+  return operator ?? null;
 }
 
 export async function operatorById(prisma: PrismaClient, id: string): Promise<Operator> {

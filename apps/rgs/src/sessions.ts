@@ -1,7 +1,7 @@
 import { isSupportedCurrency, type RgsLaunchRequest, type RgsLaunchResponse, type RgsSessionView } from '@rgb/contracts';
-import type { PrismaClient } from '@rgb/db';
+import { directSql, type PrismaClient, statement } from '@rgb/db';
 import { RgsError, invalidRequest, notFound } from './errors';
-import { journaled, type Tx } from './journal';
+import { journaled } from './journal';
 import type { Operator } from './operators';
 import { activeSeedPair, ensureSeedPair, type SeedCommitment } from './seeds';
 import { newToken, type SecretBox, sha256 } from './secrets';
@@ -32,42 +32,27 @@ export interface SessionRecord {
   revokedAt: Date | null;
 }
 
+const SESSION_BY_TOKEN = statement(
+  `SELECT s.id, s.player_id AS "playerId", p.external_id AS account, p.currency, s.game_id AS "gameId", g.code AS "gameCode",
+          g.house_edge_bps AS "houseEdgeBps", s.jurisdiction, s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt"
+     FROM rgs.session s
+     JOIN rgs.player p ON p.id = s.player_id
+     JOIN rgs.game g ON g.id = s.game_id
+    WHERE s.operator_id = $1::uuid AND s.token_sha256 = $2`,
+);
+
 /**
  * The session `token` names among the operator's: the operator's id is part of the lookup, so
- * another operator's token is as unknown as a made-up one.
+ * another operator's token is as unknown as a made-up one. Every bet runs it: a direct statement.
  */
-export async function findSession(db: PrismaClient | Tx, operatorId: string, token: string): Promise<SessionRecord | null> {
-  const session = await db.rgsSession.findFirst({
-    where: { operatorId, tokenSha256: new Uint8Array(sha256(token)) },
-    select: {
-      id: true,
-      playerId: true,
-      gameId: true,
-      jurisdiction: true,
-      expiresAt: true,
-      revokedAt: true,
-      player: { select: { externalId: true, currency: true } },
-      game: { select: { code: true, houseEdgeBps: true } },
-    },
-  });
-  if (!session) return null;
-  return {
-    id: session.id,
-    playerId: session.playerId,
-    account: session.player.externalId,
-    currency: session.player.currency,
-    gameId: session.gameId,
-    gameCode: session.game.code,
-    houseEdgeBps: session.game.houseEdgeBps,
-    jurisdiction: session.jurisdiction,
-    expiresAt: session.expiresAt,
-    revokedAt: session.revokedAt,
-  };
+export async function findSession(prisma: PrismaClient, operatorId: string, token: string): Promise<SessionRecord | null> {
+  const [session] = await directSql(prisma).rows<SessionRecord>(SESSION_BY_TOKEN, [operatorId, sha256(token)]);
+  return session ?? null;
 }
 
 /** A session a player may play in: the operator's, not revoked, not expired. */
-export async function liveSession(db: PrismaClient | Tx, operatorId: string, token: string): Promise<SessionRecord> {
-  const session = await findSession(db, operatorId, token);
+export async function liveSession(prisma: PrismaClient, operatorId: string, token: string): Promise<SessionRecord> {
+  const session = await findSession(prisma, operatorId, token);
   if (!session) throw new RgsError('SESSION_INVALID', 'no such session');
   if (session.revokedAt) throw new RgsError('SESSION_REVOKED', 'the session was revoked');
   if (session.expiresAt.getTime() <= Date.now()) throw new RgsError('SESSION_EXPIRED', 'the session has expired');
