@@ -1,14 +1,15 @@
-/** A client's graphql-ws socket, as the fan-out writes to it (ws's `WebSocket`). */
-export interface ClientSocket {
-  readonly readyState: number;
-  /** Bytes sent but not yet handed to the kernel. */
-  readonly bufferedAmount: number;
-  send(data: string, sent: (error?: Error) => void): void;
-}
-
-/** Where a client's results go: its socket, under the id it subscribed with. */
+/** Where a client's results go. */
 export interface ClientStream {
-  socket: ClientSocket;
+  /** The client's graphql-ws socket (ws's `WebSocket`), which results are sent on. */
+  socket: { readonly readyState: number; send(data: string): void };
+  /**
+   * Its TCP connection (the upgrade request's socket, which the websocket writes to): true
+   * `writableNeedDrain` says it holds more than its high-water mark (64 KiB) the kernel has not
+   * taken yet, that is, that the client is not reading as fast as it is sent; 'drain', that it
+   * caught up.
+   */
+  transport: { readonly writableNeedDrain: boolean; once(event: 'drain', listener: () => void): unknown };
+  /** The id the client subscribed with. */
   id: string;
 }
 
@@ -17,11 +18,11 @@ const OPEN = 1;
 
 /**
  * One client's subscription. Each result comes serialized once for every client of the shared
- * execution, and is written to the client's socket at once, as the graphql-ws `next` message of
- * the client's id (that id spliced in), not through a promise or iterator per client. A client
- * whose socket still holds more than `slowBytes` to send is slow: it keeps only the latest result,
- * sent once a write of the socket completes with it below that (each result is a fresh snapshot,
- * so a slow client costs one waiting result and holds up nobody).
+ * execution and is written to the client's socket at once, as the graphql-ws `next` message of
+ * the client's id (spliced in), with no promise, callback or iterator step per client. A client
+ * whose connection is past its high-water mark is slow: it keeps only the latest result, sent
+ * when the connection drains (each result is a fresh snapshot, so a slow client costs one waiting
+ * result and holds up nobody).
  *
  * To graphql-ws it is the subscription's iterator: one that yields nothing (results bypass it) and
  * ends when the subscription does, whereupon graphql-ws completes it; its `return()` (the client
@@ -31,7 +32,7 @@ export class LiveClient implements AsyncIterableIterator<never> {
   /** Results replaced by a later one while the client was slow. */
   dropped = 0;
   private readonly prefix: string;
-  /** The latest result, waiting for a slow socket. */
+  /** The latest result, waiting for a slow client's connection to drain. */
   private held: string | null = null;
   private ended = false;
   private waitingForEnd: ((result: IteratorResult<never>) => void) | null = null;
@@ -39,7 +40,6 @@ export class LiveClient implements AsyncIterableIterator<never> {
   /** `onEnd` runs once, when the subscription ends from either side. */
   constructor(
     private readonly stream: ClientStream,
-    private readonly slowBytes: number,
     private readonly onEnd: () => void,
   ) {
     this.prefix = `{"id":${JSON.stringify(stream.id)},"type":"next","payload":`;
@@ -48,15 +48,16 @@ export class LiveClient implements AsyncIterableIterator<never> {
   /** A result, as the JSON text of its payload. */
   deliver(payload: string): void {
     if (this.ended) return;
-    if (this.stream.socket.bufferedAmount > this.slowBytes) {
+    if (this.stream.transport.writableNeedDrain) {
       if (this.held !== null) this.dropped++;
+      else this.stream.transport.once('drain', this.drained);
       this.held = payload;
       return;
     }
     this.write(payload);
   }
 
-  /** Ends the subscription after `last` (an error that ends it), or else the result held for a slow socket. */
+  /** Ends the subscription after `last` (an error that ends it), or else the result held for a slow client. */
   end(last?: string): void {
     if (this.ended) return;
     if (last !== undefined && this.held !== null) this.dropped++;
@@ -89,15 +90,13 @@ export class LiveClient implements AsyncIterableIterator<never> {
     const { socket } = this.stream;
     // A closing socket: graphql-ws ends the subscription (return()) once it has closed.
     if (socket.readyState !== OPEN) return;
-    socket.send(`${this.prefix}${payload}}`, this.written);
+    socket.send(`${this.prefix}${payload}}`);
   }
 
-  /** After each write completes (or fails: the socket is closing), a held result goes once the socket has caught up. */
-  private readonly written = (): void => {
-    if (this.held === null || this.stream.socket.bufferedAmount > this.slowBytes) return;
+  private readonly drained = (): void => {
     const held = this.held;
     this.held = null;
-    this.write(held);
+    if (held !== null && !this.ended) this.deliver(held);
   };
 
   private finish(): void {

@@ -49,11 +49,6 @@ export interface RouterContext {
   log: Logger;
 }
 
-/**
- * Bytes a subscriber's socket may have waiting to be sent (past what the kernel took) before the
- * subscriber counts as slow and keeps only its latest result.
- */
-const SLOW_SUBSCRIBER_BYTES = 64 * 1024;
 /** Timeout of an entity fetch a subscription's result needs from another subgraph. */
 const SUBSCRIPTION_FETCH_TIMEOUT_MS = 5_000;
 
@@ -214,7 +209,6 @@ export async function createRouter(
     contextTokens,
     registry: metrics.registry,
     log,
-    slowClientBytes: SLOW_SUBSCRIBER_BYTES,
     fetchTimeoutMs: SUBSCRIPTION_FETCH_TIMEOUT_MS,
   });
   const subscriber = new Redis(config.REDIS_URL);

@@ -149,8 +149,6 @@ export interface SharedSubscriptionsOptions {
   contextTokens: ContextTokens;
   registry: Registry;
   log: Logger;
-  /** Bytes a client's socket may have waiting to be sent before the client counts as slow and keeps only its latest result. */
-  slowClientBytes: number;
   /** Timeout of each entity fetch a result needs from another subgraph. */
   fetchTimeoutMs: number;
 }
@@ -262,7 +260,7 @@ export class SharedSubscriptions {
       void this.run(shared, { ...args, contextValue: own });
     }
     const joined = shared;
-    const reader: LiveClient = new LiveClient(client, this.options.slowClientBytes, () => {
+    const reader: LiveClient = new LiveClient(client, () => {
       this.readerGauge.dec();
       joined.readers.delete(reader);
       if (joined.readers.size === 0) this.stop(joined);

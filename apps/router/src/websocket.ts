@@ -153,7 +153,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
           contextToken: await contextTokens.sign(forwarded),
           scope: scopeOf(edge.brand, edge.caller),
           log: log.child({ request_id: requestId, brand: edge.brand.code }),
-          client: { socket: ctx.extra.socket, id },
+          client: { socket: ctx.extra.socket, transport: ctx.extra.request.socket, id },
         };
         return { schema: subscriptions.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },

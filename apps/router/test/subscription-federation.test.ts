@@ -3,8 +3,9 @@
  * test's own (real HTTP and graphql-ws servers): `ticks` serves `Subscription.ticks` of the entity
  * `Tick`, `labels` adds `Tick.label`. What goes upstream, a failing entity fetch, a slow reader,
  * a subgraph that goes away and a supergraph reload. Each client's socket is a recording stand-in
- * for ws's, so a test can hold its writes as a client that stopped reading would.
+ * for ws's and its TCP connection's, so a test can make it a client that stopped reading.
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -14,7 +15,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import type { ClientSocket, LiveClient } from '../src/live-client';
+import type { ClientStream, LiveClient } from '../src/live-client';
 import { type ClientContext, scopeOf, SharedSubscriptions } from '../src/shared-subscriptions';
 import { composeSupergraph } from '../src/supergraph';
 
@@ -129,39 +130,28 @@ afterAll(async () => {
 });
 beforeEach(() => {
   registry = new Registry();
-  shared = new SharedSubscriptions({ supergraphSdl, contextTokens, registry, log: createLogger('router-test', 'silent'), slowClientBytes: SLOW_BYTES, fetchTimeoutMs: 1_000 });
+  shared = new SharedSubscriptions({ supergraphSdl, contextTokens, registry, log: createLogger('router-test', 'silent'), fetchTimeoutMs: 1_000 });
 });
 afterEach(() => shared.close());
 
-const SLOW_BYTES = 1_000;
-
 /**
- * A client's socket as the fan-out sees it: what it was sent, in order. `stall()` makes it a
- * client that stopped reading (its writes wait, its socket holds more than SLOW_BYTES), `drain()`
- * one that read them all.
+ * A client's websocket and TCP connection as the fan-out sees them: what it was sent, in order.
+ * `stall()` makes it a client that stopped reading (its connection past its high-water mark),
+ * `drain()` one that has read everything since.
  */
-class RecordingSocket implements ClientSocket {
-  readyState = 1;
-  bufferedAmount = 0;
+class RecordingSocket extends EventEmitter implements Pick<ClientStream, 'socket' | 'transport'> {
+  readonly socket = { readyState: 1, send: (data: string) => void this.sent.push(JSON.parse(data)) };
+  readonly transport = this;
   readonly sent: { id: string; type: string; payload: FormattedExecutionResult }[] = [];
-  private stalled = false;
-  private waiting: (() => void)[] = [];
-
-  send(data: string, written: () => void): void {
-    this.sent.push(JSON.parse(data));
-    if (!this.stalled) return void setImmediate(written);
-    this.bufferedAmount += 10 * SLOW_BYTES;
-    this.waiting.push(written);
-  }
+  writableNeedDrain = false;
 
   stall(): void {
-    this.stalled = true;
+    this.writableNeedDrain = true;
   }
 
   drain(): void {
-    this.stalled = false;
-    this.bufferedAmount = 0;
-    for (const written of this.waiting.splice(0)) written();
+    this.writableNeedDrain = false;
+    this.emit('drain');
   }
 }
 
@@ -205,7 +195,7 @@ async function join(query = 'subscription { ticks { seq label } }') {
     contextToken: await contextTokens.sign(forwarded),
     scope: scopeOf(brand, caller),
     log: createLogger('router-test', 'silent'),
-    client: { socket, id },
+    client: { socket: socket.socket, transport: socket.transport, id },
   };
   return new Client(id, socket, shared.join({ schema: shared.schema, document: parse(query), contextValue }));
 }
@@ -253,19 +243,20 @@ describe('subscriptions across subgraphs', () => {
     emit({ id: 't0', seq: 0 });
     expect((await fast.next()).data).toEqual({ ticks: { seq: 0, label: 'label-t0' } });
     expect((await slow.next()).data).toEqual({ ticks: { seq: 0, label: 'label-t0' } });
-    // The slow client stops reading: what it was sent waits in its socket.
+    // The slow client stops reading: its connection fills past its high-water mark.
     slow.socket.stall();
     for (let index = 1; index < 10; index++) {
       emit({ id: `t${index}`, seq: index });
       expect((await fast.next()).data?.ticks).toMatchObject({ seq: index });
     }
     expect(await opened()).toBe(1);
-    // The first result after it stalled went into its socket; later ones replaced each other.
-    expect(slow.socket.sent.map((message) => (message.payload.data?.ticks as Tick).seq)).toEqual([0, 1]);
-    expect(slow.live.dropped).toBe(7);
+    // Meanwhile it was sent nothing: each result replaced the one it held.
+    expect(slow.socket.sent).toHaveLength(1);
+    expect(slow.live.dropped).toBe(8);
+    // Drained, it gets the latest at once.
     slow.socket.drain();
-    expect((await slow.next()).data?.ticks).toMatchObject({ seq: 1 });
     expect((await slow.next()).data?.ticks).toMatchObject({ seq: 9 });
+    expect(slow.socket.sent).toHaveLength(2);
     // Caught up, it gets each result again.
     emit({ id: 't10', seq: 10 });
     expect((await slow.next()).data?.ticks).toMatchObject({ seq: 10 });
