@@ -8,28 +8,40 @@ import type { Logger } from 'pino';
  * the worker answers. The poll stays, so a ring lost (Redis down, the worker's listener
  * reconnecting) costs only the poll's delay.
  *
- * Rings are coalesced per channel: one PUBLISH in flight at a time, and rings meanwhile make one
- * more once it is answered. So a burst of commits costs two PUBLISHes per Redis round trip at
- * most, and every ring is still followed by a PUBLISH sent after it (the worker may have looked
- * before the commit that rang). A ring never waits and never fails its caller: a PUBLISH that
- * fails is logged (once until one succeeds again) and the poll takes over.
+ * Rings are coalesced per channel: a ring after a quiet spell PUBLISHes at once, and the rings of
+ * the next `intervalMs` make one more PUBLISH at its end, so a process sends a channel at most one
+ * PUBLISH per interval however many commits ring it, and every ring is still followed by a
+ * PUBLISH sent after it (the worker may have looked before the commit that rang). A loop rung
+ * less than an interval ago is still working, or pausing before its next turn (an outbox
+ * publisher lingers 20 ms), so the wait costs it nothing. A ring never waits and never fails its
+ * caller: a PUBLISH that fails is logged (once until one succeeds again) and the poll takes over.
  */
 export class Doorbell {
-  /** Channels whose PUBLISH is in flight, and whether they were rung again meanwhile. */
-  private readonly ringing = new Map<string, boolean>();
+  /** When each channel's latest PUBLISH was sent (performance.now()). */
+  private readonly sentAt = new Map<string, number>();
+  /** Channels with a PUBLISH due at the end of their interval. */
+  private readonly due = new Set<string>();
   private failing = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly log: Logger,
+    private readonly intervalMs = 10,
   ) {}
 
   ring(channel: string): void {
-    if (this.ringing.has(channel)) {
-      this.ringing.set(channel, true);
-      return;
-    }
-    this.ringing.set(channel, false);
+    if (this.due.has(channel)) return;
+    const wait = (this.sentAt.get(channel) ?? Number.NEGATIVE_INFINITY) + this.intervalMs - performance.now();
+    if (wait <= 0) return this.publish(channel);
+    this.due.add(channel);
+    setTimeout(() => {
+      this.due.delete(channel);
+      this.publish(channel);
+    }, wait).unref();
+  }
+
+  private publish(channel: string): void {
+    this.sentAt.set(channel, performance.now());
     this.redis.publish(channel, '').then(
       () => {
         if (this.failing) this.log.info({ channel }, 'doorbell rings again');
@@ -39,11 +51,7 @@ export class Doorbell {
         if (!this.failing) this.log.warn({ err: error, channel }, 'doorbell ring failed; the worker finds the work at its next poll');
         this.failing = true;
       },
-    ).finally(() => {
-      const again = this.ringing.get(channel);
-      this.ringing.delete(channel);
-      if (again) this.ring(channel);
-    });
+    );
   }
 
   /**
