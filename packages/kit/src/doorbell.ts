@@ -32,7 +32,10 @@ export class Doorbell {
   ring(channel: string): void {
     if (this.due.has(channel)) return;
     const wait = (this.sentAt.get(channel) ?? Number.NEGATIVE_INFINITY) + this.intervalMs - performance.now();
-    if (wait <= 0) return this.publish(channel);
+    if (wait <= 0) {
+      this.publish(channel);
+      return;
+    }
     this.due.add(channel);
     setTimeout(() => {
       this.due.delete(channel);
