@@ -270,6 +270,23 @@ describe('subscriptions across subgraphs', () => {
     for (const client of [fast, slow, late]) await client.live.return();
   });
 
+  it('ends a slow client\'s subscription with the error that ends it, in place of the result it held', async () => {
+    const slow = await subscribeAnew();
+    const fast = await join();
+    emit({ id: 's0', seq: 0 });
+    await slow.next();
+    slow.socket.stall();
+    emit({ id: 's1', seq: 1 });
+    // Every client is written in the same pass: once the fast one has it, the slow one holds it.
+    expect((await fast.next()).data?.ticks).toMatchObject({ seq: 0 });
+    expect((await fast.next()).data?.ticks).toMatchObject({ seq: 1 });
+    await shared.reload(supergraphSdl);
+    expect(await slow.next()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'SUPERGRAPH_RELOADED' } })] });
+    expect(slow.socket.sent).toHaveLength(2);
+    expect(slow.live.dropped).toBe(1);
+    expect(await slow.live.next()).toEqual({ done: true, value: undefined });
+  });
+
   it('completes every subscription with a clear code when the supergraph is reloaded', async () => {
     const client = await subscribeAnew();
     emit({ id: 'r', seq: 1 });
