@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+
 /** Where a client's results go. */
 export interface ClientStream {
   /** The client's graphql-ws socket (ws's `WebSocket`), which results are sent on. */
@@ -15,6 +17,28 @@ export interface ClientStream {
 
 /** ws's `WebSocket.OPEN`. */
 const OPEN = 1;
+
+/**
+ * A connection's backpressure as its subscriptions watch it: one 'drain' listener on the socket
+ * however many of them wait for it (a listener each would pile up on a connection with many).
+ */
+export function connectionTransport(socket: Socket): ClientStream['transport'] {
+  const waiting = new Set<() => void>();
+  const drained = () => {
+    const listeners = [...waiting];
+    waiting.clear();
+    for (const listener of listeners) listener();
+  };
+  return {
+    get writableNeedDrain() {
+      return socket.writableNeedDrain;
+    },
+    once(_event, listener) {
+      if (waiting.size === 0) socket.once('drain', drained);
+      waiting.add(listener);
+    },
+  };
+}
 
 /**
  * One client's subscription. Each result comes serialized once for every client of the shared

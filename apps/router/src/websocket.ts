@@ -8,6 +8,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type Edge, type EdgeOptions, EdgeRefusal, resolveEdge } from './edge';
+import { type ClientStream, connectionTransport } from './live-client';
 import type { RateLimiter } from './rate-limit';
 import { admitStaffCaller } from './staff-access';
 import { type ClientContext, scopeOf, type SharedSubscriptions } from './shared-subscriptions';
@@ -25,6 +26,8 @@ function closeCodeOf(refusal: EdgeRefusal): number {
 
 interface Connection {
   socket: WebSocket;
+  /** Its TCP connection's backpressure, which its subscriptions' results heed. */
+  transport: ClientStream['transport'];
   edge: Edge & { caller: NonNullable<Edge['caller']> };
   expiry: NodeJS.Timeout;
 }
@@ -120,6 +123,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
         const caller = edge.caller;
         const connection: Connection = {
           socket,
+          transport: connectionTransport(request.socket),
           edge: { ...edge, caller },
           expiry: setTimeout(() => socket.close(CloseCode.Unauthorized, 'the token expired'), Math.max(0, (edge.expiresAt ?? 0) - Date.now())),
         };
@@ -142,7 +146,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
         if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over the websocket; send queries and mutations with POST /graphql')];
         }
-        const { edge } = ctx.extra.connection!;
+        const { edge, socket, transport } = ctx.extra.connection!;
         const forwarded = { brand: { id: edge.brand.id, code: edge.brand.code, currency: edge.brand.currency }, caller: edge.caller };
         const requestId = randomUUID();
         const contextValue: ClientContext = {
@@ -153,7 +157,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
           contextToken: await contextTokens.sign(forwarded),
           scope: scopeOf(edge.brand, edge.caller),
           log: log.child({ request_id: requestId, brand: edge.brand.code }),
-          client: { socket: ctx.extra.socket, transport: ctx.extra.request.socket, id },
+          client: { socket, transport, id },
         };
         return { schema: subscriptions.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
