@@ -287,6 +287,25 @@ describe('subscriptions across subgraphs', () => {
     expect(await slow.live.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('writes a result to many clients in turns of the event loop, so other work is not held up by the whole fan-out', async () => {
+    const clients = [await subscribeAnew()];
+    for (let index = 1; index < 1_000; index++) clients.push(await join());
+    // What other work (a request arriving mid-fan-out) would see: how far the fan-out had got when it first ran.
+    let reachedWhenOtherWorkRan = -1;
+    const sentSoFar = () => clients.filter((client) => client.socket.sent.length > 0).length;
+    const firstSend = clients[0]!.socket.socket.send;
+    clients[0]!.socket.socket.send = (data: string) => {
+      setImmediate(() => (reachedWhenOtherWorkRan = sentSoFar()));
+      firstSend(data);
+    };
+    emit({ id: 'f', seq: 1 });
+    await expect.poll(sentSoFar).toBe(1_000);
+    expect(reachedWhenOtherWorkRan).toBeGreaterThan(0);
+    expect(reachedWhenOtherWorkRan).toBeLessThan(1_000);
+    for (const client of clients) expect(client.socket.sent.map((message) => message.payload)).toEqual([{ data: { ticks: { seq: 1, label: 'label-f' } } }]);
+    for (const client of clients) await client.live.return();
+  });
+
   it('completes every subscription with a clear code when the supergraph is reloaded', async () => {
     const client = await subscribeAnew();
     emit({ id: 'r', seq: 1 });
