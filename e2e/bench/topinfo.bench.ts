@@ -2,7 +2,8 @@
  * npm run bench:topinfo — staff screens subscribed to `topInfo` over graphql-ws on one router:
  * 1,000 and 10,000 subscribers on one brand, and spread over `demo` and `acme`. Each round a
  * player requests a deposit on every brand of the scenario; measured is the time from sending
- * that request to each subscriber's update (p50, p99, and the last subscriber's), the upstream
+ * that request to each subscriber's update (p50, p99, and the last subscriber's), split at the
+ * admin subgraph's reading of the new figures (what precedes the push, and the push), the upstream
  * subscriptions the router opened, and the router's memory per subscriber. The subscribers run
  * in this process, on the same 2-core machine as every service. The baseline, in the same run:
  * the same numbers of sockets written by a process that does nothing else (fanout-floor.ts).
@@ -93,12 +94,14 @@ async function openSubscribers(count: number, brands: BrandCode[], tokens: Recor
 /**
  * Waits for `expected` pending deposits to reach every subscriber of its brand after `trigger`
  * (which returns when each brand's change was set off): each delivery's delay from its brand's
- * trigger and from the figures' reading, and the round's slowest.
+ * trigger and from the figures' reading, the round's slowest, and, per brand, the delay from its
+ * trigger to the reading of its new figures (before anything is pushed).
  */
 async function round(subscribers: Subscriber[], expected: Partial<Record<BrandCode, number>>, trigger: (sentAt: Partial<Record<BrandCode, number>>) => Promise<void>) {
   const sentAt: Partial<Record<BrandCode, number>> = {};
   const delays: number[] = [];
   const fanOuts: number[] = [];
+  const reads = new Map<BrandCode, number>();
   let waiting = subscribers.length;
   let last = 0;
   const allUpdated = new Promise<void>((resolve, reject) => {
@@ -110,6 +113,7 @@ async function round(subscribers: Subscriber[], expected: Partial<Record<BrandCo
         const delay = at - sentAt[subscriber.brand]!;
         delays.push(delay);
         fanOuts.push(at - readAt);
+        if (!reads.has(subscriber.brand)) reads.set(subscriber.brand, readAt - sentAt[subscriber.brand]!);
         last = Math.max(last, delay);
         if (--waiting === 0) {
           clearTimeout(timer);
@@ -120,7 +124,7 @@ async function round(subscribers: Subscriber[], expected: Partial<Record<BrandCo
   });
   await trigger(sentAt);
   await allUpdated;
-  return { delays, fanOuts, last };
+  return { delays, fanOuts, last, reads: [...reads.values()] };
 }
 
 async function closeSubscribers(subscribers: Subscriber[]): Promise<void> {
@@ -136,6 +140,9 @@ interface ScenarioResult {
   subscribers: number;
   p50: number;
   p99: number;
+  /** From the request to the admin subgraph's reading of the new figures (one per brand and round): what precedes the push. */
+  readP50: number;
+  readMax: number;
   /** From the admin subgraph's reading of the new figures to the subscriber: the push through the router. */
   fanOutP50: number;
   fanOutP99: number;
@@ -163,6 +170,7 @@ async function scenario(count: number, brands: BrandCode[]): Promise<ScenarioRes
   const delays: number[] = [];
   const lasts: number[] = [];
   const fanOuts: number[] = [];
+  const reads: number[] = [];
   for (let turn = 0; turn < ROUNDS; turn++) {
     const expected = Object.fromEntries(brands.map((brand) => [brand, pending[brand] + 1]));
     const measured = await round(subscribers, expected, (sentAt) =>
@@ -176,6 +184,7 @@ async function scenario(count: number, brands: BrandCode[]): Promise<ScenarioRes
     );
     delays.push(...measured.delays);
     fanOuts.push(...measured.fanOuts);
+    reads.push(...measured.reads);
     lasts.push(measured.last);
   }
   const upstreams = (await routerMetric('live_upstream_subscriptions_opened_total')) - upstreamsBefore;
@@ -184,11 +193,14 @@ async function scenario(count: number, brands: BrandCode[]): Promise<ScenarioRes
   delays.sort((a, b) => a - b);
   lasts.sort((a, b) => a - b);
   fanOuts.sort((a, b) => a - b);
+  reads.sort((a, b) => a - b);
   return {
     name,
     subscribers: count,
     p50: percentile(delays, 50),
     p99: percentile(delays, 99),
+    readP50: percentile(reads, 50),
+    readMax: reads.at(-1)!,
     fanOutP50: percentile(fanOuts, 50),
     fanOutP99: percentile(fanOuts, 99),
     lastP50: percentile(lasts, 50),
@@ -267,13 +279,13 @@ try {
 
   process.stdout.write(`\nbench:topinfo — ${ROUNDS} rounds each, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Node ${process.version}\n\n`);
   process.stdout.write(
-    '| scenario | request → update p50 / p99 | last subscriber p50 / max | figures read → update p50 / p99 | upstream subscriptions opened | router RSS / heap per subscriber |\n',
+    '| scenario | request → update p50 / p99 | last subscriber p50 / max | request → figures read p50 / max | figures read → update p50 / p99 | upstream subscriptions opened | router RSS / heap per subscriber |\n',
   );
-  process.stdout.write('|---|---:|---:|---:|---:|---:|\n');
+  process.stdout.write('|---|---:|---:|---:|---:|---:|---:|\n');
   const ms = (value: number) => value.toFixed(0);
   for (const result of results) {
     process.stdout.write(
-      `| ${result.name} | ${ms(result.p50)} / ${ms(result.p99)} ms | ${ms(result.lastP50)} / ${ms(result.lastMax)} ms | ${ms(result.fanOutP50)} / ${ms(result.fanOutP99)} ms | ${result.upstreams} | ${result.rssPerSubscriberKiB.toFixed(1)} / ${result.heapPerSubscriberKiB.toFixed(1)} KiB |\n`,
+      `| ${result.name} | ${ms(result.p50)} / ${ms(result.p99)} ms | ${ms(result.lastP50)} / ${ms(result.lastMax)} ms | ${ms(result.readP50)} / ${ms(result.readMax)} ms | ${ms(result.fanOutP50)} / ${ms(result.fanOutP99)} ms | ${result.upstreams} | ${result.rssPerSubscriberKiB.toFixed(1)} / ${result.heapPerSubscriberKiB.toFixed(1)} KiB |\n`,
     );
   }
   process.stdout.write('\nBaseline: the same sockets written by a process that does nothing else (one serialization, one send per socket)\n\n');

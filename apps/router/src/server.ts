@@ -49,8 +49,6 @@ export interface RouterContext {
   log: Logger;
 }
 
-/** Results a subscriber may fall behind by before the oldest are dropped. */
-const SUBSCRIBER_QUEUE = 32;
 /** Timeout of an entity fetch a subscription's result needs from another subgraph. */
 const SUBSCRIPTION_FETCH_TIMEOUT_MS = 5_000;
 
@@ -211,7 +209,6 @@ export async function createRouter(
     contextTokens,
     registry: metrics.registry,
     log,
-    queueSize: SUBSCRIBER_QUEUE,
     fetchTimeoutMs: SUBSCRIPTION_FETCH_TIMEOUT_MS,
   });
   const subscriber = new Redis(config.REDIS_URL);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
 import { ErrorCode } from '@rgb/contracts';
-import { CONTEXT_HEADER, type CatalogBrand, type ContextTokens, type ForwardedContext, formatResult, LiveQueue, type Logger, type UserCaller } from '@rgb/kit';
+import { CONTEXT_HEADER, type CatalogBrand, type ContextTokens, type ForwardedContext, formatResult, type Logger, type UserCaller } from '@rgb/kit';
 import { type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema, print, subscribe } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import WebSocket from 'ws';
+import { type ClientStream, LiveClient } from './live-client';
 
 /**
  * The context of a subscription the router runs: who it runs for, and the signed context its
@@ -26,6 +27,11 @@ export interface LiveContext {
   log: Logger;
 }
 
+/** A client's subscription as graphql-ws hands it to `join`: its context, and where its results go. */
+export interface ClientContext extends LiveContext {
+  client: ClientStream;
+}
+
 export function scopeOf(brand: CatalogBrand, caller: UserCaller): string {
   if (caller.kind !== 'staff') return `${brand.id}:${caller.kind}:${caller.id}`;
   const { permissions = [], allBrands = false } = caller.access ?? {};
@@ -33,17 +39,24 @@ export function scopeOf(brand: CatalogBrand, caller: UserCaller): string {
 }
 
 /** How a subscription ends when its source goes away (a subgraph restarting, a dropped upstream socket). */
-const SOURCE_GONE: FormattedExecutionResult = {
+const SOURCE_GONE = JSON.stringify({
   errors: [{ message: 'the source of this subscription went away; subscribe again', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }],
-};
+} satisfies FormattedExecutionResult);
 
 /** How open subscriptions end when the supergraph is reloaded: the client subscribes again, to the new one. */
-const SUPERGRAPH_RELOADED: FormattedExecutionResult = {
+const SUPERGRAPH_RELOADED = JSON.stringify({
   errors: [{ message: 'the supergraph changed; subscribe again', extensions: { code: 'SUPERGRAPH_RELOADED' } }],
-};
+} satisfies FormattedExecutionResult);
 
 /** A signed context lives 60 s: a long-lived subscription signs a fresh one this often. */
 const RESIGN_MS = 20_000;
+
+/**
+ * Clients written per turn of the event loop. A result for 10,000 clients is some 100-300 ms of
+ * socket writes here; in turns of 256 the router's other traffic (HTTP requests, provider
+ * callbacks, another subscription's results) waits a few milliseconds at a time, not all of it.
+ */
+const FAN_OUT_TURN = 256;
 
 /**
  * The upstream graphql-ws connections: one per subgraph and scope, opened when its first
@@ -129,9 +142,9 @@ class Upstreams {
 
 interface Shared {
   key: string;
-  readers: Set<LiveQueue<FormattedExecutionResult>>;
-  /** The latest result: a reader joining a running subscription starts from it. */
-  latest: FormattedExecutionResult | undefined;
+  readers: Set<LiveClient>;
+  /** The latest result, serialized: a reader joining a running subscription starts from it. */
+  latest: string | undefined;
   source: AsyncIterator<unknown> | undefined;
   context: LiveContext;
   resign: NodeJS.Timeout;
@@ -143,8 +156,6 @@ export interface SharedSubscriptionsOptions {
   contextTokens: ContextTokens;
   registry: Registry;
   log: Logger;
-  /** Results a slow reader may fall behind by before the oldest are dropped. */
-  queueSize: number;
   /** Timeout of each entity fetch a result needs from another subgraph. */
   fetchTimeoutMs: number;
 }
@@ -155,8 +166,9 @@ export interface SharedSubscriptionsOptions {
  * subscription field goes to its subgraph over graphql-ws, and the fields of other subgraphs are
  * fetched over HTTP per event (a failing fetch leaves those fields null with an error, and the
  * stream goes on). Identical subscriptions (same document, variables and scope) share one
- * execution, so one upstream subscription serves any number of clients; each client reads from
- * a bounded queue of its own.
+ * execution, so one upstream subscription serves any number of clients. Each result is formatted
+ * and serialized once per execution and written to every client's socket in one pass (LiveClient;
+ * a slow client keeps only its latest), in turns of the event loop, the next result after it.
  */
 export class SharedSubscriptions {
   private current: GraphQLSchema;
@@ -223,9 +235,13 @@ export class SharedSubscriptions {
     return this.upstreams.opened;
   }
 
-  /** A client's subscription (validated `args`): its results, from the execution it shares with identical ones. */
-  join(args: ExecutionArgs): LiveQueue<FormattedExecutionResult> {
-    const context = args.contextValue as LiveContext;
+  /**
+   * A client's subscription (validated `args`, whose context names the client's socket): its
+   * results go to that socket from the execution it shares with identical ones. What graphql-ws
+   * gets back only ends when the subscription does.
+   */
+  join(args: ExecutionArgs): LiveClient {
+    const { client, ...context } = args.contextValue as ClientContext;
     const key = JSON.stringify([context.scope, print(args.document), args.operationName ?? null, args.variableValues ?? {}]);
     let shared = this.shared.get(key);
     if (!shared) {
@@ -251,19 +267,19 @@ export class SharedSubscriptions {
       void this.run(shared, { ...args, contextValue: own });
     }
     const joined = shared;
-    const reader: LiveQueue<FormattedExecutionResult> = new LiveQueue(this.options.queueSize, () => {
+    const reader: LiveClient = new LiveClient(client, () => {
       this.readerGauge.dec();
       joined.readers.delete(reader);
       if (joined.readers.size === 0) this.stop(joined);
     });
     this.readerGauge.inc();
     joined.readers.add(reader);
-    if (joined.latest) reader.push(joined.latest);
+    if (joined.latest) reader.deliver(joined.latest);
     return reader;
   }
 
-  /** Ends every subscription with `last` as its final result (a supergraph reload, a shutdown). */
-  endAll(last?: FormattedExecutionResult): void {
+  /** Ends every subscription with `last` (serialized) as its final result (a supergraph reload, a shutdown). */
+  endAll(last?: string): void {
     for (const shared of [...this.shared.values()]) this.finish(shared, last);
   }
 
@@ -277,7 +293,7 @@ export class SharedSubscriptions {
     try {
       const result = await subscribe(args);
       if (!(Symbol.asyncIterator in result)) {
-        this.finish(shared, formatResult(result, log));
+        this.finish(shared, JSON.stringify(formatResult(result, log)));
         return;
       }
       shared.source = result[Symbol.asyncIterator]();
@@ -288,9 +304,9 @@ export class SharedSubscriptions {
       for (;;) {
         const next = await shared.source.next();
         if (next.done) break;
-        const formatted = formatResult(next.value as ExecutionResult, log);
-        shared.latest = formatted;
-        for (const reader of shared.readers) reader.push(formatted);
+        const payload = JSON.stringify(formatResult(next.value as ExecutionResult, log));
+        shared.latest = payload;
+        await fanOut([...shared.readers], payload);
       }
       this.finish(shared);
     } catch (error) {
@@ -312,8 +328,19 @@ export class SharedSubscriptions {
     void shared.source?.return?.();
   }
 
-  private finish(shared: Shared, last?: FormattedExecutionResult): void {
+  private finish(shared: Shared, last?: string): void {
     this.stop(shared);
     for (const reader of [...shared.readers]) reader.end(last);
+  }
+}
+
+/**
+ * Writes `payload` to each of `readers` (those that joined meanwhile start from it as the latest;
+ * those that left are skipped), FAN_OUT_TURN of them per turn of the event loop.
+ */
+async function fanOut(readers: LiveClient[], payload: string): Promise<void> {
+  for (let index = 0; index < readers.length; index++) {
+    if (index > 0 && index % FAN_OUT_TURN === 0) await new Promise(setImmediate);
+    readers[index]!.deliver(payload);
   }
 }

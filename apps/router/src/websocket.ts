@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ErrorCode } from '@rgb/contracts';
 import { ANY_STAFF, type ContextTokens, type Logger, SESSION_REVOKED_CHANNEL, type SessionRevocations } from '@rgb/kit';
-import { type ExecutionArgs, type FormattedExecutionResult, getOperationAST, GraphQLError, parse, type ParseOptions, specifiedRules, validate, type ValidationRule } from 'graphql';
+import { type ExecutionArgs, getOperationAST, GraphQLError, parse, type ParseOptions, specifiedRules, validate, type ValidationRule } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type Edge, type EdgeOptions, EdgeRefusal, resolveEdge } from './edge';
+import { type ClientStream, connectionTransport } from './live-client';
 import type { RateLimiter } from './rate-limit';
 import { admitStaffCaller } from './staff-access';
-import { type LiveContext, scopeOf, type SharedSubscriptions } from './shared-subscriptions';
+import { type ClientContext, scopeOf, type SharedSubscriptions } from './shared-subscriptions';
 
 /** How often open connections' sessions are checked against the revocations, in case an announcement was missed. */
 const REVOCATION_SWEEP_MS = 30_000;
@@ -25,6 +26,8 @@ function closeCodeOf(refusal: EdgeRefusal): number {
 
 interface Connection {
   socket: WebSocket;
+  /** Its TCP connection's backpressure, which its subscriptions' results heed. */
+  transport: ClientStream['transport'];
   edge: Edge & { caller: NonNullable<Edge['caller']> };
   expiry: NodeJS.Timeout;
 }
@@ -120,6 +123,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
         const caller = edge.caller;
         const connection: Connection = {
           socket,
+          transport: connectionTransport(request.socket),
           edge: { ...edge, caller },
           expiry: setTimeout(() => socket.close(CloseCode.Unauthorized, 'the token expired'), Math.max(0, (edge.expiresAt ?? 0) - Date.now())),
         };
@@ -130,7 +134,7 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
         bySession.set(caller.sessionId, sessions.add(connection));
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         let document: ExecutionArgs['document'];
         try {
           document = parse(payload.query, options.parseOptions);
@@ -142,10 +146,10 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
         if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over the websocket; send queries and mutations with POST /graphql')];
         }
-        const { edge } = ctx.extra.connection!;
+        const { edge, socket, transport } = ctx.extra.connection!;
         const forwarded = { brand: { id: edge.brand.id, code: edge.brand.code, currency: edge.brand.currency }, caller: edge.caller };
         const requestId = randomUUID();
-        const contextValue: LiveContext = {
+        const contextValue: ClientContext = {
           requestId,
           brand: edge.brand,
           caller: edge.caller,
@@ -153,12 +157,13 @@ export function serveWebSockets(options: WebSocketOptions): { close(): Promise<v
           contextToken: await contextTokens.sign(forwarded),
           scope: scopeOf(edge.brand, edge.caller),
           log: log.child({ request_id: requestId, brand: edge.brand.code }),
+          client: { socket, transport, id },
         };
         return { schema: subscriptions.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      // A bounded queue of results formatted once per shared execution: graphql-ws only sends them.
+      // Results are written to the socket by the shared execution, serialized once for all its
+      // clients; graphql-ws gets an iterator that only ends (then it sends `complete`).
       subscribe: (args) => subscriptions.join(args) as never,
-      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
       onClose: (ctx) => {
         const connection = connections.get(ctx.extra.socket);
         if (connection) forget(connection);

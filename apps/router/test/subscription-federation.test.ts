@@ -2,18 +2,21 @@
  * How the router executes a subscription across subgraphs, against two small subgraphs of this
  * test's own (real HTTP and graphql-ws servers): `ticks` serves `Subscription.ticks` of the entity
  * `Tick`, `labels` adds `Tick.label`. What goes upstream, a failing entity fetch, a slow reader,
- * a subgraph that goes away and a supergraph reload.
+ * a subgraph that goes away and a supergraph reload. Each client's socket is a recording stand-in
+ * for ws's and its TCP connection's, so a test can make it a client that stopped reading.
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ContextTokens, type CatalogBrand, LiveQueue, createLogger } from '@rgb/kit';
-import { execute, type GraphQLSchema, parse } from 'graphql';
+import { execute, type FormattedExecutionResult, type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { type LiveContext, scopeOf, SharedSubscriptions } from '../src/shared-subscriptions';
+import type { ClientStream, LiveClient } from '../src/live-client';
+import { type ClientContext, scopeOf, SharedSubscriptions } from '../src/shared-subscriptions';
 import { composeSupergraph } from '../src/supergraph';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])';
@@ -127,21 +130,64 @@ afterAll(async () => {
 });
 beforeEach(() => {
   registry = new Registry();
-  shared = new SharedSubscriptions({ supergraphSdl, contextTokens, registry, log: createLogger('router-test', 'silent'), queueSize: 4, fetchTimeoutMs: 1_000 });
+  shared = new SharedSubscriptions({ supergraphSdl, contextTokens, registry, log: createLogger('router-test', 'silent'), fetchTimeoutMs: 1_000 });
 });
 afterEach(() => shared.close());
+
+/**
+ * A client's websocket and TCP connection as the fan-out sees them: what it was sent, in order.
+ * `stall()` makes it a client that stopped reading (its connection past its high-water mark),
+ * `drain()` one that has read everything since.
+ */
+class RecordingSocket extends EventEmitter implements Pick<ClientStream, 'socket' | 'transport'> {
+  readonly socket = { readyState: 1, send: (data: string) => void this.sent.push(JSON.parse(data)) };
+  readonly transport = this;
+  readonly sent: { id: string; type: string; payload: FormattedExecutionResult }[] = [];
+  writableNeedDrain = false;
+
+  stall(): void {
+    this.writableNeedDrain = true;
+  }
+
+  drain(): void {
+    this.writableNeedDrain = false;
+    this.emit('drain');
+  }
+}
+
+/** One client of the shared subscriptions, reading what its socket was sent. */
+class Client {
+  private read = 0;
+
+  constructor(
+    readonly id: string,
+    readonly socket: RecordingSocket,
+    readonly live: LiveClient,
+  ) {}
+
+  /** The next result the client was sent: a graphql-ws `next` message under its own id. */
+  async next(): Promise<FormattedExecutionResult> {
+    await expect.poll(() => this.socket.sent.length).toBeGreaterThan(this.read);
+    const message = this.socket.sent[this.read++]!;
+    expect(message).toMatchObject({ id: this.id, type: 'next' });
+    return message.payload;
+  }
+}
 
 /** A new subscription, once its upstream subscription started. */
 async function subscribeAnew() {
   const before = started;
-  const reader = await join();
+  const client = await join();
   await expect.poll(() => started).toBe(before + 1);
-  return reader;
+  return client;
 }
 
+let joined = 0;
 async function join(query = 'subscription { ticks { seq label } }') {
   const forwarded = { brand: { id: brand.id, code: brand.code, currency: brand.currency }, caller };
-  const contextValue: LiveContext = {
+  const socket = new RecordingSocket();
+  const id = `client-${++joined}`;
+  const contextValue: ClientContext = {
     requestId: 'test',
     brand,
     caller,
@@ -149,8 +195,9 @@ async function join(query = 'subscription { ticks { seq label } }') {
     contextToken: await contextTokens.sign(forwarded),
     scope: scopeOf(brand, caller),
     log: createLogger('router-test', 'silent'),
+    client: { socket: socket.socket, transport: socket.transport, id },
   };
-  return shared.join({ schema: shared.schema, document: parse(query), contextValue });
+  return new Client(id, socket, shared.join({ schema: shared.schema, document: parse(query), contextValue }));
 }
 
 /** Ticks from the latest upstream subscription. */
@@ -160,11 +207,11 @@ function emit(...sent: Tick[]) {
 
 describe('subscriptions across subgraphs', () => {
   it('asks the owning subgraph for the key fields and __typename, with the router\'s signed context, and fetches the other subgraph\'s fields per event', async () => {
-    const reader = await subscribeAnew();
+    const client = await subscribeAnew();
     emit({ id: 'a', seq: 1 });
-    expect((await reader.next()).value).toEqual({ data: { ticks: { seq: 1, label: 'label-a' } } });
+    expect(await client.next()).toEqual({ data: { ticks: { seq: 1, label: 'label-a' } } });
     emit({ id: 'b', seq: 2 });
-    expect((await reader.next()).value).toEqual({ data: { ticks: { seq: 2, label: 'label-b' } } });
+    expect(await client.next()).toEqual({ data: { ticks: { seq: 2, label: 'label-b' } } });
 
     const upstream = ticksSubgraph.seen.queries.at(-1)!;
     expect(upstream).toMatch(/\bid\b/);
@@ -173,56 +220,108 @@ describe('subscriptions across subgraphs', () => {
     const forwarded = await contextTokens.verify(ticksSubgraph.seen.connectionParams.at(-1)?.['x-rgb-context'] as string);
     expect(forwarded).toMatchObject({ brand: { id: brand.id }, caller: { kind: 'staff' } });
 
-    await reader.return();
+    await client.live.return();
     // The last reader gone, the upstream subscription ends: the subgraph stops its source.
     await expect.poll(() => ticks!.done).toBe(true);
   });
 
   it('gives a failing entity fetch partial data and an error at its field, and the stream goes on', async () => {
-    const reader = await subscribeAnew();
+    const client = await subscribeAnew();
     failingLabels.add('broken');
     emit({ id: 'broken', seq: 1 }, { id: 'fine', seq: 2 });
-    const partial = (await reader.next()).value;
+    const partial = await client.next();
     expect(partial.data).toEqual({ ticks: { seq: 1, label: null } });
     expect(partial.errors).toEqual([expect.objectContaining({ path: ['ticks', 'label'] })]);
-    expect((await reader.next()).value).toEqual({ data: { ticks: { seq: 2, label: 'label-fine' } } });
-    await reader.return();
+    expect(await client.next()).toEqual({ data: { ticks: { seq: 2, label: 'label-fine' } } });
+    await client.live.return();
   });
 
-  it('shares one upstream subscription among identical ones; a slow reader keeps only its latest results, the others get every one', async () => {
+  it('shares one upstream subscription among identical ones, each result written once to each client; a slow client keeps only its latest, sent once it caught up', async () => {
     const opened = async () => (await shared.upstreamsOpened.get()).values.reduce((sum, { value }) => sum + value, 0);
     const fast = await subscribeAnew();
     const slow = await join();
-    // One at a time, each read before the next: the fast reader never falls behind.
-    for (let index = 0; index < 10; index++) {
+    emit({ id: 't0', seq: 0 });
+    expect((await fast.next()).data).toEqual({ ticks: { seq: 0, label: 'label-t0' } });
+    expect((await slow.next()).data).toEqual({ ticks: { seq: 0, label: 'label-t0' } });
+    // The slow client stops reading: its connection fills past its high-water mark.
+    slow.socket.stall();
+    for (let index = 1; index < 10; index++) {
       emit({ id: `t${index}`, seq: index });
-      expect((await fast.next()).value.data.ticks.seq).toBe(index);
+      expect((await fast.next()).data?.ticks).toMatchObject({ seq: index });
     }
     expect(await opened()).toBe(1);
-    expect(slow.size).toBe(4);
-    expect(slow.dropped).toBe(6);
-    const kept: number[] = [];
-    for (let index = 0; index < 4; index++) kept.push((await slow.next()).value.data.ticks.seq);
-    expect(kept).toEqual([6, 7, 8, 9]);
-    await fast.return();
-    await slow.return();
+    // Meanwhile it was sent nothing: each result replaced the one it held.
+    expect(slow.socket.sent).toHaveLength(1);
+    expect(slow.live.dropped).toBe(8);
+    // Drained, it gets the latest at once.
+    slow.socket.drain();
+    expect((await slow.next()).data?.ticks).toMatchObject({ seq: 9 });
+    expect(slow.socket.sent).toHaveLength(2);
+    // Caught up, it gets each result again.
+    emit({ id: 't10', seq: 10 });
+    expect((await slow.next()).data?.ticks).toMatchObject({ seq: 10 });
+    expect((await fast.next()).data?.ticks).toMatchObject({ seq: 10 });
+    expect(fast.socket.sent).toHaveLength(11);
+    expect(fast.live.dropped).toBe(0);
+    // A client joining the running subscription starts from its latest result.
+    const late = await join();
+    expect((await late.next()).data?.ticks).toMatchObject({ seq: 10 });
+    expect(await opened()).toBe(1);
+    for (const client of [fast, slow, late]) await client.live.return();
+  });
+
+  it('ends a slow client\'s subscription with the error that ends it, in place of the result it held', async () => {
+    const slow = await subscribeAnew();
+    const fast = await join();
+    emit({ id: 's0', seq: 0 });
+    await slow.next();
+    slow.socket.stall();
+    emit({ id: 's1', seq: 1 });
+    // Every client is written in the same pass: once the fast one has it, the slow one holds it.
+    expect((await fast.next()).data?.ticks).toMatchObject({ seq: 0 });
+    expect((await fast.next()).data?.ticks).toMatchObject({ seq: 1 });
+    await shared.reload(supergraphSdl);
+    expect(await slow.next()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'SUPERGRAPH_RELOADED' } })] });
+    expect(slow.socket.sent).toHaveLength(2);
+    expect(slow.live.dropped).toBe(1);
+    expect(await slow.live.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('writes a result to many clients in turns of the event loop, so other work is not held up by the whole fan-out', async () => {
+    const clients = [await subscribeAnew()];
+    for (let index = 1; index < 1_000; index++) clients.push(await join());
+    // What other work (a request arriving mid-fan-out) would see: how far the fan-out had got when it first ran.
+    let reachedWhenOtherWorkRan = -1;
+    const sentSoFar = () => clients.filter((client) => client.socket.sent.length > 0).length;
+    const firstSend = clients[0]!.socket.socket.send;
+    clients[0]!.socket.socket.send = (data: string) => {
+      setImmediate(() => (reachedWhenOtherWorkRan = sentSoFar()));
+      firstSend(data);
+    };
+    emit({ id: 'f', seq: 1 });
+    await expect.poll(sentSoFar).toBe(1_000);
+    expect(reachedWhenOtherWorkRan).toBeGreaterThan(0);
+    expect(reachedWhenOtherWorkRan).toBeLessThan(1_000);
+    for (const client of clients) expect(client.socket.sent.map((message) => message.payload)).toEqual([{ data: { ticks: { seq: 1, label: 'label-f' } } }]);
+    for (const client of clients) await client.live.return();
   });
 
   it('completes every subscription with a clear code when the supergraph is reloaded', async () => {
-    const reader = await subscribeAnew();
+    const client = await subscribeAnew();
     emit({ id: 'r', seq: 1 });
-    await reader.next();
+    await client.next();
     await shared.reload(supergraphSdl);
-    expect(await reader.next()).toEqual({ done: false, value: { errors: [expect.objectContaining({ extensions: { code: 'SUPERGRAPH_RELOADED' } })] } });
-    expect(await reader.next()).toEqual({ done: true, value: undefined });
+    expect(await client.next()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'SUPERGRAPH_RELOADED' } })] });
+    // Then graphql-ws completes it: its iterator ends.
+    expect(await client.live.next()).toEqual({ done: true, value: undefined });
   });
 
   it('ends the subscription with SERVICE_UNAVAILABLE when its subgraph goes away, never leaving the reader waiting', async () => {
-    const reader = await subscribeAnew();
+    const client = await subscribeAnew();
     emit({ id: 'x', seq: 1 });
-    await reader.next();
+    await client.next();
     await ticksSubgraph.kill();
-    expect(await reader.next()).toEqual({ done: false, value: { errors: [expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' } })] } });
-    expect(await reader.next()).toEqual({ done: true, value: undefined });
+    expect(await client.next()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' } })] });
+    expect(await client.live.next()).toEqual({ done: true, value: undefined });
   });
 });

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient } from '@rgb/db';
-import { appendToOutbox } from '../src/outbox';
+import { appendToOutbox, outboxTransaction } from '../src/outbox';
 
 const [databaseUrl, brandId, rateArg, secondsArg] = process.argv.slice(2);
 const rate = Number(rateArg);
@@ -22,7 +22,7 @@ await Promise.all(
       const wait = begin + i * interval - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const playerId = randomUUID();
-      await prisma.$transaction((tx) =>
+      await outboxTransaction(prisma, (tx) =>
         appendToOutbox(tx, 'player.outbox', {
           type: 'PLAYER_REGISTERED',
           owner: { brandId: brandId! },

@@ -9,6 +9,8 @@ import {
   type StreamName,
   type TypedEnvelope,
 } from '@rgb/contracts';
+import type { Prisma, PrismaClient } from '@rgb/db';
+import { Doorbell } from '@rgb/kit';
 import { activeTraceparent } from '@rgb/kit/tracing';
 
 /** One outbox table per producing domain, in that domain's schema. */
@@ -30,9 +32,43 @@ const OUTBOX_TYPES = new Map<string, ReadonlySet<string>>(
   Object.entries(OUTBOX_STREAMS).map(([table, stream]) => [table, new Set<string>(EVENT_TYPES[stream].emitted)]),
 );
 
-/** The slice of a Prisma (transaction) client the outbox needs. */
-export interface SqlExecutor {
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+/** The Redis channel an outbox's doorbell rings on: its publisher wakes on it (WorkerLoop.wakeChannel). */
+export const outboxDoorbell = (table: OutboxTable): string => `rgb:outbox-doorbell:${table}`;
+
+declare const outboxTransactionBrand: unique symbol;
+
+/** A transaction of outboxTransaction: the only kind appendToOutbox writes into. */
+export type OutboxTransaction = Prisma.TransactionClient & { readonly [outboxTransactionBrand]: true };
+
+/** The outboxes each open outbox transaction wrote into. */
+const written = new WeakMap<Prisma.TransactionClient, Set<OutboxTable>>();
+
+/**
+ * Every transaction that may write outbox rows runs here: once it has committed, the doorbell of
+ * each outbox it wrote into rings (kit's Doorbell, on the client's Redis: one PUBLISH, coalesced,
+ * not awaited), so its publisher takes the rows at once rather than at its next poll. A
+ * transaction that wrote none rings nothing; one that failed rings nothing, since it wrote nothing.
+ */
+export async function outboxTransaction<T>(
+  prisma: PrismaClient,
+  work: (tx: OutboxTransaction) => Promise<T>,
+  options?: { maxWait?: number; timeout?: number },
+): Promise<T> {
+  const tables = new Set<OutboxTable>();
+  const result = await prisma.$transaction((tx) => {
+    written.set(tx, tables);
+    return work(tx as OutboxTransaction);
+  }, options);
+  for (const table of tables) ringOutbox(prisma, table);
+  return result;
+}
+
+/**
+ * Rings `table`'s doorbell: for a writer that puts an envelope (buildEnvelope) into a statement of
+ * its own, once that statement has committed. outboxTransaction does it for everyone else.
+ */
+export function ringOutbox(prisma: PrismaClient, table: OutboxTable): void {
+  Doorbell.of(prisma)?.ring(outboxDoorbell(table));
 }
 
 export interface NewEvent<T extends EmittedEventType> {
@@ -59,16 +95,20 @@ export class OutboxStreamMismatchError extends Error {
 }
 
 /**
- * Writes an event into the caller's transaction, so it exists exactly when the change it
- * describes commits. Refuses (and so fails the caller's write) an event of a type the table's
- * stream does not emit, an envelope whose brand differs from the owning row's brand, and a
- * payload that does not match its type's schema.
+ * Writes an event into the caller's transaction (one of outboxTransaction, which rings the
+ * outbox's doorbell once it commits), so it exists exactly when the change it describes commits.
+ * Refuses (and so fails the caller's write) an event of a type the table's stream does not emit,
+ * an envelope whose brand differs from the owning row's brand, and a payload that does not match
+ * its type's schema.
  */
 export async function appendToOutbox<Table extends OutboxTable, T extends OutboxEventType<Table>>(
-  tx: SqlExecutor,
+  tx: OutboxTransaction,
   table: Table,
   event: NewEvent<T>,
 ): Promise<TypedEnvelope<T>> {
+  const tables = written.get(tx);
+  // The type already requires it; this catches a transaction cast into one.
+  if (!tables) throw new Error(`${table}: appendToOutbox writes only in a transaction of outboxTransaction, which rings the outbox once it commits`);
   const envelope = buildEnvelope(table, event);
   await tx.$executeRawUnsafe(
     `INSERT INTO ${table} (event_id, event_type, brand_id, envelope) VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)`,
@@ -77,6 +117,7 @@ export async function appendToOutbox<Table extends OutboxTable, T extends Outbox
     envelope.brand_id,
     JSON.stringify(envelope),
   );
+  tables.add(table);
   return envelope;
 }
 
@@ -84,7 +125,7 @@ export async function appendToOutbox<Table extends OutboxTable, T extends Outbox
  * The envelope of an event for `table`, refused when the table's stream does not emit its type,
  * when its brand differs from the owning row's, or when it or its payload would not pass a
  * consumer's checks. appendToOutbox writes it; a writer that puts it into a statement of its own
- * (a one-round-trip command) builds it here.
+ * (a one-round-trip command) builds it here, and rings the outbox (ringOutbox) once it committed.
  */
 export function buildEnvelope<Table extends OutboxTable, T extends OutboxEventType<Table>>(table: Table, event: NewEvent<T>): TypedEnvelope<T> {
   if (!OUTBOX_TYPES.get(table)?.has(event.type)) {

@@ -3,7 +3,7 @@ import type { Metrics, TickResult, WorkerLoop } from '@rgb/kit';
 import { recordProducerSpans, SERVICE_ATTRIBUTE, tracingActive } from '@rgb/kit/tracing';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
-import type { OutboxTable } from './outbox';
+import { outboxDoorbell, type OutboxTable } from './outbox';
 
 export interface PublisherOptions {
   prisma: PrismaClient;
@@ -14,6 +14,7 @@ export interface PublisherOptions {
   batchSize?: number;
   /** Approximate stream length kept (XADD MAXLEN ~): consumers must keep up within it. */
   maxStreamLength?: number;
+  /** The poll of an idle publisher: it takes rows at once when their commit rings its doorbell, at its next poll when the ring was lost. */
   idleDelayMs?: number;
   /** The pause after a turn that published everything waiting (WorkerLoop.lingerMs). */
   lingerMs?: number;
@@ -44,12 +45,15 @@ function metricsFor(metrics: Metrics) {
  * Appends unpublished outbox rows to their stream. Rows are claimed with FOR UPDATE SKIP LOCKED,
  * so several publishers share the work without waiting on each other; a batch is one pipelined
  * round trip to Redis, and is marked published in the transaction that claimed it. A crash
- * between XADD and COMMIT republishes the batch: consumers deduplicate by event_id.
+ * between XADD and COMMIT republishes the batch: consumers deduplicate by event_id. An idle
+ * publisher wakes when a commit that wrote its outbox rings the outbox's doorbell
+ * (outboxTransaction), and polls besides.
  */
 export class OutboxPublisher implements WorkerLoop {
   readonly name: string;
   readonly idleDelayMs: number;
   readonly lingerMs: number;
+  readonly wakeChannel: string;
   private readonly batchSize: number;
   private readonly maxStreamLength: number;
   private readonly reachCheckMs: number;
@@ -59,9 +63,10 @@ export class OutboxPublisher implements WorkerLoop {
 
   constructor(private readonly options: PublisherOptions) {
     this.name = `publisher ${options.table} -> ${options.stream}`;
+    this.wakeChannel = outboxDoorbell(options.table);
     this.batchSize = options.batchSize ?? 500;
     this.maxStreamLength = options.maxStreamLength ?? 1_000_000;
-    // An idle probe costs every producing worker CPU on every turn; 100 ms bounds both that cost and the wait of an event written into a quiet outbox.
+    // An idle probe costs every producing worker CPU on every turn; 100 ms bounds both that cost and the wait of an event whose ring was lost.
     this.idleDelayMs = options.idleDelayMs ?? 100;
     // Under a steady trickle of events, publishing each one as it comes costs a probe and a
     // claiming transaction per event (it was most of the wallet worker's database time in

@@ -1,5 +1,5 @@
 import type { EventPayload } from '@rgb/contracts';
-import { appendToOutbox, type OutboxEventType, type OutboxTable, type SqlExecutor } from './outbox';
+import { appendToOutbox, type OutboxEventType, type OutboxTable, type OutboxTransaction } from './outbox';
 
 /** A staff member acting in one request: who, for the audit log (and the ledger's `caused_by`). */
 export interface StaffActor {
@@ -17,7 +17,7 @@ export type StaffAction = Pick<EventPayload<'STAFF_ACTION_RECORDED'>, 'action' |
  * change: the admin domain's worker keeps it in the audit log. `brandId` is the brand the staff
  * member acted through.
  */
-export async function recordStaffAction(tx: SqlExecutor, table: StaffActionOutbox, brandId: string, actor: StaffActor, action: StaffAction): Promise<void> {
+export async function recordStaffAction(tx: OutboxTransaction, table: StaffActionOutbox, brandId: string, actor: StaffActor, action: StaffAction): Promise<void> {
   await appendToOutbox(tx, table, {
     type: 'STAFF_ACTION_RECORDED',
     owner: { brandId },

@@ -8,7 +8,7 @@ import { createLogger, createRequestRedis, Metrics } from '@rgb/kit';
 import { waitFor } from '@rgb/kit/testing';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
-import { appendToOutbox, type EventHandler, StreamConsumer, type ConsumerOptions } from '../src/index';
+import { appendToOutbox, type EventHandler, outboxTransaction, StreamConsumer, type ConsumerOptions } from '../src/index';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const BRAND = '0190a1b2-0000-7000-8000-0000000000a1';
@@ -62,7 +62,7 @@ export async function connectRedis(url = REDIS_URL, blockingMs = 0): Promise<Red
 /** Writes one PLAYER_REGISTERED into player.outbox, as registerPlayer does; returns its event id. */
 export async function writeEvent(prisma: PrismaClient, username: string = `p_${randomUUID().slice(0, 8)}`): Promise<string> {
   const playerId = randomUUID();
-  const envelope = await prisma.$transaction((tx) =>
+  const envelope = await outboxTransaction(prisma, (tx) =>
     appendToOutbox(tx, 'player.outbox', {
       type: 'PLAYER_REGISTERED',
       owner: { brandId: BRAND },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendToOutbox, OutboxBrandMismatchError } from '../src/index';
+import { appendToOutbox, OutboxBrandMismatchError, outboxTransaction } from '../src/index';
 import { BRAND, OTHER_BRAND, setupDatabase, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -11,7 +11,7 @@ afterAll(() => t?.close());
 
 /** Registers a player and its PLAYER_REGISTERED in one transaction, as registerPlayer does. */
 function registerWithEvent(username: string, eventBrand: string, payload: Record<string, unknown> = {}) {
-  return t.prisma.$transaction(async (tx) => {
+  return outboxTransaction(t.prisma, async (tx) => {
     const player = await tx.player.create({ data: { brandId: BRAND, username, nickname: username, passwordHash: 'x' } });
     const envelope = await appendToOutbox(tx, 'player.outbox', {
       type: 'PLAYER_REGISTERED',
@@ -54,7 +54,7 @@ describe('appendToOutbox', () => {
 
   it('refuses an envelope that consumers would reject (empty aggregate id)', async () => {
     const before = await outboxRows();
-    const write = t.prisma.$transaction((tx) =>
+    const write = outboxTransaction(t.prisma, (tx) =>
       appendToOutbox(tx, 'player.outbox', {
         type: 'PLAYER_REGISTERED',
         owner: { brandId: BRAND },

@@ -9,7 +9,7 @@ import { STREAMS } from '@rgb/contracts';
 import { Metrics } from '@rgb/kit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendToOutbox, buildEnvelope, OutboxPublisher, OutboxStreamMismatchError, StreamConsumer } from '../src/index';
+import { appendToOutbox, buildEnvelope, OutboxPublisher, OutboxStreamMismatchError, outboxTransaction, StreamConsumer } from '../src/index';
 import { BRAND, connectRedis, createConsumer, log, setupDatabase, type TestDb, uniqueNames, writeEvent } from './helpers';
 
 let t: TestDb;
@@ -39,7 +39,7 @@ describe('an outbox', () => {
   it("refuses another stream's event type, at compile time and at run time, and the transaction writes nothing", async () => {
     const walletRows = () => t.prisma.walletOutbox.count();
     const before = await walletRows();
-    const write = t.prisma.$transaction((tx) =>
+    const write = outboxTransaction(t.prisma, (tx) =>
       // @ts-expect-error PLAYER_REGISTERED is the player stream's: wallet.outbox does not take it
       appendToOutbox(tx, 'wallet.outbox', registration()),
     );
@@ -51,7 +51,7 @@ describe('an outbox', () => {
   });
 
   it("takes its own stream's event types", async () => {
-    const envelope = await t.prisma.$transaction((tx) => appendToOutbox(tx, 'player.outbox', registration()));
+    const envelope = await outboxTransaction(t.prisma, (tx) => appendToOutbox(tx, 'player.outbox', registration()));
     expect(envelope.event_type).toBe('PLAYER_REGISTERED');
     expect(await t.prisma.playerOutbox.count({ where: { eventId: envelope.event_id } })).toBe(1);
   });

@@ -300,3 +300,44 @@ describe('a loop with lingerMs', () => {
     for (let i = 1; i < caughtUp.length; i++) expect(caughtUp[i]!.at - caughtUp[i - 1]!.at).toBeGreaterThanOrEqual(190);
   });
 });
+
+describe('a loop with a wakeChannel', () => {
+  it('ends its idle sleep when rung, takes the turn again at once when rung during a turn, and is not woken by another channel', async () => {
+    const turns: number[] = [];
+    let ringDuringTurn = false;
+    const worker: Worker = start({
+      loops: [
+        {
+          name: 'doorbelled',
+          idleDelayMs: 10_000,
+          wakeChannel: 'test:work-for-doorbelled',
+          tick: async () => {
+            turns.push(Date.now());
+            if (ringDuringTurn) {
+              ringDuringTurn = false;
+              // The work came after this turn looked: the next turn must not wait for the poll.
+              worker.wake('test:work-for-doorbelled');
+            }
+            return { worked: 0, pending: false };
+          },
+        },
+      ],
+    });
+    await waitFor('the first turn', () => turns.length === 1);
+    worker.wake('test:work-for-someone-else');
+    await sleep(200);
+    expect(turns).toHaveLength(1);
+
+    const rungAt = Date.now();
+    worker.wake('test:work-for-doorbelled');
+    await waitFor('a turn after the ring', () => turns.length === 2, 1_000);
+    expect(turns[1]! - rungAt).toBeLessThan(100);
+
+    ringDuringTurn = true;
+    worker.wake('test:work-for-doorbelled');
+    await waitFor('the turn rung during its run, and one more', () => turns.length === 4, 1_000);
+    await sleep(200);
+    // Then the idle poll again: no further turn.
+    expect(turns).toHaveLength(4);
+  });
+});

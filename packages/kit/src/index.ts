@@ -5,6 +5,7 @@ export * from './request-context';
 export * from './guards';
 export * from './brand-catalog';
 export * from './change-notices';
+export * from './doorbell';
 export * from './staff-access';
 export * from './http-app';
 export * from './graphql-errors';

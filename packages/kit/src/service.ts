@@ -2,6 +2,7 @@ import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
 import type { z } from 'zod';
 import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, listenEnv, loadConfig, loginThrottleEnv } from './config';
+import { Doorbell } from './doorbell';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { createRequestRedis, redisReady, SessionRevocations } from './session-revocations';
@@ -15,23 +16,28 @@ export function loadSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
   return loadConfig(subgraphEnv(defaultPort), { env, localDefaults: baseLocalDefaults });
 }
 
-/** Builds the shared dependencies of a service process from its config. */
+/**
+ * Builds the shared dependencies of a service process from its config. Its Prisma client rings
+ * the doorbells of the workers its commits give work to (Doorbell.of), on its Redis client.
+ */
 export function createServiceDeps(name: string, config: SubgraphConfig): ServiceDeps {
   const userTokens = new TokenService({ secret: config.AUTH_JWT_SECRET });
   const redis = createRequestRedis(config.REDIS_URL);
   const log = createLogger(name, config.LOG_LEVEL);
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const prisma = createPrismaClient({
+    databaseUrl: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+    applicationName: name,
+    onConnectionError: (error) => log.warn({ err: error }, 'database connection error'),
+  });
+  Doorbell.attach(prisma, new Doorbell(redis, log));
   return {
     config,
     log,
     metrics: new Metrics(name, { processMetrics: config.PROCESS_METRICS }),
-    prisma: createPrismaClient({
-      databaseUrl: config.DATABASE_URL,
-      poolSize: config.DATABASE_POOL_SIZE,
-      preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
-      applicationName: name,
-      onConnectionError: (error) => log.warn({ err: error }, 'database connection error'),
-    }),
+    prisma,
     userTokens,
     serviceTokens: new TokenService({ secret: config.INTERNAL_JWT_SECRET }),
     redis,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { baseLocalDefaults, listenEnv, loadConfig } from './config';
+import { answerDoorbells } from './doorbell';
 import { createMetricsApp } from './http-app';
 import { closeServiceDeps, createServiceDeps, subgraphEnv } from './service';
 import { createRequestRedis, redisReady } from './session-revocations';
@@ -59,11 +60,12 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     return connection;
   };
   const deps: WorkerDeps = { ...base, config, blockingRedis };
+  const loops = definition.loops(deps);
   const worker = createWorker({
     name: definition.name,
     log: deps.log,
     metrics: deps.metrics,
-    loops: definition.loops(deps),
+    loops,
     jobs: definition.jobs?.(deps),
     prisma: deps.prisma,
     jobLeaseMs: config.JOB_LEASE_MS,
@@ -79,12 +81,15 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     deps.log.error({ err: error }, 'redis is not reachable yet; the loops will retry'),
   );
   worker.start();
+  const wakeChannels = [...new Set(loops.flatMap((loop) => (loop.wakeChannel ? [loop.wakeChannel] : [])))];
+  const doorbells = wakeChannels.length > 0 ? answerDoorbells(config.REDIS_URL, wakeChannels, deps.log, (channel) => worker.wake(channel)) : null;
   return {
     worker,
     url,
     metricsUrl,
     deps,
     async close() {
+      await doorbells?.close();
       await worker.stop();
       await metricsApp.close();
       for (const connection of blockingConnections) connection.disconnect();

@@ -17,8 +17,9 @@ export interface TickResult {
 }
 
 /**
- * A loop runs `tick` again and again: after `idleDelayMs` when a turn did nothing, after
- * `lingerMs` when it worked and left nothing waiting, at once when work is still waiting.
+ * A loop runs `tick` again and again: after `idleDelayMs` when a turn did nothing (sooner when
+ * its `wakeChannel` rings), after `lingerMs` when it worked and left nothing waiting, at once
+ * when work is still waiting.
  */
 export interface WorkerLoop {
   name: string;
@@ -29,6 +30,12 @@ export interface WorkerLoop {
    * than one item per turn (each turn has a fixed cost: a transaction, a round trip). None by default.
    */
   lingerMs?: number;
+  /**
+   * A Redis channel rung when work arrives for this loop (kit's Doorbell): a ring ends its idle
+   * sleep, or, during a turn, skips the next one (the turn may have looked before the work came).
+   * The idle poll stays for rings that are lost.
+   */
+  wakeChannel?: string;
   /** Extra facts for /health (dead letters, lag...). */
   describe?(): Record<string, unknown>;
 }
@@ -66,6 +73,10 @@ interface LoopState {
   failingSince: number | null;
   lastError: string | null;
   running: Promise<void> | null;
+  /** Rung since its turn began: its next idle sleep is skipped. */
+  rung: boolean;
+  /** Ends the idle sleep it is in, if any. */
+  wakeFromIdle: (() => void) | null;
 }
 
 export interface Worker {
@@ -78,6 +89,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Reasons the worker is unhealthy; empty when every loop and job makes progress. */
   problems(): string[];
+  /** A ring of `channel`: wakes the loops whose `wakeChannel` it is. */
+  wake(channel: string): void;
 }
 
 /**
@@ -116,6 +129,8 @@ export function createWorker(options: WorkerOptions): Worker {
     failingSince: null,
     lastError: null,
     running: null,
+    rung: false,
+    wakeFromIdle: null,
   }));
   const healthy = new Gauge({
     name: 'worker_healthy',
@@ -166,23 +181,27 @@ export function createWorker(options: WorkerOptions): Worker {
   });
   // Ends early when the worker stops, also when it stopped before the sleep began (a turn that
   // finished after stop() must not sit out its idle delay), and leaves no listener behind: a
-  // loop sleeps after every idle turn, forever.
-  const sleep = (ms: number) =>
+  // loop sleeps after every idle turn, forever. An idle sleep (given its loop's state) also ends
+  // when the loop is rung.
+  const sleep = (ms: number, state?: LoopState) =>
     new Promise<void>((resolve) => {
       if (stopping.signal.aborted) return resolve();
       const wake = () => {
         clearTimeout(timer);
         stopping.signal.removeEventListener('abort', wake);
+        if (state) state.wakeFromIdle = null;
         resolve();
       };
       const timer = setTimeout(wake, ms);
       stopping.signal.addEventListener('abort', wake, { once: true });
+      if (state) state.wakeFromIdle = wake;
     });
 
   async function runLoop(state: LoopState): Promise<void> {
     let backoffMs = 100;
     while (!stopping.signal.aborted) {
       state.tickStartedAt = Date.now();
+      state.rung = false;
       try {
         const result = await state.loop.tick();
         state.tickStartedAt = null;
@@ -193,8 +212,10 @@ export function createWorker(options: WorkerOptions): Worker {
         state.pending = result.pending;
         backoffMs = 100;
         if (result.worked > 0 || !result.pending) state.lastProgressAt = now;
-        if (result.worked === 0) await sleep(state.loop.idleDelayMs ?? 50);
-        else if (!result.pending && state.loop.lingerMs) await sleep(state.loop.lingerMs);
+        if (result.worked === 0) {
+          // Rung during the turn: the work may have come after the turn looked; look again at once.
+          if (!state.rung) await sleep(state.loop.idleDelayMs ?? 50, state);
+        } else if (!result.pending && state.loop.lingerMs) await sleep(state.loop.lingerMs);
       } catch (error) {
         state.tickStartedAt = null;
         state.failingSince ??= Date.now();
@@ -227,6 +248,13 @@ export function createWorker(options: WorkerOptions): Worker {
   return {
     app,
     problems,
+    wake(channel) {
+      for (const state of loops) {
+        if (state.loop.wakeChannel !== channel) continue;
+        if (state.wakeFromIdle) state.wakeFromIdle();
+        else state.rung = true;
+      }
+    },
     start() {
       for (const state of loops) state.running = runLoop(state);
       void writeHeartbeat();

@@ -1,6 +1,6 @@
 import { notFound } from '@rgb/contracts';
 import type { Game, PrismaClient, Provider } from '@rgb/db';
-import { recordStaffAction, type StaffActor } from '@rgb/events';
+import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import type { GameCatalog } from './catalog';
 
@@ -19,7 +19,7 @@ async function switchEnabled(
   brand: BrandRef,
   actor: StaffActor,
 ): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+  await outboxTransaction(prisma, async (tx) => {
     const [row] = await tx.$queryRawUnsafe<{ id: string; enabled: boolean }[]>(`SELECT id::text, enabled FROM game.${table} WHERE code = $1 FOR UPDATE`, code);
     if (!row) throw notFound(`no ${noun} ${code}`);
     await tx.$executeRawUnsafe(`UPDATE game.${table} SET enabled = $2 WHERE id = $1::uuid`, row.id, enabled);

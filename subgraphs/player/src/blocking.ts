@@ -1,7 +1,7 @@
 import type { SessionManager } from '@rgb/auth';
 import { badUserInput, notFound } from '@rgb/contracts';
 import type { PlayerStatus, PrismaClient } from '@rgb/db';
-import { recordStaffAction, type StaffActor } from '@rgb/events';
+import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { isUuid, type PlayerRecord } from './players';
 
@@ -15,7 +15,7 @@ const REASON_MAX = 500;
  */
 async function changeStatus(prisma: PrismaClient, brand: BrandRef, id: string, to: PlayerStatus, actor: StaffActor, reason: string | null): Promise<PlayerRecord> {
   if (!isUuid(id)) throw notFound('no such player');
-  return prisma.$transaction(async (tx) => {
+  return outboxTransaction(prisma, async (tx) => {
     const [locked] = await tx.$queryRaw<{ status: PlayerStatus }[]>`
       SELECT status::text AS status FROM player.player WHERE id = ${id}::uuid AND brand_id = ${brand.id}::uuid FOR UPDATE`;
     if (!locked) throw notFound('no such player');

@@ -1,6 +1,6 @@
 import { badUserInput, notFound } from '@rgb/contracts';
 import { type ContentEntry, type ContentKind, type ContentStatus, Prisma, type PrismaClient } from '@rgb/db';
-import { recordStaffAction, type StaffActor } from '@rgb/events';
+import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import { NEWEST_FIRST, paginate, type BrandRef, type Connection } from '@rgb/kit';
 import { z } from 'zod';
 import type { CreateContentEntryInput, UpdateContentEntryInput } from './generated/resolvers-types';
@@ -98,7 +98,7 @@ export async function createContentEntry(prisma: PrismaClient, brand: BrandRef, 
     publishFrom: input.publishFrom ?? null,
     publishUntil: input.publishUntil ?? null,
   });
-  return prisma.$transaction(async (tx) => {
+  return outboxTransaction(prisma, async (tx) => {
     const entry = await tx.contentEntry.create({ data: { brandId: brand.id, kind: input.kind, ...fields } });
     await recordStaffAction(tx, 'player.outbox', brand.id, actor, { ...CONTENT_TARGET, action: 'content_entry.create', target_id: entry.id, before: null, after: snapshot(entry) });
     return entry;
@@ -131,7 +131,7 @@ async function changeEntry(
   action: string,
   change: (entry: ContentEntry) => Partial<ContentFields> & { status?: ContentStatus },
 ): Promise<ContentEntry> {
-  return prisma.$transaction(async (tx) => {
+  return outboxTransaction(prisma, async (tx) => {
     const entry = await lockedEntry(tx, brand, id);
     const data = change(entry);
     const before = snapshot(entry);
@@ -173,7 +173,7 @@ export function setContentStatus(prisma: PrismaClient, brand: BrandRef, id: stri
 
 /** Deletes an entry of the brand; the audit keeps all it was. */
 export async function deleteContentEntry(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor): Promise<true> {
-  await prisma.$transaction(async (tx) => {
+  await outboxTransaction(prisma, async (tx) => {
     const entry = await lockedEntry(tx, brand, id);
     await tx.contentEntry.delete({ where: { id: entry.id } });
     await recordStaffAction(tx, 'player.outbox', brand.id, actor, { ...CONTENT_TARGET, action: 'content_entry.delete', target_id: entry.id, before: snapshot(entry), after: null });

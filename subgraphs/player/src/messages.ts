@@ -1,6 +1,6 @@
 import { badUserInput, notFound } from '@rgb/contracts';
 import type { PlayerMessage, PrismaClient } from '@rgb/db';
-import { recordStaffAction, type StaffActor } from '@rgb/events';
+import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import { NEWEST_FIRST, paginate, type BrandRef, type Connection } from '@rgb/kit';
 import { isUuid } from './players';
 
@@ -25,7 +25,7 @@ export async function sendMessage(prisma: PrismaClient, brand: BrandRef, input: 
   if (body.length < 1 || body.length > BODY_MAX) problems.push(`body must be 1 to ${BODY_MAX} characters`);
   if (problems.length > 0) throw badUserInput(problems.join('; '));
   if (!isUuid(input.playerId)) throw notFound('no such player');
-  return prisma.$transaction(async (tx) => {
+  return outboxTransaction(prisma, async (tx) => {
     const player = await tx.player.findFirst({ where: { id: input.playerId, brandId: brand.id }, select: { id: true } });
     if (!player) throw notFound('no such player');
     const message = await tx.playerMessage.create({ data: { brandId: brand.id, playerId: player.id, title, body, sentBy: actor.staffId } });

@@ -1,7 +1,7 @@
 import { hashPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
 import { badUserInput, conflict, forbidden, unauthenticated } from '@rgb/contracts';
 import { Prisma, type Player, type PrismaClient } from '@rgb/db';
-import { appendToOutbox } from '@rgb/events';
+import { appendToOutbox, outboxTransaction } from '@rgb/events';
 import { normalizeUsername, type LoginRequest } from '@rgb/kit';
 import type { PlayerServices } from './index';
 
@@ -39,7 +39,7 @@ export async function registerPlayer(
   if (input.agentCode) throw badUserInput(`unknown agent code ${input.agentCode}`);
   const passwordHash = await hashPassword(input.password);
   try {
-    const player = await prisma.$transaction(async (tx) => {
+    const player = await outboxTransaction(prisma, async (tx) => {
       const created = await tx.player.create({
         data: { brandId, username: normalizeUsername(input.username), nickname: input.nickname.trim(), passwordHash },
       });

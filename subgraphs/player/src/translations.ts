@@ -1,6 +1,6 @@
 import { badUserInput, conflict } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
-import { recordStaffAction, type StaffActor } from '@rgb/events';
+import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 import { fallbackChain, parseLocale } from './locales';
 
@@ -97,7 +97,7 @@ export async function setTranslation(
   const ref = stringRef(brand, input);
   const { value } = input;
   if (value.length < 1 || value.length > VALUE_MAX) throw badUserInput(`value must be 1 to ${VALUE_MAX} characters`);
-  return prisma.$transaction(async (tx) => {
+  return outboxTransaction(prisma, async (tx) => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await lockedString(tx, ref);
       if (existing?.value === value) return answer(ref, value);
@@ -128,7 +128,7 @@ export async function deleteTranslation(
   actor: StaffActor,
 ): Promise<boolean> {
   const ref = stringRef(brand, input);
-  return prisma.$transaction(async (tx) => {
+  return outboxTransaction(prisma, async (tx) => {
     const existing = await lockedString(tx, ref);
     if (!existing) return false;
     await tx.translation.delete({ where: { id: existing.id } });

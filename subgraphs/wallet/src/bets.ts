@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BetCall, DomainError, ErrorCode, formatMoney, type ProviderCall, type RollbackCall, type WinCall } from '@rgb/contracts';
 import { directSql, type PrismaClient, type ProviderTransaction, type ProviderTransactionKind, statement, uniqueViolation } from '@rgb/db';
-import { appendToOutbox, buildEnvelope } from '@rgb/events';
+import { appendToOutbox, buildEnvelope, ringOutbox } from '@rgb/events';
 import { balanceIn, inTransaction, move, type Tx } from './ledger';
 
 export interface ProviderResult {
@@ -230,7 +230,10 @@ async function settleWinInOneStatement(prisma: PrismaClient, call: WinCall): Pro
       envelope.event_id,
       JSON.stringify(envelope),
     ]);
-    return settled ? { balance: BigInt(settled.balance), currency: call.brand.currency, duplicate: false } : null;
+    if (!settled) return null;
+    // The statement committed its event: its publisher takes it now rather than at its next poll.
+    ringOutbox(prisma, 'wallet.outbox');
+    return { balance: BigInt(settled.balance), currency: call.brand.currency, duplicate: false };
   } catch (error) {
     if (uniqueViolation(error)) return null;
     throw error;

@@ -1,8 +1,9 @@
 import { badUserInput, conflict, DomainError, ErrorCode, forbidden, formatMoney } from '@rgb/contracts';
-import { uniqueViolation, type LedgerKind, type Prisma, type PrismaClient } from '@rgb/db';
+import { uniqueViolation, type LedgerKind, type PrismaClient } from '@rgb/db';
+import { type OutboxTransaction, outboxTransaction } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 
-export type Tx = Prisma.TransactionClient;
+export type Tx = OutboxTransaction;
 
 /**
  * How long a money command waits for a pooled connection, and may then run. Prisma's defaults
@@ -12,9 +13,9 @@ export type Tx = Prisma.TransactionClient;
  */
 const MONEY_TX = { maxWait: 10_000, timeout: 10_000 } as const;
 
-/** Every wallet write runs in one of these. */
+/** Every wallet write runs in one of these (an outbox transaction: its events are published as soon as it commits). */
 export function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return prisma.$transaction(work, MONEY_TX);
+  return outboxTransaction(prisma, work, MONEY_TX);
 }
 
 export interface Movement {
