@@ -12,6 +12,8 @@ export const ErrorCode = {
   DUPLICATE_TRANSACTION: 'DUPLICATE_TRANSACTION',
   TRANSACTION_NOT_FOUND: 'TRANSACTION_NOT_FOUND',
   TRANSACTION_ROLLED_BACK: 'TRANSACTION_ROLLED_BACK',
+  /** A withdrawal while a wagering (rolling) requirement is not yet turned over. */
+  ROLLING_INCOMPLETE: 'ROLLING_INCOMPLETE',
   /** A service behind the router did not answer: the fields it serves are null, the rest of the answer stands; retry later. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',

@@ -27,6 +27,8 @@ export const PERMISSIONS = {
     domain: 'game',
     description: 'Switch a provider on or off and use its integration routes (needs every brand in scope)',
   },
+  'rollings.read': { domain: 'rolling', description: "Read the brand's wagering (rolling) requirements" },
+  'rollings.manage': { domain: 'rolling', description: 'Cancel a wagering (rolling) requirement, with a reason' },
   'brands.read': { domain: 'admin', description: 'List the brands in scope' },
   'brands.manage': { domain: 'admin', description: 'Create brands, change their name, time zone, status, domains and config' },
   'staff.read': { domain: 'admin', description: 'List and read staff accounts' },

@@ -56,6 +56,7 @@ export const EVENT_PAYLOADS = {
   WITHDRAW_DECLINED: z.object({ ...request, ...walletMovement, previous_status: z.enum(['PENDING', 'APPROVED']), reason: z.string().nullable() }),
   ROLLING_COMPLETED: z.object(rollingChange),
   ROLLING_CANCELED: z.object({ ...rollingChange, reason: z.string() }),
+  ROLLING_EXPIRED: z.object(rollingChange),
   PLAYER_REGISTERED: z.object({
     player_id: uuid,
     username: z.string(),

@@ -35,7 +35,7 @@ export const EVENT_TYPES = {
     ],
     reserved: ['BET_AUTHORIZED', 'PROMOTION_CREDITED', 'PROMOTION_REVERSED', 'COUPON_EXPIRED'],
   },
-  rolling: { emitted: ['ROLLING_COMPLETED', 'ROLLING_CANCELED'], reserved: [] },
+  rolling: { emitted: ['ROLLING_COMPLETED', 'ROLLING_CANCELED', 'ROLLING_EXPIRED', 'STAFF_ACTION_RECORDED'], reserved: [] },
   player: { emitted: ['PLAYER_REGISTERED', 'STAFF_ACTION_RECORDED'], reserved: ['VIP_LEVEL_CHANGED'] },
   agent: {
     emitted: [

@@ -2,3 +2,4 @@ export * from './route';
 export * from './wallet';
 export * from './player';
 export * from './admin';
+export * from './rolling';

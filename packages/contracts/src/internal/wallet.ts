@@ -63,14 +63,16 @@ export interface KeyedMovement {
 
 const uuid = z.uuid();
 const withinLimit = (amount: bigint) => amount <= MAX_MINOR && amount >= -MAX_MINOR;
-const minor = z.string().regex(/^\d{1,16}$/, 'minor units as a decimal string').transform(BigInt).refine(withinLimit, `at most ${MAX_MINOR} minor units`);
+/** Non-negative minor units as a decimal string, parsed to a bigint. */
+export const minorAmount = z.string().regex(/^\d{1,16}$/, 'minor units as a decimal string').transform(BigInt).refine(withinLimit, `at most ${MAX_MINOR} minor units`);
 const signedMinor = z.string().regex(/^-?\d{1,16}$/, 'signed minor units as a decimal string').transform(BigInt).refine(withinLimit, `at most ${MAX_MINOR} minor units`);
 const currency = z.string().refine(isSupportedCurrency, 'unsupported currency');
-const brand = z.object({ id: uuid, code: z.string().min(1), currency });
+/** A BrandRef on the wire. */
+export const brandRefWire = z.object({ id: uuid, code: z.string().min(1), currency });
 const transactionId = z.string().min(1).max(128);
 
 const providerCallFields = {
-  brand,
+  brand: brandRefWire,
   player_id: uuid,
   provider_code: z.string().min(1).max(64),
   transaction_id: transactionId,
@@ -90,7 +92,7 @@ const providerCallOf = (body: z.output<z.ZodObject<typeof providerCallFields>>):
   gameCategory: body.game_category,
 });
 
-const wireOfBrand = (ref: BrandRef) => ({ id: ref.id, code: ref.code, currency: ref.currency });
+export const wireOfBrand = (ref: BrandRef) => ({ id: ref.id, code: ref.code, currency: ref.currency });
 
 const wireOfProviderCall = (call: ProviderCall): ProviderCallWire => ({
   brand: wireOfBrand(call.brand),
@@ -103,7 +105,7 @@ const wireOfProviderCall = (call: ProviderCall): ProviderCallWire => ({
 });
 
 const keyedFields = {
-  brand,
+  brand: brandRefWire,
   player_id: uuid,
   key: z.string(),
   reference: z.string().min(1).max(200),
@@ -159,7 +161,7 @@ export const walletRoutes = {
     method: 'POST',
     path: '/internal/wallet/bets',
     request: z
-      .object({ ...providerCallFields, amount_minor: minor, repeat_only: z.boolean().optional() })
+      .object({ ...providerCallFields, amount_minor: minorAmount, repeat_only: z.boolean().optional() })
       .transform((body): BetCall => ({ ...providerCallOf(body), amount: body.amount_minor, repeatOnly: body.repeat_only === true })),
     toWire: (call) => ({ ...wireOfProviderCall(call), amount_minor: call.amount.toString(), ...(call.repeatOnly ? { repeat_only: true } : {}) }),
     response: walletAnswer,
@@ -170,7 +172,7 @@ export const walletRoutes = {
     method: 'POST',
     path: '/internal/wallet/wins',
     request: z
-      .object({ ...providerCallFields, amount_minor: minor, reference_transaction_id: transactionId.nullish() })
+      .object({ ...providerCallFields, amount_minor: minorAmount, reference_transaction_id: transactionId.nullish() })
       .transform((body): WinCall => ({ ...providerCallOf(body), amount: body.amount_minor, referenceTransactionId: body.reference_transaction_id })),
     toWire: (call) => ({
       ...wireOfProviderCall(call),
@@ -195,7 +197,7 @@ export const walletRoutes = {
   promotionCredit: defineRoute({
     method: 'POST',
     path: '/internal/wallet/promotions/credit',
-    request: z.object({ ...keyedFields, amount_minor: minor }).transform(keyedMovementOf),
+    request: z.object({ ...keyedFields, amount_minor: minorAmount }).transform(keyedMovementOf),
     toWire: wireOfKeyedMovement,
     response: walletAnswer,
     errors: KEYED_REFUSALS,
@@ -204,7 +206,7 @@ export const walletRoutes = {
   promotionReverse: defineRoute({
     method: 'POST',
     path: '/internal/wallet/promotions/reverse',
-    request: z.object({ ...keyedFields, amount_minor: minor }).transform(keyedMovementOf),
+    request: z.object({ ...keyedFields, amount_minor: minorAmount }).transform(keyedMovementOf),
     toWire: wireOfKeyedMovement,
     response: walletAnswer,
     errors: KEYED_REFUSALS,
@@ -225,7 +227,7 @@ export const walletRoutes = {
     method: 'POST',
     path: '/internal/wallet/rolling-completions',
     request: z
-      .object({ brand, rolling_id: uuid, player_id: uuid })
+      .object({ brand: brandRefWire, rolling_id: uuid, player_id: uuid })
       .transform((body) => ({ brand: body.brand, rollingId: body.rolling_id, playerId: body.player_id })),
     toWire: (completion) => ({ brand: wireOfBrand(completion.brand), rolling_id: completion.rollingId, player_id: completion.playerId }),
     response: z.object({ duplicate: z.boolean() }),
