@@ -11,17 +11,21 @@ import {
   type StreamName,
   type TypedEnvelope,
 } from '@rgb/contracts';
-import type { Prisma, PrismaClient } from '@rgb/db';
+import type { PrismaClient } from '@rgb/db';
 import type { Logger, Metrics, TickResult, WorkerLoop } from '@rgb/kit';
 import { SERVICE_ATTRIBUTE, serviceOf, traceIdOf, withConsumerSpan } from '@rgb/kit/tracing';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
+import { type OutboxTransaction, outboxTransaction } from './outbox';
 
 /** One inbox table per consuming domain: (consumer, event_id) of every event applied. */
 export type InboxTable = 'admin.inbox' | 'rolling.inbox' | 'promotion.inbox';
 
-/** Applies one event, its payload parsed by its type's schema, inside the transaction that also records it in the inbox. */
-export type EventHandler<T extends EmittedEventType = EmittedEventType> = (tx: Prisma.TransactionClient, event: TypedEnvelope<T>) => Promise<void>;
+/**
+ * Applies one event, its payload parsed by its type's schema, inside the transaction that also
+ * records it in the inbox: an outbox transaction, so a handler may emit events of its own domain.
+ */
+export type EventHandler<T extends EmittedEventType = EmittedEventType> = (tx: OutboxTransaction, event: TypedEnvelope<T>) => Promise<void>;
 
 type StreamNameOf<Key extends StreamKey> = { [Name in StreamName]: (typeof STREAMS)[Name] extends Key ? Name : never }[StreamName];
 
@@ -32,7 +36,7 @@ export type StreamEventType<Key extends string> = Key extends StreamKey ? (typeo
 export type EventHandlers<Key extends string> = { [T in StreamEventType<Key>]?: EventHandler<T> };
 
 /** How the consumer calls a handler: the entry's type picked it, and parseEnvelope checked the payload against that type's schema. */
-type Dispatch = (tx: Prisma.TransactionClient, event: Envelope) => Promise<void>;
+type Dispatch = (tx: OutboxTransaction, event: Envelope) => Promise<void>;
 
 const STREAM_TYPES = new Map<string, ReadonlySet<string>>(
   Object.entries(STREAMS).map(([name, key]) => [key, new Set<string>(EVENT_TYPES[name as StreamName].emitted)]),
@@ -237,7 +241,7 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   /** The inbox rows and every handler's change commit together; only then are the entries acknowledged. */
   private async applyAndAck(items: Applicable[]): Promise<void> {
     const { stream, group, redis, prisma, inbox } = this.options;
-    const applied = await prisma.$transaction(async (tx) => {
+    const applied = await outboxTransaction(prisma, async (tx) => {
       const fresh = await tx.$queryRawUnsafe<{ event_id: string }[]>(
         `INSERT INTO ${inbox} (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
         group,

@@ -29,3 +29,8 @@ export function requirePermission(caller: Caller | null, permission: Permission,
 export function holdsPermission(caller: Caller | null, permission: Permission): boolean {
   return caller?.kind === 'staff' && caller.access?.permissions.includes(permission) === true;
 }
+
+const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
+
+/** Whether an id given by a client is a UUID: anything else names nothing, and must not reach a `::uuid` cast. */
+export const isUuid = (id: string): boolean => UUID.test(id);

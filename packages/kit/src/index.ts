@@ -4,6 +4,7 @@ export * from './metrics';
 export * from './request-context';
 export * from './guards';
 export * from './brand-catalog';
+export * from './brand-configs';
 export * from './change-notices';
 export * from './doorbell';
 export * from './staff-access';

@@ -67,7 +67,7 @@ export interface SubgraphDefinition<Loaders, Services> {
    */
   listeners?: (deps: ServiceDeps, services: Services) => ExtraListener[];
   /** `/internal/*` routes for other services; every request there carries a verified service token. */
-  internalRoutes?: (app: FastifyInstance, deps: ServiceDeps) => void;
+  internalRoutes?: (app: FastifyInstance, deps: ServiceDeps, services: Services) => void;
   checks?: Record<string, HealthCheck>;
 }
 
@@ -199,7 +199,7 @@ export async function createSubgraphServer<Loaders, Services>(
           return refuse(reply, 401, 'a service token is required');
         }
       });
-      definition.internalRoutes!(internal, deps);
+      definition.internalRoutes!(internal, deps, services);
     });
   }
 

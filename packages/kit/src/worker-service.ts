@@ -33,11 +33,14 @@ export interface WorkerDeps extends ServiceDeps {
    * would each wait out the others' blocks. Closed with the worker.
    */
   blockingRedis(): Redis;
+  /** Closes `resource` with the worker, once its loops have stopped (clients of other services, caches); returns it. */
+  closeWith<T extends { close(): Promise<void> }>(resource: T): T;
 }
 
 export interface WorkerDefinition {
   name: string;
-  loops(deps: WorkerDeps): WorkerLoop[];
+  /** May start what the loops need first (a catalogue to load), registered with `deps.closeWith`. */
+  loops(deps: WorkerDeps): WorkerLoop[] | Promise<WorkerLoop[]>;
   jobs?(deps: WorkerDeps): ScheduledJob[];
 }
 
@@ -59,8 +62,21 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
     blockingConnections.push(connection);
     return connection;
   };
-  const deps: WorkerDeps = { ...base, config, blockingRedis };
-  const loops = definition.loops(deps);
+  const resources: { close(): Promise<void> }[] = [];
+  const closeWith = <T extends { close(): Promise<void> }>(resource: T): T => {
+    resources.push(resource);
+    return resource;
+  };
+  const closeResources = async () => {
+    for (const resource of resources.reverse()) await resource.close();
+  };
+  const deps: WorkerDeps = { ...base, config, blockingRedis, closeWith };
+  const loops = await Promise.resolve(definition.loops(deps)).catch(async (error: unknown) => {
+    await closeResources();
+    for (const connection of blockingConnections) connection.disconnect();
+    await closeServiceDeps(deps);
+    throw error;
+  });
   const worker = createWorker({
     name: definition.name,
     log: deps.log,
@@ -92,6 +108,7 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
       await doorbells?.close();
       await worker.stop();
       await metricsApp.close();
+      await closeResources();
       for (const connection of blockingConnections) connection.disconnect();
       await closeServiceDeps(deps);
     },

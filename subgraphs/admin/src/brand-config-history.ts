@@ -48,6 +48,7 @@ const revisionsOf = (brandId: string): Prisma.AuditLogWhereInput => ({
  */
 const auditedConfig = brandConfigContract.extend({
   stale_pending_after_minutes: brandConfigContract.shape.stale_pending_after_minutes.default({ deposit: 15, withdrawal: 30 }),
+  rolling_expiry_days: brandConfigContract.shape.rolling_expiry_days.default(0),
 });
 
 function revisionOf(row: AuditLog): ConfigRevision {

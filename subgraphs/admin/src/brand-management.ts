@@ -114,6 +114,7 @@ export const configContract = (config: BrandConfigRecord): BrandConfigContract =
   brand_id: config.brandId,
   currency: config.brand.currency,
   deposit_rolling_multiplier_bps: config.depositRollingMultiplierBps,
+  rolling_expiry_days: 0,
   category_contributions: {
     SLOTS: config.slotsContributionBps,
     LIVE_CASINO: config.liveCasinoContributionBps,

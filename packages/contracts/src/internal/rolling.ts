@@ -92,7 +92,7 @@ export const rollingRoutes = {
     }),
     /** `rolling_id` null: a zero multiplier (or amount) asks for nothing. A repeat answers the first call's requirement. */
     response: z.object({ rolling_id: uuid.nullable(), duplicate: z.boolean() }),
-    /** CONFLICT: the source id was used for another player, amount or multiplier. */
-    errors: ['CONFLICT'],
+    /** CONFLICT: the source id was used for another player, amount or multiplier. NOT_FOUND: a brand the admin domain does not know. */
+    errors: ['CONFLICT', 'NOT_FOUND'],
   }),
 };
