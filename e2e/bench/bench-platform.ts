@@ -10,6 +10,8 @@ export interface BenchPlatform {
   platform: RunningPlatform;
   databaseName: string;
   databaseUrl: string;
+  /** The Redis database of its own the platform runs on. */
+  redisUrl: string;
   /** The secrets every process runs with, so a benchmark can sign as a service or a provider. */
   secrets: {
     AUTH_JWT_SECRET: string;
@@ -47,11 +49,12 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     await client.end();
   };
   const ports = await freePlatformPorts();
+  // A Redis database of its own: another platform on the same Redis (a test run, npm start) would
+  // otherwise consume the benchmark's events and feed it theirs.
+  const redisUrl = process.env.REDIS_URL ?? (await isolatedRedisUrl());
   const platform = await startPlatform({
     databaseUrl,
-    // A Redis database of its own: another platform on the same Redis (a test run, npm start) would
-    // otherwise consume the benchmark's events and feed it theirs.
-    redisUrl: process.env.REDIS_URL ?? (await isolatedRedisUrl()),
+    redisUrl,
     env: {
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
@@ -76,6 +79,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     platform,
     databaseName,
     databaseUrl,
+    redisUrl,
     secrets,
     async stop() {
       await platform.stop();
