@@ -13,9 +13,10 @@ export const DEMO_BRANDS = [
     currency: 'USD',
     timezone: 'UTC',
     domains: ['localhost', '127.0.0.1'],
-    // Deposits carry no rolling requirement; limits in cents.
+    // Deposits carry no rolling requirement, and requirements never expire; limits in cents.
     config: {
       depositRollingMultiplierBps: 0,
+      rollingExpiryDays: 0,
       minDepositMinor: 1_000n,
       maxDepositMinor: 1_000_000n,
       minWithdrawalMinor: 2_000n,
@@ -29,9 +30,10 @@ export const DEMO_BRANDS = [
     currency: 'KRW',
     timezone: 'Asia/Seoul',
     domains: ['acme.localhost'],
-    // A deposit must be wagered once (100 %): slots count in full, live casino 10 %, the rest not at all.
+    // A deposit must be wagered once (100 %) within 30 days: slots count in full, live casino 10 %, the rest not at all.
     config: {
       depositRollingMultiplierBps: 10_000,
+      rollingExpiryDays: 30,
       slotsContributionBps: 10_000,
       liveCasinoContributionBps: 1_000,
       tableContributionBps: 0,

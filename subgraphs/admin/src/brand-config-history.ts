@@ -21,6 +21,7 @@ const SECTION_KEYS = {
   DEPOSIT_ACCOUNTS: 'deposit_accounts',
   LIMITS: 'limits',
   STALE_PENDING_AFTER: 'stale_pending_after_minutes',
+  ROLLING_EXPIRY: 'rolling_expiry_days',
 } as const satisfies Record<BrandConfigSection, keyof BrandConfigContract>;
 const SECTIONS = Object.keys(SECTION_KEYS) as BrandConfigSection[];
 
@@ -44,7 +45,8 @@ const revisionsOf = (brandId: string): Prisma.AuditLogWhereInput => ({
 
 /**
  * A config as an audit row keeps it. Rows written before the config had stale-request
- * thresholds lack them: they read as the columns' defaults, which those configs held.
+ * thresholds or a rolling expiry lack them: they read as the columns' defaults, which those
+ * configs held.
  */
 const auditedConfig = brandConfigContract.extend({
   stale_pending_after_minutes: brandConfigContract.shape.stale_pending_after_minutes.default({ deposit: 15, withdrawal: 30 }),
@@ -121,6 +123,7 @@ export function revertInput(revision: ConfigRevision, current: BrandConfigContra
       const { deposit, withdrawal } = before.stale_pending_after_minutes;
       input.stalePendingAfter = { depositMinutes: deposit, withdrawalMinutes: withdrawal };
     }
+    if (section === 'ROLLING_EXPIRY') input.rollingExpiryDays = before.rolling_expiry_days;
     if (section === 'DEPOSIT_ACCOUNTS') {
       const existed = new Set(before.deposit_accounts.map((account) => account.id));
       const added = after.deposit_accounts.filter((account) => !existed.has(account.id)).map((account) => ({ ...account, active: false }));

@@ -34,6 +34,8 @@ const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const HOST = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*$`);
 const MAX_ROLLING_BPS = 100_000;
 const MAX_CONTRIBUTION_BPS = 10_000;
+/** Ten years: the longest a wagering requirement may last by default. */
+const MAX_ROLLING_EXPIRY_DAYS = 3650;
 
 /**
  * The config a new brand starts with: no rolling requirement, every category counting in full,
@@ -86,6 +88,11 @@ function checkBasisPoints(value: number, max: number, name: string): number {
   return value;
 }
 
+function checkRollingExpiryDays(days: number): number {
+  if (!Number.isInteger(days) || days < 0 || days > MAX_ROLLING_EXPIRY_DAYS) throw badUserInput(`rollingExpiryDays must be 0 to ${MAX_ROLLING_EXPIRY_DAYS} days`);
+  return days;
+}
+
 function parseLimit(value: string, currency: string, name: string): bigint {
   try {
     return parseMoney(value, currency);
@@ -114,7 +121,6 @@ export const configContract = (config: BrandConfigRecord): BrandConfigContract =
   brand_id: config.brandId,
   currency: config.brand.currency,
   deposit_rolling_multiplier_bps: config.depositRollingMultiplierBps,
-  rolling_expiry_days: 0,
   category_contributions: {
     SLOTS: config.slotsContributionBps,
     LIVE_CASINO: config.liveCasinoContributionBps,
@@ -135,6 +141,7 @@ export const configContract = (config: BrandConfigRecord): BrandConfigContract =
     max_withdrawal: config.maxWithdrawalMinor.toString(),
   },
   stale_pending_after_minutes: { deposit: config.staleDepositAfterMinutes, withdrawal: config.staleWithdrawalAfterMinutes },
+  rolling_expiry_days: config.rollingExpiryDays,
 });
 
 /** The config of a brand; null for an id that names none. */
@@ -286,6 +293,7 @@ interface ConfigChange {
 /** The fields given of `input`, checked (BAD_USER_INPUT naming the field); the limits are in `currency`. */
 function configChangeOf(input: UpdateBrandConfigInput, currency: string): ConfigChange {
   const rolling = input.depositRollingMultiplierBps != null ? checkBasisPoints(input.depositRollingMultiplierBps, MAX_ROLLING_BPS, 'depositRollingMultiplierBps') : undefined;
+  const rollingExpiryDays = input.rollingExpiryDays != null ? checkRollingExpiryDays(input.rollingExpiryDays) : undefined;
   const contributions = input.categoryContributions;
   if (contributions) {
     for (const [name, value] of Object.entries(contributions)) checkBasisPoints(value, MAX_CONTRIBUTION_BPS, `categoryContributions.${name}`);
@@ -310,6 +318,7 @@ function configChangeOf(input: UpdateBrandConfigInput, currency: string): Config
   }
   const data: Prisma.BrandConfigUpdateInput = {
     depositRollingMultiplierBps: rolling,
+    rollingExpiryDays,
     ...(contributions
       ? {
           slotsContributionBps: contributions.slotsBps,

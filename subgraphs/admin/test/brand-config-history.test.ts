@@ -260,6 +260,36 @@ describe('revertBrandConfig', () => {
     expect((await configOf(brandId)).deposit_rolling_multiplier_bps).toBe(0);
   });
 
+  it('reverts the rolling expiry, and reads a revision written before the config had it as requirements that never expire', async () => {
+    const brandId = await newBrand();
+    await update(brandId, { rollingExpiryDays: 30 }, 'requirements lapse after a month');
+    await update(brandId, { rollingExpiryDays: 90 });
+    const [longer, month] = await revisions(brandId);
+    expect(month).toMatchObject({ changedSections: ['ROLLING_EXPIRY'], before: { rolling_expiry_days: 0 }, after: { rolling_expiry_days: 30 } });
+    expect(longer).toMatchObject({ changedSections: ['ROLLING_EXPIRY'], before: { rolling_expiry_days: 30 }, after: { rolling_expiry_days: 90 } });
+    expect(firstError(await revert(brandId, month!.id))).toEqual({
+      code: 'CONFLICT',
+      message: `ROLLING_EXPIRY changed since revision ${month!.id}: revert the later revisions first`,
+    });
+    expect(firstError(await revert(brandId, longer!.id))).toBeUndefined();
+    expect((await configOf(brandId)).rolling_expiry_days).toBe(30);
+    expect(firstError(await revert(brandId, month!.id))).toBeUndefined();
+    expect((await configOf(brandId)).rolling_expiry_days).toBe(0);
+
+    // An audit row from before the expiry existed: its configs lack it on both sides, and read as 0 (never expire).
+    await update(brandId, { rollingExpiryDays: 7 });
+    await update(brandId, { depositRollingMultiplierBps: 20000 });
+    const [latest] = await revisions(brandId);
+    await server.deps.prisma.$executeRawUnsafe(
+      `UPDATE admin.audit_log SET before = before - 'rolling_expiry_days', after = after - 'rolling_expiry_days' WHERE id = $1::uuid`,
+      latest!.id,
+    );
+    const [legacy] = await revisions(brandId);
+    expect(legacy).toMatchObject({ changedSections: ['DEPOSIT_ROLLING_MULTIPLIER'], after: { deposit_rolling_multiplier_bps: 20000 } });
+    expect(firstError(await revert(brandId, legacy!.id))).toBeUndefined();
+    expect(await configOf(brandId)).toMatchObject({ deposit_rolling_multiplier_bps: 0, rolling_expiry_days: 7 });
+  });
+
   it('refuses with CONFLICT a revision whose sections changed since, changing nothing', async () => {
     const brandId = await newBrand();
     await update(brandId, { depositRollingMultiplierBps: 25000 });

@@ -43,6 +43,7 @@ const CONFIG_FIELDS = `config {
   categoryContributions { slotsBps liveCasinoBps tableBps otherBps }
   depositAccounts { id bankName accountNumber holder active }
   limits { minDeposit maxDeposit minWithdrawal maxWithdrawal }
+  rollingExpiryDays
 }`;
 const CREATE = `mutation ($input: CreateBrandInput!) { createBrand(input: $input) { ${BRAND_FIELDS} } }`;
 const UPDATE = `mutation ($id: ID!, $input: UpdateBrandInput!) { updateBrand(id: $id, input: $input) { ${BRAND_FIELDS} } }`;
@@ -98,6 +99,7 @@ describe('createBrand', () => {
       deposit_accounts: [],
       limits: { min_deposit: '1', max_deposit: '1000000000000000', min_withdrawal: '1', max_withdrawal: '1000000000000000' },
       stale_pending_after_minutes: { deposit: 15, withdrawal: 30 },
+      rolling_expiry_days: 0,
     });
   });
 
@@ -189,22 +191,24 @@ describe('Brand.config and updateBrandConfig', () => {
     categoryContributions: { slotsBps: 10000, liveCasinoBps: 500, tableBps: 2000, otherBps: 0 },
     limits: { minDeposit: '5.50', maxDeposit: '2500', minWithdrawal: '20', maxWithdrawal: '2500.00' },
     depositAccounts: [{ bankName: 'First Bank', accountNumber: '12-34', holder: 'Brand Ltd', active: true }],
+    rollingExpiryDays: 45,
   };
 
-  it('shows the seeded config of the brands in scope: acme rolls 100 % of a deposit, slots in full and live casino at 10 %', async () => {
+  it('shows the seeded config of the brands in scope: acme rolls 100 % of a deposit within 30 days, slots in full and live casino at 10 %', async () => {
     const asEvery = await server.graphql<{ brands: { code: string; config: Record<string, any> }[] }>(BRANDS_WITH_CONFIG, undefined, everyBrand);
     const byCode = Object.fromEntries(asEvery.body.data!.brands.map(({ code, config }) => [code, config]));
     expect(byCode.acme).toMatchObject({
       depositRollingMultiplierBps: 10000,
       categoryContributions: { slotsBps: 10000, liveCasinoBps: 1000, tableBps: 0, otherBps: 0 },
       limits: { minDeposit: '10000', maxDeposit: '10000000', minWithdrawal: '10000', maxWithdrawal: '5000000' },
+      rollingExpiryDays: 30,
     });
-    expect(byCode.demo).toMatchObject({ depositRollingMultiplierBps: 0, limits: { minDeposit: '10.00', maxDeposit: '10000.00', minWithdrawal: '20.00', maxWithdrawal: '5000.00' } });
+    expect(byCode.demo).toMatchObject({ depositRollingMultiplierBps: 0, rollingExpiryDays: 0, limits: { minDeposit: '10.00', maxDeposit: '10000.00', minWithdrawal: '20.00', maxWithdrawal: '5000.00' } });
     const asDemoOnly = await server.graphql<{ brands: { code: string }[] }>(BRANDS_WITH_CONFIG, undefined, demoOnly);
     expect(asDemoOnly.body.data?.brands.map(({ code }) => code)).toEqual(['demo']);
   });
 
-  it('changes rolling, contributions, limits and accounts in one audited change that other services read in minor units', async () => {
+  it('changes rolling, its expiry, contributions, limits and accounts in one audited change that other services read in minor units', async () => {
     const brand = await newBrand();
     const updated = await server.graphql<{ updateBrandConfig: { config: Record<string, any> } }>(UPDATE_CONFIG, { id: brand.id, input: fullInput }, everyBrand);
     const config = updated.body.data!.updateBrandConfig.config;
@@ -213,16 +217,18 @@ describe('Brand.config and updateBrandConfig', () => {
       categoryContributions: fullInput.categoryContributions,
       depositAccounts: [{ id: expect.any(String), ...fullInput.depositAccounts[0] }],
       limits: { minDeposit: '5.50', maxDeposit: '2500.00', minWithdrawal: '20.00', maxWithdrawal: '2500.00' },
+      rollingExpiryDays: 45,
     });
     const accountId = config.depositAccounts[0].id as string;
 
-    // An account is changed by its id (here deactivated) and another added; only the rolling multiplier changes besides.
+    // An account is changed by its id (here deactivated) and another added; only the rolling multiplier and expiry (to the longest) change besides.
     const second = await server.graphql<{ updateBrandConfig: { config: Record<string, any> } }>(
       UPDATE_CONFIG,
       {
         id: brand.id,
         input: {
           depositRollingMultiplierBps: 0,
+          rollingExpiryDays: 3650,
           depositAccounts: [
             { id: accountId, bankName: 'First Bank', accountNumber: '12-34', holder: 'Brand Ltd', active: false },
             { bankName: 'Second Bank', accountNumber: '56-78', holder: 'Brand Ltd', active: true },
@@ -233,6 +239,7 @@ describe('Brand.config and updateBrandConfig', () => {
     );
     expect(second.body.data?.updateBrandConfig.config).toMatchObject({
       depositRollingMultiplierBps: 0,
+      rollingExpiryDays: 3650,
       categoryContributions: fullInput.categoryContributions,
       depositAccounts: [expect.objectContaining({ id: accountId, active: false }), expect.objectContaining({ bankName: 'Second Bank', active: true })],
     });
@@ -242,10 +249,14 @@ describe('Brand.config and updateBrandConfig', () => {
       deposit_rolling_multiplier_bps: 0,
       category_contributions: { SLOTS: 10000, LIVE_CASINO: 500, TABLE: 2000, OTHER: 0 },
       limits: { min_deposit: '550', max_deposit: '250000', min_withdrawal: '2000', max_withdrawal: '250000' },
+      rolling_expiry_days: 3650,
     });
     const audit = (await auditOf(brand.id)).filter(({ action }) => action === 'brand.config.update');
     expect(audit).toHaveLength(2);
-    expect(audit[0]).toMatchObject({ before: expect.objectContaining({ deposit_rolling_multiplier_bps: 0 }), after: expect.objectContaining({ deposit_rolling_multiplier_bps: 25000 }) });
+    expect(audit[0]).toMatchObject({
+      before: expect.objectContaining({ deposit_rolling_multiplier_bps: 0, rolling_expiry_days: 0 }),
+      after: expect.objectContaining({ deposit_rolling_multiplier_bps: 25000, rolling_expiry_days: 45 }),
+    });
     expect(audit[1]?.after).toEqual(served);
     await waitFor('the config change notices', () => noticed.filter((id) => id === brand.id).length >= 3);
     expect((await serviceGet(`/internal/brands/${randomUUID()}/config`)).config).toBeNull();
@@ -261,6 +272,8 @@ describe('Brand.config and updateBrandConfig', () => {
     ['an amount with too many decimals', { limits: { ...fullInput.limits, minDeposit: '5.505' } }],
     ['a zero limit', { limits: { ...fullInput.limits, minWithdrawal: '0' } }],
     ['an empty bank name', { depositAccounts: [{ ...fullInput.depositAccounts[0], bankName: ' ' }] }],
+    ['a rolling expiry above 3650 days', { rollingExpiryDays: 3651 }],
+    ['a negative rolling expiry', { rollingExpiryDays: -1 }],
   ])('refuses %s with BAD_USER_INPUT, changing nothing', async (_what, input) => {
     const demo = server.brands.demo.id;
     const before = await serviceGet(`/internal/brands/${demo}/config`);
@@ -268,7 +281,7 @@ describe('Brand.config and updateBrandConfig', () => {
     expect(await serviceGet(`/internal/brands/${demo}/config`)).toEqual(before);
   });
 
-  it('refuses KRW amounts with decimals, another brand\'s account, a brand outside the scope and a caller without the permission', async () => {
+  it('refuses KRW amounts with decimals, a rolling expiry out of range, another brand\'s account, a brand outside the scope and a caller without the permission', async () => {
     const acme = server.brands.acme.id;
     const before = await serviceGet(`/internal/brands/${acme}/config`);
     const update = (input: Record<string, unknown>, as = everyBrand) => server.graphql(UPDATE_CONFIG, { id: acme, input }, as);
@@ -276,6 +289,7 @@ describe('Brand.config and updateBrandConfig', () => {
       code: 'BAD_USER_INPUT',
       message: 'limits.minDeposit: KRW amounts take no decimals',
     });
+    expect(firstError(await update({ rollingExpiryDays: 3651 }))).toEqual({ code: 'BAD_USER_INPUT', message: 'rollingExpiryDays must be 0 to 3650 days' });
     const demoAccount = (await server.deps.prisma.brandDepositAccount.findFirstOrThrow({ where: { brandId: server.brands.demo.id } })).id;
     expect(firstError(await update({ depositAccounts: [{ id: demoAccount, bankName: 'B', accountNumber: '1', holder: 'H', active: false }] }))?.code).toBe('NOT_FOUND');
     expect(firstError(await update({ depositRollingMultiplierBps: 0 }, demoOnly))?.code).toBe('FORBIDDEN');

@@ -50,6 +50,31 @@ export function registration(brand: BrandRef, registeredAt = new Date()) {
   });
 }
 
+/** A requirement's events as the rolling domain writes them: a staff member cancelling it, and the cancel itself. */
+export function rollingCancel(brand: BrandRef, staffId: string) {
+  const rollingId = randomUUID();
+  const base = { owner: { brandId: brand.id }, brandId: brand.id, aggregateType: 'rolling', aggregateId: rollingId };
+  const requirement = { rolling_id: rollingId, player_id: randomUUID(), required_minor: '100000', accrued_minor: '25000', currency: brand.currency };
+  return {
+    id: rollingId,
+    staffAction: () =>
+      buildEnvelope('rolling.outbox', {
+        ...base,
+        type: 'STAFF_ACTION_RECORDED',
+        payload: {
+          staff_id: staffId,
+          request_id: randomUUID(),
+          action: 'rolling.cancel',
+          target_type: 'rolling',
+          target_id: rollingId,
+          before: { status: 'ACTIVE', accrued_minor: '25000' },
+          after: { status: 'CANCELED', accrued_minor: '25000', reason: 'bonus abuse' },
+        },
+      }),
+    canceled: () => buildEnvelope('rolling.outbox', { ...base, type: 'ROLLING_CANCELED', payload: { ...requirement, reason: 'bonus abuse' } }),
+  };
+}
+
 /** Appends an event to a stream as an outbox publisher does. */
 export const publish = (redis: Redis, stream: string, event: { event_type: EmittedEventType }) => redis.xadd(stream, '*', 'event', JSON.stringify(event));
 

@@ -51,7 +51,7 @@ export const brandConfigContract = z.object({
   limits: z.object({ min_deposit: minorUnits, max_deposit: minorUnits, min_withdrawal: minorUnits, max_withdrawal: minorUnits }),
   /** Minutes a pending request may wait for a decision before the top-info counts it stale. */
   stale_pending_after_minutes: z.object({ deposit: z.number().int().positive(), withdrawal: z.number().int().positive() }),
-  /** Days a wagering requirement stays active before it expires (0 = never). */
+  /** Days a wagering requirement lasts from its creation when its creator sets no expiry (0..3650; 0 = requirements never expire). */
   rolling_expiry_days: z.number().int().min(0).max(3650),
 });
 /** What a brand's deposits, withdrawals and rolling follow, as the admin domain holds it now. */
