@@ -1,13 +1,9 @@
 import { PERMISSION_NAMES, type Permission, type StaffAccess } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
-import { STAFF_ACCESS_CHANGED_CHANNEL, type Logger } from '@rgb/kit';
+import { isUuid, STAFF_ACCESS_CHANGED_CHANNEL, type Logger } from '@rgb/kit';
 import type { Redis } from 'ioredis';
 
 type Db = PrismaClient | Prisma.TransactionClient;
-
-const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
-
-export const isUuid = (id: string) => UUID.test(id);
 
 /** What `permissionsOf` and `staffAccess` read of a staff member. */
 export const ACCESS_INCLUDE = {

@@ -1,8 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badUserInput, brandConfigContract, type BrandConfigContract, conflict, formatMoney, notFound } from '@rgb/contracts';
 import type { AuditLog, Prisma, PrismaClient } from '@rgb/db';
-import { NEWEST_FIRST, paginate, type Connection } from '@rgb/kit';
-import { isUuid } from './access';
+import { NEWEST_FIRST, paginate, type Connection, isUuid } from '@rgb/kit';
 import { actingStaff, assertBrandInScope, authorize } from './authorization';
 import type { Context } from './context';
 import type { BrandConfigChange, BrandConfigSection, UpdateBrandConfigInput } from './generated/resolvers-types';

@@ -12,9 +12,8 @@ import {
   type StaffAccess,
 } from '@rgb/contracts';
 import { type BrandConfig, type BrandDepositAccount, type Prisma, type PrismaClient, uniqueViolation } from '@rgb/db';
-import { BRANDS_CHANGED_CHANNEL, type Logger, type StaffCaller } from '@rgb/kit';
+import { BRANDS_CHANGED_CHANNEL, type Logger, type StaffCaller, isUuid } from '@rgb/kit';
 import type { Redis } from 'ioredis';
-import { isUuid } from './access';
 import { recordAudit } from './audit';
 import { CONFIG_ACTIONS, findRevision, revertInput } from './brand-config-history';
 import { actingStaff, assertBrandInScope, authorize } from './authorization';

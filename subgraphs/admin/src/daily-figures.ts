@@ -2,7 +2,7 @@ import { badUserInput, type Envelope, notFound, type STREAMS } from '@rgb/contra
 import type { DailyFigure, DailyFigureEventKind, Prisma, PrismaClient } from '@rgb/db';
 import type { EventHandlers } from '@rgb/events';
 import type { Logger, ScheduledJob } from '@rgb/kit';
-import { isUuid } from './access';
+import { isUuid } from '@rgb/kit';
 import { actingStaff, assertBrandInScope, authorize } from './authorization';
 import type { Context } from './context';
 

@@ -1,7 +1,7 @@
 import { badUserInput, conflict, isPermission, notFound, PERMISSIONS, type Permission } from '@rgb/contracts';
 import { uniqueViolation, type Prisma } from '@rgb/db';
-import { ANY_STAFF, type StaffCaller } from '@rgb/kit';
-import { inCatalogueOrder, isUuid } from './access';
+import { ANY_STAFF, type StaffCaller, isUuid } from '@rgb/kit';
+import { inCatalogueOrder } from './access';
 import { recordAudit } from './audit';
 import { actingStaff, assertMayGrant, authorize } from './authorization';
 import type { Context } from './context';

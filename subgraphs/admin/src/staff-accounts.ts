@@ -1,8 +1,8 @@
 import { hashPassword } from '@rgb/auth';
 import { badUserInput, conflict, notFound, type Permission, type StaffAccess } from '@rgb/contracts';
 import { uniqueViolation, type Prisma, type Role, type Staff } from '@rgb/db';
-import { NEWEST_FIRST, paginate, type Connection, type StaffCaller } from '@rgb/kit';
-import { isUuid, permissionsOf } from './access';
+import { NEWEST_FIRST, paginate, type Connection, type StaffCaller, isUuid } from '@rgb/kit';
+import { permissionsOf } from './access';
 import type { Actor } from './audit';
 import { recordAudit } from './audit';
 import { actingStaff, assertMayGrant, assertMayManage, authorize, visibleBrands, type BrandScope } from './authorization';

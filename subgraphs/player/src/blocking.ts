@@ -3,7 +3,8 @@ import { badUserInput, notFound } from '@rgb/contracts';
 import type { PlayerStatus, PrismaClient } from '@rgb/db';
 import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
-import { isUuid, type PlayerRecord } from './players';
+import { isUuid } from '@rgb/kit';
+import type { PlayerRecord } from './players';
 
 const REASON_MAX = 500;
 

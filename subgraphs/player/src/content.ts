@@ -1,11 +1,10 @@
 import { badUserInput, notFound } from '@rgb/contracts';
 import { type ContentEntry, type ContentKind, type ContentStatus, Prisma, type PrismaClient } from '@rgb/db';
 import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
-import { NEWEST_FIRST, paginate, type BrandRef, type Connection } from '@rgb/kit';
+import { NEWEST_FIRST, paginate, type BrandRef, type Connection, isUuid } from '@rgb/kit';
 import { z } from 'zod';
 import type { CreateContentEntryInput, UpdateContentEntryInput } from './generated/resolvers-types';
 import { canonicalLocale, fallbackChain, localeProblem, parseLocale } from './locales';
-import { isUuid } from './players';
 
 export type ContentEntryRow = ContentEntry;
 export type ContentEntryPage = Connection<ContentEntry>;

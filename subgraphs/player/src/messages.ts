@@ -1,8 +1,7 @@
 import { badUserInput, notFound } from '@rgb/contracts';
 import type { PlayerMessage, PrismaClient } from '@rgb/db';
 import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
-import { NEWEST_FIRST, paginate, type BrandRef, type Connection } from '@rgb/kit';
-import { isUuid } from './players';
+import { NEWEST_FIRST, paginate, type BrandRef, type Connection, isUuid } from '@rgb/kit';
 
 export type PlayerMessageRow = PlayerMessage;
 export type PlayerMessagePage = Connection<PlayerMessage>;

@@ -8,7 +8,6 @@ import type { PlayerServices } from './index';
 export type PlayerRecord = Player;
 
 const USERNAME = /^[A-Za-z0-9_]{4,20}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface RegisterInput {
   username: string;
@@ -106,6 +105,3 @@ export async function refreshPlayerSession(
   return outcome;
 }
 
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}

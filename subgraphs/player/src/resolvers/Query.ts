@@ -1,8 +1,8 @@
+import { isUuid } from '@rgb/kit';
 import { playerAccess } from '../authorization';
 import { listContentEntries, publishedContent } from '../content';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { searchPlayers } from '../player-search';
-import { isUuid } from '../players';
 import { resolveTranslations, storedTranslations } from '../translations';
 
 export const Query: QueryResolvers = {
