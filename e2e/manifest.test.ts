@@ -9,6 +9,7 @@ import { STREAMS } from '@rgb/contracts';
 import { baseEnv, type ProcessManifest } from '@rgb/kit';
 import { compiledEntry, DEFAULT_PORTS, DOMAINS, SERVICES, TRACING_REGISTER } from '@rgb/platform';
 import { routerEnv } from '@rgb/router';
+import { loadWalletConfig } from '@rgb/wallet';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { CONTRACT_PORTS } from './support/contract';
@@ -146,6 +147,7 @@ describe('the domain manifests', () => {
     const port = (name: string) => SERVICES.find((spec) => spec.name === name)!.port;
     const local = { NODE_ENV: 'test' };
     const game = loadGameConfig({ ...local, DATABASE_URL: 'postgresql://x', REDIS_URL: 'redis://x', AUTH_JWT_SECRET: 'x'.repeat(32), INTERNAL_JWT_SECRET: 'x'.repeat(32) });
+    const wallet = loadWalletConfig({ ...local, DATABASE_URL: 'postgresql://x', REDIS_URL: 'redis://x', AUTH_JWT_SECRET: 'x'.repeat(32), INTERNAL_JWT_SECRET: 'x'.repeat(32) });
     const callback = DOMAINS.find((domain) => domain.name === 'game')!.api.listeners.find((listener) => listener.name === 'callback')!;
     expect({
       ADMIN_URL: baseEnv.shape.ADMIN_URL.parse(undefined),
@@ -154,6 +156,7 @@ describe('the domain manifests', () => {
       CALLBACK_PORT: game.CALLBACK_PORT,
       GAME_CALLBACK_URL: routerEnv.shape.GAME_CALLBACK_URL.parse(undefined),
       RGS_URL: game.RGS_URL,
+      ROLLING_URL: wallet.ROLLING_URL,
     }).toEqual({
       ADMIN_URL: `http://127.0.0.1:${port('admin')}`,
       PLAYER_URL: `http://127.0.0.1:${port('player')}`,
@@ -161,6 +164,7 @@ describe('the domain manifests', () => {
       CALLBACK_PORT: callback.port,
       GAME_CALLBACK_URL: `http://127.0.0.1:${callback.port}`,
       RGS_URL: `http://127.0.0.1:${port('rgs')}`,
+      ROLLING_URL: `http://127.0.0.1:${port('rolling')}`,
     });
   });
 

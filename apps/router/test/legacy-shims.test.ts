@@ -193,6 +193,18 @@ describe('deposits, withdrawals and the history', () => {
     await expectBooks(token, '100.50');
   });
 
+  it('refuses a withdrawal rolling holds with 422 and code 42202, holding nothing', async () => {
+    // No rolling_worker runs here: rolling has not processed the approved deposit yet.
+    expect(answerOf(await legacy('POST', '/api/v1/withdraw', { token, body: { amount: '40.25' } }))).toEqual(
+      failure(422, 42202, 'a deposit approved moments ago is still being processed; try again shortly'),
+    );
+    await expectBooks(token, '100.50');
+    // As rolling_worker records it for this brand, whose deposits carry no requirement.
+    const prisma = platform.admin.deps.prisma;
+    const deposit = await prisma.depositRequest.findUniqueOrThrow({ where: { id: depositId } });
+    await prisma.processedDeposit.create({ data: { depositRequestId: deposit.id, brandId: deposit.brandId, playerId: deposit.playerId } });
+  });
+
   it('holds a withdrawal at once, once per idempotency key, and refuses more than the balance', async () => {
     const key = { 'idempotency-key': 'legacy-withdraw-1' };
     const held = await legacy('POST', '/api/v1/withdraw', { token, body: { amount: '40.25' }, headers: key });
@@ -270,7 +282,7 @@ describe('routes outside the contract, the rate limit and the metrics', () => {
   it('counts every legacy request by route and status, with its duration', async () => {
     const counted = await router.metrics.registry.getSingleMetricAsString('legacy_requests_total');
     expect(counted).toMatch(/legacy_requests_total\{route="GET \/api\/v1\/member\/me",status="200",service="router"\} [1-9]/);
-    expect(counted).toMatch(/legacy_requests_total\{route="POST \/api\/v1\/withdraw",status="422",service="router"\} 1/);
+    expect(counted).toMatch(/legacy_requests_total\{route="POST \/api\/v1\/withdraw",status="422",service="router"\} 2/);
     expect(counted).toMatch(/legacy_requests_total\{route="unknown",status="404",service="router"\} 2/);
     expect(await router.metrics.registry.getSingleMetricAsString('legacy_request_duration_seconds')).toMatch(
       /legacy_request_duration_seconds_count\{service="router",route="POST \/api\/v1\/deposit"\} [1-9]/,

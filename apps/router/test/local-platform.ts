@@ -4,7 +4,8 @@ import { loadGameConfig, start as startGame } from '@rgb/game';
 import { baseLocalDefaults, loadConfig, type Logger } from '@rgb/kit';
 import { startSeededTestSubgraph, startTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
 import { playerSubgraph } from '@rgb/player';
-import { walletSubgraph } from '@rgb/wallet';
+import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
+import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { routerEnv } from '../src/config';
 import { createRouter, type Router } from '../src/server';
 
@@ -40,13 +41,21 @@ const portOf = (url: string) => Number(new URL(url).port);
 export async function startLocalPlatform(): Promise<LocalPlatform> {
   const admin = await startSeededTestSubgraph(adminSubgraph);
   const databaseUrl = admin.database.url;
+  // Rolling is asked before every withdrawal; no worker runs here to feed it the wallet's events.
+  let rolling: Running;
+  try {
+    rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url })), databaseUrl);
+  } catch (error) {
+    await admin.close();
+    throw error;
+  }
   const running = new Map<StoppableSubgraph, Running>();
   const ports = new Map<StoppableSubgraph, number>();
   const routers: Router[] = [];
 
   const launch: Record<StoppableSubgraph, (port: number) => Promise<Running>> = {
     player: (port) => startTestSubgraph(playerSubgraph, databaseUrl, { PORT: String(port) }),
-    wallet: (port) => startTestSubgraph(walletSubgraph, databaseUrl, { PORT: String(port) }),
+    wallet: (port) => startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', ROLLING_URL: rolling.url })), databaseUrl, { PORT: String(port) }),
     game: (port) =>
       startGame(
         loadGameConfig({
@@ -75,6 +84,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   const close = async () => {
     for (const router of routers) await router.close();
     for (const name of ['game', 'wallet', 'player'] as const) await stop(name);
+    await rolling.close();
     await admin.close();
   };
 
@@ -102,6 +112,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
         SUBGRAPH_PLAYER_URL: subgraphUrl(ports.get('player')),
         SUBGRAPH_WALLET_URL: subgraphUrl(ports.get('wallet')),
         SUBGRAPH_GAME_URL: subgraphUrl(ports.get('game')),
+        SUBGRAPH_ROLLING_URL: `${rolling.url}/graphql`,
         REDIS_URL: baseLocalDefaults.REDIS_URL!,
         // The subgraphs run with the local secrets: the router signs and verifies with the same.
         AUTH_JWT_SECRET: baseLocalDefaults.AUTH_JWT_SECRET!,

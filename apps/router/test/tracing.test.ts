@@ -14,7 +14,7 @@ const { loadGameConfig, start: startGame } = await import('@rgb/game');
 const { baseLocalDefaults, createLogger, loadConfig, loadWorkerConfig, startWorker } = await import('@rgb/kit');
 const { freePort, startSeededTestSubgraph, startTestSubgraph, TEST_PROVIDER_SECRET, waitFor } = await import('@rgb/kit/testing');
 const { playerSubgraph, playerWorker } = await import('@rgb/player');
-const { walletSubgraph } = await import('@rgb/wallet');
+const { loadWalletConfig, walletSubgraph } = await import('@rgb/wallet');
 const { routerEnv } = await import('../src/config');
 const { createRouter } = await import('../src/server');
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
   const databaseUrl = admin.database.url;
   const player = await startTestSubgraph(playerSubgraph, databaseUrl, { REDIS_URL });
   closers.push(() => player.close());
-  const wallet = await startTestSubgraph(walletSubgraph, databaseUrl, { REDIS_URL });
+  const wallet = await startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', REDIS_URL })), databaseUrl, { REDIS_URL });
   closers.push(() => wallet.close());
   const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '2', REDIS_URL, PORT: '0', METRICS_PORT: '0' };
   const game = await startGame(loadGameConfig({ ...base, CALLBACK_PORT: '0', ADMIN_URL: admin.url, PLAYER_URL: player.url, WALLET_URL: wallet.url }));

@@ -1,11 +1,14 @@
-import { defineApi, defineDomain, defineWorker, loadSubgraphConfig, loadWorkerConfig } from '@rgb/kit';
+import { defineApi, defineDomain, defineWorker, loadWorkerConfig } from '@rgb/kit';
 
 const api = defineApi({
   name: 'wallet',
   port: 8011,
   schema: 'subgraphs/wallet/schema.graphql',
   entry: 'subgraphs/wallet/src/main.ts',
-  start: async (env) => (await import('./index')).start(loadSubgraphConfig(api.port, env)),
+  start: async (env) => {
+    const { loadWalletConfig, start } = await import('./index');
+    return start(loadWalletConfig(env));
+  },
 });
 
 const worker = defineWorker({

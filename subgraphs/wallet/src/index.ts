@@ -1,22 +1,41 @@
-import { repositoryPath, startSubgraph, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
-import { walletInternalRoutes } from './internal-routes';
+import { repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import type { WalletConfig } from './config';
 import { walletDomain } from './domain';
+import { walletInternalRoutes } from './internal-routes';
 import { createLoaders, type WalletLoaders } from './loaders';
-import { openGate, type WithdrawalGate } from './requests';
 import { resolvers } from './resolvers';
+import { WithdrawalGate } from './withdrawal-gate';
+
+export { loadWalletConfig, type WalletConfig } from './config';
+
+/** A withdrawal waits at most this long for a connection to rolling (the response wait is ROLLING_RESPONSE_TIMEOUT_MS). */
+const ROLLING_CONNECT_TIMEOUT_MS = 500;
 
 export interface WalletServices {
+  /** The rolling domain's check before every withdrawal. */
   withdrawalGate: WithdrawalGate;
 }
 
-export const walletSubgraph: SubgraphDefinition<WalletLoaders, WalletServices> = {
-  name: walletDomain.api.name,
-  schemaPath: repositoryPath(walletDomain.api.schema),
-  resolvers,
-  createLoaders,
-  createServices: () => ({ withdrawalGate: openGate }),
-  internalRoutes: (app, { prisma }) => walletInternalRoutes(app, prisma),
-};
+export function walletSubgraph(config: WalletConfig): SubgraphDefinition<WalletLoaders, WalletServices> {
+  return {
+    name: walletDomain.api.name,
+    schemaPath: repositoryPath(walletDomain.api.schema),
+    resolvers,
+    createLoaders,
+    createServices: ({ serviceTokens, metrics }) => {
+      const rolling = new ServiceClient({
+        baseUrl: config.ROLLING_URL,
+        tokens: serviceTokens,
+        serviceName: 'wallet',
+        connectTimeoutMs: ROLLING_CONNECT_TIMEOUT_MS,
+        responseTimeoutMs: config.ROLLING_RESPONSE_TIMEOUT_MS,
+      });
+      return { withdrawalGate: new WithdrawalGate(rolling, metrics) };
+    },
+    closeServices: ({ withdrawalGate }) => withdrawalGate.close(),
+    internalRoutes: (app, { prisma }) => walletInternalRoutes(app, prisma),
+  };
+}
 
-export const start = (config: SubgraphConfig) => startSubgraph(walletSubgraph, config);
+export const start = (config: WalletConfig) => startSubgraph(walletSubgraph(config), config);
 export { findLedgerMismatches } from './reconciliation';

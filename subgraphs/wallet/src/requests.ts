@@ -5,13 +5,7 @@ import type { BrandRef } from '@rgb/kit';
 import { parseAmount } from './amounts';
 import { checkIdempotencyKey, inTransaction, move, type Tx } from './ledger';
 import { causedBy, type StaffActor } from './staff-actions';
-
-/**
- * The rolling gate (step 6 of the roadmap): throws when the player may not withdraw yet. Until
- * the rolling domain exists every withdrawal passes.
- */
-export type WithdrawalGate = (tx: Tx, brand: BrandRef, playerId: string) => Promise<void>;
-export const openGate: WithdrawalGate = async () => {};
+import { type GateContext, rollingIncomplete, type WithdrawalGate } from './withdrawal-gate';
 
 export interface DepositInput {
   amount: string;
@@ -204,13 +198,29 @@ export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string
   });
 }
 
-/** The amount is held at once: it leaves the balance with the request, or the request is refused. */
+/** How many of the player's deposit requests on the brand were approved (rolling must have processed as many). */
+async function approvedDeposits(db: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<number> {
+  return db.depositRequest.count({ where: { brandId: brand.id, playerId, status: 'APPROVED' } });
+}
+
+/** Locks the player's account row: a deposit approval credits it, so the two serialise on it. */
+async function lockAccount(tx: Tx, brand: BrandRef, playerId: string): Promise<void> {
+  await tx.$queryRawUnsafe(`SELECT 1 FROM wallet.wallet_account WHERE player_id = $1::uuid AND brand_id = $2::uuid FOR UPDATE`, playerId, brand.id);
+}
+
+/**
+ * The amount is held at once: it leaves the balance with the request, or the request is refused.
+ * The rolling domain is asked first, outside the transaction (never a transaction held over
+ * HTTP); inside it, under the account's lock, the approved deposits are counted again: one
+ * approved since rolling was asked may carry a requirement rolling has not made yet.
+ */
 export async function requestWithdrawal(
   prisma: PrismaClient,
   brand: BrandRef,
   playerId: string,
   input: WithdrawalInput,
-  gate: WithdrawalGate = openGate,
+  gate: WithdrawalGate,
+  context: GateContext,
 ): Promise<WithdrawalRequest> {
   const amount = parseAmount(input.amount, brand.currency);
   const key = input.idempotencyKey ?? null;
@@ -218,9 +228,12 @@ export async function requestWithdrawal(
     () => prisma.withdrawalRequest.findFirst({ where: { playerId, idempotencyKey: key } }),
     amount,
     key,
-    () =>
-      inTransaction(prisma, async (tx) => {
-        await gate(tx, brand, playerId);
+    async () => {
+      const checked = await approvedDeposits(prisma, brand, playerId);
+      const answer = await gate.check({ brand, playerId, approvedDeposits: checked }, context);
+      return inTransaction(prisma, async (tx) => {
+        await lockAccount(tx, brand, playerId);
+        if ((await approvedDeposits(tx, brand, playerId)) !== checked) throw rollingIncomplete('DEPOSITS_NOT_PROCESSED', answer, brand.currency);
         const request = await tx.withdrawalRequest.create({
           data: { brandId: brand.id, playerId, amount, currency: brand.currency, idempotencyKey: key },
         });
@@ -242,7 +255,8 @@ export async function requestWithdrawal(
           payload: { request_id: request.id, player_id: playerId, amount_minor: amount.toString(), currency: brand.currency },
         });
         return request;
-      }),
+      });
+    },
   );
 }
 

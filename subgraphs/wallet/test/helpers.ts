@@ -1,15 +1,56 @@
 /**
- * What the wallet tests share: a seeded wallet subgraph, the GraphQL operations, callers of the
- * internal HTTP API, and the one closing check of every test that moves money (`expectBooks`).
+ * What the wallet tests share: a seeded wallet subgraph beside the real rolling subgraph it asks
+ * before every withdrawal, the GraphQL operations, callers of the internal HTTP API, and the one
+ * closing check of every test that moves money (`expectBooks`).
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { BrandRef, ForwardedContext } from '@rgb/kit';
-import { signedIn, startSeededTestSubgraph, type GraphQLResponse, type SeededTestSubgraph } from '@rgb/kit/testing';
-import { walletSubgraph } from '../src/index';
+import { signedIn, startSeededTestSubgraph, startTestSubgraph, type GraphQLResponse, type SeededTestSubgraph, type TestSubgraph } from '@rgb/kit/testing';
+import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
+import { loadWalletConfig, walletSubgraph } from '../src/index';
 import { findLedgerMismatches } from '../src/reconciliation';
 
-export const startWallet = (): Promise<SeededTestSubgraph> => startSeededTestSubgraph(walletSubgraph);
+export interface WalletTestServer extends SeededTestSubgraph {
+  /** The rolling subgraph the wallet asks before every withdrawal, on the same database. */
+  rolling: TestSubgraph;
+}
+
+/** A wallet subgraph on `databaseUrl`; `env` adds to its configuration (ROLLING_URL, ROLLING_RESPONSE_TIMEOUT_MS). */
+export const startWalletOn = (databaseUrl: string, env: NodeJS.ProcessEnv): Promise<TestSubgraph> =>
+  startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', ...env })), databaseUrl, env);
+
+/**
+ * The rolling subgraph on a seeded database of its own and, on the same database, the wallet
+ * asking it (`env` adds to the wallet's configuration); `close()` closes both and drops the database.
+ */
+export async function startWallet(env: NodeJS.ProcessEnv = {}): Promise<WalletTestServer> {
+  // The withdrawal check reads rolling's own tables only: no admin subgraph is needed for it.
+  const rolling = await startSeededTestSubgraph(rollingSubgraph(loadRollingConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' })));
+  try {
+    const wallet = await startWalletOn(rolling.database.url, { ROLLING_URL: rolling.url, ...env });
+    const close = async () => {
+      await wallet.close();
+      await rolling.close();
+    };
+    return { ...wallet, database: rolling.database, brands: rolling.brands, rolling, close };
+  } catch (error) {
+    await rolling.close();
+    throw error;
+  }
+}
+
+/**
+ * Records the player's approved deposits as processed, without requirements, as rolling_worker
+ * does for a brand whose deposits carry none: tests that withdraw after deposits run no worker.
+ */
+export async function processedByRolling(server: SeededTestSubgraph, brand: BrandRef, player: string): Promise<void> {
+  const deposits = await server.deps.prisma.depositRequest.findMany({ where: { brandId: brand.id, playerId: player, status: 'APPROVED' } });
+  await server.deps.prisma.processedDeposit.createMany({
+    data: deposits.map((deposit) => ({ depositRequestId: deposit.id, brandId: brand.id, playerId: player })),
+    skipDuplicates: true,
+  });
+}
 
 export const asPlayer = (brand: BrandRef, id: string): ForwardedContext => signedIn(brand, 'player', id);
 export const asStaff = (brand: BrandRef): ForwardedContext => signedIn(brand, 'staff', randomUUID());

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrandRef, ForwardedContext } from '@rgb/kit';
-import { anonymous, firstError, signedIn, staffWith, startSeededTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
-import { walletSubgraph } from '../src/index';
+import { anonymous, firstError, signedIn, staffWith, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { startWallet } from './helpers';
 
 let server: SeededTestSubgraph;
 beforeAll(async () => {
-  server = await startSeededTestSubgraph(walletSubgraph);
+  server = await startWallet();
 });
 afterAll(() => server?.close());
 

@@ -26,6 +26,7 @@ const LEGACY_CODES: Record<string, { status: number; code: number }> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 41500 },
   UNKNOWN_HOST: { status: 421, code: 42100 },
   [ErrorCode.INSUFFICIENT_FUNDS]: { status: 422, code: 42201 },
+  [ErrorCode.ROLLING_INCOMPLETE]: { status: 422, code: 42202 },
   [ErrorCode.RATE_LIMITED]: { status: 429, code: 42900 },
   [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, code: 50300 },
 };

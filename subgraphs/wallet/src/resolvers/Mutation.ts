@@ -18,8 +18,8 @@ import {
 export const Mutation: MutationResolvers = {
   requestDeposit: (_parent, { input }, { caller, prisma, brand }) =>
     requestDeposit(prisma, brand, requireCaller(caller, 'player').id, input),
-  requestWithdrawal: (_parent, { input }, { caller, prisma, brand, services }) =>
-    requestWithdrawal(prisma, brand, requireCaller(caller, 'player').id, input, services.withdrawalGate),
+  requestWithdrawal: (_parent, { input }, context) =>
+    requestWithdrawal(context.prisma, context.brand, requireCaller(context.caller, 'player').id, input, context.services.withdrawalGate, context),
   approveDeposit: (_parent, { id }, context) => approveDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context)),
   declineDeposit: (_parent, { id, reason }, context) =>
     declineDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context), reason ?? null),
