@@ -213,15 +213,17 @@ describe(`the expiry job (${EXPIRY_JOB})`, () => {
 });
 
 describe('two rolling_worker replicas on one consumer group', () => {
-  it('apply every event once and run the expiry job once per window', async () => {
+  it('apply every event once, announce and confirm each completion once, and run the expiry job once per window', async () => {
     await firstExpiryRun();
     const second = await platform.startWorker();
     try {
       const replicas = [platform.worker, second];
       const [appliedBefore, duplicatesBefore] = [await consumed(replicas, 'applied'), await consumed(replicas, 'duplicate')];
       const players = Array.from({ length: 6 }, () => randomUUID());
-      const deposits = players.map((playerId) => depositApproved(acme(), playerId, 50_000n));
-      const bets = players.flatMap((playerId) => [1_000n, 2_000n, 3_000n, 4_000n].map((stake) => bet(acme(), playerId, { stake, category: 'SLOTS' }).settled()));
+      const base = Date.now() - 3_600_000;
+      // Each player: a requirement the bets complete, and a later one they leave untouched.
+      const deposits = players.flatMap((playerId) => [depositApproved(acme(), playerId, 10_000n, new Date(base)), depositApproved(acme(), playerId, 50_000n, new Date(base + 1_000))]);
+      const bets = players.flatMap((playerId) => [1_000n, 2_000n, 3_000n, 4_000n].map((stake) => bet(acme(), playerId, { stake }).settled()));
       // In several appends, so that both replicas' blocked reads get some.
       await platform.publish(...deposits);
       for (let index = 0; index < bets.length; index += 4) await platform.publish(...bets.slice(index, index + 4));
@@ -229,13 +231,28 @@ describe('two rolling_worker replicas on one consumer group', () => {
       expect((await consumed(replicas, 'duplicate')) - duplicatesBefore).toBe(0);
       const eventIds = [...deposits, ...bets].map((event) => event.event_id);
       expect(await platform.prisma.rollingInbox.count({ where: { consumer: TURNOVER_GROUP, eventId: { in: eventIds } } })).toBe(eventIds.length);
+      const completed: string[] = [];
       for (const playerId of players) {
-        expect((await requirementsOf(platform, acme(), playerId)).map(({ accrued }) => accrued)).toEqual([10_000n]);
+        const requirements = await requirementsOf(platform, acme(), playerId);
+        expect(requirements.map(({ accrued, status }) => [accrued, status])).toEqual([
+          [10_000n, 'COMPLETED'],
+          [0n, 'ACTIVE'],
+        ]);
+        completed.push(requirements[0]!.id);
+      }
+      await waitFor('every completion confirmed', async () => (await platform.prisma.rolling.count({ where: { id: { in: completed }, walletConfirmedAt: null } })) === 0);
+      await waitFor('every completion on the rolling stream', async () =>
+        (await Promise.all(completed.map((id) => rollingStream(platform, 'ROLLING_COMPLETED', id)))).every((found) => found.length > 0),
+      );
+      await sleep(1_000);
+      for (const id of completed) {
+        expect(await rollingOutbox(platform, 'ROLLING_COMPLETED', id)).toHaveLength(1);
+        expect(await rollingStream(platform, 'ROLLING_COMPLETED', id)).toHaveLength(1);
+        expect(await walletOutbox(platform, 'ROLLING_COMPLETED_CONFIRMED', id)).toHaveLength(1);
       }
 
-      for (const playerId of players.slice(0, 3)) {
-        await platform.prisma.rolling.updateMany({ where: { playerId }, data: { expiresAt: new Date(Date.now() - 1_000) } });
-      }
+      const expiring = players.slice(0, 3);
+      await platform.prisma.rolling.updateMany({ where: { playerId: { in: expiring }, status: 'ACTIVE' }, data: { expiresAt: new Date(Date.now() - 1_000) } });
       await awayFromWindowEnd();
       const runsBefore = await jobSuccesses(replicas, EXPIRY_JOB);
       await nextExpiryWindow();
@@ -243,10 +260,12 @@ describe('two rolling_worker replicas on one consumer group', () => {
       // Both replicas poll every 50 ms: a while longer, and still one run.
       await sleep(1_000);
       expect((await jobSuccesses(replicas, EXPIRY_JOB)) - runsBefore).toBe(1);
-      for (const [index, playerId] of players.entries()) {
-        const [requirement] = await requirementsOf(platform, acme(), playerId);
-        expect(requirement!.status).toBe(index < 3 ? 'EXPIRED' : 'ACTIVE');
-        expect(await rollingOutbox(platform, 'ROLLING_EXPIRED', requirement!.id)).toHaveLength(index < 3 ? 1 : 0);
+      for (const playerId of players) {
+        const [, later] = await requirementsOf(platform, acme(), playerId);
+        const expired = expiring.includes(playerId);
+        expect(later!.status).toBe(expired ? 'EXPIRED' : 'ACTIVE');
+        expect(await rollingOutbox(platform, 'ROLLING_EXPIRED', later!.id)).toHaveLength(expired ? 1 : 0);
+        expect(await rollingStream(platform, 'ROLLING_EXPIRED', later!.id)).toHaveLength(expired ? 1 : 0);
       }
     } finally {
       await second.close();
