@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { adminSubgraph } from '@rgb/admin';
-import { deadLetterStream, type EventPayload, STREAMS, type TypedEnvelope } from '@rgb/contracts';
+import { deadLetterStream, type Envelope, type EventPayload, STREAMS, type TypedEnvelope } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import { buildEnvelope } from '@rgb/events';
 import type { BrandRef, StartedWorker } from '@rgb/kit';
@@ -210,10 +210,10 @@ export const walletOutbox = (platform: RollingPlatform, type: string, rollingId:
   platform.prisma.walletOutbox.findMany({ where: { eventType: type, envelope: { path: ['aggregate_id'], equals: rollingId } }, orderBy: { id: 'asc' } });
 
 /** The envelopes on rgb:stream:rolling of `type` about `rollingId`. */
-export async function rollingStream(platform: RollingPlatform, type: string, rollingId: string): Promise<TypedEnvelope<never>[]> {
+export async function rollingStream(platform: RollingPlatform, type: string, rollingId: string): Promise<Envelope[]> {
   const entries = await platform.redis.xrange(STREAMS.rolling, '-', '+');
   return entries
-    .map(([, fields]) => JSON.parse(fields[1]!) as TypedEnvelope<never> & { event_type: string })
+    .map(([, fields]) => JSON.parse(fields[1]!) as Envelope)
     .filter((envelope) => envelope.event_type === type && envelope.aggregate_id === rollingId);
 }
 
