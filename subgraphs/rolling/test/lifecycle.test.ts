@@ -276,6 +276,8 @@ describe('two rolling_worker replicas on one consumer group', () => {
 describe('a wallet that is down when a requirement completes', () => {
   it('leaves the completion unconfirmed and retried, with health failing and naming the loop, until the wallet confirms it once', { timeout: 60_000 }, async () => {
     // The platform's worker would tell the running wallet: this replica alone tells one that is not there yet.
+    // Earlier completions are all confirmed first, so the one below is the only one waiting.
+    await waitFor('earlier completions confirmed', async () => (await platform.prisma.rolling.count({ where: { status: 'COMPLETED', walletConfirmedAt: null } })) === 0);
     await platform.worker.close();
     const port = await freePort();
     const worker = await platform.startWorker({ WALLET_URL: `http://127.0.0.1:${port}`, COMPLETION_RETRY_MS: '1000' });

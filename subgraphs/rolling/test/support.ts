@@ -30,10 +30,12 @@ export interface RollingPlatform {
   startWorker(env?: NodeJS.ProcessEnv): Promise<StartedWorker>;
   /** Another wallet subgraph on the same database, Redis and brands; `env` adds to its config (`PORT`). Closed with the platform. */
   startWallet(env?: NodeJS.ProcessEnv): Promise<TestSubgraph>;
-  /** Appends events to rgb:stream:wallet (one transaction) as the wallet's outbox publisher does, and waits until the workers applied all. */
+  /**
+   * Appends events to rgb:stream:wallet (one transaction) as the wallet's outbox publisher does,
+   * and resolves once the workers' group has read and acknowledged every entry of the stream;
+   * throws on a dead letter.
+   */
   publish(...events: WalletEvent[]): Promise<void>;
-  /** Resolves once the workers' group has read and acknowledged every entry of the stream; throws on a dead letter. */
-  caughtUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,11 +45,8 @@ function once(close: () => Promise<void>): () => Promise<void> {
   return () => (closing ??= close());
 }
 
-/**
- * Boots the platform; `workerEnv` adds to the first worker's config (COMPLETION_RETRY_MS...).
- * Scheduled jobs are polled every 50 ms so a test that makes a window due sees it run at once.
- */
-export async function startRollingPlatform({ workerEnv = {} }: { workerEnv?: NodeJS.ProcessEnv } = {}): Promise<RollingPlatform> {
+/** Boots the platform. Workers poll scheduled jobs every 50 ms, so a test that makes a window due sees it run at once. */
+export async function startRollingPlatform(): Promise<RollingPlatform> {
   const redisUrl = await isolatedRedisUrl();
   const closers: (() => Promise<void>)[] = [];
   const closeAll = once(async () => {
@@ -77,8 +76,7 @@ export async function startRollingPlatform({ workerEnv = {} }: { workerEnv?: Nod
       closers.push(close);
       return { ...worker, close };
     };
-    const worker = await startWorker(workerEnv);
-    const caughtUp = () => groupCaughtUp(redis);
+    const worker = await startWorker();
     return {
       admin,
       wallet,
@@ -93,9 +91,8 @@ export async function startRollingPlatform({ workerEnv = {} }: { workerEnv?: Nod
         const transaction = redis.multi();
         for (const event of events) transaction.xadd(STREAMS.wallet, '*', 'event', JSON.stringify(event));
         await transaction.exec();
-        await caughtUp();
+        await groupCaughtUp(redis);
       },
-      caughtUp,
       close: closeAll,
     };
   } catch (error) {
@@ -111,6 +108,7 @@ function fieldsOf(reply: unknown[]): Record<string, unknown> {
   return fields;
 }
 
+/** Resolves once the consumer group has read and acknowledged every entry of the wallet stream; throws on a dead letter. */
 async function groupCaughtUp(redis: Redis): Promise<void> {
   await waitFor(
     `${TURNOVER_GROUP} catching up with ${STREAMS.wallet}`,
