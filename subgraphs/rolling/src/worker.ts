@@ -11,6 +11,8 @@ import { countSettledBet, takeBackRolledBackBet } from './turnover';
 export { loadRollingWorkerConfig };
 
 export const EXPIRY_JOB = 'rolling.expire';
+/** The consumer group (and inbox consumer) that applies the wallet's events. */
+export const TURNOVER_GROUP = 'rolling.turnover';
 const MINUTE_MS = 60_000;
 
 /**
@@ -46,7 +48,7 @@ export function rollingWorker(config: RollingWorkerConfig): WorkerDefinition {
       });
       const loops = [
         new StreamConsumer({
-          group: 'rolling.turnover',
+          group: TURNOVER_GROUP,
           stream: STREAMS.wallet,
           inbox: rollingDomain.inbox,
           prisma,

@@ -1,0 +1,238 @@
+/**
+ * What the rolling tests share: the admin subgraph (brands and their configs), the wallet subgraph
+ * (which confirms completions) and the rolling subgraph with a rolling_worker, all on one seeded
+ * database and a Redis database of their own; the wallet's events as the wallet writes them, put
+ * on its stream, and a wait until the worker has applied everything put there.
+ */
+import { randomUUID } from 'node:crypto';
+import { adminSubgraph } from '@rgb/admin';
+import { deadLetterStream, type Envelope, type EventPayload, STREAMS, type TypedEnvelope } from '@rgb/contracts';
+import type { PrismaClient } from '@rgb/db';
+import { buildEnvelope } from '@rgb/events';
+import type { BrandRef, StartedWorker } from '@rgb/kit';
+import { isolatedRedisUrl, type SeededTestSubgraph, signedIn, startSeededTestSubgraph, startTestSubgraph, type TestSubgraph, waitFor } from '@rgb/kit/testing';
+import { walletSubgraph } from '@rgb/wallet';
+import { Redis } from 'ioredis';
+import { loadRollingConfig, rollingSubgraph } from '../src/index';
+import { loadRollingWorkerConfig, startRollingWorker, TURNOVER_GROUP } from '../src/worker';
+
+export interface RollingPlatform {
+  admin: SeededTestSubgraph;
+  wallet: TestSubgraph;
+  rolling: TestSubgraph;
+  /** The rolling_worker started with the platform. */
+  worker: StartedWorker;
+  /** A client of the shared database for the tests' own reads and writes (the admin's). */
+  prisma: PrismaClient;
+  redis: Redis;
+  brands: { demo: BrandRef; acme: BrandRef };
+  /** Another rolling_worker on the same database, Redis and consumer group; `env` adds to its config. Closed with the platform. */
+  startWorker(env?: NodeJS.ProcessEnv): Promise<StartedWorker>;
+  /** Another wallet subgraph on the same database, Redis and brands; `env` adds to its config (`PORT`). Closed with the platform. */
+  startWallet(env?: NodeJS.ProcessEnv): Promise<TestSubgraph>;
+  /**
+   * Appends events to rgb:stream:wallet (one transaction) as the wallet's outbox publisher does,
+   * and resolves once the workers' group has read and acknowledged every entry of the stream;
+   * throws on a dead letter.
+   */
+  publish(...events: WalletEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Closes a resource once, however many times it is asked to. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => (closing ??= close());
+}
+
+/** Boots the platform. Workers poll scheduled jobs every 50 ms, so a test that makes a window due sees it run at once. */
+export async function startRollingPlatform(): Promise<RollingPlatform> {
+  const redisUrl = await isolatedRedisUrl();
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = once(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+  try {
+    const admin = await startSeededTestSubgraph(adminSubgraph, { env: { REDIS_URL: redisUrl } });
+    closers.push(() => admin.close());
+    const databaseUrl = admin.database.url;
+    const startWallet = async (env: NodeJS.ProcessEnv = {}) => {
+      const wallet = await startTestSubgraph(walletSubgraph, databaseUrl, { REDIS_URL: redisUrl, ...env });
+      const close = once(() => wallet.close());
+      closers.push(close);
+      return { ...wallet, close };
+    };
+    const wallet = await startWallet();
+    const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '3', REDIS_URL: redisUrl, ADMIN_URL: admin.url };
+    const rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig(base)), databaseUrl, base);
+    closers.push(() => rolling.close());
+    const redis = new Redis(redisUrl);
+    closers.push(async () => void redis.disconnect());
+
+    const startWorker = async (env: NodeJS.ProcessEnv = {}) => {
+      const config = loadRollingWorkerConfig({ ...base, PORT: '0', METRICS_PORT: '0', JOB_POLL_MS: '50', WALLET_URL: wallet.url, ...env });
+      const worker = await startRollingWorker(config);
+      const close = once(() => worker.close());
+      closers.push(close);
+      return { ...worker, close };
+    };
+    const worker = await startWorker();
+    return {
+      admin,
+      wallet,
+      rolling,
+      worker,
+      prisma: admin.deps.prisma,
+      redis,
+      brands: admin.brands,
+      startWorker,
+      startWallet,
+      async publish(...events) {
+        const transaction = redis.multi();
+        for (const event of events) transaction.xadd(STREAMS.wallet, '*', 'event', JSON.stringify(event));
+        await transaction.exec();
+        await groupCaughtUp(redis);
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** Field-value pairs of an XINFO answer as an object. */
+function fieldsOf(reply: unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let index = 0; index < reply.length; index += 2) fields[String(reply[index])] = reply[index + 1];
+  return fields;
+}
+
+/** Resolves once the consumer group has read and acknowledged every entry of the wallet stream; throws on a dead letter. */
+async function groupCaughtUp(redis: Redis): Promise<void> {
+  await waitFor(
+    `${TURNOVER_GROUP} catching up with ${STREAMS.wallet}`,
+    async () => {
+      const deadLetters = await redis.xrange(deadLetterStream(STREAMS.wallet), '-', '+');
+      if (deadLetters.length > 0) throw new Error(`dead letters on ${STREAMS.wallet}: ${JSON.stringify(deadLetters)}`);
+      const stream = fieldsOf((await redis.xinfo('STREAM', STREAMS.wallet)) as unknown[]);
+      const groups = ((await redis.xinfo('GROUPS', STREAMS.wallet)) as unknown[][]).map(fieldsOf);
+      const group = groups.find((candidate) => candidate.name === TURNOVER_GROUP);
+      return group !== undefined && group['last-delivered-id'] === stream['last-generated-id'] && group.pending === 0;
+    },
+    20_000,
+  );
+}
+
+// --- The wallet's events, as its outbox writes them -------------------------------------------
+
+type WalletEventType = 'DEPOSIT_APPROVED' | 'BET_SETTLED_CONFIRMED' | 'BET_ROLLED_BACK_CONFIRMED';
+export type WalletEvent = TypedEnvelope<WalletEventType>;
+
+function walletEvent<T extends WalletEventType>(type: T, brand: BrandRef, aggregate: { type: string; id: string }, payload: EventPayload<T>, at?: Date): TypedEnvelope<T> {
+  const envelope = buildEnvelope('wallet.outbox', {
+    type,
+    owner: { brandId: brand.id },
+    brandId: brand.id,
+    aggregateType: aggregate.type,
+    aggregateId: aggregate.id,
+    payload,
+  } as never) as TypedEnvelope<T>;
+  return at ? { ...envelope, occurred_at: at.toISOString() } : envelope;
+}
+
+const movement = (amount: bigint, currency: string) => ({
+  account_id: randomUUID(),
+  ledger_entry_id: randomUUID(),
+  amount_minor: amount.toString(),
+  balance_after_minor: '0',
+  currency,
+});
+
+/** A deposit of `amount` (minor units) approved for `playerId`, at `at` (now unless given). */
+export function depositApproved(brand: BrandRef, playerId: string, amount: bigint, at?: Date): TypedEnvelope<'DEPOSIT_APPROVED'> {
+  const requestId = randomUUID();
+  return walletEvent(
+    'DEPOSIT_APPROVED',
+    brand,
+    { type: 'deposit_request', id: requestId },
+    { request_id: requestId, player_id: playerId, ...movement(amount, brand.currency) },
+    at,
+  );
+}
+
+export interface BetOptions {
+  stake: bigint;
+  /** The game's category (SLOTS unless given). */
+  category?: string;
+  provider?: string;
+}
+
+/** One bet of a player at a provider: the events the wallet writes when it settles and when it is rolled back. */
+export function bet(brand: BrandRef, playerId: string, { stake, category = 'SLOTS', provider = 'demo' }: BetOptions) {
+  const transactionId = `tx-${randomUUID()}`;
+  const aggregate = { type: 'bet', id: randomUUID() };
+  const reference = { player_id: playerId, provider_code: provider, transaction_id: transactionId, round_id: `round-${transactionId}`, game_code: 'demo-slot', game_category: category };
+  return {
+    transactionId,
+    /** A settlement; `stake` 0 for a further win on a bet settled already (each call is a new event). */
+    settled: ({ stake: counted = stake, win = 0n }: { stake?: bigint; win?: bigint } = {}): TypedEnvelope<'BET_SETTLED_CONFIRMED'> =>
+      walletEvent('BET_SETTLED_CONFIRMED', brand, aggregate, {
+        ...reference,
+        bet_amount_minor: counted.toString(),
+        win_amount_minor: win.toString(),
+        balance_after_minor: '0',
+        currency: brand.currency,
+        win_ledger_entry_id: win > 0n ? randomUUID() : null,
+      }),
+    rolledBack: (): TypedEnvelope<'BET_ROLLED_BACK_CONFIRMED'> =>
+      walletEvent('BET_ROLLED_BACK_CONFIRMED', brand, aggregate, { ...reference, ...movement(stake, brand.currency) }),
+  };
+}
+
+// --- Reading what happened ---------------------------------------------------------------------
+
+/** A player's requirements in the brand, oldest first (the order turnover fills them). */
+export const requirementsOf = (platform: RollingPlatform, brand: BrandRef, playerId: string) =>
+  platform.prisma.rolling.findMany({ where: { brandId: brand.id, playerId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+
+/** Rolling outbox rows of `type` about `rollingId`. */
+export const rollingOutbox = (platform: RollingPlatform, type: string, rollingId?: string) =>
+  platform.prisma.rollingOutbox.findMany({
+    where: { eventType: type, ...(rollingId ? { envelope: { path: ['aggregate_id'], equals: rollingId } } : {}) },
+    orderBy: { id: 'asc' },
+  });
+
+/** Wallet outbox rows of `type` about `rollingId`. */
+export const walletOutbox = (platform: RollingPlatform, type: string, rollingId: string) =>
+  platform.prisma.walletOutbox.findMany({ where: { eventType: type, envelope: { path: ['aggregate_id'], equals: rollingId } }, orderBy: { id: 'asc' } });
+
+/** The envelopes on rgb:stream:rolling of `type` about `rollingId`. */
+export async function rollingStream(platform: RollingPlatform, type: string, rollingId: string): Promise<Envelope[]> {
+  const entries = await platform.redis.xrange(STREAMS.rolling, '-', '+');
+  return entries
+    .map(([, fields]) => JSON.parse(fields[1]!) as Envelope)
+    .filter((envelope) => envelope.event_type === type && envelope.aggregate_id === rollingId);
+}
+
+/** A worker's /health as an operator reads it. */
+export async function healthOf(worker: StartedWorker): Promise<{ status: number; reason?: string }> {
+  const response = await fetch(`${worker.url}/health`);
+  const body = (await response.json()) as { reason?: string };
+  return { status: response.status, reason: body.reason };
+}
+
+// --- The brand's config, as staff change it ----------------------------------------------------
+
+const UPDATE_CONTRIBUTIONS = `mutation ($id: ID!, $input: UpdateBrandConfigInput!) { updateBrandConfig(brandId: $id, input: $input) { id } }`;
+
+/** Sets the brand's category contributions through the admin's GraphQL, as a staff member would. */
+export async function setContributions(
+  platform: RollingPlatform,
+  brand: BrandRef,
+  categoryContributions: { slotsBps: number; liveCasinoBps: number; tableBps: number; otherBps: number },
+): Promise<void> {
+  const staff = await platform.prisma.staff.create({ data: { username: `config_${randomUUID().slice(0, 8)}`, passwordHash: 'x', allBrands: true } });
+  const answer = await platform.admin.graphql(UPDATE_CONTRIBUTIONS, { id: brand.id, input: { categoryContributions } }, signedIn(brand, 'staff', staff.id));
+  if (answer.body.errors) throw new Error(`updateBrandConfig refused: ${JSON.stringify(answer.body.errors)}`);
+}
