@@ -19,3 +19,20 @@ export function uniqueViolation(error: unknown): string | null {
   if (error.code === 'P2010' && cause?.originalCode === '23505') return cause.constraint?.index ?? 'unique';
   return null;
 }
+
+/** SQLSTATEs of a transaction PostgreSQL aborted to break a conflict: deadlock_detected, serialization_failure. */
+const TRANSIENT_CONFLICTS = new Set(['40P01', '40001']);
+
+/**
+ * Whether PostgreSQL aborted the transaction to break a deadlock or a serialization conflict:
+ * nothing it did was kept, and the same work run again may well succeed. Covers raw SQL through
+ * the driver adapter (P2010 with the SQLSTATE), Prisma's own report of it (P2034) and direct
+ * statements.
+ */
+export function transientConflict(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return TRANSIENT_CONFLICTS.has(error.code ?? '');
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2034') return true;
+  const cause = (error.meta as { driverAdapterError?: { cause?: { originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
+  return TRANSIENT_CONFLICTS.has(cause?.originalCode ?? '');
+}

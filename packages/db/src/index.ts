@@ -1,6 +1,6 @@
 export { createPrismaClient, directSql, statementNames, type PrismaClientOptions } from './client';
 export { statement, type DirectSql, type Statement } from './direct-sql';
-export { uniqueViolation } from './errors';
+export { transientConflict, uniqueViolation } from './errors';
 export {
   applyMigrations,
   createMigration,

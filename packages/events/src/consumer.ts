@@ -11,7 +11,7 @@ import {
   type StreamName,
   type TypedEnvelope,
 } from '@rgb/contracts';
-import type { PrismaClient } from '@rgb/db';
+import { type PrismaClient, transientConflict } from '@rgb/db';
 import type { Logger, Metrics, TickResult, WorkerLoop } from '@rgb/kit';
 import { SERVICE_ATTRIBUTE, serviceOf, traceIdOf, withConsumerSpan } from '@rgb/kit/tracing';
 import type { Redis } from 'ioredis';
@@ -79,6 +79,25 @@ export interface ConsumerOptions<Key extends string = string> {
 }
 
 type StreamEntry = [id: string, fields: string[]];
+
+/** Attempts of a batch PostgreSQL aborts to break a deadlock (two replicas' batches locking rows of the same players). */
+const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Runs `transaction` again, after a short random pause, when PostgreSQL aborted it to break a
+ * deadlock or a serialization conflict (it kept nothing), rather than leaving its entries pending
+ * until they are claimed again, out of order and a delivery nearer the dead-letter stream.
+ */
+async function retriedOnConflict<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (attempt >= CONFLICT_ATTEMPTS || !transientConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
 
 /** Checks and removes in one step, so no consumer gains a pending entry between the two. */
 const FORGET_DEAD_CONSUMERS = `
@@ -241,7 +260,7 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   /** The inbox rows and every handler's change commit together; only then are the entries acknowledged. */
   private async applyAndAck(items: Applicable[]): Promise<void> {
     const { stream, group, redis, prisma, inbox } = this.options;
-    const applied = await outboxTransaction(prisma, async (tx) => {
+    const applied = await retriedOnConflict(() => outboxTransaction(prisma, async (tx) => {
       const fresh = await tx.$queryRawUnsafe<{ event_id: string }[]>(
         `INSERT INTO ${inbox} (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
         group,
@@ -270,7 +289,7 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
         handled.push(event);
       }
       return handled;
-    });
+    }));
     await redis.xack(stream, group, ...items.map((item) => item.id));
     for (const item of items) this.lastErrors.delete(item.id);
     this.count('applied', applied.length);

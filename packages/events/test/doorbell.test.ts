@@ -95,9 +95,10 @@ describe('the outbox doorbell', () => {
         await sleep(150);
         delays.push(await commitToStream(stream, reader));
       }
+      // Far below the 10 s poll whatever the machine's load: the ring, not the poll, published them
+      // (how fast a ring is, is bench:events' to measure, not a test's).
       delays.sort((a, b) => a - b);
-      expect(delays[2], `median of ${delays.map(Math.round).join(', ')} ms`).toBeLessThan(30);
-      expect(delays.at(-1), `slowest of ${delays.map(Math.round).join(', ')} ms`).toBeLessThan(250);
+      expect(delays.at(-1), `slowest of ${delays.map(Math.round).join(', ')} ms`).toBeLessThan(2_000);
     } finally {
       reader.disconnect();
     }

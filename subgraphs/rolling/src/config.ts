@@ -12,7 +12,7 @@ export function loadRollingConfig(env: NodeJS.ProcessEnv = process.env): Rolling
 export const rollingWorkerEnv = workerEnv(rollingDomain.worker.port).extend({
   /** Where completions are confirmed (ROLLING_COMPLETED_CONFIRMED). */
   WALLET_URL: z.url().default('http://127.0.0.1:8011'),
-  /** The first retry of a completion the wallet did not confirm; each further one waits twice as long, up to 5 minutes. */
+  /** The first retry of a completion the wallet did not confirm; each further one waits twice as long, up to a minute. */
   COMPLETION_RETRY_MS: z.coerce.number().int().positive().default(1_000),
 });
 export type RollingWorkerConfig = z.infer<typeof rollingWorkerEnv>;

@@ -1,4 +1,4 @@
-import { notFound, rollingRoutes } from '@rgb/contracts';
+import { badUserInput, notFound, rollingRoutes } from '@rgb/contracts';
 import { BrandConfigs, repositoryPath, serveRoute, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import type { RollingConfig } from './config';
 import { rollingDomain } from './domain';
@@ -32,6 +32,7 @@ export function rollingSubgraph(config: RollingConfig): SubgraphDefinition<Rolli
       serveRoute(app, rollingRoutes.requirement, async (request) => {
         const brandConfig = await configs.get(request.brand.id);
         if (!brandConfig) throw notFound(`no brand ${request.brand.id}`);
+        if (brandConfig.currency !== request.brand.currency) throw badUserInput(`brand ${request.brand.id} keeps ${brandConfig.currency}, not ${request.brand.currency}`);
         const { rolling, duplicate } = await requireForPromotion(prisma, brandConfig, request);
         return { rolling_id: rolling?.id ?? null, duplicate };
       });

@@ -86,11 +86,15 @@ export interface CompletionNotice {
   playerId: string;
 }
 
+/** The longest wait between two attempts to tell the wallet of a completion. */
+const MAX_NOTICE_RETRY_MS = 60_000;
+
 /**
  * Tells the wallet of completions it has not confirmed yet, oldest due first, each once its retry
  * time has come; a failure is recorded on the requirement with its next attempt (doubling from
- * `retryMs` up to 5 minutes). While any completion that failed is still unconfirmed this throws,
- * so the loop, and the worker's health, report it until the wallet has confirmed them all.
+ * `retryMs` up to a minute). A success after failures makes every waiting one due at once: the
+ * wallet is back. While any completion that failed is still unconfirmed this throws, so the loop,
+ * and the worker's health, report it until the wallet has confirmed them all.
  */
 export async function notifyCompletions(
   prisma: PrismaClient,
@@ -109,18 +113,18 @@ export async function notifyCompletions(
       await prisma.rolling.update({ where: { id: rolling.id }, data: { walletConfirmedAt: new Date(), nextNotifyAt: null, lastNotifyError: null } });
       confirmed += 1;
     } catch (error) {
-      const wait = Math.min(options.retryMs * 2 ** Math.min(rolling.notifyAttempts, 20), 300_000);
-      await prisma.rolling.update({
-        where: { id: rolling.id },
+      const wait = Math.min(options.retryMs * 2 ** Math.min(rolling.notifyAttempts, 20), MAX_NOTICE_RETRY_MS);
+      // Another replica may have confirmed it meanwhile: only a row still unconfirmed records the failure.
+      await prisma.rolling.updateMany({
+        where: { id: rolling.id, walletConfirmedAt: null },
         data: { notifyAttempts: { increment: 1 }, nextNotifyAt: new Date(Date.now() + wait), lastNotifyError: (error instanceof Error ? error.message : String(error)).slice(0, 500) },
       });
     }
   }
-  const failing = await prisma.rolling.findMany({ where: { ...unconfirmed, notifyAttempts: { gt: 0 } }, select: { lastNotifyError: true }, take: 1 });
-  if (failing.length > 0) {
-    const count = await prisma.rolling.count({ where: { ...unconfirmed, notifyAttempts: { gt: 0 } } });
-    throw new CompletionNoticeError(count, failing[0]!.lastNotifyError ?? 'unknown');
-  }
+  const failing = { ...unconfirmed, notifyAttempts: { gt: 0 } };
+  if (confirmed > 0) await prisma.rolling.updateMany({ where: { ...failing, nextNotifyAt: { gt: new Date() } }, data: { nextNotifyAt: new Date() } });
+  const [stillFailing] = await prisma.rolling.findMany({ where: failing, select: { lastNotifyError: true }, orderBy: { nextNotifyAt: 'asc' }, take: 1 });
+  if (stillFailing) throw new CompletionNoticeError(await prisma.rolling.count({ where: failing }), stillFailing.lastNotifyError ?? 'unknown');
   return { confirmed, pending: due.length === batchSize };
 }
 

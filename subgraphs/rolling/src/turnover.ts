@@ -24,21 +24,22 @@ export async function countSettledBet(tx: OutboxTransaction, config: BrandConfig
   const stake = BigInt(bet.bet_amount_minor);
   if (stake === 0n) return;
   const contribution = weightedTurnover(stake, contributionBps(config, bet.game_category));
+  // A category that counts nothing can give nothing, and take nothing back.
   if (contribution === 0n) return;
-  // Locked oldest first, as every writer of a player's requirements locks them: no deadlock.
+  const recorded = await tx.$executeRaw`
+    INSERT INTO rolling.bet_turnover (provider_code, transaction_id, brand_id, player_id, contribution)
+    VALUES (${bet.provider_code}, ${bet.transaction_id}, ${event.brand_id}::uuid, ${bet.player_id}::uuid, ${contribution})
+    ON CONFLICT DO NOTHING`;
+  // Counted already, or rolled back before this event came. Every bet is recorded, requirement
+  // or not, so that a second settlement of it never counts, whatever came in between.
+  if (recorded === 0) return;
+
+  // Locked oldest first, as every writer of a player's requirements locks them: no deadlock between two of one player's events.
   const open = await tx.$queryRaw<OpenRequirement[]>`
     SELECT id, player_id, currency, required, accrued FROM rolling.rolling
     WHERE brand_id = ${event.brand_id}::uuid AND player_id = ${bet.player_id}::uuid AND status = 'ACTIVE'
       AND (expires_at IS NULL OR expires_at > now())
     ORDER BY created_at, id FOR UPDATE`;
-  // Nothing to fill: the bet is not recorded (most bets, on brands without requirements).
-  if (open.length === 0) return;
-  const recorded = await tx.$executeRaw`
-    INSERT INTO rolling.bet_turnover (provider_code, transaction_id, brand_id, player_id, contribution)
-    VALUES (${bet.provider_code}, ${bet.transaction_id}, ${event.brand_id}::uuid, ${bet.player_id}::uuid, ${contribution})
-    ON CONFLICT DO NOTHING`;
-  // Counted already, or rolled back before this event came.
-  if (recorded === 0) return;
   let left = contribution;
   for (const requirement of open) {
     if (left === 0n) break;

@@ -69,7 +69,7 @@ describe('Player.rollings', () => {
       source: 'DEPOSIT',
       amount: '10000',
       multiplierBps: 10_000,
-      expiresAt: null,
+      expiresAt: new Date(approvedAt(1).getTime() + 30 * 86_400_000).toISOString(),
       createdAt: approvedAt(1).toISOString(),
       endedAt: null,
       cancelReason: null,
@@ -238,10 +238,13 @@ describe('/internal/rolling/requirements', () => {
       status: 'ACTIVE',
       expiresAt: new Date(body.expires_at),
     });
-    // Without an expiry, the brand's (0 days: never).
+    // Without an expiry, the brand's: 30 days on acme.
     const lasting = requirement({ expires_at: null });
+    const asked = Date.now();
     expect((await internal('requirements', lasting)).status).toBe(200);
-    expect((await rowsOf(lasting.source_id))[0]!.expiresAt).toBeNull();
+    const lapses = (await rowsOf(lasting.source_id))[0]!.expiresAt!.getTime() - 30 * 86_400_000;
+    expect(lapses).toBeGreaterThanOrEqual(asked);
+    expect(lapses).toBeLessThanOrEqual(Date.now());
   });
 
   it('answers a repeat with the first requirement, duplicate, also when many arrive at once', async () => {

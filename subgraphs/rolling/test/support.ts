@@ -11,7 +11,7 @@ import type { PrismaClient } from '@rgb/db';
 import { buildEnvelope } from '@rgb/events';
 import type { BrandRef, StartedWorker } from '@rgb/kit';
 import { isolatedRedisUrl, type SeededTestSubgraph, signedIn, startSeededTestSubgraph, startTestSubgraph, type TestSubgraph, waitFor } from '@rgb/kit/testing';
-import { walletSubgraph } from '@rgb/wallet';
+import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { Redis } from 'ioredis';
 import { loadRollingConfig, rollingSubgraph } from '../src/index';
 import { loadRollingWorkerConfig, startRollingWorker, TURNOVER_GROUP } from '../src/worker';
@@ -57,7 +57,8 @@ export async function startRollingPlatform(): Promise<RollingPlatform> {
     closers.push(() => admin.close());
     const databaseUrl = admin.database.url;
     const startWallet = async (env: NodeJS.ProcessEnv = {}) => {
-      const wallet = await startTestSubgraph(walletSubgraph, databaseUrl, { REDIS_URL: redisUrl, ...env });
+      const walletEnv = { NODE_ENV: 'test', REDIS_URL: redisUrl, ...env };
+      const wallet = await startTestSubgraph(walletSubgraph(loadWalletConfig(walletEnv)), databaseUrl, walletEnv);
       const close = once(() => wallet.close());
       closers.push(close);
       return { ...wallet, close };
