@@ -34,7 +34,7 @@ beforeAll(async () => {
   platform = await bootPlatform({ PROVIDER_DEMO_SECRET: SECRET });
   prisma = createPrismaClient({ databaseUrl: platform.databaseUrl, poolSize: 2 });
   await fundedPlayer(platform, 'fuzz_rich', '1000.00');
-  await fundedPlayer(platform, 'fuzz_poor', '5.00');
+  await fundedPlayer(platform, 'fuzz_poor', '10.00');
   await platform.register('fuzz_krw', 'acme.localhost');
   const rows = await prisma.player.findMany({ where: { username: { startsWith: 'fuzz_' } }, orderBy: { username: 'asc' } });
   const brands = await prisma.brand.findMany();

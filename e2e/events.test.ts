@@ -64,7 +64,7 @@ it('keeps a staff decision of the wallet in the audit log once, even when its ev
     await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })
   ).body.data.staffLogin.accessToken as string;
   const { accessToken } = await platform.register('eve_audited');
-  const requested = await platform.graphql(`mutation { requestDeposit(input: { amount: "5.00", depositorName: "E" }) { id } }`, undefined, { token: accessToken });
+  const requested = await platform.graphql(`mutation { requestDeposit(input: { amount: "15.00", depositorName: "E" }) { id } }`, undefined, { token: accessToken });
   const id = requested.body.data.requestDeposit.id as string;
   await platform.graphql(`mutation ($id: ID!) { approveDeposit(id: $id) { status } }`, { id }, { token: staff });
   const staffId = (await platform.graphql(`{ myStaffAccess { staffId } }`, undefined, { token: staff })).body.data.myStaffAccess.staffId;

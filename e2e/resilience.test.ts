@@ -305,7 +305,7 @@ describe('Redis gone', () => {
     expect((await me(token)).body.data.me).toEqual({ username: 'redis_ann', wallet: { balance: '0.00' } });
     expect((await me(accessToken)).body.data.me.username).toBe('redis_ann');
     const registered = await platform.register('redis_bob');
-    const deposit = await platform.graphql(`mutation { requestDeposit(input: { amount: "5.00", depositorName: "E2E" }) { status } }`, undefined, { token: registered.accessToken });
+    const deposit = await platform.graphql(`mutation { requestDeposit(input: { amount: "15.00", depositorName: "E2E" }) { status } }`, undefined, { token: registered.accessToken });
     expect(deposit.body.data.requestDeposit.status).toBe('PENDING');
 
     // Back on the same port, empty: every worker heals by itself, and what waited is published and counted.

@@ -130,7 +130,7 @@ it('restarts a killed wallet_worker, which then publishes the wallet events agai
   const requested = dataOf<{ requestDeposit: { id: string } }>(
     await platform.graphql(
       `mutation ($input: DepositInput!) { requestDeposit(input: $input) { id } }`,
-      { input: { amount: '5.00', depositorName: 'Sam Supervised' } },
+      { input: { amount: '15.00', depositorName: 'Sam Supervised' } },
       { token: player },
     ),
   ).requestDeposit;

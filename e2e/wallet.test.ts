@@ -94,9 +94,9 @@ describe('deposits and withdrawals of one player on demo (USD)', () => {
 
   it('credits a deposit once staff approve it', async () => {
     const requested = dataOf<{ requestDeposit: { id: string; amount: string; status: string } }>(
-      await platform.graphql(REQUEST_DEPOSIT, { input: { amount: '25.50', depositorName: 'Alice' } }, { token: player }),
+      await platform.graphql(REQUEST_DEPOSIT, { input: { amount: '125.50', depositorName: 'Alice' } }, { token: player }),
     ).requestDeposit;
-    expect(requested).toMatchObject({ amount: '25.50', status: 'PENDING' });
+    expect(requested).toMatchObject({ amount: '125.50', status: 'PENDING' });
     expect((await walletOf(player)).balance).toBe('0.00');
 
     const staffToken = await staff();
@@ -105,7 +105,7 @@ describe('deposits and withdrawals of one player on demo (USD)', () => {
         token: staffToken,
       }),
     ).depositRequests;
-    expect(pending.edges.map((edge) => edge.node)).toContainEqual({ id: requested.id, amount: '25.50', status: 'PENDING' });
+    expect(pending.edges.map((edge) => edge.node)).toContainEqual({ id: requested.id, amount: '125.50', status: 'PENDING' });
 
     const approved = dataOf<{ approveDeposit: { status: string } }>(await platform.graphql(APPROVE_DEPOSIT, { id: requested.id }, { token: staffToken }));
     expect(approved.approveDeposit.status).toBe('APPROVED');
@@ -113,22 +113,22 @@ describe('deposits and withdrawals of one player on demo (USD)', () => {
     expect(codeOf(again)).toBe('CONFLICT');
 
     const wallet = await walletOf(player);
-    expect(wallet).toMatchObject({ balance: '25.50', currency: 'USD', transactions: { totalCount: 1 } });
-    expect(entries(wallet)).toEqual([{ kind: 'DEPOSIT', amount: '25.50', balanceAfter: '25.50' }]);
+    expect(wallet).toMatchObject({ balance: '125.50', currency: 'USD', transactions: { totalCount: 1 } });
+    expect(entries(wallet)).toEqual([{ kind: 'DEPOSIT', amount: '125.50', balanceAfter: '125.50' }]);
     await expectBooksBalance();
   });
 
   it('holds a withdrawal at once and releases it when staff decline', async () => {
     // Until rolling_worker has processed the approved deposit (demo's carry no requirement), rolling holds withdrawals back.
     const answer = await retryWhile(
-      () => platform.graphql(REQUEST_WITHDRAWAL, { input: { amount: '10' } }, { token: player }),
+      () => platform.graphql(REQUEST_WITHDRAWAL, { input: { amount: '40' } }, { token: player }),
       (result) => JSON.stringify(result.body.errors?.[0]?.extensions ?? {}).includes('"reason":"DEPOSITS_NOT_PROCESSED"'),
     );
     const requested = dataOf<{ requestWithdrawal: { id: string; amount: string; status: string } }>(answer).requestWithdrawal;
-    expect(requested).toMatchObject({ amount: '10.00', status: 'PENDING' });
+    expect(requested).toMatchObject({ amount: '40.00', status: 'PENDING' });
     const held = await walletOf(player);
-    expect(held.balance).toBe('15.50');
-    expect(entries(held).at(-1)).toEqual({ kind: 'WITHDRAWAL_HOLD', amount: '-10.00', balanceAfter: '15.50' });
+    expect(held.balance).toBe('85.50');
+    expect(entries(held).at(-1)).toEqual({ kind: 'WITHDRAWAL_HOLD', amount: '-40.00', balanceAfter: '85.50' });
 
     const staffToken = await staff();
     const pending = dataOf<{ withdrawalRequests: { edges: { node: { id: string } }[] } }>(
@@ -141,16 +141,16 @@ describe('deposits and withdrawals of one player on demo (USD)', () => {
     );
     expect(declined.declineWithdrawal.status).toBe('DECLINED');
     const released = await walletOf(player);
-    expect(released.balance).toBe('25.50');
+    expect(released.balance).toBe('125.50');
     expect(released.transactions.totalCount).toBe(3);
     expect(entries(released).map((entry) => entry.kind)).toEqual(['DEPOSIT', 'WITHDRAWAL_HOLD', 'WITHDRAWAL_RELEASE']);
-    expect(entries(released).at(-1)).toEqual({ kind: 'WITHDRAWAL_RELEASE', amount: '10.00', balanceAfter: '25.50' });
+    expect(entries(released).at(-1)).toEqual({ kind: 'WITHDRAWAL_RELEASE', amount: '40.00', balanceAfter: '125.50' });
     await expectBooksBalance();
   });
 
   it('keeps an approved withdrawal out of the balance and records it paid', async () => {
     const requested = dataOf<{ requestWithdrawal: { id: string } }>(
-      await platform.graphql(REQUEST_WITHDRAWAL, { input: { amount: '5.25' } }, { token: player }),
+      await platform.graphql(REQUEST_WITHDRAWAL, { input: { amount: '25.25' } }, { token: player }),
     ).requestWithdrawal;
     const staffToken = await staff();
     const tooEarly = await platform.graphql(MARK_PAID, { id: requested.id }, { token: staffToken });
@@ -158,7 +158,7 @@ describe('deposits and withdrawals of one player on demo (USD)', () => {
 
     const approved = dataOf<{ approveWithdrawal: { status: string } }>(await platform.graphql(APPROVE_WITHDRAWAL, { id: requested.id }, { token: staffToken }));
     expect(approved.approveWithdrawal.status).toBe('APPROVED');
-    expect((await walletOf(player)).balance).toBe('20.25');
+    expect((await walletOf(player)).balance).toBe('100.25');
 
     const paid = dataOf<{ markWithdrawalPaid: { status: string; paidAt: string | null } }>(
       await platform.graphql(MARK_PAID, { id: requested.id }, { token: staffToken }),
@@ -169,35 +169,35 @@ describe('deposits and withdrawals of one player on demo (USD)', () => {
     expect(codeOf(declineAfterPaid)).toBe('CONFLICT');
 
     const wallet = await walletOf(player);
-    expect(wallet.balance).toBe('20.25');
+    expect(wallet.balance).toBe('100.25');
     expect(entries(wallet).map((entry) => entry.kind)).toEqual(['DEPOSIT', 'WITHDRAWAL_HOLD', 'WITHDRAWAL_RELEASE', 'WITHDRAWAL_HOLD']);
-    expect(entries(wallet).at(-1)).toEqual({ kind: 'WITHDRAWAL_HOLD', amount: '-5.25', balanceAfter: '20.25' });
+    expect(entries(wallet).at(-1)).toEqual({ kind: 'WITHDRAWAL_HOLD', amount: '-25.25', balanceAfter: '100.25' });
     await expectBooksBalance();
   });
 
   it('refuses a withdrawal larger than the balance and moves nothing', async () => {
-    const refused = await platform.graphql(REQUEST_WITHDRAWAL, { input: { amount: '20.26' } }, { token: player });
+    const refused = await platform.graphql(REQUEST_WITHDRAWAL, { input: { amount: '100.26' } }, { token: player });
     expect(codeOf(refused)).toBe('INSUFFICIENT_FUNDS');
     const wallet = await walletOf(player);
-    expect(wallet.balance).toBe('20.25');
+    expect(wallet.balance).toBe('100.25');
     expect(wallet.transactions.totalCount).toBe(4);
     await expectBooksBalance();
   });
 });
 
 describe('acme (KRW, no minor digits)', () => {
-  it('takes a deposit of "1000" and refuses "10.5" with BAD_USER_INPUT', async () => {
+  it('takes a deposit of "10000" (its minimum) and refuses "10.5" with BAD_USER_INPUT', async () => {
     const { accessToken: player } = await platform.register('wallet_acme', 'acme.localhost');
-    const approved = await deposit(player, '1000', 'acme.localhost');
-    expect(approved).toMatchObject({ amount: '1000', status: 'APPROVED' });
+    const approved = await deposit(player, '10000', 'acme.localhost');
+    expect(approved).toMatchObject({ amount: '10000', status: 'APPROVED' });
     const wallet = await walletOf(player, 'acme.localhost');
-    expect(wallet).toMatchObject({ balance: '1000', currency: 'KRW' });
-    expect(entries(wallet)).toEqual([{ kind: 'DEPOSIT', amount: '1000', balanceAfter: '1000' }]);
+    expect(wallet).toMatchObject({ balance: '10000', currency: 'KRW' });
+    expect(entries(wallet)).toEqual([{ kind: 'DEPOSIT', amount: '10000', balanceAfter: '10000' }]);
 
     const fractional = await platform.graphql(REQUEST_DEPOSIT, { input: { amount: '10.5', depositorName: 'Kim' } }, { token: player, host: 'acme.localhost' });
     expect(codeOf(fractional)).toBe('BAD_USER_INPUT');
     expect(fractional.body.data ?? null).toBeNull();
-    expect((await walletOf(player, 'acme.localhost')).balance).toBe('1000');
+    expect((await walletOf(player, 'acme.localhost')).balance).toBe('10000');
     await expectBooksBalance();
   });
 });
@@ -223,6 +223,24 @@ describe('what the wallet refuses', () => {
       await platform.graphql(`{ depositRequests { edges { node { amount player { username } } } } }`, undefined, { token: staffToken }),
     );
     expect(JSON.stringify(requests)).not.toMatch(/wallet_float/);
+  });
+
+  it('refuses amounts outside the brand limits with the range as min and max, moving nothing', async () => {
+    const { accessToken: player } = await platform.register('wallet_limits');
+    const small = await platform.graphql(REQUEST_DEPOSIT, { input: { amount: '9.99', depositorName: 'Lim' } }, { token: player });
+    expect(small.body.errors?.[0]).toMatchObject({
+      message: 'a deposit must be between 10.00 and 10000.00 USD',
+      extensions: { code: 'BAD_USER_INPUT', min: '10.00', max: '10000.00' },
+    });
+    const { accessToken: acmePlayer } = await platform.register('wallet_limits_krw', 'acme.localhost');
+    const large = await platform.graphql(REQUEST_WITHDRAWAL, { input: { amount: '5000001' } }, { token: acmePlayer, host: 'acme.localhost' });
+    expect(large.body.errors?.[0]).toMatchObject({
+      message: 'a withdrawal must be between 10000 and 5000000 KRW',
+      extensions: { code: 'BAD_USER_INPUT', min: '10000', max: '5000000' },
+    });
+    expect(await prisma.depositRequest.count({ where: { depositorName: 'Lim' } })).toBe(0);
+    expect(await prisma.withdrawalRequest.count({ where: { amount: 5_000_001n } })).toBe(0);
+    await expectBooksBalance();
   });
 
   it('does not let a player approve a deposit (FORBIDDEN), nor list requests', async () => {

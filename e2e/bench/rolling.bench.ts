@@ -41,9 +41,10 @@ const CHECK_RATE = Number(process.env.BENCH_CHECK_RATE ?? 20);
 const CHECK_CONCURRENCY = Number(process.env.BENCH_CHECK_CONCURRENCY ?? 8);
 const CHECK_SECONDS = Number(process.env.BENCH_CHECK_SECONDS ?? 10);
 const HOST = 'acme.localhost';
-/** KRW has no minor digits: a stake of 1000 is 1000 minor units, and demo-slot counts it in full on acme. */
-const STAKE = 1000;
-const DEPOSIT = 1_000_000_000;
+/** KRW has no minor digits: a stake of 100 is 100 minor units, and demo-slot counts it in full on acme. */
+const STAKE = 100;
+/** acme's largest deposit: its requirement (the same amount) takes 100,000 stakes, more than any run bets, so it never completes. */
+const DEPOSIT = 10_000_000;
 
 const bench = await startBenchPlatform();
 const { platform, secrets, databaseUrl, redisUrl } = bench;
@@ -142,7 +143,7 @@ try {
   const pair = async (player: Player) => {
     const id = `rb-${++sequence}`;
     await callback('bet', { account: player.account, transaction_id: `${id}-b`, round_id: `r-${id}`, amount: String(STAKE) });
-    await callback('win', { account: player.account, transaction_id: `${id}-w`, round_id: `r-${id}`, amount: '500', reference_transaction_id: `${id}-b`, round_closed: true });
+    await callback('win', { account: player.account, transaction_id: `${id}-w`, round_id: `r-${id}`, amount: String(STAKE / 2), reference_transaction_id: `${id}-b`, round_closed: true });
     return `${id}-b`;
   };
   // Warm-up: JIT, pools, the brand configs cached by rolling_worker.

@@ -21,6 +21,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const OPENING = 200;
 const QUERY = 'subscription { topInfo { pendingDepositCount pendingDepositAmount pendingWithdrawalCount newPlayersToday updatedAt } }';
 const HOSTS = { demo: 'localhost', acme: 'acme.localhost' } as const;
+/** Each brand's smallest deposit (its seeded limit): 10.00 USD, 10000 KRW. */
+const DEPOSIT_AMOUNTS = { demo: '10.00', acme: '10000' } as const;
 type BrandCode = keyof typeof HOSTS;
 
 const bench = await startBenchPlatform();
@@ -177,7 +179,7 @@ async function scenario(count: number, brands: BrandCode[]): Promise<ScenarioRes
       Promise.all(
         brands.map(async (brand) => {
           sentAt[brand] = performance.now();
-          await graphql(`mutation ($input: DepositInput!) { requestDeposit(input: $input) { id } }`, { input: { amount: '10', depositorName: 'Bench' } }, HOSTS[brand], playerTokens[brand]);
+          await graphql(`mutation ($input: DepositInput!) { requestDeposit(input: $input) { id } }`, { input: { amount: DEPOSIT_AMOUNTS[brand], depositorName: 'Bench' } }, HOSTS[brand], playerTokens[brand]);
           pending[brand]++;
         }),
       ).then(() => undefined),

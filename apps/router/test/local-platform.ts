@@ -55,7 +55,8 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
 
   const launch: Record<StoppableSubgraph, (port: number) => Promise<Running>> = {
     player: (port) => startTestSubgraph(playerSubgraph, databaseUrl, { PORT: String(port) }),
-    wallet: (port) => startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', ROLLING_URL: rolling.url })), databaseUrl, { PORT: String(port) }),
+    wallet: (port) =>
+      startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', ADMIN_URL: admin.url, ROLLING_URL: rolling.url })), databaseUrl, { PORT: String(port) }),
     game: (port) =>
       startGame(
         loadGameConfig({

@@ -1,4 +1,4 @@
-import { repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { BrandConfigs, repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import type { WalletConfig } from './config';
 import { walletDomain } from './domain';
 import { walletInternalRoutes } from './internal-routes';
@@ -12,6 +12,8 @@ export { loadWalletConfig, type WalletConfig } from './config';
 const ROLLING_CONNECT_TIMEOUT_MS = 500;
 
 export interface WalletServices {
+  /** The brands' configs (deposit and withdrawal limits), from the admin domain. */
+  brandConfigs: BrandConfigs;
   /** The rolling domain's check before every withdrawal. */
   withdrawalGate: WithdrawalGate;
 }
@@ -22,7 +24,9 @@ export function walletSubgraph(config: WalletConfig): SubgraphDefinition<WalletL
     schemaPath: repositoryPath(walletDomain.api.schema),
     resolvers,
     createLoaders,
-    createServices: ({ serviceTokens, metrics }) => {
+    async createServices({ serviceTokens, metrics, log }) {
+      const brandConfigs = new BrandConfigs({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'wallet', tokens: serviceTokens, log });
+      await brandConfigs.start();
       const rolling = new ServiceClient({
         baseUrl: config.ROLLING_URL,
         tokens: serviceTokens,
@@ -30,9 +34,11 @@ export function walletSubgraph(config: WalletConfig): SubgraphDefinition<WalletL
         connectTimeoutMs: ROLLING_CONNECT_TIMEOUT_MS,
         responseTimeoutMs: config.ROLLING_RESPONSE_TIMEOUT_MS,
       });
-      return { withdrawalGate: new WithdrawalGate(rolling, metrics) };
+      return { brandConfigs, withdrawalGate: new WithdrawalGate(rolling, metrics) };
     },
-    closeServices: ({ withdrawalGate }) => withdrawalGate.close(),
+    closeServices: async ({ brandConfigs, withdrawalGate }) => {
+      await Promise.all([brandConfigs.stop(), withdrawalGate.close()]);
+    },
     internalRoutes: (app, { prisma }) => walletInternalRoutes(app, prisma),
   };
 }

@@ -1,9 +1,10 @@
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import { uniqueViolation, type DepositRequest, type PrismaClient, type RequestStatus, type WithdrawalRequest } from '@rgb/db';
 import { appendToOutbox, recordStaffAction } from '@rgb/events';
-import type { BrandRef } from '@rgb/kit';
+import type { BrandConfigs, BrandRef, Logger } from '@rgb/kit';
 import { parseAmount } from './amounts';
 import { checkIdempotencyKey, inTransaction, move, type Tx } from './ledger';
+import { checkRequestLimits } from './limits';
 import { causedBy, type StaffActor } from './staff-actions';
 import { type GateContext, rollingIncomplete, type WithdrawalGate } from './withdrawal-gate';
 
@@ -21,6 +22,8 @@ export interface WithdrawalInput {
 /**
  * Runs `create` once per (player, idempotency key): a repeat returns the request the first call
  * made (same amount) or is refused (another amount). Without a key every call is a new request.
+ * Checks that hold for new requests only (the brand's limits, which may have changed since an
+ * earlier request) belong in `create`.
  */
 async function createOnce<R extends { amount: bigint }>(
   find: () => Promise<R | null>,
@@ -45,7 +48,14 @@ async function createOnce<R extends { amount: bigint }>(
   }
 }
 
-export async function requestDeposit(prisma: PrismaClient, brand: BrandRef, playerId: string, input: DepositInput): Promise<DepositRequest> {
+export async function requestDeposit(
+  prisma: PrismaClient,
+  brand: BrandRef,
+  playerId: string,
+  input: DepositInput,
+  configs: BrandConfigs,
+  log: Logger,
+): Promise<DepositRequest> {
   const amount = parseAmount(input.amount, brand.currency);
   const depositorName = input.depositorName.trim();
   if (depositorName.length < 1 || depositorName.length > 50) throw badUserInput('depositorName must be 1 to 50 characters');
@@ -54,8 +64,9 @@ export async function requestDeposit(prisma: PrismaClient, brand: BrandRef, play
     () => prisma.depositRequest.findFirst({ where: { playerId, idempotencyKey: key } }),
     amount,
     key,
-    () =>
-      inTransaction(prisma, async (tx) => {
+    async () => {
+      await checkRequestLimits(configs, brand, 'deposit', amount, log);
+      return inTransaction(prisma, async (tx) => {
         const request = await tx.depositRequest.create({
           data: { brandId: brand.id, playerId, amount, currency: brand.currency, depositorName, idempotencyKey: key },
         });
@@ -68,7 +79,8 @@ export async function requestDeposit(prisma: PrismaClient, brand: BrandRef, play
           payload: { request_id: request.id, player_id: playerId, amount_minor: amount.toString(), currency: brand.currency, depositor_name: depositorName },
         });
         return request;
-      }),
+      });
+    },
   );
 }
 
@@ -210,15 +222,17 @@ async function lockAccount(tx: Tx, brand: BrandRef, playerId: string): Promise<v
 
 /**
  * The amount is held at once: it leaves the balance with the request, or the request is refused.
- * The rolling domain is asked first, outside the transaction (never a transaction held over
- * HTTP); inside it, under the account's lock, the approved deposits are counted again: one
- * approved since rolling was asked may carry a requirement rolling has not made yet.
+ * An amount outside the brand's limits is refused first. Then the rolling domain is asked,
+ * outside the transaction (never a transaction held over HTTP); inside it, under the account's
+ * lock, the approved deposits are counted again: one approved since rolling was asked may carry
+ * a requirement rolling has not made yet.
  */
 export async function requestWithdrawal(
   prisma: PrismaClient,
   brand: BrandRef,
   playerId: string,
   input: WithdrawalInput,
+  configs: BrandConfigs,
   gate: WithdrawalGate,
   context: GateContext,
 ): Promise<WithdrawalRequest> {
@@ -229,6 +243,7 @@ export async function requestWithdrawal(
     amount,
     key,
     async () => {
+      await checkRequestLimits(configs, brand, 'withdrawal', amount, context.log);
       const checked = await approvedDeposits(prisma, brand, playerId);
       const answer = await gate.check({ brand, playerId, approvedDeposits: checked }, context);
       return inTransaction(prisma, async (tx) => {

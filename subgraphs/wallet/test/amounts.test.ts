@@ -42,8 +42,8 @@ describe('requestDeposit amounts in USD (demo)', () => {
     ['10.5', '10.50'],
     ['10.50', '10.50'],
     ['10', '10.00'],
-    ['0.01', '0.01'],
-    ['007.10', '7.10'],
+    ['10000', '10000.00'],
+    ['0012.30', '12.30'],
   ])('accepts %j as %s', async (input, shown) => {
     const player = randomUUID();
     const request = dataOf(await deposit('demo', input, player)).requestDeposit;

@@ -46,7 +46,7 @@ const demo = () => server.brands.demo;
 const acme = () => server.brands.acme;
 
 const DEPOSIT_INPUT = { input: { amount: '10.00', depositorName: 'Lee' } };
-const WITHDRAWAL_INPUT = { input: { amount: '1.00' } };
+const WITHDRAWAL_INPUT = { input: { amount: '20.00' } };
 
 describe('GraphQL audiences', () => {
   it('a player may not decide or list requests, nor adjust balances: FORBIDDEN, nothing written', async () => {

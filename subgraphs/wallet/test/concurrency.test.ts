@@ -48,6 +48,12 @@ function random(seed: number) {
   return { int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)), next };
 }
 
+/** Deposit and withdrawal amounts (minor units) inside the seeded limits of each brand's currency. */
+const REQUEST_AMOUNTS: Record<string, { deposit: [number, number]; withdrawal: [number, number] }> = {
+  USD: { deposit: [1_000, 2_000], withdrawal: [2_000, 3_000] },
+  KRW: { deposit: [10_000, 20_000], withdrawal: [10_000, 30_000] },
+};
+
 type Kind = 'bet' | 'win' | 'rollback' | 'approve' | 'withdraw' | 'promo' | 'reverse';
 
 /** What a caller was told. */
@@ -111,7 +117,7 @@ describe('many commands at once', () => {
     const rng = random(seed);
     const accounts: { brand: BrandRef; player: string; funded: bigint }[] = [
       ...Array.from({ length: 2 }, () => ({ brand: server.brands.demo, player: randomUUID(), funded: 20_000n })),
-      ...Array.from({ length: 2 }, () => ({ brand: server.brands.acme, player: randomUUID(), funded: 20_000n })),
+      ...Array.from({ length: 2 }, () => ({ brand: server.brands.acme, player: randomUUID(), funded: 200_000n })),
     ];
 
     // Starting balances and the deposit requests the burst will approve, made one by one.
@@ -125,7 +131,7 @@ describe('many commands at once', () => {
       await processedByRolling(server, brand, player);
       const pending: { id: string; amount: bigint }[] = [];
       for (let i = 0; i < 5; i++) {
-        const minor = BigInt(rng.int(100, 2_000));
+        const minor = BigInt(rng.int(...REQUEST_AMOUNTS[brand.currency]!.deposit));
         const amount = brand.currency === 'USD' ? `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}` : minor.toString();
         const request = dataOf(
           await server.graphql<{ requestDeposit: DepositView }>(REQUEST_DEPOSIT, { input: { amount, depositorName: 'Burst' } }, asPlayer(brand, player)),
@@ -174,7 +180,7 @@ describe('many commands at once', () => {
       }
       for (let i = 0; i < 4; i++) {
         const key = `wd-${p}-${i}`;
-        const minor = BigInt(rng.int(500, 3_000));
+        const minor = BigInt(rng.int(...REQUEST_AMOUNTS[brand.currency]!.withdrawal));
         const amount = brand.currency === 'USD' ? `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}` : minor.toString();
         copies({ kind: 'withdraw', player, key, amount: minor, send: async () => fromGraphQL(await server.graphql(REQUEST_WITHDRAWAL, { input: { amount, idempotencyKey: key } }, asPlayer(brand, player))) });
       }

@@ -1,10 +1,12 @@
 /**
- * What the wallet tests share: a seeded wallet subgraph beside the real rolling subgraph it asks
- * before every withdrawal, the GraphQL operations, callers of the internal HTTP API, and the one
- * closing check of every test that moves money (`expectBooks`).
+ * What the wallet tests share: a seeded wallet subgraph beside the real admin subgraph it reads
+ * the brands' limits from and the real rolling subgraph it asks before every withdrawal, the
+ * GraphQL operations, callers of the internal HTTP API, and the one closing check of every test
+ * that moves money (`expectBooks`).
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { adminSubgraph } from '@rgb/admin';
 import type { BrandRef, ForwardedContext } from '@rgb/kit';
 import { signedIn, startSeededTestSubgraph, startTestSubgraph, type GraphQLResponse, type SeededTestSubgraph, type TestSubgraph } from '@rgb/kit/testing';
 import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
@@ -12,30 +14,36 @@ import { loadWalletConfig, walletSubgraph } from '../src/index';
 import { findLedgerMismatches } from '../src/reconciliation';
 
 export interface WalletTestServer extends SeededTestSubgraph {
+  /** The admin subgraph the wallet reads the brands' configs (limits) from, on the same database. */
+  admin: SeededTestSubgraph;
   /** The rolling subgraph the wallet asks before every withdrawal, on the same database. */
   rolling: TestSubgraph;
 }
 
-/** A wallet subgraph on `databaseUrl`; `env` adds to its configuration (ROLLING_URL, ROLLING_RESPONSE_TIMEOUT_MS). */
+/** A wallet subgraph on `databaseUrl`; `env` adds to its configuration (ADMIN_URL, ROLLING_URL, ROLLING_RESPONSE_TIMEOUT_MS). */
 export const startWalletOn = (databaseUrl: string, env: NodeJS.ProcessEnv): Promise<TestSubgraph> =>
   startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', ...env })), databaseUrl, env);
 
 /**
- * The rolling subgraph on a seeded database of its own and, on the same database, the wallet
- * asking it (`env` adds to the wallet's configuration); `close()` closes both and drops the database.
+ * The admin subgraph on a seeded database of its own and, on the same database, the rolling
+ * subgraph and the wallet reading the one and asking the other (`env` adds to the wallet's
+ * configuration); `close()` closes all three and drops the database.
  */
 export async function startWallet(env: NodeJS.ProcessEnv = {}): Promise<WalletTestServer> {
-  // The withdrawal check reads rolling's own tables only: no admin subgraph is needed for it.
-  const rolling = await startSeededTestSubgraph(rollingSubgraph(loadRollingConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' })));
+  const admin = await startSeededTestSubgraph(adminSubgraph);
+  const started: TestSubgraph[] = [];
+  const close = async () => {
+    for (const server of started.reverse()) await server.close();
+    await admin.close();
+  };
   try {
-    const wallet = await startWalletOn(rolling.database.url, { ROLLING_URL: rolling.url, ...env });
-    const close = async () => {
-      await wallet.close();
-      await rolling.close();
-    };
-    return { ...wallet, database: rolling.database, brands: rolling.brands, rolling, close };
+    const rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url })), admin.database.url);
+    started.push(rolling);
+    const wallet = await startWalletOn(admin.database.url, { ADMIN_URL: admin.url, ROLLING_URL: rolling.url, ...env });
+    started.push(wallet);
+    return { ...wallet, database: admin.database, brands: admin.brands, admin, rolling, close };
   } catch (error) {
-    await rolling.close();
+    await close();
     throw error;
   }
 }
@@ -178,6 +186,12 @@ export async function fund(call: ServiceClient, brand: BrandRef, player: string,
     amount_minor: minor.toString(),
   });
   if (response.status !== 200) throw new Error(`funding failed: ${JSON.stringify(response.body)}`);
+}
+
+/** How many withdrawal checks the wallet asked of rolling with `outcome` (its `wallet_withdrawal_checks_total`). */
+export async function checksCounted(wallet: TestSubgraph, outcome: 'allowed' | 'held' | 'failed'): Promise<number> {
+  const metric = await wallet.deps.metrics.registry.getSingleMetric('wallet_withdrawal_checks_total')!.get();
+  return metric.values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
 }
 
 // --- Reading the database ------------------------------------------------------------------

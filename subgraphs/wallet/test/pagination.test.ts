@@ -13,7 +13,7 @@ beforeAll(async () => {
   for (let i = 0; i < 5; i++) {
     const made = await server.graphql<{ requestDeposit: { id: string } }>(
       REQUEST_DEPOSIT,
-      { input: { amount: `${i + 1}.00`, depositorName: 'Pager' } },
+      { input: { amount: `${i + 11}.00`, depositorName: 'Pager' } },
       asPlayer(server.brands.demo, player),
     );
     ids.push(made.body.data!.requestDeposit.id);

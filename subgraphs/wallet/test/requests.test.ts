@@ -105,19 +105,19 @@ describe('requestDeposit', () => {
 
   it('refuses a key too long or with spaces with BAD_USER_INPUT, for deposits and withdrawals alike', async () => {
     const player = randomUUID();
-    await fund(call, demo(), player, 1000n);
+    await fund(call, demo(), player, 5000n);
     const before = await writeCounts(server);
     for (const key of ['k'.repeat(3000), 'has spaces']) {
-      expect(errorOf(await requestDeposit(player, '1.00', key)).code).toBe('BAD_USER_INPUT');
-      expect(errorOf(await requestWithdrawal(player, '1.00', key)).code).toBe('BAD_USER_INPUT');
+      expect(errorOf(await requestDeposit(player, '20.00', key)).code).toBe('BAD_USER_INPUT');
+      expect(errorOf(await requestWithdrawal(player, '20.00', key)).code).toBe('BAD_USER_INPUT');
     }
     expect(await writeCounts(server)).toEqual(before);
-    await expectBooks(server, { [player]: 1000n });
+    await expectBooks(server, { [player]: 5000n });
   });
 
   it('refuses a blank depositor name with BAD_USER_INPUT', async () => {
     const before = await writeCounts(server);
-    const response = await server.graphql(REQUEST_DEPOSIT, { input: { amount: '5.00', depositorName: '   ' } }, asPlayer(demo(), randomUUID()));
+    const response = await server.graphql(REQUEST_DEPOSIT, { input: { amount: '25.00', depositorName: '   ' } }, asPlayer(demo(), randomUUID()));
     expect(errorOf(response).code).toBe('BAD_USER_INPUT');
     expect(await writeCounts(server)).toEqual(before);
   });
@@ -146,23 +146,23 @@ describe('approveDeposit', () => {
 
   it('approving twice is a CONFLICT: credited once, one entry, one event', async () => {
     const player = randomUUID();
-    const id = await pendingDeposit(player, '7.00');
+    const id = await pendingDeposit(player, '17.00');
     dataOf(await decide(APPROVE_DEPOSIT, id));
     const before = await writeCounts(server);
     expect(errorOf(await decide(APPROVE_DEPOSIT, id)).code).toBe('CONFLICT');
     expect(await writeCounts(server)).toEqual(before);
     expect(await entriesOf(server, `deposit.approve:${id}`)).toHaveLength(1);
     expect(await outboxRows(server, 'DEPOSIT_APPROVED', id)).toHaveLength(1);
-    await expectBooks(server, { [player]: 700n });
+    await expectBooks(server, { [player]: 1700n });
   });
 
   it('two approvals at the same moment credit once: one succeeds, the other is a CONFLICT', async () => {
     const player = randomUUID();
-    const id = await pendingDeposit(player, '3.00');
+    const id = await pendingDeposit(player, '13.00');
     const answers = await Promise.all(Array.from({ length: 6 }, () => decide(APPROVE_DEPOSIT, id)));
     expect(answers.filter((answer) => !answer.body.errors).length).toBe(1);
     expect(answers.filter((answer) => answer.body.errors).map((answer) => errorOf(answer).code)).toEqual(Array(5).fill('CONFLICT'));
-    await expectBooks(server, { [player]: 300n });
+    await expectBooks(server, { [player]: 1300n });
   });
 
   it('is NOT_FOUND for an unknown id, a non-uuid id, and a request of another brand', async () => {
@@ -190,7 +190,7 @@ describe('approveDeposit', () => {
 describe('declineDeposit', () => {
   it('declines a pending request with its reason, moving no money, writing DEPOSIT_DECLINED with the brand and its staff action', async () => {
     const player = randomUUID();
-    const id = await pendingDeposit(player, '9.99');
+    const id = await pendingDeposit(player, '19.99');
     const before = await writeCounts(server);
     const declined = dataOf(await decide<{ declineDeposit: DepositView }>(DECLINE_DEPOSIT, id, demo(), 'no such transfer')).declineDeposit;
     expect(declined).toMatchObject({ id, status: 'DECLINED', reason: 'no such transfer' });
@@ -200,7 +200,7 @@ describe('declineDeposit', () => {
     expect(event!.brandId).toBe(demo().id);
     expect(event!.envelope).toMatchObject({
       brand_id: demo().id,
-      payload: { request_id: id, player_id: player, amount_minor: '999', currency: 'USD', reason: 'no such transfer' },
+      payload: { request_id: id, player_id: player, amount_minor: '1999', currency: 'USD', reason: 'no such transfer' },
     });
     expect(await outboxRows(server, 'STAFF_ACTION_RECORDED', id)).toHaveLength(1);
     await expectBooks(server, { [player]: null });
@@ -208,9 +208,9 @@ describe('declineDeposit', () => {
 
   it('refuses to decide a decided request: approve after decline, decline after approve, decline twice', async () => {
     const player = randomUUID();
-    const declined = await pendingDeposit(player, '1.00');
+    const declined = await pendingDeposit(player, '11.00');
     dataOf(await decide(DECLINE_DEPOSIT, declined));
-    const approved = await pendingDeposit(player, '2.00');
+    const approved = await pendingDeposit(player, '12.00');
     dataOf(await decide(APPROVE_DEPOSIT, approved));
     const before = await writeCounts(server);
     expect(errorOf(await decide(APPROVE_DEPOSIT, declined)).code).toBe('CONFLICT');
@@ -219,11 +219,11 @@ describe('declineDeposit', () => {
     expect(await writeCounts(server)).toEqual(before);
     const statuses = await server.deps.prisma.depositRequest.findMany({ where: { id: { in: [declined, approved] } }, select: { id: true, status: true } });
     expect(Object.fromEntries(statuses.map((row) => [row.id, row.status]))).toEqual({ [declined]: 'DECLINED', [approved]: 'APPROVED' });
-    await expectBooks(server, { [player]: 200n });
+    await expectBooks(server, { [player]: 1200n });
   });
 
   it('is NOT_FOUND for an unknown or malformed id and for another brand', async () => {
-    const acmeRequest = await pendingDeposit(randomUUID(), '5000', acme());
+    const acmeRequest = await pendingDeposit(randomUUID(), '50000', acme());
     expect(errorOf(await decide(DECLINE_DEPOSIT, randomUUID())).code).toBe('NOT_FOUND');
     expect(errorOf(await decide(DECLINE_DEPOSIT, '42')).code).toBe('NOT_FOUND');
     expect(errorOf(await decide(DECLINE_DEPOSIT, acmeRequest, demo())).code).toBe('NOT_FOUND');
@@ -247,44 +247,44 @@ describe('requestWithdrawal', () => {
 
   it('refuses more than the balance with INSUFFICIENT_FUNDS and the balance, creating nothing', async () => {
     const player = randomUUID();
-    await fund(call, demo(), player, 500n);
+    await fund(call, demo(), player, 2000n);
     const before = await writeCounts(server);
-    const refused = errorOf(await requestWithdrawal(player, '5.01'));
-    expect(refused).toMatchObject({ code: 'INSUFFICIENT_FUNDS', extensions: { balance: '5.00' } });
+    const refused = errorOf(await requestWithdrawal(player, '20.01'));
+    expect(refused).toMatchObject({ code: 'INSUFFICIENT_FUNDS', extensions: { balance: '20.00' } });
     expect(await writeCounts(server)).toEqual(before);
-    await expectBooks(server, { [player]: 500n });
+    await expectBooks(server, { [player]: 2000n });
   });
 
   it('refuses a player without an account, with balance "0.00"', async () => {
     const player = randomUUID();
     const before = await writeCounts(server);
-    expect(errorOf(await requestWithdrawal(player, '0.01'))).toMatchObject({ code: 'INSUFFICIENT_FUNDS', extensions: { balance: '0.00' } });
+    expect(errorOf(await requestWithdrawal(player, '20.00'))).toMatchObject({ code: 'INSUFFICIENT_FUNDS', extensions: { balance: '0.00' } });
     expect(await writeCounts(server)).toEqual(before);
     await expectBooks(server, { [player]: null });
   });
 
   it('lets the whole balance go, to exactly zero', async () => {
     const player = randomUUID();
-    await fund(call, demo(), player, 1234n);
-    dataOf(await requestWithdrawal(player, '12.34'));
+    await fund(call, demo(), player, 2345n);
+    dataOf(await requestWithdrawal(player, '23.45'));
     await expectBooks(server, { [player]: 0n });
   });
 
   it('with the same key and amount holds once and returns the first request', async () => {
     const player = randomUUID();
-    await fund(call, demo(), player, 1000n);
-    const first = dataOf(await requestWithdrawal(player, '4.00', 'wd-key-1')).requestWithdrawal;
-    const again = dataOf(await requestWithdrawal(player, '4.00', 'wd-key-1')).requestWithdrawal;
+    await fund(call, demo(), player, 5000n);
+    const first = dataOf(await requestWithdrawal(player, '20.00', 'wd-key-1')).requestWithdrawal;
+    const again = dataOf(await requestWithdrawal(player, '20.00', 'wd-key-1')).requestWithdrawal;
     expect(again).toEqual(first);
     expect(await server.deps.prisma.withdrawalRequest.count({ where: { playerId: player } })).toBe(1);
     expect(await outboxRows(server, 'WITHDRAW_REQUESTED', first.id)).toHaveLength(1);
-    await expectBooks(server, { [player]: 600n });
+    await expectBooks(server, { [player]: 3000n });
   });
 
   it('with the same key fired at once holds once, every twin answering the first request (none short of funds)', async () => {
     const player = randomUUID();
-    await fund(call, demo(), player, 300n);
-    const answers = await Promise.all(Array.from({ length: 8 }, () => requestWithdrawal(player, '3.00', 'wd-key-race')));
+    await fund(call, demo(), player, 2500n);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => requestWithdrawal(player, '25.00', 'wd-key-race')));
     const ids = new Set(answers.map((answer) => dataOf(answer).requestWithdrawal.id));
     expect(ids.size).toBe(1);
     await expectBooks(server, { [player]: 0n });
@@ -292,12 +292,12 @@ describe('requestWithdrawal', () => {
 
   it('with the same key and another amount is a CONFLICT and holds nothing more', async () => {
     const player = randomUUID();
-    await fund(call, demo(), player, 1000n);
-    dataOf(await requestWithdrawal(player, '4.00', 'wd-key-2'));
+    await fund(call, demo(), player, 5000n);
+    dataOf(await requestWithdrawal(player, '20.00', 'wd-key-2'));
     const before = await writeCounts(server);
-    expect(errorOf(await requestWithdrawal(player, '5.00', 'wd-key-2')).code).toBe('CONFLICT');
+    expect(errorOf(await requestWithdrawal(player, '21.00', 'wd-key-2')).code).toBe('CONFLICT');
     expect(await writeCounts(server)).toEqual(before);
-    await expectBooks(server, { [player]: 600n });
+    await expectBooks(server, { [player]: 3000n });
   });
 });
 
@@ -309,30 +309,30 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
 
   it('approving keeps the money out and writes WITHDRAW_APPROVED with the brand; approving again is a CONFLICT', async () => {
     const player = randomUUID();
-    const id = await pendingWithdrawal(player, 1000n, '6.00');
+    const id = await pendingWithdrawal(player, 5000n, '20.00');
     const approved = dataOf(await decide<{ approveWithdrawal: WithdrawalView }>(APPROVE_WITHDRAWAL, id)).approveWithdrawal;
     expect(approved).toMatchObject({ id, status: 'APPROVED', paidAt: null });
     const [event, ...more] = await outboxRows(server, 'WITHDRAW_APPROVED', id);
     expect(more).toEqual([]);
     expect(event!.brandId).toBe(demo().id);
-    expect(event!.envelope).toMatchObject({ brand_id: demo().id, payload: { request_id: id, player_id: player, amount_minor: '600' } });
+    expect(event!.envelope).toMatchObject({ brand_id: demo().id, payload: { request_id: id, player_id: player, amount_minor: '2000' } });
     const before = await writeCounts(server);
     expect(errorOf(await decide(APPROVE_WITHDRAWAL, id)).code).toBe('CONFLICT');
     expect(await writeCounts(server)).toEqual(before);
-    await expectBooks(server, { [player]: 400n });
+    await expectBooks(server, { [player]: 3000n });
   });
 
   it('an approved withdrawal declined before it is paid (the transfer bounced) releases the hold once', async () => {
     const player = randomUUID();
-    const bounced = await pendingWithdrawal(player, 1000n, '6.00');
+    const bounced = await pendingWithdrawal(player, 5000n, '20.00');
     dataOf(await decide(APPROVE_WITHDRAWAL, bounced));
     expect(dataOf(await decide<{ declineWithdrawal: WithdrawalView }>(DECLINE_WITHDRAWAL, bounced, demo(), 'transfer bounced')).declineWithdrawal.status).toBe('DECLINED');
     expect(errorOf(await decide(MARK_WITHDRAWAL_PAID, bounced)).code).toBe('CONFLICT');
-    expect(await entriesOf(server, `withdrawal.release:${bounced}`)).toMatchObject([{ amount: 600n, reason: 'transfer bounced' }]);
+    expect(await entriesOf(server, `withdrawal.release:${bounced}`)).toMatchObject([{ amount: 2000n, reason: 'transfer bounced' }]);
     const [bouncedEvent, ...moreEvents] = await outboxRows(server, 'WITHDRAW_DECLINED', bounced);
     expect(moreEvents).toEqual([]);
-    expect(bouncedEvent!.envelope).toMatchObject({ payload: { request_id: bounced, amount_minor: '600', previous_status: 'APPROVED', reason: 'transfer bounced' } });
-    await expectBooks(server, { [player]: 1000n });
+    expect(bouncedEvent!.envelope).toMatchObject({ payload: { request_id: bounced, amount_minor: '2000', previous_status: 'APPROVED', reason: 'transfer bounced' } });
+    await expectBooks(server, { [player]: 5000n });
     // Each decision reaches the audit log with the status it changed, and a refused one does not.
     expect((await outboxRows(server, 'STAFF_ACTION_RECORDED', bounced)).map((row) => row.envelope)).toEqual([
       expect.objectContaining({
@@ -352,7 +352,7 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
       }),
     ]);
 
-    const id = dataOf(await requestWithdrawal(player, '6.00')).requestWithdrawal.id;
+    const id = dataOf(await requestWithdrawal(player, '20.00')).requestWithdrawal.id;
     dataOf(await decide(APPROVE_WITHDRAWAL, id));
     const answers = await Promise.all([
       decide(DECLINE_WITHDRAWAL, id, demo(), 'transfer bounced'),
@@ -365,23 +365,23 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     const releases = await entriesOf(server, `withdrawal.release:${id}`);
     expect(releases).toHaveLength(status === 'DECLINED' ? 1 : 0);
     expect(await outboxRows(server, 'WITHDRAW_DECLINED', id)).toHaveLength(status === 'DECLINED' ? 1 : 0);
-    await expectBooks(server, { [player]: status === 'DECLINED' ? 1000n : 400n });
+    await expectBooks(server, { [player]: status === 'DECLINED' ? 5000n : 3000n });
   });
 
   it('declining releases the held amount once, with the reason on the ledger', async () => {
     const player = randomUUID();
-    const id = await pendingWithdrawal(player, 1000n, '6.00');
-    await expectBooks(server, { [player]: 400n });
+    const id = await pendingWithdrawal(player, 5000n, '20.00');
+    await expectBooks(server, { [player]: 3000n });
     const declined = dataOf(await decide<{ declineWithdrawal: WithdrawalView }>(DECLINE_WITHDRAWAL, id, demo(), 'account check')).declineWithdrawal;
     expect(declined).toMatchObject({ status: 'DECLINED', reason: 'account check' });
     const [release] = await entriesOf(server, `withdrawal.release:${id}`);
-    expect(release).toMatchObject({ kind: 'WITHDRAWAL_RELEASE', amount: 600n, reason: 'account check' });
+    expect(release).toMatchObject({ kind: 'WITHDRAWAL_RELEASE', amount: 2000n, reason: 'account check' });
     const [event, ...more] = await outboxRows(server, 'WITHDRAW_DECLINED', id);
     expect(more).toEqual([]);
     expect(event!.brandId).toBe(demo().id);
     expect(event!.envelope).toMatchObject({
       brand_id: demo().id,
-      payload: { request_id: id, player_id: player, amount_minor: '600', ledger_entry_id: release!.id, balance_after_minor: '1000', previous_status: 'PENDING', reason: 'account check' },
+      payload: { request_id: id, player_id: player, amount_minor: '2000', ledger_entry_id: release!.id, balance_after_minor: '5000', previous_status: 'PENDING', reason: 'account check' },
     });
     const before = await writeCounts(server);
     expect(errorOf(await decide(DECLINE_WITHDRAWAL, id)).code).toBe('CONFLICT');
@@ -389,21 +389,21 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     expect(errorOf(await decide(MARK_WITHDRAWAL_PAID, id)).code).toBe('CONFLICT');
     expect(await writeCounts(server)).toEqual(before);
     expect(await outboxRows(server, 'WITHDRAW_APPROVED', id)).toEqual([]);
-    await expectBooks(server, { [player]: 1000n });
+    await expectBooks(server, { [player]: 5000n });
   });
 
   it('declines racing each other release once', async () => {
     const player = randomUUID();
-    const id = await pendingWithdrawal(player, 1000n, '6.00');
+    const id = await pendingWithdrawal(player, 5000n, '20.00');
     const answers = await Promise.all(Array.from({ length: 6 }, () => decide(DECLINE_WITHDRAWAL, id)));
     expect(answers.filter((answer) => !answer.body.errors)).toHaveLength(1);
     expect(await outboxRows(server, 'WITHDRAW_DECLINED', id)).toHaveLength(1);
-    await expectBooks(server, { [player]: 1000n });
+    await expectBooks(server, { [player]: 5000n });
   });
 
   it('marks paid only after APPROVED, once', async () => {
     const player = randomUUID();
-    const id = await pendingWithdrawal(player, 1000n, '6.00');
+    const id = await pendingWithdrawal(player, 5000n, '20.00');
     expect(errorOf(await decide(MARK_WITHDRAWAL_PAID, id)).code).toBe('CONFLICT');
     dataOf(await decide(APPROVE_WITHDRAWAL, id));
     const paid = dataOf(await decide<{ markWithdrawalPaid: WithdrawalView }>(MARK_WITHDRAWAL_PAID, id)).markWithdrawalPaid;
@@ -415,20 +415,20 @@ describe('approveWithdrawal, declineWithdrawal, markWithdrawalPaid', () => {
     expect(row.paidBy).toMatch(/^staff:/);
     expect(errorOf(await decide(MARK_WITHDRAWAL_PAID, id)).code).toBe('CONFLICT');
     expect(errorOf(await decide(DECLINE_WITHDRAWAL, id)).code).toBe('CONFLICT');
-    await expectBooks(server, { [player]: 400n });
+    await expectBooks(server, { [player]: 3000n });
   });
 
   it('is NOT_FOUND for unknown, malformed, and other-brand withdrawals', async () => {
     const acmePlayer = randomUUID();
-    await fund(call, acme(), acmePlayer, 9000n);
-    const acmeId = dataOf(await requestWithdrawal(acmePlayer, '5000', undefined, acme())).requestWithdrawal.id;
+    await fund(call, acme(), acmePlayer, 25000n);
+    const acmeId = dataOf(await requestWithdrawal(acmePlayer, '10000', undefined, acme())).requestWithdrawal.id;
     for (const operation of [APPROVE_WITHDRAWAL, DECLINE_WITHDRAWAL, MARK_WITHDRAWAL_PAID]) {
       expect(errorOf(await decide(operation, randomUUID())).code).toBe('NOT_FOUND');
       expect(errorOf(await decide(operation, 'nope')).code).toBe('NOT_FOUND');
       expect(errorOf(await decide(operation, acmeId, demo())).code).toBe('NOT_FOUND');
     }
     expect(await server.deps.prisma.withdrawalRequest.findUniqueOrThrow({ where: { id: acmeId } })).toMatchObject({ status: 'PENDING' });
-    await expectBooks(server, { [acmePlayer]: 4000n });
+    await expectBooks(server, { [acmePlayer]: 15000n });
   });
 });
 

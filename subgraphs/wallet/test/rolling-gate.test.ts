@@ -15,6 +15,7 @@ import {
   APPROVE_DEPOSIT,
   asPlayer,
   asStaff,
+  checksCounted,
   dataOf,
   type DepositView,
   errorOf,
@@ -45,10 +46,13 @@ let nonsense: Server;
 beforeAll(async () => {
   server = await startWallet({ ROLLING_RESPONSE_TIMEOUT_MS: String(ROLLING_TIMEOUT_MS) });
   call = await serviceClient(server);
-  cutOff = await startWalletOn(server.database.url, { ROLLING_URL: `http://127.0.0.1:${await freePort()}` });
+  cutOff = await startWalletOn(server.database.url, { ADMIN_URL: server.admin.url, ROLLING_URL: `http://127.0.0.1:${await freePort()}` });
   nonsense = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"allowed":"yes"}'));
   await new Promise<void>((resolve) => nonsense.listen(0, '127.0.0.1', resolve));
-  misled = await startWalletOn(server.database.url, { ROLLING_URL: `http://127.0.0.1:${(nonsense.address() as AddressInfo).port}` });
+  misled = await startWalletOn(server.database.url, {
+    ADMIN_URL: server.admin.url,
+    ROLLING_URL: `http://127.0.0.1:${(nonsense.address() as AddressInfo).port}`,
+  });
 });
 afterAll(async () => {
   await misled?.close();
@@ -97,12 +101,6 @@ function requirement(
   });
 }
 
-/** How many withdrawal checks the wallet counted with `outcome`. */
-async function checksCounted(wallet: TestSubgraph, outcome: 'allowed' | 'held' | 'failed'): Promise<number> {
-  const metric = await wallet.deps.metrics.registry.getSingleMetric('wallet_withdrawal_checks_total')!.get();
-  return metric.values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
-}
-
 describe('a withdrawal rolling holds', () => {
   it('is refused with ROLLING_INCOMPLETE while a requirement is active: the reason, the count and what is left, in the brand currency', async () => {
     const player = randomUUID();
@@ -113,12 +111,12 @@ describe('a withdrawal rolling holds', () => {
     const held = await checksCounted(server, 'held');
     const before = await writeCounts(server);
 
-    const refused = errorOf(await requestWithdrawal(player, '5000', { brand: acme() }));
+    const refused = errorOf(await requestWithdrawal(player, '10000', { brand: acme() }));
     expect(refused).toEqual({
       code: 'ROLLING_INCOMPLETE',
       extensions: expect.objectContaining({ code: 'ROLLING_INCOMPLETE', reason: 'ACTIVE_REQUIREMENT', activeRequirements: 2, remaining: '10500' }),
     });
-    expect((await requestWithdrawal(player, '5000', { brand: acme() })).body.errors?.[0]?.message).toBe(
+    expect((await requestWithdrawal(player, '10000', { brand: acme() })).body.errors?.[0]?.message).toBe(
       'withdrawals wait until the wagering requirement is met: 10500 KRW still to wager',
     );
     expect(await writeCounts(server)).toEqual(before);
@@ -130,7 +128,7 @@ describe('a withdrawal rolling holds', () => {
     const player = randomUUID();
     await fund(call, demo(), player, 5_000n);
     await requirement(demo(), player, { required: 1_234n });
-    expect(errorOf(await requestWithdrawal(player, '1.00')).extensions).toMatchObject({ reason: 'ACTIVE_REQUIREMENT', activeRequirements: 1, remaining: '12.34' });
+    expect(errorOf(await requestWithdrawal(player, '20.00')).extensions).toMatchObject({ reason: 'ACTIVE_REQUIREMENT', activeRequirements: 1, remaining: '12.34' });
     await expectBooks(server, { [player]: 5_000n });
   });
 
@@ -138,15 +136,15 @@ describe('a withdrawal rolling holds', () => {
     const player = randomUUID();
     await approvedDeposit(demo(), player, '30.00');
     const before = await writeCounts(server);
-    const refused = errorOf(await requestWithdrawal(player, '10.00'));
+    const refused = errorOf(await requestWithdrawal(player, '20.00'));
     expect(refused).toMatchObject({ code: 'ROLLING_INCOMPLETE', extensions: { reason: 'DEPOSITS_NOT_PROCESSED', activeRequirements: 0, remaining: '0.00' } });
     expect(await writeCounts(server)).toEqual(before);
     await expectBooks(server, { [player]: 3_000n });
 
     // Once rolling has processed it (without a requirement on this brand), the same withdrawal passes.
     await processedByRolling(server, demo(), player);
-    expect(dataOf(await requestWithdrawal(player, '10.00')).requestWithdrawal).toMatchObject({ amount: '10.00', status: 'PENDING' });
-    await expectBooks(server, { [player]: 2_000n });
+    expect(dataOf(await requestWithdrawal(player, '20.00')).requestWithdrawal).toMatchObject({ amount: '20.00', status: 'PENDING' });
+    await expectBooks(server, { [player]: 1_000n });
   });
 
   it('counts only the brand\'s own deposits of the player', async () => {
@@ -190,7 +188,7 @@ describe('without an answer from rolling', () => {
     await fund(call, demo(), player, 5_000n);
     const before = await writeCounts(server);
     const failed = await checksCounted(cutOff, 'failed');
-    expect(errorOf(await requestWithdrawal(player, '10.00', { via: cutOff })).code).toBe('SERVICE_UNAVAILABLE');
+    expect(errorOf(await requestWithdrawal(player, '20.00', { via: cutOff })).code).toBe('SERVICE_UNAVAILABLE');
     expect(await checksCounted(cutOff, 'failed')).toBe(failed + 1);
     expect(await writeCounts(server)).toEqual(before);
     await expectBooks(server, { [player]: 5_000n });
@@ -200,7 +198,7 @@ describe('without an answer from rolling', () => {
     const player = randomUUID();
     await fund(call, demo(), player, 5_000n);
     const before = await writeCounts(server);
-    expect(errorOf(await requestWithdrawal(player, '10.00', { via: misled })).code).toBe('SERVICE_UNAVAILABLE');
+    expect(errorOf(await requestWithdrawal(player, '20.00', { via: misled })).code).toBe('SERVICE_UNAVAILABLE');
     expect(await checksCounted(misled, 'failed')).toBe(1);
     expect(await writeCounts(server)).toEqual(before);
     await expectBooks(server, { [player]: 5_000n });
@@ -214,7 +212,7 @@ describe('without an answer from rolling', () => {
     const rolling = await blockRolling();
     const started = Date.now();
     try {
-      expect(errorOf(await requestWithdrawal(player, '10.00')).code).toBe('SERVICE_UNAVAILABLE');
+      expect(errorOf(await requestWithdrawal(player, '20.00')).code).toBe('SERVICE_UNAVAILABLE');
     } finally {
       await rolling.release();
     }

@@ -16,10 +16,18 @@ import {
 } from '../requests';
 
 export const Mutation: MutationResolvers = {
-  requestDeposit: (_parent, { input }, { caller, prisma, brand }) =>
-    requestDeposit(prisma, brand, requireCaller(caller, 'player').id, input),
+  requestDeposit: (_parent, { input }, { caller, prisma, brand, services, log }) =>
+    requestDeposit(prisma, brand, requireCaller(caller, 'player').id, input, services.brandConfigs, log),
   requestWithdrawal: (_parent, { input }, context) =>
-    requestWithdrawal(context.prisma, context.brand, requireCaller(context.caller, 'player').id, input, context.services.withdrawalGate, context),
+    requestWithdrawal(
+      context.prisma,
+      context.brand,
+      requireCaller(context.caller, 'player').id,
+      input,
+      context.services.brandConfigs,
+      context.services.withdrawalGate,
+      context,
+    ),
   approveDeposit: (_parent, { id }, context) => approveDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context)),
   declineDeposit: (_parent, { id, reason }, context) =>
     declineDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context), reason ?? null),
