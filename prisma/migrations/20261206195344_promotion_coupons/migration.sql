@@ -120,14 +120,6 @@ ALTER TABLE "promotion"."coupon_redemption" ADD CONSTRAINT "coupon_redemption_ca
 -- AddForeignKey
 ALTER TABLE "promotion"."coupon_redemption" ADD CONSTRAINT "coupon_redemption_code_id_fkey" FOREIGN KEY ("code_id") REFERENCES "promotion"."coupon_code"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
--- What a claim counts can never pass what the campaign allows, whatever a bug in the code: the database refuses it.
-ALTER TABLE "promotion"."coupon_campaign" ADD CONSTRAINT "coupon_campaign_amount_positive" CHECK ("amount" > 0);
-ALTER TABLE "promotion"."coupon_campaign" ADD CONSTRAINT "coupon_campaign_multiplier_range" CHECK ("rolling_multiplier_bps" BETWEEN 0 AND 100000);
-ALTER TABLE "promotion"."coupon_campaign" ADD CONSTRAINT "coupon_campaign_per_player_limit_positive" CHECK ("per_player_limit" >= 1);
-ALTER TABLE "promotion"."coupon_campaign" ADD CONSTRAINT "coupon_campaign_within_total_limit" CHECK ("total_limit" IS NULL OR "redeemed" <= "total_limit");
-ALTER TABLE "promotion"."coupon_campaign" ADD CONSTRAINT "coupon_campaign_within_budget" CHECK ("budget" IS NULL OR "spent" <= "budget");
-ALTER TABLE "promotion"."coupon_code" ADD CONSTRAINT "coupon_code_single_use_once" CHECK (NOT "single_use" OR "redeemed" <= 1);
-
 -- The expiry job reads active campaigns by their end, the pay loop pending redemptions by their next attempt, and a redeem a player's pending redemption of a code.
 CREATE INDEX "coupon_campaign_active_expiry_idx" ON "promotion"."coupon_campaign"("valid_until") WHERE "status" = 'ACTIVE' AND "valid_until" IS NOT NULL;
 CREATE INDEX "coupon_redemption_pending_idx" ON "promotion"."coupon_redemption"("next_pay_at") WHERE "status" = 'PENDING';
