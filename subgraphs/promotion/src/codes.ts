@@ -4,6 +4,8 @@ import { badUserInput } from '@rgb/contracts';
 /** What players type: codes are case-insensitive, stored upper case. */
 export const normalizeCode = (input: string): string => input.trim().toUpperCase();
 
+/** The longest code of any kind. */
+export const MAX_CODE_LENGTH = 32;
 /** A named code: 3 to 32 letters, digits, `_` and `-`, starting with a letter or digit. */
 const NAMED_CODE = /^[A-Z0-9][A-Z0-9_-]{2,31}$/;
 

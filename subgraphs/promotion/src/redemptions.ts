@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode, notFound, rollingRoutes, walletRoutes } from '@rgb/contracts';
 import type { CouponCampaign, CouponCode, CouponRedemption, PrismaClient } from '@rgb/db';
 import type { BrandRef, CallContext, Logger, ServiceClient } from '@rgb/kit';
-import { normalizeCode } from './codes';
+import { MAX_CODE_LENGTH, normalizeCode } from './codes';
 
 /**
  * Redeeming a coupon, in three steps that each happen once whatever fails between them:
@@ -35,7 +35,7 @@ const CLAIM_GRACE_MS = 30_000;
 /** A claim waits for the campaign's lock behind the other claims: a burst on one campaign queues rather than fails. */
 const CLAIM_TX = { maxWait: 10_000, timeout: 10_000 } as const;
 
-/** Why the campaign refuses a redemption by `playerId` now, or null when it accepts one. */
+/** Why the campaign refuses one more redemption of `code` now (by a player who has `playerRedemptions` of it already), or null when it accepts it. */
 export function refusalOf(campaign: CouponCampaign, code: CouponCode, playerRedemptions: number, now: Date): { reason: CouponRefusal; message: string } | null {
   if (campaign.status === 'DISABLED') return { reason: 'DISABLED', message: 'this coupon has been withdrawn' };
   if (campaign.status === 'EXPIRED' || (campaign.validUntil && campaign.validUntil <= now)) return { reason: 'EXPIRED', message: 'this coupon has expired' };
@@ -139,7 +139,8 @@ export async function redeemCoupon(
   context: CallContext = {},
 ): Promise<CouponRedemption> {
   const code = normalizeCode(input);
-  const row = code.length > 0 && code.length <= 64 ? await prisma.couponCode.findUnique({ where: { brandId_code: { brandId: brand.id, code } } }) : null;
+  // No code is longer than a named one: a longer input is looked up no further.
+  const row = code.length > 0 && code.length <= MAX_CODE_LENGTH ? await prisma.couponCode.findUnique({ where: { brandId_code: { brandId: brand.id, code } } }) : null;
   if (!row) throw notFound(`no coupon ${code}`);
   const pending = await prisma.couponRedemption.findFirst({ where: { codeId: row.id, playerId, status: 'PENDING' }, orderBy: { createdAt: 'asc' } });
   const redemption = pending ?? (await claimRedemption(prisma, row, playerId));

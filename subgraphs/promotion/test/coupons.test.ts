@@ -142,6 +142,9 @@ describe('staff: coupon campaigns', () => {
     expect(errorOf(await platform.promotion.graphql(DISABLE_CAMPAIGN, { id: campaign.id, reason: 'r' }, reader)).code).toBe('FORBIDDEN');
     expect(errorOf(await platform.promotion.graphql(CAMPAIGNS, {}, asPlayer(demo()))).code).toBe('FORBIDDEN');
     expect(errorOf(await platform.promotion.graphql(CAMPAIGNS, {}, staffWith(demo(), randomUUID(), ['promotions.manage']))).code).toBe('FORBIDDEN');
+    const manager = staffWith(demo(), randomUUID(), ['promotions.manage']);
+    const created = await platform.promotion.graphql(`mutation ($input: CreateCouponCampaignInput!) { createCouponCampaign(input: $input) { id redemptions { totalCount } } }`, { input }, manager);
+    expect(errorOf(created)).toMatchObject({ code: 'FORBIDDEN' });
     const listed = dataOf(await platform.promotion.graphql<{ couponCampaigns: { edges: { node: { id: string } }[] } }>(CAMPAIGNS, { status: 'ACTIVE' }, reader));
     expect(listed.couponCampaigns.edges.map(({ node }) => node.id)).toContain(campaign.id);
     const onAcme = dataOf(await platform.promotion.graphql<{ couponCampaigns: { edges: { node: { id: string } }[] } }>(CAMPAIGNS, {}, staffWith(acme(), randomUUID(), ['promotions.read'])));

@@ -8,6 +8,7 @@ import type { StartedWorker } from '@rgb/kit';
 import { isolatedRedisUrl, type TestSubgraph, waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBooks } from '../../wallet/test/helpers';
+import { claimRedemption } from '../src/redemptions';
 import { COUPON_EXPIRY_JOB, loadPromotionWorkerConfig, startPromotionWorker } from '../src/worker';
 import { asPlayer, type CouponPlatform, couponCredits, createCampaign, dataOf, errorOf, idOf, redeem, startCouponPlatform, uniqueCode } from './helpers';
 
@@ -98,6 +99,20 @@ describe('promotion_worker', () => {
     const running = worker;
     await waitFor('the worker healthy', async () => (await fetch(`${running.url}/health`)).status === 200, 10_000);
     await expectBooks(platform.admin, Object.fromEntries(players.map((player) => [idOf(player), 5_000n])));
+  });
+
+  it('pays a redemption whose API died right after claiming it, once its grace has passed', async () => {
+    const code = uniqueCode('crash');
+    await createCampaign(platform.promotion, demo(), { amount: '6.00' }, code);
+    const player = asPlayer(demo());
+    // Step 1 alone, as a request that crashed before paying leaves it.
+    const row = await platform.prisma.couponCode.findUniqueOrThrow({ where: { brandId_code: { brandId: demo().id, code } } });
+    const claimed = await claimRedemption(platform.prisma, row, idOf(player));
+    expect(claimed.nextPayAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
+    await platform.prisma.couponRedemption.update({ where: { id: claimed.id }, data: { nextPayAt: new Date() } });
+    await waitFor('the worker pays it', async () => (await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: claimed.id } })).status === 'PAID');
+    expect(await couponCredits(platform.prisma, idOf(player))).toMatchObject([{ amount: 600n }]);
+    await expectBooks(platform.admin, { [idOf(player)]: 600n });
   });
 
   it(`expires campaigns past their validUntil (${COUPON_EXPIRY_JOB}), and no other`, async () => {

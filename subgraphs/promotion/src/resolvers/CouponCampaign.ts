@@ -1,5 +1,6 @@
 import { formatMoney } from '@rgb/contracts';
 import { NEWEST_FIRST, paginate } from '@rgb/kit';
+import { promotionAccess } from '../authorization';
 import type { CouponCampaignResolvers } from '../generated/resolvers-types';
 
 export const CouponCampaign: CouponCampaignResolvers = {
@@ -11,8 +12,9 @@ export const CouponCampaign: CouponCampaignResolvers = {
   spent: (campaign) => formatMoney(campaign.spent, campaign.currency),
   createdAt: (campaign) => campaign.createdAt.toISOString(),
   endedAt: (campaign) => campaign.endedAt?.toISOString() ?? null,
-  // The campaign was read for a caller with promotions.read (Query) or promotions.manage (Mutation).
-  codes: (campaign, { first, after }, { prisma }) => {
+  // A mutation answers the campaign to promotions.manage: its lists still need promotions.read.
+  codes: (campaign, { first, after }, { caller, prisma }) => {
+    promotionAccess.readCampaigns(caller);
     const where = { campaignId: campaign.id };
     return paginate(
       { first, after },
@@ -20,7 +22,8 @@ export const CouponCampaign: CouponCampaignResolvers = {
       () => prisma.couponCode.count({ where }),
     );
   },
-  redemptions: (campaign, { first, after }, { prisma }) => {
+  redemptions: (campaign, { first, after }, { caller, prisma }) => {
+    promotionAccess.readCampaigns(caller);
     const where = { campaignId: campaign.id };
     return paginate(
       { first, after },
