@@ -81,15 +81,6 @@ CREATE TABLE "promotion"."staff_action" (
     CONSTRAINT "staff_action_pkey" PRIMARY KEY ("id")
 );
 
--- CreateTable
-CREATE TABLE "promotion"."inbox" (
-    "consumer" TEXT NOT NULL,
-    "event_id" UUID NOT NULL,
-    "applied_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer","event_id")
-);
-
 -- CreateIndex
 CREATE INDEX "coupon_campaign_brand_id_created_at_idx" ON "promotion"."coupon_campaign"("brand_id", "created_at");
 

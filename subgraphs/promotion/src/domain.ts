@@ -24,13 +24,13 @@ const worker = defineWorker({
 /**
  * promotion: bonuses paid through the wallet, each with the wagering requirement rolling makes
  * for it. Coupons for now (campaigns, codes, redemptions); its worker pays redemptions left
- * pending and expires campaigns. It will consume the wallet stream for its programs (rebate,
- * cashback, lossback); it produces no stream yet.
+ * pending and expires campaigns. It produces no stream. Its programs (rebate, cashback, lossback)
+ * will consume the wallet stream: `consumes: ['wallet']` and `inbox: 'promotion.inbox'` come with
+ * that consumer (a declared stream must have its consumer group, e2e/single-process.test.ts).
  */
 export const promotionDomain = defineDomain({
   name: 'promotion',
   api,
   worker,
-  consumes: ['wallet'],
-  inbox: 'promotion.inbox',
+  consumes: [],
 });
