@@ -47,6 +47,9 @@ export const DEMO_BRANDS = [
   },
 ] as const;
 
+/** CONTRACT.md's demo coupon: 10.00 on `demo`, no wagering requirement, once per player, for ever. */
+export const DEMO_COUPON = { brand: 'demo', code: 'WELCOME10', name: 'Welcome bonus', amountMinor: 1_000n, rollingMultiplierBps: 0, perPlayerLimit: 1 } as const;
+
 /** The seeded role of the seeded `admin`. */
 export const SUPERADMIN_ROLE = 'superadmin';
 
@@ -137,6 +140,22 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets, {
       await prisma.brandConfig.create({ data: { brandId: row.id, ...brand.config } });
       await prisma.brandDepositAccount.createMany({ data: brand.depositAccounts.map((account) => ({ brandId: row.id, ...account })) });
     }
+  }
+  const couponBrand = await prisma.brand.findUniqueOrThrow({ where: { code: DEMO_COUPON.brand } });
+  const couponCode = { brandId_code: { brandId: couponBrand.id, code: DEMO_COUPON.code } };
+  if (!(await prisma.couponCode.findUnique({ where: couponCode }))) {
+    await prisma.couponCampaign.create({
+      data: {
+        brandId: couponBrand.id,
+        name: DEMO_COUPON.name,
+        currency: couponBrand.currency,
+        amount: DEMO_COUPON.amountMinor,
+        rollingMultiplierBps: DEMO_COUPON.rollingMultiplierBps,
+        validFrom: new Date(0),
+        perPlayerLimit: DEMO_COUPON.perPlayerLimit,
+        codes: { create: { brandId: couponBrand.id, code: DEMO_COUPON.code, singleUse: false } },
+      },
+    });
   }
   const providers = [
     {

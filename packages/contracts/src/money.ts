@@ -3,6 +3,8 @@
  * major units at every edge. Conversion is exact: no floats anywhere.
  */
 
+import { badUserInput } from './errors';
+
 /** ISO 4217 minor digits of the currencies a brand may use. */
 const MINOR_DIGITS: Readonly<Record<string, number>> = {
   USD: 2,
@@ -57,6 +59,16 @@ export function parseMoney(input: string, currency: string, { allowZero = false 
   if (minor > MAX_MINOR) throw new MoneyFormatError(`amount ${input} is too large`);
   if (minor === 0n && !allowZero) throw new MoneyFormatError('amount must be greater than zero');
   return minor;
+}
+
+/** An amount given at an API edge (`name` prefixes the message when given): anything inexact is BAD_USER_INPUT. */
+export function parseMoneyInput(input: string, currency: string, { name, ...options }: ParseMoneyOptions & { name?: string } = {}): bigint {
+  try {
+    return parseMoney(input, currency, options);
+  } catch (error) {
+    if (error instanceof MoneyFormatError) throw badUserInput(name ? `${name}: ${error.message}` : error.message);
+    throw error;
+  }
 }
 
 /** Formats minor units as a decimal string with exactly the currency's minor digits. */

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   },
   'rollings.read': { domain: 'rolling', description: "Read the brand's wagering (rolling) requirements" },
   'rollings.manage': { domain: 'rolling', description: 'Cancel a wagering (rolling) requirement, with a reason' },
+  'promotions.read': { domain: 'promotion', description: "Read the brand's coupon campaigns, their codes and redemptions" },
+  'promotions.manage': { domain: 'promotion', description: 'Create coupon campaigns, add or generate their codes, and disable them' },
   'brands.read': { domain: 'admin', description: 'List the brands in scope' },
   'brands.manage': { domain: 'admin', description: 'Create brands, change their name, time zone, status, domains and config' },
   'staff.read': { domain: 'admin', description: 'List and read staff accounts' },

@@ -6,9 +6,8 @@ import {
   formatMoney,
   isSupportedCurrency,
   MAX_MINOR,
-  MoneyFormatError,
   notFound,
-  parseMoney,
+  parseMoneyInput,
   type StaffAccess,
 } from '@rgb/contracts';
 import { type BrandConfig, type BrandDepositAccount, type Prisma, type PrismaClient, uniqueViolation } from '@rgb/db';
@@ -93,12 +92,7 @@ function checkRollingExpiryDays(days: number): number {
 }
 
 function parseLimit(value: string, currency: string, name: string): bigint {
-  try {
-    return parseMoney(value, currency);
-  } catch (error) {
-    if (error instanceof MoneyFormatError) throw badUserInput(`${name}: ${error.message}`);
-    throw error;
-  }
+  return parseMoneyInput(value, currency, { name });
 }
 
 function checkRange(min: bigint, max: bigint, what: string): void {

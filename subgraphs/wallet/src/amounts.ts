@@ -1,13 +1,8 @@
-import { badUserInput, MoneyFormatError, parseMoney } from '@rgb/contracts';
+import { parseMoneyInput } from '@rgb/contracts';
 
 /** An amount from an API edge in the brand's currency; anything inexact is BAD_USER_INPUT. */
 export function parseAmount(input: string, currency: string, options?: { allowZero?: boolean }): bigint {
-  try {
-    return parseMoney(input, currency, options);
-  } catch (error) {
-    if (error instanceof MoneyFormatError) throw badUserInput(error.message);
-    throw error;
-  }
+  return parseMoneyInput(input, currency, options);
 }
 
 /** A signed amount (balance adjustments): `-10.50` debits, `10.50` credits; zero is refused. */

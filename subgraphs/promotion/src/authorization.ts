@@ -1,0 +1,22 @@
+import { forbidden } from '@rgb/contracts';
+import type { StaffActor } from '@rgb/events';
+import { type Caller, requireCaller, requirePermission } from '@rgb/kit';
+
+const staffActor = (permission: 'promotions.manage') => ({ caller, requestId }: { caller: Caller | null; requestId: string }): StaffActor => ({
+  staffId: requirePermission(caller, permission).id,
+  requestId,
+});
+
+/** Who may do what in the promotion domain, decided here only. */
+export const promotionAccess = {
+  /** Only a player redeems, for themself: the id the coupon is credited to. */
+  redeemCoupon: (caller: Caller | null): string => requireCaller(caller, 'player').id,
+  /** A player reads only their own coupons, services any, staff any of the brand with promotions.read. */
+  readPlayerCoupons(caller: Caller | null, playerId: string): void {
+    if (caller?.kind === 'service') return;
+    if (caller?.kind !== 'player') requirePermission(caller, 'promotions.read');
+    else if (caller.id !== playerId) throw forbidden("these are another player's coupons");
+  },
+  readCampaigns: (caller: Caller | null) => void requirePermission(caller, 'promotions.read'),
+  manageCampaigns: staffActor('promotions.manage'),
+};

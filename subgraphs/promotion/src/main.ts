@@ -1,0 +1,4 @@
+import { runMain } from '@rgb/kit';
+import { promotionDomain } from './domain';
+
+runMain(promotionDomain.api.name, () => promotionDomain.api.start(process.env));

@@ -1,0 +1,194 @@
+import { DomainError, ErrorCode, notFound, rollingRoutes, walletRoutes } from '@rgb/contracts';
+import type { CouponCampaign, CouponCode, CouponRedemption, PrismaClient } from '@rgb/db';
+import type { BrandRef, CallContext, Logger, ServiceClient } from '@rgb/kit';
+import { MAX_CODE_LENGTH, normalizeCode } from './codes';
+
+/**
+ * Redeeming a coupon, in three steps that each happen once whatever fails between them:
+ *   1. the claim: one transaction locks the campaign row, checks validity, limits and budget
+ *      against its counters, counts the redemption in them and records it PENDING, so no number
+ *      of concurrent redeems can pass a limit or the budget;
+ *   2. rolling's requirement for the bonus (source id: the redemption's id), before the credit so
+ *      that no withdrawal can slip in between; none for a zero multiplier;
+ *   3. the wallet's credit under `coupon:<redemption id>`, then the redemption is PAID.
+ * A failure in 2 or 3 leaves it PENDING with its next attempt: the worker (or the player redeeming
+ * the same code again) repeats 2 and 3 with the same keys, which pay nothing twice.
+ */
+
+/** Why an existing code cannot be redeemed now: COUPON_UNAVAILABLE's `extensions.reason`. */
+export const COUPON_REFUSALS = ['NOT_STARTED', 'EXPIRED', 'DISABLED', 'USED_UP', 'BUDGET_SPENT', 'PLAYER_LIMIT_REACHED'] as const;
+export type CouponRefusal = (typeof COUPON_REFUSALS)[number];
+
+const unavailable = (reason: CouponRefusal, message: string) => new DomainError(ErrorCode.COUPON_UNAVAILABLE, message, { reason });
+
+/** The services a redemption is paid through. */
+export interface CouponPayer {
+  wallet: ServiceClient;
+  rolling: ServiceClient;
+  log: Logger;
+  /** The first retry after a failed payment; doubling per failure, up to 5 minutes. */
+  retryMs: number;
+}
+
+/** How long a claimed redemption is left to the request that claimed it before the worker may pay it too. */
+const CLAIM_GRACE_MS = 30_000;
+/** A claim waits for the campaign's lock behind the other claims: a burst on one campaign queues rather than fails. */
+const CLAIM_TX = { maxWait: 10_000, timeout: 10_000 } as const;
+
+/** Why the campaign refuses one more redemption of `code` now (by a player who has `playerRedemptions` of it already), or null when it accepts it. */
+export function refusalOf(campaign: CouponCampaign, code: CouponCode, playerRedemptions: number, now: Date): { reason: CouponRefusal; message: string } | null {
+  if (campaign.status === 'DISABLED') return { reason: 'DISABLED', message: 'this coupon has been withdrawn' };
+  if (campaign.status === 'EXPIRED' || (campaign.validUntil && campaign.validUntil <= now)) return { reason: 'EXPIRED', message: 'this coupon has expired' };
+  if (campaign.validFrom > now) return { reason: 'NOT_STARTED', message: `this coupon is valid from ${campaign.validFrom.toISOString()}` };
+  if ((code.singleUse && code.redeemed >= 1) || (campaign.totalLimit !== null && campaign.redeemed >= campaign.totalLimit)) {
+    return { reason: 'USED_UP', message: 'this coupon has been used up' };
+  }
+  if (campaign.budget !== null && campaign.spent + campaign.amount > campaign.budget) return { reason: 'BUDGET_SPENT', message: "this coupon's budget is spent" };
+  if (playerRedemptions >= campaign.perPlayerLimit) return { reason: 'PLAYER_LIMIT_REACHED', message: 'you have redeemed this coupon as often as it allows' };
+  return null;
+}
+
+/** Step 1: the redemption counted in the campaign's limits and budget, PENDING; COUPON_UNAVAILABLE when it may not be. */
+export function claimRedemption(prisma: PrismaClient, code: CouponCode, playerId: string): Promise<CouponRedemption> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM promotion.coupon_campaign WHERE id = ${code.campaignId}::uuid FOR UPDATE`;
+    // One connection: its statements one after the other.
+    const campaign = await tx.couponCampaign.findUniqueOrThrow({ where: { id: code.campaignId } });
+    const current = await tx.couponCode.findUniqueOrThrow({ where: { id: code.id } });
+    const playerRedemptions = await tx.couponRedemption.count({ where: { campaignId: code.campaignId, playerId } });
+    const refusal = refusalOf(campaign, current, playerRedemptions, new Date());
+    if (refusal) throw unavailable(refusal.reason, refusal.message);
+    await tx.couponCampaign.update({ where: { id: campaign.id }, data: { redeemed: { increment: 1 }, spent: { increment: campaign.amount } } });
+    await tx.couponCode.update({ where: { id: current.id }, data: { redeemed: { increment: 1 } } });
+    return tx.couponRedemption.create({
+      data: {
+        brandId: campaign.brandId,
+        campaignId: campaign.id,
+        codeId: current.id,
+        playerId,
+        code: current.code,
+        currency: campaign.currency,
+        amount: campaign.amount,
+        rollingMultiplierBps: campaign.rollingMultiplierBps,
+        nextPayAt: new Date(Date.now() + CLAIM_GRACE_MS),
+      },
+    });
+  }, CLAIM_TX);
+}
+
+/** Steps 2 and 3 of a PENDING redemption (again, with the same keys, if they ran before); the redemption PAID. */
+export async function payRedemption(prisma: PrismaClient, payer: CouponPayer, brand: BrandRef, redemption: CouponRedemption, context: CallContext = {}): Promise<CouponRedemption> {
+  if (redemption.status === 'PAID') return redemption;
+  let rollingId = redemption.rollingId;
+  if (redemption.rollingMultiplierBps > 0 && rollingId === null) {
+    const requirement = await payer.rolling.value(
+      rollingRoutes.requirement,
+      {
+        brand,
+        playerId: redemption.playerId,
+        source: 'PROMOTION',
+        sourceId: redemption.id,
+        amount: redemption.amount,
+        multiplierBps: redemption.rollingMultiplierBps,
+        expiresAt: null,
+      },
+      context,
+    );
+    rollingId = requirement.rolling_id;
+    if (rollingId) await prisma.couponRedemption.update({ where: { id: redemption.id }, data: { rollingId } });
+  }
+  await payer.wallet.value(
+    walletRoutes.promotionCredit,
+    {
+      brand,
+      playerId: redemption.playerId,
+      amount: redemption.amount,
+      key: `coupon:${redemption.id}`,
+      reference: `coupon ${redemption.code}`,
+      causedBy: 'service:promotion',
+      reason: null,
+    },
+    context,
+  );
+  // Two payers of one redemption (a request and the worker) credit once: the first marks it.
+  await prisma.couponRedemption.updateMany({ where: { id: redemption.id, status: 'PENDING' }, data: { status: 'PAID', paidAt: new Date(), lastPayError: null } });
+  return prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemption.id } });
+}
+
+/** Records a failed payment with its next attempt, and logs it; the redemption stays PENDING. */
+async function recordPayFailure(prisma: PrismaClient, payer: CouponPayer, redemption: CouponRedemption, error: unknown): Promise<void> {
+  payer.log.error({ err: error, redemptionId: redemption.id, attempts: redemption.payAttempts + 1 }, 'coupon redemption not paid yet; it will be retried');
+  const wait = Math.min(payer.retryMs * 2 ** Math.min(redemption.payAttempts, 20), 300_000);
+  await prisma.couponRedemption.update({
+    where: { id: redemption.id },
+    data: { payAttempts: { increment: 1 }, nextPayAt: new Date(Date.now() + wait), lastPayError: (error instanceof Error ? error.message : String(error)).slice(0, 500) },
+  });
+}
+
+/**
+ * A player redeems a code of the brand: a PENDING redemption of theirs of this code is finished
+ * (a retry after SERVICE_UNAVAILABLE), otherwise a new one is claimed and paid. NOT_FOUND: no such
+ * code; COUPON_UNAVAILABLE: the campaign refuses; SERVICE_UNAVAILABLE: claimed, paid later.
+ */
+export async function redeemCoupon(
+  prisma: PrismaClient,
+  payer: CouponPayer,
+  brand: BrandRef,
+  playerId: string,
+  input: string,
+  context: CallContext = {},
+): Promise<CouponRedemption> {
+  const code = normalizeCode(input);
+  // No code is longer than a named one: a longer input is looked up no further.
+  const row = code.length > 0 && code.length <= MAX_CODE_LENGTH ? await prisma.couponCode.findUnique({ where: { brandId_code: { brandId: brand.id, code } } }) : null;
+  if (!row) throw notFound(`no coupon ${code}`);
+  const pending = await prisma.couponRedemption.findFirst({ where: { codeId: row.id, playerId, status: 'PENDING' }, orderBy: { createdAt: 'asc' } });
+  const redemption = pending ?? (await claimRedemption(prisma, row, playerId));
+  try {
+    return await payRedemption(prisma, payer, brand, redemption, context);
+  } catch (error) {
+    await recordPayFailure(prisma, payer, redemption, error);
+    throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'the coupon is redeemed but its credit is delayed: it will be paid shortly', { redemptionId: redemption.id });
+  }
+}
+
+/**
+ * Pays the PENDING redemptions whose next attempt has come, oldest first; a failure is recorded
+ * with its next attempt. While any redemption that failed is still unpaid this throws, so the
+ * loop, and the worker's health, report it until every one is paid (a payment that cannot be
+ * delivered fails loudly).
+ */
+export async function payPendingRedemptions(
+  prisma: PrismaClient,
+  payer: CouponPayer,
+  brandOf: (brandId: string) => BrandRef | undefined,
+  batchSize = 100,
+): Promise<{ paid: number; pending: boolean }> {
+  const due = await prisma.couponRedemption.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take: batchSize });
+  let paid = 0;
+  for (const redemption of due) {
+    try {
+      const brand = brandOf(redemption.brandId);
+      if (!brand) throw new Error(`brand ${redemption.brandId} is not in the catalogue`);
+      await payRedemption(prisma, payer, brand, redemption);
+      paid += 1;
+    } catch (error) {
+      await recordPayFailure(prisma, payer, redemption, error);
+    }
+  }
+  const failing = { status: 'PENDING', payAttempts: { gt: 0 } } as const;
+  const stuck = await prisma.couponRedemption.findFirst({ where: failing, select: { lastPayError: true } });
+  if (stuck) throw new UnpaidRedemptionsError(await prisma.couponRedemption.count({ where: failing }), stuck.lastPayError ?? 'unknown');
+  return { paid, pending: due.length === batchSize };
+}
+
+/** Redemptions whose payment failed and that are not paid yet; they are retried. */
+export class UnpaidRedemptionsError extends Error {
+  override readonly name = 'UnpaidRedemptionsError';
+  constructor(
+    readonly waiting: number,
+    lastError: string,
+  ) {
+    super(`${waiting} coupon redemption(s) not paid yet, retrying; last error: ${lastError}`);
+  }
+}

@@ -1,0 +1,9 @@
+import { formatMoney } from '@rgb/contracts';
+import type { CouponResolvers } from '../generated/resolvers-types';
+
+export const Coupon: CouponResolvers = {
+  amount: (coupon) => formatMoney(coupon.amount, coupon.currency),
+  redeemedAt: (coupon) => coupon.createdAt.toISOString(),
+  paidAt: (coupon) => coupon.paidAt?.toISOString() ?? null,
+  player: (coupon) => ({ id: coupon.playerId }),
+};

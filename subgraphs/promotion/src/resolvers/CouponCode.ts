@@ -1,0 +1,6 @@
+import type { CouponCodeResolvers } from '../generated/resolvers-types';
+
+export const CouponCode: CouponCodeResolvers = {
+  redeemedCount: (code) => code.redeemed,
+  createdAt: (code) => code.createdAt.toISOString(),
+};

@@ -1,0 +1,10 @@
+import { promotionAccess } from '../authorization';
+import type { PlayerResolvers } from '../generated/resolvers-types';
+
+export const Player: PlayerResolvers = {
+  __resolveReference: ({ id }) => ({ id }),
+  coupons: ({ id }, _args, { caller, loaders }) => {
+    promotionAccess.readPlayerCoupons(caller, id);
+    return loaders.couponsByPlayerId.load(id);
+  },
+};

@@ -1,0 +1,10 @@
+import { MoneyScalar } from '@rgb/kit';
+import type { Resolvers } from '../generated/resolvers-types';
+import { Coupon } from './Coupon';
+import { CouponCampaign } from './CouponCampaign';
+import { CouponCode } from './CouponCode';
+import { Mutation } from './Mutation';
+import { Player } from './Player';
+import { Query } from './Query';
+
+export const resolvers: Resolvers = { Money: MoneyScalar, Query, Mutation, Player, Coupon, CouponCampaign, CouponCode };

@@ -1,0 +1,163 @@
+/**
+ * What the promotion tests share: the subgraphs a redemption goes through (admin for brand
+ * configs, the real wallet and rolling, and promotion) on one seeded database, and the GraphQL
+ * operations. Every test that moves money closes with the wallet's `expectBooks` on `admin`
+ * (a subgraph of the same database).
+ */
+import { randomUUID } from 'node:crypto';
+import { adminSubgraph } from '@rgb/admin';
+import type { PrismaClient } from '@rgb/db';
+import type { BrandRef, ForwardedContext } from '@rgb/kit';
+import {
+  freePort,
+  type GraphQLResponse,
+  type SeededTestSubgraph,
+  signedIn,
+  startSeededTestSubgraph,
+  startTestSubgraph,
+  type TestSubgraph,
+} from '@rgb/kit/testing';
+import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
+import { walletSubgraph } from '@rgb/wallet';
+import { loadPromotionConfig, promotionSubgraph } from '../src/index';
+
+export interface CouponPlatform {
+  admin: SeededTestSubgraph;
+  wallet: TestSubgraph;
+  rolling: TestSubgraph;
+  promotion: TestSubgraph;
+  prisma: PrismaClient;
+  databaseUrl: string;
+  brands: { demo: BrandRef; acme: BrandRef };
+  /** Another promotion API on the same database whose wallet never answers (nothing listens there). */
+  startPromotionWithWalletDown(): Promise<TestSubgraph>;
+  close(): Promise<void>;
+}
+
+const testEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+
+export async function startCouponPlatform(): Promise<CouponPlatform> {
+  const admin = await startSeededTestSubgraph(adminSubgraph);
+  const databaseUrl = admin.database.url;
+  const started: TestSubgraph[] = [];
+  const close = async () => {
+    for (const server of started.reverse()) await server.close();
+    await admin.close();
+  };
+  const startPromotion = async (walletUrl: string) => {
+    const config = loadPromotionConfig({ ...testEnv, WALLET_URL: walletUrl, ROLLING_URL: rolling.url });
+    const server = await startTestSubgraph(promotionSubgraph(config), databaseUrl);
+    started.push(server);
+    return server;
+  };
+  let rolling!: TestSubgraph;
+  try {
+    const wallet = await startTestSubgraph(walletSubgraph, databaseUrl);
+    started.push(wallet);
+    rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig({ ...testEnv, ADMIN_URL: admin.url })), databaseUrl, { ADMIN_URL: admin.url });
+    started.push(rolling);
+    const promotion = await startPromotion(wallet.url);
+    return {
+      admin,
+      wallet,
+      rolling,
+      promotion,
+      prisma: admin.deps.prisma,
+      databaseUrl,
+      brands: admin.brands,
+      startPromotionWithWalletDown: async () => startPromotion(`http://127.0.0.1:${await freePort()}`),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export const asPlayer = (brand: BrandRef, id: string = randomUUID()): ForwardedContext => signedIn(brand, 'player', id);
+export const asStaff = (brand: BrandRef): ForwardedContext => signedIn(brand, 'staff', randomUUID());
+/** The id of the context's caller (a player, a staff member). */
+/** The id of the context's caller (a player, a staff member). */
+export const idOf = (context: ForwardedContext): string => (context.caller as { id: string }).id;
+
+// --- GraphQL operations --------------------------------------------------------------------
+
+const CAMPAIGN_FIELDS = 'id name amount rollingMultiplierBps validFrom validUntil totalLimit perPlayerLimit budget redeemedCount spent status endedAt';
+export const COUPON_FIELDS = 'id code amount status rollingMultiplierBps redeemedAt paidAt player { id }';
+
+export const CREATE_CAMPAIGN = `mutation ($input: CreateCouponCampaignInput!) { createCouponCampaign(input: $input) { ${CAMPAIGN_FIELDS} } }`;
+export const ADD_CODE = 'mutation ($campaignId: ID!, $code: String!) { addCouponCode(campaignId: $campaignId, code: $code) { id code singleUse redeemedCount } }';
+export const GENERATE_CODES = 'mutation ($campaignId: ID!, $count: Int!) { generateCouponCodes(campaignId: $campaignId, count: $count) { id code singleUse redeemedCount } }';
+export const DISABLE_CAMPAIGN = `mutation ($id: ID!, $reason: String!) { disableCouponCampaign(id: $id, reason: $reason) { ${CAMPAIGN_FIELDS} } }`;
+export const REDEEM = `mutation ($code: String!) { redeemCoupon(code: $code) { ${COUPON_FIELDS} } }`;
+export const CAMPAIGN = `query ($id: ID!) { couponCampaign(id: $id) { ${CAMPAIGN_FIELDS}
+  codes(first: 100) { totalCount edges { node { code singleUse redeemedCount } } }
+  redemptions(first: 100) { totalCount edges { node { ${COUPON_FIELDS} } } } } }`;
+export const CAMPAIGNS = `query ($status: CouponCampaignStatus) { couponCampaigns(status: $status, first: 100) { totalCount edges { node { id status } } } }`;
+export const PLAYER_COUPONS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { coupons { ${COUPON_FIELDS} } } } }`;
+
+export interface CampaignView {
+  id: string;
+  name: string;
+  amount: string;
+  rollingMultiplierBps: number;
+  validFrom: string;
+  validUntil: string | null;
+  totalLimit: number | null;
+  perPlayerLimit: number;
+  budget: string | null;
+  redeemedCount: number;
+  spent: string;
+  status: string;
+  endedAt: string | null;
+}
+export interface CouponView {
+  id: string;
+  code: string;
+  amount: string;
+  status: string;
+  rollingMultiplierBps: number;
+  redeemedAt: string;
+  paidAt: string | null;
+  player: { id: string };
+}
+
+/** The data of a response that must have succeeded. */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.body.errors?.length || !response.body.data) throw new Error(`expected data, got ${JSON.stringify(response.body)}`);
+  return response.body.data;
+}
+
+/** The error of a response that must have failed: its code and the facts in its extensions. */
+export function errorOf(response: GraphQLResponse<unknown>): { code: string | undefined; extensions: Record<string, unknown> } {
+  const error = response.body.errors?.[0];
+  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body)}`);
+  return { code: error.extensions?.code, extensions: (error.extensions ?? {}) as Record<string, unknown> };
+}
+
+export interface CampaignOptions {
+  amount?: string;
+  rollingMultiplierBps?: number;
+  validFrom?: string | null;
+  validUntil?: string | null;
+  totalLimit?: number | null;
+  perPlayerLimit?: number;
+  budget?: string | null;
+}
+
+/** A campaign of `brand` created by staff, with a named code when `code` is given. */
+export async function createCampaign(server: TestSubgraph, brand: BrandRef, options: CampaignOptions = {}, code?: string): Promise<CampaignView> {
+  const input = { name: 'Test campaign', amount: '5.00', rollingMultiplierBps: 0, ...options };
+  const { createCouponCampaign } = dataOf(await server.graphql<{ createCouponCampaign: CampaignView }>(CREATE_CAMPAIGN, { input }, asStaff(brand)));
+  if (code) dataOf(await server.graphql(ADD_CODE, { campaignId: createCouponCampaign.id, code }, asStaff(brand)));
+  return createCouponCampaign;
+}
+
+export const redeem = (server: TestSubgraph, player: ForwardedContext, code: string) => server.graphql<{ redeemCoupon: CouponView }>(REDEEM, { code }, player);
+
+/** A code unique to the test run. */
+export const uniqueCode = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`.toUpperCase();
+
+/** The wallet's credits of coupon redemptions to `player`. */
+export const couponCredits = (prisma: PrismaClient, player: string) =>
+  prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_CREDIT' }, orderBy: { createdAt: 'asc' } });

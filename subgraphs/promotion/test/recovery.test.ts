@@ -1,0 +1,134 @@
+/**
+ * What a wallet that does not answer leaves behind, and promotion_worker: a redemption claimed
+ * while the wallet is down stays PENDING and is paid exactly once later (by the player redeeming
+ * again, or by the worker's loop), with the requirement rolling made for it once; and the coupon
+ * expiry job. Real PostgreSQL, Redis and HTTP.
+ */
+import type { StartedWorker } from '@rgb/kit';
+import { isolatedRedisUrl, type TestSubgraph, waitFor } from '@rgb/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBooks } from '../../wallet/test/helpers';
+import { claimRedemption } from '../src/redemptions';
+import { COUPON_EXPIRY_JOB, loadPromotionWorkerConfig, startPromotionWorker } from '../src/worker';
+import { asPlayer, type CouponPlatform, couponCredits, createCampaign, dataOf, errorOf, idOf, redeem, startCouponPlatform, uniqueCode } from './helpers';
+
+let platform: CouponPlatform;
+let walletDown: TestSubgraph;
+let worker: StartedWorker | undefined;
+beforeAll(async () => {
+  platform = await startCouponPlatform();
+  walletDown = await platform.startPromotionWithWalletDown();
+}, 60_000);
+afterAll(async () => {
+  await worker?.close();
+  await platform?.close();
+});
+
+const demo = () => platform.brands.demo;
+const acme = () => platform.brands.acme;
+
+async function startWorker(): Promise<StartedWorker> {
+  const config = loadPromotionWorkerConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: platform.databaseUrl,
+    DATABASE_POOL_SIZE: '2',
+    REDIS_URL: await isolatedRedisUrl(),
+    ADMIN_URL: platform.admin.url,
+    WALLET_URL: platform.wallet.url,
+    ROLLING_URL: platform.rolling.url,
+    PORT: '0',
+    METRICS_PORT: '0',
+    JOB_POLL_MS: '50',
+    PAY_RETRY_MS: '100',
+  });
+  return startPromotionWorker(config);
+}
+
+describe('a redemption while the wallet is down', () => {
+  it('answers SERVICE_UNAVAILABLE, stays PENDING counted in the limits, and the same player redeeming again is paid once', async () => {
+    const code = uniqueCode('down');
+    const campaign = await createCampaign(platform.promotion, demo(), { amount: '7.00', totalLimit: 5 }, code);
+    const player = asPlayer(demo());
+    const refused = errorOf(await redeem(walletDown, player, code));
+    expect(refused.code).toBe('SERVICE_UNAVAILABLE');
+    const redemptionId = refused.extensions.redemptionId as string;
+    expect(await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemptionId } })).toMatchObject({
+      status: 'PENDING',
+      payAttempts: 1,
+      lastPayError: expect.stringContaining('promotions/credit'),
+    });
+    expect(await platform.prisma.couponCampaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ redeemed: 1, spent: 700n });
+    expect(await couponCredits(platform.prisma, idOf(player))).toEqual([]);
+    // Asked again while the wallet is still down: the same redemption, still pending, nothing claimed twice.
+    expect(errorOf(await redeem(walletDown, player, code)).extensions.redemptionId).toBe(redemptionId);
+
+    const { redeemCoupon } = dataOf(await redeem(platform.promotion, player, code));
+    expect(redeemCoupon).toMatchObject({ id: redemptionId, status: 'PAID' });
+    expect(await platform.prisma.couponCampaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ redeemed: 1, spent: 700n });
+    expect(await couponCredits(platform.prisma, idOf(player))).toHaveLength(1);
+    expect(errorOf(await redeem(platform.promotion, player, code)).extensions.reason).toBe('PLAYER_LIMIT_REACHED');
+    await expectBooks(platform.admin, { [idOf(player)]: 700n });
+  });
+});
+
+describe('promotion_worker', () => {
+  it('pays a redemption left pending (its requirement already made) exactly once, and is healthy once it has', async () => {
+    const code = uniqueCode('acme-down');
+    await createCampaign(platform.promotion, acme(), { amount: '5000', rollingMultiplierBps: 10_000 }, code);
+    const players = [asPlayer(acme()), asPlayer(acme())];
+    const ids: string[] = [];
+    for (const player of players) {
+      const refused = errorOf(await redeem(walletDown, player, code));
+      expect(refused.code).toBe('SERVICE_UNAVAILABLE');
+      ids.push(refused.extensions.redemptionId as string);
+    }
+    // Rolling answered before the wallet failed: each redemption has its requirement, and no credit.
+    for (const [index, player] of players.entries()) {
+      const rollings = await platform.prisma.rolling.findMany({ where: { playerId: idOf(player) } });
+      expect(rollings).toMatchObject([{ sourceId: ids[index], required: 5_000n }]);
+      expect(await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: ids[index]! } })).toMatchObject({ status: 'PENDING', rollingId: rollings[0]!.id });
+    }
+
+    worker = await startWorker();
+    await waitFor('the worker pays both', async () => (await platform.prisma.couponRedemption.count({ where: { id: { in: ids }, status: 'PAID' } })) === 2, 15_000);
+    for (const [index, player] of players.entries()) {
+      expect(await couponCredits(platform.prisma, idOf(player))).toMatchObject([{ commandKey: `promotion.credit:${acme().id}:coupon:${ids[index]}`, amount: 5_000n }]);
+      expect(await platform.prisma.rolling.count({ where: { playerId: idOf(player) } })).toBe(1);
+    }
+    const running = worker;
+    await waitFor('the worker healthy', async () => (await fetch(`${running.url}/health`)).status === 200, 10_000);
+    await expectBooks(platform.admin, Object.fromEntries(players.map((player) => [idOf(player), 5_000n])));
+  });
+
+  it('pays a redemption whose API died right after claiming it, once its grace has passed', async () => {
+    const code = uniqueCode('crash');
+    await createCampaign(platform.promotion, demo(), { amount: '6.00' }, code);
+    const player = asPlayer(demo());
+    // Step 1 alone, as a request that crashed before paying leaves it.
+    const row = await platform.prisma.couponCode.findUniqueOrThrow({ where: { brandId_code: { brandId: demo().id, code } } });
+    const claimed = await claimRedemption(platform.prisma, row, idOf(player));
+    expect(claimed.nextPayAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
+    await platform.prisma.couponRedemption.update({ where: { id: claimed.id }, data: { nextPayAt: new Date() } });
+    await waitFor('the worker pays it', async () => (await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: claimed.id } })).status === 'PAID');
+    expect(await couponCredits(platform.prisma, idOf(player))).toMatchObject([{ amount: 600n }]);
+    await expectBooks(platform.admin, { [idOf(player)]: 600n });
+  });
+
+  it(`expires campaigns past their validUntil (${COUPON_EXPIRY_JOB}), and no other`, async () => {
+    const lapsed = await createCampaign(platform.promotion, demo(), { validUntil: '2999-01-01T00:00:00Z' });
+    const lasting = await createCampaign(platform.promotion, demo(), { validUntil: '2999-01-01T00:00:00Z' });
+    const open = await createCampaign(platform.promotion, demo());
+    await platform.prisma.couponCampaign.update({ where: { id: lapsed.id }, data: { validUntil: new Date(Date.now() - 1_000) } });
+    // The job ran when the worker started: make its window due again, as the next minute would.
+    await platform.prisma.$executeRaw`
+      UPDATE platform.scheduled_job SET last_success_window_start = last_success_window_start - interval_ms * interval '1 millisecond' WHERE name = ${COUPON_EXPIRY_JOB}`;
+    const expired = await waitFor('the campaign expired', async () => {
+      const row = await platform.prisma.couponCampaign.findUniqueOrThrow({ where: { id: lapsed.id } });
+      return row.status === 'EXPIRED' && row;
+    });
+    expect(expired.endedAt).not.toBeNull();
+    const others = await platform.prisma.couponCampaign.findMany({ where: { id: { in: [lasting.id, open.id] } } });
+    expect(others.map(({ status }) => status)).toEqual(['ACTIVE', 'ACTIVE']);
+  });
+});
