@@ -18,7 +18,7 @@ import {
   type TestSubgraph,
 } from '@rgb/kit/testing';
 import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
-import { walletSubgraph } from '@rgb/wallet';
+import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { loadPromotionConfig, promotionSubgraph } from '../src/index';
 
 export interface CouponPlatform {
@@ -52,10 +52,11 @@ export async function startCouponPlatform(): Promise<CouponPlatform> {
   };
   let rolling!: TestSubgraph;
   try {
-    const wallet = await startTestSubgraph(walletSubgraph, databaseUrl);
-    started.push(wallet);
     rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig({ ...testEnv, ADMIN_URL: admin.url })), databaseUrl, { ADMIN_URL: admin.url });
     started.push(rolling);
+    const walletEnv = { ADMIN_URL: admin.url, ROLLING_URL: rolling.url };
+    const wallet = await startTestSubgraph(walletSubgraph(loadWalletConfig({ ...testEnv, ...walletEnv })), databaseUrl, walletEnv);
+    started.push(wallet);
     const promotion = await startPromotion(wallet.url);
     return {
       admin,
