@@ -4,7 +4,7 @@ import { contributionBps, weightedTurnover } from './rules';
 
 /**
  * Turnover: each settled bet's stake, weighted by its game category, fills the player's oldest
- * active requirement, the overflow the next one, and so on; a rolled-back bet takes back exactly
+ * requirement active when the bet settled, the overflow the next one, and so on; a rolled-back bet takes back exactly
  * what it gave to requirements still active. A completed requirement stays completed: the wallet
  * has been told, and the player may have withdrawn since. Each bet counts once, whatever the
  * number of its events and their order (a rollback seen first leaves the bet counting nothing).
@@ -26,20 +26,25 @@ export async function countSettledBet(tx: OutboxTransaction, config: BrandConfig
   const contribution = weightedTurnover(stake, contributionBps(config, bet.game_category));
   // A category that counts nothing can give nothing, and take nothing back.
   if (contribution === 0n) return;
+  // The requirements the bet may fill: those that had begun when it settled and had not lapsed,
+  // so that a backlog of earlier bets never fills a bonus granted after them. Locked oldest
+  // first, as every writer of a player's requirements locks them: no deadlock between two of
+  // one player's events.
+  const settledAt = new Date(event.occurred_at);
+  const open = await tx.$queryRaw<OpenRequirement[]>`
+    SELECT id, player_id, currency, required, accrued FROM rolling.rolling
+    WHERE brand_id = ${event.brand_id}::uuid AND player_id = ${bet.player_id}::uuid AND status = 'ACTIVE'
+      AND created_at <= ${settledAt} AND (expires_at IS NULL OR expires_at > ${settledAt})
+    ORDER BY created_at, id FOR UPDATE`;
+  // Nothing to fill: the bet is not recorded (most bets: brands without requirements). The wallet
+  // carries a bet's stake on its first settlement only, so no later event of it can count.
+  if (open.length === 0) return;
   const recorded = await tx.$executeRaw`
     INSERT INTO rolling.bet_turnover (provider_code, transaction_id, brand_id, player_id, contribution)
     VALUES (${bet.provider_code}, ${bet.transaction_id}, ${event.brand_id}::uuid, ${bet.player_id}::uuid, ${contribution})
     ON CONFLICT DO NOTHING`;
-  // Counted already, or rolled back before this event came. Every bet is recorded, requirement
-  // or not, so that a second settlement of it never counts, whatever came in between.
+  // Counted already, or rolled back before this event came.
   if (recorded === 0) return;
-
-  // Locked oldest first, as every writer of a player's requirements locks them: no deadlock between two of one player's events.
-  const open = await tx.$queryRaw<OpenRequirement[]>`
-    SELECT id, player_id, currency, required, accrued FROM rolling.rolling
-    WHERE brand_id = ${event.brand_id}::uuid AND player_id = ${bet.player_id}::uuid AND status = 'ACTIVE'
-      AND (expires_at IS NULL OR expires_at > now())
-    ORDER BY created_at, id FOR UPDATE`;
   let left = contribution;
   for (const requirement of open) {
     if (left === 0n) break;

@@ -176,16 +176,22 @@ export function bet(brand: BrandRef, playerId: string, { stake, category = 'SLOT
   const reference = { player_id: playerId, provider_code: provider, transaction_id: transactionId, round_id: `round-${transactionId}`, game_code: 'demo-slot', game_category: category };
   return {
     transactionId,
-    /** A settlement; `stake` 0 for a further win on a bet settled already (each call is a new event). */
-    settled: ({ stake: counted = stake, win = 0n }: { stake?: bigint; win?: bigint } = {}): TypedEnvelope<'BET_SETTLED_CONFIRMED'> =>
-      walletEvent('BET_SETTLED_CONFIRMED', brand, aggregate, {
-        ...reference,
-        bet_amount_minor: counted.toString(),
-        win_amount_minor: win.toString(),
-        balance_after_minor: '0',
-        currency: brand.currency,
-        win_ledger_entry_id: win > 0n ? randomUUID() : null,
-      }),
+    /** A settlement, at `at` (now unless given); `stake` 0 for a further win on a bet settled already (each call is a new event). */
+    settled: ({ stake: counted = stake, win = 0n, at }: { stake?: bigint; win?: bigint; at?: Date } = {}): TypedEnvelope<'BET_SETTLED_CONFIRMED'> =>
+      walletEvent(
+        'BET_SETTLED_CONFIRMED',
+        brand,
+        aggregate,
+        {
+          ...reference,
+          bet_amount_minor: counted.toString(),
+          win_amount_minor: win.toString(),
+          balance_after_minor: '0',
+          currency: brand.currency,
+          win_ledger_entry_id: win > 0n ? randomUUID() : null,
+        },
+        at,
+      ),
     rolledBack: (): TypedEnvelope<'BET_ROLLED_BACK_CONFIRMED'> =>
       walletEvent('BET_ROLLED_BACK_CONFIRMED', brand, aggregate, { ...reference, ...movement(stake, brand.currency) }),
   };

@@ -194,6 +194,26 @@ describe('turnover', () => {
     expect(await platform.prisma.rollingInbox.count({ where: { consumer: TURNOVER_GROUP, eventId: { in: [settled.event_id, again.event_id] } } })).toBe(2);
   });
 
+  it('fills only requirements that had begun, and had not lapsed, when the bet settled, whenever its event is applied', async () => {
+    const playerId = player();
+    const deposit = depositApproved(acme(), playerId, 100_000n, approvedAt(0));
+    await platform.publish(deposit);
+    const [requirement] = await requirementsOf(platform, acme(), playerId);
+    // Settled before the requirement began (a backlog applied late): it fills nothing, and is not even recorded.
+    const before = bet(acme(), playerId, { stake: 7_000n });
+    await platform.publish(before.settled({ at: new Date(approvedAt(0).getTime() - 1_000) }));
+    expect(await accruedOf(playerId)).toEqual([{ accrued: 0n, status: 'ACTIVE' }]);
+    expect(await platform.prisma.betTurnover.findUnique({ where: { providerCode_transactionId: { providerCode: 'demo', transactionId: before.transactionId } } })).toBeNull();
+    // Settled while it ran, applied after it lapsed but before the expiry job ended it: it counts.
+    await platform.prisma.rolling.update({ where: { id: requirement!.id }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    const during = bet(acme(), playerId, { stake: 3_000n });
+    await platform.publish(during.settled({ at: new Date(Date.now() - 120_000) }));
+    expect(await accruedOf(playerId)).toEqual([{ accrued: 3_000n, status: 'ACTIVE' }]);
+    // Settled after it lapsed: nothing.
+    await platform.publish(bet(acme(), playerId, { stake: 5_000n }).settled());
+    expect(await accruedOf(playerId)).toEqual([{ accrued: 3_000n, status: 'ACTIVE' }]);
+  });
+
   it('counts nothing for a further win on a settled bet (stake 0)', async () => {
     const playerId = player();
     await platform.publish(depositApproved(acme(), playerId, 100_000n));
