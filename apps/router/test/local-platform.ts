@@ -4,6 +4,7 @@ import { loadGameConfig, start as startGame } from '@rgb/game';
 import { baseLocalDefaults, loadConfig, type Logger } from '@rgb/kit';
 import { startSeededTestSubgraph, startTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
 import { playerSubgraph } from '@rgb/player';
+import { loadPromotionConfig, promotionSubgraph } from '@rgb/promotion';
 import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
 import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { routerEnv } from '../src/config';
@@ -49,6 +50,8 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
     await admin.close();
     throw error;
   }
+  // Promotion, every subgraph of the supergraph answering (the router's /health asks them all).
+  let promotion: Running | undefined;
   const running = new Map<StoppableSubgraph, Running>();
   const ports = new Map<StoppableSubgraph, number>();
   const routers: Router[] = [];
@@ -84,6 +87,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   };
   const close = async () => {
     for (const router of routers) await router.close();
+    await promotion?.close();
     for (const name of ['game', 'wallet', 'player'] as const) await stop(name);
     await rolling.close();
     await admin.close();
@@ -91,6 +95,8 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
 
   try {
     for (const name of ['player', 'wallet', 'game'] as const) await start(name);
+    const promotionEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url, WALLET_URL: running.get('wallet')!.url, ROLLING_URL: rolling.url };
+    promotion = await startTestSubgraph(promotionSubgraph(loadPromotionConfig(promotionEnv)), databaseUrl, promotionEnv);
   } catch (error) {
     await close();
     throw error;
@@ -114,6 +120,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
         SUBGRAPH_WALLET_URL: subgraphUrl(ports.get('wallet')),
         SUBGRAPH_GAME_URL: subgraphUrl(ports.get('game')),
         SUBGRAPH_ROLLING_URL: `${rolling.url}/graphql`,
+        SUBGRAPH_PROMOTION_URL: `${promotion!.url}/graphql`,
         REDIS_URL: baseLocalDefaults.REDIS_URL!,
         // The subgraphs run with the local secrets: the router signs and verifies with the same.
         AUTH_JWT_SECRET: baseLocalDefaults.AUTH_JWT_SECRET!,

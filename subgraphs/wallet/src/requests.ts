@@ -210,9 +210,21 @@ export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string
   });
 }
 
-/** How many of the player's deposit requests on the brand were approved (rolling must have processed as many). */
-async function approvedDeposits(db: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<number> {
-  return db.depositRequest.count({ where: { brandId: brand.id, playerId, status: 'APPROVED' } });
+/**
+ * The credits of the player on the brand that may carry a wagering requirement: approved
+ * deposits (rolling makes theirs after the credit, and counts those it made) and promotion
+ * credits (each made after its requirement).
+ */
+async function requirementCredits(db: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<{ deposits: number; promotions: number }> {
+  const [counts] = await db.$queryRawUnsafe<{ deposits: number; promotions: number }[]>(
+    `SELECT
+       (SELECT count(*)::int FROM wallet.deposit_request WHERE brand_id = $1::uuid AND player_id = $2::uuid AND status = 'APPROVED') AS deposits,
+       (SELECT count(*)::int FROM wallet.ledger_entry entry JOIN wallet.wallet_account account ON account.id = entry.account_id
+        WHERE account.brand_id = $1::uuid AND account.player_id = $2::uuid AND entry.kind = 'PROMOTION_CREDIT') AS promotions`,
+    brand.id,
+    playerId,
+  );
+  return counts!;
 }
 
 /** Locks the player's account row: a deposit approval credits it, so the two serialise on it. */
@@ -224,8 +236,9 @@ async function lockAccount(tx: Tx, brand: BrandRef, playerId: string): Promise<v
  * The amount is held at once: it leaves the balance with the request, or the request is refused.
  * An amount outside the brand's limits is refused first. Then the rolling domain is asked,
  * outside the transaction (never a transaction held over HTTP); inside it, under the account's
- * lock, the approved deposits are counted again: one approved since rolling was asked may carry
- * a requirement rolling has not made yet.
+ * lock (every credit takes it), the credits that may carry a requirement are counted again: a
+ * deposit approved since rolling was asked may carry one rolling has not made yet, a bonus
+ * credited since, one made after rolling answered.
  */
 export async function requestWithdrawal(
   prisma: PrismaClient,
@@ -244,11 +257,13 @@ export async function requestWithdrawal(
     key,
     async () => {
       await checkRequestLimits(configs, brand, 'withdrawal', amount, context.log);
-      const checked = await approvedDeposits(prisma, brand, playerId);
-      const answer = await gate.check({ brand, playerId, approvedDeposits: checked }, context);
+      const checked = await requirementCredits(prisma, brand, playerId);
+      const answer = await gate.check({ brand, playerId, approvedDeposits: checked.deposits }, context);
       return inTransaction(prisma, async (tx) => {
         await lockAccount(tx, brand, playerId);
-        if ((await approvedDeposits(tx, brand, playerId)) !== checked) throw rollingIncomplete('DEPOSITS_NOT_PROCESSED', answer, brand.currency);
+        const now = await requirementCredits(tx, brand, playerId);
+        if (now.deposits !== checked.deposits) throw rollingIncomplete('DEPOSITS_NOT_PROCESSED', answer, brand.currency);
+        if (now.promotions !== checked.promotions) throw rollingIncomplete('CREDITED_MEANWHILE', answer, brand.currency);
         const request = await tx.withdrawalRequest.create({
           data: { brandId: brand.id, playerId, amount, currency: brand.currency, idempotencyKey: key },
         });

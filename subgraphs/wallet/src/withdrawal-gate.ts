@@ -16,13 +16,17 @@ export type WithdrawalCheckAnswer = RouteResponse<typeof rollingRoutes.withdrawa
 /** What a check runs under: the request's ids for rolling's logs, and the request's logger. */
 export type GateContext = CallContext & { log: Logger };
 
-const HOLD_MESSAGES: Record<WithdrawalHoldReason, (remaining: string, currency: string) => string> = {
+/** Why a withdrawal waits: rolling's reasons, and a bonus credited while rolling was asked (its requirement came after the answer). */
+export type HoldReason = WithdrawalHoldReason | 'CREDITED_MEANWHILE';
+
+const HOLD_MESSAGES: Record<HoldReason, (remaining: string, currency: string) => string> = {
   ACTIVE_REQUIREMENT: (remaining, currency) => `withdrawals wait until the wagering requirement is met: ${remaining} ${currency} still to wager`,
   DEPOSITS_NOT_PROCESSED: () => 'a deposit approved moments ago is still being processed; try again shortly',
+  CREDITED_MEANWHILE: () => 'a bonus was credited while the withdrawal was being checked; try again',
 };
 
 /** The refusal of a withdrawal the rolling domain holds, with the facts the player may act on. */
-export function rollingIncomplete(reason: WithdrawalHoldReason, answer: WithdrawalCheckAnswer, currency: string): DomainError {
+export function rollingIncomplete(reason: HoldReason, answer: WithdrawalCheckAnswer, currency: string): DomainError {
   const remaining = formatMoney(BigInt(answer.remaining_minor), currency);
   return new DomainError(ErrorCode.ROLLING_INCOMPLETE, HOLD_MESSAGES[reason](remaining, currency), {
     reason,

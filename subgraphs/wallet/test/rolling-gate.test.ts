@@ -15,6 +15,7 @@ import {
   APPROVE_DEPOSIT,
   asPlayer,
   asStaff,
+  brandBody,
   checksCounted,
   dataOf,
   type DepositView,
@@ -262,6 +263,38 @@ describe('a deposit approved while rolling answers', () => {
     expect(errorOf(answer)).toMatchObject({ code: 'ROLLING_INCOMPLETE', extensions: { reason: 'DEPOSITS_NOT_PROCESSED' } });
     expect(await server.deps.prisma.withdrawalRequest.count()).toBe(before);
     await expectBooks(server, { [player]: 7_500n });
+  });
+});
+
+describe('a bonus credited while rolling answers', () => {
+  it('refuses the withdrawal with CREDITED_MEANWHILE: the promotion credits are counted again in its transaction', async () => {
+    const player = randomUUID();
+    await fund(call, demo(), player, 5_000n);
+    const before = await server.deps.prisma.withdrawalRequest.count();
+
+    // Rolling is asked while the player has no bonus: allowed. Meanwhile a coupon's requirement
+    // is made (after rolling's answer) and its bonus credited; the withdrawal would hold it.
+    const rolling = await blockRolling();
+    let withdrawal: ReturnType<typeof requestWithdrawal>;
+    try {
+      withdrawal = requestWithdrawal(player, '60.00');
+      await rolling.waiting();
+      const credited = await call('promotions/credit', {
+        brand: brandBody(demo()),
+        player_id: player,
+        key: `bonus-${randomUUID()}`,
+        reference: 'coupon redemption',
+        caused_by: 'service:promotion',
+        reason: null,
+        amount_minor: '10000',
+      });
+      expect(credited.status).toBe(200);
+    } finally {
+      await rolling.release();
+    }
+    expect(errorOf(await withdrawal)).toMatchObject({ code: 'ROLLING_INCOMPLETE', extensions: { reason: 'CREDITED_MEANWHILE' } });
+    expect(await server.deps.prisma.withdrawalRequest.count()).toBe(before);
+    await expectBooks(server, { [player]: 15_000n });
   });
 });
 
