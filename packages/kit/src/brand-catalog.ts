@@ -78,6 +78,11 @@ export class BrandCatalog {
     return this.byHostMap.get(normalizeHost(host));
   }
 
+  /** Every brand of the catalogue. */
+  all(): CatalogBrand[] {
+    return [...this.byIdMap.values()];
+  }
+
   byId(id: string): CatalogBrand | undefined {
     return this.byIdMap.get(id);
   }

@@ -31,6 +31,8 @@ export function rollingWorker(config: RollingWorkerConfig): WorkerDefinition {
       const brands = new BrandCatalog(clientOptions);
       closeWith({ close: () => brands.stop() });
       await brands.start();
+      // Every brand's config read at start: an admin outage later leaves the consumer the last one read.
+      await Promise.all(brands.all().map((brand) => configs.get(brand.id)));
       const wallet = closeWith(new ServiceClient({ baseUrl: config.WALLET_URL, tokens: serviceTokens, serviceName: 'rolling_worker' }));
 
       const configOf = async (brandId: string) => {
