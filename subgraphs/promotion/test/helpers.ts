@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { adminSubgraph } from '@rgb/admin';
 import type { PrismaClient } from '@rgb/db';
-import type { BrandRef, ForwardedContext } from '@rgb/kit';
+import type { BrandRef, ForwardedContext, StartedWorker } from '@rgb/kit';
 import {
   freePort,
+  isolatedRedisUrl,
   type GraphQLResponse,
   type SeededTestSubgraph,
   signedIn,
@@ -19,7 +20,10 @@ import {
 } from '@rgb/kit/testing';
 import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
 import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
+import { Redis } from 'ioredis';
+import { appendToWalletStream, groupCaughtUp, type WalletEvent } from '../../wallet/test/stream-events';
 import { loadPromotionConfig, promotionSubgraph } from '../src/index';
+import { ACTIVITY_GROUP, loadPromotionWorkerConfig, startPromotionWorker } from '../src/worker';
 
 export interface CouponPlatform {
   admin: SeededTestSubgraph;
@@ -28,35 +32,47 @@ export interface CouponPlatform {
   promotion: TestSubgraph;
   prisma: PrismaClient;
   databaseUrl: string;
+  redisUrl: string;
   brands: { demo: BrandRef; acme: BrandRef };
   /** Another promotion API on the same database whose wallet never answers (nothing listens there). */
   startPromotionWithWalletDown(): Promise<TestSubgraph>;
+  /** A promotion_worker on the platform (polling jobs every 50 ms, retrying after 100 ms); `env` adds to its config. Closed with the platform unless closed before. */
+  startWorker(env?: NodeJS.ProcessEnv): Promise<StartedWorker>;
+  /**
+   * Appends wallet events to rgb:stream:wallet as the wallet's outbox publisher does, and resolves
+   * once promotion_worker's group has applied every entry (a worker must be running).
+   */
+  publish(...events: WalletEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
 const testEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent' };
 
 export async function startCouponPlatform(): Promise<CouponPlatform> {
-  const admin = await startSeededTestSubgraph(adminSubgraph);
+  const redisUrl = await isolatedRedisUrl();
+  const admin = await startSeededTestSubgraph(adminSubgraph, { env: { REDIS_URL: redisUrl } });
   const databaseUrl = admin.database.url;
-  const started: TestSubgraph[] = [];
+  const shared = { ...testEnv, REDIS_URL: redisUrl, ADMIN_URL: admin.url };
+  const closers: (() => Promise<void>)[] = [];
+  const redis = new Redis(redisUrl);
   const close = async () => {
-    for (const server of started.reverse()) await server.close();
+    for (const closeOne of closers.reverse()) await closeOne();
+    redis.disconnect();
     await admin.close();
   };
   const startPromotion = async (walletUrl: string) => {
-    const config = loadPromotionConfig({ ...testEnv, WALLET_URL: walletUrl, ROLLING_URL: rolling.url });
-    const server = await startTestSubgraph(promotionSubgraph(config), databaseUrl);
-    started.push(server);
+    const env = { ...shared, WALLET_URL: walletUrl, ROLLING_URL: rolling.url };
+    const server = await startTestSubgraph(promotionSubgraph(loadPromotionConfig(env)), databaseUrl, env);
+    closers.push(() => server.close());
     return server;
   };
   let rolling!: TestSubgraph;
   try {
-    rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig({ ...testEnv, ADMIN_URL: admin.url })), databaseUrl, { ADMIN_URL: admin.url });
-    started.push(rolling);
-    const walletEnv = { ADMIN_URL: admin.url, ROLLING_URL: rolling.url };
-    const wallet = await startTestSubgraph(walletSubgraph(loadWalletConfig({ ...testEnv, ...walletEnv })), databaseUrl, walletEnv);
-    started.push(wallet);
+    rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig(shared)), databaseUrl, shared);
+    closers.push(() => rolling.close());
+    const walletEnv = { ...shared, ROLLING_URL: rolling.url };
+    const wallet = await startTestSubgraph(walletSubgraph(loadWalletConfig(walletEnv)), databaseUrl, walletEnv);
+    closers.push(() => wallet.close());
     const promotion = await startPromotion(wallet.url);
     return {
       admin,
@@ -65,8 +81,32 @@ export async function startCouponPlatform(): Promise<CouponPlatform> {
       promotion,
       prisma: admin.deps.prisma,
       databaseUrl,
+      redisUrl,
       brands: admin.brands,
       startPromotionWithWalletDown: async () => startPromotion(`http://127.0.0.1:${await freePort()}`),
+      async startWorker(env = {}) {
+        const config = loadPromotionWorkerConfig({
+          ...shared,
+          DATABASE_URL: databaseUrl,
+          DATABASE_POOL_SIZE: '2',
+          WALLET_URL: wallet.url,
+          ROLLING_URL: rolling.url,
+          PORT: '0',
+          METRICS_PORT: '0',
+          JOB_POLL_MS: '50',
+          PAY_RETRY_MS: '100',
+          ...env,
+        });
+        const worker = await startPromotionWorker(config);
+        let closed: Promise<void> | null = null;
+        const closeWorker = () => (closed ??= worker.close());
+        closers.push(closeWorker);
+        return { ...worker, close: closeWorker };
+      },
+      async publish(...events) {
+        await appendToWalletStream(redis, events);
+        await groupCaughtUp(redis, ACTIVITY_GROUP);
+      },
       close,
     };
   } catch (error) {
@@ -77,7 +117,6 @@ export async function startCouponPlatform(): Promise<CouponPlatform> {
 
 export const asPlayer = (brand: BrandRef, id: string = randomUUID()): ForwardedContext => signedIn(brand, 'player', id);
 export const asStaff = (brand: BrandRef): ForwardedContext => signedIn(brand, 'staff', randomUUID());
-/** The id of the context's caller (a player, a staff member). */
 /** The id of the context's caller (a player, a staff member). */
 export const idOf = (context: ForwardedContext): string => (context.caller as { id: string }).id;
 

@@ -1,10 +1,11 @@
 import { isUuid, NEWEST_FIRST, paginate } from '@rgb/kit';
 import { promotionAccess } from '../authorization';
 import type { QueryResolvers } from '../generated/resolvers-types';
+import { previewPeriod } from '../settlements';
 
 export const Query: QueryResolvers = {
   couponCampaigns: (_parent, { status, first, after }, { caller, prisma, brand }) => {
-    promotionAccess.readCampaigns(caller);
+    promotionAccess.readPromotions(caller);
     const where = { brandId: brand.id, ...(status ? { status } : {}) };
     return paginate(
       { first, after },
@@ -13,7 +14,28 @@ export const Query: QueryResolvers = {
     );
   },
   couponCampaign: (_parent, { id }, { caller, prisma, brand }) => {
-    promotionAccess.readCampaigns(caller);
+    promotionAccess.readPromotions(caller);
     return isUuid(id) ? prisma.couponCampaign.findFirst({ where: { id, brandId: brand.id } }) : null;
+  },
+  promotionPrograms: (_parent, { kind, status, first, after }, { caller, prisma, brand }) => {
+    promotionAccess.readPromotions(caller);
+    const where = { brandId: brand.id, ...(kind ? { kind } : {}), ...(status ? { status } : {}) };
+    return paginate(
+      { first, after },
+      (position, take) => prisma.promotionProgram.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
+      () => prisma.promotionProgram.count({ where }),
+    );
+  },
+  promotionProgram: (_parent, { id }, { caller, prisma, brand }) => {
+    promotionAccess.readPromotions(caller);
+    return isUuid(id) ? prisma.promotionProgram.findFirst({ where: { id, brandId: brand.id } }) : null;
+  },
+  settlementRun: (_parent, { id }, { caller, prisma, brand }) => {
+    promotionAccess.readPromotions(caller);
+    return isUuid(id) ? prisma.settlementRun.findFirst({ where: { id, brandId: brand.id } }) : null;
+  },
+  settlementPreview: (_parent, { programId, periodStart }, { caller, prisma, brand, services }) => {
+    promotionAccess.readPromotions(caller);
+    return previewPeriod(prisma, brand, services.todayOf(brand.id), programId, periodStart);
   },
 };
