@@ -201,3 +201,72 @@ export const uniqueCode = (prefix: string) => `${prefix}-${randomUUID().slice(0,
 /** The wallet's credits of coupon redemptions to `player`. */
 export const couponCredits = (prisma: PrismaClient, player: string) =>
   prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_CREDIT' }, orderBy: { createdAt: 'asc' } });
+
+// --- Programs -----------------------------------------------------------------------------------
+
+const PROGRAM_FIELDS = 'id kind name period rateBps categoryRates { category bps } lossThreshold minPayout playerCap budget spent rollingMultiplierBps status settleFrom';
+export const ITEM_FIELDS = 'id player { id } runId periodStart basis computed amount cappedBy rollingMultiplierBps status attempts lastError paidAt reversed';
+const RUN_FIELDS = `id periodStart periodEnd requestedBy total program { id } items(first: 100) { totalCount edges { node { ${ITEM_FIELDS} } } }`;
+
+export const CREATE_PROGRAM = `mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { ${PROGRAM_FIELDS} } }`;
+export const UPDATE_PROGRAM = `mutation ($id: ID!, $input: UpdatePromotionProgramInput!) { updatePromotionProgram(id: $id, input: $input) { ${PROGRAM_FIELDS} } }`;
+export const DISABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { disablePromotionProgram(id: $id, reason: $reason) { ${PROGRAM_FIELDS} } }`;
+export const SETTLE = `mutation ($programId: ID!, $periodStart: String!) { settlePromotionPeriod(programId: $programId, periodStart: $periodStart) { ${RUN_FIELDS} } }`;
+export const RUN = `query ($id: ID!) { settlementRun(id: $id) { ${RUN_FIELDS} } }`;
+export const PREVIEW = `query ($programId: ID!, $periodStart: String!) { settlementPreview(programId: $programId, periodStart: $periodStart) {
+  periodStart periodEnd settled total lines { player { id } basis computed amount cappedBy } } }`;
+export const RETRY_ITEM = `mutation ($id: ID!) { retrySettlementItem(id: $id) { ${ITEM_FIELDS} } }`;
+export const REVERSE_ITEM = `mutation ($id: ID!, $amount: Money!, $reason: String!) { reverseSettlementItem(id: $id, amount: $amount, reason: $reason) { ${ITEM_FIELDS} } }`;
+export const REVERSE_COUPON = `mutation ($id: ID!, $amount: Money!, $reason: String!) { reverseCouponRedemption(id: $id, amount: $amount, reason: $reason) { ${COUPON_FIELDS} reversed } }`;
+export const PLAYER_PAYOUTS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { promotionPayouts { ${ITEM_FIELDS} } } } }`;
+
+export interface ProgramView {
+  id: string;
+  kind: string;
+  period: string;
+  spent: string;
+  budget: string | null;
+  status: string;
+  settleFrom: string;
+}
+export interface ItemView {
+  id: string;
+  player: { id: string };
+  runId: string;
+  periodStart: string;
+  basis: string;
+  computed: string;
+  amount: string;
+  cappedBy: string | null;
+  rollingMultiplierBps: number;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  paidAt: string | null;
+  reversed: string;
+}
+export interface RunView {
+  id: string;
+  periodStart: string;
+  periodEnd: string;
+  requestedBy: string | null;
+  total: string;
+  items: { totalCount: number; edges: { node: ItemView }[] };
+}
+
+/** A program of `brand` created by staff; `input` adds to a name and a zero rolling multiplier. */
+export async function createProgram(server: TestSubgraph, brand: BrandRef, input: Record<string, unknown>): Promise<ProgramView> {
+  const full = { name: 'Test program', rollingMultiplierBps: 0, ...input };
+  return dataOf(await server.graphql<{ createPromotionProgram: ProgramView }>(CREATE_PROGRAM, { input: full }, asStaff(brand))).createPromotionProgram;
+}
+
+/** Staff settle the program's period starting on `periodStart`: the run, with its items. */
+export const settle = (server: TestSubgraph, brand: BrandRef, programId: string, periodStart: string) =>
+  server.graphql<{ settlePromotionPeriod: RunView }>(SETTLE, { programId, periodStart }, asStaff(brand));
+
+/** The items of a run by player id. */
+export const itemsByPlayer = (run: RunView): Record<string, ItemView> => Object.fromEntries(run.items.edges.map(({ node }) => [node.player.id, node]));
+
+/** The wallet's credits of settlement items to `player`. */
+export const settlementCredits = (prisma: PrismaClient, player: string) =>
+  prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_CREDIT', commandKey: { contains: ':settlement:' } }, orderBy: { createdAt: 'asc' } });
