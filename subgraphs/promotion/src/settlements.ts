@@ -126,7 +126,14 @@ export async function computeRun(tx: Prisma.TransactionClient, program: Promotio
 /** A scheduled settlement: computeRun under the program's lock, as long as a period of many players takes. */
 const SETTLE_TX = { maxWait: 10_000, timeout: 30_000 } as const;
 
-/** The schedule: every ended period of every active program that has no run yet, computed; how many runs it made. */
+/**
+ * How long after a period's end the schedule waits before settling it: the wallet's last events of
+ * the period may still be on their way through the stream (play counted after its period's run is
+ * not paid by it).
+ */
+export const SETTLEMENT_GRACE_MS = 10 * 60_000;
+
+/** The schedule: every period of every active program ended SETTLEMENT_GRACE_MS ago that has no run yet, computed; how many runs it made. */
 export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (brandId: string) => string, now = new Date()): Promise<number> {
   const programs = await prisma.promotionProgram.findMany({ where: { status: 'ACTIVE' }, orderBy: { createdAt: 'asc' } });
   let made = 0;
@@ -135,9 +142,13 @@ export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (bran
     const settled = new Set(
       (await prisma.settlementRun.findMany({ where: { programId: program.id }, select: { periodStart: true } })).map((run) => dayText(run.periodStart)),
     );
-    for (const period of endedPeriods(program.period, dayText(program.settleFrom), localDay(now, timezone))) {
+    for (const period of endedPeriods(program.period, dayText(program.settleFrom), localDay(new Date(now.getTime() - SETTLEMENT_GRACE_MS), timezone))) {
       if (settled.has(period.start)) continue;
-      const { computed } = await prisma.$transaction(async (tx) => computeRun(tx, await lockProgram(tx, program.brandId, program.id), period, null), SETTLE_TX);
+      const computed = await prisma.$transaction(async (tx) => {
+        // Disabled since it was read: no further period.
+        const locked = await lockProgram(tx, program.brandId, program.id);
+        return locked.status === 'ACTIVE' && (await computeRun(tx, locked, period, null)).computed;
+      }, SETTLE_TX);
       if (computed) made += 1;
     }
   }

@@ -237,18 +237,19 @@ describe(`the schedule (${SETTLEMENT_JOB})`, () => {
     const today = localDay(new Date(), 'UTC');
     const day = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
     const player = randomUUID();
-    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: at(`${day(-1)}T12:00:00Z`) }));
-    // As if the program had been created two days ago; the job's window made due again, as the next one would be.
-    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-2)}T00:00:00Z`) } });
+    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: at(`${day(-2)}T12:00:00Z`) }));
+    // As if the program had been created three days ago; the job's window made due again, as the next one would be.
+    // (Yesterday is settled too, unless today began less than SETTLEMENT_GRACE_MS ago.)
+    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-3)}T00:00:00Z`) } });
     await platform.prisma.$executeRaw`
       UPDATE platform.scheduled_job SET last_success_window_start = last_success_window_start - interval_ms * interval '1 millisecond' WHERE name = ${SETTLEMENT_JOB}`;
     const runs = await waitFor('two periods settled', async () => {
-      const found = await platform.prisma.settlementRun.findMany({ where: { programId: program.id }, orderBy: { periodStart: 'asc' }, include: { items: true } });
+      const found = await platform.prisma.settlementRun.findMany({ where: { programId: program.id, periodStart: { lte: new Date(`${day(-2)}T00:00:00Z`) } }, orderBy: { periodStart: 'asc' }, include: { items: true } });
       return found.length === 2 && found;
     }, 15_000);
     expect(runs.map((run) => [run.periodStart.toISOString().slice(0, 10), run.requestedBy, run.total, run.items.map((item) => item.amount)])).toEqual([
-      [day(-2), null, 0n, []],
-      [day(-1), null, 252n, [252n]],
+      [day(-3), null, 0n, []],
+      [day(-2), null, 252n, [252n]],
     ]);
     await paid(runs[1]!.id);
     await expectBooks(platform.admin, { [player]: 252n });
