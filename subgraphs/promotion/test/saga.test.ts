@@ -103,6 +103,10 @@ describe('an item that cannot be delivered', () => {
     await waitFor('the item FAILED', async () => (await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: itemId } })).status === 'FAILED');
     const shown = dataOf(await platform.promotion.graphql<{ settlementRun: RunView }>(RUN, { id: run.id }, asStaff(demo()))).settlementRun;
     expect(itemsByPlayer(shown)[player]).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('promotions/credit'), paidAt: null });
+    const failedList = dataOf(await platform.promotion.graphql<{ settlementItems: { edges: { node: ItemView }[] } }>(
+      `{ settlementItems(status: FAILED, first: 100) { edges { node { id status } } } }`, {}, asStaff(demo()),
+    )).settlementItems.edges.map(({ node }) => node);
+    expect(failedList).toEqual([{ id: itemId, status: 'FAILED' }]);
     expect(await (await fetch(`${failing.metricsUrl}/metrics`)).text()).toMatch(/promotion_settlement_items_failed_total{service="promotion_worker"} 1\n/);
     const unhealthy = await waitFor('the worker unhealthy', async () => {
       const health = await healthOf(failing);

@@ -30,6 +30,16 @@ export const Query: QueryResolvers = {
     promotionAccess.readPromotions(caller);
     return isUuid(id) ? prisma.promotionProgram.findFirst({ where: { id, brandId: brand.id } }) : null;
   },
+  settlementItems: (_parent, { status, programId, first, after }, { caller, prisma, brand }) => {
+    promotionAccess.readPromotions(caller);
+    const where = { brandId: brand.id, ...(status ? { status } : {}), ...(programId ? { programId } : {}) };
+    if (programId && !isUuid(programId)) return paginate({ first, after }, async () => [], async () => 0);
+    return paginate(
+      { first, after },
+      (position, take) => prisma.settlementItem.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
+      () => prisma.settlementItem.count({ where }),
+    );
+  },
   settlementRun: (_parent, { id }, { caller, prisma, brand }) => {
     promotionAccess.readPromotions(caller);
     return isUuid(id) ? prisma.settlementRun.findFirst({ where: { id, brandId: brand.id } }) : null;
