@@ -1,4 +1,4 @@
-import type { CouponRedemption, PrismaClient, PromotionProgram, SettlementItem } from '@rgb/db';
+import type { CouponRedemption, PrismaClient, PromotionProgram, SettlementItem, SettlementRun } from '@rgb/db';
 import { type BrandRef, isUuid, NEWEST_FIRST } from '@rgb/kit';
 import DataLoader from 'dataloader';
 
@@ -9,7 +9,12 @@ export interface PromotionLoaders {
   payoutsByPlayerId: DataLoader<string, SettlementItem[]>;
   /** The request's brand's programs by id. */
   programById: DataLoader<string, PromotionProgram | null>;
+  /** The request's brand's settlement runs by id. */
+  runById: DataLoader<string, SettlementRun | null>;
 }
+
+/** Rows of the given ids, in the order asked, null for an id not found. */
+const inOrder = <Row extends { id: string }>(ids: readonly string[], rows: Row[]): (Row | null)[] => ids.map((id) => rows.find((row) => row.id === id) ?? null);
 
 /** Rows grouped by player, in the order `playerIds` asks for them. */
 function byPlayer<Row extends { playerId: string }>(playerIds: readonly string[], rows: Row[]): Row[][] {
@@ -29,9 +34,7 @@ export function createLoaders(prisma: PrismaClient, brand: BrandRef): PromotionL
         await prisma.settlementItem.findMany({ where: { brandId: brand.id, playerId: { in: playerIds.filter(isUuid) }, status: { not: 'SKIPPED' } }, orderBy: NEWEST_FIRST }),
       ),
     ),
-    programById: new DataLoader(async (ids) => {
-      const rows = await prisma.promotionProgram.findMany({ where: { brandId: brand.id, id: { in: ids.filter(isUuid) } } });
-      return ids.map((id) => rows.find((row) => row.id === id) ?? null);
-    }),
+    programById: new DataLoader(async (ids) => inOrder(ids, await prisma.promotionProgram.findMany({ where: { brandId: brand.id, id: { in: ids.filter(isUuid) } } }))),
+    runById: new DataLoader(async (ids) => inOrder(ids, await prisma.settlementRun.findMany({ where: { brandId: brand.id, id: { in: ids.filter(isUuid) } } }))),
   };
 }

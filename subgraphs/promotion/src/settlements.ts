@@ -235,6 +235,7 @@ export async function lockItem(tx: Prisma.TransactionClient, brandId: string, id
 export function settleOnDemand(prisma: PrismaClient, log: Logger, brand: BrandRef, today: string, programId: string, periodStart: string, actor: StaffActor): Promise<SettlementRun> {
   return auditedChange(prisma, log, brand.id, actor, async (tx) => {
     const program = await lockProgram(tx, brand.id, programId);
+    if (program.status !== 'ACTIVE') throw conflict(`promotion program ${programId} is ${program.status}: enable it to settle a period`);
     const period = periodStartingOn(program, periodStart, today);
     const { run, computed } = await computeRun(tx, program, period, actor.staffId);
     return {

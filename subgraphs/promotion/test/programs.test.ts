@@ -17,6 +17,7 @@ import {
   asStaff,
   type CouponPlatform,
   createProgram,
+  DISABLE_PROGRAM,
   dataOf,
   errorOf,
   type ItemView,
@@ -115,6 +116,11 @@ describe('rebate', () => {
     expect(errorOf(await settle(platform.promotion, demo(), program.id, '2999-01-01')).code).toBe('BAD_USER_INPUT');
     expect(errorOf(await settle(platform.promotion, demo(), program.id, '2026-02-30')).code).toBe('BAD_USER_INPUT');
     expect(errorOf(await settle(platform.promotion, demo(), randomUUID(), '2026-01-01')).code).toBe('NOT_FOUND');
+    const disabled = dataOf(await platform.promotion.graphql<{ disablePromotionProgram: { status: string } }>(DISABLE_PROGRAM, { id: program.id, reason: 'ended' }, asStaff(demo())));
+    expect(disabled.disablePromotionProgram.status).toBe('DISABLED');
+    expect(errorOf(await platform.promotion.graphql(DISABLE_PROGRAM, { id: program.id, reason: 'ended' }, asStaff(demo()))).code).toBe('CONFLICT');
+    expect(errorOf(await settle(platform.promotion, demo(), program.id, '2026-01-01')).code).toBe('CONFLICT');
+    expect(await platform.prisma.settlementRun.count({ where: { programId: program.id } })).toBe(0);
     const wrong = [
       { kind: 'REBATE', categoryRates: [] },
       { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 10_001 }] },

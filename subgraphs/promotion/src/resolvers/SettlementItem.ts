@@ -5,7 +5,11 @@ import { dayOf, programOf } from './settlement-fields';
 export const SettlementItem: SettlementItemResolvers = {
   player: (item) => ({ id: item.playerId }),
   program: programOf,
-  periodStart: async (item, _args, { prisma }) => dayOf((await prisma.settlementRun.findUniqueOrThrow({ where: { id: item.runId } })).periodStart),
+  periodStart: async (item, _args, { loaders }) => {
+    const run = await loaders.runById.load(item.runId);
+    if (!run) throw new Error(`run ${item.runId} of a settlement item is not the brand's`);
+    return dayOf(run.periodStart);
+  },
   basis: (item) => formatMoney(item.basis, item.currency),
   computed: (item) => formatMoney(item.computed, item.currency),
   amount: (item) => formatMoney(item.amount, item.currency),
