@@ -8,4 +8,12 @@ export default subgraphCodegenConfig({
   CouponCampaignConnection: '../views#CampaignPage',
   CouponCode: '../views#CouponCodeRow',
   CouponCodeConnection: '../views#CouponCodePage',
+  PromotionProgram: '../views#ProgramRow',
+  PromotionProgramConnection: '../views#ProgramPage',
+  SettlementRun: '../views#RunRow',
+  SettlementRunConnection: '../views#RunPage',
+  SettlementItem: '../views#ItemRow',
+  SettlementItemConnection: '../views#ItemPage',
+  SettlementPreview: '../views#PreviewView',
+  SettlementLine: '../views#LineView',
 });

@@ -11,12 +11,14 @@ const staffActor = (permission: 'promotions.manage') => ({ caller, requestId }: 
 export const promotionAccess = {
   /** Only a player redeems, for themself: the id the coupon is credited to. */
   redeemCoupon: (caller: Caller | null): string => requireCaller(caller, 'player').id,
-  /** A player reads only their own coupons, services any, staff any of the brand with promotions.read. */
-  readPlayerCoupons(caller: Caller | null, playerId: string): void {
+  /** A player reads only their own coupons and payouts, services any, staff any of the brand with promotions.read. */
+  readPlayerPromotions(caller: Caller | null, playerId: string): void {
     if (caller?.kind === 'service') return;
     if (caller?.kind !== 'player') requirePermission(caller, 'promotions.read');
-    else if (caller.id !== playerId) throw forbidden("these are another player's coupons");
+    else if (caller.id !== playerId) throw forbidden("these are another player's promotions");
   },
-  readCampaigns: (caller: Caller | null) => void requirePermission(caller, 'promotions.read'),
-  manageCampaigns: staffActor('promotions.manage'),
+  /** Campaigns, programs, their runs and items, previews. */
+  readPromotions: (caller: Caller | null) => void requirePermission(caller, 'promotions.read'),
+  /** Campaigns, codes, programs, settling a period on demand, retries and reversals: the staff member who does it. */
+  managePromotions: staffActor('promotions.manage'),
 };

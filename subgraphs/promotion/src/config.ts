@@ -19,7 +19,11 @@ export function loadPromotionConfig(env: NodeJS.ProcessEnv = process.env): Promo
   return loadConfig(promotionEnv, { env, localDefaults: baseLocalDefaults });
 }
 
-export const promotionWorkerEnv = workerEnv(promotionDomain.worker.port).extend(payingServices);
+export const promotionWorkerEnv = workerEnv(promotionDomain.worker.port).extend({
+  ...payingServices,
+  /** Attempts to deliver a settlement item before it is FAILED (and the worker unhealthy until staff retry it). */
+  SETTLEMENT_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
+});
 export type PromotionWorkerConfig = z.infer<typeof promotionWorkerEnv>;
 
 export function loadPromotionWorkerConfig(env: NodeJS.ProcessEnv = process.env): PromotionWorkerConfig {

@@ -23,14 +23,14 @@ const worker = defineWorker({
 
 /**
  * promotion: bonuses paid through the wallet, each with the wagering requirement rolling makes
- * for it. Coupons for now (campaigns, codes, redemptions); its worker pays redemptions left
- * pending and expires campaigns. It produces no stream. Its programs (rebate, cashback, lossback)
- * will consume the wallet stream: `consumes: ['wallet']` and `inbox: 'promotion.inbox'` come with
- * that consumer (a declared stream must have its consumer group, e2e/single-process.test.ts).
+ * for it: coupons (campaigns, codes, redemptions) and programs (rebate, cashback, lossback)
+ * settled per period. Its worker consumes the wallet stream into the programs' daily figures,
+ * settles ended periods, pays what is left pending and expires campaigns. It produces no stream.
  */
 export const promotionDomain = defineDomain({
   name: 'promotion',
   api,
   worker,
-  consumes: [],
+  consumes: ['wallet'],
+  inbox: 'promotion.inbox',
 });

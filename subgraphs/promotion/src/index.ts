@@ -1,26 +1,45 @@
-import { repositoryPath, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { BrandCatalog, repositoryPath, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import type { PromotionConfig } from './config';
 import { promotionDomain } from './domain';
 import { createLoaders, type PromotionLoaders } from './loaders';
-import { type ClosablePayer, couponPayer } from './payer';
+import { bonusPayer, type ClosablePayer } from './payer';
+import { localDay } from './program-rules';
 import { resolvers } from './resolvers';
 
 export { loadPromotionConfig, type PromotionConfig } from './config';
 
 export interface PromotionServices {
-  /** The wallet and rolling clients a redemption is paid through. */
+  /** The wallet and rolling clients a redemption is paid (and a payout reversed) through. */
   payer: ClosablePayer;
+  /** The brand's local date now (its time zone, from the brand catalogue): programs' periods are of local days. */
+  todayOf(brandId: string): string;
+  close(): Promise<void>;
 }
 
-/** The promotion subgraph: coupon campaigns for staff, redemptions for players. */
+/** The promotion subgraph: coupon campaigns and programs for staff, redemptions and payouts for players. */
 export function promotionSubgraph(config: PromotionConfig): SubgraphDefinition<PromotionLoaders, PromotionServices> {
   return {
     name: promotionDomain.api.name,
     schemaPath: repositoryPath(promotionDomain.api.schema),
     resolvers,
     createLoaders,
-    createServices: (deps) => ({ payer: couponPayer(config, deps, 'promotion') }),
-    closeServices: ({ payer }) => payer.close(),
+    async createServices(deps) {
+      const brands = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'promotion', tokens: deps.serviceTokens, log: deps.log });
+      await brands.start();
+      const payer = bonusPayer(config, deps, 'promotion');
+      return {
+        payer,
+        todayOf(brandId) {
+          const brand = brands.byId(brandId);
+          if (!brand) throw new Error(`brand ${brandId} is not in the catalogue`);
+          return localDay(new Date(), brand.timezone);
+        },
+        close: async () => {
+          await Promise.all([payer.close(), brands.stop()]);
+        },
+      };
+    },
+    closeServices: (services) => services.close(),
   };
 }
 

@@ -1,7 +1,8 @@
-import { DomainError, ErrorCode, notFound, rollingRoutes, walletRoutes } from '@rgb/contracts';
+import { DomainError, ErrorCode, notFound } from '@rgb/contracts';
 import type { CouponCampaign, CouponCode, CouponRedemption, PrismaClient } from '@rgb/db';
-import type { BrandRef, CallContext, Logger, ServiceClient } from '@rgb/kit';
+import type { BrandRef, CallContext } from '@rgb/kit';
 import { MAX_CODE_LENGTH, normalizeCode } from './codes';
+import { type BonusPayer, payBonus, retryDelay } from './payer';
 
 /**
  * Redeeming a coupon, in three steps that each happen once whatever fails between them:
@@ -20,15 +21,6 @@ export const COUPON_REFUSALS = ['NOT_STARTED', 'EXPIRED', 'DISABLED', 'USED_UP',
 export type CouponRefusal = (typeof COUPON_REFUSALS)[number];
 
 const unavailable = (reason: CouponRefusal, message: string) => new DomainError(ErrorCode.COUPON_UNAVAILABLE, message, { reason });
-
-/** The services a redemption is paid through. */
-export interface CouponPayer {
-  wallet: ServiceClient;
-  rolling: ServiceClient;
-  log: Logger;
-  /** The first retry after a failed payment; doubling per failure, up to 5 minutes. */
-  retryMs: number;
-}
 
 /** How long a claimed redemption is left to the request that claimed it before the worker may pay it too. */
 const CLAIM_GRACE_MS = 30_000;
@@ -77,37 +69,13 @@ export function claimRedemption(prisma: PrismaClient, code: CouponCode, playerId
 }
 
 /** Steps 2 and 3 of a PENDING redemption (again, with the same keys, if they ran before); the redemption PAID. */
-export async function payRedemption(prisma: PrismaClient, payer: CouponPayer, brand: BrandRef, redemption: CouponRedemption, context: CallContext = {}): Promise<CouponRedemption> {
+export async function payRedemption(prisma: PrismaClient, payer: BonusPayer, brand: BrandRef, redemption: CouponRedemption, context: CallContext = {}): Promise<CouponRedemption> {
   if (redemption.status === 'PAID') return redemption;
-  let rollingId = redemption.rollingId;
-  if (redemption.rollingMultiplierBps > 0 && rollingId === null) {
-    const requirement = await payer.rolling.value(
-      rollingRoutes.requirement,
-      {
-        brand,
-        playerId: redemption.playerId,
-        source: 'PROMOTION',
-        sourceId: redemption.id,
-        amount: redemption.amount,
-        multiplierBps: redemption.rollingMultiplierBps,
-        expiresAt: null,
-      },
-      context,
-    );
-    rollingId = requirement.rolling_id;
-    if (rollingId) await prisma.couponRedemption.update({ where: { id: redemption.id }, data: { rollingId } });
-  }
-  await payer.wallet.value(
-    walletRoutes.promotionCredit,
-    {
-      brand,
-      playerId: redemption.playerId,
-      amount: redemption.amount,
-      key: `coupon:${redemption.id}`,
-      reference: `coupon ${redemption.code}`,
-      causedBy: 'service:promotion',
-      reason: null,
-    },
+  await payBonus(
+    payer,
+    brand,
+    { ...redemption, key: `coupon:${redemption.id}`, reference: `coupon ${redemption.code}` },
+    (rollingId) => prisma.couponRedemption.update({ where: { id: redemption.id }, data: { rollingId } }),
     context,
   );
   // Two payers of one redemption (a request and the worker) credit once: the first marks it.
@@ -116,9 +84,9 @@ export async function payRedemption(prisma: PrismaClient, payer: CouponPayer, br
 }
 
 /** Records a failed payment with its next attempt, and logs it; the redemption stays PENDING. */
-async function recordPayFailure(prisma: PrismaClient, payer: CouponPayer, redemption: CouponRedemption, error: unknown): Promise<void> {
+async function recordPayFailure(prisma: PrismaClient, payer: BonusPayer, redemption: CouponRedemption, error: unknown): Promise<void> {
   payer.log.error({ err: error, redemptionId: redemption.id, attempts: redemption.payAttempts + 1 }, 'coupon redemption not paid yet; it will be retried');
-  const wait = Math.min(payer.retryMs * 2 ** Math.min(redemption.payAttempts, 20), 300_000);
+  const wait = retryDelay(payer.retryMs, redemption.payAttempts);
   await prisma.couponRedemption.update({
     where: { id: redemption.id },
     data: { payAttempts: { increment: 1 }, nextPayAt: new Date(Date.now() + wait), lastPayError: (error instanceof Error ? error.message : String(error)).slice(0, 500) },
@@ -132,7 +100,7 @@ async function recordPayFailure(prisma: PrismaClient, payer: CouponPayer, redemp
  */
 export async function redeemCoupon(
   prisma: PrismaClient,
-  payer: CouponPayer,
+  payer: BonusPayer,
   brand: BrandRef,
   playerId: string,
   input: string,
@@ -160,7 +128,7 @@ export async function redeemCoupon(
  */
 export async function payPendingRedemptions(
   prisma: PrismaClient,
-  payer: CouponPayer,
+  payer: BonusPayer,
   brandOf: (brandId: string) => BrandRef | undefined,
   batchSize = 100,
 ): Promise<{ paid: number; pending: boolean }> {

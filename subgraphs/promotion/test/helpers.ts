@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { adminSubgraph } from '@rgb/admin';
 import type { PrismaClient } from '@rgb/db';
-import type { BrandRef, ForwardedContext } from '@rgb/kit';
+import type { BrandRef, ForwardedContext, StartedWorker } from '@rgb/kit';
 import {
   freePort,
+  isolatedRedisUrl,
   type GraphQLResponse,
   type SeededTestSubgraph,
   signedIn,
@@ -19,7 +20,10 @@ import {
 } from '@rgb/kit/testing';
 import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
 import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
+import { Redis } from 'ioredis';
+import { appendToWalletStream, groupCaughtUp, type WalletEvent } from '../../wallet/test/stream-events';
 import { loadPromotionConfig, promotionSubgraph } from '../src/index';
+import { ACTIVITY_GROUP, loadPromotionWorkerConfig, startPromotionWorker } from '../src/worker';
 
 export interface CouponPlatform {
   admin: SeededTestSubgraph;
@@ -28,35 +32,47 @@ export interface CouponPlatform {
   promotion: TestSubgraph;
   prisma: PrismaClient;
   databaseUrl: string;
+  redisUrl: string;
   brands: { demo: BrandRef; acme: BrandRef };
   /** Another promotion API on the same database whose wallet never answers (nothing listens there). */
   startPromotionWithWalletDown(): Promise<TestSubgraph>;
+  /** A promotion_worker on the platform (polling jobs every 50 ms, retrying after 100 ms); `env` adds to its config. Closed with the platform unless closed before. */
+  startWorker(env?: NodeJS.ProcessEnv): Promise<StartedWorker>;
+  /**
+   * Appends wallet events to rgb:stream:wallet as the wallet's outbox publisher does, and resolves
+   * once promotion_worker's group has applied every entry (a worker must be running).
+   */
+  publish(...events: WalletEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
 const testEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent' };
 
 export async function startCouponPlatform(): Promise<CouponPlatform> {
-  const admin = await startSeededTestSubgraph(adminSubgraph);
+  const redisUrl = await isolatedRedisUrl();
+  const admin = await startSeededTestSubgraph(adminSubgraph, { env: { REDIS_URL: redisUrl } });
   const databaseUrl = admin.database.url;
-  const started: TestSubgraph[] = [];
+  const shared = { ...testEnv, REDIS_URL: redisUrl, ADMIN_URL: admin.url };
+  const closers: (() => Promise<void>)[] = [];
+  const redis = new Redis(redisUrl);
   const close = async () => {
-    for (const server of started.reverse()) await server.close();
+    for (const closeOne of closers.reverse()) await closeOne();
+    redis.disconnect();
     await admin.close();
   };
   const startPromotion = async (walletUrl: string) => {
-    const config = loadPromotionConfig({ ...testEnv, WALLET_URL: walletUrl, ROLLING_URL: rolling.url });
-    const server = await startTestSubgraph(promotionSubgraph(config), databaseUrl);
-    started.push(server);
+    const env = { ...shared, WALLET_URL: walletUrl, ROLLING_URL: rolling.url };
+    const server = await startTestSubgraph(promotionSubgraph(loadPromotionConfig(env)), databaseUrl, env);
+    closers.push(() => server.close());
     return server;
   };
   let rolling!: TestSubgraph;
   try {
-    rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig({ ...testEnv, ADMIN_URL: admin.url })), databaseUrl, { ADMIN_URL: admin.url });
-    started.push(rolling);
-    const walletEnv = { ADMIN_URL: admin.url, ROLLING_URL: rolling.url };
-    const wallet = await startTestSubgraph(walletSubgraph(loadWalletConfig({ ...testEnv, ...walletEnv })), databaseUrl, walletEnv);
-    started.push(wallet);
+    rolling = await startTestSubgraph(rollingSubgraph(loadRollingConfig(shared)), databaseUrl, shared);
+    closers.push(() => rolling.close());
+    const walletEnv = { ...shared, ROLLING_URL: rolling.url };
+    const wallet = await startTestSubgraph(walletSubgraph(loadWalletConfig(walletEnv)), databaseUrl, walletEnv);
+    closers.push(() => wallet.close());
     const promotion = await startPromotion(wallet.url);
     return {
       admin,
@@ -65,8 +81,32 @@ export async function startCouponPlatform(): Promise<CouponPlatform> {
       promotion,
       prisma: admin.deps.prisma,
       databaseUrl,
+      redisUrl,
       brands: admin.brands,
       startPromotionWithWalletDown: async () => startPromotion(`http://127.0.0.1:${await freePort()}`),
+      async startWorker(env = {}) {
+        const config = loadPromotionWorkerConfig({
+          ...shared,
+          DATABASE_URL: databaseUrl,
+          DATABASE_POOL_SIZE: '2',
+          WALLET_URL: wallet.url,
+          ROLLING_URL: rolling.url,
+          PORT: '0',
+          METRICS_PORT: '0',
+          JOB_POLL_MS: '50',
+          PAY_RETRY_MS: '100',
+          ...env,
+        });
+        const worker = await startPromotionWorker(config);
+        let closed: Promise<void> | null = null;
+        const closeWorker = () => (closed ??= worker.close());
+        closers.push(closeWorker);
+        return { ...worker, close: closeWorker };
+      },
+      async publish(...events) {
+        await appendToWalletStream(redis, events);
+        await groupCaughtUp(redis, ACTIVITY_GROUP);
+      },
       close,
     };
   } catch (error) {
@@ -77,7 +117,6 @@ export async function startCouponPlatform(): Promise<CouponPlatform> {
 
 export const asPlayer = (brand: BrandRef, id: string = randomUUID()): ForwardedContext => signedIn(brand, 'player', id);
 export const asStaff = (brand: BrandRef): ForwardedContext => signedIn(brand, 'staff', randomUUID());
-/** The id of the context's caller (a player, a staff member). */
 /** The id of the context's caller (a player, a staff member). */
 export const idOf = (context: ForwardedContext): string => (context.caller as { id: string }).id;
 
@@ -162,3 +201,72 @@ export const uniqueCode = (prefix: string) => `${prefix}-${randomUUID().slice(0,
 /** The wallet's credits of coupon redemptions to `player`. */
 export const couponCredits = (prisma: PrismaClient, player: string) =>
   prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_CREDIT' }, orderBy: { createdAt: 'asc' } });
+
+// --- Programs -----------------------------------------------------------------------------------
+
+const PROGRAM_FIELDS = 'id kind name period rateBps categoryRates { category bps } lossThreshold minPayout playerCap budget spent rollingMultiplierBps status settleFrom';
+export const ITEM_FIELDS = 'id player { id } runId periodStart basis computed amount cappedBy rollingMultiplierBps status attempts lastError paidAt reversed';
+const RUN_FIELDS = `id periodStart periodEnd requestedBy total program { id } items(first: 100) { totalCount edges { node { ${ITEM_FIELDS} } } }`;
+
+export const CREATE_PROGRAM = `mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { ${PROGRAM_FIELDS} } }`;
+export const UPDATE_PROGRAM = `mutation ($id: ID!, $input: UpdatePromotionProgramInput!) { updatePromotionProgram(id: $id, input: $input) { ${PROGRAM_FIELDS} } }`;
+export const DISABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { disablePromotionProgram(id: $id, reason: $reason) { ${PROGRAM_FIELDS} } }`;
+export const SETTLE = `mutation ($programId: ID!, $periodStart: String!) { settlePromotionPeriod(programId: $programId, periodStart: $periodStart) { ${RUN_FIELDS} } }`;
+export const RUN = `query ($id: ID!) { settlementRun(id: $id) { ${RUN_FIELDS} } }`;
+export const PREVIEW = `query ($programId: ID!, $periodStart: String!) { settlementPreview(programId: $programId, periodStart: $periodStart) {
+  periodStart periodEnd settled total lines { player { id } basis computed amount cappedBy } } }`;
+export const RETRY_ITEM = `mutation ($id: ID!) { retrySettlementItem(id: $id) { ${ITEM_FIELDS} } }`;
+export const REVERSE_ITEM = `mutation ($id: ID!, $amount: Money!, $reason: String!) { reverseSettlementItem(id: $id, amount: $amount, reason: $reason) { ${ITEM_FIELDS} } }`;
+export const REVERSE_COUPON = `mutation ($id: ID!, $amount: Money!, $reason: String!) { reverseCouponRedemption(id: $id, amount: $amount, reason: $reason) { ${COUPON_FIELDS} reversed } }`;
+export const PLAYER_PAYOUTS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { promotionPayouts { ${ITEM_FIELDS} } } } }`;
+
+export interface ProgramView {
+  id: string;
+  kind: string;
+  period: string;
+  spent: string;
+  budget: string | null;
+  status: string;
+  settleFrom: string;
+}
+export interface ItemView {
+  id: string;
+  player: { id: string };
+  runId: string;
+  periodStart: string;
+  basis: string;
+  computed: string;
+  amount: string;
+  cappedBy: string | null;
+  rollingMultiplierBps: number;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  paidAt: string | null;
+  reversed: string;
+}
+export interface RunView {
+  id: string;
+  periodStart: string;
+  periodEnd: string;
+  requestedBy: string | null;
+  total: string;
+  items: { totalCount: number; edges: { node: ItemView }[] };
+}
+
+/** A program of `brand` created by staff; `input` adds to a name and a zero rolling multiplier. */
+export async function createProgram(server: TestSubgraph, brand: BrandRef, input: Record<string, unknown>): Promise<ProgramView> {
+  const full = { name: 'Test program', rollingMultiplierBps: 0, ...input };
+  return dataOf(await server.graphql<{ createPromotionProgram: ProgramView }>(CREATE_PROGRAM, { input: full }, asStaff(brand))).createPromotionProgram;
+}
+
+/** Staff settle the program's period starting on `periodStart`: the run, with its items. */
+export const settle = (server: TestSubgraph, brand: BrandRef, programId: string, periodStart: string) =>
+  server.graphql<{ settlePromotionPeriod: RunView }>(SETTLE, { programId, periodStart }, asStaff(brand));
+
+/** The items of a run by player id. */
+export const itemsByPlayer = (run: RunView): Record<string, ItemView> => Object.fromEntries(run.items.edges.map(({ node }) => [node.player.id, node]));
+
+/** The wallet's credits of settlement items to `player`. */
+export const settlementCredits = (prisma: PrismaClient, player: string) =>
+  prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_CREDIT', commandKey: { contains: ':settlement:' } }, orderBy: { createdAt: 'asc' } });

@@ -5,11 +5,11 @@
  * expiry job. Real PostgreSQL, Redis and HTTP.
  */
 import type { StartedWorker } from '@rgb/kit';
-import { isolatedRedisUrl, type TestSubgraph, waitFor } from '@rgb/kit/testing';
+import { type TestSubgraph, waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBooks } from '../../wallet/test/helpers';
 import { claimRedemption } from '../src/redemptions';
-import { COUPON_EXPIRY_JOB, loadPromotionWorkerConfig, startPromotionWorker } from '../src/worker';
+import { COUPON_EXPIRY_JOB } from '../src/worker';
 import { asPlayer, type CouponPlatform, couponCredits, createCampaign, dataOf, errorOf, idOf, redeem, startCouponPlatform, uniqueCode } from './helpers';
 
 let platform: CouponPlatform;
@@ -20,30 +20,13 @@ beforeAll(async () => {
   walletDown = await platform.startPromotionWithWalletDown();
 }, 60_000);
 afterAll(async () => {
-  await worker?.close();
   await platform?.close();
 });
 
 const demo = () => platform.brands.demo;
 const acme = () => platform.brands.acme;
 
-async function startWorker(): Promise<StartedWorker> {
-  const config = loadPromotionWorkerConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: platform.databaseUrl,
-    DATABASE_POOL_SIZE: '2',
-    REDIS_URL: await isolatedRedisUrl(),
-    ADMIN_URL: platform.admin.url,
-    WALLET_URL: platform.wallet.url,
-    ROLLING_URL: platform.rolling.url,
-    PORT: '0',
-    METRICS_PORT: '0',
-    JOB_POLL_MS: '50',
-    PAY_RETRY_MS: '100',
-  });
-  return startPromotionWorker(config);
-}
+const startWorker = () => platform.startWorker();
 
 describe('a redemption while the wallet is down', () => {
   it('answers SERVICE_UNAVAILABLE, stays PENDING counted in the limits, and the same player redeeming again is paid once', async () => {

@@ -6,15 +6,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { adminSubgraph } from '@rgb/admin';
-import { deadLetterStream, type Envelope, type EventPayload, STREAMS, type TypedEnvelope } from '@rgb/contracts';
+import { type Envelope, STREAMS } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
-import { buildEnvelope } from '@rgb/events';
 import type { BrandRef, StartedWorker } from '@rgb/kit';
-import { isolatedRedisUrl, type SeededTestSubgraph, signedIn, startSeededTestSubgraph, startTestSubgraph, type TestSubgraph, waitFor } from '@rgb/kit/testing';
+import { isolatedRedisUrl, type SeededTestSubgraph, signedIn, startSeededTestSubgraph, startTestSubgraph, type TestSubgraph } from '@rgb/kit/testing';
 import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { Redis } from 'ioredis';
+import { appendToWalletStream, groupCaughtUp, type WalletEvent } from '../../wallet/test/stream-events';
 import { loadRollingConfig, rollingSubgraph } from '../src/index';
 import { loadRollingWorkerConfig, startRollingWorker, TURNOVER_GROUP } from '../src/worker';
+
+export { bet, depositApproved, type WalletEvent } from '../../wallet/test/stream-events';
 
 export interface RollingPlatform {
   admin: SeededTestSubgraph;
@@ -89,10 +91,8 @@ export async function startRollingPlatform(): Promise<RollingPlatform> {
       startWorker,
       startWallet,
       async publish(...events) {
-        const transaction = redis.multi();
-        for (const event of events) transaction.xadd(STREAMS.wallet, '*', 'event', JSON.stringify(event));
-        await transaction.exec();
-        await groupCaughtUp(redis);
+        await appendToWalletStream(redis, events);
+        await groupCaughtUp(redis, TURNOVER_GROUP);
       },
       close: closeAll,
     };
@@ -100,101 +100,6 @@ export async function startRollingPlatform(): Promise<RollingPlatform> {
     await closeAll();
     throw error;
   }
-}
-
-/** Field-value pairs of an XINFO answer as an object. */
-function fieldsOf(reply: unknown[]): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (let index = 0; index < reply.length; index += 2) fields[String(reply[index])] = reply[index + 1];
-  return fields;
-}
-
-/** Resolves once the consumer group has read and acknowledged every entry of the wallet stream; throws on a dead letter. */
-async function groupCaughtUp(redis: Redis): Promise<void> {
-  await waitFor(
-    `${TURNOVER_GROUP} catching up with ${STREAMS.wallet}`,
-    async () => {
-      const deadLetters = await redis.xrange(deadLetterStream(STREAMS.wallet), '-', '+');
-      if (deadLetters.length > 0) throw new Error(`dead letters on ${STREAMS.wallet}: ${JSON.stringify(deadLetters)}`);
-      const stream = fieldsOf((await redis.xinfo('STREAM', STREAMS.wallet)) as unknown[]);
-      const groups = ((await redis.xinfo('GROUPS', STREAMS.wallet)) as unknown[][]).map(fieldsOf);
-      const group = groups.find((candidate) => candidate.name === TURNOVER_GROUP);
-      return group !== undefined && group['last-delivered-id'] === stream['last-generated-id'] && group.pending === 0;
-    },
-    20_000,
-  );
-}
-
-// --- The wallet's events, as its outbox writes them -------------------------------------------
-
-type WalletEventType = 'DEPOSIT_APPROVED' | 'BET_SETTLED_CONFIRMED' | 'BET_ROLLED_BACK_CONFIRMED';
-export type WalletEvent = TypedEnvelope<WalletEventType>;
-
-function walletEvent<T extends WalletEventType>(type: T, brand: BrandRef, aggregate: { type: string; id: string }, payload: EventPayload<T>, at?: Date): TypedEnvelope<T> {
-  const envelope = buildEnvelope('wallet.outbox', {
-    type,
-    owner: { brandId: brand.id },
-    brandId: brand.id,
-    aggregateType: aggregate.type,
-    aggregateId: aggregate.id,
-    payload,
-  } as never) as TypedEnvelope<T>;
-  return at ? { ...envelope, occurred_at: at.toISOString() } : envelope;
-}
-
-const movement = (amount: bigint, currency: string) => ({
-  account_id: randomUUID(),
-  ledger_entry_id: randomUUID(),
-  amount_minor: amount.toString(),
-  balance_after_minor: '0',
-  currency,
-});
-
-/** A deposit of `amount` (minor units) approved for `playerId`, at `at` (now unless given). */
-export function depositApproved(brand: BrandRef, playerId: string, amount: bigint, at?: Date): TypedEnvelope<'DEPOSIT_APPROVED'> {
-  const requestId = randomUUID();
-  return walletEvent(
-    'DEPOSIT_APPROVED',
-    brand,
-    { type: 'deposit_request', id: requestId },
-    { request_id: requestId, player_id: playerId, ...movement(amount, brand.currency) },
-    at,
-  );
-}
-
-export interface BetOptions {
-  stake: bigint;
-  /** The game's category (SLOTS unless given). */
-  category?: string;
-  provider?: string;
-}
-
-/** One bet of a player at a provider: the events the wallet writes when it settles and when it is rolled back. */
-export function bet(brand: BrandRef, playerId: string, { stake, category = 'SLOTS', provider = 'demo' }: BetOptions) {
-  const transactionId = `tx-${randomUUID()}`;
-  const aggregate = { type: 'bet', id: randomUUID() };
-  const reference = { player_id: playerId, provider_code: provider, transaction_id: transactionId, round_id: `round-${transactionId}`, game_code: 'demo-slot', game_category: category };
-  return {
-    transactionId,
-    /** A settlement, at `at` (now unless given); `stake` 0 for a further win on a bet settled already (each call is a new event). */
-    settled: ({ stake: counted = stake, win = 0n, at }: { stake?: bigint; win?: bigint; at?: Date } = {}): TypedEnvelope<'BET_SETTLED_CONFIRMED'> =>
-      walletEvent(
-        'BET_SETTLED_CONFIRMED',
-        brand,
-        aggregate,
-        {
-          ...reference,
-          bet_amount_minor: counted.toString(),
-          win_amount_minor: win.toString(),
-          balance_after_minor: '0',
-          currency: brand.currency,
-          win_ledger_entry_id: win > 0n ? randomUUID() : null,
-        },
-        at,
-      ),
-    rolledBack: (): TypedEnvelope<'BET_ROLLED_BACK_CONFIRMED'> =>
-      walletEvent('BET_ROLLED_BACK_CONFIRMED', brand, aggregate, { ...reference, ...movement(stake, brand.currency) }),
-  };
 }
 
 // --- Reading what happened ---------------------------------------------------------------------

@@ -5,5 +5,6 @@ export const Coupon: CouponResolvers = {
   amount: (coupon) => formatMoney(coupon.amount, coupon.currency),
   redeemedAt: (coupon) => coupon.createdAt.toISOString(),
   paidAt: (coupon) => coupon.paidAt?.toISOString() ?? null,
+  reversed: (coupon) => formatMoney(coupon.reversed, coupon.currency),
   player: (coupon) => ({ id: coupon.playerId }),
 };

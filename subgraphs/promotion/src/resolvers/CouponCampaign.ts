@@ -14,7 +14,7 @@ export const CouponCampaign: CouponCampaignResolvers = {
   endedAt: (campaign) => campaign.endedAt?.toISOString() ?? null,
   // A mutation answers the campaign to promotions.manage: its lists still need promotions.read.
   codes: (campaign, { first, after }, { caller, prisma }) => {
-    promotionAccess.readCampaigns(caller);
+    promotionAccess.readPromotions(caller);
     const where = { campaignId: campaign.id };
     return paginate(
       { first, after },
@@ -23,7 +23,7 @@ export const CouponCampaign: CouponCampaignResolvers = {
     );
   },
   redemptions: (campaign, { first, after }, { caller, prisma }) => {
-    promotionAccess.readCampaigns(caller);
+    promotionAccess.readPromotions(caller);
     const where = { campaignId: campaign.id };
     return paginate(
       { first, after },

@@ -4,7 +4,11 @@ import type { PlayerResolvers } from '../generated/resolvers-types';
 export const Player: PlayerResolvers = {
   __resolveReference: ({ id }) => ({ id }),
   coupons: ({ id }, _args, { caller, loaders }) => {
-    promotionAccess.readPlayerCoupons(caller, id);
+    promotionAccess.readPlayerPromotions(caller, id);
     return loaders.couponsByPlayerId.load(id);
+  },
+  promotionPayouts: ({ id }, _args, { caller, loaders }) => {
+    promotionAccess.readPlayerPromotions(caller, id);
+    return loaders.payoutsByPlayerId.load(id);
   },
 };

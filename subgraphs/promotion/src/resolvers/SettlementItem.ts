@@ -1,0 +1,20 @@
+import { formatMoney } from '@rgb/contracts';
+import type { SettlementItemResolvers } from '../generated/resolvers-types';
+import { dayOf, programOf } from './settlement-fields';
+
+export const SettlementItem: SettlementItemResolvers = {
+  player: (item) => ({ id: item.playerId }),
+  program: programOf,
+  periodStart: async (item, _args, { loaders }) => {
+    const run = await loaders.runById.load(item.runId);
+    if (!run) throw new Error(`run ${item.runId} of a settlement item is not the brand's`);
+    return dayOf(run.periodStart);
+  },
+  basis: (item) => formatMoney(item.basis, item.currency),
+  computed: (item) => formatMoney(item.computed, item.currency),
+  amount: (item) => formatMoney(item.amount, item.currency),
+  attempts: (item) => item.payAttempts,
+  lastError: (item) => item.lastPayError,
+  paidAt: (item) => item.paidAt?.toISOString() ?? null,
+  reversed: (item) => formatMoney(item.reversed, item.currency),
+};

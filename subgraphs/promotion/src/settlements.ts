@@ -1,0 +1,275 @@
+import { badUserInput, conflict, formatMoney, notFound } from '@rgb/contracts';
+import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, SettlementRun } from '@rgb/db';
+import type { StaffActor } from '@rgb/events';
+import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
+import { type BonusPayer, payBonus, retryDelay } from './payer';
+import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf } from './program-rules';
+import { lockProgram } from './programs';
+import { auditedChange } from './staff-actions';
+
+/**
+ * The settlement saga. A run settles one period of one program, once: computing it locks the
+ * program, reads the period's figures, and writes the run, its items (one per player who earned
+ * something) and the program's spending in one transaction, so computing the same period again
+ * (the schedule on another replica, staff on demand) finds the run and changes nothing. Each
+ * PENDING item is then paid like a coupon: rolling's requirement (source id: the item's id), the
+ * wallet's credit under `settlement:<item id>`, PAID; a crash between any two steps leaves it
+ * PENDING, and the worker's loop repeats the steps with the same keys, which pay once. An item
+ * not delivered after its attempts is FAILED (ADR-004: loud, a metric, the worker unhealthy) until
+ * staff retry it.
+ */
+
+/** One player's line of a period: what the rate applied to, its rounded result, what is paid and why less. */
+export interface SettlementLine {
+  playerId: string;
+  basis: bigint;
+  computed: bigint;
+  amount: bigint;
+  cappedBy: 'PLAYER_CAP' | 'BUDGET' | null;
+}
+
+const toDate = (day: string) => new Date(`${day}T00:00:00Z`);
+const dayText = (date: Date) => date.toISOString().slice(0, 10);
+
+/** Each player's basis and rounded result for the period, by player id. */
+async function earnings(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<Map<string, { basis: bigint; computed: bigint }>> {
+  const earned = new Map<string, { basis: bigint; computed: bigint }>();
+  const [start, end] = [toDate(period.start), toDate(period.end)];
+  if (program.kind === 'REBATE') {
+    const rows = await db.$queryRaw<{ player_id: string; game_category: string; stake: bigint }[]>`
+      SELECT player_id, game_category, sum(stake)::bigint AS stake FROM promotion.player_day_activity
+      WHERE brand_id = ${program.brandId}::uuid AND day >= ${start}::date AND day < ${end}::date
+      GROUP BY player_id, game_category`;
+    const byPlayer = new Map<string, Map<string, bigint>>();
+    for (const row of rows) byPlayer.set(row.player_id, (byPlayer.get(row.player_id) ?? new Map()).set(row.game_category, row.stake));
+    for (const [playerId, stakes] of byPlayer) earned.set(playerId, rebateOf(stakes, program.categoryRatesBps as Record<string, number>));
+  } else if (program.kind === 'CASHBACK') {
+    const rows = await db.$queryRaw<{ player_id: string; stake: bigint; win: bigint }[]>`
+      SELECT player_id, sum(stake)::bigint AS stake, sum(win)::bigint AS win FROM promotion.player_day_activity
+      WHERE brand_id = ${program.brandId}::uuid AND day >= ${start}::date AND day < ${end}::date
+      GROUP BY player_id`;
+    for (const row of rows) earned.set(row.player_id, cashbackOf(row.stake, row.win, program.rateBps ?? 0));
+  } else {
+    // Each deposit whose balance first fell under the threshold (before any withdrawal or next deposit) during the period.
+    const rows = await db.$queryRaw<{ player_id: string; amount: bigint; balance_after: bigint; low: bigint }[]>`
+      SELECT episode.player_id, episode.amount, episode.balance_after, first_low.balance AS low
+      FROM promotion.deposit_episode episode
+      JOIN LATERAL (
+        SELECT low.balance, low.day FROM promotion.deposit_low low
+        WHERE low.deposit_request_id = episode.deposit_request_id AND low.balance < ${program.lossThreshold}
+        ORDER BY low.at, low.id LIMIT 1
+      ) first_low ON true
+      WHERE episode.brand_id = ${program.brandId}::uuid AND first_low.day >= ${start}::date AND first_low.day < ${end}::date`;
+    for (const row of rows) {
+      const lost = lostOf(row.amount, row.balance_after, row.low);
+      const line = earned.get(row.player_id) ?? { basis: 0n, computed: 0n };
+      earned.set(row.player_id, { basis: line.basis + lost, computed: line.computed + applyBps(lost, program.rateBps ?? 0) });
+    }
+  }
+  return earned;
+}
+
+/**
+ * What the period pays each player, in player id order: the minimum and the player cap per
+ * player, then the budget left, spent in that order (a player it no longer covers is paid what is
+ * left, then nothing: BUDGET).
+ */
+export async function planSettlement(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<SettlementLine[]> {
+  const earned = await earnings(db, program, period);
+  let budgetLeft = program.budget === null ? null : program.budget - program.spent;
+  const lines: SettlementLine[] = [];
+  for (const playerId of [...earned.keys()].sort()) {
+    const { basis, computed } = earned.get(playerId)!;
+    const limited = afterLimits(computed, program);
+    if (!limited) continue;
+    let { amount, cappedBy } = limited;
+    if (budgetLeft !== null && amount > budgetLeft) [amount, cappedBy] = [budgetLeft, 'BUDGET'];
+    if (budgetLeft !== null) budgetLeft -= amount;
+    lines.push({ playerId, basis, computed, amount, cappedBy });
+  }
+  return lines;
+}
+
+/** The period of the program that starts on `start`, which must have begun by `today` (the brand's local date); BAD_USER_INPUT otherwise. */
+export function periodStartingOn(program: PromotionProgram, start: string, today: string): Period {
+  if (!isDay(start)) throw badUserInput('periodStart must be a day, YYYY-MM-DD');
+  const period = periodOf(program.period, start);
+  if (period.start !== start) throw badUserInput(`a ${program.period.toLowerCase()} period starts on ${period.start}, not ${start}`);
+  if (start > today) throw badUserInput(`the period starting on ${start} has not begun`);
+  return period;
+}
+
+/** The run of the (locked) program's period, computed now unless it exists: the same run whoever asks, however often. */
+export async function computeRun(tx: Prisma.TransactionClient, program: PromotionProgram, period: Period, requestedBy: string | null): Promise<{ run: SettlementRun; computed: boolean }> {
+  const existing = await tx.settlementRun.findUnique({ where: { programId_periodStart: { programId: program.id, periodStart: toDate(period.start) } } });
+  if (existing) return { run: existing, computed: false };
+  const lines = await planSettlement(tx, program, period);
+  const total = lines.reduce((sum, line) => sum + line.amount, 0n);
+  const run = await tx.settlementRun.create({
+    data: { brandId: program.brandId, programId: program.id, periodStart: toDate(period.start), periodEnd: toDate(period.end), requestedBy, total },
+  });
+  await tx.settlementItem.createMany({
+    data: lines.map((line) => ({
+      ...line,
+      brandId: program.brandId,
+      runId: run.id,
+      programId: program.id,
+      currency: program.currency,
+      rollingMultiplierBps: program.rollingMultiplierBps,
+      status: line.amount === 0n ? ('SKIPPED' as const) : ('PENDING' as const),
+    })),
+  });
+  if (total > 0n) await tx.promotionProgram.update({ where: { id: program.id }, data: { spent: { increment: total } } });
+  return { run, computed: true };
+}
+
+/** A scheduled settlement: computeRun under the program's lock, as long as a period of many players takes. */
+const SETTLE_TX = { maxWait: 10_000, timeout: 30_000 } as const;
+
+/**
+ * How long after a period's end the schedule waits before settling it: the wallet's last events of
+ * the period may still be on their way through the stream (play counted after its period's run is
+ * not paid by it).
+ */
+export const SETTLEMENT_GRACE_MS = 10 * 60_000;
+
+/** The schedule: every period of every active program ended SETTLEMENT_GRACE_MS ago that has no run yet, computed; how many runs it made. */
+export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (brandId: string) => string, now = new Date()): Promise<number> {
+  const programs = await prisma.promotionProgram.findMany({ where: { status: 'ACTIVE' }, orderBy: { createdAt: 'asc' } });
+  let made = 0;
+  for (const program of programs) {
+    const timezone = timezoneOf(program.brandId);
+    const settled = new Set(
+      (await prisma.settlementRun.findMany({ where: { programId: program.id }, select: { periodStart: true } })).map((run) => dayText(run.periodStart)),
+    );
+    for (const period of endedPeriods(program.period, dayText(program.settleFrom), localDay(new Date(now.getTime() - SETTLEMENT_GRACE_MS), timezone))) {
+      if (settled.has(period.start)) continue;
+      const computed = await prisma.$transaction(async (tx) => {
+        // Disabled since it was read: no further period.
+        const locked = await lockProgram(tx, program.brandId, program.id);
+        return locked.status === 'ACTIVE' && (await computeRun(tx, locked, period, null)).computed;
+      }, SETTLE_TX);
+      if (computed) made += 1;
+    }
+  }
+  return made;
+}
+
+/** Steps 2 and 3 of a PENDING item (again, with the same keys, if they ran before); the item PAID. */
+export async function payItem(prisma: PrismaClient, payer: BonusPayer, brand: BrandRef, item: SettlementItem, context: CallContext = {}): Promise<void> {
+  await payBonus(
+    payer,
+    brand,
+    { ...item, key: `settlement:${item.id}`, reference: `settlement ${item.runId}` },
+    (rollingId) => prisma.settlementItem.update({ where: { id: item.id }, data: { rollingId } }),
+    context,
+  );
+  await prisma.settlementItem.updateMany({ where: { id: item.id, status: 'PENDING' }, data: { status: 'PAID', paidAt: new Date(), lastPayError: null } });
+}
+
+export interface ItemPayOptions {
+  /** Attempts after which an item is FAILED. */
+  maxAttempts: number;
+  /** Counts each item that becomes FAILED. */
+  onFailed(item: SettlementItem, error: string): void;
+  batchSize?: number;
+}
+
+/**
+ * Pays the PENDING items whose next attempt has come, oldest first; a failure is recorded with
+ * its next attempt, and the item is FAILED at its last. While any item is FAILED this throws, so
+ * the loop, and the worker's health, report it until staff retry it.
+ */
+export async function payDueItems(
+  prisma: PrismaClient,
+  payer: BonusPayer,
+  brandOf: (brandId: string) => BrandRef | undefined,
+  { maxAttempts, onFailed, batchSize = 100 }: ItemPayOptions,
+): Promise<{ paid: number; pending: boolean }> {
+  const due = await prisma.settlementItem.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take: batchSize });
+  let paid = 0;
+  for (const item of due) {
+    try {
+      const brand = brandOf(item.brandId);
+      if (!brand) throw new Error(`brand ${item.brandId} is not in the catalogue`);
+      await payItem(prisma, payer, brand, item);
+      paid += 1;
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      const attempts = item.payAttempts + 1;
+      const failed = attempts >= maxAttempts;
+      payer.log.error({ err: error, settlementItemId: item.id, attempts, failed }, failed ? 'settlement item FAILED: not delivered after its attempts' : 'settlement item not paid yet; it will be retried');
+      await prisma.settlementItem.update({
+        where: { id: item.id },
+        data: { payAttempts: attempts, nextPayAt: new Date(Date.now() + retryDelay(payer.retryMs, item.payAttempts)), lastPayError: message, ...(failed ? { status: 'FAILED' } : {}) },
+      });
+      if (failed) onFailed(item, message);
+    }
+  }
+  const failed = await prisma.settlementItem.findFirst({ where: { status: 'FAILED' }, select: { lastPayError: true } });
+  if (failed) throw new FailedSettlementsError(await prisma.settlementItem.count({ where: { status: 'FAILED' } }), failed.lastPayError ?? 'unknown');
+  return { paid, pending: due.length === batchSize };
+}
+
+/** Settlement items not delivered after their attempts: staff must look at them (and may retry them). */
+export class FailedSettlementsError extends Error {
+  override readonly name = 'FailedSettlementsError';
+  constructor(
+    readonly failed: number,
+    lastError: string,
+  ) {
+    super(`${failed} settlement item(s) FAILED, not delivered after their attempts; last error: ${lastError}`);
+  }
+}
+
+/** The brand's settlement item of this id, locked; NOT_FOUND otherwise. */
+export async function lockItem(tx: Prisma.TransactionClient, brandId: string, id: string): Promise<SettlementItem> {
+  if (!isUuid(id)) throw notFound(`no settlement item ${id}`);
+  const [item] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM promotion.settlement_item WHERE id = ${id}::uuid AND brand_id = ${brandId}::uuid FOR UPDATE`;
+  if (!item) throw notFound(`no settlement item ${id}`);
+  return tx.settlementItem.findUniqueOrThrow({ where: { id } });
+}
+
+/** Staff settle a program's period now (audited the first time it is computed; asking again answers the same run). */
+export function settleOnDemand(prisma: PrismaClient, log: Logger, brand: BrandRef, today: string, programId: string, periodStart: string, actor: StaffActor): Promise<SettlementRun> {
+  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+    const program = await lockProgram(tx, brand.id, programId);
+    if (program.status !== 'ACTIVE') throw conflict(`promotion program ${programId} is ${program.status}: enable it to settle a period`);
+    const period = periodStartingOn(program, periodStart, today);
+    const { run, computed } = await computeRun(tx, program, period, actor.staffId);
+    return {
+      result: run,
+      action: {
+        action: computed ? 'settlement_run.compute' : 'settlement_run.request_again',
+        target_type: 'settlement_run',
+        target_id: run.id,
+        before: null,
+        after: { program_id: program.id, period_start: period.start, period_end: period.end, total: formatMoney(run.total, program.currency) },
+      },
+    };
+  });
+}
+
+/** What the program's period would pay if settled now: nothing written. */
+export async function previewPeriod(prisma: PrismaClient, brand: BrandRef, today: string, programId: string, periodStart: string) {
+  const program = isUuid(programId) ? await prisma.promotionProgram.findFirst({ where: { id: programId, brandId: brand.id } }) : null;
+  if (!program) throw notFound(`no promotion program ${programId}`);
+  const period = periodStartingOn(program, periodStart, today);
+  const settled = (await prisma.settlementRun.count({ where: { programId, periodStart: toDate(period.start) } })) > 0;
+  const lines = await planSettlement(prisma, program, period);
+  return { periodStart: period.start, periodEnd: period.end, settled, currency: program.currency, lines: lines.map((line) => ({ ...line, currency: program.currency })) };
+}
+
+/** Staff put a FAILED item back to PENDING with fresh attempts, for the worker to pay (after fixing the cause); CONFLICT when it is not FAILED. */
+export function retryFailedItem(prisma: PrismaClient, log: Logger, brand: BrandRef, id: string, actor: StaffActor): Promise<SettlementItem> {
+  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+    const item = await lockItem(tx, brand.id, id);
+    if (item.status !== 'FAILED') throw conflict(`settlement item ${id} is ${item.status}, not FAILED`);
+    const retried = await tx.settlementItem.update({ where: { id }, data: { status: 'PENDING', payAttempts: 0, nextPayAt: new Date() } });
+    return {
+      result: retried,
+      action: { action: 'settlement_item.retry', target_type: 'settlement_item', target_id: id, before: { status: 'FAILED', last_error: item.lastPayError }, after: { status: 'PENDING' } },
+    };
+  });
+}

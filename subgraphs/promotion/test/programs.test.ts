@@ -1,0 +1,263 @@
+/**
+ * Programs end to end inside the domain: staff create them, the wallet's events (put on the
+ * stream) fill the figures through the real promotion_worker, a period is settled on demand and
+ * its items paid through the real rolling and wallet. Exact integer money at every boundary:
+ * rounding down, minimums, caps, the budget, the brand's time zone at a day and a week boundary,
+ * rolled-back bets. Every test that pays ends with ledger == balances.
+ */
+import { randomUUID } from 'node:crypto';
+import { waitFor } from '@rgb/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBooks } from '../../wallet/test/helpers';
+import { localDay } from '../src/program-rules';
+import { SETTLEMENT_JOB } from '../src/worker';
+import { bet, depositApproved, withdrawRequested } from '../../wallet/test/stream-events';
+import {
+  asPlayer,
+  asStaff,
+  type CouponPlatform,
+  createProgram,
+  DISABLE_PROGRAM,
+  dataOf,
+  errorOf,
+  type ItemView,
+  itemsByPlayer,
+  PLAYER_PAYOUTS,
+  PREVIEW,
+  type RunView,
+  settle,
+  settlementCredits,
+  startCouponPlatform,
+  UPDATE_PROGRAM,
+} from './helpers';
+
+let platform: CouponPlatform;
+beforeAll(async () => {
+  platform = await startCouponPlatform();
+  await platform.startWorker();
+}, 60_000);
+afterAll(async () => {
+  await platform?.close();
+});
+
+const demo = () => platform.brands.demo;
+const acme = () => platform.brands.acme;
+const at = (instant: string) => new Date(instant);
+/** Player ids in the order a run spends its budget (player id order). */
+const sortedPlayers = (count: number) => Array.from({ length: count }, () => randomUUID()).sort();
+
+/** Waits until every PENDING item of the run is PAID. */
+async function paid(runId: string): Promise<void> {
+  await waitFor('the run paid', async () => (await platform.prisma.settlementItem.count({ where: { runId, status: 'PENDING' } })) === 0, 15_000);
+}
+
+const settled = async (brand = demo(), programId: string, periodStart: string): Promise<RunView> =>
+  dataOf(await settle(platform.promotion, brand, programId, periodStart)).settlePromotionPeriod;
+
+describe('rebate', () => {
+  it('pays each category its rate of the day, rounded down per category, with its rolling requirement, once however often it is settled', async () => {
+    const program = await createProgram(platform.promotion, demo(), {
+      kind: 'REBATE',
+      categoryRates: [
+        { category: 'SLOTS', bps: 100 },
+        { category: 'LIVE_CASINO', bps: 550 },
+      ],
+      rollingMultiplierBps: 20_000,
+    });
+    const [player, small] = [randomUUID(), randomUUID()];
+    const undone = bet(demo(), player, { stake: 5_000n });
+    await platform.publish(
+      bet(demo(), player, { stake: 10_000n }).settled({ win: 20_000n, at: at('2026-01-05T00:00:00Z') }),
+      bet(demo(), player, { stake: 2_345n }).settled({ at: at('2026-01-05T23:59:59.999Z') }),
+      bet(demo(), player, { stake: 999n, category: 'LIVE_CASINO' }).settled({ at: at('2026-01-05T12:00:00Z') }),
+      bet(demo(), player, { stake: 5_000n, category: 'TABLE' }).settled({ at: at('2026-01-05T12:00:00Z') }),
+      undone.settled({ at: at('2026-01-05T13:00:00Z') }),
+      // Another day's bet, and a rollback the next day of a bet of this one.
+      bet(demo(), player, { stake: 100_000n }).settled({ at: at('2026-01-06T00:00:00Z') }),
+      undone.rolledBack(at('2026-01-06T08:00:00Z')),
+      bet(demo(), small, { stake: 99n }).settled({ at: at('2026-01-05T12:00:00Z') }),
+    );
+
+    // A dry run: 123.45 -> 1.23 on slots, 54.945 -> 0.54 on live casino; the table pays nothing; 0.99 % -> nothing.
+    const { settlementPreview } = dataOf(await platform.promotion.graphql<{ settlementPreview: { settled: boolean; total: string; lines: unknown[] } }>(
+      PREVIEW,
+      { programId: program.id, periodStart: '2026-01-05' },
+      asStaff(demo()),
+    ));
+    expect(settlementPreview).toEqual({
+      periodStart: '2026-01-05',
+      periodEnd: '2026-01-06',
+      settled: false,
+      total: '1.77',
+      lines: [{ player: { id: player }, basis: '133.44', computed: '1.77', amount: '1.77', cappedBy: null }],
+    });
+    expect(await platform.prisma.settlementRun.count({ where: { programId: program.id } })).toBe(0);
+
+    const run = await settled(demo(), program.id, '2026-01-05');
+    expect(run).toMatchObject({ periodStart: '2026-01-05', periodEnd: '2026-01-06', total: '1.77', items: { totalCount: 1 } });
+    const item = itemsByPlayer(run)[player]!;
+    expect(item).toMatchObject({ basis: '133.44', computed: '1.77', amount: '1.77', cappedBy: null, rollingMultiplierBps: 20_000 });
+    await paid(run.id);
+    // Asked again (staff, or the schedule on another replica): the same run, nothing paid twice.
+    expect((await settled(demo(), program.id, '2026-01-05')).id).toBe(run.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(await settlementCredits(platform.prisma, player)).toMatchObject([{ commandKey: `promotion.credit:${demo().id}:settlement:${item.id}`, amount: 177n }]);
+    expect(await platform.prisma.rolling.findMany({ where: { playerId: player } })).toMatchObject([{ source: 'PROMOTION', sourceId: item.id, required: 354n }]);
+    const payouts = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: ItemView[] }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
+    expect(payouts._entities[0]!.promotionPayouts).toMatchObject([{ id: item.id, status: 'PAID', amount: '1.77', periodStart: '2026-01-05' }]);
+    expect(errorOf(await platform.promotion.graphql(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo()))).code).toBe('FORBIDDEN');
+    expect((await platform.prisma.promotionProgram.findUniqueOrThrow({ where: { id: program.id } })).spent).toBe(177n);
+    await expectBooks(platform.admin, { [player]: 177n, [small]: null });
+  });
+
+  it('refuses a period not begun, a day that does not start a period, and settings that are wrong, changing nothing', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 10 }] });
+    expect(errorOf(await settle(platform.promotion, demo(), program.id, '2999-01-01')).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await settle(platform.promotion, demo(), program.id, '2026-02-30')).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await settle(platform.promotion, demo(), randomUUID(), '2026-01-01')).code).toBe('NOT_FOUND');
+    const disabled = dataOf(await platform.promotion.graphql<{ disablePromotionProgram: { status: string } }>(DISABLE_PROGRAM, { id: program.id, reason: 'ended' }, asStaff(demo())));
+    expect(disabled.disablePromotionProgram.status).toBe('DISABLED');
+    expect(errorOf(await platform.promotion.graphql(DISABLE_PROGRAM, { id: program.id, reason: 'ended' }, asStaff(demo()))).code).toBe('CONFLICT');
+    expect(errorOf(await settle(platform.promotion, demo(), program.id, '2026-01-01')).code).toBe('CONFLICT');
+    expect(await platform.prisma.settlementRun.count({ where: { programId: program.id } })).toBe(0);
+    const wrong = [
+      { kind: 'REBATE', categoryRates: [] },
+      { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 10_001 }] },
+      { kind: 'REBATE', period: 'WEEKLY', categoryRates: [{ category: 'SLOTS', bps: 10 }] },
+      { kind: 'CASHBACK', rateBps: 0 },
+      { kind: 'CASHBACK', rateBps: 100, minPayout: '1.001' },
+      { kind: 'CASHBACK', rateBps: 100, minPayout: '5.00', playerCap: '4.00' },
+      { kind: 'LOSSBACK', rateBps: 100 },
+    ];
+    const before = await platform.prisma.promotionProgram.count();
+    for (const input of wrong) {
+      expect(errorOf(await platform.promotion.graphql(`mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { id } }`, { input: { name: 'x', rollingMultiplierBps: 0, ...input } }, asStaff(demo()))).code).toBe('BAD_USER_INPUT');
+    }
+    expect(await platform.prisma.promotionProgram.count()).toBe(before);
+    expect(errorOf(await platform.promotion.graphql(`mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { id } }`, { input: { name: 'x', kind: 'CASHBACK', rateBps: 1, rollingMultiplierBps: 0 } }, asPlayer(demo()))).code).toBe('FORBIDDEN');
+  });
+});
+
+describe('cashback', () => {
+  it("pays a week's net loss (Monday to Sunday in Asia/Seoul) at its rate, rounded down, above the minimum and up to the cap", async () => {
+    const program = await createProgram(platform.promotion, acme(), { kind: 'CASHBACK', period: 'WEEKLY', rateBps: 1_000, minPayout: '100', playerCap: '5000' });
+    const [player, big, under, winner] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await platform.publish(
+      // Sunday 1 March 23:30 in Seoul: the week before.
+      bet(acme(), player, { stake: 30_000n }).settled({ at: at('2026-03-01T14:30:00Z') }),
+      // Monday 2 March 00:10 and Sunday 8 March 23:59:59.999 in Seoul: this week.
+      bet(acme(), player, { stake: 20_000n }).settled({ win: 5_000n, at: at('2026-03-01T15:10:00Z') }),
+      bet(acme(), player, { stake: 10_001n }).settled({ at: at('2026-03-08T14:59:59.999Z') }),
+      // Monday 9 March 00:00 in Seoul: the next week.
+      bet(acme(), player, { stake: 50_000n }).settled({ at: at('2026-03-08T15:00:00Z') }),
+      bet(acme(), big, { stake: 100_000n }).settled({ at: at('2026-03-04T03:00:00Z') }),
+      bet(acme(), under, { stake: 999n }).settled({ at: at('2026-03-04T03:00:00Z') }),
+      bet(acme(), winner, { stake: 10_000n }).settled({ win: 10_001n, at: at('2026-03-04T03:00:00Z') }),
+    );
+    expect(errorOf(await settle(platform.promotion, acme(), program.id, '2026-03-03')).code).toBe('BAD_USER_INPUT');
+    const run = await settled(acme(), program.id, '2026-03-02');
+    expect(run).toMatchObject({ periodStart: '2026-03-02', periodEnd: '2026-03-09', total: '7500', items: { totalCount: 2 } });
+    // 25,001 lost -> 2,500.1 -> 2,500; 100,000 -> 10,000 capped at 5,000; 999 -> 99 under the minimum; a net win pays nothing.
+    expect(itemsByPlayer(run)).toMatchObject({
+      [player]: { basis: '25001', computed: '2500', amount: '2500', cappedBy: null },
+      [big]: { basis: '100000', computed: '10000', amount: '5000', cappedBy: 'PLAYER_CAP' },
+    });
+    await paid(run.id);
+    await expectBooks(platform.admin, { [player]: 2_500n, [big]: 5_000n, [under]: null, [winner]: null });
+  });
+});
+
+describe('lossback', () => {
+  it('pays its rate of a deposit lost before any withdrawal, on the day the balance first fell under the threshold', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '1.00' });
+    const [all, withdrew, partly, earlier] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await platform.publish(
+      // 100.00 deposited onto 5.00; down to 60.00, then 0.50: the whole deposit lost (10,450 dropped, at most 10,000).
+      depositApproved(demo(), all, 10_000n, at('2026-01-12T10:00:00Z'), 10_500n),
+      bet(demo(), all, { stake: 4_500n }).settled({ balanceAfter: 6_000n, at: at('2026-01-12T11:00:00Z') }),
+      bet(demo(), all, { stake: 5_950n }).settled({ balanceAfter: 50n, at: at('2026-01-12T12:00:00Z') }),
+      // A withdrawal requested before the balance fell: nothing lost.
+      depositApproved(demo(), withdrew, 5_000n, at('2026-01-12T10:00:00Z'), 5_000n),
+      withdrawRequested(demo(), withdrew, 2_000n, at('2026-01-12T10:30:00Z')),
+      bet(demo(), withdrew, { stake: 3_000n }).settled({ balanceAfter: 0n, at: at('2026-01-12T11:00:00Z') }),
+      // 30.00 deposited onto 50.00, down to 0.99: 79.01 dropped, at most the 30.00 deposit.
+      depositApproved(demo(), partly, 3_000n, at('2026-01-12T10:00:00Z'), 8_000n),
+      bet(demo(), partly, { stake: 7_901n }).settled({ balanceAfter: 99n, at: at('2026-01-12T23:00:00Z') }),
+      // Under the threshold the day before: that day's period, not this one.
+      depositApproved(demo(), earlier, 4_000n, at('2026-01-11T10:00:00Z'), 4_000n),
+      bet(demo(), earlier, { stake: 3_950n }).settled({ balanceAfter: 50n, at: at('2026-01-11T11:00:00Z') }),
+      bet(demo(), earlier, { stake: 50n }).settled({ balanceAfter: 0n, at: at('2026-01-12T11:00:00Z') }),
+    );
+    const run = await settled(demo(), program.id, '2026-01-12');
+    expect(itemsByPlayer(run)).toEqual({
+      [all]: expect.objectContaining({ basis: '100.00', computed: '20.00', amount: '20.00' }),
+      [partly]: expect.objectContaining({ basis: '30.00', computed: '6.00', amount: '6.00' }),
+    });
+    const dayBefore = await settled(demo(), program.id, '2026-01-11');
+    expect(itemsByPlayer(dayBefore)).toEqual({ [earlier]: expect.objectContaining({ basis: '39.50', amount: '7.90' }) });
+    await paid(run.id);
+    await paid(dayBefore.id);
+    await expectBooks(platform.admin, { [all]: 2_000n, [partly]: 600n, [earlier]: 790n, [withdrew]: null });
+  });
+});
+
+describe('limits', () => {
+  it('caps each player, then spends the budget in player id order: what is left, then nothing (BUDGET), in this and every later period', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], playerCap: '3.00', budget: '5.00' });
+    const players = sortedPlayers(3);
+    await platform.publish(...players.map((player) => bet(demo(), player, { stake: 4_000n }).settled({ at: at('2026-01-19T12:00:00Z') })));
+    const run = await settled(demo(), program.id, '2026-01-19');
+    expect(run.total).toBe('5.00');
+    expect(players.map((player) => itemsByPlayer(run)[player])).toMatchObject([
+      { computed: '4.00', amount: '3.00', cappedBy: 'PLAYER_CAP', status: 'PENDING' },
+      { computed: '4.00', amount: '2.00', cappedBy: 'BUDGET', status: 'PENDING' },
+      { computed: '4.00', amount: '0.00', cappedBy: 'BUDGET', status: 'SKIPPED' },
+    ]);
+    await paid(run.id);
+    expect(await platform.prisma.promotionProgram.findUniqueOrThrow({ where: { id: program.id } })).toMatchObject({ spent: 500n, budget: 500n });
+
+    await platform.publish(bet(demo(), players[0]!, { stake: 4_000n }).settled({ at: at('2026-01-20T12:00:00Z') }));
+    const next = await settled(demo(), program.id, '2026-01-20');
+    expect(next.total).toBe('0.00');
+    expect(itemsByPlayer(next)[players[0]!]).toMatchObject({ amount: '0.00', cappedBy: 'BUDGET', status: 'SKIPPED' });
+    // The budget cannot be lowered under what was spent; raised, later periods pay again.
+    expect(errorOf(await platform.promotion.graphql(UPDATE_PROGRAM, { id: program.id, input: { budget: '4.99' } }, asStaff(demo()))).code).toBe('BAD_USER_INPUT');
+    dataOf(await platform.promotion.graphql(UPDATE_PROGRAM, { id: program.id, input: { budget: '6.00' } }, asStaff(demo())));
+    await platform.publish(bet(demo(), players[1]!, { stake: 4_000n }).settled({ at: at('2026-01-21T12:00:00Z') }));
+    const raised = await settled(demo(), program.id, '2026-01-21');
+    expect(itemsByPlayer(raised)[players[1]!]).toMatchObject({ computed: '4.00', amount: '1.00', cappedBy: 'BUDGET' });
+    await paid(raised.id);
+    await expectBooks(platform.admin, { [players[0]!]: 300n, [players[1]!]: 300n, [players[2]!]: null });
+    expect(await platform.prisma.promotionStaffAction.findMany({ where: { targetId: program.id }, orderBy: { createdAt: 'asc' } })).toMatchObject([
+      { action: 'promotion_program.create' },
+      { action: 'promotion_program.update', before: { budget: '5.00' }, after: { budget: '6.00' } },
+    ]);
+  });
+});
+
+describe(`the schedule (${SETTLEMENT_JOB})`, () => {
+  it('settles each ended period since the program began once, whatever the number of replicas, and pays it', async () => {
+    await platform.startWorker();
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 250 }] });
+    const today = localDay(new Date(), 'UTC');
+    const day = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
+    const player = randomUUID();
+    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: at(`${day(-2)}T12:00:00Z`) }));
+    // As if the program had been created three days ago; the job's window made due again, as the next one would be.
+    // (Yesterday is settled too, unless today began less than SETTLEMENT_GRACE_MS ago.)
+    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-3)}T00:00:00Z`) } });
+    await platform.prisma.$executeRaw`
+      UPDATE platform.scheduled_job SET last_success_window_start = last_success_window_start - interval_ms * interval '1 millisecond' WHERE name = ${SETTLEMENT_JOB}`;
+    const runs = await waitFor('two periods settled', async () => {
+      const found = await platform.prisma.settlementRun.findMany({ where: { programId: program.id, periodStart: { lte: new Date(`${day(-2)}T00:00:00Z`) } }, orderBy: { periodStart: 'asc' }, include: { items: true } });
+      return found.length === 2 && found;
+    }, 15_000);
+    expect(runs.map((run) => [run.periodStart.toISOString().slice(0, 10), run.requestedBy, run.total, run.items.map((item) => item.amount)])).toEqual([
+      [day(-3), null, 0n, []],
+      [day(-2), null, 252n, [252n]],
+    ]);
+    await paid(runs[1]!.id);
+    await expectBooks(platform.admin, { [player]: 252n });
+  });
+});

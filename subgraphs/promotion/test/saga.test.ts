@@ -1,0 +1,174 @@
+/**
+ * The settlement saga under faults, and staff's reversals: a run whose payment stopped between the
+ * wallet's credit and marking the item paid is paid exactly once after a restart; an item the
+ * wallet never takes is FAILED after its attempts (a metric, the worker unhealthy, visible to
+ * staff) until staff retry it; reversals take back at most what was paid, once, audited. Real
+ * PostgreSQL, Redis, wallet, rolling and promotion_worker.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '@rgb/db';
+import type { StartedWorker } from '@rgb/kit';
+import { freePort, waitFor } from '@rgb/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBooks } from '../../wallet/test/helpers';
+import { bet } from '../../wallet/test/stream-events';
+import { loadPromotionConfig } from '../src/index';
+import { bonusPayer } from '../src/payer';
+import { payItem } from '../src/settlements';
+import {
+  asPlayer,
+  asStaff,
+  type CouponPlatform,
+  couponCredits,
+  createCampaign,
+  createProgram,
+  dataOf,
+  errorOf,
+  type ItemView,
+  itemsByPlayer,
+  RETRY_ITEM,
+  REVERSE_COUPON,
+  REVERSE_ITEM,
+  RUN,
+  type RunView,
+  redeem,
+  settle,
+  settlementCredits,
+  startCouponPlatform,
+  uniqueCode,
+} from './helpers';
+
+let platform: CouponPlatform;
+beforeAll(async () => {
+  platform = await startCouponPlatform();
+}, 60_000);
+afterAll(async () => {
+  await platform?.close();
+});
+
+const demo = () => platform.brands.demo;
+
+/** A rebate of 10 % on slots, `day`'s bets of `players` (stake 50.00 each) counted by a worker that is then stopped, and the day settled: its items PENDING. */
+async function settledWithoutWorker(day: string, players: string[], rollingMultiplierBps = 10_000): Promise<RunView> {
+  const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], rollingMultiplierBps });
+  const counting = await platform.startWorker();
+  await platform.publish(...players.map((player) => bet(demo(), player, { stake: 5_000n }).settled({ at: new Date(`${day}T12:00:00Z`) })));
+  await counting.close();
+  return dataOf(await settle(platform.promotion, demo(), program.id, day)).settlePromotionPeriod;
+}
+
+/** A prisma client whose marking of settlement items fails, as a process killed right after the wallet's credit leaves it. */
+function markingFails(prisma: PrismaClient): PrismaClient {
+  const items = new Proxy(prisma.settlementItem, {
+    get: (target, property, receiver) => (property === 'updateMany' ? () => Promise.reject(new Error('killed before marking the item paid')) : Reflect.get(target, property, receiver)),
+  });
+  return new Proxy(prisma, { get: (target, property, receiver) => (property === 'settlementItem' ? items : Reflect.get(target, property, receiver)) });
+}
+
+async function healthOf(worker: StartedWorker): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${worker.url}/health`);
+  return { status: response.status, body: await response.text() };
+}
+
+describe('the saga killed between crediting and marking paid', () => {
+  it('leaves the item PENDING with the credit made, and a restarted worker marks it paid without paying twice', async () => {
+    const player = randomUUID();
+    const run = await settledWithoutWorker('2026-02-02', [player]);
+    const item = itemsByPlayer(run)[player]!;
+    const row = await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: item.id } });
+    const payer = bonusPayer(loadPromotionConfig({ NODE_ENV: 'test', WALLET_URL: platform.wallet.url, ROLLING_URL: platform.rolling.url }), platform.promotion.deps, 'promotion');
+    try {
+      await expect(payItem(markingFails(platform.prisma), payer, demo(), row)).rejects.toThrow('killed before marking');
+    } finally {
+      await payer.close();
+    }
+    expect(await settlementCredits(platform.prisma, player)).toMatchObject([{ amount: 500n }]);
+    expect(await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ status: 'PENDING', rollingId: expect.any(String) });
+
+    const worker = await platform.startWorker();
+    await waitFor('the restarted worker marks it paid', async () => (await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: item.id } })).status === 'PAID');
+    await worker.close();
+    expect(await settlementCredits(platform.prisma, player)).toHaveLength(1);
+    expect(await platform.prisma.rolling.findMany({ where: { playerId: player } })).toMatchObject([{ sourceId: item.id, required: 500n }]);
+    await expectBooks(platform.admin, { [player]: 500n });
+  });
+});
+
+describe('an item that cannot be delivered', () => {
+  it('is FAILED after its attempts, counted, the worker unhealthy and staff shown why; retried by staff, it is paid once', async () => {
+    const player = randomUUID();
+    const run = await settledWithoutWorker('2026-02-03', [player], 0);
+    const itemId = itemsByPlayer(run)[player]!.id;
+    const failing = await platform.startWorker({ WALLET_URL: `http://127.0.0.1:${await freePort()}`, SETTLEMENT_MAX_ATTEMPTS: '2' });
+    await waitFor('the item FAILED', async () => (await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: itemId } })).status === 'FAILED');
+    const shown = dataOf(await platform.promotion.graphql<{ settlementRun: RunView }>(RUN, { id: run.id }, asStaff(demo()))).settlementRun;
+    expect(itemsByPlayer(shown)[player]).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('promotions/credit'), paidAt: null });
+    const failedList = dataOf(await platform.promotion.graphql<{ settlementItems: { edges: { node: ItemView }[] } }>(
+      `{ settlementItems(status: FAILED, first: 100) { edges { node { id status } } } }`, {}, asStaff(demo()),
+    )).settlementItems.edges.map(({ node }) => node);
+    expect(failedList).toEqual([{ id: itemId, status: 'FAILED' }]);
+    expect(await (await fetch(`${failing.metricsUrl}/metrics`)).text()).toMatch(/promotion_settlement_items_failed_total{service="promotion_worker"} 1\n/);
+    const unhealthy = await waitFor('the worker unhealthy', async () => {
+      const health = await healthOf(failing);
+      return health.status === 503 && health;
+    }, 20_000);
+    expect(unhealthy.body).toContain('FAILED');
+    await failing.close();
+
+    expect(errorOf(await platform.promotion.graphql(RETRY_ITEM, { id: randomUUID() }, asStaff(demo()))).code).toBe('NOT_FOUND');
+    expect(dataOf(await platform.promotion.graphql<{ retrySettlementItem: ItemView }>(RETRY_ITEM, { id: itemId }, asStaff(demo()))).retrySettlementItem).toMatchObject({ status: 'PENDING', attempts: 0 });
+    expect(errorOf(await platform.promotion.graphql(RETRY_ITEM, { id: itemId }, asStaff(demo()))).code).toBe('CONFLICT');
+    const worker = await platform.startWorker();
+    await waitFor('paid after the retry', async () => (await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: itemId } })).status === 'PAID');
+    await waitFor('the worker healthy', async () => (await healthOf(worker)).status === 200, 15_000);
+    await worker.close();
+    expect(await settlementCredits(platform.prisma, player)).toMatchObject([{ amount: 500n }]);
+    await expectBooks(platform.admin, { [player]: 500n });
+  }, 60_000);
+});
+
+describe('reversals', () => {
+  it('take back part of a paid settlement item, once, never more than paid; an unpaid one not at all', async () => {
+    const [player, unpaid] = [randomUUID(), randomUUID()];
+    const run = await settledWithoutWorker('2026-02-04', [player, unpaid], 0);
+    const items = itemsByPlayer(run);
+    const worker = await platform.startWorker();
+    await waitFor('both paid', async () => (await platform.prisma.settlementItem.count({ where: { runId: run.id, status: 'PAID' } })) === 2);
+    await worker.close();
+    await platform.prisma.settlementItem.update({ where: { id: items[unpaid]!.id }, data: { status: 'PENDING' } });
+
+    const reverse = (id: string, amount: string, reason = 'bonus abuse') => platform.promotion.graphql<{ reverseSettlementItem: ItemView }>(REVERSE_ITEM, { id, amount, reason }, asStaff(demo()));
+    const itemId = items[player]!.id;
+    expect(errorOf(await reverse(itemId, '5.01')).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await reverse(itemId, '0')).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await reverse(itemId, '1.00', ' ')).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await reverse(items[unpaid]!.id, '1.00')).code).toBe('CONFLICT');
+    expect(errorOf(await reverse(randomUUID(), '1.00')).code).toBe('NOT_FOUND');
+    expect(errorOf(await platform.promotion.graphql(REVERSE_ITEM, { id: itemId, amount: '1.00', reason: 'x' }, asPlayer(demo(), player))).code).toBe('FORBIDDEN');
+    await expectBooks(platform.admin, { [player]: 500n });
+
+    expect(dataOf(await reverse(itemId, '2.00')).reverseSettlementItem).toMatchObject({ status: 'PAID', amount: '5.00', reversed: '2.00' });
+    // The wallet reverses a credit once: what is left of it cannot be taken in a second reversal.
+    expect(errorOf(await reverse(itemId, '1.00')).code).toBe('CONFLICT');
+    expect(errorOf(await reverse(itemId, '2.00')).code).toBe('CONFLICT');
+    expect(await platform.prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_REVERSAL' } })).toMatchObject([{ amount: -200n }]);
+    expect(await platform.prisma.promotionStaffAction.findMany({ where: { targetId: itemId } })).toMatchObject([
+      { action: 'settlement_item.reverse', before: { amount: '5.00', reversed: '0.00' }, after: { reversed: '2.00', reason: 'bonus abuse', balance_after: '3.00' } },
+    ]);
+    await expectBooks(platform.admin, { [player]: 300n, [unpaid]: 500n });
+  });
+
+  it('take back a paid coupon redemption, refused beyond what it paid', async () => {
+    const code = uniqueCode('reverse');
+    await createCampaign(platform.promotion, demo(), { amount: '7.00' }, code);
+    const player = asPlayer(demo());
+    const { redeemCoupon } = dataOf(await redeem(platform.promotion, player, code));
+    const reverse = (amount: string) => platform.promotion.graphql(REVERSE_COUPON, { id: redeemCoupon.id, amount, reason: 'duplicate account' }, asStaff(demo()));
+    expect(errorOf(await reverse('7.01')).code).toBe('BAD_USER_INPUT');
+    expect(dataOf(await reverse('7.00'))).toMatchObject({ reverseCouponRedemption: { id: redeemCoupon.id, status: 'PAID', reversed: '7.00' } });
+    expect(errorOf(await reverse('7.00')).code).toBe('CONFLICT');
+    const playerId = (player.caller as { id: string }).id;
+    expect(await couponCredits(platform.prisma, playerId)).toHaveLength(1);
+    await expectBooks(platform.admin, { [playerId]: 0n });
+  });
+});
