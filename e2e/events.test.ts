@@ -119,3 +119,29 @@ it('keeps the game catalogue switches in the audit log, from the game outbox', a
     ['game.disable', { enabled: true }, { enabled: false }],
   ]);
 });
+
+it("keeps promotion's staff actions in the audit log, from the promotion outbox", async () => {
+  const staff = (
+    await platform.graphql(`mutation ($p: String!) { staffLogin(input: { username: "admin", password: $p }) { accessToken } }`, { p: platform.secrets.ADMIN_PASSWORD })
+  ).body.data.staffLogin.accessToken as string;
+  const created = await platform.graphql(
+    `mutation { createCouponCampaign(input: { name: "audited", amount: "1.00", rollingMultiplierBps: 0 }) { id } }`,
+    undefined,
+    { token: staff },
+  );
+  const campaignId = created.body.data.createCouponCampaign.id as string;
+  const disabled = await platform.graphql(`mutation ($id: ID!) { disableCouponCampaign(id: $id, reason: "audit trail") { status } }`, { id: campaignId }, { token: staff });
+  expect(disabled.body.data.disableCouponCampaign.status).toBe('DISABLED');
+  const edges = await waitFor('both campaign changes in the audit log', async () => {
+    const found = (
+      await platform.graphql(`query ($id: String!) { auditLog(filter: { targetType: "coupon_campaign", targetId: $id }) { edges { node { action before after } } } }`, { id: campaignId }, {
+        token: staff,
+      })
+    ).body.data.auditLog.edges as { node: { action: string; before: string | null; after: string } }[];
+    return found.length === 2 ? found : undefined;
+  }, 3_000);
+  expect(edges.map(({ node }) => [node.action, JSON.parse(node.before ?? 'null'), JSON.parse(node.after)])).toEqual([
+    ['coupon_campaign.disable', { status: 'ACTIVE' }, { status: 'DISABLED', reason: 'audit trail' }],
+    ['coupon_campaign.create', null, expect.objectContaining({ name: 'audited', amount: '1.00', status: 'ACTIVE' })],
+  ]);
+});

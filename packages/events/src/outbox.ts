@@ -14,7 +14,7 @@ import { Doorbell } from '@rgb/kit';
 import { activeTraceparent } from '@rgb/kit/tracing';
 
 /** One outbox table per producing domain, in that domain's schema. */
-export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox' | 'game.outbox';
+export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox' | 'game.outbox' | 'promotion.outbox';
 
 /** The stream each outbox is published to: it takes only the event types that stream emits. */
 export const OUTBOX_STREAMS = {
@@ -23,6 +23,7 @@ export const OUTBOX_STREAMS = {
   'rolling.outbox': 'rolling',
   'agent.outbox': 'agent',
   'game.outbox': 'game',
+  'promotion.outbox': 'promotion',
 } as const satisfies Record<OutboxTable, StreamName>;
 
 /** The event types an outbox takes: those its stream emits. */

@@ -1,7 +1,7 @@
 import { badUserInput, conflict, formatMoney, notFound, parseMoneyInput } from '@rgb/contracts';
 import { type CouponCampaign, type CouponCode, type Prisma, type PrismaClient, uniqueViolation } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
-import { type BrandRef, isUuid, type Logger, parseInstant } from '@rgb/kit';
+import { type BrandRef, isUuid, parseInstant } from '@rgb/kit';
 import { generateCode, MAX_GENERATED_CODES, namedCode } from './codes';
 import { auditedChange } from './staff-actions';
 
@@ -68,9 +68,9 @@ const auditOf = (campaign: CouponCampaign) => ({
   status: campaign.status,
 });
 
-export function createCampaign(prisma: PrismaClient, log: Logger, brand: BrandRef, input: CampaignInput, actor: StaffActor): Promise<CouponCampaign> {
+export function createCampaign(prisma: PrismaClient, brand: BrandRef, input: CampaignInput, actor: StaffActor): Promise<CouponCampaign> {
   const data = campaignOf(input, brand, new Date());
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     const campaign = await tx.couponCampaign.create({ data: { ...data, createdBy: actor.staffId } });
     return { result: campaign, action: { action: 'coupon_campaign.create', target_type: 'coupon_campaign', target_id: campaign.id, before: null, after: auditOf(campaign) } };
   });
@@ -91,10 +91,10 @@ function checkOpen(campaign: CouponCampaign): void {
 }
 
 /** A named code of the campaign; CONFLICT when the brand has the code already (in any campaign). */
-export async function addNamedCode(prisma: PrismaClient, log: Logger, brand: BrandRef, campaignId: string, input: string, actor: StaffActor): Promise<CouponCode> {
+export async function addNamedCode(prisma: PrismaClient, brand: BrandRef, campaignId: string, input: string, actor: StaffActor): Promise<CouponCode> {
   const code = namedCode(input);
   try {
-    return await auditedChange(prisma, log, brand.id, actor, async (tx) => {
+    return await auditedChange(prisma, brand.id, actor, async (tx) => {
       checkOpen(await lockCampaign(tx, brand, campaignId));
       const created = await tx.couponCode.create({ data: { brandId: brand.id, campaignId, code, singleUse: false } });
       return { result: created, action: { action: 'coupon_code.add', target_type: 'coupon_campaign', target_id: campaignId, before: null, after: { code } } };
@@ -106,9 +106,9 @@ export async function addNamedCode(prisma: PrismaClient, log: Logger, brand: Bra
 }
 
 /** `count` new single-use codes of the campaign; a code the brand has already is drawn again. */
-export async function generateCodes(prisma: PrismaClient, log: Logger, brand: BrandRef, campaignId: string, count: number, actor: StaffActor): Promise<CouponCode[]> {
+export async function generateCodes(prisma: PrismaClient, brand: BrandRef, campaignId: string, count: number, actor: StaffActor): Promise<CouponCode[]> {
   if (!Number.isInteger(count) || count < 1 || count > MAX_GENERATED_CODES) throw badUserInput(`count must be 1 to ${MAX_GENERATED_CODES}`);
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     checkOpen(await lockCampaign(tx, brand, campaignId));
     const created: CouponCode[] = [];
     while (created.length < count) {
@@ -125,10 +125,10 @@ export async function generateCodes(prisma: PrismaClient, log: Logger, brand: Br
 }
 
 /** Stops an active campaign's redemptions; those already claimed are still paid. */
-export function disableCampaign(prisma: PrismaClient, log: Logger, brand: BrandRef, id: string, reason: string, actor: StaffActor): Promise<CouponCampaign> {
+export function disableCampaign(prisma: PrismaClient, brand: BrandRef, id: string, reason: string, actor: StaffActor): Promise<CouponCampaign> {
   const why = reason.trim();
   if (why.length < 1 || why.length > 500) throw badUserInput('reason must be 1 to 500 characters');
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     const campaign = await lockCampaign(tx, brand, id);
     checkOpen(campaign);
     const disabled = await tx.couponCampaign.update({ where: { id }, data: { status: 'DISABLED', endedAt: new Date() } });

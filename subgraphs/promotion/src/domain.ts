@@ -25,12 +25,15 @@ const worker = defineWorker({
  * promotion: bonuses paid through the wallet, each with the wagering requirement rolling makes
  * for it: coupons (campaigns, codes, redemptions) and programs (rebate, cashback, lossback)
  * settled per period. Its worker consumes the wallet stream into the programs' daily figures,
- * settles ended periods, pays what is left pending and expires campaigns. It produces no stream.
+ * settles ended periods, pays what is left pending, expires campaigns and publishes promotion's
+ * outbox (its staff actions) to rgb:stream:promotion.
  */
 export const promotionDomain = defineDomain({
   name: 'promotion',
   api,
   worker,
+  produces: 'promotion',
+  outbox: 'promotion.outbox',
   consumes: ['wallet'],
   inbox: 'promotion.inbox',
 });

@@ -1,7 +1,7 @@
 import { badUserInput, conflict, formatMoney, notFound, parseMoneyInput } from '@rgb/contracts';
 import type { Prisma, PrismaClient, PromotionProgram } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
-import { type BrandRef, isUuid, type Logger } from '@rgb/kit';
+import { type BrandRef, isUuid } from '@rgb/kit';
 import { MAX_MULTIPLIER_BPS } from './campaigns';
 import type { PeriodKind } from './program-rules';
 import { auditedChange } from './staff-actions';
@@ -89,12 +89,12 @@ const auditOf = (program: PromotionProgram) => ({
 });
 
 /** A program of the brand; its first period is the one `today` (the brand's local date) is in. */
-export function createProgram(prisma: PrismaClient, log: Logger, brand: BrandRef, today: string, input: CreateProgramInput, actor: StaffActor): Promise<PromotionProgram> {
+export function createProgram(prisma: PrismaClient, brand: BrandRef, today: string, input: CreateProgramInput, actor: StaffActor): Promise<PromotionProgram> {
   const period = input.period ?? 'DAILY';
   // A rebate is per day (its rates are of each day's stakes); a lossback pays on the day the balance fell.
   if (input.kind !== 'CASHBACK' && period !== 'DAILY') throw badUserInput(`a ${input.kind.toLowerCase()} is settled DAILY`);
   const settings = settingsOf(input.kind, input, brand);
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     const program = await tx.promotionProgram.create({
       data: {
         ...settings,
@@ -121,8 +121,8 @@ export async function lockProgram(tx: Prisma.TransactionClient, brandId: string,
 }
 
 /** New settings of a program (its kind and period stay): later settlements use them, earlier ones stand. */
-export function updateProgram(prisma: PrismaClient, log: Logger, brand: BrandRef, id: string, input: ProgramSettingsInput, actor: StaffActor): Promise<PromotionProgram> {
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+export function updateProgram(prisma: PrismaClient, brand: BrandRef, id: string, input: ProgramSettingsInput, actor: StaffActor): Promise<PromotionProgram> {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     const program = await lockProgram(tx, brand.id, id);
     const settings = settingsOf(program.kind, input, brand, program);
     const updated = await tx.promotionProgram.update({ where: { id }, data: { ...settings, categoryRatesBps: settings.categoryRatesBps ?? undefined } });
@@ -131,10 +131,10 @@ export function updateProgram(prisma: PrismaClient, log: Logger, brand: BrandRef
 }
 
 /** Disables (no further period is settled; runs computed already are still paid) or enables a program, with a reason. */
-export function setProgramStatus(prisma: PrismaClient, log: Logger, brand: BrandRef, id: string, status: 'ACTIVE' | 'DISABLED', reason: string, actor: StaffActor): Promise<PromotionProgram> {
+export function setProgramStatus(prisma: PrismaClient, brand: BrandRef, id: string, status: 'ACTIVE' | 'DISABLED', reason: string, actor: StaffActor): Promise<PromotionProgram> {
   const why = reason.trim();
   if (why.length < 1 || why.length > 500) throw badUserInput('reason must be 1 to 500 characters');
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     const program = await lockProgram(tx, brand.id, id);
     if (program.status === status) throw conflict(`promotion program ${id} is ${status} already`);
     const changed = await tx.promotionProgram.update({ where: { id }, data: { status } });

@@ -91,7 +91,7 @@ export async function reversePayout(
   }
   if (!answer.ok) throw new DomainError(answer.refusal.code as ErrorCode, `the wallet refused the reversal: ${answer.refusal.message}`);
 
-  await auditedChange(prisma, log, brand.id, actor, async (tx) => {
+  await auditedChange(prisma, brand.id, actor, async (tx) => {
     // Two staff reversing at once: the wallet moved once (the other was its repeat or its CONFLICT), and this records it once.
     const recorded = await kind.record(tx, payout.id, amount);
     if (!recorded) throw conflict(`${kind.name} ${payout.id} was reversed already: a payout is reversed once`);

@@ -1,7 +1,7 @@
 import { badUserInput, conflict, formatMoney, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, SettlementRun } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
-import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
+import { type BrandRef, type CallContext, isUuid } from '@rgb/kit';
 import { type BonusPayer, payBonus, retryDelay } from './payer';
 import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf } from './program-rules';
 import { lockProgram } from './programs';
@@ -232,8 +232,8 @@ export async function lockItem(tx: Prisma.TransactionClient, brandId: string, id
 }
 
 /** Staff settle a program's period now (audited the first time it is computed; asking again answers the same run). */
-export function settleOnDemand(prisma: PrismaClient, log: Logger, brand: BrandRef, today: string, programId: string, periodStart: string, actor: StaffActor): Promise<SettlementRun> {
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+export function settleOnDemand(prisma: PrismaClient, brand: BrandRef, today: string, programId: string, periodStart: string, actor: StaffActor): Promise<SettlementRun> {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     const program = await lockProgram(tx, brand.id, programId);
     if (program.status !== 'ACTIVE') throw conflict(`promotion program ${programId} is ${program.status}: enable it to settle a period`);
     const period = periodStartingOn(program, periodStart, today);
@@ -262,8 +262,8 @@ export async function previewPeriod(prisma: PrismaClient, brand: BrandRef, today
 }
 
 /** Staff put a FAILED item back to PENDING with fresh attempts, for the worker to pay (after fixing the cause); CONFLICT when it is not FAILED. */
-export function retryFailedItem(prisma: PrismaClient, log: Logger, brand: BrandRef, id: string, actor: StaffActor): Promise<SettlementItem> {
-  return auditedChange(prisma, log, brand.id, actor, async (tx) => {
+export function retryFailedItem(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor): Promise<SettlementItem> {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
     const item = await lockItem(tx, brand.id, id);
     if (item.status !== 'FAILED') throw conflict(`settlement item ${id} is ${item.status}, not FAILED`);
     const retried = await tx.settlementItem.update({ where: { id }, data: { status: 'PENDING', payAttempts: 0, nextPayAt: new Date() } });

@@ -1,5 +1,5 @@
 import { STREAMS } from '@rgb/contracts';
-import { StreamConsumer } from '@rgb/events';
+import { OutboxPublisher, StreamConsumer } from '@rgb/events';
 import { BrandCatalog, startWorker, type WorkerDefinition } from '@rgb/kit';
 import { Counter, Gauge } from 'prom-client';
 import { expireCampaigns } from './campaigns';
@@ -25,7 +25,7 @@ const SETTLEMENT_INTERVAL_MS = 5 * MINUTE_MS;
  * ended period of each active program (once whatever the number of replicas) and pays the items,
  * an item not delivered after its attempts FAILED and the worker unhealthy until staff retry it;
  * pays the coupon redemptions left pending, retrying until each is paid; expires coupon campaigns
- * every minute. COUPON_EXPIRED stays reserved: promotion has no stream yet.
+ * every minute; publishes promotion's outbox (staff actions) to rgb:stream:promotion.
  */
 export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition {
   // The catalogue is started by the loops, which the worker builds before it runs a job.
@@ -66,6 +66,9 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
         registers: [metrics.registry],
       });
       return [
+        ...(config.ENABLE_OUTBOX_POLLER
+          ? [new OutboxPublisher({ prisma, redis, metrics, table: promotionDomain.outbox, stream: STREAMS[promotionDomain.produces] })]
+          : []),
         new StreamConsumer({
           group: ACTIVITY_GROUP,
           stream: STREAMS.wallet,

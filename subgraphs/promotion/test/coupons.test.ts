@@ -14,18 +14,19 @@ import {
   CAMPAIGN,
   CAMPAIGNS,
   type CampaignView,
+  couponCredits,
   type CouponPlatform,
   type CouponView,
-  couponCredits,
   CREATE_CAMPAIGN,
   createCampaign,
   dataOf,
   DISABLE_CAMPAIGN,
   errorOf,
   GENERATE_CODES,
-  PLAYER_COUPONS,
   idOf,
+  PLAYER_COUPONS,
   redeem,
+  staffActionsOn,
   startCouponPlatform,
   uniqueCode,
 } from './helpers';
@@ -46,7 +47,7 @@ async function writeCounts() {
     prisma.couponCampaign.count(),
     prisma.couponCode.count(),
     prisma.couponRedemption.count(),
-    prisma.promotionStaffAction.count(),
+    prisma.promotionOutbox.count(),
     prisma.ledgerEntry.count(),
     prisma.rolling.count(),
   ]);
@@ -87,9 +88,9 @@ describe('staff: coupon campaigns', () => {
     expect(generated.generateCouponCodes.every(({ singleUse }) => singleUse)).toBe(true);
     expect((await campaignOf(campaign.id)).codes.totalCount).toBe(26);
 
-    const actions = await platform.prisma.promotionStaffAction.findMany({ where: { targetId: campaign.id }, orderBy: { createdAt: 'asc' } });
+    const actions = await staffActionsOn(platform.prisma, campaign.id);
     const staffId = idOf(staff);
-    expect(actions.map(({ action, staffId: by, targetType }) => ({ action, by, targetType }))).toEqual([
+    expect(actions.map(({ action, staff_id: by, target_type: targetType }) => ({ action, by, targetType }))).toEqual([
       { action: 'coupon_campaign.create', by: staffId, targetType: 'coupon_campaign' },
       { action: 'coupon_code.add', by: staffId, targetType: 'coupon_campaign' },
       { action: 'coupon_code.generate', by: staffId, targetType: 'coupon_campaign' },
@@ -159,7 +160,7 @@ describe('staff: coupon campaigns', () => {
     expect(errorOf(await platform.promotion.graphql(DISABLE_CAMPAIGN, { id: campaign.id, reason: 'again' }, staff)).code).toBe('CONFLICT');
     expect(errorOf(await platform.promotion.graphql(DISABLE_CAMPAIGN, { id: campaign.id, reason: ' ' }, staff)).code).toBe('BAD_USER_INPUT');
     expect(errorOf(await platform.promotion.graphql(GENERATE_CODES, { campaignId: campaign.id, count: 1 }, staff)).code).toBe('CONFLICT');
-    const audit = await platform.prisma.promotionStaffAction.findFirst({ where: { targetId: campaign.id, action: 'coupon_campaign.disable' } });
+    const audit = (await staffActionsOn(platform.prisma, campaign.id)).find(({ action }) => action === 'coupon_campaign.disable');
     expect(audit).toMatchObject({ before: { status: 'ACTIVE' }, after: { status: 'DISABLED', reason: 'abused' } });
   });
 });

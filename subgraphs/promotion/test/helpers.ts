@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { adminSubgraph } from '@rgb/admin';
+import type { EventPayload } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import type { BrandRef, ForwardedContext, StartedWorker } from '@rgb/kit';
 import {
@@ -197,6 +198,12 @@ export const redeem = (server: TestSubgraph, player: ForwardedContext, code: str
 
 /** A code unique to the test run. */
 export const uniqueCode = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`.toUpperCase();
+
+/** The staff actions on `targetId` in promotion's outbox (STAFF_ACTION_RECORDED payloads, as the audit log receives them), oldest first. */
+export async function staffActionsOn(prisma: PrismaClient, targetId: string): Promise<EventPayload<'STAFF_ACTION_RECORDED'>[]> {
+  const rows = await prisma.promotionOutbox.findMany({ where: { eventType: 'STAFF_ACTION_RECORDED' }, orderBy: { id: 'asc' } });
+  return rows.map((row) => (row.envelope as { payload: EventPayload<'STAFF_ACTION_RECORDED'> }).payload).filter((action) => action.target_id === targetId);
+}
 
 /** The wallet's credits of coupon redemptions to `player`. */
 export const couponCredits = (prisma: PrismaClient, player: string) =>

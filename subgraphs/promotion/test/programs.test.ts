@@ -17,16 +17,17 @@ import {
   asStaff,
   type CouponPlatform,
   createProgram,
-  DISABLE_PROGRAM,
   dataOf,
+  DISABLE_PROGRAM,
   errorOf,
-  type ItemView,
   itemsByPlayer,
+  type ItemView,
   PLAYER_PAYOUTS,
   PREVIEW,
   type RunView,
   settle,
   settlementCredits,
+  staffActionsOn,
   startCouponPlatform,
   UPDATE_PROGRAM,
 } from './helpers';
@@ -229,7 +230,7 @@ describe('limits', () => {
     expect(itemsByPlayer(raised)[players[1]!]).toMatchObject({ computed: '4.00', amount: '1.00', cappedBy: 'BUDGET' });
     await paid(raised.id);
     await expectBooks(platform.admin, { [players[0]!]: 300n, [players[1]!]: 300n, [players[2]!]: null });
-    expect(await platform.prisma.promotionStaffAction.findMany({ where: { targetId: program.id }, orderBy: { createdAt: 'asc' } })).toMatchObject([
+    expect(await staffActionsOn(platform.prisma, program.id)).toMatchObject([
       { action: 'promotion_program.create' },
       { action: 'promotion_program.update', before: { budget: '5.00' }, after: { budget: '6.00' } },
     ]);

@@ -18,22 +18,23 @@ import { payItem } from '../src/settlements';
 import {
   asPlayer,
   asStaff,
-  type CouponPlatform,
   couponCredits,
+  type CouponPlatform,
   createCampaign,
   createProgram,
   dataOf,
   errorOf,
-  type ItemView,
   itemsByPlayer,
+  type ItemView,
+  redeem,
   RETRY_ITEM,
   REVERSE_COUPON,
   REVERSE_ITEM,
   RUN,
   type RunView,
-  redeem,
   settle,
   settlementCredits,
+  staffActionsOn,
   startCouponPlatform,
   uniqueCode,
 } from './helpers';
@@ -152,7 +153,7 @@ describe('reversals', () => {
     expect(errorOf(await reverse(itemId, '1.00')).code).toBe('CONFLICT');
     expect(errorOf(await reverse(itemId, '2.00')).code).toBe('CONFLICT');
     expect(await platform.prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_REVERSAL' } })).toMatchObject([{ amount: -200n }]);
-    expect(await platform.prisma.promotionStaffAction.findMany({ where: { targetId: itemId } })).toMatchObject([
+    expect(await staffActionsOn(platform.prisma, itemId)).toMatchObject([
       { action: 'settlement_item.reverse', before: { amount: '5.00', reversed: '0.00' }, after: { reversed: '2.00', reason: 'bonus abuse', balance_after: '3.00' } },
     ]);
     await expectBooks(platform.admin, { [player]: 300n, [unpaid]: 500n });

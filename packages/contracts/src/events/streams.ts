@@ -5,6 +5,7 @@ export const STREAMS = {
   player: 'rgb:stream:player',
   agent: 'rgb:stream:agent',
   game: 'rgb:stream:game',
+  promotion: 'rgb:stream:promotion',
 } as const;
 export type StreamName = keyof typeof STREAMS;
 export type StreamKey = (typeof STREAMS)[StreamName];
@@ -51,6 +52,7 @@ export const EVENT_TYPES = {
     reserved: [],
   },
   game: { emitted: ['STAFF_ACTION_RECORDED'], reserved: [] },
+  promotion: { emitted: ['STAFF_ACTION_RECORDED'], reserved: [] },
 } as const satisfies Record<StreamName, { emitted: readonly string[]; reserved: readonly string[] }>;
 
 export type EmittedEventType = (typeof EVENT_TYPES)[StreamName]['emitted'][number];

@@ -12,28 +12,28 @@ export const Mutation: MutationResolvers = {
       requestId: context.requestId,
       traceparent: context.traceparent,
     }),
-  createCouponCampaign: (_parent, { input }, context) => createCampaign(context.prisma, context.log, context.brand, input, promotionAccess.managePromotions(context)),
+  createCouponCampaign: (_parent, { input }, context) => createCampaign(context.prisma, context.brand, input, promotionAccess.managePromotions(context)),
   addCouponCode: (_parent, { campaignId, code }, context) =>
-    addNamedCode(context.prisma, context.log, context.brand, campaignId, code, promotionAccess.managePromotions(context)),
+    addNamedCode(context.prisma, context.brand, campaignId, code, promotionAccess.managePromotions(context)),
   generateCouponCodes: (_parent, { campaignId, count }, context) =>
-    generateCodes(context.prisma, context.log, context.brand, campaignId, count, promotionAccess.managePromotions(context)),
+    generateCodes(context.prisma, context.brand, campaignId, count, promotionAccess.managePromotions(context)),
   disableCouponCampaign: (_parent, { id, reason }, context) =>
-    disableCampaign(context.prisma, context.log, context.brand, id, reason, promotionAccess.managePromotions(context)),
+    disableCampaign(context.prisma, context.brand, id, reason, promotionAccess.managePromotions(context)),
 
   createPromotionProgram: (_parent, { input }, context) => {
     const actor = promotionAccess.managePromotions(context);
-    return createProgram(context.prisma, context.log, context.brand, context.services.todayOf(context.brand.id), input, actor);
+    return createProgram(context.prisma, context.brand, context.services.todayOf(context.brand.id), input, actor);
   },
-  updatePromotionProgram: (_parent, { id, input }, context) => updateProgram(context.prisma, context.log, context.brand, id, input, promotionAccess.managePromotions(context)),
+  updatePromotionProgram: (_parent, { id, input }, context) => updateProgram(context.prisma, context.brand, id, input, promotionAccess.managePromotions(context)),
   disablePromotionProgram: (_parent, { id, reason }, context) =>
-    setProgramStatus(context.prisma, context.log, context.brand, id, 'DISABLED', reason, promotionAccess.managePromotions(context)),
+    setProgramStatus(context.prisma, context.brand, id, 'DISABLED', reason, promotionAccess.managePromotions(context)),
   enablePromotionProgram: (_parent, { id, reason }, context) =>
-    setProgramStatus(context.prisma, context.log, context.brand, id, 'ACTIVE', reason, promotionAccess.managePromotions(context)),
+    setProgramStatus(context.prisma, context.brand, id, 'ACTIVE', reason, promotionAccess.managePromotions(context)),
   settlePromotionPeriod: (_parent, { programId, periodStart }, context) => {
     const actor = promotionAccess.managePromotions(context);
-    return settleOnDemand(context.prisma, context.log, context.brand, context.services.todayOf(context.brand.id), programId, periodStart, actor);
+    return settleOnDemand(context.prisma, context.brand, context.services.todayOf(context.brand.id), programId, periodStart, actor);
   },
-  retrySettlementItem: (_parent, { id }, context) => retryFailedItem(context.prisma, context.log, context.brand, id, promotionAccess.managePromotions(context)),
+  retrySettlementItem: (_parent, { id }, context) => retryFailedItem(context.prisma, context.brand, id, promotionAccess.managePromotions(context)),
   reverseSettlementItem: async (_parent, request, context) => {
     const actor = promotionAccess.managePromotions(context);
     const id = await reversePayout(context.prisma, context.services.payer, context.log, context.brand, settlementItemPayout, request, actor, context);
