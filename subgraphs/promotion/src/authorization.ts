@@ -1,6 +1,6 @@
 import { forbidden } from '@rgb/contracts';
 import type { StaffActor } from '@rgb/events';
-import { type Caller, requireCaller, requirePermission } from '@rgb/kit';
+import { type Caller, holdsPermission, requireCaller, requirePermission } from '@rgb/kit';
 
 const staffActor = (permission: 'promotions.manage') => ({ caller, requestId }: { caller: Caller | null; requestId: string }): StaffActor => ({
   staffId: requirePermission(caller, permission).id,
@@ -19,6 +19,8 @@ export const promotionAccess = {
   },
   /** Campaigns, programs, their runs and items, previews. */
   readPromotions: (caller: Caller | null) => void requirePermission(caller, 'promotions.read'),
+  /** Why a coupon's payment failed (a service's error text) is for staff with promotions.read, not for the player. */
+  seesPayFailures: (caller: Caller | null): boolean => holdsPermission(caller, 'promotions.read'),
   /** Campaigns, codes, programs, settling a period on demand, retries and reversals: the staff member who does it. */
   managePromotions: staffActor('promotions.manage'),
 };

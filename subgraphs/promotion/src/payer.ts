@@ -1,5 +1,5 @@
 import type { TokenService } from '@rgb/auth';
-import { rollingRoutes, walletRoutes } from '@rgb/contracts';
+import { type AnyRoute, type RouteRequest, type RouteResponse, rollingRoutes, walletRoutes } from '@rgb/contracts';
 import { type BrandRef, type CallContext, type Logger, ServiceClient } from '@rgb/kit';
 import type { PromotionConfig } from './config';
 
@@ -10,13 +10,15 @@ export interface BonusPayer {
   log: Logger;
   /** The first retry after a failed payment; doubling per failure, up to 5 minutes. */
   retryMs: number;
+  /** Failed attempts after which a payout is FAILED. */
+  maxAttempts: number;
 }
 
 export type ClosablePayer = BonusPayer & { close(): Promise<void> };
 
 /** Clients of the services a bonus is paid through (the API and the worker alike), calling as `serviceName`. */
 export function bonusPayer(
-  config: Pick<PromotionConfig, 'WALLET_URL' | 'ROLLING_URL' | 'PAY_RETRY_MS'>,
+  config: Pick<PromotionConfig, 'WALLET_URL' | 'ROLLING_URL' | 'PAY_RETRY_MS' | 'PAY_MAX_ATTEMPTS'>,
   { serviceTokens, log }: { serviceTokens: TokenService; log: Logger },
   serviceName: string,
 ): ClosablePayer {
@@ -27,6 +29,7 @@ export function bonusPayer(
     rolling,
     log,
     retryMs: config.PAY_RETRY_MS,
+    maxAttempts: config.PAY_MAX_ATTEMPTS,
     close: async () => {
       await Promise.all([wallet.close(), rolling.close()]);
     },
@@ -52,23 +55,135 @@ export interface Bonus {
 }
 
 /**
+ * The wallet or rolling refused a bonus with a code of its contract (the player's account is
+ * another brand's, the key was used for another amount...): not a fault, so asking again would be
+ * refused again. Its payout is FAILED at once rather than retried.
+ */
+export class PaymentRefusedError extends Error {
+  override readonly name = 'PaymentRefusedError';
+  constructor(
+    route: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${route} refused ${code}: ${message}`);
+  }
+}
+
+/** The route's answer; its refusal as a PaymentRefusedError. */
+async function answerOf<R extends AnyRoute>(client: ServiceClient, route: R, request: RouteRequest<R>, context: CallContext): Promise<RouteResponse<R>> {
+  const result = await client.call(route, request, context);
+  if (!result.ok) throw new PaymentRefusedError(route.name, result.refusal.code, result.refusal.message);
+  return result.value;
+}
+
+/**
  * Pays a bonus: rolling's requirement first (source id: the bonus's id; none for a zero
  * multiplier), kept by `keepRolling` as soon as it is made, so that no withdrawal can slip in
  * before it; then the wallet's credit under the bonus's key. Both are idempotent: a repeat after a
- * failure (or a crash) at any point pays once.
+ * failure (or a crash) at any point pays once. A refusal of either is a PaymentRefusedError.
  */
 export async function payBonus(payer: BonusPayer, brand: BrandRef, bonus: Bonus, keepRolling: (rollingId: string) => Promise<unknown>, context: CallContext = {}): Promise<void> {
   if (bonus.rollingMultiplierBps > 0 && bonus.rollingId === null) {
-    const requirement = await payer.rolling.value(
+    const requirement = await answerOf(
+      payer.rolling,
       rollingRoutes.requirement,
       { brand, playerId: bonus.playerId, source: 'PROMOTION', sourceId: bonus.id, amount: bonus.amount, multiplierBps: bonus.rollingMultiplierBps, expiresAt: null },
       context,
     );
     if (requirement.rolling_id) await keepRolling(requirement.rolling_id);
   }
-  await payer.wallet.value(
+  await answerOf(
+    payer.wallet,
     walletRoutes.promotionCredit,
     { brand, playerId: bonus.playerId, amount: bonus.amount, key: bonus.key, reference: bonus.reference, causedBy: 'service:promotion', reason: null },
     context,
   );
+}
+
+/** What a failed attempt to pay leaves on its payout's row. */
+export interface FailedAttempt {
+  payAttempts: number;
+  nextPayAt: Date;
+  lastPayError: string;
+  /** FAILED: a refusal, or the payout's last attempt; PENDING: tried again at nextPayAt. */
+  status: 'PENDING' | 'FAILED';
+}
+
+/** The attempt that failed with `error`, the `payAttempts`-th before it failed: FAILED at once on a refusal or at the last attempt, retried later otherwise. */
+export function failedAttempt(payer: BonusPayer, payAttempts: number, error: unknown): FailedAttempt {
+  const attempts = payAttempts + 1;
+  return {
+    payAttempts: attempts,
+    nextPayAt: new Date(Date.now() + retryDelay(payer.retryMs, payAttempts)),
+    lastPayError: (error instanceof Error ? error.message : String(error)).slice(0, 500),
+    status: error instanceof PaymentRefusedError || attempts >= payer.maxAttempts ? 'FAILED' : 'PENDING',
+  };
+}
+
+/** A kind of payout the worker delivers: coupon redemptions, settlement items. */
+export interface PayoutQueue<Row extends { id: string; brandId: string; payAttempts: number }> {
+  /** In logs and errors: `coupon redemption`, `settlement item`. */
+  noun: string;
+  /** The PENDING payouts whose next attempt has come, oldest first, at most `take`. */
+  due(take: number): Promise<Row[]>;
+  /** Pays it (steps 2 and 3 again, with the same keys, if they ran before); it is PAID. */
+  pay(row: Row, brand: BrandRef): Promise<unknown>;
+  /** Keeps a failed attempt on its row. */
+  recordFailure(row: Row, attempt: FailedAttempt): Promise<unknown>;
+  /** How many are FAILED, and the last error of one of them; null when none is. */
+  failed(): Promise<{ count: number; lastError: string } | null>;
+}
+
+export interface PayDueOptions {
+  /** Counts each payout that becomes FAILED. */
+  onFailed(): void;
+  batchSize?: number;
+}
+
+/**
+ * Pays the queue's due payouts, oldest first; a failure is kept with its next attempt, and the
+ * payout is FAILED at once on a refusal or at its last attempt (ADR-004: loud). While any is
+ * FAILED this throws, so the loop, and the worker's health, report it until staff retry it.
+ */
+export async function payDue<Row extends { id: string; brandId: string; payAttempts: number }>(
+  queue: PayoutQueue<Row>,
+  payer: BonusPayer,
+  brandOf: (brandId: string) => BrandRef | undefined,
+  { onFailed, batchSize = 100 }: PayDueOptions,
+): Promise<{ paid: number; pending: boolean }> {
+  const due = await queue.due(batchSize);
+  let paid = 0;
+  for (const row of due) {
+    try {
+      const brand = brandOf(row.brandId);
+      if (!brand) throw new Error(`brand ${row.brandId} is not in the catalogue`);
+      await queue.pay(row, brand);
+      paid += 1;
+    } catch (error) {
+      const attempt = failedAttempt(payer, row.payAttempts, error);
+      await queue.recordFailure(row, attempt);
+      const failed = attempt.status === 'FAILED';
+      payer.log.error(
+        { err: error, payout: { kind: queue.noun, id: row.id }, attempts: attempt.payAttempts, failed },
+        failed ? `${queue.noun} FAILED: refused, or not delivered after its attempts` : `${queue.noun} not paid yet; it will be retried`,
+      );
+      if (failed) onFailed();
+    }
+  }
+  const failed = await queue.failed();
+  if (failed) throw new FailedPayoutsError(queue.noun, failed.count, failed.lastError);
+  return { paid, pending: due.length === batchSize };
+}
+
+/** Payouts FAILED (refused, or not delivered after their attempts): staff must look at them, and may retry them. */
+export class FailedPayoutsError extends Error {
+  override readonly name = 'FailedPayoutsError';
+  constructor(
+    noun: string,
+    readonly failed: number,
+    lastError: string,
+  ) {
+    super(`${failed} ${noun}(s) FAILED, refused or not delivered after their attempts; last error: ${lastError}`);
+  }
 }

@@ -1,8 +1,10 @@
-import { DomainError, ErrorCode, notFound } from '@rgb/contracts';
-import type { CouponCampaign, CouponCode, CouponRedemption, PrismaClient } from '@rgb/db';
-import type { BrandRef, CallContext } from '@rgb/kit';
+import { conflict, DomainError, ErrorCode, notFound } from '@rgb/contracts';
+import type { CouponCampaign, CouponCode, CouponRedemption, Prisma, PrismaClient } from '@rgb/db';
+import type { StaffActor } from '@rgb/events';
+import { type BrandRef, type CallContext, isUuid } from '@rgb/kit';
 import { MAX_CODE_LENGTH, normalizeCode } from './codes';
-import { type BonusPayer, payBonus, retryDelay } from './payer';
+import { type BonusPayer, failedAttempt, payBonus, type PayoutQueue } from './payer';
+import { auditedChange } from './staff-actions';
 
 /**
  * Redeeming a coupon, in three steps that each happen once whatever fails between them:
@@ -13,7 +15,9 @@ import { type BonusPayer, payBonus, retryDelay } from './payer';
  *      that no withdrawal can slip in between; none for a zero multiplier;
  *   3. the wallet's credit under `coupon:<redemption id>`, then the redemption is PAID.
  * A failure in 2 or 3 leaves it PENDING with its next attempt: the worker (or the player redeeming
- * the same code again) repeats 2 and 3 with the same keys, which pay nothing twice.
+ * the same code again) repeats 2 and 3 with the same keys, which pay nothing twice. A refusal of
+ * the wallet or rolling, or the last of its attempts, leaves it FAILED (ADR-004: loud, a metric,
+ * the worker unhealthy) until staff retry it; it still counts in the campaign's limits and budget.
  */
 
 /** Why an existing code cannot be redeemed now: COUPON_UNAVAILABLE's `extensions.reason`. */
@@ -83,15 +87,17 @@ export async function payRedemption(prisma: PrismaClient, payer: BonusPayer, bra
   return prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemption.id } });
 }
 
-/** Records a failed payment with its next attempt, and logs it; the redemption stays PENDING. */
-async function recordPayFailure(prisma: PrismaClient, payer: BonusPayer, redemption: CouponRedemption, error: unknown): Promise<void> {
-  payer.log.error({ err: error, redemptionId: redemption.id, attempts: redemption.payAttempts + 1 }, 'coupon redemption not paid yet; it will be retried');
-  const wait = retryDelay(payer.retryMs, redemption.payAttempts);
-  await prisma.couponRedemption.update({
-    where: { id: redemption.id },
-    data: { payAttempts: { increment: 1 }, nextPayAt: new Date(Date.now() + wait), lastPayError: (error instanceof Error ? error.message : String(error)).slice(0, 500) },
-  });
-}
+/** Coupon redemptions as the worker pays them (payDue). */
+export const couponRedemptionQueue = (prisma: PrismaClient, payer: BonusPayer): PayoutQueue<CouponRedemption> => ({
+  noun: 'coupon redemption',
+  due: (take) => prisma.couponRedemption.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take }),
+  pay: (redemption, brand) => payRedemption(prisma, payer, brand, redemption),
+  recordFailure: (redemption, attempt) => prisma.couponRedemption.update({ where: { id: redemption.id }, data: attempt }),
+  async failed() {
+    const one = await prisma.couponRedemption.findFirst({ where: { status: 'FAILED' }, select: { lastPayError: true } });
+    return one && { count: await prisma.couponRedemption.count({ where: { status: 'FAILED' } }), lastError: one.lastPayError ?? 'unknown' };
+  },
+});
 
 /**
  * A player redeems a code of the brand: a PENDING redemption of theirs of this code is finished
@@ -115,48 +121,41 @@ export async function redeemCoupon(
   try {
     return await payRedemption(prisma, payer, brand, redemption, context);
   } catch (error) {
-    await recordPayFailure(prisma, payer, redemption, error);
+    const attempt = failedAttempt(payer, redemption.payAttempts, error);
+    await couponRedemptionQueue(prisma, payer).recordFailure(redemption, attempt);
+    if (attempt.status === 'FAILED') {
+      payer.log.error({ err: error, payout: { kind: 'coupon redemption', id: redemption.id }, attempts: attempt.payAttempts, failed: true }, 'coupon redemption FAILED');
+      throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, 'the coupon is redeemed but its credit was refused: staff have been told', { redemptionId: redemption.id });
+    }
+    payer.log.error({ err: error, payout: { kind: 'coupon redemption', id: redemption.id }, attempts: attempt.payAttempts, failed: false }, 'coupon redemption not paid yet; it will be retried');
     throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'the coupon is redeemed but its credit is delayed: it will be paid shortly', { redemptionId: redemption.id });
   }
 }
 
-/**
- * Pays the PENDING redemptions whose next attempt has come, oldest first; a failure is recorded
- * with its next attempt. While any redemption that failed is still unpaid this throws, so the
- * loop, and the worker's health, report it until every one is paid (a payment that cannot be
- * delivered fails loudly).
- */
-export async function payPendingRedemptions(
-  prisma: PrismaClient,
-  payer: BonusPayer,
-  brandOf: (brandId: string) => BrandRef | undefined,
-  batchSize = 100,
-): Promise<{ paid: number; pending: boolean }> {
-  const due = await prisma.couponRedemption.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take: batchSize });
-  let paid = 0;
-  for (const redemption of due) {
-    try {
-      const brand = brandOf(redemption.brandId);
-      if (!brand) throw new Error(`brand ${redemption.brandId} is not in the catalogue`);
-      await payRedemption(prisma, payer, brand, redemption);
-      paid += 1;
-    } catch (error) {
-      await recordPayFailure(prisma, payer, redemption, error);
-    }
-  }
-  const failing = { status: 'PENDING', payAttempts: { gt: 0 } } as const;
-  const stuck = await prisma.couponRedemption.findFirst({ where: failing, select: { lastPayError: true } });
-  if (stuck) throw new UnpaidRedemptionsError(await prisma.couponRedemption.count({ where: failing }), stuck.lastPayError ?? 'unknown');
-  return { paid, pending: due.length === batchSize };
+/** The brand's coupon redemption of this id, locked; NOT_FOUND otherwise. */
+async function lockRedemption(tx: Prisma.TransactionClient, brandId: string, id: string): Promise<CouponRedemption> {
+  if (!isUuid(id)) throw notFound(`no coupon redemption ${id}`);
+  const [locked] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM promotion.coupon_redemption WHERE id = ${id}::uuid AND brand_id = ${brandId}::uuid FOR UPDATE`;
+  if (!locked) throw notFound(`no coupon redemption ${id}`);
+  return tx.couponRedemption.findUniqueOrThrow({ where: { id } });
 }
 
-/** Redemptions whose payment failed and that are not paid yet; they are retried. */
-export class UnpaidRedemptionsError extends Error {
-  override readonly name = 'UnpaidRedemptionsError';
-  constructor(
-    readonly waiting: number,
-    lastError: string,
-  ) {
-    super(`${waiting} coupon redemption(s) not paid yet, retrying; last error: ${lastError}`);
-  }
+/** Staff put a FAILED redemption back to PENDING with fresh attempts, for the worker to pay (after fixing the cause); CONFLICT when it is not FAILED. */
+export function retryFailedRedemption(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor): Promise<CouponRedemption> {
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
+    const redemption = await lockRedemption(tx, brand.id, id);
+    if (redemption.status !== 'FAILED') throw conflict(`coupon redemption ${id} is ${redemption.status}, not FAILED`);
+    const retried = await tx.couponRedemption.update({ where: { id }, data: { status: 'PENDING', payAttempts: 0, nextPayAt: new Date() } });
+    return {
+      result: retried,
+      action: {
+        action: 'coupon_redemption.retry',
+        target_type: 'coupon_redemption',
+        target_id: id,
+        before: { status: 'FAILED', last_error: redemption.lastPayError },
+        after: { status: 'PENDING' },
+      },
+    };
+  });
 }

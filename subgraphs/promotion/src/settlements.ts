@@ -2,7 +2,7 @@ import { badUserInput, conflict, formatMoney, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, SettlementRun } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
 import { type BrandRef, type CallContext, isUuid } from '@rgb/kit';
-import { type BonusPayer, payBonus, retryDelay } from './payer';
+import { type BonusPayer, payBonus, type PayoutQueue } from './payer';
 import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf } from './program-rules';
 import { lockProgram } from './programs';
 import { auditedChange } from './staff-actions';
@@ -15,8 +15,8 @@ import { auditedChange } from './staff-actions';
  * PENDING item is then paid like a coupon: rolling's requirement (source id: the item's id), the
  * wallet's credit under `settlement:<item id>`, PAID; a crash between any two steps leaves it
  * PENDING, and the worker's loop repeats the steps with the same keys, which pay once. An item
- * not delivered after its attempts is FAILED (ADR-004: loud, a metric, the worker unhealthy) until
- * staff retry it.
+ * refused by the wallet or rolling, or not delivered after its attempts, is FAILED (ADR-004: loud,
+ * a metric, the worker unhealthy) until staff retry it.
  */
 
 /** One player's line of a period: what the rate applied to, its rounded result, what is paid and why less. */
@@ -167,60 +167,17 @@ export async function payItem(prisma: PrismaClient, payer: BonusPayer, brand: Br
   await prisma.settlementItem.updateMany({ where: { id: item.id, status: 'PENDING' }, data: { status: 'PAID', paidAt: new Date(), lastPayError: null } });
 }
 
-export interface ItemPayOptions {
-  /** Attempts after which an item is FAILED. */
-  maxAttempts: number;
-  /** Counts each item that becomes FAILED. */
-  onFailed(item: SettlementItem, error: string): void;
-  batchSize?: number;
-}
-
-/**
- * Pays the PENDING items whose next attempt has come, oldest first; a failure is recorded with
- * its next attempt, and the item is FAILED at its last. While any item is FAILED this throws, so
- * the loop, and the worker's health, report it until staff retry it.
- */
-export async function payDueItems(
-  prisma: PrismaClient,
-  payer: BonusPayer,
-  brandOf: (brandId: string) => BrandRef | undefined,
-  { maxAttempts, onFailed, batchSize = 100 }: ItemPayOptions,
-): Promise<{ paid: number; pending: boolean }> {
-  const due = await prisma.settlementItem.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take: batchSize });
-  let paid = 0;
-  for (const item of due) {
-    try {
-      const brand = brandOf(item.brandId);
-      if (!brand) throw new Error(`brand ${item.brandId} is not in the catalogue`);
-      await payItem(prisma, payer, brand, item);
-      paid += 1;
-    } catch (error) {
-      const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-      const attempts = item.payAttempts + 1;
-      const failed = attempts >= maxAttempts;
-      payer.log.error({ err: error, settlementItemId: item.id, attempts, failed }, failed ? 'settlement item FAILED: not delivered after its attempts' : 'settlement item not paid yet; it will be retried');
-      await prisma.settlementItem.update({
-        where: { id: item.id },
-        data: { payAttempts: attempts, nextPayAt: new Date(Date.now() + retryDelay(payer.retryMs, item.payAttempts)), lastPayError: message, ...(failed ? { status: 'FAILED' } : {}) },
-      });
-      if (failed) onFailed(item, message);
-    }
-  }
-  const failed = await prisma.settlementItem.findFirst({ where: { status: 'FAILED' }, select: { lastPayError: true } });
-  if (failed) throw new FailedSettlementsError(await prisma.settlementItem.count({ where: { status: 'FAILED' } }), failed.lastPayError ?? 'unknown');
-  return { paid, pending: due.length === batchSize };
-}
-
-/** Settlement items not delivered after their attempts: staff must look at them (and may retry them). */
-export class FailedSettlementsError extends Error {
-  override readonly name = 'FailedSettlementsError';
-  constructor(
-    readonly failed: number,
-    lastError: string,
-  ) {
-    super(`${failed} settlement item(s) FAILED, not delivered after their attempts; last error: ${lastError}`);
-  }
-}
+/** Settlement items as the worker pays them (payDue). */
+export const settlementItemQueue = (prisma: PrismaClient, payer: BonusPayer): PayoutQueue<SettlementItem> => ({
+  noun: 'settlement item',
+  due: (take) => prisma.settlementItem.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take }),
+  pay: (item, brand) => payItem(prisma, payer, brand, item),
+  recordFailure: (item, attempt) => prisma.settlementItem.update({ where: { id: item.id }, data: attempt }),
+  async failed() {
+    const one = await prisma.settlementItem.findFirst({ where: { status: 'FAILED' }, select: { lastPayError: true } });
+    return one && { count: await prisma.settlementItem.count({ where: { status: 'FAILED' } }), lastError: one.lastPayError ?? 'unknown' };
+  },
+});
 
 /** The brand's settlement item of this id, locked; NOT_FOUND otherwise. */
 export async function lockItem(tx: Prisma.TransactionClient, brandId: string, id: string): Promise<SettlementItem> {

@@ -5,10 +5,10 @@ import { Counter, Gauge } from 'prom-client';
 import { expireCampaigns } from './campaigns';
 import { loadPromotionWorkerConfig, type PromotionWorkerConfig } from './config';
 import { promotionDomain } from './domain';
-import { bonusPayer } from './payer';
+import { bonusPayer, payDue } from './payer';
 import { closeOnWithdrawal, countSettlement, openDepositEpisode, takeBackRollback } from './projections';
-import { payPendingRedemptions } from './redemptions';
-import { payDueItems, settleEndedPeriods } from './settlements';
+import { couponRedemptionQueue } from './redemptions';
+import { settleEndedPeriods, settlementItemQueue } from './settlements';
 
 export { loadPromotionWorkerConfig };
 
@@ -22,9 +22,9 @@ const SETTLEMENT_INTERVAL_MS = 5 * MINUTE_MS;
 
 /**
  * promotion_worker: consumes the wallet stream into the programs' daily figures; settles each
- * ended period of each active program (once whatever the number of replicas) and pays the items,
- * an item not delivered after its attempts FAILED and the worker unhealthy until staff retry it;
- * pays the coupon redemptions left pending, retrying until each is paid; expires coupon campaigns
+ * ended period of each active program (once whatever the number of replicas) and pays the items;
+ * pays the coupon redemptions left pending; a payout refused, or not delivered after its attempts,
+ * is FAILED and the worker unhealthy until staff retry it; expires coupon campaigns
  * every minute; publishes promotion's outbox (staff actions) to rgb:stream:promotion.
  */
 export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition {
@@ -44,11 +44,12 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
       brands = catalog;
       const payer = closeWith(bonusPayer(config, { serviceTokens, log }, 'promotion_worker'));
       new Gauge({
-        name: 'promotion_pending_coupon_redemptions',
-        help: 'Coupon redemptions claimed but not paid yet',
+        name: 'promotion_coupon_redemptions',
+        help: 'Coupon redemptions not paid, by status (PENDING on their way, FAILED refused or not delivered after their attempts)',
+        labelNames: ['status'],
         registers: [metrics.registry],
         collect: async function () {
-          this.set(await prisma.couponRedemption.count({ where: { status: 'PENDING' } }));
+          for (const status of ['PENDING', 'FAILED'] as const) this.set({ status }, await prisma.couponRedemption.count({ where: { status } }));
         },
       });
       new Gauge({
@@ -62,7 +63,12 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
       });
       const failedItems = new Counter({
         name: 'promotion_settlement_items_failed_total',
-        help: 'Settlement items that became FAILED after their attempts',
+        help: 'Settlement items that became FAILED: refused, or not delivered after their attempts',
+        registers: [metrics.registry],
+      });
+      const failedRedemptions = new Counter({
+        name: 'promotion_coupon_redemptions_failed_total',
+        help: 'Coupon redemptions that became FAILED in the worker: refused, or not delivered after their attempts',
         registers: [metrics.registry],
       });
       return [
@@ -89,7 +95,7 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           name: 'pending coupon redemptions -> wallet',
           idleDelayMs: 1_000,
           async tick() {
-            const { paid, pending } = await payPendingRedemptions(prisma, payer, (brandId) => catalog.byId(brandId));
+            const { paid, pending } = await payDue(couponRedemptionQueue(prisma, payer), payer, (brandId) => catalog.byId(brandId), { onFailed: () => failedRedemptions.inc() });
             return { worked: paid, pending };
           },
         },
@@ -97,10 +103,7 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           name: 'settlement items -> wallet',
           idleDelayMs: 1_000,
           async tick() {
-            const { paid, pending } = await payDueItems(prisma, payer, (brandId) => catalog.byId(brandId), {
-              maxAttempts: config.SETTLEMENT_MAX_ATTEMPTS,
-              onFailed: () => failedItems.inc(),
-            });
+            const { paid, pending } = await payDue(settlementItemQueue(prisma, payer), payer, (brandId) => catalog.byId(brandId), { onFailed: () => failedItems.inc() });
             return { worked: paid, pending };
           },
         },

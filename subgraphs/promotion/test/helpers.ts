@@ -135,6 +135,9 @@ export const CAMPAIGN = `query ($id: ID!) { couponCampaign(id: $id) { ${CAMPAIGN
   codes(first: 100) { totalCount edges { node { code singleUse redeemedCount } } }
   redemptions(first: 100) { totalCount edges { node { ${COUPON_FIELDS} } } } } }`;
 export const CAMPAIGNS = `query ($status: CouponCampaignStatus) { couponCampaigns(status: $status, first: 100) { totalCount edges { node { id status } } } }`;
+export const RETRY_COUPON = `mutation ($id: ID!) { retryCouponRedemption(id: $id) { ${COUPON_FIELDS} attempts lastError } }`;
+export const COUPON_REDEMPTIONS = `query ($status: CouponStatus, $campaignId: ID) { couponRedemptions(status: $status, campaignId: $campaignId, first: 100) {
+  totalCount edges { node { ${COUPON_FIELDS} attempts lastError } } } }`;
 export const PLAYER_COUPONS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { coupons { ${COUPON_FIELDS} } } } }`;
 
 export interface CampaignView {

@@ -1,9 +1,9 @@
 /**
  * The settlement saga under faults, and staff's reversals: a run whose payment stopped between the
  * wallet's credit and marking the item paid is paid exactly once after a restart; an item the
- * wallet never takes is FAILED after its attempts (a metric, the worker unhealthy, visible to
- * staff) until staff retry it; reversals take back at most what was paid, once, audited. Real
- * PostgreSQL, Redis, wallet, rolling and promotion_worker.
+ * wallet never takes is FAILED after its attempts, one it refuses at once (a metric, the worker
+ * unhealthy, visible to staff) until staff retry it; reversals take back at most what was paid,
+ * once, audited. Real PostgreSQL, Redis, wallet, rolling and promotion_worker.
  */
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@rgb/db';
@@ -100,7 +100,7 @@ describe('an item that cannot be delivered', () => {
     const player = randomUUID();
     const run = await settledWithoutWorker('2026-02-03', [player], 0);
     const itemId = itemsByPlayer(run)[player]!.id;
-    const failing = await platform.startWorker({ WALLET_URL: `http://127.0.0.1:${await freePort()}`, SETTLEMENT_MAX_ATTEMPTS: '2' });
+    const failing = await platform.startWorker({ WALLET_URL: `http://127.0.0.1:${await freePort()}`, PAY_MAX_ATTEMPTS: '2' });
     await waitFor('the item FAILED', async () => (await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: itemId } })).status === 'FAILED');
     const shown = dataOf(await platform.promotion.graphql<{ settlementRun: RunView }>(RUN, { id: run.id }, asStaff(demo()))).settlementRun;
     expect(itemsByPlayer(shown)[player]).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('promotions/credit'), paidAt: null });
@@ -126,6 +126,23 @@ describe('an item that cannot be delivered', () => {
     expect(await settlementCredits(platform.prisma, player)).toMatchObject([{ amount: 500n }]);
     await expectBooks(platform.admin, { [player]: 500n });
   }, 60_000);
+
+  it('is FAILED at its first attempt when the wallet refuses it (the player is another brand\'s): a refusal is not retried', async () => {
+    const player = randomUUID();
+    // The player's wallet is on acme: the wallet refuses demo's credit (FORBIDDEN), however often asked.
+    const code = uniqueCode('acme-wallet');
+    await createCampaign(platform.promotion, platform.brands.acme, { amount: '1000' }, code);
+    dataOf(await redeem(platform.promotion, asPlayer(platform.brands.acme, player), code));
+    const run = await settledWithoutWorker('2026-02-05', [player], 0);
+    const itemId = itemsByPlayer(run)[player]!.id;
+    const worker = await platform.startWorker({ PAY_MAX_ATTEMPTS: '5' });
+    await waitFor('the item FAILED', async () => (await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: itemId } })).status === 'FAILED');
+    expect(await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: itemId } })).toMatchObject({ payAttempts: 1, lastPayError: expect.stringContaining('refused FORBIDDEN') });
+    expect(await (await fetch(`${worker.metricsUrl}/metrics`)).text()).toMatch(/promotion_settlement_items_failed_total{service="promotion_worker"} 1\n/);
+    await worker.close();
+    expect(await settlementCredits(platform.prisma, player)).toEqual([]);
+    await expectBooks(platform.admin, { [player]: 1_000n });
+  });
 });
 
 describe('reversals', () => {

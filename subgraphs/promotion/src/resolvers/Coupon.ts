@@ -1,4 +1,5 @@
 import { formatMoney } from '@rgb/contracts';
+import { promotionAccess } from '../authorization';
 import type { CouponResolvers } from '../generated/resolvers-types';
 
 export const Coupon: CouponResolvers = {
@@ -7,4 +8,6 @@ export const Coupon: CouponResolvers = {
   paidAt: (coupon) => coupon.paidAt?.toISOString() ?? null,
   reversed: (coupon) => formatMoney(coupon.reversed, coupon.currency),
   player: (coupon) => ({ id: coupon.playerId }),
+  attempts: (coupon, _args, { caller }) => (promotionAccess.seesPayFailures(caller) ? coupon.payAttempts : null),
+  lastError: (coupon, _args, { caller }) => (promotionAccess.seesPayFailures(caller) ? coupon.lastPayError : null),
 };

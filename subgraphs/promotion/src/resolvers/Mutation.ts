@@ -2,7 +2,7 @@ import { promotionAccess } from '../authorization';
 import { addNamedCode, createCampaign, disableCampaign, generateCodes } from '../campaigns';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { createProgram, setProgramStatus, updateProgram } from '../programs';
-import { redeemCoupon } from '../redemptions';
+import { redeemCoupon, retryFailedRedemption } from '../redemptions';
 import { couponRedemptionPayout, reversePayout, settlementItemPayout } from '../reversals';
 import { retryFailedItem, settleOnDemand } from '../settlements';
 
@@ -39,6 +39,7 @@ export const Mutation: MutationResolvers = {
     const id = await reversePayout(context.prisma, context.services.payer, context.log, context.brand, settlementItemPayout, request, actor, context);
     return context.prisma.settlementItem.findUniqueOrThrow({ where: { id } });
   },
+  retryCouponRedemption: (_parent, { id }, context) => retryFailedRedemption(context.prisma, context.brand, id, promotionAccess.managePromotions(context)),
   reverseCouponRedemption: async (_parent, request, context) => {
     const actor = promotionAccess.managePromotions(context);
     const id = await reversePayout(context.prisma, context.services.payer, context.log, context.brand, couponRedemptionPayout, request, actor, context);

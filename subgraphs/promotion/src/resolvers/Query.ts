@@ -17,6 +17,16 @@ export const Query: QueryResolvers = {
     promotionAccess.readPromotions(caller);
     return isUuid(id) ? prisma.couponCampaign.findFirst({ where: { id, brandId: brand.id } }) : null;
   },
+  couponRedemptions: (_parent, { status, campaignId, first, after }, { caller, prisma, brand }) => {
+    promotionAccess.readPromotions(caller);
+    if (campaignId && !isUuid(campaignId)) return paginate({ first, after }, async () => [], async () => 0);
+    const where = { brandId: brand.id, ...(status ? { status } : {}), ...(campaignId ? { campaignId } : {}) };
+    return paginate(
+      { first, after },
+      (position, take) => prisma.couponRedemption.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
+      () => prisma.couponRedemption.count({ where }),
+    );
+  },
   promotionPrograms: (_parent, { kind, status, first, after }, { caller, prisma, brand }) => {
     promotionAccess.readPromotions(caller);
     const where = { brandId: brand.id, ...(kind ? { kind } : {}), ...(status ? { status } : {}) };

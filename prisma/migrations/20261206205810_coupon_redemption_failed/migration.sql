@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "promotion"."CouponRedemptionStatus" ADD VALUE 'FAILED';
