@@ -320,3 +320,55 @@ describe('concurrent redemptions', () => {
     await expectBooks(platform.admin, { [idOf(player)]: 400n });
   });
 });
+
+describe('the lists of a page of campaigns', () => {
+  type Page<Node> = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Node }[] };
+  type Listed = { id: string; codes: Page<{ code: string }>; redemptions: Page<{ id: string; player: { id: string } }> };
+  const LISTS = `query ($first: Int, $after: String) { couponCampaigns(first: 20) { edges { node { id
+    codes(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { code } } }
+    redemptions(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id player { id } } } } } } } }`;
+
+  it('reads the codes and the redemptions of 20 campaigns in one statement per list, each campaign its own page', async () => {
+    const staff = asStaff(demo());
+    const made: { id: string; codes: string[]; players: string[] }[] = [];
+    for (let index = 0; index < 20; index++) {
+      const codes = Array.from({ length: index % 4 }, () => uniqueCode(`list${index}`));
+      const campaign = await createCampaign(platform.promotion, demo(), { amount: '1.00', perPlayerLimit: 5 });
+      for (const code of codes) dataOf(await platform.promotion.graphql(ADD_CODE, { campaignId: campaign.id, code }, staff));
+      const players = codes.slice(0, index % 3).map(() => asPlayer(demo()));
+      for (const [position, player] of players.entries()) dataOf(await redeem(platform.promotion, player, codes[position]!));
+      made.push({ id: campaign.id, codes, players: players.map(idOf) });
+    }
+
+    platform.promotion.operations.length = 0;
+    const listed = dataOf(await platform.promotion.graphql<{ couponCampaigns: { edges: { node: Listed }[] } }>(LISTS, { first: 2 }, staff)).couponCampaigns.edges.map(({ node }) => node);
+    // The campaigns' page and its total, then one statement for every campaign's codes and one for their redemptions.
+    expect([...platform.promotion.operations].sort()).toEqual(['$queryRaw', '$queryRaw', 'CouponCampaign.count', 'CouponCampaign.findMany']);
+
+    const newestFirst = [...made].reverse();
+    expect(listed.map(({ id }) => id)).toEqual(newestFirst.map(({ id }) => id));
+    for (const [index, campaign] of listed.entries()) {
+      const { codes, players } = newestFirst[index]!;
+      expect(campaign.codes).toMatchObject({ totalCount: codes.length, pageInfo: { hasNextPage: codes.length > 2 } });
+      expect(campaign.codes.edges.map(({ node }) => node.code)).toEqual([...codes].reverse().slice(0, 2));
+      expect(campaign.redemptions.totalCount).toBe(players.length);
+      expect(campaign.redemptions.edges.map(({ node }) => node.player.id)).toEqual([...players].reverse().slice(0, 2));
+    }
+
+    // The page after a campaign's cursor: the rest of that campaign's list, and of no other.
+    const withThree = listed.find((campaign) => campaign.codes.totalCount === 3)!;
+    const next = dataOf(
+      await platform.promotion.graphql<{ couponCampaign: Pick<Listed, 'codes'> }>(
+        `query ($id: ID!, $after: String) { couponCampaign(id: $id) { codes(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { code } } } } }`,
+        { id: withThree.id, after: withThree.codes.pageInfo.endCursor },
+        staff,
+      ),
+    ).couponCampaign.codes;
+    const expected = made.find(({ id }) => id === withThree.id)!.codes;
+    expect(next).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false } });
+    expect(next.edges.map(({ node }) => node.code)).toEqual([expected[0]]);
+    expect(errorOf(await platform.promotion.graphql(LISTS, { first: 101 }, staff)).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await platform.promotion.graphql(LISTS, { after: 'not-a-cursor' }, staff)).code).toBe('BAD_USER_INPUT');
+    await expectBooks(platform.admin, Object.fromEntries(made.flatMap(({ players }) => players.map((player) => [player, 100n]))));
+  }, 60_000);
+});

@@ -262,3 +262,41 @@ describe(`the schedule (${SETTLEMENT_JOB})`, () => {
     await expectBooks(platform.admin, { [player]: 252n });
   });
 });
+
+describe('the lists of a page of programs', () => {
+  it("reads the runs of 20 programs, and the runs' items, in one statement per list", async () => {
+    const players = sortedPlayers(2);
+    const days = ['2026-03-02', '2026-03-03'];
+    await platform.publish(...days.flatMap((day) => players.map((player) => bet(demo(), player, { stake: 1_000n }).settled({ at: at(`${day}T12:00:00Z`) }))));
+    const programs = [];
+    for (let index = 0; index < 3; index++) {
+      const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 * (index + 1) }] });
+      for (const day of days) await paid((await settled(demo(), program.id, day)).id);
+      programs.push(program);
+    }
+    type Listed = { id: string; runs: { totalCount: number; edges: { node: { id: string; total: string; items: { totalCount: number; edges: { node: ItemView & { program: { id: string } } }[] } } }[] } };
+    const LISTS = `{ promotionPrograms(first: 20) { edges { node { id runs(first: 5) { totalCount edges { node { id total
+      items(first: 5, status: PAID) { totalCount edges { node { id periodStart amount program { id } } } } } } } } } } }`;
+
+    platform.promotion.operations.length = 0;
+    const listed = dataOf(await platform.promotion.graphql<{ promotionPrograms: { edges: { node: Listed }[] } }>(LISTS, {}, asStaff(demo()))).promotionPrograms.edges.map(({ node }) => node);
+    // The programs' page and total; one statement for every program's runs, one for every run's items; the items' programs and runs by id.
+    expect([...platform.promotion.operations].sort()).toEqual(['$queryRaw', '$queryRaw', 'PromotionProgram.count', 'PromotionProgram.findMany', 'PromotionProgram.findMany', 'SettlementRun.findMany']);
+
+    expect(listed.slice(0, 3).map(({ id }) => id)).toEqual(programs.map(({ id }) => id).reverse());
+    for (const [index, program] of listed.slice(0, 3).reverse().entries()) {
+      expect(program.runs.totalCount).toBe(2);
+      for (const { node: run } of program.runs.edges) {
+        expect(run.items.totalCount).toBe(2);
+        // SLOTS at (index + 1) % of 10.00 a day: 0.10, 0.20, 0.30 per player.
+        expect(run.items.edges.map(({ node }) => [node.amount, node.program.id])).toEqual([[`0.${index + 1}0`, program.id], [`0.${index + 1}0`, program.id]]);
+        expect(run.total).toBe(`0.${2 * (index + 1)}0`);
+      }
+      expect(program.runs.edges.map(({ node }) => node.items.edges[0]!.node.periodStart)).toEqual([...days].reverse());
+    }
+    for (const program of listed) {
+      expect(program.runs.totalCount).toBe(await platform.prisma.settlementRun.count({ where: { programId: program.id } }));
+    }
+    await expectBooks(platform.admin, Object.fromEntries(players.map((player) => [player, 2n * (10n + 20n + 30n)])));
+  }, 60_000);
+});

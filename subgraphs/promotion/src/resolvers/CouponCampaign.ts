@@ -1,5 +1,4 @@
 import { formatMoney } from '@rgb/contracts';
-import { NEWEST_FIRST, paginate } from '@rgb/kit';
 import { promotionAccess } from '../authorization';
 import type { CouponCampaignResolvers } from '../generated/resolvers-types';
 
@@ -13,22 +12,12 @@ export const CouponCampaign: CouponCampaignResolvers = {
   createdAt: (campaign) => campaign.createdAt.toISOString(),
   endedAt: (campaign) => campaign.endedAt?.toISOString() ?? null,
   // A mutation answers the campaign to promotions.manage: its lists still need promotions.read.
-  codes: (campaign, { first, after }, { caller, prisma }) => {
+  codes: (campaign, { first, after }, { caller, loaders }) => {
     promotionAccess.readPromotions(caller);
-    const where = { campaignId: campaign.id };
-    return paginate(
-      { first, after },
-      (position, take) => prisma.couponCode.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
-      () => prisma.couponCode.count({ where }),
-    );
+    return loaders.codesByCampaignId(campaign.id, { first, after });
   },
-  redemptions: (campaign, { first, after }, { caller, prisma }) => {
+  redemptions: (campaign, { first, after }, { caller, loaders }) => {
     promotionAccess.readPromotions(caller);
-    const where = { campaignId: campaign.id };
-    return paginate(
-      { first, after },
-      (position, take) => prisma.couponRedemption.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
-      () => prisma.couponRedemption.count({ where }),
-    );
+    return loaders.redemptionsByCampaignId(campaign.id, { first, after });
   },
 };

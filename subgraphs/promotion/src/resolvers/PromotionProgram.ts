@@ -1,5 +1,4 @@
 import { formatMoney } from '@rgb/contracts';
-import { NEWEST_FIRST, paginate } from '@rgb/kit';
 import { promotionAccess } from '../authorization';
 import type { PromotionProgramResolvers } from '../generated/resolvers-types';
 
@@ -15,13 +14,8 @@ export const PromotionProgram: PromotionProgramResolvers = {
   settleFrom: (program) => program.settleFrom.toISOString().slice(0, 10),
   createdAt: (program) => program.createdAt.toISOString(),
   // A mutation answers the program to promotions.manage: its runs still need promotions.read.
-  runs: (program, { first, after }, { caller, prisma }) => {
+  runs: (program, { first, after }, { caller, loaders }) => {
     promotionAccess.readPromotions(caller);
-    const where = { programId: program.id };
-    return paginate(
-      { first, after },
-      (position, take) => prisma.settlementRun.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
-      () => prisma.settlementRun.count({ where }),
-    );
+    return loaders.runsByProgramId(program.id, { first, after });
   },
 };
