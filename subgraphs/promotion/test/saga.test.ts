@@ -17,6 +17,7 @@ import { bonusPayer } from '../src/payer';
 import { payItem } from '../src/settlements';
 import {
   asPlayer,
+  PLAYER_PAYOUTS,
   asStaff,
   couponCredits,
   type CouponPlatform,
@@ -104,6 +105,9 @@ describe('an item that cannot be delivered', () => {
     await waitFor('the item FAILED', async () => (await platform.prisma.settlementItem.findUniqueOrThrow({ where: { id: itemId } })).status === 'FAILED');
     const shown = dataOf(await platform.promotion.graphql<{ settlementRun: RunView }>(RUN, { id: run.id }, asStaff(demo()))).settlementRun;
     expect(itemsByPlayer(shown)[player]).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('promotions/credit'), paidAt: null });
+    // The player sees the payout's state, not the platform's internal error.
+    const own = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: ItemView[] }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
+    expect(own._entities[0]!.promotionPayouts).toMatchObject([{ id: itemId, status: 'FAILED', lastError: null }]);
     const failedList = dataOf(await platform.promotion.graphql<{ settlementItems: { edges: { node: ItemView }[] } }>(
       `{ settlementItems(status: FAILED, first: 100) { edges { node { id status } } } }`, {}, asStaff(demo()),
     )).settlementItems.edges.map(({ node }) => node);

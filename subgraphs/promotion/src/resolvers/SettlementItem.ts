@@ -1,4 +1,5 @@
 import { formatMoney } from '@rgb/contracts';
+import { promotionAccess } from '../authorization';
 import type { SettlementItemResolvers } from '../generated/resolvers-types';
 import { dayOf, programOf } from './settlement-fields';
 
@@ -14,7 +15,7 @@ export const SettlementItem: SettlementItemResolvers = {
   computed: (item) => formatMoney(item.computed, item.currency),
   amount: (item) => formatMoney(item.amount, item.currency),
   attempts: (item) => item.payAttempts,
-  lastError: (item) => item.lastPayError,
+  lastError: (item, _args, { caller }) => (promotionAccess.seesPayFailures(caller) ? item.lastPayError : null),
   paidAt: (item) => item.paidAt?.toISOString() ?? null,
   reversed: (item) => formatMoney(item.reversed, item.currency),
 };
