@@ -264,7 +264,8 @@ describe('Redis gone', () => {
     }
     const [waiting] = await prisma.$queryRawUnsafe<{ count: bigint }[]>(
       `SELECT (SELECT count(*) FROM player.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM wallet.outbox WHERE published_at IS NULL)
-        + (SELECT count(*) FROM game.outbox WHERE published_at IS NULL) AS count`,
+        + (SELECT count(*) FROM game.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM rolling.outbox WHERE published_at IS NULL)
+        + (SELECT count(*) FROM promotion.outbox WHERE published_at IS NULL) AS count`,
     );
     if (waiting!.count !== 0n) problems.push(`${waiting!.count} events unpublished`);
     const [counted] = await prisma.$queryRawUnsafe<{ agree: boolean }[]>(
