@@ -232,7 +232,7 @@ describe('Redis gone', () => {
   let redis: RedisServer;
   let platform: TestPlatform;
   let prisma: PrismaClient;
-  const WORKERS = ['player_worker', 'wallet_worker', 'game_worker', 'admin_worker'];
+  const WORKERS = ['player_worker', 'wallet_worker', 'game_worker', 'rolling_worker', 'promotion_worker', 'admin_worker'];
 
   beforeAll(async () => {
     const [redisPort] = await freePorts(1);
