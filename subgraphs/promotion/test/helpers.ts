@@ -211,6 +211,7 @@ const RUN_FIELDS = `id periodStart periodEnd requestedBy total program { id } it
 export const CREATE_PROGRAM = `mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { ${PROGRAM_FIELDS} } }`;
 export const UPDATE_PROGRAM = `mutation ($id: ID!, $input: UpdatePromotionProgramInput!) { updatePromotionProgram(id: $id, input: $input) { ${PROGRAM_FIELDS} } }`;
 export const DISABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { disablePromotionProgram(id: $id, reason: $reason) { ${PROGRAM_FIELDS} } }`;
+export const ENABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { enablePromotionProgram(id: $id, reason: $reason) { ${PROGRAM_FIELDS} } }`;
 export const SETTLE = `mutation ($programId: ID!, $periodStart: String!) { settlePromotionPeriod(programId: $programId, periodStart: $periodStart) { ${RUN_FIELDS} } }`;
 export const RUN = `query ($id: ID!) { settlementRun(id: $id) { ${RUN_FIELDS} } }`;
 export const PREVIEW = `query ($programId: ID!, $periodStart: String!) { settlementPreview(programId: $programId, periodStart: $periodStart) {

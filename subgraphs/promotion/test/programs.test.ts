@@ -19,11 +19,13 @@ import {
   createProgram,
   DISABLE_PROGRAM,
   dataOf,
+  ENABLE_PROGRAM,
   errorOf,
   type ItemView,
   itemsByPlayer,
   PLAYER_PAYOUTS,
   PREVIEW,
+  type ProgramView,
   type RunView,
   settle,
   settlementCredits,
@@ -136,6 +138,20 @@ describe('rebate', () => {
     }
     expect(await platform.prisma.promotionProgram.count()).toBe(before);
     expect(errorOf(await platform.promotion.graphql(`mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { id } }`, { input: { name: 'x', kind: 'CASHBACK', rateBps: 1, rollingMultiplierBps: 0 } }, asPlayer(demo()))).code).toBe('FORBIDDEN');
+  });
+});
+
+describe('disabling and enabling', () => {
+  it('settles an enabled program from the current period: the periods while it was disabled are never settled', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] });
+    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date('2026-01-01T00:00:00Z') } });
+    dataOf(await platform.promotion.graphql(DISABLE_PROGRAM, { id: program.id, reason: 'paused' }, asStaff(demo())));
+    const { enablePromotionProgram } = dataOf(await platform.promotion.graphql<{ enablePromotionProgram: ProgramView }>(ENABLE_PROGRAM, { id: program.id, reason: 'back' }, asStaff(demo())));
+    const today = localDay(new Date(), 'UTC');
+    expect(enablePromotionProgram).toMatchObject({ status: 'ACTIVE', settleFrom: today });
+    expect(await platform.prisma.promotionStaffAction.findMany({ where: { targetId: program.id, action: 'promotion_program.enable' } })).toMatchObject([
+      { before: { status: 'DISABLED', settle_from: '2026-01-01' }, after: { status: 'ACTIVE', reason: 'back', settle_from: today } },
+    ]);
   });
 });
 
