@@ -12,6 +12,7 @@ import { auditedChange } from './staff-actions';
  * program, reads the period's figures, and writes the run, its items (one per player who earned
  * something) and the program's spending in one transaction, so computing the same period again
  * (the schedule on another replica, staff on demand) finds the run and changes nothing. Each
+ * A lossback's run records the deposits it counted: each is settled once per program. Each
  * PENDING item is then paid like a coupon: rolling's requirement (source id: the item's id), the
  * wallet's credit under `settlement:<item id>`, PAID; a crash between any two steps leaves it
  * PENDING, and the worker's loop repeats the steps with the same keys, which pay once. An item
@@ -31,9 +32,15 @@ export interface SettlementLine {
 const toDate = (day: string) => new Date(`${day}T00:00:00Z`);
 const dayText = (date: Date) => date.toISOString().slice(0, 10);
 
-/** Each player's basis and rounded result for the period, by player id. */
-async function earnings(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<Map<string, { basis: bigint; computed: bigint }>> {
+/** What a period earns: each player's basis and rounded result by player id, and (lossback) the deposits it counts. */
+interface Earnings {
+  earned: Map<string, { basis: bigint; computed: bigint }>;
+  deposits: string[];
+}
+
+async function earnings(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<Earnings> {
   const earned = new Map<string, { basis: bigint; computed: bigint }>();
+  const deposits: string[] = [];
   const [start, end] = [toDate(period.start), toDate(period.end)];
   if (program.kind === 'REBATE') {
     const rows = await db.$queryRaw<{ player_id: string; game_category: string; stake: bigint }[]>`
@@ -50,23 +57,28 @@ async function earnings(db: Prisma.TransactionClient | PrismaClient, program: Pr
       GROUP BY player_id`;
     for (const row of rows) earned.set(row.player_id, cashbackOf(row.stake, row.win, program.rateBps ?? 0));
   } else {
-    // Each deposit whose balance first fell under the threshold (before any withdrawal or next deposit) during the period.
-    const rows = await db.$queryRaw<{ player_id: string; amount: bigint; balance_after: bigint; low: bigint }[]>`
-      SELECT episode.player_id, episode.amount, episode.balance_after, first_low.balance AS low
+    // Each deposit whose balance first fell under the threshold (before any withdrawal or next deposit) during the period,
+    // unless a run of the program counted it already (under another threshold).
+    const rows = await db.$queryRaw<{ deposit_request_id: string; player_id: string; amount: bigint; balance_after: bigint; low: bigint }[]>`
+      SELECT episode.deposit_request_id, episode.player_id, episode.amount, episode.balance_after, first_low.balance AS low
       FROM promotion.deposit_episode episode
       JOIN LATERAL (
         SELECT low.balance, low.day FROM promotion.deposit_low low
         WHERE low.deposit_request_id = episode.deposit_request_id AND low.balance < ${program.lossThreshold}
         ORDER BY low.at, low.id LIMIT 1
       ) first_low ON true
-      WHERE episode.brand_id = ${program.brandId}::uuid AND first_low.day >= ${start}::date AND first_low.day < ${end}::date`;
+      WHERE episode.brand_id = ${program.brandId}::uuid AND first_low.day >= ${start}::date AND first_low.day < ${end}::date
+        AND NOT EXISTS (
+          SELECT 1 FROM promotion.lossback_settled_deposit settled
+          WHERE settled.program_id = ${program.id}::uuid AND settled.deposit_request_id = episode.deposit_request_id)`;
     for (const row of rows) {
+      deposits.push(row.deposit_request_id);
       const lost = lostOf(row.amount, row.balance_after, row.low);
       const line = earned.get(row.player_id) ?? { basis: 0n, computed: 0n };
       earned.set(row.player_id, { basis: line.basis + lost, computed: line.computed + applyBps(lost, program.rateBps ?? 0) });
     }
   }
-  return earned;
+  return { earned, deposits };
 }
 
 /**
@@ -74,8 +86,8 @@ async function earnings(db: Prisma.TransactionClient | PrismaClient, program: Pr
  * player, then the budget left, spent in that order (a player it no longer covers is paid what is
  * left, then nothing: BUDGET).
  */
-export async function planSettlement(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<SettlementLine[]> {
-  const earned = await earnings(db, program, period);
+export async function planSettlement(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<{ lines: SettlementLine[]; deposits: string[] }> {
+  const { earned, deposits } = await earnings(db, program, period);
   let budgetLeft = program.budget === null ? null : program.budget - program.spent;
   const lines: SettlementLine[] = [];
   for (const playerId of [...earned.keys()].sort()) {
@@ -87,7 +99,7 @@ export async function planSettlement(db: Prisma.TransactionClient | PrismaClient
     if (budgetLeft !== null) budgetLeft -= amount;
     lines.push({ playerId, basis, computed, amount, cappedBy });
   }
-  return lines;
+  return { lines, deposits };
 }
 
 /** The period of the program that starts on `start`, which must have begun by `today` (the brand's local date); BAD_USER_INPUT otherwise. */
@@ -103,7 +115,7 @@ export function periodStartingOn(program: PromotionProgram, start: string, today
 export async function computeRun(tx: Prisma.TransactionClient, program: PromotionProgram, period: Period, requestedBy: string | null): Promise<{ run: SettlementRun; computed: boolean }> {
   const existing = await tx.settlementRun.findUnique({ where: { programId_periodStart: { programId: program.id, periodStart: toDate(period.start) } } });
   if (existing) return { run: existing, computed: false };
-  const lines = await planSettlement(tx, program, period);
+  const { lines, deposits } = await planSettlement(tx, program, period);
   const total = lines.reduce((sum, line) => sum + line.amount, 0n);
   const run = await tx.settlementRun.create({
     data: { brandId: program.brandId, programId: program.id, periodStart: toDate(period.start), periodEnd: toDate(period.end), requestedBy, total },
@@ -119,6 +131,8 @@ export async function computeRun(tx: Prisma.TransactionClient, program: Promotio
       status: line.amount === 0n ? ('SKIPPED' as const) : ('PENDING' as const),
     })),
   });
+  // A lossback settles each deposit once: a later run (another threshold) does not count it again.
+  await tx.lossbackSettledDeposit.createMany({ data: deposits.map((depositRequestId) => ({ programId: program.id, depositRequestId, runId: run.id })) });
   if (total > 0n) await tx.promotionProgram.update({ where: { id: program.id }, data: { spent: { increment: total } } });
   return { run, computed: true };
 }
@@ -257,7 +271,7 @@ export async function previewPeriod(prisma: PrismaClient, brand: BrandRef, today
   if (!program) throw notFound(`no promotion program ${programId}`);
   const period = periodStartingOn(program, periodStart, today);
   const settled = (await prisma.settlementRun.count({ where: { programId, periodStart: toDate(period.start) } })) > 0;
-  const lines = await planSettlement(prisma, program, period);
+  const { lines } = await planSettlement(prisma, program, period);
   return { periodStart: period.start, periodEnd: period.end, settled, currency: program.currency, lines: lines.map((line) => ({ ...line, currency: program.currency })) };
 }
 

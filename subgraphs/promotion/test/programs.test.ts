@@ -218,6 +218,26 @@ describe('lossback', () => {
   });
 });
 
+describe('lossback', () => {
+  it('settles a deposit once per program, even when its threshold is lowered after it was paid', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '10.00' });
+    const player = randomUUID();
+    await platform.publish(
+      depositApproved(demo(), player, 10_000n, at('2026-01-13T10:00:00Z'), 10_000n),
+      bet(demo(), player, { stake: 9_500n }).settled({ balanceAfter: 500n, at: at('2026-01-13T11:00:00Z') }),
+    );
+    const first = await settled(demo(), program.id, '2026-01-13');
+    expect(itemsByPlayer(first)).toEqual({ [player]: expect.objectContaining({ basis: '95.00', amount: '19.00' }) });
+    dataOf(await platform.promotion.graphql(UPDATE_PROGRAM, { id: program.id, input: { lossThreshold: '1.00' } }, asStaff(demo())));
+    // Under the new threshold only the next day: the same deposit, paid already.
+    await platform.publish(bet(demo(), player, { stake: 450n }).settled({ balanceAfter: 50n, at: at('2026-01-14T11:00:00Z') }));
+    const next = await settled(demo(), program.id, '2026-01-14');
+    expect(next.items.totalCount).toBe(0);
+    await paid(first.id);
+    await expectBooks(platform.admin, { [player]: 1_900n });
+  });
+});
+
 describe('limits', () => {
   it('caps each player, then spends the budget in player id order: what is left, then nothing (BUDGET), in this and every later period', async () => {
     const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], playerCap: '3.00', budget: '5.00' });
