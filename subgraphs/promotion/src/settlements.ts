@@ -2,9 +2,11 @@ import { badUserInput, conflict, formatMoney, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, SettlementRun } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
 import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
+import type { Redis } from 'ioredis';
 import { type BonusPayer, payBonus, retryDelay } from './payer';
 import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf } from './program-rules';
 import { lockProgram } from './programs';
+import { activityAppliedThrough } from './projections';
 import { auditedChange } from './staff-actions';
 
 /**
@@ -141,22 +143,27 @@ export async function computeRun(tx: Prisma.TransactionClient, program: Promotio
 const SETTLE_TX = { maxWait: 10_000, timeout: 30_000 } as const;
 
 /**
- * How long after a period's end the schedule waits before settling it: the wallet's last events of
- * the period may still be on their way through the stream (play counted after its period's run is
- * not paid by it).
+ * How far past a period's end the figures must be applied before it is settled: the wallet's
+ * events reach the stream in the order of their commits, which may differ a little from their
+ * occurred_at.
  */
 export const SETTLEMENT_GRACE_MS = 10 * 60_000;
 
-/** The schedule: every period of every active program ended SETTLEMENT_GRACE_MS ago that has no run yet, computed; how many runs it made. */
-export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (brandId: string) => string, now = new Date()): Promise<number> {
+/**
+ * The schedule: every period of every active program that ended SETTLEMENT_GRACE_MS before
+ * `appliedThrough` (how far the figures are complete, see activityAppliedThrough) and has no run
+ * yet, computed; how many runs it made.
+ */
+export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (brandId: string) => Promise<string> | string, appliedThrough: Date): Promise<number> {
   const programs = await prisma.promotionProgram.findMany({ where: { status: 'ACTIVE' }, orderBy: { createdAt: 'asc' } });
+  const complete = new Date(appliedThrough.getTime() - SETTLEMENT_GRACE_MS);
   let made = 0;
   for (const program of programs) {
-    const timezone = timezoneOf(program.brandId);
+    const timezone = await timezoneOf(program.brandId);
     const settled = new Set(
       (await prisma.settlementRun.findMany({ where: { programId: program.id }, select: { periodStart: true } })).map((run) => dayText(run.periodStart)),
     );
-    for (const period of endedPeriods(program.period, dayText(program.settleFrom), localDay(new Date(now.getTime() - SETTLEMENT_GRACE_MS), timezone))) {
+    for (const period of endedPeriods(program.period, dayText(program.settleFrom), localDay(complete, timezone))) {
       if (settled.has(period.start)) continue;
       const computed = await prisma.$transaction(async (tx) => {
         // Disabled since it was read: no further period.
@@ -167,6 +174,19 @@ export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (bran
     }
   }
   return made;
+}
+
+/**
+ * The schedule's turn: the periods ended behind how far the figures are complete (never ahead of
+ * now); none while the activity consumer has not caught up with the wallet stream.
+ */
+export async function settleAppliedPeriods(prisma: PrismaClient, redis: Redis, timezoneOf: (brandId: string) => Promise<string> | string, log: Logger): Promise<number> {
+  const appliedThrough = await activityAppliedThrough(prisma, redis);
+  if (!appliedThrough) {
+    log.info('program periods wait: the activity consumer has not caught up with the wallet stream');
+    return 0;
+  }
+  return settleEndedPeriods(prisma, timezoneOf, new Date(Math.min(appliedThrough.getTime(), Date.now())));
 }
 
 /** Steps 2 and 3 of a PENDING item (again, with the same keys, if they ran before); the item PAID. */

@@ -6,23 +6,32 @@ import { expireCampaigns } from './campaigns';
 import { loadPromotionWorkerConfig, type PromotionWorkerConfig } from './config';
 import { promotionDomain } from './domain';
 import { bonusPayer } from './payer';
-import { closeOnWithdrawal, countSettlement, openDepositEpisode, takeBackRollback } from './projections';
+import type { TypedEnvelope } from '@rgb/contracts';
+import type { OutboxTransaction } from '@rgb/events';
+import {
+  ACTIVITY_GROUP,
+  advanceAppliedThrough,
+  closeOnWithdrawal,
+  countSettlement,
+  daySettled,
+  openDepositEpisode,
+  takeBackRollback,
+} from './projections';
 import { payPendingRedemptions } from './redemptions';
-import { payDueItems, settleEndedPeriods } from './settlements';
+import { payDueItems, settleAppliedPeriods } from './settlements';
 
-export { loadPromotionWorkerConfig };
+export { ACTIVITY_GROUP, loadPromotionWorkerConfig };
 
 export const COUPON_EXPIRY_JOB = 'promotion.coupon_expiry';
 export const SETTLEMENT_JOB = 'promotion.settlement';
-/** The consumer group (and inbox consumer) that applies the wallet's events to the programs' figures. */
-export const ACTIVITY_GROUP = 'promotion.activity';
 const MINUTE_MS = 60_000;
-/** Periods end at the brands' local midnights: each is settled within this of its end. */
+/** Periods end at the brands' local midnights: each is settled within this of the figures being complete past its end. */
 const SETTLEMENT_INTERVAL_MS = 5 * MINUTE_MS;
 
 /**
  * promotion_worker: consumes the wallet stream into the programs' daily figures; settles each
- * ended period of each active program (once whatever the number of replicas) and pays the items,
+ * ended period of each active program once the figures are complete past its end (once whatever
+ * the number of replicas; a change to a day already settled is counted, not paid) and pays the items,
  * an item not delivered after its attempts FAILED and the worker unhealthy until staff retry it;
  * pays the coupon redemptions left pending, retrying until each is paid; expires coupon campaigns
  * every minute. COUPON_EXPIRED stays reserved: promotion has no stream yet.
@@ -65,6 +74,24 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
         help: 'Settlement items that became FAILED after their attempts',
         registers: [metrics.registry],
       });
+      const lateEvents = new Counter({
+        name: 'promotion_late_events_total',
+        help: 'Wallet events applied to a day whose period a run had settled already: not paid (no clawback)',
+        labelNames: ['event_type'],
+        registers: [metrics.registry],
+      });
+      type ActivityType = 'BET_SETTLED_CONFIRMED' | 'BET_ROLLED_BACK_CONFIRMED' | 'DEPOSIT_APPROVED' | 'WITHDRAW_REQUESTED';
+      /** Applies an event, moves applied_through, and counts and logs a change to a day already settled (`apply` answers the day it changed). */
+      const applying =
+        <T extends ActivityType>(apply: (tx: OutboxTransaction, event: TypedEnvelope<T>) => Promise<unknown>) =>
+        async (tx: OutboxTransaction, event: TypedEnvelope<T>) => {
+          const day = await apply(tx, event);
+          await advanceAppliedThrough(tx, ACTIVITY_GROUP, event.occurred_at);
+          if (typeof day === 'string' && (await daySettled(tx, event.brand_id, day))) {
+            lateEvents.inc({ event_type: event.event_type });
+            log.warn({ eventId: event.event_id, eventType: event.event_type, brandId: event.brand_id, day }, 'wallet event changes a day already settled: the change is not paid');
+          }
+        };
       return [
         new StreamConsumer({
           group: ACTIVITY_GROUP,
@@ -76,10 +103,10 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           metrics,
           log,
           handlers: {
-            BET_SETTLED_CONFIRMED: (tx, event) => countSettlement(tx, timezoneOf(event.brand_id), event),
-            BET_ROLLED_BACK_CONFIRMED: (tx, event) => takeBackRollback(tx, timezoneOf(event.brand_id), event),
-            DEPOSIT_APPROVED: openDepositEpisode,
-            WITHDRAW_REQUESTED: closeOnWithdrawal,
+            BET_SETTLED_CONFIRMED: applying((tx, event) => countSettlement(tx, timezoneOf(event.brand_id), event)),
+            BET_ROLLED_BACK_CONFIRMED: applying((tx, event) => takeBackRollback(tx, timezoneOf(event.brand_id), event)),
+            DEPOSIT_APPROVED: applying(openDepositEpisode),
+            WITHDRAW_REQUESTED: applying(closeOnWithdrawal),
           },
         }),
         {
@@ -103,7 +130,7 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
         },
       ];
     },
-    jobs: ({ prisma, log }) => [
+    jobs: ({ prisma, redis, log }) => [
       {
         name: COUPON_EXPIRY_JOB,
         intervalMs: MINUTE_MS,
@@ -116,7 +143,7 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
         name: SETTLEMENT_JOB,
         intervalMs: SETTLEMENT_INTERVAL_MS,
         async run() {
-          const runs = await settleEndedPeriods(prisma, timezoneOf);
+          const runs = await settleAppliedPeriods(prisma, redis, timezoneOf, log);
           if (runs > 0) log.info({ runs }, 'program periods settled');
         },
       },

@@ -279,7 +279,8 @@ describe(`the schedule (${SETTLEMENT_JOB})`, () => {
     const today = localDay(new Date(), 'UTC');
     const day = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
     const player = randomUUID();
-    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: at(`${day(-2)}T12:00:00Z`) }));
+    // The last event applied is of now: the figures are complete up to it.
+    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: at(`${day(-2)}T12:00:00Z`) }), bet(demo(), randomUUID(), { stake: 1n }).settled({ at: new Date() }));
     // As if the program had been created three days ago; the job's window made due again, as the next one would be.
     // (Yesterday is settled too, unless today began less than SETTLEMENT_GRACE_MS ago.)
     await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-3)}T00:00:00Z`) } });

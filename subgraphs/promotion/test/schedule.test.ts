@@ -1,0 +1,62 @@
+/**
+ * The settlement schedule behind the activity consumer: a period is settled only once the
+ * consumer has applied the wallet stream past its end, so an event still on its way (the worker
+ * down over midnight, a publishing lag) is in the run; an event that changes a day already
+ * settled is counted and logged, not lost silently. Real PostgreSQL, Redis and promotion_worker.
+ */
+import { randomUUID } from 'node:crypto';
+import { waitFor } from '@rgb/kit/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBooks } from '../../wallet/test/helpers';
+import { appendToWalletStream, bet, groupCaughtUp } from '../../wallet/test/stream-events';
+import { localDay } from '../src/program-rules';
+import { settleAppliedPeriods } from '../src/settlements';
+import { ACTIVITY_GROUP } from '../src/worker';
+import { type CouponPlatform, createProgram, startCouponPlatform } from './helpers';
+
+let platform: CouponPlatform;
+let redis: Redis;
+beforeAll(async () => {
+  platform = await startCouponPlatform();
+  redis = new Redis(platform.redisUrl);
+}, 60_000);
+afterAll(async () => {
+  redis?.disconnect();
+  await platform?.close();
+});
+
+const demo = () => platform.brands.demo;
+const today = () => localDay(new Date(), 'UTC');
+const day = (offset: number) => new Date(Date.parse(`${today()}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
+
+describe('the schedule behind the activity consumer', () => {
+  it('settles no period while the consumer has not applied the stream, then settles it with every event; a late rollback is counted and logged', async () => {
+    const applied = await platform.startWorker();
+    await platform.publish(bet(demo(), randomUUID(), { stake: 100n }).settled({ at: new Date() }));
+    await applied.close();
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 250 }] });
+    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-2)}T00:00:00Z`) } });
+    const player = randomUUID();
+    const played = bet(demo(), player, { stake: 10_099n });
+    // On the stream, not applied yet: the worker is down.
+    await appendToWalletStream(redis, [played.settled({ at: new Date(`${day(-2)}T12:00:00Z`) })]);
+
+    const log = platform.promotion.deps.log;
+    expect(await settleAppliedPeriods(platform.prisma, redis, () => 'UTC', log)).toBe(0);
+    expect(await platform.prisma.settlementRun.count({ where: { programId: program.id } })).toBe(0);
+
+    const worker = await platform.startWorker();
+    await groupCaughtUp(redis, ACTIVITY_GROUP);
+    await settleAppliedPeriods(platform.prisma, redis, () => 'UTC', log);
+    const run = await platform.prisma.settlementRun.findFirstOrThrow({ where: { programId: program.id, periodStart: new Date(`${day(-2)}T00:00:00Z`) }, include: { items: true } });
+    expect(run.items).toMatchObject([{ playerId: player, amount: 252n }]);
+    await waitFor('the run paid', async () => (await platform.prisma.settlementItem.count({ where: { runId: run.id, status: 'PENDING' } })) === 0, 15_000);
+
+    // Rolled back after its day was paid: no clawback, but counted and logged.
+    await platform.publish(played.rolledBack(new Date()));
+    expect(await (await fetch(`${worker.metricsUrl}/metrics`)).text()).toMatch(/promotion_late_events_total{[^}]*event_type="BET_ROLLED_BACK_CONFIRMED"[^}]*} 1\n/);
+    await worker.close();
+    await expectBooks(platform.admin, { [player]: 252n });
+  }, 60_000);
+});
