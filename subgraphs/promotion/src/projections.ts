@@ -92,8 +92,8 @@ async function closeEpisodes(tx: OutboxTransaction, brandId: string, playerId: s
 /** A balance a settled bet left: kept when it is a new low of the player's open episode. */
 async function recordLow(tx: OutboxTransaction, brandId: string, playerId: string, balance: bigint, at: string, timezone: string): Promise<void> {
   await tx.$executeRaw`
-    INSERT INTO promotion.deposit_low (deposit_request_id, balance, at, day)
-    SELECT episode.deposit_request_id, ${balance}, ${at}::timestamptz, (${at}::timestamptz AT TIME ZONE ${timezone})::date
+    INSERT INTO promotion.deposit_low (deposit_request_id, brand_id, balance, at, day)
+    SELECT episode.deposit_request_id, episode.brand_id, ${balance}, ${at}::timestamptz, (${at}::timestamptz AT TIME ZONE ${timezone})::date
     FROM promotion.deposit_episode episode
     WHERE episode.brand_id = ${brandId}::uuid AND episode.player_id = ${playerId}::uuid AND episode.closed_at IS NULL
       AND episode.approved_at <= ${at}::timestamptz

@@ -60,16 +60,22 @@ async function earnings(db: Prisma.TransactionClient | PrismaClient, program: Pr
     for (const row of rows) earned.set(row.player_id, cashbackOf(row.stake, row.win, program.rateBps ?? 0));
   } else {
     // Each deposit whose balance first fell under the threshold (before any withdrawal or next deposit) during the period,
-    // unless a run of the program counted it already (under another threshold).
+    // unless a run of the program counted it already (under another threshold). Only deposits with a low under the
+    // threshold in the period can qualify: the brand's lows of the period's days (brand_id, day) are read, not every episode.
     const rows = await db.$queryRaw<{ deposit_request_id: string; player_id: string; amount: bigint; balance_after: bigint; low: bigint }[]>`
       SELECT episode.deposit_request_id, episode.player_id, episode.amount, episode.balance_after, first_low.balance AS low
-      FROM promotion.deposit_episode episode
+      FROM (
+        SELECT DISTINCT candidate.deposit_request_id FROM promotion.deposit_low candidate
+        WHERE candidate.brand_id = ${program.brandId}::uuid AND candidate.day >= ${start}::date AND candidate.day < ${end}::date
+          AND candidate.balance < ${program.lossThreshold}
+      ) candidates
+      JOIN promotion.deposit_episode episode ON episode.deposit_request_id = candidates.deposit_request_id
       JOIN LATERAL (
         SELECT low.balance, low.day FROM promotion.deposit_low low
         WHERE low.deposit_request_id = episode.deposit_request_id AND low.balance < ${program.lossThreshold}
         ORDER BY low.at, low.id LIMIT 1
       ) first_low ON true
-      WHERE episode.brand_id = ${program.brandId}::uuid AND first_low.day >= ${start}::date AND first_low.day < ${end}::date
+      WHERE first_low.day >= ${start}::date AND first_low.day < ${end}::date
         AND NOT EXISTS (
           SELECT 1 FROM promotion.lossback_settled_deposit settled
           WHERE settled.program_id = ${program.id}::uuid AND settled.deposit_request_id = episode.deposit_request_id)`;
@@ -149,44 +155,70 @@ const SETTLE_TX = { maxWait: 10_000, timeout: 30_000 } as const;
  */
 export const SETTLEMENT_GRACE_MS = 10 * 60_000;
 
+export interface ScheduleOptions {
+  log: Logger;
+  /** Counts each program whose periods could not be settled in a turn. */
+  onProgramFailed(program: PromotionProgram): void;
+}
+
 /**
  * The schedule: every period of every active program that ended SETTLEMENT_GRACE_MS before
  * `appliedThrough` (how far the figures are complete, see activityAppliedThrough) and has no run
- * yet, computed; how many runs it made.
+ * yet, computed. A program that fails is logged and counted and the others go on; how many runs
+ * were made and how many programs failed.
  */
-export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (brandId: string) => Promise<string> | string, appliedThrough: Date): Promise<number> {
+export async function settleEndedPeriods(
+  prisma: PrismaClient,
+  timezoneOf: (brandId: string) => Promise<string> | string,
+  appliedThrough: Date,
+  { log, onProgramFailed }: ScheduleOptions,
+): Promise<{ made: number; failed: number }> {
   const programs = await prisma.promotionProgram.findMany({ where: { status: 'ACTIVE' }, orderBy: { createdAt: 'asc' } });
   const complete = new Date(appliedThrough.getTime() - SETTLEMENT_GRACE_MS);
-  let made = 0;
+  let [made, failed] = [0, 0];
   for (const program of programs) {
-    const timezone = await timezoneOf(program.brandId);
-    const settled = new Set(
-      (await prisma.settlementRun.findMany({ where: { programId: program.id }, select: { periodStart: true } })).map((run) => dayText(run.periodStart)),
-    );
-    for (const period of endedPeriods(program.period, dayText(program.settleFrom), localDay(complete, timezone))) {
-      if (settled.has(period.start)) continue;
-      const computed = await prisma.$transaction(async (tx) => {
-        // Disabled since it was read: no further period.
-        const locked = await lockProgram(tx, program.brandId, program.id);
-        return locked.status === 'ACTIVE' && (await computeRun(tx, locked, period, null)).computed;
-      }, SETTLE_TX);
-      if (computed) made += 1;
+    try {
+      made += await settleProgram(prisma, program, localDay(complete, await timezoneOf(program.brandId)));
+    } catch (error) {
+      failed += 1;
+      onProgramFailed(program);
+      log.error({ err: error, programId: program.id, brandId: program.brandId }, 'program periods not settled; the other programs go on');
     }
+  }
+  return { made, failed };
+}
+
+/** The program's periods ended by `completeDay` (its brand's local date) that have no run yet, computed; how many. */
+async function settleProgram(prisma: PrismaClient, program: PromotionProgram, completeDay: string): Promise<number> {
+  const settled = new Set((await prisma.settlementRun.findMany({ where: { programId: program.id }, select: { periodStart: true } })).map((run) => dayText(run.periodStart)));
+  let made = 0;
+  for (const period of endedPeriods(program.period, dayText(program.settleFrom), completeDay)) {
+    if (settled.has(period.start)) continue;
+    const computed = await prisma.$transaction(async (tx) => {
+      // Disabled since it was read: no further period.
+      const locked = await lockProgram(tx, program.brandId, program.id);
+      return locked.status === 'ACTIVE' && (await computeRun(tx, locked, period, null)).computed;
+    }, SETTLE_TX);
+    if (computed) made += 1;
   }
   return made;
 }
 
 /**
  * The schedule's turn: the periods ended behind how far the figures are complete (never ahead of
- * now); none while the activity consumer has not caught up with the wallet stream.
+ * now); none while the activity consumer has not caught up with the wallet stream. Throws after
+ * the turn when a program failed, so the job (and the worker's health) report it.
  */
-export async function settleAppliedPeriods(prisma: PrismaClient, redis: Redis, timezoneOf: (brandId: string) => Promise<string> | string, log: Logger): Promise<number> {
+export async function settleAppliedPeriods(prisma: PrismaClient, redis: Redis, timezoneOf: (brandId: string) => Promise<string> | string, options: ScheduleOptions): Promise<number> {
   const appliedThrough = await activityAppliedThrough(prisma, redis);
   if (!appliedThrough) {
-    log.info('program periods wait: the activity consumer has not caught up with the wallet stream');
+    options.log.info('program periods wait: the activity consumer has not caught up with the wallet stream');
     return 0;
   }
-  return settleEndedPeriods(prisma, timezoneOf, new Date(Math.min(appliedThrough.getTime(), Date.now())));
+  const { made, failed } = await settleEndedPeriods(prisma, timezoneOf, new Date(Math.min(appliedThrough.getTime(), Date.now())), options);
+  if (made > 0) options.log.info({ runs: made }, 'program periods settled');
+  if (failed > 0) throw new Error(`${failed} program(s) could not be settled (the others were): see the log`);
+  return made;
 }
 
 /** Steps 2 and 3 of a PENDING item (again, with the same keys, if they ran before); the item PAID. */

@@ -130,24 +130,30 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
         },
       ];
     },
-    jobs: ({ prisma, redis, log }) => [
-      {
-        name: COUPON_EXPIRY_JOB,
-        intervalMs: MINUTE_MS,
-        async run() {
-          const expired = await expireCampaigns(prisma);
-          if (expired > 0) log.info({ expired }, 'coupon campaigns expired');
+    jobs: ({ prisma, redis, log, metrics }) => {
+      const failedPrograms = new Counter({
+        name: 'promotion_settlement_program_failures_total',
+        help: 'Scheduled settlements of a program that failed (the other programs were settled)',
+        registers: [metrics.registry],
+      });
+      return [
+        {
+          name: COUPON_EXPIRY_JOB,
+          intervalMs: MINUTE_MS,
+          async run() {
+            const expired = await expireCampaigns(prisma);
+            if (expired > 0) log.info({ expired }, 'coupon campaigns expired');
+          },
         },
-      },
-      {
-        name: SETTLEMENT_JOB,
-        intervalMs: SETTLEMENT_INTERVAL_MS,
-        async run() {
-          const runs = await settleAppliedPeriods(prisma, redis, timezoneOf, log);
-          if (runs > 0) log.info({ runs }, 'program periods settled');
+        {
+          name: SETTLEMENT_JOB,
+          intervalMs: SETTLEMENT_INTERVAL_MS,
+          async run() {
+            await settleAppliedPeriods(prisma, redis, timezoneOf, { log, onProgramFailed: () => failedPrograms.inc() });
+          },
         },
-      },
-    ],
+      ];
+    },
   };
 }
 

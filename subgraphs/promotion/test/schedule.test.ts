@@ -5,6 +5,7 @@
  * settled is counted and logged, not lost silently. Real PostgreSQL, Redis and promotion_worker.
  */
 import { randomUUID } from 'node:crypto';
+import type { PromotionProgram } from '@rgb/db';
 import { waitFor } from '@rgb/kit/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,11 @@ afterAll(async () => {
 
 const demo = () => platform.brands.demo;
 const today = () => localDay(new Date(), 'UTC');
+/** The schedule's options: the subgraph's (silent) log, and failed programs not expected. */
+const schedule = (onProgramFailed: (program: PromotionProgram) => void = (program) => expect.fail(`program ${program.id} failed`)) => ({
+  log: platform.promotion.deps.log,
+  onProgramFailed,
+});
 const day = (offset: number) => new Date(Date.parse(`${today()}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe('the schedule behind the activity consumer', () => {
@@ -42,13 +48,12 @@ describe('the schedule behind the activity consumer', () => {
     // On the stream, not applied yet: the worker is down.
     await appendToWalletStream(redis, [played.settled({ at: new Date(`${day(-2)}T12:00:00Z`) })]);
 
-    const log = platform.promotion.deps.log;
-    expect(await settleAppliedPeriods(platform.prisma, redis, () => 'UTC', log)).toBe(0);
+    expect(await settleAppliedPeriods(platform.prisma, redis, () => 'UTC', schedule())).toBe(0);
     expect(await platform.prisma.settlementRun.count({ where: { programId: program.id } })).toBe(0);
 
     const worker = await platform.startWorker();
     await groupCaughtUp(redis, ACTIVITY_GROUP);
-    await settleAppliedPeriods(platform.prisma, redis, () => 'UTC', log);
+    await settleAppliedPeriods(platform.prisma, redis, () => 'UTC', schedule());
     const run = await platform.prisma.settlementRun.findFirstOrThrow({ where: { programId: program.id, periodStart: new Date(`${day(-2)}T00:00:00Z`) }, include: { items: true } });
     expect(run.items).toMatchObject([{ playerId: player, amount: 252n }]);
     await waitFor('the run paid', async () => (await platform.prisma.settlementItem.count({ where: { runId: run.id, status: 'PENDING' } })) === 0, 15_000);
@@ -59,4 +64,30 @@ describe('the schedule behind the activity consumer', () => {
     await worker.close();
     await expectBooks(platform.admin, { [player]: 252n });
   }, 60_000);
+});
+
+describe('a program that cannot be settled', () => {
+  it('is logged and counted, the other programs are settled, and the turn still fails', async () => {
+    const worker = await platform.startWorker();
+    const player = randomUUID();
+    await platform.publish(bet(demo(), player, { stake: 4_000n }).settled({ at: new Date(`${day(-1)}T12:00:00Z`) }), bet(demo(), randomUUID(), { stake: 1n }).settled({ at: new Date() }));
+    await worker.close();
+    // Created first, of a brand the worker's catalogue does not know: its time zone cannot be found.
+    const broken = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] });
+    const sound = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }] });
+    await platform.prisma.promotionProgram.update({ where: { id: broken.id }, data: { brandId: randomUUID(), settleFrom: new Date(`${day(-1)}T00:00:00Z`) } });
+    await platform.prisma.promotionProgram.update({ where: { id: sound.id }, data: { settleFrom: new Date(`${day(-1)}T00:00:00Z`) } });
+    const zones = new Map([[demo().id, 'UTC'], [platform.brands.acme.id, 'Asia/Seoul']]);
+    const timezoneOf = (brandId: string) => {
+      const zone = zones.get(brandId);
+      if (!zone) throw new Error(`brand ${brandId} is not in the catalogue`);
+      return zone;
+    };
+    const failed: string[] = [];
+    await expect(settleAppliedPeriods(platform.prisma, redis, timezoneOf, schedule((program) => failed.push(program.id)))).rejects.toThrow('1 program(s) could not be settled');
+    expect(failed).toEqual([broken.id]);
+    expect(await platform.prisma.settlementRun.count({ where: { programId: broken.id } })).toBe(0);
+    const run = await platform.prisma.settlementRun.findFirstOrThrow({ where: { programId: sound.id, periodStart: new Date(`${day(-1)}T00:00:00Z`) }, include: { items: true } });
+    expect(run.items).toMatchObject([{ playerId: player, amount: 400n, status: 'PENDING' }]);
+  });
 });
