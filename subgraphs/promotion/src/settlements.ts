@@ -119,6 +119,18 @@ export function periodStartingOn(program: PromotionProgram, start: string, today
   return period;
 }
 
+/**
+ * The period of the program starting on `start` that staff may settle: from the program's
+ * settleFrom (earlier, it did not exist or was disabled) and ended by `today`; BAD_USER_INPUT otherwise.
+ */
+function settleablePeriod(program: PromotionProgram, start: string, today: string): Period {
+  const period = periodStartingOn(program, start, today);
+  const from = dayText(program.settleFrom);
+  if (period.start < from) throw badUserInput(`the program settles periods from ${from}: the period starting on ${start} is before it`);
+  if (period.end > today) throw badUserInput(`the period starting on ${start} has not ended: it can be settled from ${period.end}`);
+  return period;
+}
+
 /** The run of the (locked) program's period, computed now unless it exists: the same run whoever asks, however often. */
 export async function computeRun(tx: Prisma.TransactionClient, program: PromotionProgram, period: Period, requestedBy: string | null): Promise<{ run: SettlementRun; computed: boolean }> {
   const existing = await tx.settlementRun.findUnique({ where: { programId_periodStart: { programId: program.id, periodStart: toDate(period.start) } } });
@@ -297,12 +309,12 @@ export async function lockItem(tx: Prisma.TransactionClient, brandId: string, id
   return tx.settlementItem.findUniqueOrThrow({ where: { id } });
 }
 
-/** Staff settle a program's period now (audited the first time it is computed; asking again answers the same run). */
+/** Staff settle a program's ended period now (audited the first time it is computed; asking again answers the same run). */
 export function settleOnDemand(prisma: PrismaClient, log: Logger, brand: BrandRef, today: string, programId: string, periodStart: string, actor: StaffActor): Promise<SettlementRun> {
   return auditedChange(prisma, log, brand.id, actor, async (tx) => {
     const program = await lockProgram(tx, brand.id, programId);
     if (program.status !== 'ACTIVE') throw conflict(`promotion program ${programId} is ${program.status}: enable it to settle a period`);
-    const period = periodStartingOn(program, periodStart, today);
+    const period = settleablePeriod(program, periodStart, today);
     const { run, computed } = await computeRun(tx, program, period, actor.staffId);
     return {
       result: run,

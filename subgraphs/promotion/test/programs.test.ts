@@ -3,14 +3,13 @@
  * stream) fill the figures through the real promotion_worker, a period is settled on demand and
  * its items paid through the real rolling and wallet. Exact integer money at every boundary:
  * rounding down, minimums, caps, the budget, the brand's time zone at a day and a week boundary,
- * rolled-back bets. Every test that pays ends with ledger == balances.
+ * rolled-back bets. Every test that pays ends with ledger == balances. The schedule: schedule.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBooks } from '../../wallet/test/helpers';
 import { localDay } from '../src/program-rules';
-import { SETTLEMENT_JOB } from '../src/worker';
 import { bet, depositApproved, withdrawRequested } from '../../wallet/test/stream-events';
 import {
   asPlayer,
@@ -65,7 +64,7 @@ describe('rebate', () => {
         { category: 'LIVE_CASINO', bps: 550 },
       ],
       rollingMultiplierBps: 20_000,
-    });
+    }, '2026-01-05');
     const [player, small] = [randomUUID(), randomUUID()];
     const undone = bet(demo(), player, { stake: 5_000n });
     await platform.publish(
@@ -113,9 +112,16 @@ describe('rebate', () => {
     await expectBooks(platform.admin, { [player]: 177n, [small]: null });
   });
 
-  it('refuses a period not begun, a day that does not start a period, and settings that are wrong, changing nothing', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 10 }] });
+  it('refuses a period not ended or before the program settles, a day that does not start a period, and settings that are wrong, changing nothing', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 10 }] }, '2026-01-01');
     expect(errorOf(await settle(platform.promotion, demo(), program.id, '2999-01-01')).code).toBe('BAD_USER_INPUT');
+    const today = localDay(new Date(), 'UTC');
+    expect(await settle(platform.promotion, demo(), program.id, today)).toMatchObject({
+      body: { errors: [{ message: expect.stringContaining('has not ended'), extensions: { code: 'BAD_USER_INPUT' } }] },
+    });
+    expect(await settle(platform.promotion, demo(), program.id, '2025-12-31')).toMatchObject({
+      body: { errors: [{ message: expect.stringContaining('settles periods from 2026-01-01'), extensions: { code: 'BAD_USER_INPUT' } }] },
+    });
     expect(errorOf(await settle(platform.promotion, demo(), program.id, '2026-02-30')).code).toBe('BAD_USER_INPUT');
     expect(errorOf(await settle(platform.promotion, demo(), randomUUID(), '2026-01-01')).code).toBe('NOT_FOUND');
     const disabled = dataOf(await platform.promotion.graphql<{ disablePromotionProgram: { status: string } }>(DISABLE_PROGRAM, { id: program.id, reason: 'ended' }, asStaff(demo())));
@@ -143,8 +149,7 @@ describe('rebate', () => {
 
 describe('disabling and enabling', () => {
   it('settles an enabled program from the current period: the periods while it was disabled are never settled', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] });
-    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date('2026-01-01T00:00:00Z') } });
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] }, '2026-01-01');
     dataOf(await platform.promotion.graphql(DISABLE_PROGRAM, { id: program.id, reason: 'paused' }, asStaff(demo())));
     const { enablePromotionProgram } = dataOf(await platform.promotion.graphql<{ enablePromotionProgram: ProgramView }>(ENABLE_PROGRAM, { id: program.id, reason: 'back' }, asStaff(demo())));
     const today = localDay(new Date(), 'UTC');
@@ -157,7 +162,7 @@ describe('disabling and enabling', () => {
 
 describe('cashback', () => {
   it("pays a week's net loss (Monday to Sunday in Asia/Seoul) at its rate, rounded down, above the minimum and up to the cap", async () => {
-    const program = await createProgram(platform.promotion, acme(), { kind: 'CASHBACK', period: 'WEEKLY', rateBps: 1_000, minPayout: '100', playerCap: '5000' });
+    const program = await createProgram(platform.promotion, acme(), { kind: 'CASHBACK', period: 'WEEKLY', rateBps: 1_000, minPayout: '100', playerCap: '5000' }, '2026-03-02');
     const [player, big, under, winner] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await platform.publish(
       // Sunday 1 March 23:30 in Seoul: the week before.
@@ -186,7 +191,7 @@ describe('cashback', () => {
 
 describe('lossback', () => {
   it('pays its rate of a deposit lost before any withdrawal, on the day the balance first fell under the threshold', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '1.00' });
+    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '1.00' }, '2026-01-11');
     const [all, withdrew, partly, earlier] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await platform.publish(
       // 100.00 deposited onto 5.00; down to 60.00, then 0.50: the whole deposit lost (10,450 dropped, at most 10,000).
@@ -220,7 +225,7 @@ describe('lossback', () => {
 
 describe('lossback', () => {
   it('settles a deposit once per program, even when its threshold is lowered after it was paid', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '10.00' });
+    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '10.00' }, '2026-01-13');
     const player = randomUUID();
     await platform.publish(
       depositApproved(demo(), player, 10_000n, at('2026-01-13T10:00:00Z'), 10_000n),
@@ -240,7 +245,7 @@ describe('lossback', () => {
 
 describe('limits', () => {
   it('caps each player, then spends the budget in player id order: what is left, then nothing (BUDGET), in this and every later period', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], playerCap: '3.00', budget: '5.00' });
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], playerCap: '3.00', budget: '5.00' }, '2026-01-19');
     const players = sortedPlayers(3);
     await platform.publish(...players.map((player) => bet(demo(), player, { stake: 4_000n }).settled({ at: at('2026-01-19T12:00:00Z') })));
     const run = await settled(demo(), program.id, '2026-01-19');
@@ -269,32 +274,5 @@ describe('limits', () => {
       { action: 'promotion_program.create' },
       { action: 'promotion_program.update', before: { budget: '5.00' }, after: { budget: '6.00' } },
     ]);
-  });
-});
-
-describe(`the schedule (${SETTLEMENT_JOB})`, () => {
-  it('settles each ended period since the program began once, whatever the number of replicas, and pays it', async () => {
-    await platform.startWorker();
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 250 }] });
-    const today = localDay(new Date(), 'UTC');
-    const day = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
-    const player = randomUUID();
-    // The last event applied is of now: the figures are complete up to it.
-    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: at(`${day(-2)}T12:00:00Z`) }), bet(demo(), randomUUID(), { stake: 1n }).settled({ at: new Date() }));
-    // As if the program had been created three days ago; the job's window made due again, as the next one would be.
-    // (Yesterday is settled too, unless today began less than SETTLEMENT_GRACE_MS ago.)
-    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-3)}T00:00:00Z`) } });
-    await platform.prisma.$executeRaw`
-      UPDATE platform.scheduled_job SET last_success_window_start = last_success_window_start - interval_ms * interval '1 millisecond' WHERE name = ${SETTLEMENT_JOB}`;
-    const runs = await waitFor('two periods settled', async () => {
-      const found = await platform.prisma.settlementRun.findMany({ where: { programId: program.id, periodStart: { lte: new Date(`${day(-2)}T00:00:00Z`) } }, orderBy: { periodStart: 'asc' }, include: { items: true } });
-      return found.length === 2 && found;
-    }, 15_000);
-    expect(runs.map((run) => [run.periodStart.toISOString().slice(0, 10), run.requestedBy, run.total, run.items.map((item) => item.amount)])).toEqual([
-      [day(-3), null, 0n, []],
-      [day(-2), null, 252n, [252n]],
-    ]);
-    await paid(runs[1]!.id);
-    await expectBooks(platform.admin, { [player]: 252n });
   });
 });

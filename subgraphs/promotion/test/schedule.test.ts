@@ -1,5 +1,6 @@
 /**
- * The settlement schedule behind the activity consumer: a period is settled only once the
+ * The settlement schedule (promotion.settlement): each ended period of each active program once,
+ * behind the activity consumer: a period is settled only once the
  * consumer has applied the wallet stream past its end, so an event still on its way (the worker
  * down over midnight, a publishing lag) is in the run; an event that changes a day already
  * settled is counted and logged, not lost silently. Real PostgreSQL, Redis and promotion_worker.
@@ -13,7 +14,7 @@ import { expectBooks } from '../../wallet/test/helpers';
 import { appendToWalletStream, bet, groupCaughtUp } from '../../wallet/test/stream-events';
 import { localDay } from '../src/program-rules';
 import { settleAppliedPeriods } from '../src/settlements';
-import { ACTIVITY_GROUP } from '../src/worker';
+import { ACTIVITY_GROUP, SETTLEMENT_JOB } from '../src/worker';
 import { type CouponPlatform, createProgram, startCouponPlatform } from './helpers';
 
 let platform: CouponPlatform;
@@ -36,13 +37,42 @@ const schedule = (onProgramFailed: (program: PromotionProgram) => void = (progra
 });
 const day = (offset: number) => new Date(Date.parse(`${today()}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
 
+/** Waits until every PENDING item of the run is PAID. */
+async function paid(runId: string): Promise<void> {
+  await waitFor('the run paid', async () => (await platform.prisma.settlementItem.count({ where: { runId, status: 'PENDING' } })) === 0, 15_000);
+}
+
+describe(`the schedule (${SETTLEMENT_JOB})`, () => {
+  it('settles each ended period since the program began once, whatever the number of replicas, and pays it', async () => {
+    const worker = await platform.startWorker();
+    // As if the program had been created five days ago.
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 250 }] }, day(-5));
+    const player = randomUUID();
+    // The last event applied is of now: the figures are complete up to it.
+    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: new Date(`${day(-4)}T12:00:00Z`) }), bet(demo(), randomUUID(), { stake: 1n }).settled({ at: new Date() }));
+    // The job's window made due again, as the next one would be.
+    await platform.prisma.$executeRaw`
+      UPDATE platform.scheduled_job SET last_success_window_start = last_success_window_start - interval_ms * interval '1 millisecond' WHERE name = ${SETTLEMENT_JOB}`;
+    const runs = await waitFor('two periods settled', async () => {
+      const found = await platform.prisma.settlementRun.findMany({ where: { programId: program.id, periodStart: { lte: new Date(`${day(-4)}T00:00:00Z`) } }, orderBy: { periodStart: 'asc' }, include: { items: true } });
+      return found.length === 2 && found;
+    }, 15_000);
+    expect(runs.map((run) => [run.periodStart.toISOString().slice(0, 10), run.requestedBy, run.total, run.items.map((item) => item.amount)])).toEqual([
+      [day(-5), null, 0n, []],
+      [day(-4), null, 252n, [252n]],
+    ]);
+    await paid(runs[1]!.id);
+    await worker.close();
+    await expectBooks(platform.admin, { [player]: 252n });
+  });
+});
+
 describe('the schedule behind the activity consumer', () => {
   it('settles no period while the consumer has not applied the stream, then settles it with every event; a late rollback is counted and logged', async () => {
     const applied = await platform.startWorker();
     await platform.publish(bet(demo(), randomUUID(), { stake: 100n }).settled({ at: new Date() }));
     await applied.close();
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 250 }] });
-    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-2)}T00:00:00Z`) } });
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 250 }] }, day(-2));
     const player = randomUUID();
     const played = bet(demo(), player, { stake: 10_099n });
     // On the stream, not applied yet: the worker is down.
@@ -56,7 +86,7 @@ describe('the schedule behind the activity consumer', () => {
     await settleAppliedPeriods(platform.prisma, redis, () => 'UTC', schedule());
     const run = await platform.prisma.settlementRun.findFirstOrThrow({ where: { programId: program.id, periodStart: new Date(`${day(-2)}T00:00:00Z`) }, include: { items: true } });
     expect(run.items).toMatchObject([{ playerId: player, amount: 252n }]);
-    await waitFor('the run paid', async () => (await platform.prisma.settlementItem.count({ where: { runId: run.id, status: 'PENDING' } })) === 0, 15_000);
+    await paid(run.id);
 
     // Rolled back after its day was paid: no clawback, but counted and logged.
     await platform.publish(played.rolledBack(new Date()));
@@ -73,10 +103,9 @@ describe('a program that cannot be settled', () => {
     await platform.publish(bet(demo(), player, { stake: 4_000n }).settled({ at: new Date(`${day(-1)}T12:00:00Z`) }), bet(demo(), randomUUID(), { stake: 1n }).settled({ at: new Date() }));
     await worker.close();
     // Created first, of a brand the worker's catalogue does not know: its time zone cannot be found.
-    const broken = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] });
-    const sound = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }] });
-    await platform.prisma.promotionProgram.update({ where: { id: broken.id }, data: { brandId: randomUUID(), settleFrom: new Date(`${day(-1)}T00:00:00Z`) } });
-    await platform.prisma.promotionProgram.update({ where: { id: sound.id }, data: { settleFrom: new Date(`${day(-1)}T00:00:00Z`) } });
+    const broken = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] }, day(-1));
+    const sound = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }] }, day(-1));
+    await platform.prisma.promotionProgram.update({ where: { id: broken.id }, data: { brandId: randomUUID() } });
     const zones = new Map([[demo().id, 'UTC'], [platform.brands.acme.id, 'Asia/Seoul']]);
     const timezoneOf = (brandId: string) => {
       const zone = zones.get(brandId);
