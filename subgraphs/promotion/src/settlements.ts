@@ -4,7 +4,7 @@ import type { StaffActor } from '@rgb/events';
 import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
 import type { Redis } from 'ioredis';
 import { type BonusPayer, payBonus, retryDelay } from './payer';
-import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf } from './program-rules';
+import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf, withinBudget } from './program-rules';
 import { lockProgram } from './programs';
 import { activityAppliedThrough } from './projections';
 import { auditedChange } from './staff-actions';
@@ -92,7 +92,7 @@ async function earnings(db: Prisma.TransactionClient | PrismaClient, program: Pr
 /**
  * What the period pays each player, in player id order: the minimum and the player cap per
  * player, then the budget left, spent in that order (a player it no longer covers is paid what is
- * left, then nothing: BUDGET).
+ * left when that is at least the minimum, then nothing: BUDGET).
  */
 export async function planSettlement(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<{ lines: SettlementLine[]; deposits: string[] }> {
   const { earned, deposits } = await earnings(db, program, period);
@@ -102,8 +102,7 @@ export async function planSettlement(db: Prisma.TransactionClient | PrismaClient
     const { basis, computed } = earned.get(playerId)!;
     const limited = afterLimits(computed, program);
     if (!limited) continue;
-    let { amount, cappedBy } = limited;
-    if (budgetLeft !== null && amount > budgetLeft) [amount, cappedBy] = [budgetLeft, 'BUDGET'];
+    const { amount, cappedBy } = withinBudget(limited, budgetLeft, program.minPayout);
     if (budgetLeft !== null) budgetLeft -= amount;
     lines.push({ playerId, basis, computed, amount, cappedBy });
   }

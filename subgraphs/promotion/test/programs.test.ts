@@ -244,6 +244,22 @@ describe('lossback', () => {
 });
 
 describe('limits', () => {
+  it('skips (BUDGET) a player whom the budget left would pay less than the minimum', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], minPayout: '2.00', budget: '5.00' }, '2026-01-26');
+    const players = sortedPlayers(2);
+    await platform.publish(...players.map((player) => bet(demo(), player, { stake: 4_000n }).settled({ at: at('2026-01-26T12:00:00Z') })));
+    const { settlementPreview } = dataOf(await platform.promotion.graphql<{ settlementPreview: { lines: { player: { id: string }; amount: string; cappedBy: string | null }[] } }>(
+      PREVIEW,
+      { programId: program.id, periodStart: '2026-01-26' },
+      asStaff(demo()),
+    ));
+    // 4.00 each: the first is paid, the 1.00 left is under the 2.00 minimum.
+    expect(settlementPreview.lines).toMatchObject([
+      { player: { id: players[0] }, amount: '4.00', cappedBy: null },
+      { player: { id: players[1] }, amount: '0.00', cappedBy: 'BUDGET' },
+    ]);
+  });
+
   it('caps each player, then spends the budget in player id order: what is left, then nothing (BUDGET), in this and every later period', async () => {
     const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], playerCap: '3.00', budget: '5.00' }, '2026-01-19');
     const players = sortedPlayers(3);
