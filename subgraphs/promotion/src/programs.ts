@@ -90,7 +90,11 @@ const auditOf = (program: PromotionProgram) => ({
   status: program.status,
 });
 
-/** A program of the brand; its first period is the one `today` (the brand's local date) is in. */
+/**
+ * A program of the brand; its first period is the next one to start after `today` (the brand's
+ * local date): tomorrow for a daily one, next Monday for a weekly one. Play before the program
+ * existed is never paid.
+ */
 export function createProgram(prisma: PrismaClient, log: Logger, brand: BrandRef, today: string, input: CreateProgramInput, actor: StaffActor): Promise<PromotionProgram> {
   const period = input.period ?? 'DAILY';
   // A rebate is per day (its rates are of each day's stakes); a lossback pays on the day the balance fell.
@@ -105,7 +109,7 @@ export function createProgram(prisma: PrismaClient, log: Logger, brand: BrandRef
         kind: input.kind,
         currency: brand.currency,
         period,
-        settleFrom: new Date(`${today}T00:00:00Z`),
+        settleFrom: new Date(`${periodOf(period, today).end}T00:00:00Z`),
         createdBy: actor.staffId,
       },
     });
@@ -135,7 +139,8 @@ export function updateProgram(prisma: PrismaClient, log: Logger, brand: BrandRef
 /**
  * Disables (no further period is settled; runs computed already are still paid) or enables a
  * program, with a reason. Enabled, it settles from the current period (the one `today`, the
- * brand's local date, is in): periods while it was disabled are never settled.
+ * brand's local date, is in), or its first one if that is later: periods while it was disabled
+ * are never settled.
  */
 export function setProgramStatus(
   prisma: PrismaClient,
@@ -153,7 +158,8 @@ export function setProgramStatus(
     const program = await lockProgram(tx, brand.id, id);
     if (program.status === status) throw conflict(`promotion program ${id} is ${status} already`);
     const enabling = status === 'ACTIVE';
-    const settleFrom = enabling ? new Date(`${periodOf(program.period, today).start}T00:00:00Z`) : program.settleFrom;
+    const current = new Date(`${periodOf(program.period, today).start}T00:00:00Z`);
+    const settleFrom = enabling && current > program.settleFrom ? current : program.settleFrom;
     const changed = await tx.promotionProgram.update({ where: { id }, data: { status, settleFrom } });
     return {
       result: changed,

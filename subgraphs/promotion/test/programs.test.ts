@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBooks } from '../../wallet/test/helpers';
-import { localDay } from '../src/program-rules';
+import { localDay, periodOf } from '../src/program-rules';
 import { bet, depositApproved, withdrawRequested } from '../../wallet/test/stream-events';
 import {
   asPlayer,
@@ -144,6 +144,21 @@ describe('rebate', () => {
     }
     expect(await platform.prisma.promotionProgram.count()).toBe(before);
     expect(errorOf(await platform.promotion.graphql(`mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { id } }`, { input: { name: 'x', kind: 'CASHBACK', rateBps: 1, rollingMultiplierBps: 0 } }, asPlayer(demo()))).code).toBe('FORBIDDEN');
+  });
+});
+
+describe('a new program', () => {
+  it('settles from the first period after it was created: play before it existed is never paid', async () => {
+    const daily = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] });
+    const today = localDay(new Date(), 'UTC');
+    expect(daily.settleFrom).toBe(periodOf('DAILY', today).end);
+    expect(errorOf(await settle(platform.promotion, demo(), daily.id, periodOf('DAILY', today).start)).code).toBe('BAD_USER_INPUT');
+    const weekly = await createProgram(platform.promotion, acme(), { kind: 'CASHBACK', period: 'WEEKLY', rateBps: 100 });
+    expect(weekly.settleFrom).toBe(periodOf('WEEKLY', localDay(new Date(), 'Asia/Seoul')).end);
+    // Disabled and enabled again in its first days: still from its first period.
+    dataOf(await platform.promotion.graphql(DISABLE_PROGRAM, { id: daily.id, reason: 'paused' }, asStaff(demo())));
+    const { enablePromotionProgram } = dataOf(await platform.promotion.graphql<{ enablePromotionProgram: ProgramView }>(ENABLE_PROGRAM, { id: daily.id, reason: 'back' }, asStaff(demo())));
+    expect(enablePromotionProgram.settleFrom).toBe(daily.settleFrom);
   });
 });
 
