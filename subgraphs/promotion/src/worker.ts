@@ -39,7 +39,9 @@ const SETTLEMENT_INTERVAL_MS = 5 * MINUTE_MS;
 export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition {
   // The catalogue is started by the loops, which the worker builds before it runs a job.
   let brands: BrandCatalog | undefined;
-  const timezoneOf = (brandId: string) => {
+  /** The brand's time zone; a brand the catalogue misses (created since it loaded, its notice lost) is looked up again before failing. */
+  const timezoneOf = async (brandId: string) => {
+    if (brands && !brands.byId(brandId)) await brands.reload();
     const timezone = brands?.byId(brandId)?.timezone;
     if (!timezone) throw new Error(`brand ${brandId} is not in the catalogue`);
     return timezone;
@@ -103,8 +105,8 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           metrics,
           log,
           handlers: {
-            BET_SETTLED_CONFIRMED: applying((tx, event) => countSettlement(tx, timezoneOf(event.brand_id), event)),
-            BET_ROLLED_BACK_CONFIRMED: applying((tx, event) => takeBackRollback(tx, timezoneOf(event.brand_id), event)),
+            BET_SETTLED_CONFIRMED: applying(async (tx, event) => countSettlement(tx, await timezoneOf(event.brand_id), event)),
+            BET_ROLLED_BACK_CONFIRMED: applying(async (tx, event) => takeBackRollback(tx, await timezoneOf(event.brand_id), event)),
             DEPOSIT_APPROVED: applying(openDepositEpisode),
             WITHDRAW_REQUESTED: applying(closeOnWithdrawal),
           },
