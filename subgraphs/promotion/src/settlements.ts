@@ -119,14 +119,14 @@ export function periodStartingOn(program: PromotionProgram, start: string, today
 }
 
 /**
- * The period of the program starting on `start` that staff may settle: from the program's
- * settleFrom (earlier, it did not exist or was disabled) and ended by `today`; BAD_USER_INPUT otherwise.
+ * The period of the program starting on `start` that staff may settle: ended by `today` and from
+ * the program's settleFrom (earlier, it did not exist or was disabled); BAD_USER_INPUT otherwise.
  */
 function settleablePeriod(program: PromotionProgram, start: string, today: string): Period {
   const period = periodStartingOn(program, start, today);
   const from = dayText(program.settleFrom);
-  if (period.start < from) throw badUserInput(`the program settles periods from ${from}: the period starting on ${start} is before it`);
   if (period.end > today) throw badUserInput(`the period starting on ${start} has not ended: it can be settled from ${period.end}`);
+  if (period.start < from) throw badUserInput(`the program settles periods from ${from}: the period starting on ${start} is before it`);
   return period;
 }
 
