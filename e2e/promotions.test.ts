@@ -1,14 +1,16 @@
 /**
  * Programs through the router on the whole platform: staff create a rebate on acme (1 % of slots
- * stakes, wagered once), a player bets through the demo provider's callbacks, staff settle
- * today's period on demand, and promotion_worker pays the rebate (rounded down) into `me.wallet`
- * with its rolling requirement in `me.rollings`; shown in `me.promotionPayouts`. Every balance
- * ends equal to its ledger.
+ * stakes, wagered once), a player bets through the demo provider's callbacks, the dry run shows
+ * today's rebate, staff may not settle today (it has not ended) and settle it once it has (the
+ * day's figures moved back a day in the database: the test cannot wait for midnight), and
+ * promotion_worker pays the rebate (rounded down) into `me.wallet` with its rolling requirement in
+ * `me.rollings`; shown in `me.promotionPayouts`. Every balance ends equal to its ledger.
  */
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDay } from '../subgraphs/promotion/src/program-rules';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { sendSignedCallback } from './support/callbacks';
 import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
@@ -71,15 +73,16 @@ async function lostRound(account: string, stake: string): Promise<void> {
 
 describe('a rebate on acme', () => {
   it('pays 1 % of the day’s slot stakes (rounded down) into me.wallet with its rolling requirement, once settled on demand', { timeout: 120_000 }, async () => {
-    const program = dataOf<{ createPromotionProgram: { id: string; settleFrom: string } }>(
+    const program = dataOf<{ createPromotionProgram: { id: string } }>(
       await platform.graphql(
         CREATE_PROGRAM,
         { input: { kind: 'REBATE', name: 'Slots rebate', categoryRates: [{ category: 'SLOTS', bps: 100 }], rollingMultiplierBps: 10_000 } },
         { ...asStaff, token: staffToken },
       ),
     ).createPromotionProgram;
-    // Acme's day is Seoul's: the program's first period is today there.
-    const today = program.settleFrom;
+    // Acme's day is Seoul's.
+    const today = localDay(new Date(), 'Asia/Seoul');
+    const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
     const { accessToken: token } = await platform.register('rebate_lee', ACME);
     const deposit = dataOf<{ requestDeposit: { id: string } }>(await platform.graphql(REQUEST_DEPOSIT, { input: { amount: '50000', depositorName: 'Lee Minji' } }, { token, host: ACME })).requestDeposit;
@@ -97,8 +100,15 @@ describe('a rebate on acme', () => {
       },
       20_000,
     );
+    const early = await platform.graphql(SETTLE, { programId: program.id, periodStart: today }, { ...asStaff, token: staffToken });
+    expect(early.body.errors).toMatchObject([{ message: expect.stringContaining('has not ended'), extensions: { code: 'BAD_USER_INPUT' } }]);
+
+    // As if the program and the bets were of yesterday: a period ended, which staff may settle.
+    await prisma.$executeRaw`UPDATE promotion.player_day_activity SET day = day - 1 WHERE player_id = ${playerId}::uuid`;
+    await prisma.$executeRaw`UPDATE promotion.bet SET day = day - 1 WHERE player_id = ${playerId}::uuid`;
+    await prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${yesterday}T00:00:00Z`) } });
     const { settlePromotionPeriod: run } = dataOf<{ settlePromotionPeriod: { total: string; items: { edges: { node: { player: { id: string }; amount: string; status: string } }[] } } }>(
-      await platform.graphql(SETTLE, { programId: program.id, periodStart: today }, { ...asStaff, token: staffToken }),
+      await platform.graphql(SETTLE, { programId: program.id, periodStart: yesterday }, { ...asStaff, token: staffToken }),
     );
     expect(run.total).toBe('155');
     expect(run.items.edges).toEqual([{ node: { player: { id: playerId }, amount: '155', status: 'PENDING' } }]);
@@ -108,7 +118,7 @@ describe('a rebate on acme', () => {
       const view = await me(token);
       return view.wallet.balance === '34605' && view;
     }, 20_000);
-    expect(paid.promotionPayouts).toEqual([{ amount: '155', basis: '15550', status: 'PAID', periodStart: today, program: { name: 'Slots rebate' } }]);
+    expect(paid.promotionPayouts).toEqual([{ amount: '155', basis: '15550', status: 'PAID', periodStart: yesterday, program: { name: 'Slots rebate' } }]);
     const promotionRolling = await waitFor('its requirement', async () => (await me(token)).rollings.find((rolling) => rolling.source === 'PROMOTION'), 20_000);
     expect(promotionRolling).toEqual({ required: '155', accrued: '0', status: 'ACTIVE', source: 'PROMOTION' });
     expect(await findLedgerMismatches(prisma)).toEqual([]);

@@ -2,7 +2,8 @@
  * The programs' arithmetic, on integer minor units: periods of local days (the brand's time
  * zone), and what a period pays a player. Every rate rounds DOWN (a fraction of a minor unit is
  * never paid), per game category for a rebate, once on the net loss for a cashback, per deposit
- * for a lossback; the minimum, the player cap and then the budget apply to the rounded sum.
+ * for a lossback; the minimum, the player cap and then the budget apply to the rounded sum (what
+ * the budget leaves is paid only when it is at least the minimum).
  */
 
 export type PeriodKind = 'DAILY' | 'WEEKLY';
@@ -83,4 +84,13 @@ export function afterLimits(computed: bigint, { minPayout, playerCap }: { minPay
   if (computed <= 0n || computed < minPayout) return null;
   if (playerCap !== null && computed > playerCap) return { amount: playerCap, cappedBy: 'PLAYER_CAP' };
   return { amount: computed, cappedBy: null };
+}
+
+/**
+ * What a line pays out of `budgetLeft` (null: no budget): all of it, or what is left (BUDGET) when
+ * that is less; nothing (BUDGET) when what is left is under the minimum.
+ */
+export function withinBudget(line: { amount: bigint; cappedBy: CapReason | null }, budgetLeft: bigint | null, minPayout: bigint): { amount: bigint; cappedBy: CapReason | null } {
+  if (budgetLeft === null || line.amount <= budgetLeft) return line;
+  return { amount: budgetLeft < minPayout ? 0n : budgetLeft, cappedBy: 'BUDGET' };
 }

@@ -3,7 +3,7 @@ import type { Prisma, PrismaClient, PromotionProgram } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
 import { type BrandRef, isUuid } from '@rgb/kit';
 import { MAX_MULTIPLIER_BPS } from './campaigns';
-import type { PeriodKind } from './program-rules';
+import { type PeriodKind, periodOf } from './program-rules';
 import { auditedChange } from './staff-actions';
 
 /** Staff's side of programs: creating, changing, disabling and enabling them, each audited. */
@@ -73,6 +73,8 @@ function settingsOf(kind: ProgramKind, input: ProgramSettingsInput, brand: Brand
   return { name, rollingMultiplierBps, minPayout, playerCap, budget, rateBps, categoryRatesBps, lossThreshold };
 }
 
+const settleFromDay = (program: PromotionProgram) => program.settleFrom.toISOString().slice(0, 10);
+
 /** What the audit keeps of a program. */
 const auditOf = (program: PromotionProgram) => ({
   kind: program.kind,
@@ -88,7 +90,11 @@ const auditOf = (program: PromotionProgram) => ({
   status: program.status,
 });
 
-/** A program of the brand; its first period is the one `today` (the brand's local date) is in. */
+/**
+ * A program of the brand; its first period is the next one to start after `today` (the brand's
+ * local date): tomorrow for a daily one, next Monday for a weekly one. Play before the program
+ * existed is never paid.
+ */
 export function createProgram(prisma: PrismaClient, brand: BrandRef, today: string, input: CreateProgramInput, actor: StaffActor): Promise<PromotionProgram> {
   const period = input.period ?? 'DAILY';
   // A rebate is per day (its rates are of each day's stakes); a lossback pays on the day the balance fell.
@@ -103,7 +109,7 @@ export function createProgram(prisma: PrismaClient, brand: BrandRef, today: stri
         kind: input.kind,
         currency: brand.currency,
         period,
-        settleFrom: new Date(`${today}T00:00:00Z`),
+        settleFrom: new Date(`${periodOf(period, today).end}T00:00:00Z`),
         createdBy: actor.staffId,
       },
     });
@@ -130,17 +136,39 @@ export function updateProgram(prisma: PrismaClient, brand: BrandRef, id: string,
   });
 }
 
-/** Disables (no further period is settled; runs computed already are still paid) or enables a program, with a reason. */
-export function setProgramStatus(prisma: PrismaClient, brand: BrandRef, id: string, status: 'ACTIVE' | 'DISABLED', reason: string, actor: StaffActor): Promise<PromotionProgram> {
+/**
+ * Disables (no further period is settled; runs computed already are still paid) or enables a
+ * program, with a reason. Enabled, it settles from the current period (the one `today`, the
+ * brand's local date, is in), or its first one if that is later: periods while it was disabled
+ * are never settled.
+ */
+export function setProgramStatus(
+  prisma: PrismaClient,
+  brand: BrandRef,
+  today: string,
+  id: string,
+  status: 'ACTIVE' | 'DISABLED',
+  reason: string,
+  actor: StaffActor,
+): Promise<PromotionProgram> {
   const why = reason.trim();
   if (why.length < 1 || why.length > 500) throw badUserInput('reason must be 1 to 500 characters');
   return auditedChange(prisma, brand.id, actor, async (tx) => {
     const program = await lockProgram(tx, brand.id, id);
     if (program.status === status) throw conflict(`promotion program ${id} is ${status} already`);
-    const changed = await tx.promotionProgram.update({ where: { id }, data: { status } });
+    const enabling = status === 'ACTIVE';
+    const current = new Date(`${periodOf(program.period, today).start}T00:00:00Z`);
+    const settleFrom = enabling && current > program.settleFrom ? current : program.settleFrom;
+    const changed = await tx.promotionProgram.update({ where: { id }, data: { status, settleFrom } });
     return {
       result: changed,
-      action: { action: `promotion_program.${status === 'ACTIVE' ? 'enable' : 'disable'}`, target_type: 'promotion_program', target_id: id, before: { status: program.status }, after: { status, reason: why } },
+      action: {
+        action: `promotion_program.${enabling ? 'enable' : 'disable'}`,
+        target_type: 'promotion_program',
+        target_id: id,
+        before: { status: program.status, settle_from: settleFromDay(program) },
+        after: { status, reason: why, settle_from: settleFromDay(changed) },
+      },
     };
   });
 }

@@ -1,10 +1,12 @@
 import { badUserInput, conflict, formatMoney, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, SettlementRun } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
-import { type BrandRef, type CallContext, isUuid } from '@rgb/kit';
+import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
+import type { Redis } from 'ioredis';
 import { type BonusPayer, payBonus, type PayoutQueue } from './payer';
-import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf } from './program-rules';
+import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf, withinBudget } from './program-rules';
 import { lockProgram } from './programs';
+import { activityAppliedThrough } from './projections';
 import { auditedChange } from './staff-actions';
 
 /**
@@ -12,6 +14,7 @@ import { auditedChange } from './staff-actions';
  * program, reads the period's figures, and writes the run, its items (one per player who earned
  * something) and the program's spending in one transaction, so computing the same period again
  * (the schedule on another replica, staff on demand) finds the run and changes nothing. Each
+ * A lossback's run records the deposits it counted: each is settled once per program. Each
  * PENDING item is then paid like a coupon: rolling's requirement (source id: the item's id), the
  * wallet's credit under `settlement:<item id>`, PAID; a crash between any two steps leaves it
  * PENDING, and the worker's loop repeats the steps with the same keys, which pay once. An item
@@ -31,9 +34,15 @@ export interface SettlementLine {
 const toDate = (day: string) => new Date(`${day}T00:00:00Z`);
 const dayText = (date: Date) => date.toISOString().slice(0, 10);
 
-/** Each player's basis and rounded result for the period, by player id. */
-async function earnings(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<Map<string, { basis: bigint; computed: bigint }>> {
+/** What a period earns: each player's basis and rounded result by player id, and (lossback) the deposits it counts. */
+interface Earnings {
+  earned: Map<string, { basis: bigint; computed: bigint }>;
+  deposits: string[];
+}
+
+async function earnings(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<Earnings> {
   const earned = new Map<string, { basis: bigint; computed: bigint }>();
+  const deposits: string[] = [];
   const [start, end] = [toDate(period.start), toDate(period.end)];
   if (program.kind === 'REBATE') {
     const rows = await db.$queryRaw<{ player_id: string; game_category: string; stake: bigint }[]>`
@@ -50,44 +59,54 @@ async function earnings(db: Prisma.TransactionClient | PrismaClient, program: Pr
       GROUP BY player_id`;
     for (const row of rows) earned.set(row.player_id, cashbackOf(row.stake, row.win, program.rateBps ?? 0));
   } else {
-    // Each deposit whose balance first fell under the threshold (before any withdrawal or next deposit) during the period.
-    const rows = await db.$queryRaw<{ player_id: string; amount: bigint; balance_after: bigint; low: bigint }[]>`
-      SELECT episode.player_id, episode.amount, episode.balance_after, first_low.balance AS low
-      FROM promotion.deposit_episode episode
+    // Each deposit whose balance first fell under the threshold (before any withdrawal or next deposit) during the period,
+    // unless a run of the program counted it already (under another threshold). Only deposits with a low under the
+    // threshold in the period can qualify: the brand's lows of the period's days (brand_id, day) are read, not every episode.
+    const rows = await db.$queryRaw<{ deposit_request_id: string; player_id: string; amount: bigint; balance_after: bigint; low: bigint }[]>`
+      SELECT episode.deposit_request_id, episode.player_id, episode.amount, episode.balance_after, first_low.balance AS low
+      FROM (
+        SELECT DISTINCT candidate.deposit_request_id FROM promotion.deposit_low candidate
+        WHERE candidate.brand_id = ${program.brandId}::uuid AND candidate.day >= ${start}::date AND candidate.day < ${end}::date
+          AND candidate.balance < ${program.lossThreshold}
+      ) candidates
+      JOIN promotion.deposit_episode episode ON episode.deposit_request_id = candidates.deposit_request_id
       JOIN LATERAL (
         SELECT low.balance, low.day FROM promotion.deposit_low low
         WHERE low.deposit_request_id = episode.deposit_request_id AND low.balance < ${program.lossThreshold}
         ORDER BY low.at, low.id LIMIT 1
       ) first_low ON true
-      WHERE episode.brand_id = ${program.brandId}::uuid AND first_low.day >= ${start}::date AND first_low.day < ${end}::date`;
+      WHERE first_low.day >= ${start}::date AND first_low.day < ${end}::date
+        AND NOT EXISTS (
+          SELECT 1 FROM promotion.lossback_settled_deposit settled
+          WHERE settled.program_id = ${program.id}::uuid AND settled.deposit_request_id = episode.deposit_request_id)`;
     for (const row of rows) {
+      deposits.push(row.deposit_request_id);
       const lost = lostOf(row.amount, row.balance_after, row.low);
       const line = earned.get(row.player_id) ?? { basis: 0n, computed: 0n };
       earned.set(row.player_id, { basis: line.basis + lost, computed: line.computed + applyBps(lost, program.rateBps ?? 0) });
     }
   }
-  return earned;
+  return { earned, deposits };
 }
 
 /**
  * What the period pays each player, in player id order: the minimum and the player cap per
  * player, then the budget left, spent in that order (a player it no longer covers is paid what is
- * left, then nothing: BUDGET).
+ * left when that is at least the minimum, then nothing: BUDGET).
  */
-export async function planSettlement(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<SettlementLine[]> {
-  const earned = await earnings(db, program, period);
+export async function planSettlement(db: Prisma.TransactionClient | PrismaClient, program: PromotionProgram, period: Period): Promise<{ lines: SettlementLine[]; deposits: string[] }> {
+  const { earned, deposits } = await earnings(db, program, period);
   let budgetLeft = program.budget === null ? null : program.budget - program.spent;
   const lines: SettlementLine[] = [];
   for (const playerId of [...earned.keys()].sort()) {
     const { basis, computed } = earned.get(playerId)!;
     const limited = afterLimits(computed, program);
     if (!limited) continue;
-    let { amount, cappedBy } = limited;
-    if (budgetLeft !== null && amount > budgetLeft) [amount, cappedBy] = [budgetLeft, 'BUDGET'];
+    const { amount, cappedBy } = withinBudget(limited, budgetLeft, program.minPayout);
     if (budgetLeft !== null) budgetLeft -= amount;
     lines.push({ playerId, basis, computed, amount, cappedBy });
   }
-  return lines;
+  return { lines, deposits };
 }
 
 /** The period of the program that starts on `start`, which must have begun by `today` (the brand's local date); BAD_USER_INPUT otherwise. */
@@ -99,11 +118,23 @@ export function periodStartingOn(program: PromotionProgram, start: string, today
   return period;
 }
 
+/**
+ * The period of the program starting on `start` that staff may settle: ended by `today` and from
+ * the program's settleFrom (earlier, it did not exist or was disabled); BAD_USER_INPUT otherwise.
+ */
+function settleablePeriod(program: PromotionProgram, start: string, today: string): Period {
+  const period = periodStartingOn(program, start, today);
+  const from = dayText(program.settleFrom);
+  if (period.end > today) throw badUserInput(`the period starting on ${start} has not ended: it can be settled from ${period.end}`);
+  if (period.start < from) throw badUserInput(`the program settles periods from ${from}: the period starting on ${start} is before it`);
+  return period;
+}
+
 /** The run of the (locked) program's period, computed now unless it exists: the same run whoever asks, however often. */
 export async function computeRun(tx: Prisma.TransactionClient, program: PromotionProgram, period: Period, requestedBy: string | null): Promise<{ run: SettlementRun; computed: boolean }> {
   const existing = await tx.settlementRun.findUnique({ where: { programId_periodStart: { programId: program.id, periodStart: toDate(period.start) } } });
   if (existing) return { run: existing, computed: false };
-  const lines = await planSettlement(tx, program, period);
+  const { lines, deposits } = await planSettlement(tx, program, period);
   const total = lines.reduce((sum, line) => sum + line.amount, 0n);
   const run = await tx.settlementRun.create({
     data: { brandId: program.brandId, programId: program.id, periodStart: toDate(period.start), periodEnd: toDate(period.end), requestedBy, total },
@@ -119,6 +150,8 @@ export async function computeRun(tx: Prisma.TransactionClient, program: Promotio
       status: line.amount === 0n ? ('SKIPPED' as const) : ('PENDING' as const),
     })),
   });
+  // A lossback settles each deposit once: a later run (another threshold) does not count it again.
+  await tx.lossbackSettledDeposit.createMany({ data: deposits.map((depositRequestId) => ({ programId: program.id, depositRequestId, runId: run.id })) });
   if (total > 0n) await tx.promotionProgram.update({ where: { id: program.id }, data: { spent: { increment: total } } });
   return { run, computed: true };
 }
@@ -127,31 +160,75 @@ export async function computeRun(tx: Prisma.TransactionClient, program: Promotio
 const SETTLE_TX = { maxWait: 10_000, timeout: 30_000 } as const;
 
 /**
- * How long after a period's end the schedule waits before settling it: the wallet's last events of
- * the period may still be on their way through the stream (play counted after its period's run is
- * not paid by it).
+ * How far past a period's end the figures must be applied before it is settled: the wallet's
+ * events reach the stream in the order of their commits, which may differ a little from their
+ * occurred_at.
  */
 export const SETTLEMENT_GRACE_MS = 10 * 60_000;
 
-/** The schedule: every period of every active program ended SETTLEMENT_GRACE_MS ago that has no run yet, computed; how many runs it made. */
-export async function settleEndedPeriods(prisma: PrismaClient, timezoneOf: (brandId: string) => string, now = new Date()): Promise<number> {
+export interface ScheduleOptions {
+  log: Logger;
+  /** Counts each program whose periods could not be settled in a turn. */
+  onProgramFailed(program: PromotionProgram): void;
+}
+
+/**
+ * The schedule: every period of every active program that ended SETTLEMENT_GRACE_MS before
+ * `appliedThrough` (how far the figures are complete, see activityAppliedThrough) and has no run
+ * yet, computed. A program that fails is logged and counted and the others go on; how many runs
+ * were made and how many programs failed.
+ */
+export async function settleEndedPeriods(
+  prisma: PrismaClient,
+  timezoneOf: (brandId: string) => Promise<string> | string,
+  appliedThrough: Date,
+  { log, onProgramFailed }: ScheduleOptions,
+): Promise<{ made: number; failed: number }> {
   const programs = await prisma.promotionProgram.findMany({ where: { status: 'ACTIVE' }, orderBy: { createdAt: 'asc' } });
-  let made = 0;
+  const complete = new Date(appliedThrough.getTime() - SETTLEMENT_GRACE_MS);
+  let [made, failed] = [0, 0];
   for (const program of programs) {
-    const timezone = timezoneOf(program.brandId);
-    const settled = new Set(
-      (await prisma.settlementRun.findMany({ where: { programId: program.id }, select: { periodStart: true } })).map((run) => dayText(run.periodStart)),
-    );
-    for (const period of endedPeriods(program.period, dayText(program.settleFrom), localDay(new Date(now.getTime() - SETTLEMENT_GRACE_MS), timezone))) {
-      if (settled.has(period.start)) continue;
-      const computed = await prisma.$transaction(async (tx) => {
-        // Disabled since it was read: no further period.
-        const locked = await lockProgram(tx, program.brandId, program.id);
-        return locked.status === 'ACTIVE' && (await computeRun(tx, locked, period, null)).computed;
-      }, SETTLE_TX);
-      if (computed) made += 1;
+    try {
+      made += await settleProgram(prisma, program, localDay(complete, await timezoneOf(program.brandId)));
+    } catch (error) {
+      failed += 1;
+      onProgramFailed(program);
+      log.error({ err: error, programId: program.id, brandId: program.brandId }, 'program periods not settled; the other programs go on');
     }
   }
+  return { made, failed };
+}
+
+/** The program's periods ended by `completeDay` (its brand's local date) that have no run yet, computed; how many. */
+async function settleProgram(prisma: PrismaClient, program: PromotionProgram, completeDay: string): Promise<number> {
+  const settled = new Set((await prisma.settlementRun.findMany({ where: { programId: program.id }, select: { periodStart: true } })).map((run) => dayText(run.periodStart)));
+  let made = 0;
+  for (const period of endedPeriods(program.period, dayText(program.settleFrom), completeDay)) {
+    if (settled.has(period.start)) continue;
+    const computed = await prisma.$transaction(async (tx) => {
+      // Disabled since it was read: no further period.
+      const locked = await lockProgram(tx, program.brandId, program.id);
+      return locked.status === 'ACTIVE' && (await computeRun(tx, locked, period, null)).computed;
+    }, SETTLE_TX);
+    if (computed) made += 1;
+  }
+  return made;
+}
+
+/**
+ * The schedule's turn: the periods ended behind how far the figures are complete (never ahead of
+ * now); none while the activity consumer has not caught up with the wallet stream. Throws after
+ * the turn when a program failed, so the job (and the worker's health) report it.
+ */
+export async function settleAppliedPeriods(prisma: PrismaClient, redis: Redis, timezoneOf: (brandId: string) => Promise<string> | string, options: ScheduleOptions): Promise<number> {
+  const appliedThrough = await activityAppliedThrough(prisma, redis);
+  if (!appliedThrough) {
+    options.log.info('program periods wait: the activity consumer has not caught up with the wallet stream');
+    return 0;
+  }
+  const { made, failed } = await settleEndedPeriods(prisma, timezoneOf, new Date(Math.min(appliedThrough.getTime(), Date.now())), options);
+  if (made > 0) options.log.info({ runs: made }, 'program periods settled');
+  if (failed > 0) throw new Error(`${failed} program(s) could not be settled (the others were): see the log`);
   return made;
 }
 
@@ -188,12 +265,12 @@ export async function lockItem(tx: Prisma.TransactionClient, brandId: string, id
   return tx.settlementItem.findUniqueOrThrow({ where: { id } });
 }
 
-/** Staff settle a program's period now (audited the first time it is computed; asking again answers the same run). */
+/** Staff settle a program's ended period now (audited the first time it is computed; asking again answers the same run). */
 export function settleOnDemand(prisma: PrismaClient, brand: BrandRef, today: string, programId: string, periodStart: string, actor: StaffActor): Promise<SettlementRun> {
   return auditedChange(prisma, brand.id, actor, async (tx) => {
     const program = await lockProgram(tx, brand.id, programId);
     if (program.status !== 'ACTIVE') throw conflict(`promotion program ${programId} is ${program.status}: enable it to settle a period`);
-    const period = periodStartingOn(program, periodStart, today);
+    const period = settleablePeriod(program, periodStart, today);
     const { run, computed } = await computeRun(tx, program, period, actor.staffId);
     return {
       result: run,
@@ -214,7 +291,7 @@ export async function previewPeriod(prisma: PrismaClient, brand: BrandRef, today
   if (!program) throw notFound(`no promotion program ${programId}`);
   const period = periodStartingOn(program, periodStart, today);
   const settled = (await prisma.settlementRun.count({ where: { programId, periodStart: toDate(period.start) } })) > 0;
-  const lines = await planSettlement(prisma, program, period);
+  const { lines } = await planSettlement(prisma, program, period);
   return { periodStart: period.start, periodEnd: period.end, settled, currency: program.currency, lines: lines.map((line) => ({ ...line, currency: program.currency })) };
 }
 

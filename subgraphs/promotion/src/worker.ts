@@ -6,31 +6,42 @@ import { expireCampaigns } from './campaigns';
 import { loadPromotionWorkerConfig, type PromotionWorkerConfig } from './config';
 import { promotionDomain } from './domain';
 import { bonusPayer, payDue } from './payer';
-import { closeOnWithdrawal, countSettlement, openDepositEpisode, takeBackRollback } from './projections';
+import type { TypedEnvelope } from '@rgb/contracts';
+import type { OutboxTransaction } from '@rgb/events';
+import {
+  ACTIVITY_GROUP,
+  advanceAppliedThrough,
+  closeOnWithdrawal,
+  countSettlement,
+  daySettled,
+  openDepositEpisode,
+  takeBackRollback,
+} from './projections';
 import { couponRedemptionQueue } from './redemptions';
-import { settleEndedPeriods, settlementItemQueue } from './settlements';
+import { settleAppliedPeriods, settlementItemQueue } from './settlements';
 
-export { loadPromotionWorkerConfig };
+export { ACTIVITY_GROUP, loadPromotionWorkerConfig };
 
 export const COUPON_EXPIRY_JOB = 'promotion.coupon_expiry';
 export const SETTLEMENT_JOB = 'promotion.settlement';
-/** The consumer group (and inbox consumer) that applies the wallet's events to the programs' figures. */
-export const ACTIVITY_GROUP = 'promotion.activity';
 const MINUTE_MS = 60_000;
-/** Periods end at the brands' local midnights: each is settled within this of its end. */
+/** Periods end at the brands' local midnights: each is settled within this of the figures being complete past its end. */
 const SETTLEMENT_INTERVAL_MS = 5 * MINUTE_MS;
 
 /**
  * promotion_worker: consumes the wallet stream into the programs' daily figures; settles each
- * ended period of each active program (once whatever the number of replicas) and pays the items;
- * pays the coupon redemptions left pending; a payout refused, or not delivered after its attempts,
- * is FAILED and the worker unhealthy until staff retry it; expires coupon campaigns
+ * ended period of each active program once the figures are complete past its end (once whatever
+ * the number of replicas; a change to a day already settled is counted, not paid) and pays the
+ * items; pays the coupon redemptions left pending; a payout refused, or not delivered after its
+ * attempts, is FAILED and the worker unhealthy until staff retry it; expires coupon campaigns
  * every minute; publishes promotion's outbox (staff actions) to rgb:stream:promotion.
  */
 export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition {
   // The catalogue is started by the loops, which the worker builds before it runs a job.
   let brands: BrandCatalog | undefined;
-  const timezoneOf = (brandId: string) => {
+  /** The brand's time zone; a brand the catalogue misses (created since it loaded, its notice lost) is looked up again before failing. */
+  const timezoneOf = async (brandId: string) => {
+    if (brands && !brands.byId(brandId)) await brands.reload();
     const timezone = brands?.byId(brandId)?.timezone;
     if (!timezone) throw new Error(`brand ${brandId} is not in the catalogue`);
     return timezone;
@@ -71,6 +82,24 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
         help: 'Coupon redemptions that became FAILED in the worker: refused, or not delivered after their attempts',
         registers: [metrics.registry],
       });
+      const lateEvents = new Counter({
+        name: 'promotion_late_events_total',
+        help: 'Wallet events applied to a day whose period a run had settled already: not paid (no clawback)',
+        labelNames: ['event_type'],
+        registers: [metrics.registry],
+      });
+      type ActivityType = 'BET_SETTLED_CONFIRMED' | 'BET_ROLLED_BACK_CONFIRMED' | 'DEPOSIT_APPROVED' | 'WITHDRAW_REQUESTED';
+      /** Applies an event, moves applied_through, and counts and logs a change to a day already settled (`apply` answers the day it changed). */
+      const applying =
+        <T extends ActivityType>(apply: (tx: OutboxTransaction, event: TypedEnvelope<T>) => Promise<unknown>) =>
+        async (tx: OutboxTransaction, event: TypedEnvelope<T>) => {
+          const day = await apply(tx, event);
+          await advanceAppliedThrough(tx, ACTIVITY_GROUP, event.occurred_at);
+          if (typeof day === 'string' && (await daySettled(tx, event.brand_id, day))) {
+            lateEvents.inc({ event_type: event.event_type });
+            log.warn({ eventId: event.event_id, eventType: event.event_type, brandId: event.brand_id, day }, 'wallet event changes a day already settled: the change is not paid');
+          }
+        };
       return [
         ...(config.ENABLE_OUTBOX_POLLER
           ? [new OutboxPublisher({ prisma, redis, metrics, table: promotionDomain.outbox, stream: STREAMS[promotionDomain.produces] })]
@@ -85,10 +114,10 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           metrics,
           log,
           handlers: {
-            BET_SETTLED_CONFIRMED: (tx, event) => countSettlement(tx, timezoneOf(event.brand_id), event),
-            BET_ROLLED_BACK_CONFIRMED: (tx, event) => takeBackRollback(tx, timezoneOf(event.brand_id), event),
-            DEPOSIT_APPROVED: openDepositEpisode,
-            WITHDRAW_REQUESTED: closeOnWithdrawal,
+            BET_SETTLED_CONFIRMED: applying(async (tx, event) => countSettlement(tx, await timezoneOf(event.brand_id), event)),
+            BET_ROLLED_BACK_CONFIRMED: applying(async (tx, event) => takeBackRollback(tx, await timezoneOf(event.brand_id), event)),
+            DEPOSIT_APPROVED: applying(openDepositEpisode),
+            WITHDRAW_REQUESTED: applying(closeOnWithdrawal),
           },
         }),
         {
@@ -109,24 +138,30 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
         },
       ];
     },
-    jobs: ({ prisma, log }) => [
-      {
-        name: COUPON_EXPIRY_JOB,
-        intervalMs: MINUTE_MS,
-        async run() {
-          const expired = await expireCampaigns(prisma);
-          if (expired > 0) log.info({ expired }, 'coupon campaigns expired');
+    jobs: ({ prisma, redis, log, metrics }) => {
+      const failedPrograms = new Counter({
+        name: 'promotion_settlement_program_failures_total',
+        help: 'Scheduled settlements of a program that failed (the other programs were settled)',
+        registers: [metrics.registry],
+      });
+      return [
+        {
+          name: COUPON_EXPIRY_JOB,
+          intervalMs: MINUTE_MS,
+          async run() {
+            const expired = await expireCampaigns(prisma);
+            if (expired > 0) log.info({ expired }, 'coupon campaigns expired');
+          },
         },
-      },
-      {
-        name: SETTLEMENT_JOB,
-        intervalMs: SETTLEMENT_INTERVAL_MS,
-        async run() {
-          const runs = await settleEndedPeriods(prisma, timezoneOf);
-          if (runs > 0) log.info({ runs }, 'program periods settled');
+        {
+          name: SETTLEMENT_JOB,
+          intervalMs: SETTLEMENT_INTERVAL_MS,
+          async run() {
+            await settleAppliedPeriods(prisma, redis, timezoneOf, { log, onProgramFailed: () => failedPrograms.inc() });
+          },
         },
-      },
-    ],
+      ];
+    },
   };
 }
 

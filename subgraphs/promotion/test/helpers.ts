@@ -221,6 +221,7 @@ const RUN_FIELDS = `id periodStart periodEnd requestedBy total program { id } it
 export const CREATE_PROGRAM = `mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { ${PROGRAM_FIELDS} } }`;
 export const UPDATE_PROGRAM = `mutation ($id: ID!, $input: UpdatePromotionProgramInput!) { updatePromotionProgram(id: $id, input: $input) { ${PROGRAM_FIELDS} } }`;
 export const DISABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { disablePromotionProgram(id: $id, reason: $reason) { ${PROGRAM_FIELDS} } }`;
+export const ENABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { enablePromotionProgram(id: $id, reason: $reason) { ${PROGRAM_FIELDS} } }`;
 export const SETTLE = `mutation ($programId: ID!, $periodStart: String!) { settlePromotionPeriod(programId: $programId, periodStart: $periodStart) { ${RUN_FIELDS} } }`;
 export const RUN = `query ($id: ID!) { settlementRun(id: $id) { ${RUN_FIELDS} } }`;
 export const PREVIEW = `query ($programId: ID!, $periodStart: String!) { settlementPreview(programId: $programId, periodStart: $periodStart) {
@@ -264,10 +265,17 @@ export interface RunView {
   items: { totalCount: number; edges: { node: ItemView }[] };
 }
 
-/** A program of `brand` created by staff; `input` adds to a name and a zero rolling multiplier. */
-export async function createProgram(server: TestSubgraph, brand: BrandRef, input: Record<string, unknown>): Promise<ProgramView> {
+/**
+ * A program of `brand` created by staff; `input` adds to a name and a zero rolling multiplier.
+ * With `settleFrom`, the program's first period is then moved back to the one starting that day
+ * in the database, as if it had been created then: staff settle only periods from it.
+ */
+export async function createProgram(server: TestSubgraph, brand: BrandRef, input: Record<string, unknown>, settleFrom?: string): Promise<ProgramView> {
   const full = { name: 'Test program', rollingMultiplierBps: 0, ...input };
-  return dataOf(await server.graphql<{ createPromotionProgram: ProgramView }>(CREATE_PROGRAM, { input: full }, asStaff(brand))).createPromotionProgram;
+  const program = dataOf(await server.graphql<{ createPromotionProgram: ProgramView }>(CREATE_PROGRAM, { input: full }, asStaff(brand))).createPromotionProgram;
+  if (!settleFrom) return program;
+  await server.deps.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${settleFrom}T00:00:00Z`) } });
+  return { ...program, settleFrom };
 }
 
 /** Staff settle the program's period starting on `periodStart`: the run, with its items. */

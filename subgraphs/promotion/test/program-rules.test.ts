@@ -1,6 +1,6 @@
 /** The programs' arithmetic on its own: periods of local days, and rounding down at every rate. */
 import { describe, expect, it } from 'vitest';
-import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, periodOf, rebateOf } from '../src/program-rules';
+import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, periodOf, rebateOf, withinBudget } from '../src/program-rules';
 
 describe('periods', () => {
   it('a day is its own period; a week runs Monday to Sunday', () => {
@@ -61,5 +61,14 @@ describe('amounts', () => {
     expect(afterLimits(500n, limits)).toEqual({ amount: 500n, cappedBy: null });
     expect(afterLimits(501n, limits)).toEqual({ amount: 500n, cappedBy: 'PLAYER_CAP' });
     expect(afterLimits(0n, { minPayout: 0n, playerCap: null })).toBeNull();
+  });
+
+  it('pays out of the budget what is left only when it is at least the minimum', () => {
+    const line = { amount: 400n, cappedBy: 'PLAYER_CAP' as const };
+    expect(withinBudget(line, null, 200n)).toEqual(line);
+    expect(withinBudget(line, 400n, 200n)).toEqual(line);
+    expect(withinBudget(line, 200n, 200n)).toEqual({ amount: 200n, cappedBy: 'BUDGET' });
+    expect(withinBudget(line, 199n, 200n)).toEqual({ amount: 0n, cappedBy: 'BUDGET' });
+    expect(withinBudget(line, 0n, 0n)).toEqual({ amount: 0n, cappedBy: 'BUDGET' });
   });
 });

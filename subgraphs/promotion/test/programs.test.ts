@@ -3,14 +3,13 @@
  * stream) fill the figures through the real promotion_worker, a period is settled on demand and
  * its items paid through the real rolling and wallet. Exact integer money at every boundary:
  * rounding down, minimums, caps, the budget, the brand's time zone at a day and a week boundary,
- * rolled-back bets. Every test that pays ends with ledger == balances.
+ * rolled-back bets. Every test that pays ends with ledger == balances. The schedule: schedule.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBooks } from '../../wallet/test/helpers';
-import { localDay } from '../src/program-rules';
-import { SETTLEMENT_JOB } from '../src/worker';
+import { localDay, periodOf } from '../src/program-rules';
 import { bet, depositApproved, withdrawRequested } from '../../wallet/test/stream-events';
 import {
   asPlayer,
@@ -19,11 +18,13 @@ import {
   createProgram,
   dataOf,
   DISABLE_PROGRAM,
+  ENABLE_PROGRAM,
   errorOf,
   itemsByPlayer,
   type ItemView,
   PLAYER_PAYOUTS,
   PREVIEW,
+  type ProgramView,
   type RunView,
   settle,
   settlementCredits,
@@ -64,7 +65,7 @@ describe('rebate', () => {
         { category: 'LIVE_CASINO', bps: 550 },
       ],
       rollingMultiplierBps: 20_000,
-    });
+    }, '2026-01-05');
     const [player, small] = [randomUUID(), randomUUID()];
     const undone = bet(demo(), player, { stake: 5_000n });
     await platform.publish(
@@ -112,9 +113,16 @@ describe('rebate', () => {
     await expectBooks(platform.admin, { [player]: 177n, [small]: null });
   });
 
-  it('refuses a period not begun, a day that does not start a period, and settings that are wrong, changing nothing', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 10 }] });
+  it('refuses a period not ended or before the program settles, a day that does not start a period, and settings that are wrong, changing nothing', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 10 }] }, '2026-01-01');
     expect(errorOf(await settle(platform.promotion, demo(), program.id, '2999-01-01')).code).toBe('BAD_USER_INPUT');
+    const today = localDay(new Date(), 'UTC');
+    expect(await settle(platform.promotion, demo(), program.id, today)).toMatchObject({
+      body: { errors: [{ message: expect.stringContaining('has not ended'), extensions: { code: 'BAD_USER_INPUT' } }] },
+    });
+    expect(await settle(platform.promotion, demo(), program.id, '2025-12-31')).toMatchObject({
+      body: { errors: [{ message: expect.stringContaining('settles periods from 2026-01-01'), extensions: { code: 'BAD_USER_INPUT' } }] },
+    });
     expect(errorOf(await settle(platform.promotion, demo(), program.id, '2026-02-30')).code).toBe('BAD_USER_INPUT');
     expect(errorOf(await settle(platform.promotion, demo(), randomUUID(), '2026-01-01')).code).toBe('NOT_FOUND');
     const disabled = dataOf(await platform.promotion.graphql<{ disablePromotionProgram: { status: string } }>(DISABLE_PROGRAM, { id: program.id, reason: 'ended' }, asStaff(demo())));
@@ -140,9 +148,37 @@ describe('rebate', () => {
   });
 });
 
+describe('a new program', () => {
+  it('settles from the first period after it was created: play before it existed is never paid', async () => {
+    const daily = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] });
+    const today = localDay(new Date(), 'UTC');
+    expect(daily.settleFrom).toBe(periodOf('DAILY', today).end);
+    expect(errorOf(await settle(platform.promotion, demo(), daily.id, periodOf('DAILY', today).start)).code).toBe('BAD_USER_INPUT');
+    const weekly = await createProgram(platform.promotion, acme(), { kind: 'CASHBACK', period: 'WEEKLY', rateBps: 100 });
+    expect(weekly.settleFrom).toBe(periodOf('WEEKLY', localDay(new Date(), 'Asia/Seoul')).end);
+    // Disabled and enabled again in its first days: still from its first period.
+    dataOf(await platform.promotion.graphql(DISABLE_PROGRAM, { id: daily.id, reason: 'paused' }, asStaff(demo())));
+    const { enablePromotionProgram } = dataOf(await platform.promotion.graphql<{ enablePromotionProgram: ProgramView }>(ENABLE_PROGRAM, { id: daily.id, reason: 'back' }, asStaff(demo())));
+    expect(enablePromotionProgram.settleFrom).toBe(daily.settleFrom);
+  });
+});
+
+describe('disabling and enabling', () => {
+  it('settles an enabled program from the current period: the periods while it was disabled are never settled', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 }] }, '2026-01-01');
+    dataOf(await platform.promotion.graphql(DISABLE_PROGRAM, { id: program.id, reason: 'paused' }, asStaff(demo())));
+    const { enablePromotionProgram } = dataOf(await platform.promotion.graphql<{ enablePromotionProgram: ProgramView }>(ENABLE_PROGRAM, { id: program.id, reason: 'back' }, asStaff(demo())));
+    const today = localDay(new Date(), 'UTC');
+    expect(enablePromotionProgram).toMatchObject({ status: 'ACTIVE', settleFrom: today });
+    expect((await staffActionsOn(platform.prisma, program.id)).filter(({ action }) => action === 'promotion_program.enable')).toMatchObject([
+      { before: { status: 'DISABLED', settle_from: '2026-01-01' }, after: { status: 'ACTIVE', reason: 'back', settle_from: today } },
+    ]);
+  });
+});
+
 describe('cashback', () => {
   it("pays a week's net loss (Monday to Sunday in Asia/Seoul) at its rate, rounded down, above the minimum and up to the cap", async () => {
-    const program = await createProgram(platform.promotion, acme(), { kind: 'CASHBACK', period: 'WEEKLY', rateBps: 1_000, minPayout: '100', playerCap: '5000' });
+    const program = await createProgram(platform.promotion, acme(), { kind: 'CASHBACK', period: 'WEEKLY', rateBps: 1_000, minPayout: '100', playerCap: '5000' }, '2026-03-02');
     const [player, big, under, winner] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await platform.publish(
       // Sunday 1 March 23:30 in Seoul: the week before.
@@ -171,7 +207,7 @@ describe('cashback', () => {
 
 describe('lossback', () => {
   it('pays its rate of a deposit lost before any withdrawal, on the day the balance first fell under the threshold', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '1.00' });
+    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '1.00' }, '2026-01-11');
     const [all, withdrew, partly, earlier] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await platform.publish(
       // 100.00 deposited onto 5.00; down to 60.00, then 0.50: the whole deposit lost (10,450 dropped, at most 10,000).
@@ -203,9 +239,45 @@ describe('lossback', () => {
   });
 });
 
+describe('lossback', () => {
+  it('settles a deposit once per program, even when its threshold is lowered after it was paid', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'LOSSBACK', rateBps: 2_000, lossThreshold: '10.00' }, '2026-01-13');
+    const player = randomUUID();
+    await platform.publish(
+      depositApproved(demo(), player, 10_000n, at('2026-01-13T10:00:00Z'), 10_000n),
+      bet(demo(), player, { stake: 9_500n }).settled({ balanceAfter: 500n, at: at('2026-01-13T11:00:00Z') }),
+    );
+    const first = await settled(demo(), program.id, '2026-01-13');
+    expect(itemsByPlayer(first)).toEqual({ [player]: expect.objectContaining({ basis: '95.00', amount: '19.00' }) });
+    dataOf(await platform.promotion.graphql(UPDATE_PROGRAM, { id: program.id, input: { lossThreshold: '1.00' } }, asStaff(demo())));
+    // Under the new threshold only the next day: the same deposit, paid already.
+    await platform.publish(bet(demo(), player, { stake: 450n }).settled({ balanceAfter: 50n, at: at('2026-01-14T11:00:00Z') }));
+    const next = await settled(demo(), program.id, '2026-01-14');
+    expect(next.items.totalCount).toBe(0);
+    await paid(first.id);
+    await expectBooks(platform.admin, { [player]: 1_900n });
+  });
+});
+
 describe('limits', () => {
+  it('skips (BUDGET) a player whom the budget left would pay less than the minimum', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], minPayout: '2.00', budget: '5.00' }, '2026-01-26');
+    const players = sortedPlayers(2);
+    await platform.publish(...players.map((player) => bet(demo(), player, { stake: 4_000n }).settled({ at: at('2026-01-26T12:00:00Z') })));
+    const { settlementPreview } = dataOf(await platform.promotion.graphql<{ settlementPreview: { lines: { player: { id: string }; amount: string; cappedBy: string | null }[] } }>(
+      PREVIEW,
+      { programId: program.id, periodStart: '2026-01-26' },
+      asStaff(demo()),
+    ));
+    // 4.00 each: the first is paid, the 1.00 left is under the 2.00 minimum.
+    expect(settlementPreview.lines).toMatchObject([
+      { player: { id: players[0] }, amount: '4.00', cappedBy: null },
+      { player: { id: players[1] }, amount: '0.00', cappedBy: 'BUDGET' },
+    ]);
+  });
+
   it('caps each player, then spends the budget in player id order: what is left, then nothing (BUDGET), in this and every later period', async () => {
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], playerCap: '3.00', budget: '5.00' });
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], playerCap: '3.00', budget: '5.00' }, '2026-01-19');
     const players = sortedPlayers(3);
     await platform.publish(...players.map((player) => bet(demo(), player, { stake: 4_000n }).settled({ at: at('2026-01-19T12:00:00Z') })));
     const run = await settled(demo(), program.id, '2026-01-19');
@@ -237,32 +309,6 @@ describe('limits', () => {
   });
 });
 
-describe(`the schedule (${SETTLEMENT_JOB})`, () => {
-  it('settles each ended period since the program began once, whatever the number of replicas, and pays it', async () => {
-    await platform.startWorker();
-    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 250 }] });
-    const today = localDay(new Date(), 'UTC');
-    const day = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
-    const player = randomUUID();
-    await platform.publish(bet(demo(), player, { stake: 10_099n }).settled({ at: at(`${day(-2)}T12:00:00Z`) }));
-    // As if the program had been created three days ago; the job's window made due again, as the next one would be.
-    // (Yesterday is settled too, unless today began less than SETTLEMENT_GRACE_MS ago.)
-    await platform.prisma.promotionProgram.update({ where: { id: program.id }, data: { settleFrom: new Date(`${day(-3)}T00:00:00Z`) } });
-    await platform.prisma.$executeRaw`
-      UPDATE platform.scheduled_job SET last_success_window_start = last_success_window_start - interval_ms * interval '1 millisecond' WHERE name = ${SETTLEMENT_JOB}`;
-    const runs = await waitFor('two periods settled', async () => {
-      const found = await platform.prisma.settlementRun.findMany({ where: { programId: program.id, periodStart: { lte: new Date(`${day(-2)}T00:00:00Z`) } }, orderBy: { periodStart: 'asc' }, include: { items: true } });
-      return found.length === 2 && found;
-    }, 15_000);
-    expect(runs.map((run) => [run.periodStart.toISOString().slice(0, 10), run.requestedBy, run.total, run.items.map((item) => item.amount)])).toEqual([
-      [day(-3), null, 0n, []],
-      [day(-2), null, 252n, [252n]],
-    ]);
-    await paid(runs[1]!.id);
-    await expectBooks(platform.admin, { [player]: 252n });
-  });
-});
-
 describe('the lists of a page of programs', () => {
   it("reads the runs of 20 programs, and the runs' items, in one statement per list", async () => {
     const players = sortedPlayers(2);
@@ -270,7 +316,7 @@ describe('the lists of a page of programs', () => {
     await platform.publish(...days.flatMap((day) => players.map((player) => bet(demo(), player, { stake: 1_000n }).settled({ at: at(`${day}T12:00:00Z`) }))));
     const programs = [];
     for (let index = 0; index < 3; index++) {
-      const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 * (index + 1) }] });
+      const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 100 * (index + 1) }] }, days[0]);
       for (const day of days) await paid((await settled(demo(), program.id, day)).id);
       programs.push(program);
     }

@@ -90,3 +90,15 @@ describe('lossback episodes', () => {
     ]);
   });
 });
+
+describe('a brand the worker has not heard of', () => {
+  it('is looked up again before its events fail: they count on its local days', async () => {
+    // Created behind the catalogue's back: no change notification reaches the worker.
+    const code = `late${randomUUID().slice(0, 8)}`;
+    const created = await platform.prisma.brand.create({ data: { code, name: 'Late brand', currency: 'USD', timezone: 'Asia/Tokyo' } });
+    const player = randomUUID();
+    // 15:30Z is 00:30 the next day in Tokyo.
+    await platform.publish(bet({ id: created.id, code, currency: 'USD' }, player, { stake: 300n }).settled({ at: new Date('2026-05-01T15:30:00Z') }));
+    expect(await daysOf(player)).toEqual([['2026-05-02', 'SLOTS', 300n, 0n]]);
+  });
+});

@@ -52,7 +52,7 @@ const demo = () => platform.brands.demo;
 
 /** A rebate of 10 % on slots, `day`'s bets of `players` (stake 50.00 each) counted by a worker that is then stopped, and the day settled: its items PENDING. */
 async function settledWithoutWorker(day: string, players: string[], rollingMultiplierBps = 10_000): Promise<RunView> {
-  const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], rollingMultiplierBps });
+  const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], rollingMultiplierBps }, day);
   const counting = await platform.startWorker();
   await platform.publish(...players.map((player) => bet(demo(), player, { stake: 5_000n }).settled({ at: new Date(`${day}T12:00:00Z`) })));
   await counting.close();

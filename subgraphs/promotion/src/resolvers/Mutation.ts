@@ -26,9 +26,9 @@ export const Mutation: MutationResolvers = {
   },
   updatePromotionProgram: (_parent, { id, input }, context) => updateProgram(context.prisma, context.brand, id, input, promotionAccess.managePromotions(context)),
   disablePromotionProgram: (_parent, { id, reason }, context) =>
-    setProgramStatus(context.prisma, context.brand, id, 'DISABLED', reason, promotionAccess.managePromotions(context)),
+    setProgramStatus(context.prisma, context.brand, context.services.todayOf(context.brand.id), id, 'DISABLED', reason, promotionAccess.managePromotions(context)),
   enablePromotionProgram: (_parent, { id, reason }, context) =>
-    setProgramStatus(context.prisma, context.brand, id, 'ACTIVE', reason, promotionAccess.managePromotions(context)),
+    setProgramStatus(context.prisma, context.brand, context.services.todayOf(context.brand.id), id, 'ACTIVE', reason, promotionAccess.managePromotions(context)),
   settlePromotionPeriod: (_parent, { programId, periodStart }, context) => {
     const actor = promotionAccess.managePromotions(context);
     return settleOnDemand(context.prisma, context.brand, context.services.todayOf(context.brand.id), programId, periodStart, actor);
