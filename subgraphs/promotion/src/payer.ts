@@ -1,5 +1,6 @@
 import type { TokenService } from '@rgb/auth';
 import { type AnyRoute, type RouteRequest, type RouteResponse, rollingRoutes, walletRoutes } from '@rgb/contracts';
+import { Prisma, type PrismaClient } from '@rgb/db';
 import { type BrandRef, type CallContext, type Logger, ServiceClient } from '@rgb/kit';
 import type { PromotionConfig } from './config';
 
@@ -36,8 +37,11 @@ export function bonusPayer(
   };
 }
 
-/** How long after its `attempts`-th failure a payment is tried again: doubling from `retryMs`, up to 5 minutes. */
-export const retryDelay = (retryMs: number, attempts: number) => Math.min(retryMs * 2 ** Math.min(attempts, 20), 300_000);
+/** The longest a payment is tried again after: doubling from the payer's `retryMs` per failed attempt up to this. */
+const MAX_RETRY_MS = 300_000;
+
+/** How long a worker's claim on a due payout keeps the other replicas off it: well past a payment's calls and their timeouts. */
+const PAY_LEASE_MS = 60_000;
 
 /** One bonus to pay: its source's id keys both calls, so paying it again pays nothing twice. */
 export interface Bonus {
@@ -101,36 +105,70 @@ export async function payBonus(payer: BonusPayer, brand: BrandRef, bonus: Bonus,
   );
 }
 
-/** What a failed attempt to pay leaves on its payout's row. */
+/** A payout's table in the promotion schema and its status enum: what the shared SQL below runs on. */
+export interface PayoutTable {
+  table: 'coupon_redemption' | 'settlement_item';
+  statusType: 'CouponRedemptionStatus' | 'SettlementItemStatus';
+}
+
+/**
+ * Claims at most `take` PENDING payouts whose next attempt has come, oldest first: their next
+ * attempt moved a lease ahead, and rows another replica is claiming skipped, so two workers never
+ * take the same payout at once. Answers their ids.
+ */
+export async function claimDue(prisma: PrismaClient, { table }: PayoutTable, take: number): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    WITH due AS (
+      SELECT id FROM promotion.${Prisma.raw(table)}
+      WHERE status = 'PENDING' AND next_pay_at <= now()
+      ORDER BY next_pay_at
+      LIMIT ${take}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE promotion.${Prisma.raw(table)} AS payout
+    SET next_pay_at = now() + ${PAY_LEASE_MS}::float8 * interval '1 millisecond'
+    FROM due WHERE payout.id = due.id
+    RETURNING payout.id::text AS id`;
+  return rows.map((row) => row.id);
+}
+
+/** What a failed attempt to pay left on its payout's row. */
 export interface FailedAttempt {
   payAttempts: number;
-  nextPayAt: Date;
-  lastPayError: string;
-  /** FAILED: a refusal, or the payout's last attempt; PENDING: tried again at nextPayAt. */
+  /** FAILED: a refusal, or the payout's last attempt; PENDING: tried again later. */
   status: 'PENDING' | 'FAILED';
 }
 
-/** The attempt that failed with `error`, the `payAttempts`-th before it failed: FAILED at once on a refusal or at the last attempt, retried later otherwise. */
-export function failedAttempt(payer: BonusPayer, payAttempts: number, error: unknown): FailedAttempt {
-  const attempts = payAttempts + 1;
-  return {
-    payAttempts: attempts,
-    nextPayAt: new Date(Date.now() + retryDelay(payer.retryMs, payAttempts)),
-    lastPayError: (error instanceof Error ? error.message : String(error)).slice(0, 500),
-    status: error instanceof PaymentRefusedError || attempts >= payer.maxAttempts ? 'FAILED' : 'PENDING',
-  };
+/**
+ * Keeps a failed attempt on a payout still PENDING (attempts counted in SQL, so two recorders
+ * never count one): FAILED at once on a refusal or at its last attempt, otherwise tried again
+ * after a delay doubling per attempt. Null when it is no longer PENDING (paid meanwhile by a
+ * request or another replica): that row is left as it is.
+ */
+export async function recordFailedAttempt(prisma: PrismaClient, payer: BonusPayer, { table, statusType }: PayoutTable, id: string, error: unknown): Promise<FailedAttempt | null> {
+  const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+  const refused = error instanceof PaymentRefusedError;
+  const [row] = await prisma.$queryRaw<FailedAttempt[]>`
+    UPDATE promotion.${Prisma.raw(table)}
+    SET pay_attempts = pay_attempts + 1,
+        last_pay_error = ${message},
+        next_pay_at = now() + LEAST(${payer.retryMs}::float8 * power(2, LEAST(pay_attempts, 20)), ${MAX_RETRY_MS}) * interval '1 millisecond',
+        status = (CASE WHEN ${refused} OR pay_attempts + 1 >= ${payer.maxAttempts} THEN 'FAILED' ELSE 'PENDING' END)::promotion.${Prisma.raw(`"${statusType}"`)}
+    WHERE id = ${id}::uuid AND status = 'PENDING'
+    RETURNING pay_attempts AS "payAttempts", status::text AS status`;
+  return row ?? null;
 }
 
 /** A kind of payout the worker delivers: coupon redemptions, settlement items. */
 export interface PayoutQueue<Row extends { id: string; brandId: string; payAttempts: number }> {
   /** In logs and errors: `coupon redemption`, `settlement item`. */
   noun: string;
-  /** The PENDING payouts whose next attempt has come, oldest first, at most `take`. */
+  /** Claims the PENDING payouts whose next attempt has come, oldest first, at most `take` (claimDue). */
   due(take: number): Promise<Row[]>;
   /** Pays it (steps 2 and 3 again, with the same keys, if they ran before); it is PAID. */
   pay(row: Row, brand: BrandRef): Promise<unknown>;
-  /** Keeps a failed attempt on its row. */
-  recordFailure(row: Row, attempt: FailedAttempt): Promise<unknown>;
+  /** Keeps a failed attempt on its row if it is still PENDING (recordFailedAttempt). */
+  recordFailure(row: Row, error: unknown): Promise<FailedAttempt | null>;
   /** How many are FAILED, and the last error of one of them; null when none is. */
   failed(): Promise<{ count: number; lastError: string } | null>;
 }
@@ -161,8 +199,11 @@ export async function payDue<Row extends { id: string; brandId: string; payAttem
       await queue.pay(row, brand);
       paid += 1;
     } catch (error) {
-      const attempt = failedAttempt(payer, row.payAttempts, error);
-      await queue.recordFailure(row, attempt);
+      const attempt = await queue.recordFailure(row, error);
+      if (!attempt) {
+        payer.log.warn({ err: error, payout: { kind: queue.noun, id: row.id } }, `${queue.noun} attempt failed, but it was paid meanwhile`);
+        continue;
+      }
       const failed = attempt.status === 'FAILED';
       payer.log.error(
         { err: error, payout: { kind: queue.noun, id: row.id }, attempts: attempt.payAttempts, failed },

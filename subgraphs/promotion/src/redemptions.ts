@@ -3,7 +3,7 @@ import type { CouponCampaign, CouponCode, CouponRedemption, Prisma, PrismaClient
 import type { StaffActor } from '@rgb/events';
 import { type BrandRef, type CallContext, isUuid } from '@rgb/kit';
 import { MAX_CODE_LENGTH, normalizeCode } from './codes';
-import { type BonusPayer, failedAttempt, payBonus, type PayoutQueue } from './payer';
+import { type BonusPayer, claimDue, payBonus, type PayoutQueue, type PayoutTable, recordFailedAttempt } from './payer';
 import { auditedChange } from './staff-actions';
 
 /**
@@ -87,12 +87,17 @@ export async function payRedemption(prisma: PrismaClient, payer: BonusPayer, bra
   return prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemption.id } });
 }
 
+const REDEMPTIONS: PayoutTable = { table: 'coupon_redemption', statusType: 'CouponRedemptionStatus' };
+
 /** Coupon redemptions as the worker pays them (payDue). */
 export const couponRedemptionQueue = (prisma: PrismaClient, payer: BonusPayer): PayoutQueue<CouponRedemption> => ({
   noun: 'coupon redemption',
-  due: (take) => prisma.couponRedemption.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take }),
+  async due(take) {
+    const ids = await claimDue(prisma, REDEMPTIONS, take);
+    return prisma.couponRedemption.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } });
+  },
   pay: (redemption, brand) => payRedemption(prisma, payer, brand, redemption),
-  recordFailure: (redemption, attempt) => prisma.couponRedemption.update({ where: { id: redemption.id }, data: attempt }),
+  recordFailure: (redemption, error) => recordFailedAttempt(prisma, payer, REDEMPTIONS, redemption.id, error),
   async failed() {
     const one = await prisma.couponRedemption.findFirst({ where: { status: 'FAILED' }, select: { lastPayError: true } });
     return one && { count: await prisma.couponRedemption.count({ where: { status: 'FAILED' } }), lastError: one.lastPayError ?? 'unknown' };
@@ -121,8 +126,9 @@ export async function redeemCoupon(
   try {
     return await payRedemption(prisma, payer, brand, redemption, context);
   } catch (error) {
-    const attempt = failedAttempt(payer, redemption.payAttempts, error);
-    await couponRedemptionQueue(prisma, payer).recordFailure(redemption, attempt);
+    const attempt = await couponRedemptionQueue(prisma, payer).recordFailure(redemption, error);
+    // Paid meanwhile (by the worker): the player has their bonus.
+    if (!attempt) return prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemption.id } });
     if (attempt.status === 'FAILED') {
       payer.log.error({ err: error, payout: { kind: 'coupon redemption', id: redemption.id }, attempts: attempt.payAttempts, failed: true }, 'coupon redemption FAILED');
       throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, 'the coupon is redeemed but its credit was refused: staff have been told', { redemptionId: redemption.id });

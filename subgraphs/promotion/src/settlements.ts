@@ -3,7 +3,7 @@ import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, Settlement
 import type { StaffActor } from '@rgb/events';
 import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
 import type { Redis } from 'ioredis';
-import { type BonusPayer, payBonus, type PayoutQueue } from './payer';
+import { type BonusPayer, claimDue, payBonus, type PayoutQueue, type PayoutTable, recordFailedAttempt } from './payer';
 import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf, withinBudget } from './program-rules';
 import { lockProgram } from './programs';
 import { activityAppliedThrough } from './projections';
@@ -244,12 +244,17 @@ export async function payItem(prisma: PrismaClient, payer: BonusPayer, brand: Br
   await prisma.settlementItem.updateMany({ where: { id: item.id, status: 'PENDING' }, data: { status: 'PAID', paidAt: new Date(), lastPayError: null } });
 }
 
+const ITEMS: PayoutTable = { table: 'settlement_item', statusType: 'SettlementItemStatus' };
+
 /** Settlement items as the worker pays them (payDue). */
 export const settlementItemQueue = (prisma: PrismaClient, payer: BonusPayer): PayoutQueue<SettlementItem> => ({
   noun: 'settlement item',
-  due: (take) => prisma.settlementItem.findMany({ where: { status: 'PENDING', nextPayAt: { lte: new Date() } }, orderBy: { nextPayAt: 'asc' }, take }),
+  async due(take) {
+    const ids = await claimDue(prisma, ITEMS, take);
+    return prisma.settlementItem.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } });
+  },
   pay: (item, brand) => payItem(prisma, payer, brand, item),
-  recordFailure: (item, attempt) => prisma.settlementItem.update({ where: { id: item.id }, data: attempt }),
+  recordFailure: (item, error) => recordFailedAttempt(prisma, payer, ITEMS, item.id, error),
   async failed() {
     const one = await prisma.settlementItem.findFirst({ where: { status: 'FAILED' }, select: { lastPayError: true } });
     return one && { count: await prisma.settlementItem.count({ where: { status: 'FAILED' } }), lastError: one.lastPayError ?? 'unknown' };

@@ -1,0 +1,95 @@
+/**
+ * The payout queues under several promotion_worker replicas: each claims its own due payouts,
+ * a failed attempt never overwrites a payout another replica paid, and a FAILED payout slows no
+ * other. Real PostgreSQL, Redis and HTTP (the wallet and rolling of the platform).
+ */
+import { randomUUID } from 'node:crypto';
+import type { CouponRedemption } from '@rgb/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBooks } from '../../wallet/test/helpers';
+import { type BonusPayer, bonusPayer, type ClosablePayer, payDue, type PayoutQueue } from '../src/payer';
+import { claimRedemption, couponRedemptionQueue } from '../src/redemptions';
+import { type CouponPlatform, couponCredits, createCampaign, startCouponPlatform, uniqueCode } from './helpers';
+
+let platform: CouponPlatform;
+let payer: ClosablePayer;
+beforeAll(async () => {
+  platform = await startCouponPlatform();
+  // One attempt: any failure at all leaves its payout FAILED, so a race that fails shows.
+  payer = bonusPayer(
+    { WALLET_URL: platform.wallet.url, ROLLING_URL: platform.rolling.url, PAY_RETRY_MS: 100, PAY_MAX_ATTEMPTS: 1 },
+    { serviceTokens: platform.promotion.deps.serviceTokens, log: platform.promotion.deps.log },
+    'promotion_worker',
+  );
+}, 60_000);
+afterAll(async () => {
+  await payer?.close();
+  await platform?.close();
+});
+
+const demo = () => platform.brands.demo;
+const brandOf = (brandId: string) => (brandId === demo().id ? demo() : undefined);
+
+/** `count` redemptions of a new 1.00 campaign (rolling 1x) by as many players, claimed and due now. */
+async function dueRedemptions(count: number): Promise<CouponRedemption[]> {
+  const code = uniqueCode('replicas');
+  await createCampaign(platform.promotion, demo(), { amount: '1.00', rollingMultiplierBps: 10_000 }, code);
+  const row = await platform.prisma.couponCode.findUniqueOrThrow({ where: { brandId_code: { brandId: demo().id, code } } });
+  const claimed: CouponRedemption[] = [];
+  for (let index = 0; index < count; index += 1) claimed.push(await claimRedemption(platform.prisma, row, randomUUID()));
+  await platform.prisma.couponRedemption.updateMany({ where: { id: { in: claimed.map((one) => one.id) } }, data: { nextPayAt: new Date() } });
+  return claimed;
+}
+
+/** The redemptions' players each credited once, their requirements made once, and the books whole. */
+async function expectPaidOnce(redemptions: CouponRedemption[]) {
+  const ids = redemptions.map((one) => one.id);
+  expect(await platform.prisma.couponRedemption.count({ where: { id: { in: ids }, status: 'PAID', paidAt: { not: null } } })).toBe(ids.length);
+  for (const { playerId } of redemptions) {
+    expect(await couponCredits(platform.prisma, playerId)).toMatchObject([{ amount: 100n }]);
+    expect(await platform.prisma.rolling.count({ where: { playerId } })).toBe(1);
+  }
+  await expectBooks(platform.admin, Object.fromEntries(redemptions.map(({ playerId }) => [playerId, 100n])));
+}
+
+const queue = (): PayoutQueue<CouponRedemption> => couponRedemptionQueue(platform.prisma, payer as BonusPayer);
+
+describe('two replicas', () => {
+  it('claim disjoint batches of the due payouts', async () => {
+    const claimed = await dueRedemptions(30);
+    const [first, second] = await Promise.all([queue().due(20), queue().due(20)]);
+    const taken = [...first!, ...second!].map((one) => one.id);
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken.sort()).toEqual(claimed.map((one) => one.id).sort());
+    // Claimed: no third replica takes them before their lease ends.
+    expect(await queue().due(20)).toEqual([]);
+    await platform.prisma.couponRedemption.updateMany({ where: { id: { in: taken } }, data: { nextPayAt: new Date() } });
+    await payDue(queue(), payer, brandOf, { onFailed: () => {} });
+    await expectPaidOnce(claimed);
+  });
+
+  it('paying the same due payouts at once credit each once and leave none FAILED', async () => {
+    const claimed = await dueRedemptions(20);
+    let failed = 0;
+    const options = { onFailed: () => (failed += 1), batchSize: 20 };
+    const results = await Promise.all([payDue(queue(), payer, brandOf, options), payDue(queue(), payer, brandOf, options)]);
+    expect(results.reduce((sum, result) => sum + result.paid, 0)).toBe(20);
+    expect(failed).toBe(0);
+    await expectPaidOnce(claimed);
+  });
+
+  it('a failed attempt leaves a payout another replica paid as it is', async () => {
+    const [redemption] = await dueRedemptions(1);
+    const [taken] = await queue().due(1);
+    expect(taken?.id).toBe(redemption!.id);
+    // Its lease ran out while the first replica was still at it: another replica pays it.
+    await platform.prisma.couponRedemption.update({ where: { id: redemption!.id }, data: { nextPayAt: new Date() } });
+    await payDue(queue(), payer, brandOf, { onFailed: () => {} });
+    const paid = await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemption!.id } });
+    expect(paid.status).toBe('PAID');
+    // The replica that took it first failed (its wallet call timed out, say) after the other paid it.
+    expect(await queue().recordFailure(taken!, new Error('wallet timed out'))).toBeNull();
+    expect(await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemption!.id } })).toEqual(paid);
+    await expectPaidOnce([redemption!]);
+  });
+});
