@@ -181,8 +181,8 @@ export interface PayDueOptions {
 
 /**
  * Pays the queue's due payouts, oldest first; a failure is kept with its next attempt, and the
- * payout is FAILED at once on a refusal or at its last attempt (ADR-004: loud). While any is
- * FAILED this throws, so the loop, and the worker's health, report it until staff retry it.
+ * payout is FAILED at once on a refusal or at its last attempt (ADR-004: loud). A FAILED payout
+ * slows no other: the worker's health reports them apart (failedPayouts).
  */
 export async function payDue<Row extends { id: string; brandId: string; payAttempts: number }>(
   queue: PayoutQueue<Row>,
@@ -212,19 +212,29 @@ export async function payDue<Row extends { id: string; brandId: string; payAttem
       if (failed) onFailed();
     }
   }
-  const failed = await queue.failed();
-  if (failed) throw new FailedPayoutsError(queue.noun, failed.count, failed.lastError);
   return { paid, pending: due.length === batchSize };
 }
 
-/** Payouts FAILED (refused, or not delivered after their attempts): staff must look at them, and may retry them. */
+/** Throws FailedPayoutsError while any of the queues has a FAILED payout: a loop of its own keeps the worker unhealthy until staff retry or cancel them. */
+export async function failedPayouts(queues: PayoutQueue<{ id: string; brandId: string; payAttempts: number }>[]): Promise<void> {
+  const failed: FailedPayouts[] = [];
+  for (const queue of queues) {
+    const one = await queue.failed();
+    if (one) failed.push({ noun: queue.noun, ...one });
+  }
+  if (failed.length > 0) throw new FailedPayoutsError(failed);
+}
+
+interface FailedPayouts {
+  noun: string;
+  count: number;
+  lastError: string;
+}
+
+/** Payouts FAILED (refused, or not delivered after their attempts): staff must look at them, and retry or cancel them. */
 export class FailedPayoutsError extends Error {
   override readonly name = 'FailedPayoutsError';
-  constructor(
-    noun: string,
-    readonly failed: number,
-    lastError: string,
-  ) {
-    super(`${failed} ${noun}(s) FAILED, refused or not delivered after their attempts; last error: ${lastError}`);
+  constructor(readonly failed: FailedPayouts[]) {
+    super(failed.map(({ noun, count, lastError }) => `${count} ${noun}(s) FAILED, refused or not delivered after their attempts; last error: ${lastError}`).join('; '));
   }
 }

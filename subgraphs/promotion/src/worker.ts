@@ -5,7 +5,7 @@ import { Counter, Gauge } from 'prom-client';
 import { expireCampaigns } from './campaigns';
 import { loadPromotionWorkerConfig, type PromotionWorkerConfig } from './config';
 import { promotionDomain } from './domain';
-import { bonusPayer, payDue } from './payer';
+import { bonusPayer, failedPayouts, payDue } from './payer';
 import type { TypedEnvelope } from '@rgb/contracts';
 import type { OutboxTransaction } from '@rgb/events';
 import {
@@ -33,8 +33,9 @@ const SETTLEMENT_INTERVAL_MS = 5 * MINUTE_MS;
  * ended period of each active program once the figures are complete past its end (once whatever
  * the number of replicas; a change to a day already settled is counted, not paid) and pays the
  * items; pays the coupon redemptions left pending; a payout refused, or not delivered after its
- * attempts, is FAILED and the worker unhealthy until staff retry it; expires coupon campaigns
- * every minute; publishes promotion's outbox (staff actions) to rgb:stream:promotion.
+ * attempts, is FAILED and the worker unhealthy until staff retry or cancel it (the other payouts
+ * paid at full pace meanwhile); expires coupon campaigns every minute; publishes promotion's
+ * outbox (staff actions) to rgb:stream:promotion.
  */
 export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition {
   // The catalogue is started by the loops, which the worker builds before it runs a job.
@@ -54,6 +55,8 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
       await catalog.start();
       brands = catalog;
       const payer = closeWith(bonusPayer(config, { serviceTokens, log }, 'promotion_worker'));
+      const redemptions = couponRedemptionQueue(prisma, payer);
+      const items = settlementItemQueue(prisma, payer);
       new Gauge({
         name: 'promotion_coupon_redemptions',
         help: 'Coupon redemptions not paid, by status (PENDING on their way, FAILED refused or not delivered after their attempts)',
@@ -124,7 +127,7 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           name: 'pending coupon redemptions -> wallet',
           idleDelayMs: 1_000,
           async tick() {
-            const { paid, pending } = await payDue(couponRedemptionQueue(prisma, payer), payer, (brandId) => catalog.byId(brandId), { onFailed: () => failedRedemptions.inc() });
+            const { paid, pending } = await payDue(redemptions, payer, (brandId) => catalog.byId(brandId), { onFailed: () => failedRedemptions.inc() });
             return { worked: paid, pending };
           },
         },
@@ -132,8 +135,17 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           name: 'settlement items -> wallet',
           idleDelayMs: 1_000,
           async tick() {
-            const { paid, pending } = await payDue(settlementItemQueue(prisma, payer), payer, (brandId) => catalog.byId(brandId), { onFailed: () => failedItems.inc() });
+            const { paid, pending } = await payDue(items, payer, (brandId) => catalog.byId(brandId), { onFailed: () => failedItems.inc() });
             return { worked: paid, pending };
+          },
+        },
+        {
+          // Apart from the pay loops, which keep their pace: this one fails, and the worker is unhealthy, while any payout is FAILED.
+          name: 'FAILED payouts (staff retry or cancel them)',
+          idleDelayMs: 1_000,
+          async tick() {
+            await failedPayouts([redemptions, items]);
+            return { worked: 0, pending: false };
           },
         },
       ];

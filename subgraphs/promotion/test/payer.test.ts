@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CouponRedemption } from '@rgb/db';
+import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBooks } from '../../wallet/test/helpers';
 import { type BonusPayer, bonusPayer, type ClosablePayer, payDue, type PayoutQueue } from '../src/payer';
@@ -92,4 +93,32 @@ describe('two replicas', () => {
     expect(await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: redemption!.id } })).toEqual(paid);
     await expectPaidOnce([redemption!]);
   });
+});
+
+describe('a FAILED payout', () => {
+  it('slows no other: the others are paid at full pace, and the worker is unhealthy naming it', async () => {
+    const [failed] = await dueRedemptions(1);
+    await platform.prisma.couponRedemption.update({ where: { id: failed!.id }, data: { status: 'FAILED', lastPayError: 'wallet refused' } });
+    const due = await dueRedemptions(200);
+    // Neither batch throws for the FAILED one.
+    const first = await payDue(queue(), payer, brandOf, { onFailed: () => {} });
+    const second = await payDue(queue(), payer, brandOf, { onFailed: () => {} });
+    expect(first.paid + second.paid).toBe(200);
+    await expectPaidOnce(due);
+
+    const worker = await platform.startWorker();
+    const unhealthy = await waitFor('the worker unhealthy', async () => {
+      const response = await fetch(`${worker.url}/health`);
+      return response.status === 503 && (await response.text());
+    }, 20_000);
+    expect(unhealthy).toContain('FAILED payouts');
+    expect(unhealthy).toContain('1 coupon redemption(s) FAILED');
+    expect(unhealthy).toContain('wallet refused');
+    // Paid at the loop's pace meanwhile: a new due payout waits for no backoff.
+    const [later] = await dueRedemptions(1);
+    await waitFor('paid within a couple of turns', async () => (await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: later!.id } })).status === 'PAID', 3_000);
+    await worker.close();
+    // Out of the way of the other tests' workers.
+    await platform.prisma.couponRedemption.delete({ where: { id: failed!.id } });
+  }, 60_000);
 });
