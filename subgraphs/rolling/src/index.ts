@@ -2,6 +2,7 @@ import { badUserInput, notFound, rollingRoutes } from '@rgb/contracts';
 import { BrandConfigs, repositoryPath, serveRoute, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import type { RollingConfig } from './config';
 import { rollingDomain } from './domain';
+import { cancelForSource } from './lifecycle';
 import { createLoaders, type RollingLoaders } from './loaders';
 import { requireForPromotion } from './requirements';
 import { resolvers } from './resolvers';
@@ -14,7 +15,7 @@ export interface RollingServices {
   configs: BrandConfigs;
 }
 
-/** The rolling subgraph, and its `/internal/rolling/*` routes: the wallet's withdrawal check, the promotions' requirements. */
+/** The rolling subgraph, and its `/internal/rolling/*` routes: the wallet's withdrawal check, the promotions' requirements (made and canceled). */
 export function rollingSubgraph(config: RollingConfig): SubgraphDefinition<RollingLoaders, RollingServices> {
   return {
     name: rollingDomain.api.name,
@@ -36,6 +37,7 @@ export function rollingSubgraph(config: RollingConfig): SubgraphDefinition<Rolli
         const { rolling, duplicate } = await requireForPromotion(prisma, brandConfig, request);
         return { rolling_id: rolling?.id ?? null, duplicate };
       });
+      serveRoute(app, rollingRoutes.cancelRequirement, (request) => cancelForSource(prisma, request));
     },
   };
 }

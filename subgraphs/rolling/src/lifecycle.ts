@@ -1,10 +1,11 @@
-import { badUserInput, conflict, notFound, walletRoutes } from '@rgb/contracts';
+import { badUserInput, conflict, notFound, type RequirementCancel, type RouteResponse, type rollingRoutes, walletRoutes } from '@rgb/contracts';
 import type { PrismaClient, Rolling } from '@rgb/db';
 import { appendToOutbox, outboxTransaction, type OutboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import { type BrandRef, isUuid, type ServiceClient } from '@rgb/kit';
 
 /**
- * How requirements end besides completion (turnover.ts): canceled by staff, or expired by the
+ * How requirements end besides completion (turnover.ts): canceled by staff or by the service that
+ * asked for it (its credit canceled), or expired by the
  * scheduled job; and how a completion reaches the wallet, which confirms it on its stream.
  */
 
@@ -16,7 +17,21 @@ const changeOf = (rolling: Pick<Rolling, 'id' | 'playerId' | 'required' | 'accru
   currency: rolling.currency,
 });
 
-/** Ends an active requirement of the brand without its turnover: the player may withdraw (if nothing else holds them). */
+/** Ends a locked ACTIVE requirement without its turnover, with ROLLING_CANCELED: the player may withdraw (if nothing else holds them). */
+async function cancelLocked(tx: OutboxTransaction, brandId: string, id: string, why: string, canceledBy: string | null): Promise<Rolling> {
+  const rolling = await tx.rolling.update({ where: { id }, data: { status: 'CANCELED', endedAt: new Date(), cancelReason: why, canceledBy } });
+  await appendToOutbox(tx, 'rolling.outbox', {
+    type: 'ROLLING_CANCELED',
+    owner: rolling,
+    brandId,
+    aggregateType: 'rolling',
+    aggregateId: id,
+    payload: { ...changeOf(rolling), reason: why },
+  });
+  return rolling;
+}
+
+/** Staff end an active requirement of the brand without its turnover (audited). */
 export async function cancelRolling(prisma: PrismaClient, brand: BrandRef, id: string, reason: string, actor: StaffActor): Promise<Rolling> {
   const why = reason.trim();
   if (why.length < 1 || why.length > 500) throw badUserInput('reason must be 1 to 500 characters');
@@ -26,18 +41,7 @@ export async function cancelRolling(prisma: PrismaClient, brand: BrandRef, id: s
       SELECT status FROM rolling.rolling WHERE id = ${id}::uuid AND brand_id = ${brand.id}::uuid FOR UPDATE`;
     if (!locked) throw notFound(`no rolling ${id}`);
     if (locked.status !== 'ACTIVE') throw conflict(`rolling ${id} is ${locked.status}, not ACTIVE`);
-    const rolling = await tx.rolling.update({
-      where: { id },
-      data: { status: 'CANCELED', endedAt: new Date(), cancelReason: why, canceledBy: actor.staffId },
-    });
-    await appendToOutbox(tx, 'rolling.outbox', {
-      type: 'ROLLING_CANCELED',
-      owner: rolling,
-      brandId: brand.id,
-      aggregateType: 'rolling',
-      aggregateId: id,
-      payload: { ...changeOf(rolling), reason: why },
-    });
+    const rolling = await cancelLocked(tx, brand.id, id, why, actor.staffId);
     await recordStaffAction(tx, 'rolling.outbox', brand.id, actor, {
       action: 'rolling.cancel',
       target_type: 'rolling',
@@ -46,6 +50,23 @@ export async function cancelRolling(prisma: PrismaClient, brand: BrandRef, id: s
       after: { status: 'CANCELED', reason: why },
     });
     return rolling;
+  });
+}
+
+/**
+ * The requirement made for a source's credit (a promotion payout its service canceled) ends if it
+ * is ACTIVE; one already ended, or none at all, is answered as it is: a repeat changes nothing.
+ */
+export async function cancelForSource(prisma: PrismaClient, request: RequirementCancel): Promise<RouteResponse<typeof rollingRoutes.cancelRequirement>> {
+  return outboxTransaction(prisma, async (tx) => {
+    const [locked] = await tx.$queryRaw<{ id: string; status: Rolling['status'] }[]>`
+      SELECT id::text AS id, status::text AS status FROM rolling.rolling
+      WHERE brand_id = ${request.brand.id}::uuid AND source = ${request.source}::rolling."RollingSource" AND source_id = ${request.sourceId}
+      FOR UPDATE`;
+    if (!locked) return { rolling_id: null, status: null, canceled: false };
+    if (locked.status !== 'ACTIVE') return { rolling_id: locked.id, status: locked.status, canceled: false };
+    await cancelLocked(tx, request.brand.id, locked.id, request.reason, null);
+    return { rolling_id: locked.id, status: 'CANCELED', canceled: true };
   });
 }
 

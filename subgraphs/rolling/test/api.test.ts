@@ -1,14 +1,14 @@
 /**
  * What the rolling subgraph answers: `Player.rollings` and `Query.rollings` over GraphQL (who may
  * read what, filters, pages, one SQL for many players), and the internal routes the wallet and
- * the promotion domain call (the withdrawal check, promotion requirements). Real PostgreSQL,
+ * the promotion domain call (the withdrawal check, promotion requirements made and canceled). Real PostgreSQL,
  * Redis and HTTP (admin, wallet, rolling and its worker).
  */
 import { randomUUID } from 'node:crypto';
 import type { BrandRef, ForwardedContext } from '@rgb/kit';
 import { firstError, signedIn, staffWith } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bet, depositApproved, type RollingPlatform, requirementsOf, startRollingPlatform } from './support';
+import { bet, depositApproved, type RollingPlatform, requirementsOf, rollingOutbox, startRollingPlatform } from './support';
 
 let platform: RollingPlatform;
 beforeAll(async () => {
@@ -292,5 +292,62 @@ describe('/internal/rolling/requirements', () => {
       expect((await internal('requirements', { ...body, ...bad })).status, JSON.stringify(bad)).toBe(400);
     }
     expect(await rowsOf(body.source_id)).toEqual([]);
+  });
+});
+
+describe('/internal/rolling/requirements/cancel', () => {
+  const made = async () => {
+    const body = {
+      brand: brandBody(acme()),
+      player_id: randomUUID(),
+      source: 'PROMOTION',
+      source_id: `settlement-${randomUUID()}`,
+      amount_minor: '2000',
+      multiplier_bps: 10_000,
+      expires_at: null,
+    };
+    const answer = await internal('requirements', body);
+    return { body, rollingId: answer.body.rolling_id as string };
+  };
+  const cancel = (sourceId: string, overrides: Record<string, unknown> = {}) =>
+    internal('requirements/cancel', { brand: brandBody(acme()), source: 'PROMOTION', source_id: sourceId, reason: 'payout canceled by staff', ...overrides });
+  const withdrawalCheck = (playerId: string) => internal('withdrawal-check', { brand: brandBody(acme()), player_id: playerId, approved_deposits: 0 });
+
+  it("cancels the source's ACTIVE requirement with ROLLING_CANCELED, and the player may withdraw; a repeat changes nothing", async () => {
+    const { body, rollingId } = await made();
+    expect((await withdrawalCheck(body.player_id)).body).toMatchObject({ allowed: false, reason: 'ACTIVE_REQUIREMENT' });
+    expect(await cancel(body.source_id)).toEqual({ status: 200, body: { rolling_id: rollingId, status: 'CANCELED', canceled: true } });
+    expect(await platform.prisma.rolling.findUniqueOrThrow({ where: { id: rollingId } })).toMatchObject({ status: 'CANCELED', cancelReason: 'payout canceled by staff', canceledBy: null, endedAt: expect.any(Date) });
+    expect((await withdrawalCheck(body.player_id)).body).toMatchObject({ allowed: true, active_requirements: 0 });
+    const [event, ...more] = await rollingOutbox(platform, 'ROLLING_CANCELED', rollingId);
+    expect(more).toEqual([]);
+    expect(event!.envelope).toMatchObject({ brand_id: acme().id, payload: { rolling_id: rollingId, player_id: body.player_id, required_minor: '2000', reason: 'payout canceled by staff' } });
+
+    const row = await platform.prisma.rolling.findUniqueOrThrow({ where: { id: rollingId } });
+    expect(await cancel(body.source_id, { reason: 'again' })).toEqual({ status: 200, body: { rolling_id: rollingId, status: 'CANCELED', canceled: false } });
+    expect(await platform.prisma.rolling.findUniqueOrThrow({ where: { id: rollingId } })).toEqual(row);
+    expect(await rollingOutbox(platform, 'ROLLING_CANCELED', rollingId)).toHaveLength(1);
+  });
+
+  it('leaves an ended requirement as it is, answers a source without one, and looks at the brand asked only', async () => {
+    const { body, rollingId } = await made();
+    await platform.prisma.rolling.update({ where: { id: rollingId }, data: { status: 'COMPLETED', accrued: 2_000n, endedAt: new Date() } });
+    expect(await cancel(body.source_id)).toEqual({ status: 200, body: { rolling_id: rollingId, status: 'COMPLETED', canceled: false } });
+    expect(await platform.prisma.rolling.findUniqueOrThrow({ where: { id: rollingId } })).toMatchObject({ status: 'COMPLETED', cancelReason: null });
+    expect(await cancel(`settlement-${randomUUID()}`)).toEqual({ status: 200, body: { rolling_id: null, status: null, canceled: false } });
+
+    const active = await made();
+    expect(await cancel(active.body.source_id, { brand: brandBody(demo()) })).toEqual({ status: 200, body: { rolling_id: null, status: null, canceled: false } });
+    expect(await platform.prisma.rolling.findUniqueOrThrow({ where: { id: active.rollingId } })).toMatchObject({ status: 'ACTIVE' });
+  });
+
+  it('refuses a call without a service token (401) and malformed ones (400), and cancels nothing', async () => {
+    const { body, rollingId } = await made();
+    const unsigned = await internal('requirements/cancel', { brand: brandBody(acme()), source: 'PROMOTION', source_id: body.source_id, reason: 'no token' }, { token: false });
+    expect(unsigned.status).toBe(401);
+    for (const bad of [{ reason: '' }, { reason: ' ' }, { reason: 'r'.repeat(501) }, { source: 'DEPOSIT' }, { source_id: '' }]) {
+      expect((await cancel(body.source_id, bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect(await platform.prisma.rolling.findUniqueOrThrow({ where: { id: rollingId } })).toMatchObject({ status: 'ACTIVE' });
   });
 });

@@ -40,6 +40,15 @@ export interface RequirementRequest {
   expiresAt: Date | null;
 }
 
+export interface RequirementCancel {
+  brand: BrandRef;
+  source: 'PROMOTION';
+  /** The caller's id of the credit the requirement was made for. */
+  sourceId: string;
+  /** Why: kept on the requirement and in ROLLING_CANCELED. */
+  reason: string;
+}
+
 export const rollingRoutes = {
   withdrawalCheck: defineRoute({
     method: 'POST',
@@ -94,5 +103,18 @@ export const rollingRoutes = {
     response: z.object({ rolling_id: uuid.nullable(), duplicate: z.boolean() }),
     /** CONFLICT: the source id was used for another player, amount or multiplier. NOT_FOUND: a brand the admin domain does not know. */
     errors: ['CONFLICT', 'NOT_FOUND'],
+  }),
+  cancelRequirement: defineRoute({
+    method: 'POST',
+    path: '/internal/rolling/requirements/cancel',
+    request: z
+      .object({ brand: brandRefWire, source: z.literal('PROMOTION'), source_id: z.string().min(1).max(200), reason: z.string().trim().min(1).max(500) })
+      .transform((body): RequirementCancel => ({ brand: body.brand, source: body.source, sourceId: body.source_id, reason: body.reason })),
+    toWire: (request) => ({ brand: wireOfBrand(request.brand), source: request.source, source_id: request.sourceId, reason: request.reason }),
+    /**
+     * The source's requirement CANCELED if it was ACTIVE (`canceled`); one already ended is left
+     * as it is, and no requirement at all answers `rolling_id` null: asking again changes nothing.
+     */
+    response: z.object({ rolling_id: uuid.nullable(), status: z.enum(['ACTIVE', 'COMPLETED', 'CANCELED', 'EXPIRED']).nullable(), canceled: z.boolean() }),
   }),
 };
