@@ -21,6 +21,6 @@ export const promotionAccess = {
   readPromotions: (caller: Caller | null) => void requirePermission(caller, 'promotions.read'),
   /** Why a coupon's payment failed (a service's error text) is for staff with promotions.read, not for the player. */
   seesPayFailures: (caller: Caller | null): boolean => holdsPermission(caller, 'promotions.read'),
-  /** Campaigns, codes, programs, settling a period on demand, retries and reversals: the staff member who does it. */
+  /** Campaigns, codes, programs, settling a period on demand, retries, cancels and reversals: the staff member who does it. */
   managePromotions: staffActor('promotions.manage'),
 };

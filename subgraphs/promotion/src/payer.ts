@@ -1,5 +1,5 @@
 import type { TokenService } from '@rgb/auth';
-import { type AnyRoute, type RouteRequest, type RouteResponse, rollingRoutes, walletRoutes } from '@rgb/contracts';
+import { type AnyRoute, badUserInput, conflict, type RouteRequest, type RouteResponse, rollingRoutes, walletRoutes } from '@rgb/contracts';
 import { Prisma, type PrismaClient } from '@rgb/db';
 import { type BrandRef, type CallContext, type Logger, ServiceClient } from '@rgb/kit';
 import type { PromotionConfig } from './config';
@@ -130,6 +130,31 @@ export async function claimDue(prisma: PrismaClient, { table }: PayoutTable, tak
     FROM due WHERE payout.id = due.id
     RETURNING payout.id::text AS id`;
   return rows.map((row) => row.id);
+}
+
+/** Why staff cancel a payout, trimmed; BAD_USER_INPUT unless 1 to 500 characters. */
+export function cancelReasonOf(reason: string): string {
+  const why = reason.trim();
+  if (why.length < 1 || why.length > 500) throw badUserInput('reason must be 1 to 500 characters');
+  return why;
+}
+
+/**
+ * Staff give up a payout their transaction holds locked: CONFLICT unless it is FAILED; then
+ * rolling's requirement made for it (if any, and still ACTIVE) is canceled, before the caller marks
+ * it CANCELED, so that a payout is never CANCELED with its requirement still holding the player's
+ * withdrawals. Rolling's cancel is idempotent: a repeat after a failure of this transaction is safe.
+ */
+export async function cancelRequirementOfFailed(
+  payer: BonusPayer,
+  brand: BrandRef,
+  noun: string,
+  payout: { id: string; status: string },
+  why: string,
+  context: CallContext = {},
+): Promise<void> {
+  if (payout.status !== 'FAILED') throw conflict(`${noun} ${payout.id} is ${payout.status}, not FAILED`);
+  await answerOf(payer.rolling, rollingRoutes.cancelRequirement, { brand, source: 'PROMOTION', sourceId: payout.id, reason: `${noun} canceled: ${why}`.slice(0, 500) }, context);
 }
 
 /** What a failed attempt to pay left on its payout's row. */

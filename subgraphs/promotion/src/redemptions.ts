@@ -3,7 +3,7 @@ import type { CouponCampaign, CouponCode, CouponRedemption, Prisma, PrismaClient
 import type { StaffActor } from '@rgb/events';
 import { type BrandRef, type CallContext, isUuid } from '@rgb/kit';
 import { MAX_CODE_LENGTH, normalizeCode } from './codes';
-import { type BonusPayer, claimDue, payBonus, type PayoutQueue, type PayoutTable, recordFailedAttempt } from './payer';
+import { type BonusPayer, cancelReasonOf, cancelRequirementOfFailed, claimDue, payBonus, type PayoutQueue, type PayoutTable, recordFailedAttempt } from './payer';
 import { auditedChange } from './staff-actions';
 
 /**
@@ -161,6 +161,34 @@ export function retryFailedRedemption(prisma: PrismaClient, brand: BrandRef, id:
         target_id: id,
         before: { status: 'FAILED', last_error: redemption.lastPayError },
         after: { status: 'PENDING' },
+      },
+    };
+  });
+}
+
+/** Staff give up a FAILED redemption (see cancelRequirementOfFailed): CANCELED with the reason, its requirement canceled; it stays counted in the campaign's limits and budget. */
+export function cancelFailedRedemption(
+  prisma: PrismaClient,
+  payer: BonusPayer,
+  brand: BrandRef,
+  id: string,
+  reason: string,
+  actor: StaffActor,
+  context: CallContext = {},
+): Promise<CouponRedemption> {
+  const why = cancelReasonOf(reason);
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
+    const redemption = await lockRedemption(tx, brand.id, id);
+    await cancelRequirementOfFailed(payer, brand, 'coupon redemption', redemption, why, context);
+    const canceled = await tx.couponRedemption.update({ where: { id }, data: { status: 'CANCELED', cancelReason: why } });
+    return {
+      result: canceled,
+      action: {
+        action: 'coupon_redemption.cancel',
+        target_type: 'coupon_redemption',
+        target_id: id,
+        before: { status: 'FAILED', last_error: redemption.lastPayError },
+        after: { status: 'CANCELED', reason: why },
       },
     };
   });

@@ -3,7 +3,7 @@ import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, Settlement
 import type { StaffActor } from '@rgb/events';
 import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
 import type { Redis } from 'ioredis';
-import { type BonusPayer, claimDue, payBonus, type PayoutQueue, type PayoutTable, recordFailedAttempt } from './payer';
+import { type BonusPayer, cancelReasonOf, cancelRequirementOfFailed, claimDue, payBonus, type PayoutQueue, type PayoutTable, recordFailedAttempt } from './payer';
 import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf, withinBudget } from './program-rules';
 import { lockProgram } from './programs';
 import { activityAppliedThrough } from './projections';
@@ -309,6 +309,34 @@ export function retryFailedItem(prisma: PrismaClient, brand: BrandRef, id: strin
     return {
       result: retried,
       action: { action: 'settlement_item.retry', target_type: 'settlement_item', target_id: id, before: { status: 'FAILED', last_error: item.lastPayError }, after: { status: 'PENDING' } },
+    };
+  });
+}
+
+/** Staff give up a FAILED item (see cancelRequirementOfFailed): CANCELED with the reason, its requirement canceled. */
+export function cancelFailedItem(
+  prisma: PrismaClient,
+  payer: BonusPayer,
+  brand: BrandRef,
+  id: string,
+  reason: string,
+  actor: StaffActor,
+  context: CallContext = {},
+): Promise<SettlementItem> {
+  const why = cancelReasonOf(reason);
+  return auditedChange(prisma, brand.id, actor, async (tx) => {
+    const item = await lockItem(tx, brand.id, id);
+    await cancelRequirementOfFailed(payer, brand, 'settlement item', item, why, context);
+    const canceled = await tx.settlementItem.update({ where: { id }, data: { status: 'CANCELED', cancelReason: why } });
+    return {
+      result: canceled,
+      action: {
+        action: 'settlement_item.cancel',
+        target_type: 'settlement_item',
+        target_id: id,
+        before: { status: 'FAILED', last_error: item.lastPayError },
+        after: { status: 'CANCELED', reason: why },
+      },
     };
   });
 }

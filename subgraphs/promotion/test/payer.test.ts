@@ -1,16 +1,32 @@
 /**
  * The payout queues under several promotion_worker replicas: each claims its own due payouts,
  * a failed attempt never overwrites a payout another replica paid, and a FAILED payout slows no
- * other. Real PostgreSQL, Redis and HTTP (the wallet and rolling of the platform).
+ * other; staff cancel a FAILED payout with its requirement. Real PostgreSQL, Redis and HTTP (the
+ * wallet and rolling of the platform).
  */
 import { randomUUID } from 'node:crypto';
 import type { CouponRedemption } from '@rgb/db';
-import { waitFor } from '@rgb/kit/testing';
+import { rollingRoutes } from '@rgb/contracts';
+import { freePort, waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBooks } from '../../wallet/test/helpers';
-import { type BonusPayer, bonusPayer, type ClosablePayer, payDue, type PayoutQueue } from '../src/payer';
+import { type BonusPayer, bonusPayer, type ClosablePayer, failedPayouts, payDue, type PayoutQueue } from '../src/payer';
 import { claimRedemption, couponRedemptionQueue } from '../src/redemptions';
-import { type CouponPlatform, couponCredits, createCampaign, startCouponPlatform, uniqueCode } from './helpers';
+import {
+  asPlayer,
+  asStaff,
+  COUPON_FIELDS,
+  type CouponPlatform,
+  couponCredits,
+  createCampaign,
+  dataOf,
+  errorOf,
+  idOf,
+  RETRY_COUPON,
+  staffActionsOn,
+  startCouponPlatform,
+  uniqueCode,
+} from './helpers';
 
 let platform: CouponPlatform;
 let payer: ClosablePayer;
@@ -121,4 +137,70 @@ describe('a FAILED payout', () => {
     // Out of the way of the other tests' workers.
     await platform.prisma.couponRedemption.delete({ where: { id: failed!.id } });
   }, 60_000);
+});
+
+const CANCEL_COUPON = `mutation ($id: ID!, $reason: String!) { cancelCouponRedemption(id: $id, reason: $reason) { ${COUPON_FIELDS} attempts lastError } }`;
+const CANCEL_ITEM = 'mutation ($id: ID!, $reason: String!) { cancelSettlementItem(id: $id, reason: $reason) { id status } }';
+
+describe('staff cancel a FAILED payout', () => {
+  it("CANCELED with its requirement: the player's withdrawals no longer wait for it, and the worker is healthy again", async () => {
+    // Rolling made the requirement; the wallet never took the credit: FAILED at its one attempt.
+    const [redemption] = await dueRedemptions(1);
+    const walletDown = bonusPayer(
+      { WALLET_URL: `http://127.0.0.1:${await freePort()}`, ROLLING_URL: platform.rolling.url, PAY_RETRY_MS: 100, PAY_MAX_ATTEMPTS: 1 },
+      { serviceTokens: platform.promotion.deps.serviceTokens, log: platform.promotion.deps.log },
+      'promotion_worker',
+    );
+    await payDue(couponRedemptionQueue(platform.prisma, walletDown), walletDown, brandOf, { onFailed: () => {} });
+    await walletDown.close();
+    const { id, playerId } = redemption!;
+    const failed = await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id } });
+    expect(failed).toMatchObject({ status: 'FAILED', rollingId: expect.any(String) });
+    const withdrawal = async () => {
+      const answer = await payer.rolling.call(rollingRoutes.withdrawalCheck, { brand: demo(), playerId, approvedDeposits: 0 }, {});
+      if (!answer.ok) throw new Error(answer.refusal.message);
+      return answer.value;
+    };
+    expect(await withdrawal()).toMatchObject({ allowed: false, reason: 'ACTIVE_REQUIREMENT' });
+    await expect(failedPayouts([queue()])).rejects.toThrow('1 coupon redemption(s) FAILED');
+
+    const staff = asStaff(demo());
+    expect(errorOf(await platform.promotion.graphql(CANCEL_COUPON, { id, reason: 'player closed' }, asPlayer(demo(), playerId))).code).toBe('FORBIDDEN');
+    expect(errorOf(await platform.promotion.graphql(CANCEL_COUPON, { id, reason: 'player closed' }, asStaff(platform.brands.acme))).code).toBe('NOT_FOUND');
+    expect(errorOf(await platform.promotion.graphql(CANCEL_COUPON, { id: randomUUID(), reason: 'player closed' }, staff)).code).toBe('NOT_FOUND');
+    expect(errorOf(await platform.promotion.graphql(CANCEL_COUPON, { id, reason: '  ' }, staff)).code).toBe('BAD_USER_INPUT');
+    expect(await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id } })).toEqual(failed);
+
+    const canceled = dataOf(await platform.promotion.graphql<{ cancelCouponRedemption: { status: string } }>(CANCEL_COUPON, { id, reason: ' player closed ' }, staff));
+    expect(canceled.cancelCouponRedemption).toMatchObject({ status: 'CANCELED', paidAt: null });
+    expect(await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'CANCELED', cancelReason: 'player closed', paidAt: null });
+    expect(await platform.prisma.rolling.findUniqueOrThrow({ where: { id: failed.rollingId! } })).toMatchObject({
+      status: 'CANCELED',
+      cancelReason: 'coupon redemption canceled: player closed',
+    });
+    expect(await withdrawal()).toMatchObject({ allowed: true, active_requirements: 0 });
+    expect(await staffActionsOn(platform.prisma, id)).toMatchObject([
+      { action: 'coupon_redemption.cancel', staff_id: idOf(staff), before: { status: 'FAILED', last_error: expect.any(String) }, after: { status: 'CANCELED', reason: 'player closed' } },
+    ]);
+    await expect(failedPayouts([queue()])).resolves.toBeUndefined();
+
+    // Closed: neither canceled nor retried again, and never paid.
+    expect(errorOf(await platform.promotion.graphql(CANCEL_COUPON, { id, reason: 'again' }, staff)).code).toBe('CONFLICT');
+    expect(errorOf(await platform.promotion.graphql(RETRY_COUPON, { id }, staff)).code).toBe('CONFLICT');
+    await payDue(queue(), payer, brandOf, { onFailed: () => {} });
+    expect(await couponCredits(platform.prisma, playerId)).toEqual([]);
+    await expectBooks(platform.admin, { [playerId]: null });
+  });
+
+  it('refuses a payout that is not FAILED with CONFLICT, and changes nothing', async () => {
+    const [pending] = await dueRedemptions(1);
+    await platform.prisma.couponRedemption.update({ where: { id: pending!.id }, data: { nextPayAt: new Date(Date.now() + 3_600_000) } });
+    const before = await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: pending!.id } });
+    expect(errorOf(await platform.promotion.graphql(CANCEL_COUPON, { id: pending!.id, reason: 'too early' }, asStaff(demo()))).code).toBe('CONFLICT');
+    expect(await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: pending!.id } })).toEqual(before);
+    expect(await staffActionsOn(platform.prisma, pending!.id)).toEqual([]);
+    await platform.prisma.couponRedemption.delete({ where: { id: pending!.id } });
+    // Settlement items go the same way (cancelFailedItem): an unknown one is NOT_FOUND.
+    expect(errorOf(await platform.promotion.graphql(CANCEL_ITEM, { id: randomUUID(), reason: 'gone' }, asStaff(demo()))).code).toBe('NOT_FOUND');
+  });
 });

@@ -2,9 +2,9 @@ import { promotionAccess } from '../authorization';
 import { addNamedCode, createCampaign, disableCampaign, generateCodes } from '../campaigns';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { createProgram, setProgramStatus, updateProgram } from '../programs';
-import { redeemCoupon, retryFailedRedemption } from '../redemptions';
+import { cancelFailedRedemption, redeemCoupon, retryFailedRedemption } from '../redemptions';
 import { couponRedemptionPayout, reversePayout, settlementItemPayout } from '../reversals';
-import { retryFailedItem, settleOnDemand } from '../settlements';
+import { cancelFailedItem, retryFailedItem, settleOnDemand } from '../settlements';
 
 export const Mutation: MutationResolvers = {
   redeemCoupon: (_parent, { code }, context) =>
@@ -34,12 +34,16 @@ export const Mutation: MutationResolvers = {
     return settleOnDemand(context.prisma, context.brand, context.services.todayOf(context.brand.id), programId, periodStart, actor);
   },
   retrySettlementItem: (_parent, { id }, context) => retryFailedItem(context.prisma, context.brand, id, promotionAccess.managePromotions(context)),
+  cancelSettlementItem: (_parent, { id, reason }, context) =>
+    cancelFailedItem(context.prisma, context.services.payer, context.brand, id, reason, promotionAccess.managePromotions(context), context),
   reverseSettlementItem: async (_parent, request, context) => {
     const actor = promotionAccess.managePromotions(context);
     const id = await reversePayout(context.prisma, context.services.payer, context.log, context.brand, settlementItemPayout, request, actor, context);
     return context.prisma.settlementItem.findUniqueOrThrow({ where: { id } });
   },
   retryCouponRedemption: (_parent, { id }, context) => retryFailedRedemption(context.prisma, context.brand, id, promotionAccess.managePromotions(context)),
+  cancelCouponRedemption: (_parent, { id, reason }, context) =>
+    cancelFailedRedemption(context.prisma, context.services.payer, context.brand, id, reason, promotionAccess.managePromotions(context), context),
   reverseCouponRedemption: async (_parent, request, context) => {
     const actor = promotionAccess.managePromotions(context);
     const id = await reversePayout(context.prisma, context.services.payer, context.log, context.brand, couponRedemptionPayout, request, actor, context);
