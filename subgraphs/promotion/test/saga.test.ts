@@ -26,6 +26,8 @@ import {
   dataOf,
   errorOf,
   itemsByPlayer,
+  nodesOf,
+  type Page,
   type ItemView,
   redeem,
   RETRY_ITEM,
@@ -106,8 +108,8 @@ describe('an item that cannot be delivered', () => {
     const shown = dataOf(await platform.promotion.graphql<{ settlementRun: RunView }>(RUN, { id: run.id }, asStaff(demo()))).settlementRun;
     expect(itemsByPlayer(shown)[player]).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('promotions/credit'), paidAt: null });
     // The player sees the payout's state, not the platform's internal error.
-    const own = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: ItemView[] }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
-    expect(own._entities[0]!.promotionPayouts).toMatchObject([{ id: itemId, status: 'FAILED', lastError: null }]);
+    const own = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: Page<ItemView> }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
+    expect(nodesOf(own._entities[0]!.promotionPayouts)).toMatchObject([{ id: itemId, status: 'FAILED', lastError: null }]);
     const failedList = dataOf(await platform.promotion.graphql<{ settlementItems: { edges: { node: ItemView }[] } }>(
       `{ settlementItems(status: FAILED, first: 100) { edges { node { id status } } } }`, {}, asStaff(demo()),
     )).settlementItems.edges.map(({ node }) => node);
