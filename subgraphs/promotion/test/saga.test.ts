@@ -3,9 +3,11 @@
  * wallet's credit and marking the item paid is paid exactly once after a restart; an item the
  * wallet never takes is FAILED after its attempts, one it refuses at once (a metric, the worker
  * unhealthy, visible to staff) until staff retry it; reversals take back at most what was paid,
- * once, audited. Real PostgreSQL, Redis, wallet, rolling and promotion_worker.
+ * once, audited, recorded before the wallet moves and completed after a fault, a refused one
+ * counting for nothing. Real PostgreSQL, Redis, wallet, rolling and promotion_worker.
  */
 import { randomUUID } from 'node:crypto';
+import { walletRoutes } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import type { StartedWorker } from '@rgb/kit';
 import { freePort, waitFor } from '@rgb/kit/testing';
@@ -240,4 +242,28 @@ describe('reversals', () => {
       await platform.prisma.$executeRawUnsafe('DROP SEQUENCE promotion.reversal_fault');
     }
   }, 60_000);
+
+  it('a reversal the wallet refuses is REFUSED with its code and counts for nothing: a smaller one may follow', async () => {
+    const player = randomUUID();
+    const run = await settledWithoutWorker('2026-02-06', [player], 0);
+    const itemId = itemsByPlayer(run)[player]!.id;
+    const paying = await platform.startWorker();
+    await waitFor('paid', async () => (await platform.prisma.settlementItem.count({ where: { id: itemId, status: 'PAID' } })) === 1);
+    await paying.close();
+    // The player has spent 4.00 of the 5.00 paid.
+    const payer = bonusPayer(loadPromotionConfig({ NODE_ENV: 'test', WALLET_URL: platform.wallet.url, ROLLING_URL: platform.rolling.url }), platform.promotion.deps, 'promotion');
+    try {
+      const spent = await payer.wallet.call(walletRoutes.adjustment, { brand: demo(), playerId: player, amount: -400n, key: `spent:${player}`, reference: 'spent', causedBy: 'test', reason: 'spent' });
+      expect(spent.ok).toBe(true);
+    } finally {
+      await payer.close();
+    }
+    const reverse = (amount: string) => platform.promotion.graphql<{ reverseSettlementItem: ItemView }>(REVERSE_ITEM, { id: itemId, amount, reason: 'bonus abuse' }, asStaff(demo()));
+    expect(errorOf(await reverse('3.00')).code).toBe('INSUFFICIENT_FUNDS');
+    expect(await platform.prisma.payoutReversal.findMany({ where: { payoutId: itemId } })).toMatchObject([{ status: 'REFUSED', refusalCode: 'INSUFFICIENT_FUNDS', amount: 300n }]);
+    expect(await platform.prisma.settlementItem.findUnique({ where: { id: itemId } })).toMatchObject({ reversed: 0n });
+    expect(dataOf(await reverse('1.00')).reverseSettlementItem).toMatchObject({ reversed: '1.00' });
+    expect(await platform.prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_REVERSAL' } })).toMatchObject([{ amount: -100n }]);
+    await expectBooks(platform.admin, { [player]: 0n });
+  });
 });
