@@ -26,7 +26,7 @@ interface Payout {
   paid: boolean;
 }
 
-export interface PayoutKind {
+interface PayoutKind {
   /** In audit rows, messages and reversal rows: coupon_redemption, settlement_item. */
   name: string;
   /** The wallet credit's key of a payout. */
