@@ -8,7 +8,7 @@ import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
 
 const REDEEM = `mutation ($code: String!) { redeemCoupon(code: $code) { code amount status } }`;
-const ME = `{ me { wallet { balance transactions { edges { node { kind amount } } } } coupons { code amount status paidAt } } }`;
+const ME = `{ me { wallet { balance transactions { edges { node { kind amount } } } } coupons { edges { node { code amount status paidAt } } } } }`;
 
 let platform: TestPlatform;
 let prisma: PrismaClient;
@@ -39,7 +39,7 @@ describe('redeemCoupon through the router', () => {
     const { me } = dataOf(await platform.graphql(ME, {}, { token }));
     expect(me.wallet.balance).toBe('10.00');
     expect(me.wallet.transactions.edges).toEqual([{ node: { kind: 'PROMOTION_CREDIT', amount: '10.00' } }]);
-    expect(me.coupons).toEqual([{ code: 'WELCOME10', amount: '10.00', status: 'PAID', paidAt: expect.any(String) }]);
+    expect(me.coupons.edges).toEqual([{ node: { code: 'WELCOME10', amount: '10.00', status: 'PAID', paidAt: expect.any(String) } }]);
     expect(await findLedgerMismatches(prisma)).toEqual([]);
   });
 });

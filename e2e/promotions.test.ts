@@ -18,18 +18,18 @@ import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/p
 const SECRET = 'e2e-promotions-provider-secret';
 const ACME = 'acme.localhost';
 
-const ME = `{ me { id wallet { balance } rollings { required accrued status source } promotionPayouts { amount basis status periodStart program { name } } } }`;
+const ME = `{ me { id wallet { balance } rollings { required accrued status source } promotionPayouts { edges { node { amount basis status periodStart program { name } } } } } }`;
 const REQUEST_DEPOSIT = `mutation ($input: DepositInput!) { requestDeposit(input: $input) { id } }`;
 const APPROVE_DEPOSIT = `mutation ($id: ID!) { approveDeposit(id: $id) { status } }`;
 const CREATE_PROGRAM = `mutation ($input: CreatePromotionProgramInput!) { createPromotionProgram(input: $input) { id settleFrom } }`;
-const PREVIEW = `query ($programId: ID!, $periodStart: String!) { settlementPreview(programId: $programId, periodStart: $periodStart) { total lines { player { id } basis amount } } }`;
+const PREVIEW = `query ($programId: ID!, $periodStart: String!) { settlementPreview(programId: $programId, periodStart: $periodStart) { total lines(first: 100) { totalCount edges { node { player { id } basis amount } } } } }`;
 const SETTLE = `mutation ($programId: ID!, $periodStart: String!) { settlePromotionPeriod(programId: $programId, periodStart: $periodStart) { id total items(first: 10) { edges { node { player { id } amount status } } } } }`;
 
 interface MeView {
   id: string;
   wallet: { balance: string };
   rollings: { required: string; accrued: string; status: string; source: string }[];
-  promotionPayouts: { amount: string; basis: string; status: string; periodStart: string; program: { name: string } }[];
+  promotionPayouts: { edges: { node: { amount: string; basis: string; status: string; periodStart: string; program: { name: string } } }[] };
 }
 
 let platform: TestPlatform;
@@ -118,7 +118,7 @@ describe('a rebate on acme', () => {
       const view = await me(token);
       return view.wallet.balance === '34605' && view;
     }, 20_000);
-    expect(paid.promotionPayouts).toEqual([{ amount: '155', basis: '15550', status: 'PAID', periodStart: yesterday, program: { name: 'Slots rebate' } }]);
+    expect(paid.promotionPayouts.edges.map(({ node }) => node)).toEqual([{ amount: '155', basis: '15550', status: 'PAID', periodStart: yesterday, program: { name: 'Slots rebate' } }]);
     const promotionRolling = await waitFor('its requirement', async () => (await me(token)).rollings.find((rolling) => rolling.source === 'PROMOTION'), 20_000);
     expect(promotionRolling).toEqual({ required: '155', accrued: '0', status: 'ACTIVE', source: 'PROMOTION' });
     expect(await findLedgerMismatches(prisma)).toEqual([]);

@@ -16,4 +16,5 @@ export default subgraphCodegenConfig({
   SettlementItemConnection: '../views#ItemPage',
   SettlementPreview: '../views#PreviewView',
   SettlementLine: '../views#LineView',
+  SettlementLineConnection: '../views#LinePage',
 });

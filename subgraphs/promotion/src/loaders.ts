@@ -1,5 +1,5 @@
 import { type CouponCode, type CouponRedemption, Prisma, type PrismaClient, type PromotionProgram, type SettlementItem, type SettlementRun } from '@rgb/db';
-import { type BrandRef, type Connection, connection, decodeCursor, isUuid, NEWEST_FIRST, pageSize } from '@rgb/kit';
+import { type BrandRef, type Connection, connection, decodeCursor, isUuid, pageSize } from '@rgb/kit';
 import DataLoader from 'dataloader';
 
 /** A page of a parent's list: `first` and `after` as the field takes them, `status` for the lists filtered by it. */
@@ -14,9 +14,9 @@ export type PageLoader<Row> = (parentId: string, args: PageArgs) => Promise<Conn
 
 export interface PromotionLoaders {
   /** A player's coupon redemptions of the request's brand, newest first. */
-  couponsByPlayerId: DataLoader<string, CouponRedemption[]>;
+  couponsByPlayerId: PageLoader<CouponRedemption>;
   /** A player's settlement items of the request's brand (SKIPPED ones left out), newest first. */
-  payoutsByPlayerId: DataLoader<string, SettlementItem[]>;
+  payoutsByPlayerId: PageLoader<SettlementItem>;
   /** The request's brand's programs by id. */
   programById: DataLoader<string, PromotionProgram | null>;
   /** The request's brand's settlement runs by id. */
@@ -34,17 +34,12 @@ export interface PromotionLoaders {
 /** Rows of the given ids, in the order asked, null for an id not found. */
 const inOrder = <Row extends { id: string }>(ids: readonly string[], rows: Row[]): (Row | null)[] => ids.map((id) => rows.find((row) => row.id === id) ?? null);
 
-/** Rows grouped by player, in the order `playerIds` asks for them. */
-function byPlayer<Row extends { playerId: string }>(playerIds: readonly string[], rows: Row[]): Row[][] {
-  const grouped = new Map<string, Row[]>();
-  for (const row of rows) grouped.set(row.playerId, [...(grouped.get(row.playerId) ?? []), row]);
-  return playerIds.map((id) => grouped.get(id) ?? []);
-}
-
-/** A list of rows that belong to a parent: its table and the column naming the parent (constants, never input). */
+/** A list of rows that belong to a parent: its table and the column naming the parent (constants, never input), and the rows it keeps besides. */
 interface ChildList {
   table: 'promotion.coupon_code' | 'promotion.coupon_redemption' | 'promotion.settlement_run' | 'promotion.settlement_item';
-  parentColumn: 'campaign_id' | 'program_id' | 'run_id';
+  parentColumn: 'campaign_id' | 'program_id' | 'run_id' | 'player_id';
+  /** `AND ...` on the rows `t` (a player's rows of the request's brand); none when absent. */
+  scope?: Prisma.Sql;
 }
 
 /** A raw row's columns by the Prisma model's field names (`brand_id` -> `brandId`); raw values have the model's types already. */
@@ -57,7 +52,7 @@ const modelRow = (row: Record<string, unknown>) => Object.fromEntries(Object.ent
  */
 async function pagesOf<Row extends { id: string; createdAt: Date }>(
   prisma: PrismaClient,
-  { table, parentColumn }: ChildList,
+  { table, parentColumn, scope = Prisma.empty }: ChildList,
   parentIds: readonly string[],
   { first, after, status }: PageArgs,
 ): Promise<Connection<Row>[]> {
@@ -65,7 +60,7 @@ async function pagesOf<Row extends { id: string; createdAt: Date }>(
   const cursor = after ? decodeCursor(after) : null;
   const of = Prisma.raw(table);
   const parent = Prisma.raw(`t.${parentColumn}`);
-  const withStatus = status ? Prisma.sql`AND t.status::text = ${status}` : Prisma.empty;
+  const withStatus = Prisma.sql`${status ? Prisma.sql`AND t.status::text = ${status}` : Prisma.empty} ${scope}`;
   const afterCursor = cursor
     ? Prisma.sql`AND t.created_at <= ${cursor.createdAt} AND (t.created_at < ${cursor.createdAt} OR (t.created_at = ${cursor.createdAt} AND t.id < ${cursor.id}::uuid))`
     : Prisma.empty;
@@ -105,15 +100,13 @@ function pageLoader<Row extends { id: string; createdAt: Date }>(prisma: PrismaC
 
 export function createLoaders(prisma: PrismaClient, brand: BrandRef): PromotionLoaders {
   return {
-    couponsByPlayerId: new DataLoader(async (playerIds) =>
-      byPlayer(playerIds, await prisma.couponRedemption.findMany({ where: { brandId: brand.id, playerId: { in: playerIds.filter(isUuid) } }, orderBy: NEWEST_FIRST })),
-    ),
-    payoutsByPlayerId: new DataLoader(async (playerIds) =>
-      byPlayer(
-        playerIds,
-        await prisma.settlementItem.findMany({ where: { brandId: brand.id, playerId: { in: playerIds.filter(isUuid) }, status: { not: 'SKIPPED' } }, orderBy: NEWEST_FIRST }),
-      ),
-    ),
+    // A player is any brand's: their lists are the request's brand's rows, each read through the (brand, player, created_at) index.
+    couponsByPlayerId: pageLoader(prisma, { table: 'promotion.coupon_redemption', parentColumn: 'player_id', scope: Prisma.sql`AND t.brand_id = ${brand.id}::uuid` }),
+    payoutsByPlayerId: pageLoader(prisma, {
+      table: 'promotion.settlement_item',
+      parentColumn: 'player_id',
+      scope: Prisma.sql`AND t.brand_id = ${brand.id}::uuid AND t.status <> 'SKIPPED'`,
+    }),
     programById: new DataLoader(async (ids) => inOrder(ids, await prisma.promotionProgram.findMany({ where: { brandId: brand.id, id: { in: ids.filter(isUuid) } } }))),
     runById: new DataLoader(async (ids) => inOrder(ids, await prisma.settlementRun.findMany({ where: { brandId: brand.id, id: { in: ids.filter(isUuid) } } }))),
     // The parents are the brand's rows already (a campaign, program or run the request read).

@@ -1,13 +1,14 @@
 import { badUserInput, conflict, formatMoney, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient, PromotionProgram, SettlementItem, SettlementRun } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
-import { type BrandRef, type CallContext, isUuid, type Logger } from '@rgb/kit';
+import { type BrandRef, type CallContext, isUuid, type Logger, pageSize } from '@rgb/kit';
 import type { Redis } from 'ioredis';
 import { type BonusPayer, cancelReasonOf, cancelRequirementOfFailed, claimDue, payBonus, type PayoutQueue, type PayoutTable, recordFailedAttempt } from './payer';
 import { afterLimits, applyBps, cashbackOf, endedPeriods, isDay, localDay, lostOf, type Period, periodOf, rebateOf, withinBudget } from './program-rules';
 import { lockProgram } from './programs';
 import { activityAppliedThrough } from './projections';
 import { auditedChange } from './staff-actions';
+import type { LinePage, LineView } from './views';
 
 /**
  * The settlement saga. A run settles one period of one program, once: computing it locks the
@@ -298,6 +299,16 @@ export async function previewPeriod(prisma: PrismaClient, brand: BrandRef, today
   const settled = (await prisma.settlementRun.count({ where: { programId, periodStart: toDate(period.start) } })) > 0;
   const { lines } = await planSettlement(prisma, program, period);
   return { periodStart: period.start, periodEnd: period.end, settled, currency: program.currency, lines: lines.map((line) => ({ ...line, currency: program.currency })) };
+}
+
+/** A page of a preview's lines, in player id order (planSettlement's): a cursor is the last line's player id. */
+export function previewLinesPage(lines: LineView[], { first, after }: { first?: number | null; after?: string | null }): LinePage {
+  const take = pageSize(first);
+  const lastSeen = after ? Buffer.from(after, 'base64url').toString() : null;
+  if (lastSeen !== null && !isUuid(lastSeen)) throw badUserInput('invalid cursor');
+  const rest = lastSeen === null ? lines : lines.filter((line) => line.playerId > lastSeen);
+  const edges = rest.slice(0, take).map((node) => ({ cursor: Buffer.from(node.playerId).toString('base64url'), node }));
+  return { edges, pageInfo: { hasNextPage: rest.length > take, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: lines.length };
 }
 
 /** Staff put a FAILED item back to PENDING with fresh attempts, for the worker to pay (after fixing the cause); CONFLICT when it is not FAILED. */

@@ -19,6 +19,7 @@ export type RunPage = Connection<SettlementRun>;
 export type ItemRow = SettlementItem;
 export type ItemPage = Connection<SettlementItem>;
 export type LineView = SettlementLine & { currency: string };
+export type LinePage = Connection<LineView>;
 export interface PreviewView {
   periodStart: string;
   periodEnd: string;

@@ -18,6 +18,7 @@ import {
   takeBackRollback,
 } from './projections';
 import { couponRedemptionQueue } from './redemptions';
+import { completePendingReversals } from './reversals';
 import { settleAppliedPeriods, settlementItemQueue } from './settlements';
 
 export { ACTIVITY_GROUP, loadPromotionWorkerConfig };
@@ -146,6 +147,14 @@ export function promotionWorker(config: PromotionWorkerConfig): WorkerDefinition
           async tick() {
             await failedPayouts([redemptions, items]);
             return { worked: 0, pending: false };
+          },
+        },
+        {
+          name: 'pending reversals -> wallet',
+          idleDelayMs: 1_000,
+          async tick() {
+            const { completed, pending } = await completePendingReversals(prisma, payer, (brandId) => catalog.byId(brandId));
+            return { worked: completed, pending };
           },
         },
       ];

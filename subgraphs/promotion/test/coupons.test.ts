@@ -24,6 +24,8 @@ import {
   errorOf,
   GENERATE_CODES,
   idOf,
+  nodesOf,
+  type Page,
   PLAYER_COUPONS,
   redeem,
   staffActionsOn,
@@ -199,15 +201,33 @@ describe('redeemCoupon', () => {
     await expectBooks(platform.admin, { [playerId]: 10_000n });
   });
 
+  it("pages a player's coupons, newest first, at most 100 a page", async () => {
+    const code = uniqueCode('pages');
+    await createCampaign(platform.promotion, demo(), { amount: '1.00', perPlayerLimit: 3 }, code);
+    const player = asPlayer(demo());
+    const redeemed: string[] = [];
+    for (let i = 0; i < 3; i += 1) redeemed.push(dataOf(await redeem(platform.promotion, player, code)).redeemCoupon.id);
+    const page = async (variables: { first?: number; after?: string }) =>
+      platform.promotion.graphql<{ _entities: { coupons: Page<CouponView> }[] }>(PLAYER_COUPONS, { r: [{ __typename: 'Player', id: idOf(player) }], ...variables }, player);
+    const first = dataOf(await page({ first: 2 }))._entities[0]!.coupons;
+    expect(first).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
+    expect(nodesOf(first).map(({ id }) => id)).toEqual([redeemed[2], redeemed[1]]);
+    const next = dataOf(await page({ first: 2, after: first.pageInfo.endCursor! }))._entities[0]!.coupons;
+    expect(next).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false } });
+    expect(nodesOf(next).map(({ id }) => id)).toEqual([redeemed[0]]);
+    expect(errorOf(await page({ first: 101 })).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await page({ first: 0 })).code).toBe('BAD_USER_INPUT');
+  });
+
   it('shows a player their coupons, to staff with promotions.read, and to no other player', async () => {
     const player = asPlayer(demo());
     const playerId = idOf(player);
     const { redeemCoupon: coupon } = dataOf(await redeem(platform.promotion, player, 'WELCOME10'));
     const representations = [{ __typename: 'Player', id: playerId }];
-    const own = dataOf(await platform.promotion.graphql<{ _entities: { coupons: CouponView[] }[] }>(PLAYER_COUPONS, { r: representations }, player));
-    expect(own._entities[0]!.coupons).toEqual([coupon]);
-    const staff = dataOf(await platform.promotion.graphql<{ _entities: { coupons: CouponView[] }[] }>(PLAYER_COUPONS, { r: representations }, staffWith(demo(), randomUUID(), ['promotions.read'])));
-    expect(staff._entities[0]!.coupons.map(({ id }) => id)).toEqual([coupon.id]);
+    const own = dataOf(await platform.promotion.graphql<{ _entities: { coupons: Page<CouponView> }[] }>(PLAYER_COUPONS, { r: representations }, player));
+    expect(nodesOf(own._entities[0]!.coupons)).toEqual([coupon]);
+    const staff = dataOf(await platform.promotion.graphql<{ _entities: { coupons: Page<CouponView> }[] }>(PLAYER_COUPONS, { r: representations }, staffWith(demo(), randomUUID(), ['promotions.read'])));
+    expect(nodesOf(staff._entities[0]!.coupons).map(({ id }) => id)).toEqual([coupon.id]);
     expect(errorOf(await platform.promotion.graphql(PLAYER_COUPONS, { r: representations }, asPlayer(demo()))).code).toBe('FORBIDDEN');
     expect(errorOf(await platform.promotion.graphql(PLAYER_COUPONS, { r: representations }, staffWith(demo(), randomUUID(), ['wallets.read']))).code).toBe('FORBIDDEN');
     const byCampaign = await campaignOf((await platform.prisma.couponRedemption.findUniqueOrThrow({ where: { id: coupon.id } })).campaignId);

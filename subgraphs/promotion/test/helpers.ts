@@ -138,7 +138,8 @@ export const CAMPAIGNS = `query ($status: CouponCampaignStatus) { couponCampaign
 export const RETRY_COUPON = `mutation ($id: ID!) { retryCouponRedemption(id: $id) { ${COUPON_FIELDS} attempts lastError } }`;
 export const COUPON_REDEMPTIONS = `query ($status: CouponStatus, $campaignId: ID) { couponRedemptions(status: $status, campaignId: $campaignId, first: 100) {
   totalCount edges { node { ${COUPON_FIELDS} attempts lastError } } } }`;
-export const PLAYER_COUPONS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { coupons { ${COUPON_FIELDS} } } } }`;
+export const PLAYER_COUPONS = `query ($r: [_Any!]!, $first: Int, $after: String) { _entities(representations: $r) { ... on Player { coupons(first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${COUPON_FIELDS} } } } } } }`;
 
 export interface CampaignView {
   id: string;
@@ -224,12 +225,23 @@ export const DISABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { disableP
 export const ENABLE_PROGRAM = `mutation ($id: ID!, $reason: String!) { enablePromotionProgram(id: $id, reason: $reason) { ${PROGRAM_FIELDS} } }`;
 export const SETTLE = `mutation ($programId: ID!, $periodStart: String!) { settlePromotionPeriod(programId: $programId, periodStart: $periodStart) { ${RUN_FIELDS} } }`;
 export const RUN = `query ($id: ID!) { settlementRun(id: $id) { ${RUN_FIELDS} } }`;
-export const PREVIEW = `query ($programId: ID!, $periodStart: String!) { settlementPreview(programId: $programId, periodStart: $periodStart) {
-  periodStart periodEnd settled total lines { player { id } basis computed amount cappedBy } } }`;
+export const PREVIEW = `query ($programId: ID!, $periodStart: String!, $first: Int, $after: String) { settlementPreview(programId: $programId, periodStart: $periodStart) {
+  periodStart periodEnd settled total lines(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { player { id } basis computed amount cappedBy } } } } }`;
+
+/** A connection as the tests read it. */
+export interface Page<T> {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { cursor: string; node: T }[];
+}
+
+/** The nodes of a page, in its order. */
+export const nodesOf = <T>(page: Page<T>): T[] => page.edges.map(({ node }) => node);
 export const RETRY_ITEM = `mutation ($id: ID!) { retrySettlementItem(id: $id) { ${ITEM_FIELDS} } }`;
 export const REVERSE_ITEM = `mutation ($id: ID!, $amount: Money!, $reason: String!) { reverseSettlementItem(id: $id, amount: $amount, reason: $reason) { ${ITEM_FIELDS} } }`;
 export const REVERSE_COUPON = `mutation ($id: ID!, $amount: Money!, $reason: String!) { reverseCouponRedemption(id: $id, amount: $amount, reason: $reason) { ${COUPON_FIELDS} reversed } }`;
-export const PLAYER_PAYOUTS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { promotionPayouts { ${ITEM_FIELDS} } } } }`;
+export const PLAYER_PAYOUTS = `query ($r: [_Any!]!, $first: Int, $after: String) { _entities(representations: $r) { ... on Player { promotionPayouts(first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${ITEM_FIELDS} } } } } } }`;
 
 export interface ProgramView {
   id: string;

@@ -22,6 +22,8 @@ import {
   errorOf,
   itemsByPlayer,
   type ItemView,
+  nodesOf,
+  type Page,
   PLAYER_PAYOUTS,
   PREVIEW,
   type ProgramView,
@@ -81,12 +83,12 @@ describe('rebate', () => {
     );
 
     // A dry run: 123.45 -> 1.23 on slots, 54.945 -> 0.54 on live casino; the table pays nothing; 0.99 % -> nothing.
-    const { settlementPreview } = dataOf(await platform.promotion.graphql<{ settlementPreview: { settled: boolean; total: string; lines: unknown[] } }>(
+    const { settlementPreview } = dataOf(await platform.promotion.graphql<{ settlementPreview: { settled: boolean; total: string; lines: Page<unknown> } }>(
       PREVIEW,
       { programId: program.id, periodStart: '2026-01-05' },
       asStaff(demo()),
     ));
-    expect(settlementPreview).toEqual({
+    expect({ ...settlementPreview, lines: nodesOf(settlementPreview.lines) }).toEqual({
       periodStart: '2026-01-05',
       periodEnd: '2026-01-06',
       settled: false,
@@ -106,8 +108,8 @@ describe('rebate', () => {
 
     expect(await settlementCredits(platform.prisma, player)).toMatchObject([{ commandKey: `promotion.credit:${demo().id}:settlement:${item.id}`, amount: 177n }]);
     expect(await platform.prisma.rolling.findMany({ where: { playerId: player } })).toMatchObject([{ source: 'PROMOTION', sourceId: item.id, required: 354n }]);
-    const payouts = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: ItemView[] }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
-    expect(payouts._entities[0]!.promotionPayouts).toMatchObject([{ id: item.id, status: 'PAID', amount: '1.77', periodStart: '2026-01-05' }]);
+    const payouts = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: Page<ItemView> }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
+    expect(nodesOf(payouts._entities[0]!.promotionPayouts)).toMatchObject([{ id: item.id, status: 'PAID', amount: '1.77', periodStart: '2026-01-05' }]);
     expect(errorOf(await platform.promotion.graphql(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo()))).code).toBe('FORBIDDEN');
     expect((await platform.prisma.promotionProgram.findUniqueOrThrow({ where: { id: program.id } })).spent).toBe(177n);
     await expectBooks(platform.admin, { [player]: 177n, [small]: null });
@@ -260,17 +262,41 @@ describe('lossback', () => {
 });
 
 describe('limits', () => {
+  it('previews a page of lines by player id, its total and count over every player; a player reads a page of payouts', async () => {
+    const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }] }, '2026-01-27');
+    const players = sortedPlayers(3);
+    await platform.publish(...players.map((player) => bet(demo(), player, { stake: 4_000n }).settled({ at: at('2026-01-27T12:00:00Z') })));
+    type LinePage = Page<{ player: { id: string }; amount: string }>;
+    const preview = async (variables: { first?: number; after?: string }) =>
+      platform.promotion.graphql<{ settlementPreview: { total: string; lines: LinePage } }>(PREVIEW, { programId: program.id, periodStart: '2026-01-27', ...variables }, asStaff(demo()));
+    const first = dataOf(await preview({ first: 2 })).settlementPreview;
+    expect(first.total).toBe('12.00');
+    expect(first.lines).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
+    expect(nodesOf(first.lines).map(({ player }) => player.id)).toEqual(players.slice(0, 2));
+    const next = dataOf(await preview({ first: 2, after: first.lines.pageInfo.endCursor! })).settlementPreview;
+    expect(next.total).toBe('12.00');
+    expect(next.lines).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false } });
+    expect(nodesOf(next.lines).map(({ player }) => player.id)).toEqual(players.slice(2));
+    expect(errorOf(await preview({ first: 101 })).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await preview({ after: 'not-a-cursor' })).code).toBe('BAD_USER_INPUT');
+
+    const payouts = (variables: { first?: number; after?: string }) =>
+      platform.promotion.graphql<{ _entities: { promotionPayouts: Page<ItemView> }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: players[0] }], ...variables }, asPlayer(demo(), players[0]));
+    expect(errorOf(await payouts({ first: 101 })).code).toBe('BAD_USER_INPUT');
+    expect(dataOf(await payouts({ first: 100 }))._entities[0]!.promotionPayouts).toMatchObject({ totalCount: 0, edges: [] });
+  });
+
   it('skips (BUDGET) a player whom the budget left would pay less than the minimum', async () => {
     const program = await createProgram(platform.promotion, demo(), { kind: 'REBATE', categoryRates: [{ category: 'SLOTS', bps: 1_000 }], minPayout: '2.00', budget: '5.00' }, '2026-01-26');
     const players = sortedPlayers(2);
     await platform.publish(...players.map((player) => bet(demo(), player, { stake: 4_000n }).settled({ at: at('2026-01-26T12:00:00Z') })));
-    const { settlementPreview } = dataOf(await platform.promotion.graphql<{ settlementPreview: { lines: { player: { id: string }; amount: string; cappedBy: string | null }[] } }>(
+    const { settlementPreview } = dataOf(await platform.promotion.graphql<{ settlementPreview: { lines: Page<{ player: { id: string }; amount: string; cappedBy: string | null }> } }>(
       PREVIEW,
       { programId: program.id, periodStart: '2026-01-26' },
       asStaff(demo()),
     ));
     // 4.00 each: the first is paid, the 1.00 left is under the 2.00 minimum.
-    expect(settlementPreview.lines).toMatchObject([
+    expect(nodesOf(settlementPreview.lines)).toMatchObject([
       { player: { id: players[0] }, amount: '4.00', cappedBy: null },
       { player: { id: players[1] }, amount: '0.00', cappedBy: 'BUDGET' },
     ]);

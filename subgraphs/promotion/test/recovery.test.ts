@@ -106,12 +106,12 @@ describe('a redemption that cannot be paid', () => {
     expect(await platform.prisma.couponCampaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ redeemed: 1, spent: 300n });
     expect(await failedOf(campaign.id)).toMatchObject([{ id: redemptionId, status: 'FAILED', attempts: 1, lastError: expect.stringContaining('FORBIDDEN') }]);
     const own = dataOf(
-      await platform.promotion.graphql<{ _entities: { coupons: FailureView[] }[] }>(
-        `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { coupons { id status attempts lastError } } } }`,
+      await platform.promotion.graphql<{ _entities: { coupons: { edges: { node: FailureView }[] } }[] }>(
+        `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Player { coupons { edges { node { id status attempts lastError } } } } } }`,
         { r: [{ __typename: 'Player', id: playerId }] },
         asPlayer(demo(), playerId),
       ),
-    )._entities[0]!.coupons;
+    )._entities[0]!.coupons.edges.map(({ node }) => node);
     expect(own).toEqual([{ id: redemptionId, status: 'FAILED', attempts: null, lastError: null }]);
     // Retried, the wallet refuses again: FAILED again, never paid.
     expect(dataOf(await platform.promotion.graphql<{ retryCouponRedemption: FailureView }>(RETRY_COUPON, { id: redemptionId }, asStaff(demo()))).retryCouponRedemption).toMatchObject({

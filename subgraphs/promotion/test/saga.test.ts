@@ -3,9 +3,11 @@
  * wallet's credit and marking the item paid is paid exactly once after a restart; an item the
  * wallet never takes is FAILED after its attempts, one it refuses at once (a metric, the worker
  * unhealthy, visible to staff) until staff retry it; reversals take back at most what was paid,
- * once, audited. Real PostgreSQL, Redis, wallet, rolling and promotion_worker.
+ * once, audited, recorded before the wallet moves and completed after a fault, a refused one
+ * counting for nothing. Real PostgreSQL, Redis, wallet, rolling and promotion_worker.
  */
 import { randomUUID } from 'node:crypto';
+import { walletRoutes } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import type { StartedWorker } from '@rgb/kit';
 import { freePort, waitFor } from '@rgb/kit/testing';
@@ -26,6 +28,8 @@ import {
   dataOf,
   errorOf,
   itemsByPlayer,
+  nodesOf,
+  type Page,
   type ItemView,
   redeem,
   RETRY_ITEM,
@@ -106,8 +110,8 @@ describe('an item that cannot be delivered', () => {
     const shown = dataOf(await platform.promotion.graphql<{ settlementRun: RunView }>(RUN, { id: run.id }, asStaff(demo()))).settlementRun;
     expect(itemsByPlayer(shown)[player]).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('promotions/credit'), paidAt: null });
     // The player sees the payout's state, not the platform's internal error.
-    const own = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: ItemView[] }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
-    expect(own._entities[0]!.promotionPayouts).toMatchObject([{ id: itemId, status: 'FAILED', lastError: null }]);
+    const own = dataOf(await platform.promotion.graphql<{ _entities: { promotionPayouts: Page<ItemView> }[] }>(PLAYER_PAYOUTS, { r: [{ __typename: 'Player', id: player }] }, asPlayer(demo(), player)));
+    expect(nodesOf(own._entities[0]!.promotionPayouts)).toMatchObject([{ id: itemId, status: 'FAILED', lastError: null }]);
     const failedList = dataOf(await platform.promotion.graphql<{ settlementItems: { edges: { node: ItemView }[] } }>(
       `{ settlementItems(status: FAILED, first: 100) { edges { node { id status } } } }`, {}, asStaff(demo()),
     )).settlementItems.edges.map(({ node }) => node);
@@ -175,7 +179,7 @@ describe('reversals', () => {
     expect(errorOf(await reverse(itemId, '2.00')).code).toBe('CONFLICT');
     expect(await platform.prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_REVERSAL' } })).toMatchObject([{ amount: -200n }]);
     expect(await staffActionsOn(platform.prisma, itemId)).toMatchObject([
-      { action: 'settlement_item.reverse', before: { amount: '5.00', reversed: '0.00' }, after: { reversed: '2.00', reason: 'bonus abuse', balance_after: '3.00' } },
+      { action: 'settlement_item.reverse', before: { amount: '5.00', reversed: '0.00' }, after: { reversed: '2.00', reason: 'bonus abuse' } },
     ]);
     await expectBooks(platform.admin, { [player]: 300n, [unpaid]: 500n });
   });
@@ -192,5 +196,74 @@ describe('reversals', () => {
     const playerId = (player.caller as { id: string }).id;
     expect(await couponCredits(platform.prisma, playerId)).toHaveLength(1);
     await expectBooks(platform.admin, { [playerId]: 0n });
+  });
+
+  it('a crash between the wallet and recording it: completed exactly once by promotion_worker, or by the same request repeated', async () => {
+    const [byWorker, byRepeat] = [randomUUID(), randomUUID()];
+    const run = await settledWithoutWorker('2026-02-05', [byWorker, byRepeat], 0);
+    const items = itemsByPlayer(run);
+    const paying = await platform.startWorker();
+    await waitFor('both paid', async () => (await platform.prisma.settlementItem.count({ where: { runId: run.id, status: 'PAID' } })) === 2);
+    await paying.close();
+    // The step that marks a reversal DONE fails once each time the sequence is set back to 0: the wallet has moved, nothing records it.
+    await platform.prisma.$executeRawUnsafe('CREATE SEQUENCE promotion.reversal_fault MINVALUE 0 START 2');
+    await platform.prisma.$executeRawUnsafe(`CREATE FUNCTION promotion.reversal_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.status = 'DONE' AND nextval('promotion.reversal_fault') = 1 THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$`);
+    await platform.prisma.$executeRawUnsafe('CREATE TRIGGER reversal_fault BEFORE UPDATE ON promotion.payout_reversal FOR EACH ROW EXECUTE FUNCTION promotion.reversal_fault()');
+    const armFault = () => platform.prisma.$queryRawUnsafe("SELECT setval('promotion.reversal_fault', 0)");
+    const reverse = (id: string) => platform.promotion.graphql<{ reverseSettlementItem: ItemView }>(REVERSE_ITEM, { id, amount: '3.00', reason: 'bonus abuse' }, asStaff(demo()));
+    const reversalsOf = (player: string) => platform.prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_REVERSAL' } });
+    try {
+      await armFault();
+      expect(errorOf(await reverse(items[byWorker]!.id)).code).toBe('SERVICE_UNAVAILABLE');
+      expect(await reversalsOf(byWorker)).toMatchObject([{ amount: -300n }]);
+      expect(await platform.prisma.payoutReversal.findMany({ where: { payoutId: items[byWorker]!.id } })).toMatchObject([{ status: 'PENDING', amount: 300n }]);
+      expect(await platform.prisma.settlementItem.findUnique({ where: { id: items[byWorker]!.id } })).toMatchObject({ reversed: 0n });
+      // Recorded PENDING, it counts: nothing more can be taken meanwhile.
+      expect(errorOf(await platform.promotion.graphql(REVERSE_ITEM, { id: items[byWorker]!.id, amount: '2.00', reason: 'again' }, asStaff(demo()))).code).toBe('CONFLICT');
+      expect(await staffActionsOn(platform.prisma, items[byWorker]!.id)).toMatchObject([{ action: 'settlement_item.reverse', after: { reversed: '3.00', reason: 'bonus abuse' } }]);
+
+      const worker = await platform.startWorker();
+      await waitFor('the pending reversal completed', async () => (await platform.prisma.payoutReversal.count({ where: { payoutId: items[byWorker]!.id, status: 'DONE' } })) === 1, 30_000);
+      await worker.close();
+      expect(await platform.prisma.settlementItem.findUnique({ where: { id: items[byWorker]!.id } })).toMatchObject({ reversed: 300n });
+      expect(await reversalsOf(byWorker)).toHaveLength(1);
+
+      await armFault();
+      expect(errorOf(await reverse(items[byRepeat]!.id)).code).toBe('SERVICE_UNAVAILABLE');
+      expect(dataOf(await reverse(items[byRepeat]!.id)).reverseSettlementItem).toMatchObject({ status: 'PAID', amount: '5.00', reversed: '3.00' });
+      expect(errorOf(await reverse(items[byRepeat]!.id)).code).toBe('CONFLICT');
+      expect(await reversalsOf(byRepeat)).toMatchObject([{ amount: -300n }]);
+      expect(await staffActionsOn(platform.prisma, items[byRepeat]!.id)).toHaveLength(1);
+      await expectBooks(platform.admin, { [byWorker]: 200n, [byRepeat]: 200n });
+    } finally {
+      await platform.prisma.$executeRawUnsafe('DROP TRIGGER reversal_fault ON promotion.payout_reversal');
+      await platform.prisma.$executeRawUnsafe('DROP FUNCTION promotion.reversal_fault()');
+      await platform.prisma.$executeRawUnsafe('DROP SEQUENCE promotion.reversal_fault');
+    }
+  }, 60_000);
+
+  it('a reversal the wallet refuses is REFUSED with its code and counts for nothing: a smaller one may follow', async () => {
+    const player = randomUUID();
+    const run = await settledWithoutWorker('2026-02-06', [player], 0);
+    const itemId = itemsByPlayer(run)[player]!.id;
+    const paying = await platform.startWorker();
+    await waitFor('paid', async () => (await platform.prisma.settlementItem.count({ where: { id: itemId, status: 'PAID' } })) === 1);
+    await paying.close();
+    // The player has spent 4.00 of the 5.00 paid.
+    const payer = bonusPayer(loadPromotionConfig({ NODE_ENV: 'test', WALLET_URL: platform.wallet.url, ROLLING_URL: platform.rolling.url }), platform.promotion.deps, 'promotion');
+    try {
+      const spent = await payer.wallet.call(walletRoutes.adjustment, { brand: demo(), playerId: player, amount: -400n, key: `spent:${player}`, reference: 'spent', causedBy: 'test', reason: 'spent' });
+      expect(spent.ok).toBe(true);
+    } finally {
+      await payer.close();
+    }
+    const reverse = (amount: string) => platform.promotion.graphql<{ reverseSettlementItem: ItemView }>(REVERSE_ITEM, { id: itemId, amount, reason: 'bonus abuse' }, asStaff(demo()));
+    expect(errorOf(await reverse('3.00')).code).toBe('INSUFFICIENT_FUNDS');
+    expect(await platform.prisma.payoutReversal.findMany({ where: { payoutId: itemId } })).toMatchObject([{ status: 'REFUSED', refusalCode: 'INSUFFICIENT_FUNDS', amount: 300n }]);
+    expect(await platform.prisma.settlementItem.findUnique({ where: { id: itemId } })).toMatchObject({ reversed: 0n });
+    expect(dataOf(await reverse('1.00')).reverseSettlementItem).toMatchObject({ reversed: '1.00' });
+    expect(await platform.prisma.ledgerEntry.findMany({ where: { playerId: player, kind: 'PROMOTION_REVERSAL' } })).toMatchObject([{ amount: -100n }]);
+    await expectBooks(platform.admin, { [player]: 0n });
   });
 });

@@ -3,12 +3,12 @@ import type { PlayerResolvers } from '../generated/resolvers-types';
 
 export const Player: PlayerResolvers = {
   __resolveReference: ({ id }) => ({ id }),
-  coupons: ({ id }, _args, { caller, loaders }) => {
+  coupons: ({ id }, { first, after }, { caller, loaders }) => {
     promotionAccess.readPlayerPromotions(caller, id);
-    return loaders.couponsByPlayerId.load(id);
+    return loaders.couponsByPlayerId(id, { first, after });
   },
-  promotionPayouts: ({ id }, _args, { caller, loaders }) => {
+  promotionPayouts: ({ id }, { first, after }, { caller, loaders }) => {
     promotionAccess.readPlayerPromotions(caller, id);
-    return loaders.payoutsByPlayerId.load(id);
+    return loaders.payoutsByPlayerId(id, { first, after });
   },
 };

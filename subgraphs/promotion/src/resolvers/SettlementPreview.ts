@@ -1,8 +1,10 @@
 import { formatMoney } from '@rgb/contracts';
+import { previewLinesPage } from '../settlements';
 import type { SettlementLineResolvers, SettlementPreviewResolvers } from '../generated/resolvers-types';
 
 export const SettlementPreview: SettlementPreviewResolvers = {
   total: (preview) => formatMoney(preview.lines.reduce((sum, line) => sum + line.amount, 0n), preview.currency),
+  lines: (preview, args) => previewLinesPage(preview.lines, args),
 };
 
 export const SettlementLine: SettlementLineResolvers = {
