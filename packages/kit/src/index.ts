@@ -8,6 +8,7 @@ export * from './brand-configs';
 export * from './change-notices';
 export * from './doorbell';
 export * from './staff-access';
+export * from './agent-access';
 export * from './http-app';
 export * from './graphql-errors';
 export * from './shutdown';

@@ -83,4 +83,15 @@ export const adminRoutes = {
     request: z.object({ staff_id: z.string().min(1) }),
     response: z.object({ access: staffAccess.nullable() }),
   }),
+  /**
+   * The brands an agent may serve now (its `agent_brand` allow-list, written only by the admin
+   * domain; a notice on `rgb:agent-brands:changed` with the agent's id follows each change). An
+   * agent with no row serves no brand.
+   */
+  agentBrands: defineRoute({
+    method: 'GET',
+    path: '/internal/agents/:agent_id/brands',
+    request: z.object({ agent_id: z.uuid() }),
+    response: z.object({ brand_ids: z.array(z.uuid()) }),
+  }),
 };

@@ -3,3 +3,4 @@ export * from './wallet';
 export * from './player';
 export * from './admin';
 export * from './rolling';
+export * from './agent';

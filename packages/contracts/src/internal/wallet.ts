@@ -61,6 +61,29 @@ export interface KeyedMovement {
   reason: string | null;
 }
 
+/**
+ * What an agent's account on a brand moves for (agents are global; each brand they serve holds
+ * their balance there in its currency). The wallet gives each kind its sign: holds and grants
+ * debit (refused with INSUFFICIENT_FUNDS past the balance), releases and recycles credit, an
+ * adjustment carries its own sign.
+ */
+export const AGENT_MOVEMENT_KINDS = ['WITHDRAWAL_HOLD', 'WITHDRAWAL_RELEASE', 'COUPON_GRANT', 'COUPON_RECYCLE', 'ADJUSTMENT'] as const;
+export type AgentMovementKind = (typeof AGENT_MOVEMENT_KINDS)[number];
+
+/** A movement of an agent's account under the agent domain's idempotency key. */
+export interface AgentMovement {
+  brand: BrandRef;
+  agentId: string;
+  kind: AgentMovementKind;
+  /** Minor units: positive, or signed for an ADJUSTMENT. */
+  amount: bigint;
+  /** One movement per key, ever; the same key with another kind, agent or amount is a CONFLICT. */
+  key: string;
+  reference: string;
+  causedBy: string;
+  reason: string | null;
+}
+
 const uuid = z.uuid();
 const withinLimit = (amount: bigint) => amount <= MAX_MINOR && amount >= -MAX_MINOR;
 /** Non-negative minor units as a decimal string, parsed to a bigint. */
@@ -219,6 +242,50 @@ export const walletRoutes = {
       .object({ ...keyedFields, amount_minor: signedMinor, reason: z.string().min(1).max(500) })
       .transform((body): KeyedMovement & { reason: string } => ({ ...keyedMovementOf(body), reason: body.reason })),
     toWire: (movement) => ({ ...wireOfKeyedMovement(movement), reason: movement.reason }),
+    response: walletAnswer,
+    errors: KEYED_REFUSALS,
+    refusalDetails: withBalance,
+  }),
+  agentMovement: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/agent-accounts/movements',
+    request: z
+      .object({
+        brand: brandRefWire,
+        agent_id: uuid,
+        kind: z.enum(AGENT_MOVEMENT_KINDS),
+        amount_minor: signedMinor,
+        key: z.string().min(1).max(200),
+        reference: z.string().min(1).max(200),
+        caused_by: z.string().min(1).max(100),
+        reason: z.string().max(500).nullish(),
+      })
+      .refine((body) => (body.kind === 'ADJUSTMENT' ? body.amount_minor !== 0n : body.amount_minor > 0n), {
+        message: 'amount_minor must be positive, or non-zero for an ADJUSTMENT',
+        path: ['amount_minor'],
+      })
+      .transform(
+        (body): AgentMovement => ({
+          brand: body.brand,
+          agentId: body.agent_id,
+          kind: body.kind,
+          amount: body.amount_minor,
+          key: body.key,
+          reference: body.reference,
+          causedBy: body.caused_by,
+          reason: body.reason ?? null,
+        }),
+      ),
+    toWire: (movement) => ({
+      brand: wireOfBrand(movement.brand),
+      agent_id: movement.agentId,
+      kind: movement.kind,
+      amount_minor: movement.amount.toString(),
+      key: movement.key,
+      reference: movement.reference,
+      caused_by: movement.causedBy,
+      reason: movement.reason,
+    }),
     response: walletAnswer,
     errors: KEYED_REFUSALS,
     refusalDetails: withBalance,
