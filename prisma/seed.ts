@@ -50,6 +50,12 @@ export const DEMO_BRANDS = [
 /** CONTRACT.md's demo coupon: 10.00 on `demo`, no wagering requirement, once per player, for ever. */
 export const DEMO_COUPON = { brand: 'demo', code: 'WELCOME10', name: 'Welcome bonus', amountMinor: 1_000n, rollingMultiplierBps: 0, perPlayerLimit: 1 } as const;
 
+/**
+ * CONTRACT.md's demo agent: a top-level agent allowed on `demo`. Its id is fixed so the agent
+ * domain's row and the admin domain's allow-list name the same agent.
+ */
+export const DEMO_AGENT = { id: '019a0000-0000-7000-8000-0000000000a1', code: 'AG1', name: 'Demo agent', brands: ['demo'] } as const;
+
 /** The seeded role of the seeded `admin`. */
 export const SUPERADMIN_ROLE = 'superadmin';
 
