@@ -147,6 +147,10 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets, {
       await prisma.brandDepositAccount.createMany({ data: brand.depositAccounts.map((account) => ({ brandId: row.id, ...account })) });
     }
   }
+  for (const code of DEMO_AGENT.brands) {
+    const brand = await prisma.brand.findUniqueOrThrow({ where: { code } });
+    await prisma.agentBrand.upsert({ where: { agentId_brandId: { agentId: DEMO_AGENT.id, brandId: brand.id } }, create: { agentId: DEMO_AGENT.id, brandId: brand.id }, update: {} });
+  }
   const couponBrand = await prisma.brand.findUniqueOrThrow({ where: { code: DEMO_COUPON.brand } });
   const couponCode = { brandId_code: { brandId: couponBrand.id, code: DEMO_COUPON.code } };
   if (!(await prisma.couponCode.findUnique({ where: couponCode }))) {

@@ -8,6 +8,7 @@ import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { announceAccessChanged, staffAccess } from './access';
+import { agentBrandIds } from './agent-brands';
 import { TopInfoFeed } from './top-info-feed';
 
 export interface AdminServices {
@@ -52,6 +53,7 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
       return { config: config && configContract(config) };
     });
     serveRoute(app, adminRoutes.staffAccess, async ({ staff_id }) => ({ access: await staffAccess(prisma, staff_id) }));
+    serveRoute(app, adminRoutes.agentBrands, async ({ agent_id }) => ({ brand_ids: await agentBrandIds(prisma, agent_id) }));
   },
 };
 
