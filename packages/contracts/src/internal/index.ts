@@ -4,3 +4,4 @@ export * from './player';
 export * from './admin';
 export * from './rolling';
 export * from './agent';
+export * from './promotion';
