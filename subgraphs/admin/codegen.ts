@@ -1,6 +1,7 @@
 import { subgraphCodegenConfig } from '@rgb/kit/codegen';
 
 export default subgraphCodegenConfig({
+  Agent: '../agent-brands#AgentRef',
   Brand: '../brands#BrandRecord',
   StaffMember: '../staff-accounts#StaffRecord',
   Role: '../staff-accounts#RoleRecord',

@@ -121,6 +121,8 @@ const OPERATIONS: { permission: Permission; document: string }[] = [
   { permission: 'roles.manage', document: `mutation { updateRole(id: "${ID}", input: { description: "x" }) { id } }` },
   { permission: 'roles.manage', document: `mutation { deleteRole(id: "${ID}") }` },
   { permission: 'audit.read', document: '{ auditLog { totalCount } }' },
+  { permission: 'agent_brands.manage', document: `mutation { allowAgentBrand(agentId: "${ID}", brandId: "${ID}") { id } }` },
+  { permission: 'agent_brands.manage', document: `mutation { disallowAgentBrand(agentId: "${ID}", brandId: "${ID}") { id } }` },
 ];
 
 describe('every staff field asks for its permission', () => {

@@ -1,7 +1,6 @@
 import { PERMISSION_NAMES, type Permission, type StaffAccess } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
-import { isUuid, STAFF_ACCESS_CHANGED_CHANNEL, type Logger } from '@rgb/kit';
-import type { Redis } from 'ioredis';
+import { isUuid } from '@rgb/kit';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -34,17 +33,4 @@ export async function staffAccess(db: Db, staffId: string): Promise<StaffAccess 
     brand_ids: staff.brands.map(({ brandId }) => brandId),
     permissions: permissionsOf(staff.roles),
   };
-}
-
-/**
- * Tells the routers that what `staffId` (or, `*`, anyone holding a changed role) may do has
- * changed, after the change committed. A notice that cannot be sent is logged as an error: the
- * change stands, and the routers see it when their cached entry expires.
- */
-export async function announceAccessChanged(redis: Redis, log: Logger, staffId: string): Promise<void> {
-  try {
-    await redis.publish(STAFF_ACCESS_CHANGED_CHANNEL, staffId);
-  } catch (error) {
-    log.error({ err: error, staff_id: staffId }, 'staff access change notice not sent; routers see it when their cache entry expires');
-  }
 }

@@ -11,8 +11,7 @@ import {
   type StaffAccess,
 } from '@rgb/contracts';
 import { type BrandConfig, type BrandDepositAccount, type Prisma, type PrismaClient, uniqueViolation } from '@rgb/db';
-import { BRANDS_CHANGED_CHANNEL, type Logger, type StaffCaller, isUuid } from '@rgb/kit';
-import type { Redis } from 'ioredis';
+import { type StaffCaller, isUuid } from '@rgb/kit';
 import { recordAudit } from './audit';
 import { CONFIG_ACTIONS, findRevision, revertInput } from './brand-config-history';
 import { actingStaff, assertBrandInScope, authorize } from './authorization';
@@ -40,19 +39,6 @@ const MAX_ROLLING_EXPIRY_DAYS = 3650;
  * and limits that refuse nothing (one minor unit to the largest amount the platform moves).
  */
 const defaultConfig = { depositRollingMultiplierBps: 0, minDepositMinor: 1n, maxDepositMinor: MAX_MINOR, minWithdrawalMinor: 1n, maxWithdrawalMinor: MAX_MINOR };
-
-/**
- * Tells every brand catalogue (router, services) to reload, after the change committed. A notice
- * that cannot be sent is logged as an error: the change stands, and the catalogues see it on
- * their next timed reload.
- */
-export async function announceBrandsChanged(redis: Redis, log: Logger, brandId: string): Promise<void> {
-  try {
-    await redis.publish(BRANDS_CHANGED_CHANNEL, brandId);
-  } catch (error) {
-    log.error({ err: error, brand_id: brandId }, 'brand change notice not sent; catalogues see it on their next timed reload');
-  }
-}
 
 function checkName(name: string): string {
   const trimmed = name.trim();

@@ -1,14 +1,27 @@
 import { SessionManager } from '@rgb/auth';
 import { Redis } from 'ioredis';
 import { adminRoutes } from '@rgb/contracts';
-import { createLoginThrottle, repositoryPath, serveRoute, startSubgraph, type LoginThrottle, type ServiceDeps, type SubgraphConfig, type SubgraphDefinition } from '@rgb/kit';
-import { announceBrandsChanged, configContract, readBrandConfig } from './brand-management';
+import {
+  AGENT_BRANDS_CHANGED_CHANNEL,
+  BRANDS_CHANGED_CHANNEL,
+  createLoginThrottle,
+  repositoryPath,
+  serveRoute,
+  STAFF_ACCESS_CHANGED_CHANNEL,
+  startSubgraph,
+  type LoginThrottle,
+  type ServiceDeps,
+  type SubgraphConfig,
+  type SubgraphDefinition,
+} from '@rgb/kit';
+import { configContract, readBrandConfig } from './brand-management';
 import { brandCatalog } from './brands';
 import { adminDomain } from './domain';
 import { createLoaders, type AdminLoaders } from './loaders';
 import { resolvers } from './resolvers';
-import { announceAccessChanged, staffAccess } from './access';
+import { staffAccess } from './access';
 import { agentBrandIds } from './agent-brands';
+import { announce } from './notices';
 import { TopInfoFeed } from './top-info-feed';
 
 export interface AdminServices {
@@ -19,6 +32,8 @@ export interface AdminServices {
   accessChanged(staffId: string): Promise<void>;
   /** Tells every brand catalogue, after commit, that a brand, its domains or its config changed. */
   brandsChanged(brandId: string): Promise<void>;
+  /** Tells the agent domain, after commit, that the brands an agent may serve changed. */
+  agentBrandsChanged(agentId: string): Promise<void>;
 }
 
 /** How often watched top-infos are read again without a notice, so a missed one is made good. */
@@ -41,8 +56,12 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
       ),
       loginThrottle: createLoginThrottle(deps),
       topInfo,
-      accessChanged: (staffId) => announceAccessChanged(deps.redis, deps.log, staffId),
-      brandsChanged: (brandId) => announceBrandsChanged(deps.redis, deps.log, brandId),
+      accessChanged: (staffId) =>
+        announce(deps.redis, deps.log, { channel: STAFF_ACCESS_CHANGED_CHANNEL, message: staffId, otherwise: 'routers see it when their cache entry expires' }),
+      brandsChanged: (brandId) =>
+        announce(deps.redis, deps.log, { channel: BRANDS_CHANGED_CHANNEL, message: brandId, otherwise: 'catalogues see it on their next timed reload' }),
+      agentBrandsChanged: (agentId) =>
+        announce(deps.redis, deps.log, { channel: AGENT_BRANDS_CHANGED_CHANNEL, message: agentId, otherwise: 'the agent domain sees it when its cached allow-list expires' }),
     };
   },
   closeServices: (services) => services.topInfo.close(),

@@ -1,10 +1,12 @@
 import type { PrismaClient } from '@rgb/db';
 import type { BrandRef } from '@rgb/kit';
 import DataLoader from 'dataloader';
+import { brandIdsOfAgents } from './agent-brands';
 import type { BrandRecord } from './brands';
 
 export interface AdminLoaders {
   brandById: DataLoader<string, BrandRecord | null>;
+  brandIdsByAgentId: DataLoader<string, string[]>;
 }
 
 export function createLoaders(prisma: PrismaClient, _brand: BrandRef): AdminLoaders {
@@ -14,5 +16,6 @@ export function createLoaders(prisma: PrismaClient, _brand: BrandRef): AdminLoad
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    brandIdsByAgentId: new DataLoader((agentIds) => brandIdsOfAgents(prisma, agentIds)),
   };
 }

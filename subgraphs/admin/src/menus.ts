@@ -22,6 +22,7 @@ export const MENU: readonly MenuItem[] = [
   { key: 'games.rounds', label: 'Game rounds', path: '/games/rounds', parentKey: 'games', permission: 'game_rounds.read' },
   { key: 'games.providers', label: 'Providers', path: '/games/providers', parentKey: 'games', permission: 'providers.read' },
   { key: 'rolling', label: 'Rolling', path: '/rolling', parentKey: null, permission: 'rollings.read' },
+  { key: 'agents', label: 'Agents', path: '/agents', parentKey: null, permission: 'agents.read' },
   { key: 'reports', label: 'Reports', path: '/reports', parentKey: null, permission: 'reports.read' },
   { key: 'reports.daily', label: 'Daily figures', path: '/reports/daily', parentKey: 'reports', permission: 'reports.read' },
   { key: 'content', label: 'Content', path: '/content', parentKey: null, permission: 'content.read' },

@@ -27,6 +27,7 @@ export const adminWorker: WorkerDefinition = {
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.game, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.rolling, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.promotion, handlers: audit }),
+      new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.agent, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.daily-figures', stream: STREAMS.wallet, handlers: walletFigureHandlers }),
       new StreamConsumer({ ...shared(), group: 'admin.daily-figures', stream: STREAMS.player, handlers: playerFigureHandlers }),
     ];

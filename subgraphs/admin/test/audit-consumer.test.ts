@@ -1,8 +1,9 @@
 /**
  * admin.audit: admin_worker keeps the STAFF_ACTION_RECORDED events of the other domains' streams
- * in the audit log. Here the rolling domain's (a staff member cancelling a wagering requirement):
- * written under the event's id and time, once however often it is delivered, while the stream's
- * other events pass by. Real PostgreSQL and Redis streams.
+ * in the audit log. Here the rolling domain's (a staff member cancelling a wagering requirement)
+ * and the agent domain's (a staff member correcting an agent's balance): written under the
+ * event's id and time, once however often it is delivered, while the stream's other events pass
+ * by. Real PostgreSQL and Redis streams.
  */
 import { randomUUID } from 'node:crypto';
 import { STREAMS } from '@rgb/contracts';
@@ -11,10 +12,10 @@ import { isolatedRedisUrl, type SeededTestSubgraph, startSeededTestSubgraph, sta
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSubgraph, adminWorker } from '../src/index';
-import { applied, publish, publishTogether, rollingCancel } from './events';
+import { agentAdjustment, applied, publish, publishTogether, rollingCancel } from './events';
 
-const AUDIT_LOG = `query ($targetId: String!) {
-  auditLog(filter: { targetType: "rolling", targetId: $targetId }) { totalCount edges { node { id staffId brandId action targetType targetId before after reason requestId createdAt } } }
+const AUDIT_LOG = `query ($targetType: String!, $targetId: String!) {
+  auditLog(filter: { targetType: $targetType, targetId: $targetId }) { totalCount edges { node { id staffId brandId action targetType targetId before after reason requestId createdAt } } }
 }`;
 
 interface AuditEntry {
@@ -61,16 +62,16 @@ afterAll(async () => {
   await server?.close();
 });
 
-const auditOf = async (targetId: string, as: ForwardedContext) => {
-  const answer = await server.graphql<{ auditLog: { totalCount: number; edges: { node: AuditEntry }[] } }>(AUDIT_LOG, { targetId }, as);
+const auditOf = async (targetId: string, as: ForwardedContext, targetType = 'rolling') => {
+  const answer = await server.graphql<{ auditLog: { totalCount: number; edges: { node: AuditEntry }[] } }>(AUDIT_LOG, { targetType, targetId }, as);
   expect(answer.body.errors).toBeUndefined();
   return answer.body.data!.auditLog;
 };
 
-/** What admin.audit counted on the rolling stream with `outcome`. */
-async function consumed(outcome: 'applied' | 'duplicate' | 'ignored'): Promise<number> {
+/** What admin.audit counted on `stream` with `outcome`. */
+async function consumed(outcome: 'applied' | 'duplicate' | 'ignored', stream: string = STREAMS.rolling): Promise<number> {
   const metric = await worker.deps.metrics.registry.getSingleMetric('events_consumed_total')?.get();
-  return metric?.values.find(({ labels }) => labels.stream === STREAMS.rolling && labels.consumer === 'admin.audit' && labels.outcome === outcome)?.value ?? 0;
+  return metric?.values.find(({ labels }) => labels.stream === stream && labels.consumer === 'admin.audit' && labels.outcome === outcome)?.value ?? 0;
 }
 
 describe('admin.audit on the rolling stream', () => {
@@ -116,5 +117,41 @@ describe('admin.audit on the rolling stream', () => {
     await applied(server.deps.prisma, 'admin.audit', [next]);
     expect(await consumed('duplicate')).toBe(duplicatesBefore + 1);
     expect(await auditOf(cancel.id, acmeReader)).toMatchObject({ totalCount: 1, edges: [{ node: { id: action.event_id } }] });
+  });
+});
+
+describe('admin.audit on the agent stream', () => {
+  it("keeps a staff member's correction of an agent's balance once, under the event's id and time, however often it is delivered", async () => {
+    const { acme } = server.brands;
+    const adjustment = agentAdjustment(acme, cancellerId);
+    const action = adjustment.staffAction();
+    await publishTogether(redis, STREAMS.agent, [adjustment.adjusted(), action]);
+    await applied(server.deps.prisma, 'admin.audit', [action]);
+    const duplicatesBefore = await consumed('duplicate', STREAMS.agent);
+
+    // The same event again, then another: once the other is applied, the redelivery has been handled.
+    const next = agentAdjustment(acme, cancellerId).staffAction();
+    await publish(redis, STREAMS.agent, action);
+    await publish(redis, STREAMS.agent, next);
+    await applied(server.deps.prisma, 'admin.audit', [next]);
+    expect(await consumed('duplicate', STREAMS.agent)).toBe(duplicatesBefore + 1);
+    expect(await consumed('ignored', STREAMS.agent)).toBeGreaterThanOrEqual(1);
+
+    const { totalCount, edges } = await auditOf(adjustment.id, acmeReader, 'agent');
+    expect(totalCount).toBe(1);
+    const entry = edges[0]!.node;
+    expect({ ...entry, before: JSON.parse(entry.before!), after: JSON.parse(entry.after!) }).toEqual({
+      id: action.event_id,
+      staffId: cancellerId,
+      brandId: acme.id,
+      action: 'agent_balance.adjust',
+      targetType: 'agent',
+      targetId: adjustment.id,
+      before: { balance_minor: '50000' },
+      after: { balance_minor: '40000', reason: 'duplicate coupon' },
+      reason: null,
+      requestId: action.payload.request_id,
+      createdAt: action.occurred_at,
+    });
   });
 });

@@ -75,6 +75,35 @@ export function rollingCancel(brand: BrandRef, staffId: string) {
   };
 }
 
+/** An agent's balance corrected by a staff member, as the agent domain writes it: the staff action and the adjustment itself. */
+export function agentAdjustment(brand: BrandRef, staffId: string) {
+  const agentId = randomUUID();
+  const base = { owner: { brandId: brand.id }, brandId: brand.id, aggregateType: 'agent', aggregateId: agentId };
+  return {
+    id: agentId,
+    staffAction: () =>
+      buildEnvelope('agent.outbox', {
+        ...base,
+        type: 'STAFF_ACTION_RECORDED',
+        payload: {
+          staff_id: staffId,
+          request_id: randomUUID(),
+          action: 'agent_balance.adjust',
+          target_type: 'agent',
+          target_id: agentId,
+          before: { balance_minor: '50000' },
+          after: { balance_minor: '40000', reason: 'duplicate coupon' },
+        },
+      }),
+    adjusted: () =>
+      buildEnvelope('agent.outbox', {
+        ...base,
+        type: 'AGENT_BALANCE_ADJUSTED',
+        payload: { agent_id: agentId, amount_minor: '-10000', currency: brand.currency, reason: 'duplicate coupon' },
+      }),
+  };
+}
+
 /** Appends an event to a stream as an outbox publisher does. */
 export const publish = (redis: Redis, stream: string, event: { event_type: EmittedEventType }) => redis.xadd(stream, '*', 'event', JSON.stringify(event));
 

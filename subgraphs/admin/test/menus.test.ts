@@ -20,6 +20,7 @@ interface MenuItem {
 }
 
 const ROLLING_MENU: MenuItem = { key: 'rolling', label: 'Rolling', path: '/rolling', parentKey: null, permission: 'rollings.read' };
+const AGENTS_MENU: MenuItem = { key: 'agents', label: 'Agents', path: '/agents', parentKey: null, permission: 'agents.read' };
 const MY_ACCESS = `{ myStaffAccess { permissions menu { key label path parentKey permission } } }`;
 
 let server: SeededTestSubgraph;
@@ -96,5 +97,12 @@ describe('myStaffAccess.menu', () => {
     const { myStaffAccess } = await ok<{ myStaffAccess: { permissions: string[]; menu: MenuItem[] } }>(MY_ACCESS, undefined, superadmin);
     expect(myStaffAccess.permissions).toEqual(PERMISSION_NAMES);
     expect(myStaffAccess.menu).toContainEqual(ROLLING_MENU);
+  });
+
+  it('shows Agents to staff holding agents.read, and not to staff who may manage the allow-list alone', async () => {
+    const reader = await staffHolding(['agents.read']);
+    expect((await ok<{ myStaffAccess: unknown }>(MY_ACCESS, undefined, reader)).myStaffAccess).toEqual({ permissions: ['agents.read'], menu: [AGENTS_MENU] });
+    const manager = await staffHolding(['agent_brands.manage']);
+    expect((await ok<{ myStaffAccess: unknown }>(MY_ACCESS, undefined, manager)).myStaffAccess).toEqual({ permissions: ['agent_brands.manage'], menu: [] });
   });
 });

@@ -1,4 +1,5 @@
 import { requireCaller } from '@rgb/kit';
+import { allowAgentBrand, disallowAgentBrand } from '../agent-brands';
 import { addBrandDomain, createBrand, removeBrandDomain, revertBrandConfig, updateBrand, updateBrandConfig } from '../brand-management';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { createRole, deleteRole, updateRole } from '../roles';
@@ -27,4 +28,6 @@ export const Mutation: MutationResolvers = {
   removeBrandDomain: (_parent, { brandId, host }, context) => removeBrandDomain(context, brandId, host),
   updateBrandConfig: (_parent, { brandId, input, reason }, context) => updateBrandConfig(context, brandId, input, reason),
   revertBrandConfig: (_parent, { brandId, revisionId, reason }, context) => revertBrandConfig(context, brandId, revisionId, reason),
+  allowAgentBrand: (_parent, { agentId, brandId }, context) => allowAgentBrand(context, agentId, brandId),
+  disallowAgentBrand: (_parent, { agentId, brandId }, context) => disallowAgentBrand(context, agentId, brandId),
 };

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/resolvers-types';
+import { Agent } from './Agent';
 import { AuditLogEntry } from './AuditLogEntry';
 import { Brand } from './Brand';
 import { BrandConfig } from './BrandConfig';
@@ -10,4 +11,4 @@ import { Role } from './Role';
 import { StaffMember } from './StaffMember';
 import { Subscription } from './Subscription';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, Brand, BrandConfig, BrandConfigRevision, StaffMember, Role, AuditLogEntry, DailyFigure };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Agent, Brand, BrandConfig, BrandConfigRevision, StaffMember, Role, AuditLogEntry, DailyFigure };
