@@ -2,6 +2,7 @@ import { subgraphCodegenConfig } from '@rgb/kit/codegen';
 
 export default subgraphCodegenConfig({
   Player: '../views#PlayerRef',
+  Agent: '../views#AgentRef',
   Wallet: '../views#WalletView',
   LedgerEntry: '../views#LedgerEntryRow',
   DepositRequest: '../views#DepositRequestRow',

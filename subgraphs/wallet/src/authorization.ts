@@ -10,6 +10,11 @@ export const walletAccess = {
     if (caller?.kind !== 'player') requirePermission(caller, 'wallets.read');
     else if (caller.id !== playerId) throw forbidden('this wallet belongs to another player');
   },
+  /** An agent reads only their own wallet, staff any agent's on the brand with agents.read. */
+  readAgentWallet(caller: Caller | null, agentId: string): void {
+    if (caller?.kind !== 'agent') requirePermission(caller, 'agents.read');
+    else if (caller.id !== agentId) throw forbidden('this wallet belongs to another agent');
+  },
   readDeposits: (caller: Caller | null) => requirePermission(caller, 'deposits.read'),
   readWithdrawals: (caller: Caller | null) => requirePermission(caller, 'withdrawals.read'),
   decideDeposit: (request: StaffRequest) => staffActor(request, 'deposits.decide'),

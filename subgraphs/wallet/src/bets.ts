@@ -125,7 +125,7 @@ async function unplacedBet(prisma: PrismaClient, call: BetCall): Promise<Provide
     return repeatOf(earlier, 'BET', call, call.amount, null);
   }
   if (call.repeatOnly) throw fail(ErrorCode.TRANSACTION_NOT_FOUND, `no bet ${call.transactionId} to repeat`);
-  const balance = await balanceIn(prisma, call.brand, call.playerId);
+  const balance = await balanceIn(prisma, call.brand, { playerId: call.playerId });
   throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds', { balance: formatMoney(balance, call.brand.currency) });
 }
 
@@ -258,7 +258,7 @@ function settleWinInTransaction(prisma: PrismaClient, call: WinCall): Promise<Pr
             causedBy: `provider:${call.providerCode}`,
           })
         : null;
-    const balance = paid?.balanceAfter ?? (await balanceIn(tx, call.brand, call.playerId));
+    const balance = paid?.balanceAfter ?? (await balanceIn(tx, call.brand, { playerId: call.playerId }));
     const currency = paid?.currency ?? call.brand.currency;
     await recordBalance(tx, id!, balance);
     // The win goes to the first bet it settles; a stake counts once, when its bet is first settled.
@@ -329,7 +329,7 @@ export function rollbackBet(prisma: PrismaClient, call: RollbackCall): Promise<P
     let balance: bigint;
     let currency = call.brand.currency;
     if (!bet || bet.betStatus === 'ROLLED_BACK' || bet.kind !== 'BET' || bet.playerId !== call.playerId) {
-      balance = await balanceIn(tx, call.brand, call.playerId);
+      balance = await balanceIn(tx, call.brand, { playerId: call.playerId });
     } else {
       const moved = await move(tx, {
         brand: call.brand,
@@ -378,7 +378,7 @@ async function withBalanceOnRefusal(prisma: PrismaClient, call: ProviderCall, ru
     if (!(error instanceof DomainError) || !REFUSALS_WITH_BALANCE.has(error.code) || error.details.balance !== undefined) throw error;
     let balance: bigint;
     try {
-      balance = await balanceIn(prisma, call.brand, call.playerId);
+      balance = await balanceIn(prisma, call.brand, { playerId: call.playerId });
     } catch (lookup) {
       // An account kept in another currency has no balance to show in this one: the refusal stands as it was.
       if (lookup instanceof DomainError) throw error;

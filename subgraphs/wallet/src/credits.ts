@@ -1,4 +1,4 @@
-import { badUserInput, type KeyedMovement, notFound } from '@rgb/contracts';
+import { type AgentMovement, type AgentMovementKind, badUserInput, type KeyedMovement, notFound } from '@rgb/contracts';
 import { uniqueViolation, type PrismaClient } from '@rgb/db';
 import { appendToOutbox, derivedEventId, recordStaffAction, type StaffActor } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
@@ -35,7 +35,6 @@ export async function reversePromotion(prisma: PrismaClient, movement: KeyedMove
   return moveOnce(prisma, { ...movement, amount: -movement.amount, kind: 'PROMOTION_REVERSAL', commandKey: keyed('promotion.reverse', movement) });
 }
 
-/** A staff or agent correction, signed, with the reason on the ledger. */
 /**
  * A signed correction. Staff adjust only a wallet that exists on their brand (`mayOpenAccount`
  * false): the wallet cannot tell whether an unknown id is a player of that brand, and an account
@@ -66,6 +65,37 @@ export async function adjustBalance(
         })
     : undefined;
   return moveOnce(prisma, { ...movement, kind: 'ADJUSTMENT', commandKey: keyed('adjustment', movement) }, audited);
+}
+
+/** The sign each kind of agent movement gives its (positive) amount; an adjustment keeps its own. */
+const AGENT_SIGN: Record<AgentMovementKind, bigint> = {
+  WITHDRAWAL_HOLD: -1n,
+  COUPON_GRANT: -1n,
+  WITHDRAWAL_RELEASE: 1n,
+  COUPON_RECYCLE: 1n,
+  ADJUSTMENT: 1n,
+};
+
+/**
+ * A movement of an agent's account on the brand, opened (in the brand's currency) by the first
+ * credit. Holds and grants are refused (INSUFFICIENT_FUNDS) past the balance, as is a negative
+ * adjustment. One key per movement whatever its kind, so the same key with another kind is a CONFLICT.
+ */
+export function moveAgentAccount(prisma: PrismaClient, movement: AgentMovement): Promise<MoveResult> {
+  checkIdempotencyKey(movement.key);
+  const { kind, amount } = movement;
+  if (kind === 'ADJUSTMENT' ? amount === 0n : amount <= 0n) throw badUserInput('an agent movement must move money: a positive amount, or a signed one for an adjustment');
+  if (kind === 'ADJUSTMENT' && !movement.reason?.trim()) throw badUserInput('an adjustment needs a reason');
+  return moveOnce(prisma, {
+    brand: movement.brand,
+    agentId: movement.agentId,
+    kind,
+    amount: AGENT_SIGN[kind] * amount,
+    reference: movement.reference,
+    commandKey: keyed('agent', movement),
+    causedBy: movement.causedBy,
+    reason: movement.reason,
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { PrismaClient } from '@rgb/db';
 import { serveRoute } from '@rgb/kit';
 import type { FastifyInstance } from 'fastify';
 import { placeBet, rollbackBet, settleWin } from './bets';
-import { adjustBalance, confirmRollingCompleted, creditPromotion, reversePromotion } from './credits';
+import { adjustBalance, confirmRollingCompleted, creditPromotion, moveAgentAccount, reversePromotion } from './credits';
 import { balanceIn } from './ledger';
 
 const answer = (result: { balance: bigint; currency: string; duplicate: boolean }): WalletAnswer => ({
@@ -19,7 +19,7 @@ const answer = (result: { balance: bigint; currency: string; duplicate: boolean 
  */
 export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient): void {
   serveRoute(app, walletRoutes.balance, async ({ brand, playerId }) =>
-    answer({ balance: await balanceIn(prisma, brand, playerId), currency: brand.currency, duplicate: false }),
+    answer({ balance: await balanceIn(prisma, brand, { playerId }), currency: brand.currency, duplicate: false }),
   );
 
   serveRoute(app, walletRoutes.bet, async (call) => {
@@ -32,5 +32,6 @@ export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient)
   serveRoute(app, walletRoutes.promotionCredit, async (movement) => answer(await creditPromotion(prisma, movement)));
   serveRoute(app, walletRoutes.promotionReverse, async (movement) => answer(await reversePromotion(prisma, movement)));
   serveRoute(app, walletRoutes.adjustment, async (movement) => answer(await adjustBalance(prisma, movement, { mayOpenAccount: true })));
+  serveRoute(app, walletRoutes.agentMovement, async (movement) => answer(await moveAgentAccount(prisma, movement)));
   serveRoute(app, walletRoutes.rollingCompletion, ({ brand, rollingId, playerId }) => confirmRollingCompleted(prisma, brand, rollingId, playerId));
 }

@@ -18,9 +18,54 @@ export function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise
   return outboxTransaction(prisma, work, MONEY_TX);
 }
 
-export interface Movement {
+/**
+ * Whose account a movement moves: a player's (one account, on the player's brand) or an agent's
+ * (one account per brand the agent serves). Exactly one of the two, ever.
+ */
+export type AccountOwner = { playerId: string; agentId?: never } | { agentId: string; playerId?: never };
+
+/**
+ * The statements of each kind of owner. A player's are the statements the wallet always ran
+ * (the bet path's plans stay as they were); an agent's find the account by (agent, brand).
+ */
+const OWNER_SQL = {
+  player: ownerSql('player_id', '(player_id)'),
+  agent: ownerSql('agent_id', '(agent_id, brand_id)'),
+};
+
+function ownerSql(column: 'player_id' | 'agent_id', arbiter: string) {
+  return {
+    debit: `UPDATE wallet.wallet_account SET balance = balance - $3::bigint, updated_at = now()
+     WHERE ${column} = $1::uuid AND brand_id = $2::uuid AND balance >= $3::bigint
+     RETURNING id, balance, currency`,
+    // A player's account lives on one brand: a credit naming another brand updates nothing (an
+    // agent's arbiter holds the brand, so its conflict is always on the brand's own account).
+    credit: `INSERT INTO wallet.wallet_account (id, brand_id, ${column}, currency, balance, updated_at)
+     VALUES (gen_random_uuid(), $2::uuid, $1::uuid, $3, $4::bigint, now())
+     ON CONFLICT ${arbiter} DO UPDATE SET balance = wallet_account.balance + EXCLUDED.balance, updated_at = now()
+       WHERE wallet_account.brand_id = EXCLUDED.brand_id
+     RETURNING id, balance, currency`,
+    entry: `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, ${column}, kind, amount, balance_after, reference, command_key, caused_by, reason, created_at)
+     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10, clock_timestamp())
+     RETURNING id`,
+    balance: `SELECT balance, currency FROM wallet.wallet_account WHERE ${column} = $1::uuid AND brand_id = $2::uuid`,
+  };
+}
+
+interface OwnerStatements {
+  sql: ReturnType<typeof ownerSql>;
+  id: string;
+}
+
+/** The owner's statements and id; a movement naming both owners, or none, is a bug of its caller. */
+function ownerOf(owner: AccountOwner): OwnerStatements {
+  if (owner.playerId !== undefined && owner.agentId === undefined) return { sql: OWNER_SQL.player, id: owner.playerId };
+  if (owner.agentId !== undefined && owner.playerId === undefined) return { sql: OWNER_SQL.agent, id: owner.agentId };
+  throw new Error('a wallet account is owned by exactly one player or agent');
+}
+
+export type Movement = AccountOwner & {
   brand: BrandRef;
-  playerId: string;
   kind: LedgerKind;
   /** Signed minor units: positive credits, negative debits. */
   amount: bigint;
@@ -29,7 +74,7 @@ export interface Movement {
   commandKey: string;
   causedBy: string;
   reason?: string | null;
-}
+};
 
 export interface Moved {
   accountId: string;
@@ -47,20 +92,19 @@ interface AccountBalance {
 /**
  * One balance change and its ledger entry, in the caller's transaction. A debit is a single
  * conditional UPDATE (never below zero; concurrent debits of one account serialise on its row);
- * a credit opens the account, in the brand's currency, if the player has none yet.
+ * a credit opens the account, in the brand's currency, if the owner has none yet.
  */
 export async function move(tx: Tx, movement: Movement): Promise<Moved> {
-  const { brand, playerId, amount } = movement;
-  const account = amount < 0n ? await debit(tx, brand, playerId, -amount) : await credit(tx, brand, playerId, amount);
+  const { brand, amount } = movement;
+  const owner = ownerOf(movement);
+  const account = amount < 0n ? await debit(tx, brand, owner, -amount) : await credit(tx, brand, owner, amount);
   // An account keeps the currency it was opened in; a caller naming another is refused (and rolled back).
   if (account.currency !== brand.currency) throw badUserInput(`the account is in ${account.currency}, not ${brand.currency}`);
   const [entry] = await tx.$queryRawUnsafe<{ id: string }[]>(
-    `INSERT INTO wallet.ledger_entry (id, account_id, brand_id, player_id, kind, amount, balance_after, reference, command_key, caused_by, reason, created_at)
-     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::wallet."LedgerKind", $5::bigint, $6::bigint, $7, $8, $9, $10, clock_timestamp())
-     RETURNING id`,
+    owner.sql.entry,
     account.id,
     brand.id,
-    playerId,
+    owner.id,
     movement.kind,
     amount.toString(),
     account.balance.toString(),
@@ -72,32 +116,15 @@ export async function move(tx: Tx, movement: Movement): Promise<Moved> {
   return { accountId: account.id, entryId: entry!.id, balanceAfter: account.balance, currency: account.currency };
 }
 
-async function debit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint): Promise<AccountBalance> {
-  const [account] = await tx.$queryRawUnsafe<AccountBalance[]>(
-    `UPDATE wallet.wallet_account SET balance = balance - $3::bigint, updated_at = now()
-     WHERE player_id = $1::uuid AND brand_id = $2::uuid AND balance >= $3::bigint
-     RETURNING id, balance, currency`,
-    playerId,
-    brand.id,
-    amount.toString(),
-  );
+async function debit(tx: Tx, brand: BrandRef, owner: OwnerStatements, amount: bigint): Promise<AccountBalance> {
+  const [account] = await tx.$queryRawUnsafe<AccountBalance[]>(owner.sql.debit, owner.id, brand.id, amount.toString());
   if (account) return account;
-  const balance = await balanceIn(tx, brand, playerId);
+  const balance = await balanceOf(tx, brand, owner);
   throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds', { balance: formatMoney(balance, brand.currency) });
 }
 
-async function credit(tx: Tx, brand: BrandRef, playerId: string, amount: bigint): Promise<AccountBalance> {
-  const [account] = await tx.$queryRawUnsafe<AccountBalance[]>(
-    `INSERT INTO wallet.wallet_account (id, brand_id, player_id, currency, balance, updated_at)
-     VALUES (gen_random_uuid(), $2::uuid, $1::uuid, $3, $4::bigint, now())
-     ON CONFLICT (player_id) DO UPDATE SET balance = wallet_account.balance + EXCLUDED.balance, updated_at = now()
-       WHERE wallet_account.brand_id = EXCLUDED.brand_id
-     RETURNING id, balance, currency`,
-    playerId,
-    brand.id,
-    brand.currency,
-    amount.toString(),
-  );
+async function credit(tx: Tx, brand: BrandRef, { sql, id }: OwnerStatements, amount: bigint): Promise<AccountBalance> {
+  const [account] = await tx.$queryRawUnsafe<AccountBalance[]>(sql.credit, id, brand.id, brand.currency, amount.toString());
   if (!account) throw forbidden('the player belongs to another brand');
   return account;
 }
@@ -113,20 +140,17 @@ export async function hasAccount(tx: Tx | PrismaClient, brand: BrandRef, playerI
 }
 
 /**
- * The player's balance on the brand (zero without an account), refused like a movement when the
+ * The owner's balance on the brand (zero without an account), refused like a movement when the
  * account is kept in another currency than the brand's: an answer that moves nothing must not
  * show the balance in the wrong currency either.
  */
-export async function balanceIn(tx: Tx | PrismaClient, brand: BrandRef, playerId: string): Promise<bigint> {
-  const [row] = await tx.$queryRawUnsafe<{ balance: bigint; currency: string }[]>(
-    `SELECT balance, currency FROM wallet.wallet_account WHERE player_id = $1::uuid AND brand_id = $2::uuid`,
-    playerId,
-    brand.id,
-  );
+export const balanceIn = (tx: Tx | PrismaClient, brand: BrandRef, owner: AccountOwner): Promise<bigint> => balanceOf(tx, brand, ownerOf(owner));
+
+async function balanceOf(tx: Tx | PrismaClient, brand: BrandRef, { sql, id }: OwnerStatements): Promise<bigint> {
+  const [row] = await tx.$queryRawUnsafe<{ balance: bigint; currency: string }[]>(sql.balance, id, brand.id);
   if (row && row.currency !== brand.currency) throw badUserInput(`the account is in ${row.currency}, not ${brand.currency}`);
   return row?.balance ?? 0n;
 }
-
 
 export interface MoveResult {
   balance: bigint;
@@ -136,7 +160,7 @@ export interface MoveResult {
 }
 
 /**
- * A movement made at most once per `commandKey`: a repeat with the same player, kind and amount
+ * A movement made at most once per `commandKey`: a repeat with the same owner, kind and amount
  * returns the first result and moves nothing; the key with other parameters is refused.
  * `extra` runs in the same transaction (its outbox rows, say).
  */
@@ -167,7 +191,8 @@ export async function moveOnce(
 async function replay(prisma: PrismaClient, movement: Movement): Promise<MoveResult | null> {
   const entry = await prisma.ledgerEntry.findUnique({ where: { commandKey: movement.commandKey }, include: { account: true } });
   if (!entry) return null;
-  if (entry.playerId !== movement.playerId || entry.kind !== movement.kind || entry.amount !== movement.amount || entry.brandId !== movement.brand.id) {
+  const sameOwner = entry.playerId === (movement.playerId ?? null) && entry.agentId === (movement.agentId ?? null);
+  if (!sameOwner || entry.kind !== movement.kind || entry.amount !== movement.amount || entry.brandId !== movement.brand.id) {
     throw conflict(`the key ${movement.commandKey} was already used for another movement`);
   }
   return { balance: entry.balanceAfter, currency: entry.account.currency, entryId: entry.id, duplicate: true };

@@ -4,6 +4,8 @@ import DataLoader from 'dataloader';
 
 export interface WalletLoaders {
   accountByPlayerId: DataLoader<string, WalletAccount | null>;
+  /** An agent's account on the request's brand. */
+  accountByAgentId: DataLoader<string, WalletAccount | null>;
 }
 
 export function createLoaders(prisma: PrismaClient, brand: BrandRef): WalletLoaders {
@@ -12,6 +14,11 @@ export function createLoaders(prisma: PrismaClient, brand: BrandRef): WalletLoad
       const rows = await prisma.walletAccount.findMany({ where: { playerId: { in: [...playerIds] }, brandId: brand.id } });
       const byPlayer = new Map(rows.map((row) => [row.playerId, row]));
       return playerIds.map((id) => byPlayer.get(id) ?? null);
+    }),
+    accountByAgentId: new DataLoader(async (agentIds) => {
+      const rows = await prisma.walletAccount.findMany({ where: { agentId: { in: [...agentIds] }, brandId: brand.id } });
+      const byAgent = new Map(rows.map((row) => [row.agentId, row]));
+      return agentIds.map((id) => byAgent.get(id) ?? null);
     }),
   };
 }

@@ -2,16 +2,18 @@ import type { PrismaClient } from '@rgb/db';
 
 export interface LedgerMismatch {
   accountId: string;
-  playerId: string;
+  /** The account's owner: a player or an agent. */
+  playerId: string | null;
+  agentId: string | null;
   brandId: string;
   balance: string;
   ledgerTotal: string;
 }
 
-/** Every account whose balance is not the sum of its ledger entries (or is negative). Empty when the books agree. */
+/** Every account, players' and agents' alike, whose balance is not the sum of its ledger entries (or is negative). Empty when the books agree. */
 export async function findLedgerMismatches(prisma: PrismaClient): Promise<LedgerMismatch[]> {
-  const rows = await prisma.$queryRawUnsafe<{ id: string; player_id: string; brand_id: string; balance: bigint; total: bigint }[]>(
-    `SELECT a.id, a.player_id, a.brand_id, a.balance, coalesce(l.total, 0)::bigint AS total
+  const rows = await prisma.$queryRawUnsafe<{ id: string; player_id: string | null; agent_id: string | null; brand_id: string; balance: bigint; total: bigint }[]>(
+    `SELECT a.id, a.player_id, a.agent_id, a.brand_id, a.balance, coalesce(l.total, 0)::bigint AS total
      FROM wallet.wallet_account a
      LEFT JOIN (SELECT account_id, sum(amount) AS total FROM wallet.ledger_entry GROUP BY account_id) l ON l.account_id = a.id
      WHERE a.balance <> coalesce(l.total, 0) OR a.balance < 0
@@ -20,6 +22,7 @@ export async function findLedgerMismatches(prisma: PrismaClient): Promise<Ledger
   return rows.map((row) => ({
     accountId: row.id,
     playerId: row.player_id,
+    agentId: row.agent_id,
     brandId: row.brand_id,
     balance: row.balance.toString(),
     ledgerTotal: row.total.toString(),

@@ -6,9 +6,12 @@ export interface PlayerRef {
   id: string;
 }
 
-/** A wallet as read: a player without an account yet has a zero balance in the brand's currency. */
+export interface AgentRef {
+  id: string;
+}
+
+/** A wallet as read (a player's or an agent's): without an account yet, a zero balance in the brand's currency. */
 export interface WalletView {
-  playerId: string;
   accountId: string | null;
   balance: bigint;
   currency: string;

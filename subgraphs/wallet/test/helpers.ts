@@ -238,3 +238,9 @@ export async function expectBooks(server: SeededTestSubgraph, expected: Record<s
   for (const player of Object.keys(expected)) actual[player] = await storedBalance(server, player);
   expect(actual).toEqual(expected);
 }
+
+/** The agent's stored balance on the brand in minor units (null without an account there). */
+export async function storedAgentBalance(server: SeededTestSubgraph, agent: string, brand: BrandRef): Promise<bigint | null> {
+  const account = await server.deps.prisma.walletAccount.findUnique({ where: { agentId_brandId: { agentId: agent, brandId: brand.id } } });
+  return account?.balance ?? null;
+}

@@ -8,7 +8,7 @@ import { createWorker, Metrics, type Worker, type WorkerDeps } from '@rgb/kit';
 import { type SeededTestSubgraph, waitFor } from '@rgb/kit/testing';
 import { findLedgerMismatches, LedgerMismatchError } from '../src/reconciliation';
 import { RECONCILIATION_JOB, walletWorker } from '../src/worker';
-import { expectBooks, fund, providerBody, serviceClient, type ServiceClient, startWallet } from './helpers';
+import { brandBody, expectBooks, fund, providerBody, serviceClient, type ServiceClient, startWallet } from './helpers';
 
 let server: SeededTestSubgraph;
 let call: ServiceClient;
@@ -79,7 +79,7 @@ describe('ledger reconciliation', () => {
     await server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance + 1 WHERE player_id = $1::uuid`, tampered);
 
     expect(await findLedgerMismatches(server.deps.prisma)).toEqual([
-      { accountId: account.id, playerId: tampered, brandId: server.brands.acme.id, balance: '50001', ledgerTotal: '50000' },
+      { accountId: account.id, playerId: tampered, agentId: null, brandId: server.brands.acme.id, balance: '50001', ledgerTotal: '50000' },
     ]);
 
     const { job } = reconciliationJob();
@@ -106,6 +106,29 @@ describe('ledger reconciliation', () => {
     await reconciliationJob().job.run(aRun);
   });
 
+  it("finds an agent's account changed behind the ledger, named by its agent", async () => {
+    const agent = randomUUID();
+    const agents = await serviceClient(server, 'agent');
+    const moved = await agents('agent-accounts/movements', {
+      brand: brandBody(server.brands.acme),
+      agent_id: agent,
+      kind: 'ADJUSTMENT',
+      amount_minor: '4000',
+      key: `rec-${agent}`,
+      reference: 'opening',
+      caused_by: 'service:test',
+      reason: 'opening balance',
+    });
+    expect(moved.status).toBe(200);
+    const account = await server.deps.prisma.walletAccount.findUniqueOrThrow({ where: { agentId_brandId: { agentId: agent, brandId: server.brands.acme.id } } });
+    await server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance - 1 WHERE id = $1::uuid`, account.id);
+    expect(await findLedgerMismatches(server.deps.prisma)).toEqual([
+      { accountId: account.id, playerId: null, agentId: agent, brandId: server.brands.acme.id, balance: '3999', ledgerTotal: '4000' },
+    ]);
+    await server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance + 1 WHERE id = $1::uuid`, account.id);
+    await expectBooks(server, {});
+  });
+
   it('finds a ledger entry written without its balance change', async () => {
     const player = randomUUID();
     await fund(call, server.brands.demo, player, 300n);
@@ -119,7 +142,7 @@ describe('ledger reconciliation', () => {
       `forged:${player}`,
     );
     expect(await findLedgerMismatches(server.deps.prisma)).toEqual([
-      { accountId: account.id, playerId: player, brandId: server.brands.demo.id, balance: '300', ledgerTotal: '500' },
+      { accountId: account.id, playerId: player, agentId: null, brandId: server.brands.demo.id, balance: '300', ledgerTotal: '500' },
     ]);
     await server.deps.prisma.$executeRawUnsafe(`DELETE FROM wallet.ledger_entry WHERE command_key = $1`, `forged:${player}`);
     await expectBooks(server, { [player]: 300n });
@@ -141,7 +164,7 @@ describe('ledger reconciliation', () => {
       server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance - 150 WHERE id = $1::uuid`, account.id),
     ]);
     expect(await findLedgerMismatches(server.deps.prisma)).toEqual([
-      { accountId: account.id, playerId: player, brandId: server.brands.demo.id, balance: '-50', ledgerTotal: '-50' },
+      { accountId: account.id, playerId: player, agentId: null, brandId: server.brands.demo.id, balance: '-50', ledgerTotal: '-50' },
     ]);
     await server.deps.prisma.$transaction([
       server.deps.prisma.$executeRawUnsafe(`DELETE FROM wallet.ledger_entry WHERE command_key = $1`, `overdraw:${player}`),

@@ -6,6 +6,6 @@ export const Player: PlayerResolvers = {
   __resolveReference: ({ id }) => ({ id }),
   wallet: async ({ id }, _args, { caller, loaders, brand }) => {
     walletAccess.readWallet(caller, id);
-    return walletView(id, await loaders.accountByPlayerId.load(id), brand);
+    return walletView(await loaders.accountByPlayerId.load(id), brand);
   },
 };
