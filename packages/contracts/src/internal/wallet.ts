@@ -255,7 +255,7 @@ export const walletRoutes = {
         agent_id: uuid,
         kind: z.enum(AGENT_MOVEMENT_KINDS),
         amount_minor: signedMinor,
-        key: z.string().min(1).max(200),
+        key: z.string().regex(/^[\w.:-]{1,128}$/, '1 to 128 letters, digits, and . : _ -'),
         reference: z.string().min(1).max(200),
         caused_by: z.string().min(1).max(100),
         reason: z.string().max(500).nullish(),
@@ -264,6 +264,7 @@ export const walletRoutes = {
         message: 'amount_minor must be positive, or non-zero for an ADJUSTMENT',
         path: ['amount_minor'],
       })
+      .refine((body) => body.kind !== 'ADJUSTMENT' || (body.reason ?? '').trim() !== '', { message: 'an ADJUSTMENT needs a reason', path: ['reason'] })
       .transform(
         (body): AgentMovement => ({
           brand: body.brand,
