@@ -48,6 +48,7 @@ export const EVENT_TYPES = {
       'AGENT_COUPON_GRANTED',
       'AGENT_COUPON_RECYCLED',
       'AGENT_BALANCE_ADJUSTED',
+      'STAFF_ACTION_RECORDED',
     ],
     reserved: [],
   },
