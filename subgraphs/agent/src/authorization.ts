@@ -2,6 +2,7 @@ import { forbidden } from '@rgb/contracts';
 import type { Agent } from '@rgb/db';
 import type { StaffActor } from '@rgb/events';
 import { requireCaller, requirePermission } from '@rgb/kit';
+import type { AgentBrands } from './agent-brands';
 import type { Context } from './context';
 import { inSubtree } from './subtree';
 
@@ -11,8 +12,8 @@ export type AgentViewer = { kind: 'staff' } | { kind: 'agent'; agent: Agent };
 type Asking = Pick<Context, 'caller' | 'brand' | 'loaders' | 'services'>;
 
 /** Whether an agent may act now on `brandId`: active, and on its allow-list. */
-export async function agentMayServe({ services }: Pick<Context, 'services'>, agent: Agent | null, brandId: string): Promise<boolean> {
-  return agent?.status === 'ACTIVE' && (await services.agentBrands.serves(agent.id, brandId));
+export async function agentMayServe(agentBrands: AgentBrands, agent: Agent | null, brandId: string): Promise<boolean> {
+  return agent?.status === 'ACTIVE' && (await agentBrands.serves(agent.id, brandId));
 }
 
 /**
@@ -25,7 +26,7 @@ export const agentAccess = {
   async callingAgent({ caller, brand, loaders, services }: Asking): Promise<Agent> {
     const { id } = requireCaller(caller, 'agent');
     const agent = await loaders.agentById.load(id);
-    if (!(await agentMayServe({ services }, agent, brand.id))) throw forbidden('this agent may not act on this brand');
+    if (!(await agentMayServe(services.agentBrands, agent, brand.id))) throw forbidden('this agent may not act on this brand');
     return agent!;
   },
 

@@ -46,12 +46,12 @@ export function agentSubgraph(config: AgentConfig): SubgraphDefinition<AgentLoad
     internalRoutes: (app, { prisma }, services) => {
       serveRoute(app, agentRoutes.referral, async ({ brand_id, agent_code }) => {
         const agent = await prisma.agent.findUnique({ where: { code: agent_code.trim().toUpperCase() } });
-        if (!(await agentMayServe({ services }, agent, brand_id))) throw notFound('no such agent');
+        if (!(await agentMayServe(services.agentBrands, agent, brand_id))) throw notFound('no such agent');
         return { agent_id: agent!.id };
       });
       serveRoute(app, agentRoutes.access, async ({ brand_id, agent_id, player_ids, agent_ids }) => {
         const agent = await prisma.agent.findUnique({ where: { id: agent_id } });
-        if (!(await agentMayServe({ services }, agent, brand_id))) return { serves_brand: false, player_ids: [], agent_ids: [] };
+        if (!(await agentMayServe(services.agentBrands, agent, brand_id))) return { serves_brand: false, player_ids: [], agent_ids: [] };
         const [players, agents] = await Promise.all([subtreePlayerIds(prisma, agent_id, brand_id, player_ids), subtreeAgentIds(prisma, agent_id, agent_ids)]);
         return { serves_brand: true, player_ids: players, agent_ids: agents };
       });

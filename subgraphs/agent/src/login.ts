@@ -15,14 +15,14 @@ export async function agentLogin(prisma: PrismaClient, services: AgentServices, 
   const agent = await services.loginThrottle.authenticate({ audience: 'agent', accountScope: 'platform', ...request }, (code) =>
     prisma.agent.findUnique({ where: { code: code.toUpperCase() } }),
   );
-  if (!(await agentMayServe({ services }, agent, brandId))) throw forbidden('this agent may not act on this brand');
+  if (!(await agentMayServe(services.agentBrands, agent, brandId))) throw forbidden('this agent may not act on this brand');
   return services.sessions.open(agent.id, brandId);
 }
 
 /** New tokens for a live session whose agent is still active and serving its brand (else the session ends). */
 export async function refreshAgentSession(prisma: PrismaClient, services: AgentServices, brandId: string, refreshToken: string): Promise<AuthTokens> {
   const outcome = await services.sessions.refresh(refreshToken, brandId, async (agentId, sessionBrandId) =>
-    agentMayServe({ services }, await prisma.agent.findUnique({ where: { id: agentId } }), sessionBrandId),
+    agentMayServe(services.agentBrands, await prisma.agent.findUnique({ where: { id: agentId } }), sessionBrandId),
   );
   if (outcome === 'invalid') throw unauthenticated('invalid refresh token');
   if (outcome === 'refused') throw forbidden('this agent may not act on this brand');
