@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { hashPassword, RefreshTokens, TokenError, TokenService, verifyPassword } from '../src';
+import { type AccessClaims, hashPassword, RefreshTokens, TokenError, TokenService, verifyPassword } from '../src';
 
 const secret = 'test-secret-test-secret-test-secret!';
 
@@ -35,7 +35,7 @@ describe('tokens', () => {
   });
 
   it('carries the brands an agent may serve in its token, and refuses a malformed list', async () => {
-    const agent = { audience: 'agent', subject: 'a1', brandId: 'b1', sessionId: 's1', brandIds: ['b1', 'b2'] } as const;
+    const agent: AccessClaims = { audience: 'agent', subject: 'a1', brandId: 'b1', sessionId: 's1', brandIds: ['b1', 'b2'] };
     expect(await tokens.verify(await tokens.signAccess(agent), ['agent'])).toEqual({ ...agent, expiresAt: expect.any(Number) });
     const malformed = await new SignJWT({ brand_id: 'b1', sid: 's1', brand_ids: 'b1' })
       .setProtectedHeader({ alg: 'HS256' })
