@@ -263,7 +263,7 @@ describe('docker-compose.yml', () => {
   it('lists every required variable, empty, in .env.compose.example', () => {
     const required = requiredVars(fs.readFileSync(COMPOSE_FILE, 'utf8'));
     expect(required).toEqual(
-      expect.arrayContaining(['ADMIN_PASSWORD', 'AUTH_JWT_SECRET', 'INTERNAL_JWT_SECRET', 'POSTGRES_PASSWORD']),
+      expect.arrayContaining(['ADMIN_PASSWORD', 'AGENT_PASSWORD', 'AUTH_JWT_SECRET', 'INTERNAL_JWT_SECRET', 'POSTGRES_PASSWORD']),
     );
     const example = new Map(
       fs

@@ -61,6 +61,8 @@ export const SUPERADMIN_ROLE = 'superadmin';
 
 export interface SeedSecrets {
   adminPassword: string;
+  /** The demo agent AG1's password. */
+  agentPassword: string;
   demoProviderSecret: string;
   rgsProviderSecret: string;
   /** The RGS platform operator's X-Operator-Key (stored as its hash; the game presents it). */
@@ -75,6 +77,7 @@ export function seedSecrets(env: NodeJS.ProcessEnv = process.env): SeedSecrets {
   const config = loadConfig(
     z.object({
       ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters'),
+      AGENT_PASSWORD: z.string().min(8, 'must be at least 8 characters'),
       PROVIDER_DEMO_SECRET: secret,
       PROVIDER_RGS_SECRET: secret,
       RGS_OPERATOR_KEY: secret,
@@ -84,6 +87,7 @@ export function seedSecrets(env: NodeJS.ProcessEnv = process.env): SeedSecrets {
       env,
       localDefaults: {
         ADMIN_PASSWORD: 'admin-local-pw',
+        AGENT_PASSWORD: 'agent-local-pw',
         PROVIDER_DEMO_SECRET: 'demo-provider-secret',
         PROVIDER_RGS_SECRET: 'rgs-provider-secret',
         ...rgsLocalDefaults,
@@ -92,6 +96,7 @@ export function seedSecrets(env: NodeJS.ProcessEnv = process.env): SeedSecrets {
   );
   return {
     adminPassword: config.ADMIN_PASSWORD,
+    agentPassword: config.AGENT_PASSWORD,
     demoProviderSecret: config.PROVIDER_DEMO_SECRET,
     rgsProviderSecret: config.PROVIDER_RGS_SECRET,
     rgsOperatorKey: config.RGS_OPERATOR_KEY,
@@ -146,6 +151,11 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets, {
       await prisma.brandConfig.create({ data: { brandId: row.id, ...brand.config } });
       await prisma.brandDepositAccount.createMany({ data: brand.depositAccounts.map((account) => ({ brandId: row.id, ...account })) });
     }
+  }
+  if (!(await prisma.agent.findUnique({ where: { id: DEMO_AGENT.id } }))) {
+    await prisma.agent.create({
+      data: { id: DEMO_AGENT.id, code: DEMO_AGENT.code, name: DEMO_AGENT.name, passwordHash: await hashPassword(secrets.agentPassword), path: '/', commissionRateBps: 0 },
+    });
   }
   for (const code of DEMO_AGENT.brands) {
     const brand = await prisma.brand.findUniqueOrThrow({ where: { code } });

@@ -60,6 +60,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
       NODE_ENV: 'production',
       ...secrets,
       ADMIN_PASSWORD: 'bench-admin-password',
+      AGENT_PASSWORD: 'bench-agent-password',
       // The limiter still runs (its Redis call is part of every request's cost) but never refuses:
       // a benchmark's few clients send far more than any one client may.
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',

@@ -26,7 +26,7 @@ export interface TestPlatform {
   databaseUrl: string;
   platform: RunningPlatform;
   /** The secrets the platform runs with, so tests can mint tokens of their own. */
-  secrets: { AUTH_JWT_SECRET: string; INTERNAL_JWT_SECRET: string; ADMIN_PASSWORD: string };
+  secrets: { AUTH_JWT_SECRET: string; INTERNAL_JWT_SECRET: string; ADMIN_PASSWORD: string; AGENT_PASSWORD: string };
   graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResult<T>>;
   post(path: string, body: string, options?: RequestOptions): Promise<HttpResult>;
   /** Registers a player on `host` and returns its tokens. */
@@ -60,6 +60,7 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
     AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
     INTERNAL_JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_PASSWORD: 'admin-e2e-password',
+    AGENT_PASSWORD: 'agent-e2e-password',
   };
   const redisUrl = options.redisUrl ?? (await isolatedRedisUrl());
   const ports = await freePlatformPorts();

@@ -1,4 +1,5 @@
 import { adminDomain } from '@rgb/admin/domain';
+import { agentDomain } from '@rgb/agent/domain';
 import type { InboxTable, OutboxTable } from '@rgb/events';
 import { gameDomain } from '@rgb/game/domain';
 import type { DomainManifest, ProcessManifest } from '@rgb/kit';
@@ -13,7 +14,7 @@ import { walletDomain } from '@rgb/wallet/domain';
  * Every business domain of the platform, by its manifest (`subgraphs/<name>/src/domain.ts`). Each
  * outbox and inbox table a manifest names must be one the events package writes or reads (tsc).
  */
-export const DOMAINS: readonly DomainManifest[] = [adminDomain, playerDomain, walletDomain, gameDomain, rollingDomain, promotionDomain] satisfies readonly {
+export const DOMAINS: readonly DomainManifest[] = [adminDomain, playerDomain, walletDomain, gameDomain, rollingDomain, promotionDomain, agentDomain] satisfies readonly {
   name: string;
   outbox?: OutboxTable;
   inbox?: InboxTable;

@@ -1,5 +1,6 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { adminSubgraph } from '@rgb/admin';
+import { agentSubgraph, loadAgentConfig } from '@rgb/agent';
 import { loadGameConfig, start as startGame } from '@rgb/game';
 import { baseLocalDefaults, loadConfig, type Logger } from '@rgb/kit';
 import { startSeededTestSubgraph, startTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
@@ -52,6 +53,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   }
   // Promotion, every subgraph of the supergraph answering (the router's /health asks them all).
   let promotion: Running | undefined;
+  let agent: Running | undefined;
   const running = new Map<StoppableSubgraph, Running>();
   const ports = new Map<StoppableSubgraph, number>();
   const routers: Router[] = [];
@@ -87,6 +89,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   };
   const close = async () => {
     for (const router of routers) await router.close();
+    await agent?.close();
     await promotion?.close();
     for (const name of ['game', 'wallet', 'player'] as const) await stop(name);
     await rolling.close();
@@ -97,6 +100,8 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
     for (const name of ['player', 'wallet', 'game'] as const) await start(name);
     const promotionEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url, WALLET_URL: running.get('wallet')!.url, ROLLING_URL: rolling.url };
     promotion = await startTestSubgraph(promotionSubgraph(loadPromotionConfig(promotionEnv)), databaseUrl, promotionEnv);
+    const agentEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url };
+    agent = await startTestSubgraph(agentSubgraph(loadAgentConfig(agentEnv)), databaseUrl, agentEnv);
   } catch (error) {
     await close();
     throw error;
@@ -121,6 +126,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
         SUBGRAPH_GAME_URL: subgraphUrl(ports.get('game')),
         SUBGRAPH_ROLLING_URL: `${rolling.url}/graphql`,
         SUBGRAPH_PROMOTION_URL: `${promotion!.url}/graphql`,
+        SUBGRAPH_AGENT_URL: `${agent!.url}/graphql`,
         REDIS_URL: baseLocalDefaults.REDIS_URL!,
         // The subgraphs run with the local secrets: the router signs and verifies with the same.
         AUTH_JWT_SECRET: baseLocalDefaults.AUTH_JWT_SECRET!,

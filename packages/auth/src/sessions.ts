@@ -18,7 +18,7 @@ export type SubjectCheck = (subjectId: string, brandId: string) => Promise<boole
 export type RefreshOutcome = AuthTokens | 'invalid' | 'refused';
 
 /** Tables with the session shape: id, subject_id, brand_id, generation, expires_at, revoked_at, rotated_at. */
-export type SessionTable = 'player.player_session' | 'admin.staff_session';
+export type SessionTable = 'player.player_session' | 'admin.staff_session' | 'agent.agent_session';
 
 /**
  * Login sessions with rotating refresh tokens. Each refresh moves the session to its next
@@ -33,6 +33,7 @@ export class SessionManager {
    * @param refreshSecret the key refresh tokens are signed under (the auth secret).
    * @param onRevoke told of every session this manager ends, so the access tokens it issued
    *   stop working too (the router checks revoked sessions).
+   * @param brandIdsOf for agent sessions: the brands the subject may serve, listed in each access token.
    */
   constructor(
     private readonly db: SqlClient,
@@ -41,6 +42,7 @@ export class SessionManager {
     refreshSecret: string,
     private readonly audience: AccessClaims['audience'],
     private readonly onRevoke: (sessionId: string) => Promise<void>,
+    private readonly brandIdsOf?: (subjectId: string) => Promise<string[]>,
   ) {
     this.refreshTokens = new RefreshTokens(refreshSecret);
   }
@@ -54,7 +56,7 @@ export class SessionManager {
       brandId,
       REFRESH_TOKEN_TTL_SECONDS,
     );
-    const accessToken = await this.tokens.signAccess({ audience: this.audience, subject: subjectId, brandId, sessionId: session!.id });
+    const accessToken = await this.signAccess(subjectId, brandId, session!.id);
     return { accessToken, refreshToken: this.refreshTokens.issue({ sessionId: session!.id, generation: 0 }) };
   }
 
@@ -90,13 +92,13 @@ export class SessionManager {
       await this.revoke(session.id);
       return 'refused';
     }
-    const accessToken = await this.tokens.signAccess({
-      audience: this.audience,
-      subject: session.subject_id,
-      brandId: session.brand_id,
-      sessionId: session.id,
-    });
+    const accessToken = await this.signAccess(session.subject_id, session.brand_id, session.id);
     return { accessToken, refreshToken: this.refreshTokens.issue({ sessionId: session.id, generation: session.generation }) };
+  }
+
+  private async signAccess(subject: string, brandId: string, sessionId: string): Promise<string> {
+    const brandIds = this.brandIdsOf ? { brandIds: await this.brandIdsOf(subject) } : {};
+    return this.tokens.signAccess({ audience: this.audience, subject, brandId, sessionId, ...brandIds });
   }
 
   /** Ends a session: its refresh token and its access tokens stop working at once. */

@@ -9,6 +9,8 @@ export interface AccessClaims {
   subject: string;
   brandId: string;
   sessionId: string;
+  /** Agent tokens only: every brand the agent may serve when the token was signed (`brandId` is the one it signed in on). */
+  brandIds?: string[];
 }
 
 /** A verified access token's claims, with when it expires (ms since the epoch): a connection it opened ends then. */
@@ -53,7 +55,7 @@ export class TokenService {
   }
 
   signAccess(claims: AccessClaims): Promise<string> {
-    return new SignJWT({ brand_id: claims.brandId, sid: claims.sessionId })
+    return new SignJWT({ brand_id: claims.brandId, sid: claims.sessionId, ...(claims.brandIds ? { brand_ids: claims.brandIds } : {}) })
       .setProtectedHeader({ alg: ALGORITHM })
       .setIssuer(ISSUER)
       .setAudience(claims.audience)
@@ -101,7 +103,16 @@ export class TokenService {
         if (typeof payload.brand_id !== 'string' || typeof payload.sid !== 'string') {
           throw new TokenError('token lacks brand or session');
         }
-        claims = { audience, subject, brandId: payload.brand_id, sessionId: payload.sid, expiresAt: (payload.exp as number) * 1000 };
+        const brandIds = payload.brand_ids;
+        if (brandIds !== undefined && !(Array.isArray(brandIds) && brandIds.every((id) => typeof id === 'string'))) throw new TokenError('token brand list is malformed');
+        claims = {
+          audience,
+          subject,
+          brandId: payload.brand_id,
+          sessionId: payload.sid,
+          ...(brandIds ? { brandIds: brandIds as string[] } : {}),
+          expiresAt: (payload.exp as number) * 1000,
+        };
       }
       this.verified.set(token, claims, (payload.exp as number) * 1000);
       return claims;

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { hashPassword, RefreshTokens, TokenError, TokenService, verifyPassword } from '../src';
+import { type AccessClaims, hashPassword, RefreshTokens, TokenError, TokenService, verifyPassword } from '../src';
 
 const secret = 'test-secret-test-secret-test-secret!';
 
@@ -32,6 +32,19 @@ describe('tokens', () => {
     expect(verified).toEqual({ ...claims, expiresAt: expect.any(Number) });
     expect((verified as { expiresAt: number }).expiresAt - signedAt).toBeGreaterThanOrEqual(tokens.accessTokenTtlSeconds * 1000);
     expect((verified as { expiresAt: number }).expiresAt - signedAt).toBeLessThanOrEqual((tokens.accessTokenTtlSeconds + 1) * 1000);
+  });
+
+  it('carries the brands an agent may serve in its token, and refuses a malformed list', async () => {
+    const agent: AccessClaims = { audience: 'agent', subject: 'a1', brandId: 'b1', sessionId: 's1', brandIds: ['b1', 'b2'] };
+    expect(await tokens.verify(await tokens.signAccess(agent), ['agent'])).toEqual({ ...agent, expiresAt: expect.any(Number) });
+    const malformed = await new SignJWT({ brand_id: 'b1', sid: 's1', brand_ids: 'b1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('rgb')
+      .setAudience('agent')
+      .setSubject('a1')
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(secret));
+    await expect(tokens.verify(malformed, ['agent'])).rejects.toThrow(TokenError);
   });
 
   it('refuses a token of another audience', async () => {

@@ -19,7 +19,7 @@ import { Counter } from 'prom-client';
 import { type OutboxTransaction, outboxTransaction } from './outbox';
 
 /** One inbox table per consuming domain: (consumer, event_id) of every event applied. */
-export type InboxTable = 'admin.inbox' | 'rolling.inbox' | 'promotion.inbox';
+export type InboxTable = 'admin.inbox' | 'rolling.inbox' | 'promotion.inbox' | 'agent.inbox';
 
 /**
  * Applies one event, its payload parsed by its type's schema, inside the transaction that also

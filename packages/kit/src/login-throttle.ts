@@ -31,7 +31,7 @@ export interface LoginRequest {
 /** A login request and the accounts its username is looked up among. */
 export interface LoginAttempt extends LoginRequest {
   audience: UserKind;
-  /** Where a username names one account: the brand id for players and agents, `platform` for staff (one account on every brand). */
+  /** Where a username names one account: the brand id for players, `platform` for staff and agents (one account on every brand). */
   accountScope: string;
 }
 

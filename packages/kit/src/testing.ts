@@ -102,6 +102,9 @@ export const TEST_PROVIDER_SECRET = 'test-provider-secret-0123456789';
 /** The password the seeded staff member `admin` gets in tests. */
 export const TEST_ADMIN_PASSWORD = 'test-admin-password';
 
+/** The password the seeded demo agent AG1 gets in tests. */
+export const TEST_AGENT_PASSWORD = 'test-agent-password';
+
 /** The X-Operator-Key of the RGS's seeded platform operator in tests. */
 export const TEST_RGS_OPERATOR_KEY = 'test-rgs-operator-key-0123456789';
 
@@ -109,6 +112,7 @@ export const TEST_RGS_OPERATOR_KEY = 'test-rgs-operator-key-0123456789';
 export function testSeedSecrets(adminPassword = TEST_ADMIN_PASSWORD): SeedSecrets {
   return {
     adminPassword,
+    agentPassword: TEST_AGENT_PASSWORD,
     demoProviderSecret: TEST_PROVIDER_SECRET,
     rgsProviderSecret: TEST_PROVIDER_SECRET,
     rgsOperatorKey: TEST_RGS_OPERATOR_KEY,

@@ -1,0 +1,19 @@
+import { agentAccess } from '../authorization';
+import { listAgents, referredPlayers } from '../agents';
+import type { QueryResolvers } from '../generated/resolvers-types';
+
+export const Query: QueryResolvers = {
+  myAgent: (_parent, _args, context) => (context.caller?.kind === 'agent' ? agentAccess.callingAgent(context) : null),
+  myPlayers: async (_parent, page, context) => {
+    const agent = await agentAccess.callingAgent(context);
+    return referredPlayers(context.prisma, agent.id, context.brand.id, page);
+  },
+  agent: async (_parent, { id }, context) => {
+    const viewer = await agentAccess.viewer(context);
+    return agentAccess.visible(viewer, await context.loaders.agentById.load(id));
+  },
+  agents: (_parent, { status, parentId, first, after }, context) => {
+    agentAccess.listAgents(context.caller);
+    return listAgents(context.prisma, { status, parentId }, { first, after });
+  },
+};
