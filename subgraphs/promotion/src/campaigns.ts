@@ -85,9 +85,15 @@ async function lockCampaign(tx: Prisma.TransactionClient, brand: BrandRef, id: s
   return tx.couponCampaign.findUniqueOrThrow({ where: { id } });
 }
 
-/** Codes are added to a campaign that may still be redeemed: not to a disabled or expired one. */
+/** Only a campaign that may still be redeemed is changed: not a disabled, expired or recycled one. */
 function checkOpen(campaign: CouponCampaign): void {
   if (campaign.status !== 'ACTIVE') throw conflict(`coupon campaign ${campaign.id} is ${campaign.status}`);
+}
+
+/** Codes are added to an open campaign of staff's: an agent grant's has its one code, its player's. */
+function checkTakesCodes(campaign: CouponCampaign): void {
+  checkOpen(campaign);
+  if (campaign.agentGrantId !== null) throw conflict(`coupon campaign ${campaign.id} is an agent grant's: it has its one code`);
 }
 
 /** A named code of the campaign; CONFLICT when the brand has the code already (in any campaign). */
@@ -95,7 +101,7 @@ export async function addNamedCode(prisma: PrismaClient, brand: BrandRef, campai
   const code = namedCode(input);
   try {
     return await auditedChange(prisma, brand.id, actor, async (tx) => {
-      checkOpen(await lockCampaign(tx, brand, campaignId));
+      checkTakesCodes(await lockCampaign(tx, brand, campaignId));
       const created = await tx.couponCode.create({ data: { brandId: brand.id, campaignId, code, singleUse: false } });
       return { result: created, action: { action: 'coupon_code.add', target_type: 'coupon_campaign', target_id: campaignId, before: null, after: { code } } };
     });
@@ -109,7 +115,7 @@ export async function addNamedCode(prisma: PrismaClient, brand: BrandRef, campai
 export async function generateCodes(prisma: PrismaClient, brand: BrandRef, campaignId: string, count: number, actor: StaffActor): Promise<CouponCode[]> {
   if (!Number.isInteger(count) || count < 1 || count > MAX_GENERATED_CODES) throw badUserInput(`count must be 1 to ${MAX_GENERATED_CODES}`);
   return auditedChange(prisma, brand.id, actor, async (tx) => {
-    checkOpen(await lockCampaign(tx, brand, campaignId));
+    checkTakesCodes(await lockCampaign(tx, brand, campaignId));
     const created: CouponCode[] = [];
     while (created.length < count) {
       const drawn = new Set(Array.from({ length: count - created.length }, generateCode));

@@ -23,10 +23,11 @@ const worker = defineWorker({
 
 /**
  * promotion: bonuses paid through the wallet, each with the wagering requirement rolling makes
- * for it: coupons (campaigns, codes, redemptions) and programs (rebate, cashback, lossback)
- * settled per period. Its worker consumes the wallet stream into the programs' daily figures,
- * settles ended periods, pays what is left pending, expires campaigns and publishes promotion's
- * outbox (its staff actions) to rgb:stream:promotion.
+ * for it: coupons (campaigns, codes, redemptions; the ones agents grant their players, issued and
+ * recycled for the agent domain) and programs (rebate, cashback, lossback) settled per period.
+ * Its worker consumes the wallet stream into the programs' daily figures, settles ended periods,
+ * pays what is left pending, expires campaigns and publishes promotion's outbox (its staff
+ * actions) to rgb:stream:promotion.
  */
 export const promotionDomain = defineDomain({
   name: 'promotion',

@@ -1,4 +1,6 @@
-import { BrandCatalog, repositoryPath, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { promotionRoutes } from '@rgb/contracts';
+import { BrandCatalog, repositoryPath, serveRoute, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { issueAgentCoupon, recycleAgentCoupon } from './agent-coupons';
 import type { PromotionConfig } from './config';
 import { promotionDomain } from './domain';
 import { createLoaders, type PromotionLoaders } from './loaders';
@@ -40,6 +42,19 @@ export function promotionSubgraph(config: PromotionConfig): SubgraphDefinition<P
       };
     },
     closeServices: (services) => services.close(),
+    // `/internal/promotion/*` (packages/contracts `promotionRoutes`): the agent domain's coupons.
+    internalRoutes: (app, { prisma }) => {
+      serveRoute(app, promotionRoutes.agentCouponIssue, async (issue, http) => {
+        const { code, duplicate } = await issueAgentCoupon(prisma, issue);
+        if (!duplicate) http.log.info({ brand: issue.brand.code, grantId: issue.grantId, agentId: issue.agentId }, 'agent coupon issued');
+        return { coupon_code: code, duplicate };
+      });
+      serveRoute(app, promotionRoutes.agentCouponRecycle, async ({ brand, grantId }, http) => {
+        const answer = await recycleAgentCoupon(prisma, brand, grantId);
+        if (!answer.duplicate) http.log.info({ brand: brand.code, grantId }, 'agent coupon recycled');
+        return answer;
+      });
+    },
   };
 }
 

@@ -21,19 +21,20 @@ import { auditedChange } from './staff-actions';
  */
 
 /** Why an existing code cannot be redeemed now: COUPON_UNAVAILABLE's `extensions.reason`. */
-export const COUPON_REFUSALS = ['NOT_STARTED', 'EXPIRED', 'DISABLED', 'USED_UP', 'BUDGET_SPENT', 'PLAYER_LIMIT_REACHED'] as const;
+export const COUPON_REFUSALS = ['NOT_STARTED', 'EXPIRED', 'DISABLED', 'RECYCLED', 'USED_UP', 'BUDGET_SPENT', 'PLAYER_LIMIT_REACHED'] as const;
 export type CouponRefusal = (typeof COUPON_REFUSALS)[number];
 
 const unavailable = (reason: CouponRefusal, message: string) => new DomainError(ErrorCode.COUPON_UNAVAILABLE, message, { reason });
 
 /** How long a claimed redemption is left to the request that claimed it before the worker may pay it too. */
 const CLAIM_GRACE_MS = 30_000;
-/** A claim waits for the campaign's lock behind the other claims: a burst on one campaign queues rather than fails. */
-const CLAIM_TX = { maxWait: 10_000, timeout: 10_000 } as const;
+/** A claim (or an agent grant's recycle) waits for the campaign's lock behind the other claims: a burst on one campaign queues rather than fails. */
+export const CAMPAIGN_LOCK_TX = { maxWait: 10_000, timeout: 10_000 } as const;
 
 /** Why the campaign refuses one more redemption of `code` now (by a player who has `playerRedemptions` of it already), or null when it accepts it. */
 export function refusalOf(campaign: CouponCampaign, code: CouponCode, playerRedemptions: number, now: Date): { reason: CouponRefusal; message: string } | null {
   if (campaign.status === 'DISABLED') return { reason: 'DISABLED', message: 'this coupon has been withdrawn' };
+  if (campaign.status === 'RECYCLED') return { reason: 'RECYCLED', message: 'this coupon has been withdrawn by whoever granted it' };
   if (campaign.status === 'EXPIRED' || (campaign.validUntil && campaign.validUntil <= now)) return { reason: 'EXPIRED', message: 'this coupon has expired' };
   if (campaign.validFrom > now) return { reason: 'NOT_STARTED', message: `this coupon is valid from ${campaign.validFrom.toISOString()}` };
   if ((code.singleUse && code.redeemed >= 1) || (campaign.totalLimit !== null && campaign.redeemed >= campaign.totalLimit)) {
@@ -69,7 +70,7 @@ export function claimRedemption(prisma: PrismaClient, code: CouponCode, playerId
         nextPayAt: new Date(Date.now() + CLAIM_GRACE_MS),
       },
     });
-  }, CLAIM_TX);
+  }, CAMPAIGN_LOCK_TX);
 }
 
 /** Steps 2 and 3 of a PENDING redemption (again, with the same keys, if they ran before); the redemption PAID. */
@@ -107,7 +108,8 @@ export const couponRedemptionQueue = (prisma: PrismaClient, payer: BonusPayer): 
 /**
  * A player redeems a code of the brand: a PENDING redemption of theirs of this code is finished
  * (a retry after SERVICE_UNAVAILABLE), otherwise a new one is claimed and paid. NOT_FOUND: no such
- * code; COUPON_UNAVAILABLE: the campaign refuses; SERVICE_UNAVAILABLE: claimed, paid later.
+ * code (or one only another player may redeem); COUPON_UNAVAILABLE: the campaign refuses;
+ * SERVICE_UNAVAILABLE: claimed, paid later.
  */
 export async function redeemCoupon(
   prisma: PrismaClient,
@@ -120,7 +122,8 @@ export async function redeemCoupon(
   const code = normalizeCode(input);
   // No code is longer than a named one: a longer input is looked up no further.
   const row = code.length > 0 && code.length <= MAX_CODE_LENGTH ? await prisma.couponCode.findUnique({ where: { brandId_code: { brandId: brand.id, code } } }) : null;
-  if (!row) throw notFound(`no coupon ${code}`);
+  // Another player's code is refused as one that does not exist: its existence is not theirs to learn.
+  if (!row || (row.playerId !== null && row.playerId !== playerId)) throw notFound(`no coupon ${code}`);
   const pending = await prisma.couponRedemption.findFirst({ where: { codeId: row.id, playerId, status: 'PENDING' }, orderBy: { createdAt: 'asc' } });
   const redemption = pending ?? (await claimRedemption(prisma, row, playerId));
   try {
