@@ -48,6 +48,7 @@ export class SessionManager {
   }
 
   async open(subjectId: string, brandId: string): Promise<AuthTokens> {
+    const brandIds = await this.brandIdsOf?.(subjectId);
     const [session] = await this.db.$queryRawUnsafe<{ id: string }[]>(
       `INSERT INTO ${this.table} (id, subject_id, brand_id, generation, expires_at)
        VALUES (gen_random_uuid(), $1::uuid, $2::uuid, 0, now() + make_interval(secs => $3))
@@ -56,7 +57,7 @@ export class SessionManager {
       brandId,
       REFRESH_TOKEN_TTL_SECONDS,
     );
-    const accessToken = await this.signAccess(subjectId, brandId, session!.id);
+    const accessToken = await this.signAccess(subjectId, brandId, session!.id, brandIds);
     return { accessToken, refreshToken: this.refreshTokens.issue({ sessionId: session!.id, generation: 0 }) };
   }
 
@@ -68,37 +69,51 @@ export class SessionManager {
   async refresh(refreshToken: string, brandId: string, stillAllowed: SubjectCheck): Promise<RefreshOutcome> {
     const presented = this.refreshTokens.read(refreshToken);
     if (!presented) return 'invalid';
-    const [session] = await this.db.$queryRawUnsafe<{ id: string; subject_id: string; brand_id: string; generation: number }[]>(
-      `UPDATE ${this.table}
-         SET generation = generation + 1, rotated_at = now(), expires_at = now() + make_interval(secs => $3)
-       WHERE id = $1::uuid AND generation = $2 AND brand_id = $4::uuid AND revoked_at IS NULL AND expires_at > now()
-       RETURNING id, subject_id, brand_id, generation`,
+    const live = `id = $1::uuid AND generation = $2 AND brand_id = $3::uuid AND revoked_at IS NULL AND expires_at > now()`;
+    // Whatever asks another service (the subject check, an agent's brands) is done before the
+    // rotation: a fault there must leave the presented token live for the client's retry, which
+    // would otherwise look like a replay and end the session.
+    const [session] = await this.db.$queryRawUnsafe<{ subject_id: string }[]>(
+      `SELECT subject_id FROM ${this.table} WHERE ${live}`,
       presented.sessionId,
       presented.generation,
-      REFRESH_TOKEN_TTL_SECONDS,
       brandId,
     );
-    if (!session) {
-      // A genuine token of an earlier generation: someone else holds a copy.
-      const leaked = await this.db.$queryRawUnsafe<{ id: string }[]>(
-        `UPDATE ${this.table} SET revoked_at = now() WHERE id = $1::uuid AND generation > $2 AND revoked_at IS NULL RETURNING id`,
-        presented.sessionId,
-        presented.generation,
-      );
-      for (const { id } of leaked) await this.onRevoke(id);
-      return 'invalid';
-    }
-    if (!(await stillAllowed(session.subject_id, session.brand_id))) {
-      await this.revoke(session.id);
+    if (!session) return this.replayed(presented.sessionId, presented.generation);
+    if (!(await stillAllowed(session.subject_id, brandId))) {
+      await this.revoke(presented.sessionId);
       return 'refused';
     }
-    const accessToken = await this.signAccess(session.subject_id, session.brand_id, session.id);
-    return { accessToken, refreshToken: this.refreshTokens.issue({ sessionId: session.id, generation: session.generation }) };
+    const brandIds = await this.brandIdsOf?.(session.subject_id);
+    // Of two refreshes with one token, only one moves the generation on.
+    const [rotated] = await this.db.$queryRawUnsafe<{ generation: number }[]>(
+      `UPDATE ${this.table}
+         SET generation = generation + 1, rotated_at = now(), expires_at = now() + make_interval(secs => $4)
+       WHERE ${live}
+       RETURNING generation`,
+      presented.sessionId,
+      presented.generation,
+      brandId,
+      REFRESH_TOKEN_TTL_SECONDS,
+    );
+    if (!rotated) return this.replayed(presented.sessionId, presented.generation);
+    const accessToken = await this.signAccess(session.subject_id, brandId, presented.sessionId, brandIds);
+    return { accessToken, refreshToken: this.refreshTokens.issue({ sessionId: presented.sessionId, generation: rotated.generation }) };
   }
 
-  private async signAccess(subject: string, brandId: string, sessionId: string): Promise<string> {
-    const brandIds = this.brandIdsOf ? { brandIds: await this.brandIdsOf(subject) } : {};
-    return this.tokens.signAccess({ audience: this.audience, subject, brandId, sessionId, ...brandIds });
+  /** A token no live session has at its generation: a genuine one of an earlier generation means someone else holds a copy, and ends the session. */
+  private async replayed(sessionId: string, generation: number): Promise<'invalid'> {
+    const leaked = await this.db.$queryRawUnsafe<{ id: string }[]>(
+      `UPDATE ${this.table} SET revoked_at = now() WHERE id = $1::uuid AND generation > $2 AND revoked_at IS NULL RETURNING id`,
+      sessionId,
+      generation,
+    );
+    for (const { id } of leaked) await this.onRevoke(id);
+    return 'invalid';
+  }
+
+  private async signAccess(subject: string, brandId: string, sessionId: string, brandIds?: string[]): Promise<string> {
+    return this.tokens.signAccess({ audience: this.audience, subject, brandId, sessionId, ...(brandIds ? { brandIds } : {}) });
   }
 
   /** Ends a session: its refresh token and its access tokens stop working at once. */

@@ -87,9 +87,9 @@ export async function issueAgentCoupon(prisma: PrismaClient, issue: AgentCouponI
 }
 
 /**
- * Withdraws the grant's coupon if no redemption ever claimed it (expired or disabled ones too: the
- * agent is refunded what was never paid out): RECYCLED, never redeemable again. CONFLICT once
- * claimed (whatever became of the redemption); recycled already: duplicate.
+ * Withdraws the grant's coupon if no redemption claimed it, or only ones staff canceled (never
+ * paid), expired or disabled ones too: the agent is refunded what was never paid out. RECYCLED,
+ * never redeemable again. CONFLICT once a redemption that may pay holds it; recycled already: duplicate.
  */
 export function recycleAgentCoupon(prisma: PrismaClient, brand: BrandRef, grantId: string): Promise<{ duplicate: boolean }> {
   return prisma.$transaction(async (tx) => {
@@ -98,7 +98,8 @@ export function recycleAgentCoupon(prisma: PrismaClient, brand: BrandRef, grantI
     if (!locked) throw notFound(`no agent coupon of grant ${grantId}`);
     const campaign = await tx.couponCampaign.findUniqueOrThrow({ where: { id: locked.id } });
     if (campaign.status === 'RECYCLED') return { duplicate: true };
-    if (campaign.redeemed > 0) throw conflict(`the coupon of agent grant ${grantId} has been redeemed`);
+    const claimed = await tx.couponRedemption.count({ where: { campaignId: campaign.id, status: { not: 'CANCELED' } } });
+    if (claimed > 0) throw conflict(`the coupon of agent grant ${grantId} has been redeemed`);
     await tx.couponCampaign.update({ where: { id: campaign.id }, data: { status: 'RECYCLED', endedAt: new Date() } });
     return { duplicate: false };
   }, CAMPAIGN_LOCK_TX);

@@ -181,7 +181,7 @@ describe('POST /internal/promotion/agent-coupons/recycle', () => {
     await expectBooks(platform.admin, { [grant.player_id]: 500n });
   });
 
-  it('refuses a claimed redemption whatever became of it (a FAILED one too)', async () => {
+  it('refuses a claimed redemption that may still pay (a FAILED one too), but not one staff canceled', async () => {
     const grant = grantOf();
     const code = await issued(grant);
     const down = await platform.startPromotionWithWalletDown();
@@ -190,6 +190,12 @@ describe('POST /internal/promotion/agent-coupons/recycle', () => {
     await platform.prisma.couponRedemption.update({ where: { id: redemption!.id }, data: { status: 'FAILED' } });
     expect(await recycle(grant)).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
     expect((await grantCampaign(grant)).status).toBe('ACTIVE');
+
+    // Staff give the FAILED one up: it can never pay, so the agent may have its money back.
+    const CANCEL = `mutation ($id: ID!, $reason: String!) { cancelCouponRedemption(id: $id, reason: $reason) { status } }`;
+    expect(dataOf(await platform.promotion.graphql(CANCEL, { id: redemption!.id, reason: 'player left' }, asStaff(demo())))).toEqual({ cancelCouponRedemption: { status: 'CANCELED' } });
+    expect(await recycle(grant)).toMatchObject({ status: 200, body: { duplicate: false } });
+    expect((await grantCampaign(grant)).status).toBe('RECYCLED');
     await expectBooks(platform.admin, { [grant.player_id]: null });
   });
 

@@ -1,5 +1,5 @@
 import type { PrismaClient, WalletAccount } from '@rgb/db';
-import type { BrandRef } from '@rgb/kit';
+import { type BrandRef, isUuid } from '@rgb/kit';
 import DataLoader from 'dataloader';
 
 export interface WalletLoaders {
@@ -8,15 +8,16 @@ export interface WalletLoaders {
   accountByAgentId: DataLoader<string, WalletAccount | null>;
 }
 
+/** An id that is not a uuid names no account (and must not reach a `::uuid` cast). */
 export function createLoaders(prisma: PrismaClient, brand: BrandRef): WalletLoaders {
   return {
     accountByPlayerId: new DataLoader(async (playerIds) => {
-      const rows = await prisma.walletAccount.findMany({ where: { playerId: { in: [...playerIds] }, brandId: brand.id } });
+      const rows = await prisma.walletAccount.findMany({ where: { playerId: { in: playerIds.filter(isUuid) }, brandId: brand.id } });
       const byPlayer = new Map(rows.map((row) => [row.playerId, row]));
       return playerIds.map((id) => byPlayer.get(id) ?? null);
     }),
     accountByAgentId: new DataLoader(async (agentIds) => {
-      const rows = await prisma.walletAccount.findMany({ where: { agentId: { in: [...agentIds] }, brandId: brand.id } });
+      const rows = await prisma.walletAccount.findMany({ where: { agentId: { in: agentIds.filter(isUuid) }, brandId: brand.id } });
       const byAgent = new Map(rows.map((row) => [row.agentId, row]));
       return agentIds.map((id) => byAgent.get(id) ?? null);
     }),

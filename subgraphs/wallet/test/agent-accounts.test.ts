@@ -234,10 +234,13 @@ describe('Agent.wallet', () => {
 
   it("lets staff with agents.read read any agent's wallet, and refuses staff without it", async () => {
     const [agent, other] = [await funded(300n), randomUUID()];
-    const staff = await walletsOf(staffWith(demo(), randomUUID(), ['agents.read']), [agent, other]);
+    // An id that is not a uuid names no account, like an unknown one (never an internal error).
+    const staff = await walletsOf(staffWith(demo(), randomUUID(), ['agents.read']), [agent, other, 'not-a-uuid']);
+    expect(staff.body.errors).toBeUndefined();
     expect(staff.body.data!._entities.map((entity) => [entity.id, entity.wallet?.balance])).toEqual([
       [agent, '3.00'],
       [other, '0.00'],
+      ['not-a-uuid', '0.00'],
     ]);
     const error = firstError(await walletsOf(staffWith(demo(), randomUUID(), ['wallets.read', 'players.read']), [agent]));
     expect(error).toEqual({ code: 'FORBIDDEN', message: 'this operation needs the agents.read permission' });

@@ -77,7 +77,7 @@ export interface AgentMovement {
   kind: AgentMovementKind;
   /** Minor units: positive, or signed for an ADJUSTMENT. */
   amount: bigint;
-  /** One movement per key, ever; the same key with another kind, agent or amount is a CONFLICT. */
+  /** One movement per key on the brand; the same key with another kind, agent or amount is a CONFLICT. */
   key: string;
   reference: string;
   causedBy: string;
