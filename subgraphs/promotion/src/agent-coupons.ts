@@ -1,4 +1,4 @@
-import { type AgentCouponIssue, badUserInput, conflict, notFound } from '@rgb/contracts';
+import { type AgentCouponIssue, conflict, notFound } from '@rgb/contracts';
 import { type CouponCampaign, type CouponCode, type PrismaClient, uniqueViolation } from '@rgb/db';
 import type { BrandRef } from '@rgb/kit';
 import { generateCode } from './codes';
@@ -48,7 +48,8 @@ export async function issueAgentCoupon(prisma: PrismaClient, issue: AgentCouponI
   const issued = await findGrant(prisma, issue.grantId);
   if (issued) return answerIssued(issued, issue);
   const now = new Date();
-  if (issue.validUntil && issue.validUntil <= now) throw badUserInput('valid_until must be in the future');
+  // A validity already over is taken as it is (the coupon lapses unredeemed and can be recycled):
+  // the agent has been charged, and a retried issue arriving late must still complete the grant.
   try {
     return await prisma.$transaction(async (tx) => {
       const campaign = await tx.couponCampaign.create({

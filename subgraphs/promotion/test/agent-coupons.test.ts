@@ -121,7 +121,7 @@ describe('POST /internal/promotion/agent-coupons', () => {
   it('refuses bad requests (400) and callers without a service token (401), writing nothing', async () => {
     const before = await platform.prisma.couponCampaign.count();
     expect((await internal('agent-coupons', grantOf(), { token: false })).status).toBe(401);
-    for (const bad of [{ amount_minor: '0' }, { amount_minor: '-5' }, { grant_id: 'grant-1' }, { rolling_multiplier_bps: 100_001 }, { valid_until: '2000-01-01T00:00:00Z' }]) {
+    for (const bad of [{ amount_minor: '0' }, { amount_minor: '-5' }, { grant_id: 'grant-1' }, { rolling_multiplier_bps: 100_001 }]) {
       expect(await issue(grantOf(demo(), bad))).toMatchObject({ status: 400, body: { error: { code: 'BAD_USER_INPUT' } } });
     }
     expect(await platform.prisma.couponCampaign.count()).toBe(before);
@@ -209,6 +209,13 @@ describe('POST /internal/promotion/agent-coupons/recycle', () => {
     expect(errorOf(await redeem(platform.promotion, playerOf(grant), code))).toMatchObject({ code: 'COUPON_UNAVAILABLE', extensions: { reason: 'EXPIRED' } });
     expect(await recycle(grant)).toEqual({ status: 200, body: { duplicate: false } });
     expect((await grantCampaign(grant)).status).toBe('RECYCLED');
+  });
+
+  it('issues a grant whose validity ended before its (retried) issue arrived: lapsed at once, recyclable', async () => {
+    const grant = grantOf(demo(), { valid_until: '2000-01-01T00:00:00Z' });
+    const code = await issued(grant);
+    expect(errorOf(await redeem(platform.promotion, playerOf(grant), code))).toMatchObject({ code: 'COUPON_UNAVAILABLE', extensions: { reason: 'EXPIRED' } });
+    expect(await recycle(grant)).toEqual({ status: 200, body: { duplicate: false } });
   });
 
   it('recycles one staff disabled; staff cannot disable a recycled one (CONFLICT)', async () => {
