@@ -1,6 +1,6 @@
-import { badUserInput, notFound } from '@rgb/contracts';
+import { agentRoutes, badUserInput, notFound, serviceUnavailable } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
-import { isUuid } from '@rgb/kit';
+import { isUuid, ServiceCallError } from '@rgb/kit';
 import { recordAudit } from './audit';
 import { actingStaff, assertBrandInScope, authorize, visibleBrands } from './authorization';
 import type { BrandRecord } from './brands';
@@ -36,13 +36,19 @@ export async function agentBrandsForStaff(context: Context, agentId: string): Pr
 }
 
 /**
- * The seam where admin will ask the agent domain whether `agentId` names an agent
- * (agentRoutes.find, NOT_FOUND for none) once the agent service is wired into admin. Until then
- * nothing is checked here: a row for an id that names no agent grants nothing, as the agent
- * domain answers only for its own agents.
+ * Asks the agent domain, which owns the agents, whether `agentId` names one: NOT_FOUND when it
+ * does not, SERVICE_UNAVAILABLE when it cannot be asked (nothing is written unchecked).
  */
-async function checkAgentExists(_context: Context, _agentId: string): Promise<void> {
-  // Not checked yet: see above.
+async function checkAgentExists({ services, requestId, traceparent, log }: Context, agentId: string): Promise<void> {
+  let found;
+  try {
+    found = await services.agent.call(agentRoutes.find, { agent_id: agentId }, { requestId, traceparent });
+  } catch (error) {
+    if (!(error instanceof ServiceCallError)) throw error;
+    log.warn({ err: error, agentId }, 'the agent domain did not answer whether an agent exists');
+    throw serviceUnavailable('agents cannot be checked right now; try again shortly');
+  }
+  if (!found.ok) throw notFound(`no agent ${agentId}`);
 }
 
 function checkId(id: string, what: string): void {

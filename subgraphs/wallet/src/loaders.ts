@@ -1,15 +1,18 @@
 import type { PrismaClient, WalletAccount } from '@rgb/db';
-import type { BrandRef } from '@rgb/kit';
+import type { AgentSight, BrandRef } from '@rgb/kit';
 import DataLoader from 'dataloader';
 
 export interface WalletLoaders {
   accountByPlayerId: DataLoader<string, WalletAccount | null>;
   /** An agent's account on the request's brand. */
   accountByAgentId: DataLoader<string, WalletAccount | null>;
+  /** Which players the calling agent may see, asked of the agent domain once per request. */
+  agentSight: AgentSight;
 }
 
-export function createLoaders(prisma: PrismaClient, brand: BrandRef): WalletLoaders {
+export function createLoaders(prisma: PrismaClient, brand: BrandRef, agentSight: AgentSight): WalletLoaders {
   return {
+    agentSight,
     accountByPlayerId: new DataLoader(async (playerIds) => {
       const rows = await prisma.walletAccount.findMany({ where: { playerId: { in: [...playerIds] }, brandId: brand.id } });
       const byPlayer = new Map(rows.map((row) => [row.playerId, row]));
