@@ -1,9 +1,9 @@
-import { AGENT_ACCESS_MAX_IDS, agentRoutes, serviceUnavailable } from '@rgb/contracts';
+import { AGENT_ACCESS_MAX_IDS, agentRoutes } from '@rgb/contracts';
 import DataLoader from 'dataloader';
 import { isUuid } from './guards';
 import type { Logger } from './logger';
 import type { BrandRef, Caller } from './request-context';
-import { ServiceCallError, type ServiceClient } from './service-client';
+import { callOrRefuse, ServiceCallError, type ServiceClient } from './service-client';
 
 /** Where the admin domain announces a change of an agent's allow-list (the message: the agent's id). */
 export const AGENT_BRANDS_CHANGED_CHANNEL = 'rgb:agent-brands:changed';
@@ -39,15 +39,11 @@ export class AgentAccess {
         // An id that is not a UUID names no player: it is not asked about (the route would refuse it).
         const asked = playerIds.filter(isUuid);
         if (caller?.kind !== 'agent' || asked.length === 0) return playerIds.map(() => false);
-        let visible: Set<string>;
-        try {
-          const answer = await this.agent.value(agentRoutes.access, { brand_id: brand.id, agent_id: caller.id, player_ids: asked, agent_ids: [] }, { requestId, traceparent });
-          visible = new Set(answer.serves_brand ? answer.player_ids : []);
-        } catch (error) {
-          if (!(error instanceof ServiceCallError)) throw error;
-          log.warn({ err: error, agentId: caller.id }, 'the agent domain did not answer which players an agent may see');
-          throw serviceUnavailable('what this agent may see cannot be checked right now; try again shortly');
-        }
+        const question = { brand_id: brand.id, agent_id: caller.id, player_ids: asked, agent_ids: [] };
+        const result = await callOrRefuse(this.agent, agentRoutes.access, question, { requestId, traceparent, log }, 'what this agent may see cannot be checked right now; try again shortly');
+        // The route refuses nothing it is asked here (only UUIDs, at most a batch): a refusal is a fault.
+        if (!result.ok) throw new ServiceCallError(agentRoutes.access.name, `refused ${result.refusal.code}: ${result.refusal.message}`);
+        const visible = new Set(result.value.serves_brand ? result.value.player_ids : []);
         return playerIds.map((id) => visible.has(id));
       },
       { maxBatchSize: AGENT_ACCESS_MAX_IDS },

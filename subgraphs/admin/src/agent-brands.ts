@@ -1,6 +1,6 @@
-import { agentRoutes, badUserInput, notFound, serviceUnavailable } from '@rgb/contracts';
+import { agentRoutes, badUserInput, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
-import { isUuid, ServiceCallError } from '@rgb/kit';
+import { callOrRefuse, isUuid } from '@rgb/kit';
 import { recordAudit } from './audit';
 import { actingStaff, assertBrandInScope, authorize, visibleBrands } from './authorization';
 import type { BrandRecord } from './brands';
@@ -40,14 +40,7 @@ export async function agentBrandsForStaff(context: Context, agentId: string): Pr
  * does not, SERVICE_UNAVAILABLE when it cannot be asked (nothing is written unchecked).
  */
 async function checkAgentExists({ services, requestId, traceparent, log }: Context, agentId: string): Promise<void> {
-  let found;
-  try {
-    found = await services.agent.call(agentRoutes.find, { agent_id: agentId }, { requestId, traceparent });
-  } catch (error) {
-    if (!(error instanceof ServiceCallError)) throw error;
-    log.warn({ err: error, agentId }, 'the agent domain did not answer whether an agent exists');
-    throw serviceUnavailable('agents cannot be checked right now; try again shortly');
-  }
+  const found = await callOrRefuse(services.agent, agentRoutes.find, { agent_id: agentId }, { requestId, traceparent, log }, 'agents cannot be checked right now; try again shortly');
   if (!found.ok) throw notFound(`no agent ${agentId}`);
 }
 

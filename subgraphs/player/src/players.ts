@@ -1,8 +1,8 @@
 import { hashPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
-import { agentRoutes, badUserInput, conflict, forbidden, serviceUnavailable, unauthenticated } from '@rgb/contracts';
+import { agentRoutes, badUserInput, conflict, forbidden, unauthenticated } from '@rgb/contracts';
 import { Prisma, type Player, type PrismaClient } from '@rgb/db';
 import { appendToOutbox, outboxTransaction } from '@rgb/events';
-import { type CallContext, type Logger, normalizeUsername, type LoginRequest, ServiceCallError, type ServiceClient } from '@rgb/kit';
+import { type CallContext, callOrRefuse, type Logger, normalizeUsername, type LoginRequest, type ServiceClient } from '@rgb/kit';
 import type { PlayerServices } from './index';
 
 export type PlayerRecord = Player;
@@ -32,18 +32,11 @@ export type RegisterContext = CallContext & { log: Logger };
  * The agent a registering player names by code: one that is active and serves the brand (the
  * agent domain decides), else BAD_USER_INPUT; SERVICE_UNAVAILABLE when it cannot be asked.
  */
-async function referringAgentId(agent: ServiceClient, brandId: string, agentCode: string, { log, ...context }: RegisterContext): Promise<string> {
+async function referringAgentId(agent: ServiceClient, brandId: string, agentCode: string, context: RegisterContext): Promise<string> {
   const referral = { brand_id: brandId, agent_code: agentCode };
   // A code the route would refuse (too long) names no agent.
   if (!agentRoutes.referral.request.safeParse(referral).success) throw badUserInput('unknown agent code');
-  let result;
-  try {
-    result = await agent.call(agentRoutes.referral, referral, context);
-  } catch (error) {
-    if (!(error instanceof ServiceCallError)) throw error;
-    log.warn({ err: error }, 'the agent domain did not answer a referral');
-    throw serviceUnavailable('agent codes cannot be checked right now; try again shortly');
-  }
+  const result = await callOrRefuse(agent, agentRoutes.referral, referral, context, 'agent codes cannot be checked right now; try again shortly');
   if (!result.ok) throw badUserInput('unknown agent code');
   return result.value.agent_id;
 }
