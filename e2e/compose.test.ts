@@ -192,12 +192,13 @@ describe('docker-compose.yml', () => {
       const env = envOf(service(name));
       expect(env.HOST, `${name}: HOST`).toBe('0.0.0.0');
       expect(env.NODE_ENV, `${name}: NODE_ENV`).toBe('production');
-      for (const key of ['DATABASE_URL', 'REDIS_URL', 'AUTH_JWT_SECRET', 'INTERNAL_JWT_SECRET', 'ADMIN_URL']) {
+      for (const key of ['DATABASE_URL', 'REDIS_URL', 'AUTH_JWT_SECRET', 'INTERNAL_JWT_SECRET', 'ADMIN_URL', 'AGENT_URL']) {
         expect(env[key], `${name}: ${key}`).toBeTruthy();
       }
       expect(urlOf(env.DATABASE_URL!).hostname, `${name}: DATABASE_URL host`).toBe('postgres');
       expect(urlOf(env.REDIS_URL!).hostname, `${name}: REDIS_URL host`).toBe('redis');
       expect(env.ADMIN_URL, `${name}: ADMIN_URL`).toBe(`http://admin:${CONTRACT_PORTS.admin}`);
+      expect(env.AGENT_URL, `${name}: AGENT_URL`).toBe(`http://agent:${CONTRACT_PORTS.agent}`);
     }
   });
 

@@ -3,7 +3,7 @@ import { adminSubgraph } from '@rgb/admin';
 import { agentSubgraph, loadAgentConfig } from '@rgb/agent';
 import { loadGameConfig, start as startGame } from '@rgb/game';
 import { baseLocalDefaults, loadConfig, type Logger } from '@rgb/kit';
-import { startSeededTestSubgraph, startTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
+import { freePort, startSeededTestSubgraph, startTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
 import { playerSubgraph } from '@rgb/player';
 import { loadPromotionConfig, promotionSubgraph } from '@rgb/promotion';
 import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
@@ -11,7 +11,7 @@ import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { routerEnv } from '../src/config';
 import { createRouter, type Router } from '../src/server';
 
-export type StoppableSubgraph = 'player' | 'wallet' | 'game';
+export type StoppableSubgraph = 'player' | 'wallet' | 'game' | 'agent';
 
 export interface LocalRouterOptions {
   nodeEnv?: 'development' | 'production';
@@ -22,6 +22,7 @@ export interface LocalRouterOptions {
 
 interface Running {
   url: string;
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +32,10 @@ interface Running {
  */
 export interface LocalPlatform {
   admin: SeededTestSubgraph;
+  /** Where a running subgraph listens (its origin). */
+  url(name: StoppableSubgraph): string;
+  /** The `GET /metrics` text of a running subgraph. */
+  metrics(name: StoppableSubgraph): Promise<string>;
   /** A router over these subgraphs, listening on a free port; closed with the platform. */
   router(options?: LocalRouterOptions): Promise<{ router: Router; url: string }>;
   stop(name: StoppableSubgraph): Promise<void>;
@@ -41,7 +46,10 @@ export interface LocalPlatform {
 const portOf = (url: string) => Number(new URL(url).port);
 
 export async function startLocalPlatform(): Promise<LocalPlatform> {
-  const admin = await startSeededTestSubgraph(adminSubgraph);
+  // The agent and admin services ask each other: the agent's port is chosen before either starts.
+  const agentPort = await freePort();
+  const agentUrl = `http://127.0.0.1:${agentPort}`;
+  const admin = await startSeededTestSubgraph(adminSubgraph, { env: { AGENT_URL: agentUrl } });
   const databaseUrl = admin.database.url;
   // Rolling is asked before every withdrawal; no worker runs here to feed it the wallet's events.
   let rolling: Running;
@@ -53,15 +61,20 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   }
   // Promotion, every subgraph of the supergraph answering (the router's /health asks them all).
   let promotion: Running | undefined;
-  let agent: Running | undefined;
   const running = new Map<StoppableSubgraph, Running>();
-  const ports = new Map<StoppableSubgraph, number>();
+  const ports = new Map<StoppableSubgraph, number>([['agent', agentPort]]);
   const routers: Router[] = [];
 
   const launch: Record<StoppableSubgraph, (port: number) => Promise<Running>> = {
-    player: (port) => startTestSubgraph(playerSubgraph, databaseUrl, { PORT: String(port) }),
+    agent: (port) => {
+      const agentEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url };
+      return startTestSubgraph(agentSubgraph(loadAgentConfig(agentEnv)), databaseUrl, { ...agentEnv, PORT: String(port) });
+    },
+    player: (port) => startTestSubgraph(playerSubgraph, databaseUrl, { PORT: String(port), AGENT_URL: agentUrl }),
     wallet: (port) =>
-      startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', ADMIN_URL: admin.url, ROLLING_URL: rolling.url })), databaseUrl, { PORT: String(port) }),
+      startTestSubgraph(walletSubgraph(loadWalletConfig({ NODE_ENV: 'test', ADMIN_URL: admin.url, ROLLING_URL: rolling.url, AGENT_URL: agentUrl })), databaseUrl, {
+        PORT: String(port),
+      }),
     game: (port) =>
       startGame(
         loadGameConfig({
@@ -75,6 +88,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
           ADMIN_URL: admin.url,
           PLAYER_URL: running.get('player')!.url,
           WALLET_URL: running.get('wallet')!.url,
+          AGENT_URL: agentUrl,
         }),
       ),
   };
@@ -89,19 +103,16 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   };
   const close = async () => {
     for (const router of routers) await router.close();
-    await agent?.close();
     await promotion?.close();
-    for (const name of ['game', 'wallet', 'player'] as const) await stop(name);
+    for (const name of ['game', 'wallet', 'player', 'agent'] as const) await stop(name);
     await rolling.close();
     await admin.close();
   };
 
   try {
-    for (const name of ['player', 'wallet', 'game'] as const) await start(name);
+    for (const name of ['agent', 'player', 'wallet', 'game'] as const) await start(name);
     const promotionEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url, WALLET_URL: running.get('wallet')!.url, ROLLING_URL: rolling.url };
     promotion = await startTestSubgraph(promotionSubgraph(loadPromotionConfig(promotionEnv)), databaseUrl, promotionEnv);
-    const agentEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url };
-    agent = await startTestSubgraph(agentSubgraph(loadAgentConfig(agentEnv)), databaseUrl, agentEnv);
   } catch (error) {
     await close();
     throw error;
@@ -109,6 +120,8 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
 
   return {
     admin,
+    url: (name) => `http://127.0.0.1:${ports.get(name)}`,
+    metrics: async (name) => (await fetch(`${running.get(name)!.metricsUrl}/metrics`)).text(),
     start,
     stop,
     close,
@@ -126,7 +139,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
         SUBGRAPH_GAME_URL: subgraphUrl(ports.get('game')),
         SUBGRAPH_ROLLING_URL: `${rolling.url}/graphql`,
         SUBGRAPH_PROMOTION_URL: `${promotion!.url}/graphql`,
-        SUBGRAPH_AGENT_URL: `${agent!.url}/graphql`,
+        SUBGRAPH_AGENT_URL: `${agentUrl}/graphql`,
         REDIS_URL: baseLocalDefaults.REDIS_URL!,
         // The subgraphs run with the local secrets: the router signs and verifies with the same.
         AUTH_JWT_SECRET: baseLocalDefaults.AUTH_JWT_SECRET!,

@@ -46,3 +46,5 @@ export const notFound = (message: string) => new DomainError(ErrorCode.NOT_FOUND
 export const conflict = (message: string) => new DomainError(ErrorCode.CONFLICT, message);
 export const rateLimited = (message: string, retryAfterSeconds: number) =>
   new DomainError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds });
+/** A service this answer depends on did not answer: nothing is decided without it; retry later. */
+export const serviceUnavailable = (message: string) => new DomainError(ErrorCode.SERVICE_UNAVAILABLE, message);

@@ -104,6 +104,11 @@ export const loginThrottleEnv = {
   LOGIN_THROTTLE_WINDOW_MS: z.coerce.number().int().positive().default(15 * 60_000),
 };
 
+/** What a subgraph answering agent callers adds: the agent domain, which alone decides what an agent may see (AgentAccess). */
+export const agentCallerEnv = {
+  AGENT_URL: z.url().default('http://127.0.0.1:8015'),
+};
+
 export const LOCAL_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:5432/rgb';
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 

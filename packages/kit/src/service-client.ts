@@ -1,6 +1,7 @@
 import type { TokenService } from '@rgb/auth';
-import { type AnyRoute, describeIssues, REFUSAL_STATUS, type RefusalCode, type RefusalOf, type RouteRequest, type RouteResponse } from '@rgb/contracts';
+import { type AnyRoute, describeIssues, REFUSAL_STATUS, serviceUnavailable, type RefusalCode, type RefusalOf, type RouteRequest, type RouteResponse } from '@rgb/contracts';
 import { Agent, request as send } from 'undici';
+import type { Logger } from './logger';
 
 export interface ServiceClientOptions {
   /** The called service's origin, e.g. `http://127.0.0.1:8011`. */
@@ -121,6 +122,26 @@ export class ServiceClient {
       this.token = { value: await this.options.tokens.signService(this.options.serviceName), renewAt: Date.now() + TOKEN_REUSE_MS };
     }
     return this.token.value;
+  }
+}
+
+/**
+ * The route's answer or refusal, for a caller that decides nothing without it: a call that got no
+ * answer its contract allows is logged and thrown as SERVICE_UNAVAILABLE `unavailable`.
+ */
+export async function callOrRefuse<R extends AnyRoute>(
+  client: ServiceClient,
+  route: R,
+  request: RouteRequest<R>,
+  { log, ...context }: CallContext & { log: Logger },
+  unavailable: string,
+): Promise<CallResult<R>> {
+  try {
+    return await client.call(route, request, context);
+  } catch (error) {
+    if (!(error instanceof ServiceCallError)) throw error;
+    log.warn({ err: error, route: route.name }, 'a service gave no answer its contract allows');
+    throw serviceUnavailable(unavailable);
   }
 }
 

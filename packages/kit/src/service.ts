@@ -1,7 +1,7 @@
 import { TokenService } from '@rgb/auth';
 import { createPrismaClient } from '@rgb/db';
 import type { z } from 'zod';
-import { baseEnv, baseLocalDefaults, ConfigError, databaseEnv, listenEnv, loadConfig, loginThrottleEnv } from './config';
+import { agentCallerEnv, baseEnv, baseLocalDefaults, ConfigError, databaseEnv, listenEnv, loadConfig, loginThrottleEnv } from './config';
 import { Doorbell } from './doorbell';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
@@ -9,7 +9,7 @@ import { createRequestRedis, redisReady, SessionRevocations } from './session-re
 import { closeOnSignal } from './shutdown';
 import { createSubgraphServer, type RunningServer, type ServiceDeps, type SubgraphDefinition } from './subgraph-server';
 
-export const subgraphEnv = (defaultPort: number) => baseEnv.extend({ ...databaseEnv, ...loginThrottleEnv, ...listenEnv(defaultPort, 'api') });
+export const subgraphEnv = (defaultPort: number) => baseEnv.extend({ ...databaseEnv, ...loginThrottleEnv, ...agentCallerEnv, ...listenEnv(defaultPort, 'api') });
 export type SubgraphConfig = z.infer<ReturnType<typeof subgraphEnv>>;
 
 export function loadSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {

@@ -50,13 +50,23 @@ export interface ServiceDeps {
   revocations: SessionRevocations;
 }
 
+/** What a request's loaders may depend on besides the database: who asks, for which brand, and the subgraph's services. */
+export interface LoaderRequest<Services> {
+  brand: BrandRef;
+  caller: Caller | null;
+  requestId: string;
+  traceparent: string | undefined;
+  log: Logger;
+  services: Services;
+}
+
 export interface SubgraphDefinition<Loaders, Services> {
   name: string;
   /** Path of the subgraph's one `schema.graphql` (read with the shared types it names: subgraphSdl). */
   schemaPath: string;
   /** The generated `Resolvers` map of the subgraph (typed by codegen from schema.graphql). */
   resolvers: object;
-  createLoaders: (prisma: PrismaClient, brand: BrandRef) => Loaders;
+  createLoaders: (prisma: PrismaClient, brand: BrandRef, request: LoaderRequest<Services>) => Loaders;
   /** Long-lived services of the subgraph, built once at start (a catalogue it loads, clients of other services). */
   createServices: (deps: ServiceDeps) => Services | Promise<Services>;
   /** Closes what createServices opened, once the server and its listeners have drained. */
@@ -149,17 +159,8 @@ export async function createSubgraphServer<Loaders, Services>(
     handler: fastifyApolloHandler(apollo, {
       context: async (request) => {
         const forwarded = request.forwarded!;
-        return {
-          requestId: request.id,
-          traceparent: request.traceparent,
-          brand: forwarded.brand,
-          caller: forwarded.caller,
-          clientAddress: forwarded.clientAddress,
-          prisma,
-          loaders: definition.createLoaders(prisma, forwarded.brand),
-          services,
-          log: request.log as Logger,
-        };
+        const asked = { brand: forwarded.brand, caller: forwarded.caller, requestId: request.id, traceparent: request.traceparent, log: request.log as Logger, services };
+        return { ...asked, clientAddress: forwarded.clientAddress, prisma, loaders: definition.createLoaders(prisma, forwarded.brand, asked) };
       },
     }),
   });
@@ -172,17 +173,10 @@ export async function createSubgraphServer<Loaders, Services>(
         schema,
         contextTokens,
         log,
-        context: ({ requestId, forwarded, log: requestLog }): SubgraphContext<Loaders, Services> => ({
-          requestId,
-          traceparent: undefined,
-          brand: forwarded.brand,
-          caller: forwarded.caller,
-          clientAddress: forwarded.clientAddress,
-          prisma,
-          loaders: definition.createLoaders(prisma, forwarded.brand),
-          services,
-          log: requestLog,
-        }),
+        context: ({ requestId, forwarded, log: requestLog }): SubgraphContext<Loaders, Services> => {
+          const asked = { brand: forwarded.brand, caller: forwarded.caller, requestId, traceparent: undefined, log: requestLog, services };
+          return { ...asked, clientAddress: forwarded.clientAddress, prisma, loaders: definition.createLoaders(prisma, forwarded.brand, asked) };
+        },
       })
     : undefined;
 

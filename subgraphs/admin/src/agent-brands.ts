@@ -1,6 +1,6 @@
-import { badUserInput, notFound } from '@rgb/contracts';
+import { agentRoutes, badUserInput, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
-import { isUuid } from '@rgb/kit';
+import { callOrRefuse, isUuid } from '@rgb/kit';
 import { recordAudit } from './audit';
 import { actingStaff, assertBrandInScope, authorize, visibleBrands } from './authorization';
 import type { BrandRecord } from './brands';
@@ -36,13 +36,12 @@ export async function agentBrandsForStaff(context: Context, agentId: string): Pr
 }
 
 /**
- * The seam where admin will ask the agent domain whether `agentId` names an agent
- * (agentRoutes.find, NOT_FOUND for none) once the agent service is wired into admin. Until then
- * nothing is checked here: a row for an id that names no agent grants nothing, as the agent
- * domain answers only for its own agents.
+ * Asks the agent domain, which owns the agents, whether `agentId` names one: NOT_FOUND when it
+ * does not, SERVICE_UNAVAILABLE when it cannot be asked (nothing is written unchecked).
  */
-async function checkAgentExists(_context: Context, _agentId: string): Promise<void> {
-  // Not checked yet: see above.
+async function checkAgentExists({ services, requestId, traceparent, log }: Context, agentId: string): Promise<void> {
+  const found = await callOrRefuse(services.agent, agentRoutes.find, { agent_id: agentId }, { requestId, traceparent, log }, 'agents cannot be checked right now; try again shortly');
+  if (!found.ok) throw notFound(`no agent ${agentId}`);
 }
 
 function checkId(id: string, what: string): void {

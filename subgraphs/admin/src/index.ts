@@ -7,6 +7,7 @@ import {
   createLoginThrottle,
   repositoryPath,
   serveRoute,
+  ServiceClient,
   STAFF_ACCESS_CHANGED_CHANNEL,
   startSubgraph,
   type LoginThrottle,
@@ -34,6 +35,8 @@ export interface AdminServices {
   brandsChanged(brandId: string): Promise<void>;
   /** Tells the agent domain, after commit, that the brands an agent may serve changed. */
   agentBrandsChanged(agentId: string): Promise<void>;
+  /** The agent domain, asked whether an agent exists before its allow-list is written. */
+  agent: ServiceClient;
 }
 
 /** How often watched top-infos are read again without a notice, so a missed one is made good. */
@@ -56,6 +59,7 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
       ),
       loginThrottle: createLoginThrottle(deps),
       topInfo,
+      agent: new ServiceClient({ baseUrl: deps.config.AGENT_URL, tokens: deps.serviceTokens, serviceName: 'admin' }),
       accessChanged: (staffId) =>
         announce(deps.redis, deps.log, { channel: STAFF_ACCESS_CHANGED_CHANNEL, message: staffId, otherwise: 'routers see it when their cache entry expires' }),
       brandsChanged: (brandId) =>
@@ -64,7 +68,9 @@ export const adminSubgraph: SubgraphDefinition<AdminLoaders, AdminServices> = {
         announce(deps.redis, deps.log, { channel: AGENT_BRANDS_CHANGED_CHANNEL, message: agentId, otherwise: 'the agent domain sees it when its cached allow-list expires' }),
     };
   },
-  closeServices: (services) => services.topInfo.close(),
+  closeServices: async ({ topInfo, agent }) => {
+    await Promise.all([topInfo.close(), agent.close()]);
+  },
   internalRoutes: (app, { prisma }) => {
     serveRoute(app, adminRoutes.brands, async () => ({ brands: await brandCatalog(prisma) }));
     serveRoute(app, adminRoutes.brandConfig, async ({ brand_id }) => {

@@ -1,14 +1,28 @@
 /**
- * The agent allow-list's staff surface on the admin subgraph alone: staff allow and disallow an
- * agent on the brands in their scope, each change audited and announced to the agent domain, and
- * the internal route and `Agent.brands` answer the list. Real PostgreSQL and Redis.
+ * The agent allow-list's staff surface on the admin subgraph: staff allow and disallow an agent
+ * on the brands in their scope, each change audited and announced to the agent domain, and the
+ * internal route and `Agent.brands` answer the list; the agent subgraph beside it says which
+ * agents exist. Real PostgreSQL and Redis.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '@rgb/contracts';
 import { AGENT_BRANDS_CHANGED_CHANNEL, createLogger, type ForwardedContext } from '@rgb/kit';
-import { anonymous, firstError, type SeededTestSubgraph, signedIn, startSeededTestSubgraph, staffWith, waitFor } from '@rgb/kit/testing';
+import {
+  anonymous,
+  firstError,
+  freePort,
+  type SeededTestSubgraph,
+  signedIn,
+  startSeededTestSubgraph,
+  startTestSubgraph,
+  staffWith,
+  type TestSubgraph,
+  waitFor,
+} from '@rgb/kit/testing';
+// The agent domain owns the agents admin asks about (a package dependency would be circular: agent's tests run admin).
+import { agentSubgraph, loadAgentConfig } from '../../agent/src/index';
 import { DEMO_AGENT } from '../../../prisma/seed';
 import { adminSubgraph } from '../src/index';
 import { announce } from '../src/notices';
@@ -16,6 +30,7 @@ import { announce } from '../src/notices';
 const MANAGE: Permission[] = ['agents.read', 'agent_brands.manage'];
 
 let server: SeededTestSubgraph;
+let agentService: TestSubgraph | undefined;
 let notices: Redis;
 const noticed: string[] = [];
 /** Staff of every brand, and staff of the demo brand only, both allowed to read agents and manage their brands. */
@@ -25,7 +40,10 @@ let demoOnlyId: string;
 let demoOnly: ForwardedContext;
 
 beforeAll(async () => {
-  server = await startSeededTestSubgraph(adminSubgraph);
+  const agentPort = await freePort();
+  server = await startSeededTestSubgraph(adminSubgraph, { env: { AGENT_URL: `http://127.0.0.1:${agentPort}` } });
+  const agentEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: server.url, PORT: String(agentPort) };
+  agentService = await startTestSubgraph(agentSubgraph(loadAgentConfig(agentEnv)), server.database.url, agentEnv);
   const { prisma } = server.deps;
   everyBrandId = (await prisma.staff.create({ data: { username: `all_${randomUUID().slice(0, 8)}`, passwordHash: 'x', allBrands: true } })).id;
   demoOnlyId = (
@@ -41,6 +59,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await notices?.quit();
+  await agentService?.close();
   await server?.close();
 });
 
@@ -72,9 +91,15 @@ async function routeBrands(agentId: string): Promise<string[]> {
   return ((await response.json()) as { brand_ids: string[] }).brand_ids;
 }
 
+/** A new agent, as the agent domain holds it, on no brand yet. */
+async function newAgentId(): Promise<string> {
+  const code = `ADM_${randomUUID().slice(0, 8).toUpperCase()}`;
+  return (await server.deps.prisma.agent.create({ data: { code, name: code, passwordHash: 'x', path: '/', commissionRateBps: 0 } })).id;
+}
+
 /** An agent allowed on `brandIds` by the staff member of every brand. */
 async function agentOn(...brandIds: string[]): Promise<string> {
-  const agentId = randomUUID();
+  const agentId = await newAgentId();
   for (const brandId of brandIds) expect(firstError(await allow(agentId, brandId))).toBeUndefined();
   return agentId;
 }
@@ -82,7 +107,7 @@ async function agentOn(...brandIds: string[]): Promise<string> {
 describe('allowAgentBrand and disallowAgentBrand', () => {
   it('allow the agent on a brand and take it back, each audited with the list before and after and announced, the route answering the list', async () => {
     const { acme, demo } = server.brands;
-    const agentId = randomUUID();
+    const agentId = await newAgentId();
 
     const allowed = await allow(agentId, acme.id);
     expect(allowed.body).toEqual({ data: { allowAgentBrand: { id: agentId, brands: [{ code: 'acme' }] } } });
@@ -122,7 +147,7 @@ describe('allowAgentBrand and disallowAgentBrand', () => {
 
   it('serialize concurrent changes of one agent: each audit row starts from the list the one before left', async () => {
     const { acme, demo } = server.brands;
-    const agentId = randomUUID();
+    const agentId = await newAgentId();
     const answers = await Promise.all(Array.from({ length: 12 }, (_, index) => allow(agentId, index % 2 === 0 ? acme.id : demo.id)));
     for (const answer of answers) expect(firstError(answer)).toBeUndefined();
 
@@ -161,6 +186,13 @@ describe('allowAgentBrand and disallowAgentBrand', () => {
       expect(await rowsOf(agentId)).toEqual(rows);
       expect(await auditOf(agentId)).toEqual(audit);
       expect(await routeBrands(agentId)).toEqual([server.brands.acme.id]);
+    });
+
+    it('for an agent that does not exist with NOT_FOUND', async () => {
+      const unknown = randomUUID();
+      expect(firstError(await allow(unknown, server.brands.demo.id))?.code).toBe('NOT_FOUND');
+      expect(await rowsOf(unknown)).toEqual([]);
+      expect(await auditOf(unknown)).toEqual([]);
     });
 
     it('for a disabled staff member with UNAUTHENTICATED', async () => {
@@ -221,5 +253,16 @@ describe('a change notice that cannot be sent', () => {
       err: expect.objectContaining({ message: expect.any(String) }),
       msg: 'change notice not sent; the agent domain sees it when its cached allow-list expires',
     });
+  });
+});
+
+describe('allowing while the agent domain is down', () => {
+  it('is refused with SERVICE_UNAVAILABLE, writing nothing', async () => {
+    const agentId = await newAgentId();
+    await agentService!.close();
+    agentService = undefined;
+    expect(firstError(await allow(agentId, server.brands.demo.id))?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(await rowsOf(agentId)).toEqual([]);
+    expect(await auditOf(agentId)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { ExpiringCache, type TokenService } from '@rgb/auth';
-import { adminRoutes } from '@rgb/contracts';
-import { AGENT_BRANDS_CHANGED_CHANNEL, ChangeNotices, type Logger, ServiceClient } from '@rgb/kit';
+import { adminRoutes, serviceUnavailable } from '@rgb/contracts';
+import { AGENT_BRANDS_CHANGED_CHANNEL, ChangeNotices, type Logger, ServiceCallError, ServiceClient } from '@rgb/kit';
 
 export interface AgentBrandsOptions {
   adminUrl: string;
@@ -15,7 +15,8 @@ export interface AgentBrandsOptions {
  * Which brands each agent may serve, as the admin domain's allow-list says, cached per agent
  * until the admin domain announces a change of theirs on Redis (or `ttlMs` passes). A
  * re-subscription after a Redis loss may have missed notices, so it drops every entry. A failed
- * question is not kept, and its error reaches the caller: nothing is allowed that cannot be checked.
+ * question is not kept, and reaches the caller as SERVICE_UNAVAILABLE: nothing is allowed that
+ * cannot be checked.
  */
 export class AgentBrands {
   private readonly entries = new ExpiringCache<string, Promise<string[]>>(10_000);
@@ -46,7 +47,14 @@ export class AgentBrands {
   brandIds(agentId: string): Promise<string[]> {
     const cached = this.entries.get(agentId);
     if (cached) return cached;
-    const asked = this.admin.value(adminRoutes.agentBrands, { agent_id: agentId }).then(({ brand_ids }) => brand_ids);
+    const asked = this.admin.value(adminRoutes.agentBrands, { agent_id: agentId }).then(
+      ({ brand_ids }) => brand_ids,
+      (error: unknown) => {
+        if (!(error instanceof ServiceCallError)) throw error;
+        this.options.log.warn({ err: error, agentId }, 'the admin domain did not answer an agent allow-list lookup');
+        throw serviceUnavailable("the agent's brands cannot be checked right now; try again shortly");
+      },
+    );
     this.entries.set(agentId, asked, Date.now() + this.options.ttlMs);
     asked.catch(() => {
       if (this.entries.get(agentId) === asked) this.entries.delete(agentId);

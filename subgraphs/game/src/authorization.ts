@@ -1,6 +1,6 @@
 import { adminRoutes, DomainError, forbidden, type Permission } from '@rgb/contracts';
 import type { StaffActor } from '@rgb/events';
-import { admitStaff, holdsPermission, requirePermission, type CallContext, type Caller, type ServiceClient, type UserCaller } from '@rgb/kit';
+import { type AgentSight, admitStaff, holdsPermission, requirePermission, type CallContext, type Caller, type ServiceClient, type UserCaller } from '@rgb/kit';
 
 /**
  * Who may do what in the game domain, decided here only. Games and providers serve every brand,
@@ -11,9 +11,11 @@ export const gameAccess = {
   seesDisabledGames: (caller: Caller | null) => holdsPermission(caller, 'games.read'),
   readProviders: (caller: Caller | null) => requirePermission(caller, 'providers.read'),
   readRounds: (caller: Caller | null) => requirePermission(caller, 'game_rounds.read'),
-  /** A player reads their own history; staff need game_rounds.read. */
-  readHistory(caller: Caller | null, playerId: string): void {
-    if (caller?.kind !== 'player') requirePermission(caller, 'game_rounds.read');
+  /** A player reads their own history, an agent that of a player it may see (the agent domain decides: asked for agents only); staff need game_rounds.read. */
+  async readHistory(caller: Caller | null, sight: AgentSight, playerId: string): Promise<void> {
+    if (caller?.kind === 'agent') {
+      if (!(await sight.mayAgentSeePlayer(playerId))) throw forbidden('this history belongs to a player who is not yours');
+    } else if (caller?.kind !== 'player') requirePermission(caller, 'game_rounds.read');
     else if (caller.id !== playerId) throw forbidden('this history belongs to another player');
   },
   switchGame: (request: StaffRequest) => staffActor(request, 'games.manage'),

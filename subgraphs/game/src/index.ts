@@ -1,4 +1,4 @@
-import { BrandCatalog, repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { AgentAccess, BrandCatalog, repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import { GameCatalog } from './catalog';
 import { createCallbackServer } from './callbacks/server';
 import type { GameConfig } from './config';
@@ -23,6 +23,8 @@ export interface GameServices {
   /** The wallet's provider-money routes, the only way the game moves money. */
   wallet: ServiceClient;
   brands: BrandCatalog;
+  /** Which players an agent caller may see. */
+  agentAccess: AgentAccess;
   /** The internal APIs the game calls (and the RGS), closed with it. */
   clients: { close(): Promise<void> }[];
 }
@@ -33,12 +35,13 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
     name: gameDomain.api.name,
     schemaPath: repositoryPath(gameDomain.api.schema),
     resolvers,
-    createLoaders,
+    createLoaders: (prisma, brand, request) => createLoaders(prisma, brand, request.services.agentAccess.forRequest(request)),
     async createServices({ prisma, serviceTokens, log }) {
       const brands = new BrandCatalog({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'game', tokens: serviceTokens, log });
       const playerClient = new ServiceClient({ baseUrl: config.PLAYER_URL, tokens: serviceTokens, serviceName: 'game' });
       const walletClient = new ServiceClient({ baseUrl: config.WALLET_URL, tokens: serviceTokens, serviceName: 'game' });
       const adminClient = new ServiceClient({ baseUrl: config.ADMIN_URL, tokens: serviceTokens, serviceName: 'game' });
+      const agentClient = new ServiceClient({ baseUrl: config.AGENT_URL, tokens: serviceTokens, serviceName: 'game' });
       const integrationStaff = new IntegrationStaff(adminClient);
       const catalog = new GameCatalog(prisma);
       const players = new PlayerDirectory(prisma, playerClient, brands);
@@ -51,7 +54,8 @@ export function gameSubgraph(config: GameConfig): SubgraphDefinition<GameLoaders
         players,
         wallet: walletClient,
         brands,
-        clients: [playerClient, walletClient, adminClient, rgs],
+        agentAccess: new AgentAccess(agentClient),
+        clients: [playerClient, walletClient, adminClient, agentClient, rgs],
       };
     },
     async closeServices({ brands, clients }) {

@@ -1,5 +1,5 @@
 import type { Game, GameBet, PrismaClient, Provider } from '@rgb/db';
-import type { BrandRef } from '@rgb/kit';
+import type { AgentSight, BrandRef } from '@rgb/kit';
 import DataLoader from 'dataloader';
 
 export interface GameLoaders {
@@ -8,6 +8,8 @@ export interface GameLoaders {
   betsByRound: DataLoader<string, GameBet[]>;
   /** Minor units per round: stakes net of rollbacks, and wins. */
   totalsByRound: DataLoader<string, { bet: bigint; win: bigint }>;
+  /** Which players the calling agent may see, asked of the agent domain once per request. */
+  agentSight: AgentSight;
 }
 
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
@@ -15,8 +17,9 @@ const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
   return ids.map((id) => found.get(id) ?? null);
 };
 
-export function createLoaders(prisma: PrismaClient, _brand: BrandRef): GameLoaders {
+export function createLoaders(prisma: PrismaClient, _brand: BrandRef, agentSight: AgentSight): GameLoaders {
   return {
+    agentSight,
     gameById: new DataLoader(async (ids) => byId(ids, await prisma.game.findMany({ where: { id: { in: [...ids] } } }))),
     providerById: new DataLoader(async (ids) => byId(ids, await prisma.provider.findMany({ where: { id: { in: [...ids] } } }))),
     totalsByRound: new DataLoader(async (roundIds) => {

@@ -1,6 +1,6 @@
 import { forbidden, type Permission } from '@rgb/contracts';
 import type { StaffActor } from '@rgb/events';
-import { requireCaller, requirePermission, type Caller } from '@rgb/kit';
+import { type AgentSight, requireCaller, requirePermission, type Caller } from '@rgb/kit';
 
 interface StaffRequest {
   caller: Caller | null;
@@ -12,15 +12,28 @@ function staffActor({ caller, requestId }: StaffRequest, permission: Permission,
   return { staffId: requirePermission(caller, permission, { allBrands }).id, requestId };
 }
 
+/** An agent caller may see only the players the agent domain says it may (its subtree's, on a brand it serves). */
+async function requireAgentSees(sight: AgentSight, playerId: string): Promise<void> {
+  if (!(await sight.mayAgentSeePlayer(playerId))) throw forbidden('this player is not one of yours');
+}
+
 /**
  * Who may do what in the player domain, decided here only. The public content and translations
  * are read by anyone, anonymous callers included, so they have no entry here.
  */
 export const playerAccess = {
   readPlayer: (caller: Caller | null) => requirePermission(caller, 'players.read'),
-  /** What a player may know of themself: they read their own, staff with players.read anyone's of the brand. */
-  readOwnDetail(caller: Caller | null, playerId: string): void {
-    if (caller?.kind !== 'player') requirePermission(caller, 'players.read');
+  /**
+   * A player by reference: an agent only one it may see (then its id, username, nickname, status
+   * and createdAt); other callers as each field says. Staff and players ask nothing of the agent domain.
+   */
+  async referPlayer(caller: Caller | null, sight: AgentSight, playerId: string): Promise<void> {
+    if (caller?.kind === 'agent') await requireAgentSees(sight, playerId);
+  },
+  /** What a player may know of themself: they read their own, agents a player they may see, staff with players.read anyone's of the brand. */
+  async readOwnDetail(caller: Caller | null, sight: AgentSight, playerId: string): Promise<void> {
+    if (caller?.kind === 'agent') await requireAgentSees(sight, playerId);
+    else if (caller?.kind !== 'player') requirePermission(caller, 'players.read');
     else if (caller.id !== playerId) throw forbidden('this belongs to another player');
   },
   blockPlayer: (request: StaffRequest) => staffActor(request, 'players.block'),

@@ -1,5 +1,5 @@
 import type { ContentEntry, PrismaClient } from '@rgb/db';
-import type { BrandRef } from '@rgb/kit';
+import type { AgentSight, BrandRef } from '@rgb/kit';
 import DataLoader from 'dataloader';
 import type { PlayerRecord } from './players';
 
@@ -8,6 +8,8 @@ export interface PlayerLoaders {
   contentEntryById: DataLoader<string, ContentEntry | null>;
   /** When each player's newest session opened (each login, and registering, opens one); null when none did. */
   lastLoginAtByPlayerId: DataLoader<string, Date | null>;
+  /** Which players the calling agent may see, asked of the agent domain once per request. */
+  agentSight: AgentSight;
 }
 
 /** Rows of the brand by id, in the order of `ids`, null where the brand has none. */
@@ -19,8 +21,9 @@ function byIdOf<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>)
 }
 
 /** Per-request loaders, scoped to the request's brand: a row of another brand is not found. */
-export function createLoaders(prisma: PrismaClient, brand: BrandRef): PlayerLoaders {
+export function createLoaders(prisma: PrismaClient, brand: BrandRef, agentSight: AgentSight): PlayerLoaders {
   return {
+    agentSight,
     playerById: byIdOf((ids) => prisma.player.findMany({ where: { id: { in: ids }, brandId: brand.id } })),
     contentEntryById: byIdOf((ids) => prisma.contentEntry.findMany({ where: { id: { in: ids }, brandId: brand.id } })),
     lastLoginAtByPlayerId: new DataLoader(async (ids) => {

@@ -1,8 +1,8 @@
 import { hashPassword, type AuthTokens, type SessionManager } from '@rgb/auth';
-import { badUserInput, conflict, forbidden, unauthenticated } from '@rgb/contracts';
+import { agentRoutes, badUserInput, conflict, forbidden, unauthenticated } from '@rgb/contracts';
 import { Prisma, type Player, type PrismaClient } from '@rgb/db';
 import { appendToOutbox, outboxTransaction } from '@rgb/events';
-import { normalizeUsername, type LoginRequest } from '@rgb/kit';
+import { type CallContext, callOrRefuse, type Logger, normalizeUsername, type LoginRequest, type ServiceClient } from '@rgb/kit';
 import type { PlayerServices } from './index';
 
 export type PlayerRecord = Player;
@@ -25,22 +25,38 @@ export function validateRegistration(input: RegisterInput): void {
   if (problems.length > 0) throw badUserInput(problems.join('; '));
 }
 
-/** Creates the player and its PLAYER_REGISTERED event in one transaction, then opens a session. */
+/** The registering request: its ids for the agent domain's logs, and its logger. */
+export type RegisterContext = CallContext & { log: Logger };
+
+/**
+ * The agent a registering player names by code: one that is active and serves the brand (the
+ * agent domain decides), else BAD_USER_INPUT; SERVICE_UNAVAILABLE when it cannot be asked.
+ */
+async function referringAgentId(agent: ServiceClient, brandId: string, agentCode: string, context: RegisterContext): Promise<string> {
+  const referral = { brand_id: brandId, agent_code: agentCode };
+  // A code the route would refuse (too long) names no agent.
+  if (!agentRoutes.referral.request.safeParse(referral).success) throw badUserInput('unknown agent code');
+  const result = await callOrRefuse(agent, agentRoutes.referral, referral, context, 'agent codes cannot be checked right now; try again shortly');
+  if (!result.ok) throw badUserInput('unknown agent code');
+  return result.value.agent_id;
+}
+
+/** Creates the player (with the agent its code names) and its PLAYER_REGISTERED event in one transaction, then opens a session. */
 export async function registerPlayer(
   prisma: PrismaClient,
-  sessions: SessionManager,
+  { sessions, agent }: Pick<PlayerServices, 'sessions' | 'agent'>,
   brandId: string,
   input: RegisterInput,
-  traceparent?: string,
+  context: RegisterContext,
 ): Promise<AuthTokens> {
   validateRegistration(input);
-  // Agents arrive with the agent domain; until one exists, no code can name a real agent.
-  if (input.agentCode) throw badUserInput(`unknown agent code ${input.agentCode}`);
+  const agentCode = input.agentCode?.trim();
+  const agentId = agentCode ? await referringAgentId(agent, brandId, agentCode, context) : null;
   const passwordHash = await hashPassword(input.password);
   try {
     const player = await outboxTransaction(prisma, async (tx) => {
       const created = await tx.player.create({
-        data: { brandId, username: normalizeUsername(input.username), nickname: input.nickname.trim(), passwordHash },
+        data: { brandId, username: normalizeUsername(input.username), nickname: input.nickname.trim(), passwordHash, agentId },
       });
       await appendToOutbox(tx, 'player.outbox', {
         type: 'PLAYER_REGISTERED',
@@ -48,7 +64,7 @@ export async function registerPlayer(
         brandId,
         aggregateType: 'player',
         aggregateId: created.id,
-        traceparent,
+        traceparent: context.traceparent,
         payload: {
           player_id: created.id,
           username: created.username,

@@ -47,12 +47,6 @@ describe('registerPlayer', () => {
     const error = firstError(await registerAs({ username: 'x', password: 'short', nickname: '' }));
     expect(error?.message).toMatch(/username.*password.*nickname/);
   });
-
-  it('refuses an agent code with BAD_USER_INPUT (no agent exists yet) and creates nobody', async () => {
-    const error = firstError(await registerAs({ username: 'with_agent', agentCode: 'AG1' }));
-    expect(error?.code).toBe('BAD_USER_INPUT');
-    expect(await server.deps.prisma.player.count({ where: { username: 'with_agent' } })).toBe(0);
-  });
 });
 
 describe('login', () => {

@@ -1,4 +1,4 @@
-import { BrandConfigs, repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { AgentAccess, BrandConfigs, repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import type { WalletConfig } from './config';
 import { walletDomain } from './domain';
 import { walletInternalRoutes } from './internal-routes';
@@ -16,6 +16,9 @@ export interface WalletServices {
   brandConfigs: BrandConfigs;
   /** The rolling domain's check before every withdrawal. */
   withdrawalGate: WithdrawalGate;
+  /** Which players an agent caller may see, on its client of the agent service. */
+  agentAccess: AgentAccess;
+  agent: ServiceClient;
 }
 
 export function walletSubgraph(config: WalletConfig): SubgraphDefinition<WalletLoaders, WalletServices> {
@@ -23,7 +26,7 @@ export function walletSubgraph(config: WalletConfig): SubgraphDefinition<WalletL
     name: walletDomain.api.name,
     schemaPath: repositoryPath(walletDomain.api.schema),
     resolvers,
-    createLoaders,
+    createLoaders: (prisma, brand, request) => createLoaders(prisma, brand, request.services.agentAccess.forRequest(request)),
     async createServices({ serviceTokens, metrics, log }) {
       const brandConfigs = new BrandConfigs({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'wallet', tokens: serviceTokens, log });
       await brandConfigs.start();
@@ -34,10 +37,11 @@ export function walletSubgraph(config: WalletConfig): SubgraphDefinition<WalletL
         connectTimeoutMs: ROLLING_CONNECT_TIMEOUT_MS,
         responseTimeoutMs: config.ROLLING_RESPONSE_TIMEOUT_MS,
       });
-      return { brandConfigs, withdrawalGate: new WithdrawalGate(rolling, metrics) };
+      const agent = new ServiceClient({ baseUrl: config.AGENT_URL, tokens: serviceTokens, serviceName: 'wallet' });
+      return { brandConfigs, withdrawalGate: new WithdrawalGate(rolling, metrics), agentAccess: new AgentAccess(agent), agent };
     },
-    closeServices: async ({ brandConfigs, withdrawalGate }) => {
-      await Promise.all([brandConfigs.stop(), withdrawalGate.close()]);
+    closeServices: async ({ brandConfigs, withdrawalGate, agent }) => {
+      await Promise.all([brandConfigs.stop(), withdrawalGate.close(), agent.close()]);
     },
     internalRoutes: (app, { prisma }) => walletInternalRoutes(app, prisma),
   };

@@ -85,10 +85,10 @@ export const legacyRoutes: LegacyRoute[] = [
   {
     method: 'POST',
     path: '/api/v1/auth/register',
-    operation: `mutation LegacyRegister($username: String!, $password: String!, $nickname: String!) {
-  registerPlayer(input: { username: $username, password: $password, nickname: $nickname }) { accessToken refreshToken }
+    operation: `mutation LegacyRegister($username: String!, $password: String!, $nickname: String!, $agent_code: String) {
+  registerPlayer(input: { username: $username, password: $password, nickname: $nickname, agentCode: $agent_code }) { accessToken refreshToken }
 }`,
-    variables: (request) => bodyFields(request, ['username', 'password', 'nickname']),
+    variables: (request) => bodyFields(request, ['username', 'password', 'nickname', 'agent_code']),
     data: ({ registerPlayer }: { registerPlayer: Tokens }) => tokens(registerPlayer),
   },
   {

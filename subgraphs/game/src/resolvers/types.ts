@@ -5,8 +5,8 @@ import { gameAccess } from '../authorization';
 
 export const Player: PlayerResolvers = {
   __resolveReference: ({ id }) => ({ id }),
-  gameHistory: ({ id }, { first, after }, { caller, prisma, brand }) => {
-    gameAccess.readHistory(caller, id);
+  gameHistory: async ({ id }, { first, after }, { caller, prisma, brand, loaders }) => {
+    await gameAccess.readHistory(caller, loaders.agentSight, id);
     return roundsPage(prisma, { brandId: brand.id, playerId: id }, first, after);
   },
 };

@@ -8,8 +8,8 @@ import { loginPlayer, refreshPlayerSession, registerPlayer } from '../players';
 import { deleteTranslation, setTranslation } from '../translations';
 
 export const Mutation: MutationResolvers = {
-  registerPlayer: (_parent, { input }, { prisma, brand, services, traceparent }) =>
-    registerPlayer(prisma, services.sessions, brand.id, input, traceparent),
+  registerPlayer: (_parent, { input }, { prisma, brand, services, requestId, traceparent, log }) =>
+    registerPlayer(prisma, services, brand.id, input, { requestId, traceparent, log }),
   login: (_parent, { input }, { prisma, brand, services, clientAddress, log }) =>
     loginPlayer(prisma, services, brand.id, { ...input, clientAddress, log }),
   refreshToken: (_parent, { refreshToken }, { prisma, brand, services }) =>

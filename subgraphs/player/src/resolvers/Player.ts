@@ -3,7 +3,10 @@ import type { PlayerResolvers } from '../generated/resolvers-types';
 import { listMessages, unreadMessageCount } from '../messages';
 
 export const Player: PlayerResolvers = {
-  __resolveReference: ({ id }, { loaders }) => loaders.playerById.load(id),
+  __resolveReference: async ({ id }, { caller, loaders }) => {
+    await playerAccess.referPlayer(caller, loaders.agentSight, id);
+    return loaders.playerById.load(id);
+  },
   createdAt: (player) => player.createdAt.toISOString(),
   messages: (player, args, { caller, prisma }) => {
     playerAccess.readInbox(caller, player.id);
@@ -14,7 +17,7 @@ export const Player: PlayerResolvers = {
     return unreadMessageCount(prisma, player.id);
   },
   lastLoginAt: async (player, _args, { caller, loaders }) => {
-    playerAccess.readOwnDetail(caller, player.id);
+    await playerAccess.readOwnDetail(caller, loaders.agentSight, player.id);
     return (await loaders.lastLoginAtByPlayerId.load(player.id))?.toISOString() ?? null;
   },
   blockedAt: (player, _args, { caller }) => {

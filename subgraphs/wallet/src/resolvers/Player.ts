@@ -5,7 +5,7 @@ import type { PlayerResolvers } from '../generated/resolvers-types';
 export const Player: PlayerResolvers = {
   __resolveReference: ({ id }) => ({ id }),
   wallet: async ({ id }, _args, { caller, loaders, brand }) => {
-    walletAccess.readWallet(caller, id);
+    await walletAccess.readWallet(caller, loaders.agentSight, id);
     return walletView(await loaders.accountByPlayerId.load(id), brand);
   },
 };
