@@ -47,10 +47,11 @@ function walletCall(tx: OutboxTransaction, grant: AgentCouponGrant, brand: Brand
 
 /** Applies an answer of the wallet (charge, refund) or of promotion (issue, recycle) to a grant, writing its next call. */
 export const settleCouponGrantCall: Settler = async (tx, call, answer) => {
-  const step = call.kind === 'WALLET_MOVEMENT' ? (call.payload as { kind: string }).kind : call.kind;
+  // The wallet's COUPON_RECYCLE (the refund) and promotion's (the recycle) are different steps.
+  const step = call.kind === 'WALLET_MOVEMENT' ? `wallet ${(call.payload as { kind: string }).kind}` : call.kind;
   const brand = brandOf(call);
   if (!answer.ok) {
-    if (step === 'COUPON_GRANT' && answer.refusal.code === 'INSUFFICIENT_FUNDS') {
+    if (step === 'wallet COUPON_GRANT' && answer.refusal.code === 'INSUFFICIENT_FUNDS') {
       await tx.agentCouponGrant.deleteMany({ where: { id: call.subjectId, status: 'CHARGING' } });
       return { status: 'REFUSED' };
     }
@@ -61,7 +62,7 @@ export const settleCouponGrantCall: Settler = async (tx, call, answer) => {
     return { status: 'FAILED' };
   }
   switch (step) {
-    case 'COUPON_GRANT': {
+    case 'wallet COUPON_GRANT': {
       const charged = await transition(tx, call.subjectId, 'CHARGING', { status: 'ISSUING' });
       if (!charged) return { status: 'DONE' };
       const next = await writeCall(tx, {
@@ -90,11 +91,13 @@ export const settleCouponGrantCall: Settler = async (tx, call, answer) => {
       const recycled = await transition(tx, call.subjectId, 'RECYCLING', { status: 'REFUNDING' });
       return recycled ? { status: 'DONE', next: await walletCall(tx, recycled, brand, 'COUPON_RECYCLE') } : { status: 'DONE' };
     }
-    default: {
+    case 'wallet COUPON_RECYCLE': {
       const refunded = await transition(tx, call.subjectId, 'REFUNDING', { status: 'RECYCLED' });
       if (refunded) await announce(tx, 'AGENT_COUPON_RECYCLED', refunded);
       return { status: 'DONE' };
     }
+    default:
+      throw new Error(`coupon grant ${call.subjectId}: no step answers a ${step} call`);
   }
 };
 

@@ -37,9 +37,13 @@ export async function agentBalance(platform: AgentPlatform, agentId: string, bra
   return account?.balance ?? null;
 }
 
-/** Every ledger agrees with its balance, and each agent holds exactly `expected` (minor units) on the brand. */
-export async function expectAgentBooks(platform: AgentPlatform, expected: Record<string, bigint | null>, brand: BrandRef = platform.brands.demo): Promise<void> {
-  await expectBooks(platform.admin, {});
+/** Every ledger agrees with its balance, each agent holds exactly `expected` (minor units) on the brand, and each player `players`. */
+export async function expectAgentBooks(
+  platform: AgentPlatform,
+  expected: Record<string, bigint | null>,
+  { brand = platform.brands.demo, players = {} }: { brand?: BrandRef; players?: Record<string, bigint | null> } = {},
+): Promise<void> {
+  await expectBooks(platform.admin, players);
   const actual: Record<string, bigint | null> = {};
   for (const agentId of Object.keys(expected)) actual[agentId] = await agentBalance(platform, agentId, brand);
   expect(actual).toEqual(expected);
