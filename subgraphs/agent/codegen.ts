@@ -11,4 +11,6 @@ export default subgraphCodegenConfig({
   AgentCouponGrantConnection: '../views#CouponGrantPage',
   AgentBalanceAdjustment: '../views#AdjustmentRow',
   AgentBalanceAdjustmentConnection: '../views#AdjustmentPage',
+  AgentOutgoingCall: '../views#OutgoingCallRow',
+  AgentOutgoingCallConnection: '../views#OutgoingCallPage',
 });

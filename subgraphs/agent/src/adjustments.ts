@@ -3,7 +3,6 @@ import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import { type AgentBalanceAdjustment, type PrismaClient, uniqueViolation } from '@rgb/db';
 import { appendToOutbox, outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import { type BrandRef, type Connection, isUuid, paginate } from '@rgb/kit';
-import type { AgentBrands } from './agent-brands';
 import { type Settler, writeCall } from './calls';
 import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, signedAmount } from './money';
 
@@ -49,7 +48,7 @@ export interface AdjustmentRequest {
 }
 
 /** A staff adjustment of an agent serving the request's brand (else NOT_FOUND); the same key answers the same adjustment. */
-export async function adjustBalance(deps: MoneyDeps & { agentBrands: AgentBrands }, brand: BrandRef, actor: StaffActor, input: AdjustmentRequest): Promise<AgentBalanceAdjustment> {
+export async function adjustBalance(deps: MoneyDeps, brand: BrandRef, actor: StaffActor, input: AdjustmentRequest): Promise<AgentBalanceAdjustment> {
   const amount = signedAmount(input.amount, brand.currency);
   const reason = input.reason.trim();
   if (reason.length < 1 || reason.length > 500) throw badUserInput('reason must be 1 to 500 characters');

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenService } from '@rgb/auth';
 import { promotionRoutes, type RouteRequest, walletRoutes } from '@rgb/contracts';
-import type { AgentOutgoingCall, AgentOutgoingCallKind, Prisma, PrismaClient } from '@rgb/db';
+import type { AgentOutgoingCall, AgentOutgoingCallKind, AgentOutgoingCallStatus, Prisma, PrismaClient } from '@rgb/db';
 import { type OutboxTransaction, outboxTransaction } from '@rgb/events';
-import { type CallContext, type Logger, ServiceClient } from '@rgb/kit';
+import { type CallContext, type Connection, type Logger, paginate, ServiceClient } from '@rgb/kit';
 import type { AgentConfig } from './config';
 
 /**
@@ -96,7 +96,7 @@ export class CallExecutor {
     let callId = id;
     for (;;) {
       const call = await this.options.prisma.agentOutgoingCall.findUnique({ where: { id: callId } });
-      if (!call || call.status !== 'PENDING') return { status: call?.status === 'FAILED' ? 'FAILED' : 'DONE' };
+      if (call?.status !== 'PENDING') return { status: call?.status === 'FAILED' ? 'FAILED' : 'DONE' };
       let answer: CallAnswer;
       try {
         answer = await this.send(call, context);
@@ -201,4 +201,14 @@ export function calledServices(
   const wallet = new ServiceClient({ baseUrl: config.WALLET_URL, tokens, serviceName });
   const promotion = new ServiceClient({ baseUrl: config.PROMOTION_URL, tokens, serviceName });
   return { wallet, promotion, close: async () => void (await Promise.all([wallet.close(), promotion.close()])) };
+}
+
+/** A brand's calls, newest first (for staff: the FAILED ones need a look). */
+export function listCalls(prisma: PrismaClient, filter: { brandId: string; status?: AgentOutgoingCallStatus | null }, page: { first?: number | null; after?: string | null }): Promise<Connection<AgentOutgoingCall>> {
+  const where = { brandId: filter.brandId, ...(filter.status ? { status: filter.status } : {}) };
+  return paginate(
+    page,
+    (position, take) => prisma.agentOutgoingCall.findMany({ where: { ...where, ...position }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take }),
+    () => prisma.agentOutgoingCall.count({ where }),
+  );
 }

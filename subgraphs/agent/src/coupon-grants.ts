@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict, DomainError, ErrorCode, notFound } from '@rgb/contracts';
 import { type AgentCouponGrant, type AgentCouponGrantStatus, type PrismaClient, uniqueViolation } from '@rgb/db';
 import { appendToOutbox, type OutboxTransaction, outboxTransaction } from '@rgb/events';
-import { type BrandConfigs, type BrandRef, type Connection, isUuid, type Logger, paginate } from '@rgb/kit';
+import { type BrandRef, type Connection, isUuid, paginate } from '@rgb/kit';
 import { type Settler, writeCall } from './calls';
 import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount } from './money';
 
@@ -113,7 +113,7 @@ export interface GrantRequest {
  * player is NOT_FOUND): charged to the agent, then issued by promotion with the brand's deposit
  * rolling multiplier. The same key answers the same grant, charged once.
  */
-export async function grantCoupon(deps: MoneyDeps & { configs: BrandConfigs; log: Logger }, agentId: string, brand: BrandRef, input: GrantRequest): Promise<AgentCouponGrant> {
+export async function grantCoupon(deps: MoneyDeps, agentId: string, brand: BrandRef, input: GrantRequest): Promise<AgentCouponGrant> {
   const amount = positiveAmount(input.amount, brand.currency);
   const idempotencyKey = idempotencyKeyOf(input.idempotencyKey);
   const validDays = input.validDays ?? null;
@@ -129,7 +129,7 @@ export async function grantCoupon(deps: MoneyDeps & { configs: BrandConfigs; log
     const earlier = await deps.prisma.agentCouponGrant.findUnique({ where: byKey });
     if (earlier) return sameGrant(earlier);
   }
-  const rollingMultiplierBps = await depositRollingMultiplier(deps.configs, brand, deps.log);
+  const rollingMultiplierBps = await depositRollingMultiplier(deps, brand);
   const id = randomUUID();
   let callId: string;
   try {
@@ -160,7 +160,7 @@ export async function grantCoupon(deps: MoneyDeps & { configs: BrandConfigs; log
   return grant;
 }
 
-async function depositRollingMultiplier(configs: BrandConfigs, brand: BrandRef, log: Logger): Promise<number> {
+async function depositRollingMultiplier({ configs, log }: MoneyDeps, brand: BrandRef): Promise<number> {
   try {
     const config = await configs.get(brand.id);
     if (config) return config.deposit_rolling_multiplier_bps;

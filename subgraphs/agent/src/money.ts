@@ -1,13 +1,18 @@
 import { DomainError, ErrorCode, badUserInput, parseMoneyInput } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
-import type { CallContext } from '@rgb/kit';
+import type { BrandConfigs, CallContext, Logger } from '@rgb/kit';
+import type { AgentBrands } from './agent-brands';
 import type { CallExecutor, Outcome } from './calls';
 
 /** What the money flows need of the request and the subgraph. */
 export interface MoneyDeps {
   prisma: PrismaClient;
   calls: CallExecutor;
+  /** The request's ids, carried by the calls it makes. */
   call: CallContext;
+  configs: BrandConfigs;
+  agentBrands: AgentBrands;
+  log: Logger;
 }
 
 /** An amount given at the API edge in the brand's currency: positive and exact (else BAD_USER_INPUT). */

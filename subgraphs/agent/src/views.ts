@@ -1,4 +1,4 @@
-import type { Agent, AgentBalanceAdjustment, AgentCouponGrant, AgentWithdrawal } from '@rgb/db';
+import type { Agent, AgentBalanceAdjustment, AgentCouponGrant, AgentOutgoingCall, AgentWithdrawal } from '@rgb/db';
 import type { Connection } from '@rgb/kit';
 
 /** What resolvers return for each GraphQL type (codegen mappers). */
@@ -16,3 +16,5 @@ export type CouponGrantRow = AgentCouponGrant;
 export type CouponGrantPage = Connection<AgentCouponGrant>;
 export type AdjustmentRow = AgentBalanceAdjustment;
 export type AdjustmentPage = Connection<AgentBalanceAdjustment>;
+export type OutgoingCallRow = AgentOutgoingCall;
+export type OutgoingCallPage = Connection<AgentOutgoingCall>;

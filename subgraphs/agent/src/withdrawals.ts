@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import { type AgentWithdrawal, type AgentWithdrawalStatus, type PrismaClient, uniqueViolation } from '@rgb/db';
 import { appendToOutbox, type OutboxTransaction, outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
-import { type BrandConfigs, type BrandRef, type Connection, checkRequestLimits, isUuid, type Logger, paginate } from '@rgb/kit';
+import { type BrandRef, type Connection, checkRequestLimits, isUuid, paginate } from '@rgb/kit';
 import { type Settler, writeCall } from './calls';
 import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount } from './money';
 
@@ -77,7 +77,7 @@ export interface WithdrawalRequest {
  * The same key answers the same withdrawal.
  */
 export async function requestWithdrawal(
-  deps: MoneyDeps & { configs: BrandConfigs; log: Logger },
+  deps: MoneyDeps,
   agentId: string,
   brand: BrandRef,
   input: WithdrawalRequest,

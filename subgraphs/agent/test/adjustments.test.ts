@@ -100,6 +100,13 @@ describe('agent balance adjustments', () => {
       return response.status === 503 && (await response.text());
     }, 20_000);
     expect(unhealthy).toContain('1 agent outgoing call(s) FAILED');
+    const FAILED_CALLS = '{ agentOutgoingCalls(status: FAILED) { totalCount edges { node { id kind subjectType subjectId attempts lastError } } } }';
+    const seen = await platform.agent.graphql<{ agentOutgoingCalls: { totalCount: number; edges: { node: Row }[] } }>(FAILED_CALLS, {}, platform.staff(demo()));
+    expect(seen.body.data?.agentOutgoingCalls.edges.map(({ node }) => node)).toEqual([
+      { id: call.id, kind: 'WALLET_MOVEMENT', subjectType: 'balance_adjustment', subjectId: applying.id, attempts: 1, lastError: call.lastError },
+    ]);
+    expect((await platform.agent.graphql<{ agentOutgoingCalls: { totalCount: number } }>(FAILED_CALLS, {}, platform.staff(acme()))).body.data?.agentOutgoingCalls.totalCount).toBe(0);
+    expect(firstError(await platform.agent.graphql(FAILED_CALLS, {}, asAgent(agent, demo())))?.code).toBe('FORBIDDEN');
     await expectAgentBooks(platform, { [agent.id]: null });
     // Out of the way of the other tests.
     await platform.prisma.agentOutgoingCall.delete({ where: { id: call.id } });

@@ -1,5 +1,6 @@
 import { agentAccess } from '../authorization';
 import { listAgents, referredPlayers } from '../agents';
+import { listCalls } from '../calls';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { listWithdrawals } from '../withdrawals';
 
@@ -20,5 +21,9 @@ export const Query: QueryResolvers = {
   agentWithdrawals: (_parent, { status, agentId, first, after, offset }, context) => {
     agentAccess.readAgentMoney(context.caller);
     return listWithdrawals(context.prisma, { brandId: context.brand.id, agentId, status }, { first, after, offset });
+  },
+  agentOutgoingCalls: (_parent, { status, first, after }, context) => {
+    agentAccess.readAgentMoney(context.caller);
+    return listCalls(context.prisma, { brandId: context.brand.id, status }, { first, after });
   },
 };
