@@ -5,7 +5,11 @@
  * grant stopped between its charge and its issue completed by agent_worker.
  */
 import { randomUUID } from 'node:crypto';
+import { walletRoutes } from '@rgb/contracts';
+import { outboxTransaction } from '@rgb/events';
+import { ServiceClient } from '@rgb/kit';
 import { firstError, signedIn, waitFor } from '@rgb/kit/testing';
+import { writeCall } from '../src/calls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAgent, eventsOf, expectAgentBooks, fund, GRANT, RECYCLE, type Row } from './money-support';
 import { type AgentPlatform, downUrl, newAgent, playerRegistered, publishPlayerEvents, startAgentPlatform } from './support';
@@ -133,6 +137,34 @@ describe('agent coupon grants', () => {
       ['WALLET_MOVEMENT', 'DONE'],
       ['COUPON_ISSUE', 'DONE'],
     ]);
+  });
+
+  it('resumes a grant whose process died after the wallet charged it, before it recorded the answer: charged once, then issued', async () => {
+    const { agent, player } = await agentWithPlayer();
+    const id = randomUUID();
+    // What the request wrote before its call...
+    const callId = await outboxTransaction(platform.prisma, async (tx) => {
+      await tx.agentCouponGrant.create({ data: { id, brandId: demo().id, agentId: agent.id, playerId: player, currency: 'USD', amount: 500n, rollingMultiplierBps: 0, status: 'CHARGING' } });
+      return writeCall(tx, {
+        kind: 'WALLET_MOVEMENT',
+        brandId: demo().id,
+        subjectType: 'coupon_grant',
+        subjectId: id,
+        request: (key) => ({ brand: demo(), agentId: agent.id, kind: 'COUPON_GRANT', amount: 500n, key, reference: `agent_coupon_grant:${id}`, causedBy: `agent:${agent.id}`, reason: null }),
+      });
+    });
+    // ...and the call it made, the wallet applying it; then the process died.
+    const call = await platform.prisma.agentOutgoingCall.findUniqueOrThrow({ where: { id: callId } });
+    const wallet = new ServiceClient({ baseUrl: platform.wallet!.url, tokens: platform.agent.deps.serviceTokens, serviceName: 'agent' });
+    expect(await wallet.value(walletRoutes.agentMovement, walletRoutes.agentMovement.request.parse(call.payload))).toMatchObject({ duplicate: false });
+    await wallet.close();
+    await expectAgentBooks(platform, { [agent.id]: 9_500n });
+    // Its lease runs out: agent_worker sends it again (the wallet answers the first result) and goes on.
+    await platform.prisma.agentOutgoingCall.update({ where: { id: callId }, data: { nextAttemptAt: new Date() } });
+    await waitFor('agent_worker granting it', async () => (await statusOf(id)) === 'GRANTED');
+    await expectAgentBooks(platform, { [agent.id]: 9_500n });
+    expect((await eventsOf(platform, id)).map(([type]) => type)).toEqual(['AGENT_COUPON_GRANTED']);
+    expect(await platform.prisma.ledgerEntry.count({ where: { agentId: agent.id, kind: 'COUPON_GRANT' } })).toBe(1);
   });
 
   it('lists the agent its grants by status, and shows the code to its own agent only', async () => {
