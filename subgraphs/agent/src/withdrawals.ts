@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, conflict, notFound } from '@rgb/contracts';
+import { badUserInput, conflict, type EventPayload, notFound } from '@rgb/contracts';
 import { type AgentWithdrawal, type AgentWithdrawalStatus, type PrismaClient, uniqueViolation } from '@rgb/db';
 import { appendToOutbox, type OutboxTransaction, outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import { type BrandRef, type Connection, checkRequestLimits, isUuid, paginate } from '@rgb/kit';
@@ -15,16 +15,16 @@ import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount } f
 
 type Event = 'AGENT_WITHDRAW_CREATED' | 'AGENT_WITHDRAW_APPROVED' | 'AGENT_WITHDRAW_DECLINED' | 'AGENT_WITHDRAW_PAID' | 'AGENT_WITHDRAW_PAY_DECLINED';
 
-async function announce(tx: OutboxTransaction, type: Event, withdrawal: AgentWithdrawal): Promise<void> {
-  const common = { withdrawal_id: withdrawal.id, agent_id: withdrawal.agentId, amount_minor: withdrawal.amount.toString(), currency: withdrawal.currency };
-  await appendToOutbox(tx, 'agent.outbox', {
-    type,
-    owner: { brandId: withdrawal.brandId },
-    brandId: withdrawal.brandId,
-    aggregateType: 'agent_withdrawal',
-    aggregateId: withdrawal.id,
-    payload: type === 'AGENT_WITHDRAW_DECLINED' || type === 'AGENT_WITHDRAW_PAY_DECLINED' ? { ...common, reason: withdrawal.reason } : common,
-  } as never);
+/** What every event of a withdrawal says of it. */
+const described = (withdrawal: AgentWithdrawal) => ({
+  withdrawal_id: withdrawal.id,
+  agent_id: withdrawal.agentId,
+  amount_minor: withdrawal.amount.toString(),
+  currency: withdrawal.currency,
+});
+
+async function announce<T extends Event>(tx: OutboxTransaction, type: T, withdrawal: AgentWithdrawal, payload: EventPayload<T>): Promise<void> {
+  await appendToOutbox(tx, 'agent.outbox', { type, owner: { brandId: withdrawal.brandId }, brandId: withdrawal.brandId, aggregateType: 'agent_withdrawal', aggregateId: withdrawal.id, payload });
 }
 
 /** Moves a withdrawal from one status to the next if it is still in the first; null when it was not. */
@@ -45,12 +45,12 @@ export const settleWithdrawalCall: Settler = async (tx, call, answer) => {
   }
   if (kind === 'WITHDRAWAL_HOLD') {
     const held = await transition(tx, call.subjectId, 'HOLDING', { status: 'PENDING' });
-    if (held) await announce(tx, 'AGENT_WITHDRAW_CREATED', held);
+    if (held) await announce(tx, 'AGENT_WITHDRAW_CREATED', held, described(held));
   } else {
     const declined = await transition(tx, call.subjectId, 'DECLINING', { status: 'DECLINED' });
-    if (declined) await announce(tx, 'AGENT_WITHDRAW_DECLINED', declined);
+    if (declined) await announce(tx, 'AGENT_WITHDRAW_DECLINED', declined, { ...described(declined), reason: declined.reason });
     const payDeclined = await transition(tx, call.subjectId, 'PAY_DECLINING', { status: 'PAY_DECLINED' });
-    if (payDeclined) await announce(tx, 'AGENT_WITHDRAW_PAY_DECLINED', payDeclined);
+    if (payDeclined) await announce(tx, 'AGENT_WITHDRAW_PAY_DECLINED', payDeclined, { ...described(payDeclined), reason: payDeclined.reason });
   }
   return { status: 'DONE' };
 };
@@ -115,7 +115,7 @@ function sameRequest(earlier: AgentWithdrawal, amount: bigint): AgentWithdrawal 
 /** What staff decide about a PENDING or APPROVED withdrawal. */
 export type Decision = 'approve' | 'decline' | 'markPaid' | 'declinePay';
 
-const DECISIONS: Record<Decision, { from: AgentWithdrawalStatus; to: AgentWithdrawalStatus; event?: Event; release?: true }> = {
+const DECISIONS: Record<Decision, { from: AgentWithdrawalStatus; to: AgentWithdrawalStatus; event?: 'AGENT_WITHDRAW_APPROVED' | 'AGENT_WITHDRAW_PAID'; release?: true }> = {
   approve: { from: 'PENDING', to: 'APPROVED', event: 'AGENT_WITHDRAW_APPROVED' },
   decline: { from: 'PENDING', to: 'DECLINING', release: true },
   markPaid: { from: 'APPROVED', to: 'PAID', event: 'AGENT_WITHDRAW_PAID' },
@@ -147,7 +147,7 @@ export async function decideWithdrawal(deps: MoneyDeps, brand: BrandRef, actor: 
       before: { status: rule.from },
       after: { status: decided.status, reason: decided.reason },
     });
-    if (rule.event) await announce(tx, rule.event, decided);
+    if (rule.event) await announce(tx, rule.event, decided, described(decided));
     return rule.release ? walletCall(tx, decided, brand, 'WITHDRAWAL_RELEASE', `staff:${actor.staffId}`) : null;
   });
   if (callId) await deps.calls.perform(callId, deps.call);

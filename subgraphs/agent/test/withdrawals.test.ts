@@ -225,6 +225,9 @@ describe('agent withdrawals', () => {
     expect(staff.body.data?.agentWithdrawals.totalCount).toBe(1);
     const onAcme = await platform.agent.graphql<{ agentWithdrawals: { totalCount: number } }>('query ($agentId: ID) { agentWithdrawals(agentId: $agentId) { totalCount } }', { agentId: agent.id }, platform.staff(acme()));
     expect(onAcme.body.data?.agentWithdrawals.totalCount).toBe(0);
+    const stranger = await newAgent(platform);
+    const byStranger = await platform.agent.graphql<{ agent: unknown }>('query ($id: ID!) { agent(id: $id) { withdrawals { totalCount } } }', { id: agent.id }, asAgent(stranger, demo()));
+    expect(byStranger.body).toEqual({ data: { agent: null } });
     const both = await platform.agent.graphql('{ myAgent { withdrawals(after: "x", offset: 1) { totalCount } } }', {}, asAgent(agent, demo()));
     expect(firstError(both)?.code).toBe('BAD_USER_INPUT');
   });
