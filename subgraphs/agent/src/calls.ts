@@ -72,8 +72,11 @@ export interface Settlement {
 /** Applies a call's answer to the call's subject, inside the transaction that settles the call. */
 export type Settler = (tx: OutboxTransaction, call: AgentOutgoingCall, answer: CallAnswer) => Promise<Settlement>;
 
-/** Where a performed call stands: settled (with the refusal, if any), or PENDING after a fault (tried again later). */
-export type Outcome = { status: 'DONE' | 'FAILED' | 'PENDING' } | { status: 'REFUSED'; refusal: { code: string; message: string; balance?: string } };
+/** Where a performed call stands: settled (with the refusal it was answered, if any), or PENDING after a fault (tried again later). */
+export interface Outcome {
+  status: AgentOutgoingCallStatus;
+  refusal?: { code: string; message: string; balance?: string };
+}
 
 export interface CallExecutorOptions {
   prisma: PrismaClient;
@@ -96,7 +99,8 @@ export class CallExecutor {
     let callId = id;
     for (;;) {
       const call = await this.options.prisma.agentOutgoingCall.findUnique({ where: { id: callId } });
-      if (call?.status !== 'PENDING') return { status: call?.status === 'FAILED' ? 'FAILED' : 'DONE' };
+      if (!call) throw new Error(`agent outgoing call ${callId} does not exist`);
+      if (call.status !== 'PENDING') return { status: call.status };
       let answer: CallAnswer;
       try {
         answer = await this.send(call, context);
@@ -105,13 +109,11 @@ export class CallExecutor {
         return { status: 'PENDING' };
       }
       const settled = await this.settle(call, answer);
-      if (!settled) return { status: 'DONE' };
-      if (settled.next) {
+      if (settled?.next) {
         callId = settled.next;
         continue;
       }
-      if (answer.ok || settled.status !== 'REFUSED') return { status: settled.status === 'REFUSED' ? 'DONE' : settled.status };
-      return { status: 'REFUSED', refusal: answer.refusal };
+      return { status: settled?.status ?? 'DONE', refusal: answer.ok ? undefined : answer.refusal };
     }
   }
 
@@ -162,10 +164,10 @@ export class CallExecutor {
       return settled;
     });
     if (settlement?.status === 'FAILED') {
-      this.options.log.error({ call: { id: call.id, kind: call.kind, subject: call.subjectId }, answer }, 'agent outgoing call FAILED: refused unexpectedly');
+      this.options.log.error({ call: { id: call.id, kind: call.kind, subject: call.subjectId }, brand_id: call.brandId, answer }, 'agent outgoing call FAILED: refused unexpectedly');
       this.options.onFailed?.();
     } else if (settlement?.status === 'REFUSED') {
-      this.options.log.info({ call: { id: call.id, kind: call.kind, subject: call.subjectId }, answer }, 'agent outgoing call refused');
+      this.options.log.info({ call: { id: call.id, kind: call.kind, subject: call.subjectId }, brand_id: call.brandId, answer }, 'agent outgoing call refused');
     }
     return settlement;
   }
@@ -185,7 +187,7 @@ export class CallExecutor {
     if (!row) return;
     const failed = row.status === 'FAILED';
     log.error(
-      { err: error, call: { id: call.id, kind: call.kind, subject: call.subjectId }, attempts: row.attempts, failed },
+      { err: error, call: { id: call.id, kind: call.kind, subject: call.subjectId }, brand_id: call.brandId, attempts: row.attempts, failed },
       failed ? 'agent outgoing call FAILED: not answered after its attempts' : 'agent outgoing call not answered; it will be tried again',
     );
     if (failed) this.options.onFailed?.();

@@ -185,7 +185,7 @@ export async function recycleCoupon(deps: MoneyDeps, agentId: string, brand: Bra
     return writeCall(tx, { kind: 'COUPON_RECYCLE', brandId: brand.id, subjectType: 'coupon_grant', subjectId: id, request: () => ({ brand, grantId: id }) });
   });
   const outcome = await deps.calls.perform(callId, deps.call);
-  if (outcome.status === 'REFUSED') throw conflict(`coupon grant ${id} cannot be recycled: ${outcome.refusal.message}`);
+  if (outcome.status === 'REFUSED') throw conflict(`coupon grant ${id} cannot be recycled: ${outcome.refusal?.message ?? 'promotion refused'}`);
   return deps.prisma.agentCouponGrant.findUniqueOrThrow({ where: { id } });
 }
 

@@ -34,6 +34,6 @@ export function idempotencyKeyOf(key: string | null | undefined): string | null 
  * nothing changed): INSUFFICIENT_FUNDS with the balance the wallet answered.
  */
 export function insufficientFunds(outcome: Outcome, what: string): DomainError {
-  const balance = outcome.status === 'REFUSED' ? outcome.refusal.balance : undefined;
+  const balance = outcome.refusal?.balance;
   return new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `the agent's balance does not cover ${what}`, balance === undefined ? {} : { balance });
 }
