@@ -5,4 +5,12 @@ export default subgraphCodegenConfig({
   AgentConnection: '../views#AgentPage',
   Player: '../views#PlayerRef',
   PlayerConnection: '../views#PlayerPage',
+  AgentWithdrawal: '../views#WithdrawalRow',
+  AgentWithdrawalConnection: '../views#WithdrawalPage',
+  AgentCouponGrant: '../views#CouponGrantRow',
+  AgentCouponGrantConnection: '../views#CouponGrantPage',
+  AgentBalanceAdjustment: '../views#AdjustmentRow',
+  AgentBalanceAdjustmentConnection: '../views#AdjustmentPage',
+  AgentOutgoingCall: '../views#OutgoingCallRow',
+  AgentOutgoingCallConnection: '../views#OutgoingCallPage',
 });

@@ -5,6 +5,7 @@ export * from './request-context';
 export * from './guards';
 export * from './brand-catalog';
 export * from './brand-configs';
+export * from './request-limits';
 export * from './change-notices';
 export * from './doorbell';
 export * from './staff-access';

@@ -45,6 +45,25 @@ export const agentAccess = {
 
   listAgents: (caller: Context['caller']) => void requirePermission(caller, 'agents.read'),
 
+  /** Staff reading agents' money on the request's brand (every agent's withdrawals). */
+  readAgentMoney: (caller: Context['caller']) => void requirePermission(caller, 'agents.read'),
+
+  /** A coupon's code: for the agent that granted it and for staff, not for the agents above it. */
+  couponCodeVisible: (caller: Context['caller'], grantingAgentId: string): boolean =>
+    caller?.kind === 'staff' || (caller?.kind === 'agent' && caller.id === grantingAgentId),
+
+  /** Staff deciding agents' withdrawals of the request's brand. */
+  decideWithdrawals: ({ caller, requestId }: Pick<Context, 'caller' | 'requestId'>): StaffActor => ({
+    staffId: requirePermission(caller, 'agent_withdrawals.decide').id,
+    requestId,
+  }),
+
+  /** Staff adjusting agents' balances on the request's brand. */
+  adjustBalances: ({ caller, requestId }: Pick<Context, 'caller' | 'requestId'>): StaffActor => ({
+    staffId: requirePermission(caller, 'agent_balances.adjust').id,
+    requestId,
+  }),
+
   /** Staff changing agents: agents are global, so agents.manage with every brand in scope. */
   manageAgents: ({ caller, requestId }: Pick<Context, 'caller' | 'requestId'>): StaffActor => ({
     staffId: requirePermission(caller, 'agents.manage', { allBrands: true }).id,

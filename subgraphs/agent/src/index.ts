@@ -1,11 +1,13 @@
 import { SessionManager } from '@rgb/auth';
 import { agentRoutes, notFound } from '@rgb/contracts';
-import { createLoginThrottle, isUuid, type LoginThrottle, repositoryPath, serveRoute, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
+import { BrandConfigs, createLoginThrottle, isUuid, type LoginThrottle, repositoryPath, serveRoute, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import { AgentBrands } from './agent-brands';
 import { agentMayServe } from './authorization';
+import { CallExecutor, calledServices } from './calls';
 import type { AgentConfig } from './config';
 import { agentDomain } from './domain';
 import { type AgentLoaders, createLoaders } from './loaders';
+import { moneySettlers } from './money-settlers';
 import { resolvers } from './resolvers';
 import { subtreeAgentIds, subtreePlayerIds } from './subtree';
 
@@ -16,6 +18,11 @@ export interface AgentServices {
   loginThrottle: LoginThrottle;
   /** Which brands each agent may serve (the admin domain's allow-list). */
   agentBrands: AgentBrands;
+  /** The brands' configs (withdrawal limits, the deposit rolling multiplier of agents' coupons). */
+  brandConfigs: BrandConfigs;
+  /** Performs the calls agents' money moves through (the wallet, promotion). */
+  calls: CallExecutor;
+  close(): Promise<void>;
 }
 
 /** The agent subgraph, and its `/internal/agent/*` routes: a referral's agent, what an agent may see, an agent by id. */
@@ -28,6 +35,10 @@ export function agentSubgraph(config: AgentConfig): SubgraphDefinition<AgentLoad
     async createServices(deps) {
       const agentBrands = new AgentBrands({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, tokens: deps.serviceTokens, log: deps.log, ttlMs: config.AGENT_BRANDS_TTL_MS });
       await agentBrands.start();
+      const brandConfigs = new BrandConfigs({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'agent', tokens: deps.serviceTokens, log: deps.log });
+      await brandConfigs.start();
+      const clients = calledServices(config, deps.serviceTokens, 'agent');
+      const calls = new CallExecutor({ prisma: deps.prisma, ...clients, log: deps.log, retryMs: config.CALL_RETRY_MS, maxAttempts: config.CALL_MAX_ATTEMPTS, settlers: moneySettlers });
       return {
         sessions: new SessionManager(
           deps.prisma,
@@ -40,9 +51,14 @@ export function agentSubgraph(config: AgentConfig): SubgraphDefinition<AgentLoad
         ),
         loginThrottle: createLoginThrottle(deps),
         agentBrands,
+        brandConfigs,
+        calls,
+        close: async () => {
+          await Promise.all([agentBrands.stop(), brandConfigs.stop(), clients.close()]);
+        },
       };
     },
-    closeServices: ({ agentBrands }) => agentBrands.stop(),
+    closeServices: (services) => services.close(),
     internalRoutes: (app, { prisma }, services) => {
       serveRoute(app, agentRoutes.referral, async ({ brand_id, agent_code }) => {
         const agent = await prisma.agent.findUnique({ where: { code: agent_code.trim().toUpperCase() } });

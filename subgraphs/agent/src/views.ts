@@ -1,4 +1,4 @@
-import type { Agent } from '@rgb/db';
+import type { Agent, AgentBalanceAdjustment, AgentCouponGrant, AgentOutgoingCall, AgentWithdrawal } from '@rgb/db';
 import type { Connection } from '@rgb/kit';
 
 /** What resolvers return for each GraphQL type (codegen mappers). */
@@ -10,3 +10,11 @@ export interface PlayerRef {
   registeredAt?: Date;
 }
 export type PlayerPage = Connection<PlayerRef>;
+export type WithdrawalRow = AgentWithdrawal;
+export type WithdrawalPage = Connection<AgentWithdrawal>;
+export type CouponGrantRow = AgentCouponGrant;
+export type CouponGrantPage = Connection<AgentCouponGrant>;
+export type AdjustmentRow = AgentBalanceAdjustment;
+export type AdjustmentPage = Connection<AgentBalanceAdjustment>;
+export type OutgoingCallRow = AgentOutgoingCall;
+export type OutgoingCallPage = Connection<AgentOutgoingCall>;

@@ -1,6 +1,7 @@
 /**
  * What the agent tests share: the admin subgraph (brands, the agents' allow-list) and the agent
- * subgraph with an agent_worker, on one seeded database and a Redis database of their own; agents
+ * subgraph with an agent_worker, on one seeded database and a Redis database of their own (with
+ * `money`, the real rolling, wallet and promotion subgraphs the agents' money moves through); agents
  * made as staff make them, allow-lists changed as the admin domain changes them, and the player
  * stream's registrations put where the player_worker puts them.
  */
@@ -9,8 +10,11 @@ import { adminSubgraph } from '@rgb/admin';
 import { deadLetterStream, STREAMS, type TypedEnvelope } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
 import { buildEnvelope } from '@rgb/events';
-import { AGENT_BRANDS_CHANGED_CHANNEL, type BrandRef, type StartedWorker } from '@rgb/kit';
-import { isolatedRedisUrl, type SeededTestSubgraph, signedIn, startSeededTestSubgraph, startTestSubgraph, type TestSubgraph, waitFor } from '@rgb/kit/testing';
+import { AGENT_BRANDS_CHANGED_CHANNEL, type BrandRef, type StartedWorker, type SubgraphDefinition } from '@rgb/kit';
+import { freePort, isolatedRedisUrl, type SeededTestSubgraph, signedIn, startSeededTestSubgraph, startTestSubgraph, type TestSubgraph, waitFor } from '@rgb/kit/testing';
+import { loadPromotionConfig, promotionSubgraph } from '@rgb/promotion';
+import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
+import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { Redis } from 'ioredis';
 import { agentSubgraph, loadAgentConfig } from '../src/index';
 import { loadAgentWorkerConfig, REFERRALS_GROUP, startAgentWorker } from '../src/worker';
@@ -24,13 +28,21 @@ export interface AgentPlatform {
   prisma: PrismaClient;
   redis: Redis;
   brands: { demo: BrandRef; acme: BrandRef };
+  /** With `money`: the services agents' money moves through. */
+  wallet?: TestSubgraph;
+  promotion?: TestSubgraph;
+  /** Another agent API on the platform (closed with it); `env` adds to its config (a WALLET_URL nothing answers...). */
+  startAgentApi(env: NodeJS.ProcessEnv): Promise<TestSubgraph>;
   /** A staff member with every permission and every brand, as the router forwards them on `brand`. */
   staff(brand: BrandRef): ReturnType<typeof signedIn>;
   close(): Promise<void>;
 }
 
-/** Boots the platform; `env` adds to the agent subgraph's config. */
-export async function startAgentPlatform(env: NodeJS.ProcessEnv = {}): Promise<AgentPlatform> {
+/** An address nothing answers at: a service that is down. */
+export const downUrl = async () => `http://127.0.0.1:${await freePort()}`;
+
+/** Boots the platform; `env` adds to the agent subgraph's config; `money` starts rolling, wallet and promotion too. */
+export async function startAgentPlatform(env: NodeJS.ProcessEnv = {}, { money = false } = {}): Promise<AgentPlatform> {
   const redisUrl = await isolatedRedisUrl();
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -39,16 +51,34 @@ export async function startAgentPlatform(env: NodeJS.ProcessEnv = {}): Promise<A
   try {
     const admin = await startSeededTestSubgraph(adminSubgraph, { env: { REDIS_URL: redisUrl } });
     closers.push(() => admin.close());
-    const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: admin.database.url, DATABASE_POOL_SIZE: '3', REDIS_URL: redisUrl, ADMIN_URL: admin.url };
-    const agentEnv = { ...base, ...env };
-    const agent = await startTestSubgraph(agentSubgraph(loadAgentConfig(agentEnv)), admin.database.url, agentEnv);
-    closers.push(() => agent.close());
+    const shared = { NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: redisUrl, ADMIN_URL: admin.url };
+    const databaseUrl = admin.database.url;
+    const started = async <L, S>(subgraph: SubgraphDefinition<L, S>, subgraphEnv: NodeJS.ProcessEnv) => {
+      const server = await startTestSubgraph(subgraph, databaseUrl, subgraphEnv);
+      closers.push(() => server.close());
+      return server;
+    };
+    let wallet: TestSubgraph | undefined;
+    let promotion: TestSubgraph | undefined;
+    if (money) {
+      const rolling = await started(rollingSubgraph(loadRollingConfig(shared)), shared);
+      const paying = { ...shared, ROLLING_URL: rolling.url };
+      wallet = await started(walletSubgraph(loadWalletConfig(paying)), paying);
+      const promotionEnv = { ...paying, WALLET_URL: wallet.url };
+      promotion = await started(promotionSubgraph(loadPromotionConfig(promotionEnv)), promotionEnv);
+    }
+    const base = { ...shared, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '3', CALL_RETRY_MS: '100', ...(money ? { WALLET_URL: wallet!.url, PROMOTION_URL: promotion!.url } : {}) };
+    const startAgentApi = (more: NodeJS.ProcessEnv) => {
+      const agentEnv = { ...base, ...env, ...more };
+      return started(agentSubgraph(loadAgentConfig(agentEnv)), agentEnv);
+    };
+    const agent = await startAgentApi({});
     const worker = await startAgentWorker(loadAgentWorkerConfig({ ...base, PORT: '0', METRICS_PORT: '0' }));
     closers.push(() => worker.close());
     const redis = new Redis(redisUrl);
     closers.push(async () => void redis.disconnect());
     const staffId = (await admin.deps.prisma.staff.findUniqueOrThrow({ where: { username: 'admin' } })).id;
-    return { admin, agent, worker, prisma: admin.deps.prisma, redis, brands: admin.brands, staff: (brand) => signedIn(brand, 'staff', staffId), close };
+    return { admin, agent, worker, wallet, promotion, startAgentApi, prisma: admin.deps.prisma, redis, brands: admin.brands, staff: (brand) => signedIn(brand, 'staff', staffId), close };
   } catch (error) {
     await close();
     throw error;

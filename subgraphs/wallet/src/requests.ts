@@ -1,10 +1,9 @@
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import { uniqueViolation, type DepositRequest, type PrismaClient, type RequestStatus, type WithdrawalRequest } from '@rgb/db';
 import { appendToOutbox, recordStaffAction } from '@rgb/events';
-import type { BrandConfigs, BrandRef, Logger } from '@rgb/kit';
+import { type BrandConfigs, type BrandRef, checkRequestLimits, type Logger } from '@rgb/kit';
 import { parseAmount } from './amounts';
 import { checkIdempotencyKey, inTransaction, move, type Tx } from './ledger';
-import { checkRequestLimits } from './limits';
 import { causedBy, type StaffActor } from './staff-actions';
 import { type GateContext, rollingIncomplete, type WithdrawalGate } from './withdrawal-gate';
 

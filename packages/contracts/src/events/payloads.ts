@@ -27,7 +27,8 @@ const betReference = {
 };
 const request = { request_id: uuid, player_id: uuid, amount_minor: minorUnits, currency };
 const agentWithdrawal = { withdrawal_id: uuid, agent_id: uuid, amount_minor: minorUnits, currency };
-const agentCoupon = { coupon_id: uuid, agent_id: uuid, player_id: uuid.optional(), amount_minor: minorUnits, currency };
+/** `coupon_id`: the agent domain's grant; `code`: the coupon promotion issued for it. */
+const agentCoupon = { coupon_id: uuid, agent_id: uuid, player_id: uuid, code: z.string(), amount_minor: minorUnits, currency };
 const rollingChange = { rolling_id: uuid, player_id: uuid, required_minor: minorUnits, accrued_minor: minorUnits, currency };
 
 export const EVENT_PAYLOADS = {

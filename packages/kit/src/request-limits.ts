@@ -1,5 +1,7 @@
 import { type BrandConfigContract, DomainError, ErrorCode, formatMoney } from '@rgb/contracts';
-import type { BrandConfigs, BrandRef, Logger } from '@rgb/kit';
+import type { Logger } from 'pino';
+import type { BrandConfigs } from './brand-configs';
+import type { BrandRef } from './request-context';
 
 /** The requests a brand limits: deposits and withdrawals. */
 export type LimitedRequest = 'deposit' | 'withdrawal';
