@@ -14,6 +14,13 @@ const LEGACY_CONTRACT = [
   'GET /api/v1/wallet/history',
   'POST /api/v1/deposit',
   'POST /api/v1/withdraw',
+  'POST /api/v1/agent/auth/login',
+  'GET /api/v1/agent/me',
+  'GET /api/v1/agent/wallet/history',
+  'GET /api/v1/agent/players',
+  'GET /api/v1/agent/sub-agents',
+  'GET /api/v1/agent/withdrawals',
+  'POST /api/v1/agent/withdraw',
 ];
 
 let supergraph: GraphQLSchema;

@@ -2,7 +2,7 @@ import { hashPassword, type SessionManager } from '@rgb/auth';
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import { type Agent, type AgentStatus, type Prisma, type PrismaClient, uniqueViolation } from '@rgb/db';
 import { type OutboxTransaction, outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
-import { type Connection, connection, decodeCursor, isUuid, NEWEST_FIRST, pageSize, paginate } from '@rgb/kit';
+import { type Connection, connection, decodeCursor, isUuid, NEWEST_FIRST, pageOffset, pageSize, paginate } from '@rgb/kit';
 import { pathBelow, inSubtree } from './subtree';
 import type { PlayerRef } from './views';
 
@@ -72,17 +72,20 @@ async function auditedChange(
   prisma: PrismaClient,
   brandId: string,
   actor: StaffActor,
-  change: (tx: OutboxTransaction) => Promise<{ agent: Agent; before: Agent | null }>,
+  change: (tx: OutboxTransaction) => Promise<{ agent: Agent; before: Agent | null; passwordChanged?: boolean }>,
 ): Promise<Agent> {
   try {
     return await outboxTransaction(prisma, async (tx) => {
-      const { agent, before } = await change(tx);
+      const { agent, before, passwordChanged = false } = await change(tx);
+      const after = { ...audited(agent), ...(passwordChanged ? { password_changed: true } : {}) };
+      // An update that changed nothing is answered, not audited.
+      if (before && JSON.stringify(audited(before)) === JSON.stringify(after)) return agent;
       await recordStaffAction(tx, 'agent.outbox', brandId, actor, {
         action: before ? 'agent.update' : 'agent.create',
         target_type: 'agent',
         target_id: agent.id,
         before: before && audited(before),
-        after: audited(agent),
+        after,
       });
       return agent;
     });
@@ -125,8 +128,9 @@ async function move(tx: Prisma.TransactionClient, agent: Agent, parent: Agent | 
 
 /**
  * Changes an agent: name, status, commission, password, and its place in the tree (its subtree
- * moves with it). Suspending it then ends every session it holds, so its tokens stop at once;
- * suspending a suspended agent ends them again (a retry after the announcement failed completes).
+ * moves with it). Suspending it or setting its password then ends every session it holds, so its
+ * tokens stop at once; doing so again ends them again (a retry after the announcement failed
+ * completes). The audit keeps that the password changed, never the password.
  */
 export async function updateAgent(prisma: PrismaClient, sessions: SessionManager, brandId: string, actor: StaffActor, id: string, input: AgentChange): Promise<Agent> {
   if (!isUuid(id)) throw notFound('no such agent');
@@ -145,31 +149,42 @@ export async function updateAgent(prisma: PrismaClient, sessions: SessionManager
       where: { id },
       data: { name, commissionRateBps, passwordHash, ...(input.status ? { status: input.status } : {}) },
     });
-    return { agent, before };
+    return { agent, before, passwordChanged: passwordHash !== undefined };
   });
-  if (agent.status === 'SUSPENDED') await sessions.revokeAll(agent.id);
+  // A suspension or a new password (a reset after a leak) ends every session the agent holds.
+  if (agent.status === 'SUSPENDED' || passwordHash !== undefined) await sessions.revokeAll(agent.id);
   return agent;
 }
 
 /** Agents, newest first. */
-export function listAgents(prisma: PrismaClient, filter: { status?: AgentStatus | null; parentId?: string | null }, page: { first?: number | null; after?: string | null }): Promise<Connection<Agent>> {
+export function listAgents(
+  prisma: PrismaClient,
+  filter: { status?: AgentStatus | null; parentId?: string | null },
+  page: { first?: number | null; after?: string | null; offset?: number | null },
+): Promise<Connection<Agent>> {
   if (filter.parentId && !isUuid(filter.parentId)) throw badUserInput('parentId must be a UUID');
   const where = { ...(filter.status ? { status: filter.status } : {}), ...(filter.parentId ? { parentId: filter.parentId } : {}) };
   return paginate(
     page,
-    (position, take) => prisma.agent.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take }),
+    (position, take, skip) => prisma.agent.findMany({ where: { ...where, ...position }, orderBy: NEWEST_FIRST, take, skip }),
     () => prisma.agent.count({ where }),
   );
 }
 
 /** The players `agentId` referred itself on `brandId`, newest registration first. */
-export async function referredPlayers(prisma: PrismaClient, agentId: string, brandId: string, { first, after }: { first?: number | null; after?: string | null }): Promise<Connection<PlayerRef>> {
+export async function referredPlayers(
+  prisma: PrismaClient,
+  agentId: string,
+  brandId: string,
+  { first, after, offset }: { first?: number | null; after?: string | null; offset?: number | null },
+): Promise<Connection<PlayerRef>> {
   const where = { agentId, brandId };
   const take = pageSize(first);
+  const skip = pageOffset(offset, after);
   const cursor = after ? decodeCursor(after) : null;
   const position = cursor ? { OR: [{ registeredAt: { lt: cursor.createdAt } }, { registeredAt: cursor.createdAt, playerId: { lt: cursor.id } }] } : {};
   const [rows, total] = await Promise.all([
-    prisma.agentPlayer.findMany({ where: { ...where, ...position }, orderBy: [{ registeredAt: 'desc' }, { playerId: 'desc' }], take: take + 1 }),
+    prisma.agentPlayer.findMany({ where: { ...where, ...position }, orderBy: [{ registeredAt: 'desc' }, { playerId: 'desc' }], take: take + 1, skip }),
     prisma.agentPlayer.count({ where }),
   ]);
   return connection(

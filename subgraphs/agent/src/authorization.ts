@@ -43,6 +43,11 @@ export const agentAccess = {
     return viewer.kind === 'staff' || inSubtree(viewer.agent, target) ? target : null;
   },
 
+  /** What `agent` lists (sub-agents, players, money), to a viewer who may see it; FORBIDDEN otherwise. */
+  async requireVisible(context: Asking, agent: Agent): Promise<void> {
+    if (!agentAccess.visible(await agentAccess.viewer(context), agent)) throw forbidden('this agent is outside your subtree');
+  },
+
   listAgents: (caller: Context['caller']) => void requirePermission(caller, 'agents.read'),
 
   /** Staff reading agents' money on the request's brand (every agent's withdrawals). */

@@ -16,7 +16,15 @@ export async function agentLogin(prisma: PrismaClient, services: AgentServices, 
     prisma.agent.findUnique({ where: { code: code.toUpperCase() } }),
   );
   if (!(await agentMayServe(services.agentBrands, agent, brandId))) throw forbidden('this agent may not act on this brand');
-  return services.sessions.open(agent.id, brandId);
+  const tokens = await services.sessions.open(agent.id, brandId);
+  // A suspension committed between the check above and the session's insert would miss this
+  // session (it ends the sessions it finds after its commit), so the status is read again.
+  const now = await prisma.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { status: true } });
+  if (now.status !== 'ACTIVE') {
+    await services.sessions.revokeAll(agent.id);
+    throw forbidden('this agent may not act on this brand');
+  }
+  return tokens;
 }
 
 /** New tokens for a live session whose agent is still active and serving its brand (else the session ends). */

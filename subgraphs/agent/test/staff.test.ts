@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { firstError, signedIn, staffWith } from '@rgb/kit/testing';
+import { anonymous, firstError, signedIn, staffWith } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_PASSWORD, type AgentPlatform, newAgent, startAgentPlatform } from './support';
 
 const CREATE = `mutation ($input: CreateAgentInput!) { createAgent(input: $input) { id code name status commissionRateBps parent { id } } }`;
 const UPDATE = `mutation ($id: ID!, $input: UpdateAgentInput!) { updateAgent(id: $id, input: $input) { id name commissionRateBps } }`;
+const LOGIN = `mutation ($input: LoginInput!) { agentLogin(input: $input) { accessToken refreshToken } }`;
+const REFRESH = `mutation ($token: String!) { agentRefreshToken(refreshToken: $token) { accessToken refreshToken } }`;
 
 describe('staff managing agents', () => {
   let platform: AgentPlatform;
@@ -74,5 +76,35 @@ describe('staff managing agents', () => {
       expect(firstError(await platform.agent.graphql(UPDATE, { id, input: { name: 'X' } }, staff))?.code).toBe('NOT_FOUND');
     }
     expect(firstError(await platform.agent.graphql(UPDATE, { id: agent.id, input: { commissionRateBps: 10_001 } }, staff))?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it("answers an agent's tree, players and money only to staff who may read agents (agents.manage alone: FORBIDDEN)", async () => {
+    const root = await newAgent(platform);
+    await newAgent(platform, { parentId: root.id });
+    const manager = staffWith(platform.brands.demo, randomUUID(), ['agents.manage'], { allBrands: true });
+    for (const field of ['subAgents { totalCount }', 'players { totalCount }', 'withdrawals { totalCount }', 'couponGrants { totalCount }', 'balanceAdjustments { totalCount }']) {
+      const answer = await platform.agent.graphql(`mutation ($id: ID!) { updateAgent(id: $id, input: { name: "Renamed" }) { id ${field} } }`, { id: root.id }, manager);
+      expect(firstError(answer)?.code, field).toBe('FORBIDDEN');
+    }
+  });
+
+  it('audits no update that changes nothing; a password set is audited without it and ends every session', async () => {
+    const agent = await newAgent(platform);
+    const staff = platform.staff(platform.brands.demo);
+    const audits = () => platform.prisma.agentOutbox.findMany({ where: { eventType: 'STAFF_ACTION_RECORDED', envelope: { path: ['payload', 'target_id'], equals: agent.id } }, orderBy: { id: 'asc' } });
+    const created = (await audits()).length;
+    expect((await platform.agent.graphql(UPDATE, { id: agent.id, input: {} }, staff)).body.errors).toBeUndefined();
+    expect(await audits()).toHaveLength(created);
+
+    const login = await platform.agent.graphql<{ agentLogin: { refreshToken: string } }>(LOGIN, { input: { username: agent.code, password: AGENT_PASSWORD } }, anonymous(platform.brands.demo));
+    const { refreshToken } = login.body.data!.agentLogin;
+    expect((await platform.agent.graphql(UPDATE, { id: agent.id, input: { password: 'a-new-password-456' } }, staff)).body.errors).toBeUndefined();
+    const changed = await audits();
+    expect(changed).toHaveLength(created + 1);
+    const payload = (changed.at(-1)!.envelope as { payload: { after: Record<string, unknown> } }).payload;
+    expect(payload.after).toMatchObject({ password_changed: true });
+    expect(JSON.stringify(payload)).not.toContain('a-new-password-456');
+    expect(await platform.prisma.agentSession.count({ where: { subjectId: agent.id, revokedAt: null } })).toBe(0);
+    expect(firstError(await platform.agent.graphql(REFRESH, { token: refreshToken }, anonymous(platform.brands.demo)))?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -71,12 +71,70 @@ function walletOf<T>(me: { wallet: T | null }): T {
   return me.wallet;
 }
 
+/**
+ * `?page=&size=` as a connection's `first` and `offset`: pages are numbered from 1, 20 entries by
+ * default, at most 100; how deep they may go is the answering domain's rule (its offset bound).
+ */
+function pageOf(request: LegacyRequest): { size: number; offset: number } {
+  const page = queryNumber(request, 'page', { fallback: 1, min: 1, max: 999_999_999 });
+  const size = queryNumber(request, 'size', { fallback: 20, min: 1, max: 100 });
+  return { size, offset: (page - 1) * size };
+}
+
+interface Page<Node> {
+  totalCount: number;
+  edges: { node: Node }[];
+}
+
+/** A page as the legacy lists answer it: `items` and `total`. */
+const itemsOf = <Node>(page: Page<Node>, item: (node: Node) => object) => ({ items: page.edges.map(({ node }) => item(node)), total: page.totalCount });
+
 interface LedgerEntryView {
   id: string;
   kind: string;
   amount: string;
   balanceAfter: string;
   reference: string;
+  createdAt: string;
+}
+
+const ledgerItem = (entry: LedgerEntryView) => ({
+  id: entry.id,
+  kind: entry.kind,
+  amount: entry.amount,
+  balance_after: entry.balanceAfter,
+  reference: entry.reference,
+  created_at: entry.createdAt,
+});
+
+/** `myAgent` is null for a caller that is not an agent serving the brand: legacy clients get a 401. */
+function agent<T>(myAgent: T | null): T {
+  if (!myAgent) throw new LegacyFailure(ErrorCode.UNAUTHENTICATED, 'authentication required');
+  return myAgent;
+}
+
+interface AgentPlayerView {
+  id: string;
+  username: string;
+  nickname: string | null;
+  createdAt: string;
+  wallet: WalletView | null;
+}
+
+interface SubAgentView {
+  id: string;
+  code: string;
+  name: string;
+  status: string;
+  createdAt: string;
+}
+
+interface AgentWithdrawalView {
+  id: string;
+  amount: string;
+  currency: string;
+  status: string;
+  reason: string | null;
   createdAt: string;
 }
 
@@ -127,26 +185,8 @@ export const legacyRoutes: LegacyRoute[] = [
     operation: `query LegacyHistory($size: Int!, $offset: Int!) {
   me { wallet { transactions(first: $size, offset: $offset) { totalCount edges { node { id kind amount balanceAfter reference createdAt } } } } }
 }`,
-    variables: (request) => {
-      // Pages are numbered from 1; how deep they may go is the wallet's rule (its offset bound).
-      const page = queryNumber(request, 'page', { fallback: 1, min: 1, max: 999_999_999 });
-      const size = queryNumber(request, 'size', { fallback: 20, min: 1, max: 100 });
-      return { size, offset: (page - 1) * size };
-    },
-    data: ({ me }: { me: { wallet: { transactions: { totalCount: number; edges: { node: LedgerEntryView }[] } } | null } | null }) => {
-      const { transactions } = walletOf(player(me));
-      return {
-        items: transactions.edges.map(({ node }) => ({
-          id: node.id,
-          kind: node.kind,
-          amount: node.amount,
-          balance_after: node.balanceAfter,
-          reference: node.reference,
-          created_at: node.createdAt,
-        })),
-        total: transactions.totalCount,
-      };
-    },
+    variables: pageOf,
+    data: ({ me }: { me: { wallet: { transactions: Page<LedgerEntryView> } | null } | null }) => itemsOf(walletOf(player(me)).transactions, ledgerItem),
   },
   {
     method: 'POST',
@@ -165,5 +205,89 @@ export const legacyRoutes: LegacyRoute[] = [
 }`,
     variables: (request) => ({ ...bodyFields(request, ['amount']), ...idempotencyKey(request) }),
     data: ({ requestWithdrawal }: { requestWithdrawal: { id: string; status: string } }) => ({ withdrawal_id: requestWithdrawal.id, status: requestWithdrawal.status }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/agent/auth/login',
+    operation: `mutation LegacyAgentLogin($username: String!, $password: String!) {
+  agentLogin(input: { username: $username, password: $password }) { accessToken refreshToken }
+}`,
+    variables: (request) => bodyFields(request, ['username', 'password']),
+    data: ({ agentLogin }: { agentLogin: Tokens }) => tokens(agentLogin),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/agent/me',
+    operation: 'query LegacyAgent { myAgent { id code name status commissionRateBps wallet { balance currency } } }',
+    variables: () => ({}),
+    data: ({ myAgent }: { myAgent: (SubAgentView & { commissionRateBps: number; wallet: WalletView | null }) | null }) => {
+      const me = agent(myAgent);
+      const { balance, currency } = walletOf(me);
+      return { id: me.id, code: me.code, name: me.name, status: me.status, commission_rate_bps: me.commissionRateBps, balance, currency };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/agent/wallet/history',
+    operation: `query LegacyAgentHistory($size: Int!, $offset: Int!) {
+  myAgent { wallet { transactions(first: $size, offset: $offset) { totalCount edges { node { id kind amount balanceAfter reference createdAt } } } } }
+}`,
+    variables: pageOf,
+    data: ({ myAgent }: { myAgent: { wallet: { transactions: Page<LedgerEntryView> } | null } | null }) => itemsOf(walletOf(agent(myAgent)).transactions, ledgerItem),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/agent/players',
+    operation: `query LegacyAgentPlayers($size: Int!, $offset: Int!) {
+  myAgent { id }
+  myPlayers(first: $size, offset: $offset) { totalCount edges { node { id username nickname createdAt wallet { balance currency } } } }
+}`,
+    variables: pageOf,
+    data: ({ myAgent, myPlayers }: { myAgent: { id: string } | null; myPlayers: Page<AgentPlayerView> }) => {
+      agent(myAgent);
+      return itemsOf(myPlayers, (player) => {
+        const { balance, currency } = walletOf(player);
+        return { id: player.id, username: player.username, nickname: player.nickname, balance, currency, created_at: player.createdAt };
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/agent/sub-agents',
+    operation: `query LegacySubAgents($size: Int!, $offset: Int!) {
+  myAgent { subAgents(first: $size, offset: $offset) { totalCount edges { node { id code name status createdAt } } } }
+}`,
+    variables: pageOf,
+    data: ({ myAgent }: { myAgent: { subAgents: Page<SubAgentView> } | null }) =>
+      itemsOf(agent(myAgent).subAgents, (sub) => ({ id: sub.id, code: sub.code, name: sub.name, status: sub.status, created_at: sub.createdAt })),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/agent/withdrawals',
+    operation: `query LegacyAgentWithdrawals($size: Int!, $offset: Int!) {
+  myAgent { withdrawals(first: $size, offset: $offset) { totalCount edges { node { id amount currency status reason createdAt } } } }
+}`,
+    variables: pageOf,
+    data: ({ myAgent }: { myAgent: { withdrawals: Page<AgentWithdrawalView> } | null }) =>
+      itemsOf(agent(myAgent).withdrawals, (withdrawal) => ({
+        withdrawal_id: withdrawal.id,
+        amount: withdrawal.amount,
+        currency: withdrawal.currency,
+        status: withdrawal.status,
+        reason: withdrawal.reason,
+        created_at: withdrawal.createdAt,
+      })),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/agent/withdraw',
+    operation: `mutation LegacyAgentWithdraw($amount: Money!, $idempotency_key: String) {
+  requestAgentWithdrawal(input: { amount: $amount, idempotencyKey: $idempotency_key }) { id status }
+}`,
+    variables: (request) => ({ ...bodyFields(request, ['amount']), ...idempotencyKey(request) }),
+    data: ({ requestAgentWithdrawal }: { requestAgentWithdrawal: { id: string; status: string } }) => ({
+      withdrawal_id: requestAgentWithdrawal.id,
+      status: requestAgentWithdrawal.status,
+    }),
   },
 ];

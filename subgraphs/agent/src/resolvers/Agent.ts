@@ -5,7 +5,10 @@ import { listCouponGrants } from '../coupon-grants';
 import { listWithdrawals } from '../withdrawals';
 import type { AgentResolvers } from '../generated/resolvers-types';
 
-/** Every Agent reaching these fields was shown to its viewer (Query.agent, myAgent, __resolveReference, a visible parent's subAgents). */
+/**
+ * An Agent reaches these fields from a read that showed it to its viewer, or from a staff change
+ * (createAgent, updateAgent) that did not: what it lists is answered only to a viewer who may see it.
+ */
 export const Agent: AgentResolvers = {
   __resolveReference: async ({ id }, context) => {
     const viewer = await agentAccess.viewer(context);
@@ -17,9 +20,24 @@ export const Agent: AgentResolvers = {
     const viewer = await agentAccess.viewer(context);
     return agentAccess.visible(viewer, await context.loaders.agentById.load(agent.parentId));
   },
-  subAgents: (agent, { first, after }, { prisma }) => listAgents(prisma, { parentId: agent.id }, { first, after }),
-  players: (agent, page, { prisma, brand }) => referredPlayers(prisma, agent.id, brand.id, page),
-  withdrawals: (agent, { status, ...page }, { prisma, brand }) => listWithdrawals(prisma, { brandId: brand.id, agentId: agent.id, status }, page),
-  couponGrants: (agent, { status, ...page }, { prisma, brand }) => listCouponGrants(prisma, { brandId: brand.id, agentId: agent.id, status }, page),
-  balanceAdjustments: (agent, page, { prisma, brand }) => listAdjustments(prisma, { brandId: brand.id, agentId: agent.id }, page),
+  subAgents: async (agent, page, context) => {
+    await agentAccess.requireVisible(context, agent);
+    return listAgents(context.prisma, { parentId: agent.id }, page);
+  },
+  players: async (agent, page, context) => {
+    await agentAccess.requireVisible(context, agent);
+    return referredPlayers(context.prisma, agent.id, context.brand.id, page);
+  },
+  withdrawals: async (agent, { status, ...page }, context) => {
+    await agentAccess.requireVisible(context, agent);
+    return listWithdrawals(context.prisma, { brandId: context.brand.id, agentId: agent.id, status }, page);
+  },
+  couponGrants: async (agent, { status, ...page }, context) => {
+    await agentAccess.requireVisible(context, agent);
+    return listCouponGrants(context.prisma, { brandId: context.brand.id, agentId: agent.id, status }, page);
+  },
+  balanceAdjustments: async (agent, page, context) => {
+    await agentAccess.requireVisible(context, agent);
+    return listAdjustments(context.prisma, { brandId: context.brand.id, agentId: agent.id }, page);
+  },
 };
