@@ -1,5 +1,5 @@
 import { badUserInput, conflict, DomainError, ErrorCode, forbidden, formatMoney } from '@rgb/contracts';
-import { uniqueViolation, type LedgerKind, type PrismaClient } from '@rgb/db';
+import { type LedgerKind, type PrismaClient } from '@rgb/db';
 import { type OutboxTransaction, outboxTransaction } from '@rgb/events';
 import type { BrandRef } from '@rgb/kit';
 
@@ -161,7 +161,11 @@ export interface MoveResult {
 
 /**
  * A movement made at most once per `commandKey`: a repeat with the same owner, kind and amount
- * returns the first result and moves nothing; the key with other parameters is refused.
+ * returns the first result and moves nothing; the key with other parameters is refused. A debit
+ * refused for want of funds stays refused: a later attempt of it (its key and amount) is refused
+ * again, however the balance has grown since, so a caller that took the refusal as final never
+ * sees it apply.
+ * Attempts of one key take turns (an advisory lock on it), so one of them decides for all.
  * `extra` runs in the same transaction (its outbox rows, say).
  */
 export async function moveOnce(
@@ -171,29 +175,62 @@ export async function moveOnce(
 ): Promise<MoveResult> {
   const earlier = await replay(prisma, movement);
   if (earlier) return earlier;
-  try {
-    return await inTransaction(prisma, async (tx) => {
-      const moved = await move(tx, movement);
-      await extra?.(tx, moved);
-      return { balance: moved.balanceAfter, currency: moved.currency, entryId: moved.entryId, duplicate: false };
-    });
-  } catch (error) {
-    // A concurrent twin committed first: its entry is the first result. A debit twin may also
-    // have taken the money ours needed (INSUFFICIENT_FUNDS): the twin's result is still the answer.
-    if (uniqueViolation(error) === 'ledger_entry_command_key_key' || (error instanceof DomainError && error.code === ErrorCode.INSUFFICIENT_FUNDS)) {
-      const twin = await replay(prisma, movement);
-      if (twin) return twin;
+  const outcome = await inTransaction(prisma, async (tx): Promise<MoveResult | { refused: DomainError }> => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${movement.commandKey}, 0))`;
+    const twin = await replay(tx, movement);
+    if (twin) return twin;
+    const refusal = await refusedBefore(tx, movement);
+    if (refusal) return { refused: refusal };
+    let moved: Moved;
+    try {
+      moved = await move(tx, movement);
+    } catch (error) {
+      // The debit's conditional UPDATE changed nothing, so the transaction is intact: the refusal is
+      // kept in it, and committed with it.
+      if (!(error instanceof DomainError && error.code === ErrorCode.INSUFFICIENT_FUNDS)) throw error;
+      await tx.refusedCommand.create({
+        data: {
+          commandKey: movement.commandKey,
+          brandId: movement.brand.id,
+          playerId: movement.playerId ?? null,
+          agentId: movement.agentId ?? null,
+          kind: movement.kind,
+          amount: movement.amount,
+          code: error.code,
+        },
+      });
+      return { refused: error };
     }
-    throw error;
-  }
+    await extra?.(tx, moved);
+    return { balance: moved.balanceAfter, currency: moved.currency, entryId: moved.entryId, duplicate: false };
+  });
+  if ('refused' in outcome) throw outcome.refused;
+  return outcome;
 }
 
-async function replay(prisma: PrismaClient, movement: Movement): Promise<MoveResult | null> {
-  const entry = await prisma.ledgerEntry.findUnique({ where: { commandKey: movement.commandKey }, include: { account: true } });
+/** The refusal this movement was given before, with the balance now; CONFLICT when its key and amount were refused for another owner or kind. */
+async function refusedBefore(tx: Tx, movement: Movement): Promise<DomainError | null> {
+  const refused = await tx.refusedCommand.findUnique({ where: { commandKey_amount: { commandKey: movement.commandKey, amount: movement.amount } } });
+  if (!refused) return null;
+  if (!sameMovement(refused, movement)) throw conflict(`the key ${movement.commandKey} was already used for another movement`);
+  const balance = await balanceOf(tx, movement.brand, ownerOf(movement));
+  return new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds (this request was refused before)', { balance: formatMoney(balance, movement.brand.currency) });
+}
+
+/** Whether a row written for a key (an entry, a refusal) is of this very movement. */
+const sameMovement = (
+  row: { playerId: string | null; agentId: string | null; kind: LedgerKind; amount: bigint; brandId: string },
+  movement: Movement,
+): boolean =>
+  row.playerId === (movement.playerId ?? null) &&
+  row.agentId === (movement.agentId ?? null) &&
+  row.kind === movement.kind &&
+  row.amount === movement.amount &&
+  row.brandId === movement.brand.id;
+
+async function replay(db: PrismaClient | Tx, movement: Movement): Promise<MoveResult | null> {
+  const entry = await db.ledgerEntry.findUnique({ where: { commandKey: movement.commandKey }, include: { account: true } });
   if (!entry) return null;
-  const sameOwner = entry.playerId === (movement.playerId ?? null) && entry.agentId === (movement.agentId ?? null);
-  if (!sameOwner || entry.kind !== movement.kind || entry.amount !== movement.amount || entry.brandId !== movement.brand.id) {
-    throw conflict(`the key ${movement.commandKey} was already used for another movement`);
-  }
+  if (!sameMovement(entry, movement)) throw conflict(`the key ${movement.commandKey} was already used for another movement`);
   return { balance: entry.balanceAfter, currency: entry.account.currency, entryId: entry.id, duplicate: true };
 }

@@ -93,6 +93,33 @@ describe('agent-accounts/movements', () => {
     await expectAgentBooks({ [agent]: 1_000n, [stranger]: null });
   });
 
+  it('keeps a refused debit refused: its later attempt is refused again after the balance grew', async () => {
+    const agent = await funded(1_000n);
+    const key = `hold-${randomUUID()}`;
+    expect((await move({ agent, kind: 'WITHDRAWAL_HOLD', amount: '3000', key })).body.error).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: '10.00' });
+    await move({ agent, kind: 'ADJUSTMENT', amount: '5000', reason: 'top-up' });
+    // A stalled first attempt of the refused key arrives late: the caller let the withdrawal go, so it must not apply.
+    expect((await move({ agent, kind: 'WITHDRAWAL_HOLD', amount: '3000', key })).body.error).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: '60.00' });
+    // The same key as another kind of movement is no movement of it.
+    expect((await move({ agent, kind: 'COUPON_GRANT', amount: '3000', key })).body.error).toMatchObject({ code: 'CONFLICT' });
+    await expectAgentBooks({ [agent]: 6_000n });
+  });
+
+  it('decides once for all attempts of one key racing a top-up: every answer agrees with the books', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const agent = await funded(1_000n);
+      const key = `race-${randomUUID()}`;
+      const [answers] = await Promise.all([
+        Promise.all(Array.from({ length: 8 }, () => move({ agent, kind: 'WITHDRAWAL_HOLD', amount: '1500', key }))),
+        move({ agent, kind: 'ADJUSTMENT', amount: '1000', reason: 'top-up' }),
+      ]);
+      const held = await server.deps.prisma.ledgerEntry.count({ where: { agentId: agent, kind: 'WITHDRAWAL_HOLD' } });
+      // Either the hold applied (every attempt answers it) or it was refused (every attempt refuses it).
+      expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(held === 1 ? 200 : 422));
+      await expectAgentBooks({ [agent]: held === 1 ? 500n : 2_000n });
+    }
+  });
+
   it('answers an exact repeat with the first result and duplicate:true, moving nothing', async () => {
     const agent = await funded(1_000n);
     const key = `rep-${agent}`;
