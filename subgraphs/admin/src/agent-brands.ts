@@ -2,7 +2,7 @@ import { agentRoutes, badUserInput, notFound } from '@rgb/contracts';
 import type { Prisma, PrismaClient } from '@rgb/db';
 import { callOrRefuse, isUuid } from '@rgb/kit';
 import { recordAudit } from './audit';
-import { actingStaff, assertBrandInScope, authorize, visibleBrands } from './authorization';
+import { actingStaff, assertBrandInScope, authorize, readingStaff, visibleBrands } from './authorization';
 import type { BrandRecord } from './brands';
 import type { Context } from './context';
 import { actorOf } from './staff-accounts';
@@ -28,7 +28,7 @@ export const agentBrandIds = async (db: Db, agentId: string): Promise<string[]> 
 
 /** `Agent.brands`: staff with agents.read see the agent's brands that are in their scope, by code. */
 export async function agentBrandsForStaff(context: Context, agentId: string): Promise<BrandRecord[]> {
-  const actor = await actingStaff(context.prisma, authorize(context.caller, 'agents.read'));
+  const actor = await readingStaff(context, 'agents.read');
   const inScope = visibleBrands(actor);
   const brandIds = (await context.loaders.brandIdsByAgentId.load(agentId)).filter((id) => !inScope || inScope.includes(id));
   const brands = await Promise.all(brandIds.map((id) => context.loaders.brandById.load(id)));

@@ -28,6 +28,19 @@ export async function actingStaff(db: Prisma.TransactionClient, caller: StaffCal
   return actor;
 }
 
+/**
+ * The staff member reading, as the database holds them now, read once per request (a list of
+ * brands or agents asks for each), needing `permission`; a disabled one is refused.
+ */
+export async function readingStaff(
+  context: { caller: Caller | null; loaders: { staffAccessById: { load(id: string): Promise<StaffAccess | null> } } },
+  permission: Permission,
+): Promise<StaffAccess> {
+  const actor = await context.loaders.staffAccessById.load(authorize(context.caller, permission).id);
+  if (actor?.status !== 'ACTIVE') throw unauthenticated('this staff account is disabled');
+  return actor;
+}
+
 /** A staff member grants only permissions they hold and brands in their own scope. */
 export function assertMayGrant(actor: StaffAccess, grant: { permissions?: readonly Permission[]; scope?: BrandScope }): void {
   const lacking = (grant.permissions ?? []).filter((permission) => !actor.permissions.includes(permission));

@@ -14,7 +14,7 @@ import { type BrandConfig, type BrandDepositAccount, type Prisma, type PrismaCli
 import { type StaffCaller, isUuid } from '@rgb/kit';
 import { recordAudit } from './audit';
 import { CONFIG_ACTIONS, findRevision, revertInput } from './brand-config-history';
-import { actingStaff, assertBrandInScope, authorize } from './authorization';
+import { actingStaff, assertBrandInScope, authorize, readingStaff } from './authorization';
 import type { BrandRecord } from './brands';
 import type { Context } from './context';
 import type { CreateBrandInput, UpdateBrandConfigInput, UpdateBrandInput } from './generated/resolvers-types';
@@ -131,8 +131,7 @@ export async function readBrandConfig(db: PrismaClient | Prisma.TransactionClien
 
 /** `Brand.config`: staff with `brands.read` and the brand in scope. */
 export async function brandConfigForStaff(context: Context, brandId: string): Promise<BrandConfigRecord> {
-  const actor = await actingStaff(context.prisma, authorize(context.caller, 'brands.read'));
-  assertBrandInScope(actor, brandId);
+  assertBrandInScope(await readingStaff(context, 'brands.read'), brandId);
   return (await readBrandConfig(context.prisma, brandId)) ?? Promise.reject(notFound(`brand ${brandId} has no config`));
 }
 
