@@ -3,7 +3,7 @@
  * adjustment, the books checked (every ledger agrees with its balance, and each agent holds what
  * it should), and the agent outbox's events.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type EventPayload, formatMoney } from '@rgb/contracts';
 import type { BrandRef, ForwardedContext } from '@rgb/kit';
@@ -69,14 +69,14 @@ export async function staffActionsOn(platform: AgentPlatform, targetId: string):
 
 export const usd = (minor: bigint) => formatMoney(minor, 'USD');
 
-/** A service that answers each request `answer(body, index)` (a status and its JSON; none leaves it hanging), keeping the bodies received. */
+/** A service that answers each request `answer(body, request)` (a status and its JSON; null leaves it hanging), keeping the bodies received. */
 export interface FakeService {
   url: string;
   bodies: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
-export async function fakeService(answer: (body: Record<string, unknown>, index: number) => Promise<[number, unknown] | null>): Promise<FakeService> {
+export async function fakeService(answer: (body: Record<string, unknown>, request: IncomingMessage) => Promise<[number, unknown] | null>): Promise<FakeService> {
   const bodies: Record<string, unknown>[] = [];
   const server = createServer((request, response) => {
     let text = '';
@@ -84,7 +84,7 @@ export async function fakeService(answer: (body: Record<string, unknown>, index:
     request.on('end', async () => {
       const body = JSON.parse(text) as Record<string, unknown>;
       bodies.push(body);
-      const answered = await answer(body, bodies.length - 1);
+      const answered = await answer(body, request);
       if (answered) response.writeHead(answered[0], { 'content-type': 'application/json' }).end(JSON.stringify(answered[1]));
     });
   });
