@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
-import { type AgentBalanceAdjustment, type PrismaClient, uniqueViolation } from '@rgb/db';
+import type { AgentBalanceAdjustment, PrismaClient } from '@rgb/db';
 import { appendToOutbox, outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import { type BrandRef, type Connection, isUuid, paginate } from '@rgb/kit';
 import { type Settler, writeCall } from './calls';
-import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, signedAmount } from './money';
+import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, signedAmount, writeOrFindEarlier } from './money';
 
 /**
  * Staff corrections of an agent's balance on a brand: APPLYING (the wallet's ADJUSTMENT on its
@@ -65,25 +65,24 @@ export async function adjustBalance(deps: MoneyDeps, brand: BrandRef, actor: Sta
     if (earlier) return sameAdjustment(earlier);
   }
   const id = randomUUID();
-  let callId: string;
-  try {
-    callId = await outboxTransaction(deps.prisma, async (tx) => {
-      await tx.agentBalanceAdjustment.create({
-        data: { id, brandId: brand.id, agentId: agent.id, currency: brand.currency, amount, reason, status: 'APPLYING', idempotencyKey, createdBy: actor.staffId, requestId: actor.requestId },
-      });
-      return writeCall(tx, {
-        kind: 'WALLET_MOVEMENT',
-        brandId: brand.id,
-        subjectType: 'balance_adjustment',
-        subjectId: id,
-        request: (key) => ({ brand, agentId: agent.id, kind: 'ADJUSTMENT', amount, key, reference: `agent_balance_adjustment:${id}`, causedBy: `staff:${actor.staffId}`, reason }),
-      });
-    });
-  } catch (error) {
-    if (!(byKey && uniqueViolation(error))) throw error;
-    return sameAdjustment(await deps.prisma.agentBalanceAdjustment.findUniqueOrThrow({ where: byKey }));
-  }
-  const outcome = await deps.calls.perform(callId, deps.call);
+  const written = await writeOrFindEarlier(
+    () =>
+      outboxTransaction(deps.prisma, async (tx) => {
+        await tx.agentBalanceAdjustment.create({
+          data: { id, brandId: brand.id, agentId: agent.id, currency: brand.currency, amount, reason, status: 'APPLYING', idempotencyKey, createdBy: actor.staffId, requestId: actor.requestId },
+        });
+        return writeCall(tx, {
+          kind: 'WALLET_MOVEMENT',
+          brandId: brand.id,
+          subjectType: 'balance_adjustment',
+          subjectId: id,
+          request: (key) => ({ brand, agentId: agent.id, kind: 'ADJUSTMENT', amount, key, reference: `agent_balance_adjustment:${id}`, causedBy: `staff:${actor.staffId}`, reason }),
+        });
+      }),
+    byKey && (() => deps.prisma.agentBalanceAdjustment.findUnique({ where: byKey })),
+  );
+  if ('earlier' in written) return sameAdjustment(written.earlier);
+  const outcome = await deps.calls.perform(written.callId, deps.call);
   const adjustment = await deps.prisma.agentBalanceAdjustment.findUnique({ where: { id } });
   if (!adjustment) throw insufficientFunds(outcome, 'this debit');
   return adjustment;

@@ -63,6 +63,15 @@ export const agentAccess = {
     requestId,
   }),
 
+  /**
+   * Staff sending a FAILED call of agents' money again: the withdrawal deciders, as most such calls
+   * are a withdrawal's hold or release, and sending one again moves no more than its key allows.
+   */
+  retryCalls: ({ caller, requestId }: Pick<Context, 'caller' | 'requestId'>): StaffActor => ({
+    staffId: requirePermission(caller, 'agent_withdrawals.decide').id,
+    requestId,
+  }),
+
   /** Staff adjusting agents' balances on the request's brand. */
   adjustBalances: ({ caller, requestId }: Pick<Context, 'caller' | 'requestId'>): StaffActor => ({
     staffId: requirePermission(caller, 'agent_balances.adjust').id,

@@ -8,10 +8,8 @@ const calledServices = {
   WALLET_URL: z.url().default('http://127.0.0.1:8011'),
   /** Where the coupons agents grant are issued and recycled. */
   PROMOTION_URL: z.url().default('http://127.0.0.1:8014'),
-  /** The first retry of a call that got no answer; each further one waits twice as long, up to a minute. */
+  /** The first retry of a call that got no answer; each further one waits twice as long, up to a minute, until answered. */
   CALL_RETRY_MS: z.coerce.number().int().positive().default(1_000),
-  /** Attempts at a call before it is FAILED (and agent_worker unhealthy until staff look at it). */
-  CALL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(20),
 };
 
 export const agentEnv = subgraphEnv(agentDomain.api.port).extend({

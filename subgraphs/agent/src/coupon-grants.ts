@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict, DomainError, ErrorCode, notFound } from '@rgb/contracts';
-import { type AgentCouponGrant, type AgentCouponGrantStatus, type PrismaClient, uniqueViolation } from '@rgb/db';
+import type { AgentCouponGrant, AgentCouponGrantStatus, PrismaClient } from '@rgb/db';
 import { appendToOutbox, type OutboxTransaction, outboxTransaction } from '@rgb/events';
 import { type BrandRef, type Connection, isUuid, paginate } from '@rgb/kit';
 import { type Settler, writeCall } from './calls';
-import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount } from './money';
+import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount, writeOrFindEarlier } from './money';
 
 /**
  * Coupons an agent grants the players it referred, paid for by the agent: CHARGING (the wallet's
@@ -16,6 +16,9 @@ import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount } f
 
 const MAX_VALID_DAYS = 365;
 const DAY_MS = 86_400_000;
+
+/** The validDays a grant was asked with: its validUntil is exactly that many days after its creation. */
+const validDaysOf = (grant: AgentCouponGrant): number | null => (grant.validUntil === null ? null : (grant.validUntil.getTime() - grant.createdAt.getTime()) / DAY_MS);
 
 async function announce(tx: OutboxTransaction, type: 'AGENT_COUPON_GRANTED' | 'AGENT_COUPON_RECYCLED', grant: AgentCouponGrant): Promise<void> {
   await appendToOutbox(tx, 'agent.outbox', {
@@ -121,7 +124,7 @@ export async function grantCoupon(deps: MoneyDeps, agentId: string, brand: Brand
   const referred = isUuid(input.playerId) ? await deps.prisma.agentPlayer.findUnique({ where: { playerId: input.playerId } }) : null;
   if (!referred || referred.agentId !== agentId || referred.brandId !== brand.id) throw notFound('no such player of this agent');
   const sameGrant = (earlier: AgentCouponGrant) => {
-    if (earlier.amount !== amount || earlier.playerId !== input.playerId) throw conflict('this idempotencyKey was used for another coupon grant');
+    if (earlier.amount !== amount || earlier.playerId !== input.playerId || validDaysOf(earlier) !== validDays) throw conflict('this idempotencyKey was used for another coupon grant');
     return earlier;
   };
   const byKey = idempotencyKey ? { agentId_brandId_idempotencyKey: { agentId, brandId: brand.id, idempotencyKey } } : null;
@@ -131,30 +134,31 @@ export async function grantCoupon(deps: MoneyDeps, agentId: string, brand: Brand
   }
   const rollingMultiplierBps = await depositRollingMultiplier(deps, brand);
   const id = randomUUID();
-  let callId: string;
-  try {
-    callId = await outboxTransaction(deps.prisma, async (tx) => {
-      const grant = await tx.agentCouponGrant.create({
-        data: {
-          id,
-          brandId: brand.id,
-          agentId,
-          playerId: input.playerId,
-          currency: brand.currency,
-          amount,
-          rollingMultiplierBps,
-          validUntil: validDays === null ? null : new Date(Date.now() + validDays * DAY_MS),
-          status: 'CHARGING',
-          idempotencyKey,
-        },
-      });
-      return walletCall(tx, grant, brand, 'COUPON_GRANT');
-    });
-  } catch (error) {
-    if (!(byKey && uniqueViolation(error))) throw error;
-    return sameGrant(await deps.prisma.agentCouponGrant.findUniqueOrThrow({ where: byKey }));
-  }
-  const outcome = await deps.calls.perform(callId, deps.call);
+  const createdAt = new Date();
+  const written = await writeOrFindEarlier(
+    () =>
+      outboxTransaction(deps.prisma, async (tx) => {
+        const grant = await tx.agentCouponGrant.create({
+          data: {
+            id,
+            brandId: brand.id,
+            agentId,
+            playerId: input.playerId,
+            currency: brand.currency,
+            amount,
+            rollingMultiplierBps,
+            createdAt,
+            validUntil: validDays === null ? null : new Date(createdAt.getTime() + validDays * DAY_MS),
+            status: 'CHARGING',
+            idempotencyKey,
+          },
+        });
+        return walletCall(tx, grant, brand, 'COUPON_GRANT');
+      }),
+    byKey && (() => deps.prisma.agentCouponGrant.findUnique({ where: byKey })),
+  );
+  if ('earlier' in written) return sameGrant(written.earlier);
+  const outcome = await deps.calls.perform(written.callId, deps.call);
   const grant = await deps.prisma.agentCouponGrant.findUnique({ where: { id } });
   if (!grant) throw insufficientFunds(outcome, 'this coupon');
   return grant;

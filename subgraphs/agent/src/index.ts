@@ -38,7 +38,7 @@ export function agentSubgraph(config: AgentConfig): SubgraphDefinition<AgentLoad
       const brandConfigs = new BrandConfigs({ adminUrl: config.ADMIN_URL, redisUrl: config.REDIS_URL, serviceName: 'agent', tokens: deps.serviceTokens, log: deps.log });
       await brandConfigs.start();
       const clients = calledServices(config, deps.serviceTokens, 'agent');
-      const calls = new CallExecutor({ prisma: deps.prisma, ...clients, log: deps.log, retryMs: config.CALL_RETRY_MS, maxAttempts: config.CALL_MAX_ATTEMPTS, settlers: moneySettlers });
+      const calls = new CallExecutor({ prisma: deps.prisma, ...clients, log: deps.log, retryMs: config.CALL_RETRY_MS, settlers: moneySettlers });
       return {
         sessions: new SessionManager(
           deps.prisma,

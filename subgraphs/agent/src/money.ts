@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode, badUserInput, parseMoneyInput } from '@rgb/contracts';
-import type { PrismaClient } from '@rgb/db';
+import { type PrismaClient, uniqueViolation } from '@rgb/db';
 import type { BrandConfigs, CallContext, Logger } from '@rgb/kit';
 import type { AgentBrands } from './agent-brands';
 import type { CallExecutor, Outcome } from './calls';
@@ -27,6 +27,24 @@ export function idempotencyKeyOf(key: string | null | undefined): string | null 
   if (key === null || key === undefined) return null;
   if (!/^[\w.:-]{1,128}$/.test(key)) throw badUserInput('idempotencyKey must be 1 to 128 letters, digits, and . : _ -');
   return key;
+}
+
+/**
+ * Writes a keyed request (`write` answers its call's id), or finds the earlier request of its key
+ * when one was written meanwhile. That one may have been refused and deleted just after (its key
+ * is free again): written once more then.
+ */
+export async function writeOrFindEarlier<T>(write: () => Promise<string>, findEarlier: (() => Promise<T | null>) | null): Promise<{ callId: string } | { earlier: T }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { callId: await write() };
+    } catch (error) {
+      if (!(findEarlier && uniqueViolation(error))) throw error;
+      const earlier = await findEarlier();
+      if (earlier) return { earlier };
+      if (attempt === 2) throw error;
+    }
+  }
 }
 
 /**

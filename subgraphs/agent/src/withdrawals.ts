@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict, type EventPayload, notFound } from '@rgb/contracts';
-import { type AgentWithdrawal, type AgentWithdrawalStatus, type PrismaClient, uniqueViolation } from '@rgb/db';
+import type { AgentWithdrawal, AgentWithdrawalStatus, PrismaClient } from '@rgb/db';
 import { appendToOutbox, type OutboxTransaction, outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
 import { type BrandRef, type Connection, checkRequestLimits, isUuid, paginate } from '@rgb/kit';
 import { type Settler, writeCall } from './calls';
-import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount } from './money';
+import { idempotencyKeyOf, insufficientFunds, type MoneyDeps, positiveAmount, writeOrFindEarlier } from './money';
 
 /**
  * Agents' withdrawals: HOLDING (the wallet's hold on its way) → PENDING → APPROVED → PAID, or
@@ -90,18 +90,16 @@ export async function requestWithdrawal(
   }
   await checkRequestLimits(deps.configs, brand, 'withdrawal', amount, deps.log);
   const id = randomUUID();
-  let callId: string;
-  try {
-    callId = await outboxTransaction(deps.prisma, async (tx) => {
-      const withdrawal = await tx.agentWithdrawal.create({ data: { id, brandId: brand.id, agentId, currency: brand.currency, amount, status: 'HOLDING', idempotencyKey } });
-      return walletCall(tx, withdrawal, brand, 'WITHDRAWAL_HOLD', `agent:${agentId}`);
-    });
-  } catch (error) {
-    if (!(idempotencyKey && uniqueViolation(error))) throw error;
-    const earlier = await deps.prisma.agentWithdrawal.findUniqueOrThrow({ where: { agentId_brandId_idempotencyKey: { agentId, brandId: brand.id, idempotencyKey } } });
-    return sameRequest(earlier, amount);
-  }
-  const outcome = await deps.calls.perform(callId, deps.call);
+  const written = await writeOrFindEarlier(
+    () =>
+      outboxTransaction(deps.prisma, async (tx) => {
+        const withdrawal = await tx.agentWithdrawal.create({ data: { id, brandId: brand.id, agentId, currency: brand.currency, amount, status: 'HOLDING', idempotencyKey } });
+        return walletCall(tx, withdrawal, brand, 'WITHDRAWAL_HOLD', `agent:${agentId}`);
+      }),
+    idempotencyKey ? () => deps.prisma.agentWithdrawal.findUnique({ where: { agentId_brandId_idempotencyKey: { agentId, brandId: brand.id, idempotencyKey } } }) : null,
+  );
+  if ('earlier' in written) return sameRequest(written.earlier, amount);
+  const outcome = await deps.calls.perform(written.callId, deps.call);
   const withdrawal = await deps.prisma.agentWithdrawal.findUnique({ where: { id } });
   if (!withdrawal) throw insufficientFunds(outcome, 'this withdrawal');
   return withdrawal;

@@ -16,8 +16,7 @@ export const REFERRALS_GROUP = 'agent.referrals';
 /**
  * agent_worker: projects who referred each player from the player stream; performs the calls of
  * agents' money (wallet, promotion) a request left unanswered, until answered (a call refused
- * unexpectedly, or not answered after its attempts, is FAILED and the worker unhealthy until
- * staff look at it); publishes the agent outbox.
+ * unexpectedly is FAILED and the worker unhealthy until staff retry it); publishes the agent outbox.
  */
 export function agentWorker(config: AgentWorkerConfig): WorkerDefinition {
   return {
@@ -26,8 +25,23 @@ export function agentWorker(config: AgentWorkerConfig): WorkerDefinition {
       const clients = closeWith(calledServices(config, serviceTokens, 'agent_worker'));
       const failedCalls = new Counter({
         name: 'agent_outgoing_calls_failed_total',
-        help: 'Calls of agents money (wallet, promotion) that became FAILED: refused unexpectedly, or not answered after their attempts',
+        help: 'Calls of agents money (wallet, promotion) that became FAILED: refused unexpectedly',
         registers: [metrics.registry],
+      });
+      const retriedCalls = new Counter({
+        name: 'agent_outgoing_call_retries_total',
+        help: 'Attempts of calls of agents money that got no answer (timeout, 5xx, unreachable): each is tried again',
+        registers: [metrics.registry],
+      });
+      new Gauge({
+        name: 'agent_outgoing_call_oldest_pending_seconds',
+        help: 'Age of the oldest PENDING call of agents money (0 with none): a call never answered stays PENDING',
+        registers: [metrics.registry],
+        collect: async function () {
+          const [oldest] = await prisma.$queryRaw<{ seconds: number }[]>`
+            SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS seconds FROM agent.outgoing_call WHERE status = 'PENDING'`;
+          this.set(oldest?.seconds ?? 0);
+        },
       });
       new Gauge({
         name: 'agent_outgoing_calls',
@@ -43,9 +57,9 @@ export function agentWorker(config: AgentWorkerConfig): WorkerDefinition {
         ...clients,
         log,
         retryMs: config.CALL_RETRY_MS,
-        maxAttempts: config.CALL_MAX_ATTEMPTS,
         settlers: moneySettlers,
         onFailed: () => failedCalls.inc(),
+        onFault: () => retriedCalls.inc(),
       });
       const loops: WorkerLoop[] = [
         new StreamConsumer({
@@ -69,7 +83,7 @@ export function agentWorker(config: AgentWorkerConfig): WorkerDefinition {
         },
         {
           // Apart from the loop above, which keeps its pace: this one fails, and the worker is unhealthy, while any call is FAILED.
-          name: 'FAILED agent calls (staff look at them)',
+          name: 'FAILED agent calls (staff retry them)',
           idleDelayMs: 1_000,
           async tick() {
             await calls.failedCalls();

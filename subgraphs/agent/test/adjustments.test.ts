@@ -4,9 +4,10 @@
  * announced and audited once; a wallet down at the request completed by agent_worker.
  */
 import { randomUUID } from 'node:crypto';
+import type { ForwardedContext } from '@rgb/kit';
 import { firstError, staffWith, waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADJUST, asAgent, eventsOf, expectAgentBooks, type Row, staffActionsOn } from './money-support';
+import { ADJUST, asAgent, eventsOf, expectAgentBooks, fakeService, RETRY_CALL, refusal, type Row, staffActionsOn } from './money-support';
 import { type AgentPlatform, downUrl, newAgent, startAgentPlatform } from './support';
 
 let platform: AgentPlatform;
@@ -88,13 +89,14 @@ describe('agent balance adjustments', () => {
     expect((await eventsOf(platform, applying.id)).map(([type]) => type)).toEqual(['AGENT_BALANCE_ADJUSTED']);
   });
 
-  it('fails a call at its last attempt: FAILED, never applied, and agent_worker unhealthy naming it', async () => {
+  it('fails a call refused unexpectedly: FAILED, nothing applied, agent_worker unhealthy naming it until staff retry it, then applied once', async () => {
     const agent = await newAgent(platform);
-    const walletDown = await platform.startAgentApi({ WALLET_URL: await downUrl(), CALL_MAX_ATTEMPTS: '1' });
-    const applying = (await adjust({ agentId: agent.id, amount: '3.00' }, platform.staff(demo()), walletDown)).body.data!.adjustAgentBalance;
+    const refusing = await fakeService(async () => refusal('CONFLICT', 'not now'));
+    const api = await platform.startAgentApi({ WALLET_URL: refusing.url });
+    const applying = (await adjust({ agentId: agent.id, amount: '3.00' }, platform.staff(demo()), api)).body.data!.adjustAgentBalance;
     expect(applying.status).toBe('APPLYING');
     const call = await platform.prisma.agentOutgoingCall.findFirstOrThrow({ where: { subjectId: applying.id } });
-    expect(call).toMatchObject({ status: 'FAILED', attempts: 1, lastError: expect.stringContaining('failed') });
+    expect(call).toMatchObject({ status: 'FAILED', attempts: 0, lastError: 'CONFLICT: not now' });
     const unhealthy = await waitFor('agent_worker unhealthy', async () => {
       const response = await fetch(`${platform.worker.url}/health`);
       return response.status === 503 && (await response.text());
@@ -103,12 +105,30 @@ describe('agent balance adjustments', () => {
     const FAILED_CALLS = '{ agentOutgoingCalls(status: FAILED) { totalCount edges { node { id kind subjectType subjectId attempts lastError } } } }';
     const seen = await platform.agent.graphql<{ agentOutgoingCalls: { totalCount: number; edges: { node: Row }[] } }>(FAILED_CALLS, {}, platform.staff(demo()));
     expect(seen.body.data?.agentOutgoingCalls.edges.map(({ node }) => node)).toEqual([
-      { id: call.id, kind: 'WALLET_MOVEMENT', subjectType: 'balance_adjustment', subjectId: applying.id, attempts: 1, lastError: call.lastError },
+      { id: call.id, kind: 'WALLET_MOVEMENT', subjectType: 'balance_adjustment', subjectId: applying.id, attempts: 0, lastError: 'CONFLICT: not now' },
     ]);
     expect((await platform.agent.graphql<{ agentOutgoingCalls: { totalCount: number } }>(FAILED_CALLS, {}, platform.staff(acme()))).body.data?.agentOutgoingCalls.totalCount).toBe(0);
     expect(firstError(await platform.agent.graphql(FAILED_CALLS, {}, asAgent(agent, demo())))?.code).toBe('FORBIDDEN');
     await expectAgentBooks(platform, { [agent.id]: null });
-    // Out of the way of the other tests.
-    await platform.prisma.agentOutgoingCall.delete({ where: { id: call.id } });
-  }, 30_000);
+
+    const retry = (id: string, context: ForwardedContext) => platform.agent.graphql<{ retryAgentOutgoingCall: Row }>(RETRY_CALL, { id }, context);
+    expect(firstError(await retry(call.id, platform.staff(acme())))?.code).toBe('NOT_FOUND');
+    expect(firstError(await retry('not-a-uuid', platform.staff(demo())))?.code).toBe('NOT_FOUND');
+    expect(firstError(await retry(call.id, asAgent(agent, demo())))?.code).toBe('FORBIDDEN');
+    expect(firstError(await retry(call.id, staffWith(demo(), randomUUID(), ['agents.read', 'agent_balances.adjust'])))?.code).toBe('FORBIDDEN');
+    expect((await platform.prisma.agentOutgoingCall.findUniqueOrThrow({ where: { id: call.id } })).status).toBe('FAILED');
+    // The cause fixed (here: agent_worker reaches the real wallet), staff send it again under its key.
+    const retried = (await retry(call.id, platform.staff(demo()))).body.data?.retryAgentOutgoingCall;
+    expect(retried).toMatchObject({ id: call.id, status: 'PENDING', attempts: 0 });
+    expect(firstError(await retry(call.id, platform.staff(demo())))?.code).toBe('CONFLICT');
+    await waitFor('agent_worker applying it', async () => (await platform.prisma.agentBalanceAdjustment.findUniqueOrThrow({ where: { id: applying.id } })).status === 'APPLIED');
+    expect((await platform.prisma.agentOutgoingCall.findUniqueOrThrow({ where: { id: call.id } })).status).toBe('DONE');
+    await waitFor('agent_worker healthy again', async () => (await fetch(`${platform.worker.url}/health`)).status === 200, 20_000);
+    expect((await staffActionsOn(platform, call.id)).map(({ action, before, after }) => ({ action, before, after }))).toEqual([
+      { action: 'agent_outgoing_call.retry', before: { status: 'FAILED', last_error: 'CONFLICT: not now' }, after: { status: 'PENDING' } },
+    ]);
+    await expectAgentBooks(platform, { [agent.id]: 300n });
+    expect(refusing.bodies.map((body) => body.key)).toEqual([`agent-call:${call.id}`]);
+    await refusing.close();
+  }, 40_000);
 });

@@ -67,6 +67,19 @@ describe('agent coupon grants', () => {
     expect(firstError(await grant(agent, { playerId: player, amount: '6.00', idempotencyKey: 'one-key' }))?.code).toBe('CONFLICT');
   });
 
+  it('answers CONFLICT to a key used again with other validDays, charging nothing more', async () => {
+    const { agent, player } = await agentWithPlayer();
+    const week = (await grant(agent, { playerId: player, amount: '5.00', validDays: 7, idempotencyKey: 'week' })).body.data!.grantAgentCoupon;
+    const unlimited = (await grant(agent, { playerId: player, amount: '5.00', idempotencyKey: 'unlimited' })).body.data!.grantAgentCoupon;
+    expect((await grant(agent, { playerId: player, amount: '5.00', validDays: 7, idempotencyKey: 'week' })).body.data?.grantAgentCoupon.id).toBe(week.id);
+    expect((await grant(agent, { playerId: player, amount: '5.00', idempotencyKey: 'unlimited' })).body.data?.grantAgentCoupon.id).toBe(unlimited.id);
+    for (const [validDays, idempotencyKey] of [[8, 'week'], [null, 'week'], [3, 'unlimited']] as const) {
+      expect(firstError(await grant(agent, { playerId: player, amount: '5.00', validDays, idempotencyKey }))?.code).toBe('CONFLICT');
+    }
+    expect(await platform.prisma.agentCouponGrant.count({ where: { agentId: agent.id } })).toBe(2);
+    await expectAgentBooks(platform, { [agent.id]: 9_000n });
+  });
+
   it('grants exactly 10 of 30 concurrent grants on a balance for 10, refusing 20 with INSUFFICIENT_FUNDS', async () => {
     const { agent, player } = await agentWithPlayer('50.00');
     const answers = await Promise.all(Array.from({ length: 30 }, () => grant(agent, { playerId: player, amount: '5.00' })));

@@ -3,6 +3,8 @@
  * adjustment, the books checked (every ledger agrees with its balance, and each agent holds what
  * it should), and the agent outbox's events.
  */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type EventPayload, formatMoney } from '@rgb/contracts';
 import type { BrandRef, ForwardedContext } from '@rgb/kit';
 import { signedIn } from '@rgb/kit/testing';
@@ -19,6 +21,7 @@ export const DECLINE_PAY = `mutation ($id: ID!, $reason: String!) { declineAgent
 export const GRANT_FIELDS = 'id amount currency status code rollingMultiplierBps validUntil createdAt player { id }';
 export const GRANT = `mutation ($input: GrantAgentCouponInput!) { grantAgentCoupon(input: $input) { ${GRANT_FIELDS} } }`;
 export const RECYCLE = `mutation ($id: ID!) { recycleAgentCoupon(id: $id) { ${GRANT_FIELDS} } }`;
+export const RETRY_CALL = 'mutation ($id: ID!) { retryAgentOutgoingCall(id: $id) { id status attempts } }';
 export const ADJUST = 'mutation ($input: AdjustAgentBalanceInput!) { adjustAgentBalance(input: $input) { id amount currency reason status createdAt } }';
 
 export type Row = Record<string, unknown> & { id: string; status: string };
@@ -65,3 +68,36 @@ export async function staffActionsOn(platform: AgentPlatform, targetId: string):
 }
 
 export const usd = (minor: bigint) => formatMoney(minor, 'USD');
+
+/** A service that answers each request `answer(body, request)` (a status and its JSON; null leaves it hanging), keeping the bodies received. */
+export interface FakeService {
+  url: string;
+  bodies: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function fakeService(answer: (body: Record<string, unknown>, request: IncomingMessage) => Promise<[number, unknown] | null>): Promise<FakeService> {
+  const bodies: Record<string, unknown>[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk) => (text += chunk));
+    request.on('end', async () => {
+      const body = JSON.parse(text) as Record<string, unknown>;
+      bodies.push(body);
+      const answered = await answer(body, request);
+      if (answered) response.writeHead(answered[0], { 'content-type': 'application/json' }).end(JSON.stringify(answered[1]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodies,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A refusal on the wire, as a service answers one. */
+export const refusal = (code: string, message: string): [number, unknown] => [409, { error: { code, message } }];

@@ -21,6 +21,7 @@ import {
   staffActionsOn,
 } from './money-support';
 import { type AgentPlatform, downUrl, newAgent, startAgentPlatform } from './support';
+import { writeOrFindEarlier } from '../src/money';
 
 let platform: AgentPlatform;
 beforeAll(async () => {
@@ -118,6 +119,32 @@ describe('agent withdrawals', () => {
     await fund(platform, agent, '20.00');
     expect((await request(agent, { amount: '60.00', idempotencyKey: 'too-much' })).body.data?.requestAgentWithdrawal.status).toBe('PENDING');
     await expectAgentBooks(platform, { [agent.id]: 1_000n });
+  });
+
+  it('writes a keyed withdrawal once more when the earlier one of its key is refused and deleted between its unique violation and the lookup', async () => {
+    const agent = await fundedAgent();
+    const withdrawal = (id: string) => ({ id, brandId: demo().id, agentId: agent.id, currency: 'USD', amount: 3_000n, status: 'HOLDING' as const, idempotencyKey: 'raced' });
+    const earlier = await platform.prisma.agentWithdrawal.create({ data: withdrawal(randomUUID()) });
+    const byKey = { agentId_brandId_idempotencyKey: { agentId: agent.id, brandId: demo().id, idempotencyKey: 'raced' } };
+    const id = randomUUID();
+    let writes = 0;
+    const written = await writeOrFindEarlier(
+      async () => {
+        writes++;
+        return (await platform.prisma.agentWithdrawal.create({ data: withdrawal(id) })).id;
+      },
+      async () => {
+        // The earlier request's hold refused: it is deleted just before this lookup.
+        await platform.prisma.agentWithdrawal.deleteMany({ where: { id: earlier.id } });
+        return platform.prisma.agentWithdrawal.findUnique({ where: byKey });
+      },
+    );
+    expect(written).toEqual({ callId: id });
+    expect(writes).toBe(2);
+    expect((await platform.prisma.agentWithdrawal.findUniqueOrThrow({ where: byKey })).id).toBe(id);
+    // Found on the lookup: the earlier one answers, written no more.
+    expect(await writeOrFindEarlier(async () => (await platform.prisma.agentWithdrawal.create({ data: withdrawal(randomUUID()) })).id, () => platform.prisma.agentWithdrawal.findUnique({ where: byKey }))).toMatchObject({ earlier: { id } });
+    await platform.prisma.agentWithdrawal.delete({ where: { id } });
   });
 
   it('refuses amounts outside the limits or the currency, another audience and an agent not serving the brand, changing nothing', async () => {

@@ -34,4 +34,29 @@ describe('agent_worker', () => {
     const health = await fetch(`${platform.worker.url}/health`);
     expect(health.status).toBe(200);
   });
+
+  it('exposes the age of the oldest PENDING call, however many attempts it took', async () => {
+    const metric = async () => Number((await (await fetch(`${platform.worker.metricsUrl}/metrics`)).text()).match(/^agent_outgoing_call_oldest_pending_seconds{[^}]*} (\S+)$/m)?.[1]);
+    const id = randomUUID();
+    const brand = platform.brands.demo;
+    await platform.prisma.agentOutgoingCall.create({
+      data: {
+        id,
+        brandId: brand.id,
+        kind: 'COUPON_RECYCLE',
+        subjectType: 'coupon_grant',
+        subjectId: randomUUID(),
+        payload: { brand: { id: brand.id, code: brand.code, currency: brand.currency }, grant_id: randomUUID() },
+        attempts: 500,
+        createdAt: new Date(Date.now() - 3_600_000),
+        // Not due while the test reads it.
+        nextAttemptAt: new Date(Date.now() + 60_000),
+      },
+    });
+    const age = await metric();
+    expect(age).toBeGreaterThanOrEqual(3_600);
+    expect(age).toBeLessThan(3_700);
+    await platform.prisma.agentOutgoingCall.delete({ where: { id } });
+    expect(await metric()).toBe(0);
+  });
 });

@@ -2,6 +2,7 @@ import { requireCaller } from '@rgb/kit';
 import { adjustBalance } from '../adjustments';
 import { createAgent, updateAgent } from '../agents';
 import { agentAccess } from '../authorization';
+import { retryFailedCall } from '../calls';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { grantCoupon, recycleCoupon } from '../coupon-grants';
 import { agentLogin, refreshAgentSession } from '../login';
@@ -26,4 +27,5 @@ export const Mutation: MutationResolvers = {
   grantAgentCoupon: async (_parent, { input }, context) => grantCoupon(moneyDeps(context), (await agentAccess.callingAgent(context)).id, context.brand, input),
   recycleAgentCoupon: async (_parent, { id }, context) => recycleCoupon(moneyDeps(context), (await agentAccess.callingAgent(context)).id, context.brand, id),
   adjustAgentBalance: (_parent, { input }, context) => adjustBalance(moneyDeps(context), context.brand, agentAccess.adjustBalances(context), input),
+  retryAgentOutgoingCall: (_parent, { id }, context) => retryFailedCall(context.prisma, context.brand, agentAccess.retryCalls(context), id),
 };
