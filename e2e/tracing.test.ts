@@ -20,14 +20,19 @@ let platform: TestPlatform;
 
 beforeAll(async () => {
   collector = await startOtlpCollector();
-  platform = await bootPlatform({
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    PROVIDER_DEMO_SECRET: SECRET,
-    RGS_OPERATOR_KEY: RGS_KEY,
-  });
-});
+  // Each process loads the OpenTelemetry exporter as it starts: all of them booting at once on a
+  // two-core machine take longer than the launcher's default minute.
+  platform = await bootPlatform(
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      PROVIDER_DEMO_SECRET: SECRET,
+      RGS_OPERATOR_KEY: RGS_KEY,
+    },
+    { startTimeoutMs: 180_000 },
+  );
+}, 240_000);
 afterAll(async () => {
   await platform?.stop();
   await collector?.close();

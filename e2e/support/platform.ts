@@ -51,6 +51,8 @@ export interface BootOptions {
    * process as npm start runs them.
    */
   mode?: PlatformMode;
+  /** How long each process may take to come up (PlatformOptions.startTimeoutMs). */
+  startTimeoutMs?: number;
 }
 
 /** Boots the whole platform on free ports against a fresh database. */
@@ -75,6 +77,7 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
       ports,
       mode: options.mode ?? 'processes',
       restartPolicy: options.restartPolicy,
+      startTimeoutMs: options.startTimeoutMs,
       onOutput: (service, line) => output.push(`${service}| ${line}`),
       // As npm start reports them, among the output kept for a failure's message.
       onCrash: (crash) => {

@@ -30,6 +30,12 @@ export interface PlatformOptions extends SupervisionEvents {
   ports?: Partial<Record<string, number>>;
   /** How a process that crashed after it started is started again (DEFAULT_RESTART_POLICY; `processes` only). */
   restartPolicy?: Partial<RestartPolicy>;
+  /**
+   * How long each process may take to answer its first healthy /health (`processes` only; 60 s by
+   * default). Every process of a stage boots at once, so a small machine running each with extra
+   * start-up work (an OpenTelemetry exporter) may need longer.
+   */
+  startTimeoutMs?: number;
 }
 
 export interface RunningService {
@@ -160,6 +166,7 @@ async function startSupervised(launches: Launch[], nodeArgs: string[], options: 
       },
       options,
       policy,
+      options.startTimeoutMs,
     );
     const service: RunningService = {
       name: spec.name,
