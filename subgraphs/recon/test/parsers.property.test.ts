@@ -142,6 +142,7 @@ describe('every layout of every bank parses back what it printed', () => {
             amountMinor: BigInt(d.won),
             depositor: d.name,
             depositorMasked: d.name.includes('*'),
+            fromBankSender: true,
             occurredAt: renderer.timed ? d.occurredAt : receivedAt,
             ...(renderer.account ? { accountSuffix: d.account } : {}),
             ...(renderer.balance && d.balance !== undefined ? { balanceMinor: BigInt(d.balance) } : {}),

@@ -15,12 +15,17 @@ type Expected = {
   balance?: number;
 };
 
-const deposit = (bank: string, { amount, depositor, at = AT, account, balance }: Expected): ParseResult => ({
+const deposit = (
+  bank: string,
+  { amount, depositor, at = AT, account, balance }: Expected,
+  fromBankSender = true,
+): ParseResult => ({
   kind: 'DEPOSIT',
   bank,
   amountMinor: BigInt(amount),
   depositor,
   depositorMasked: depositor.includes('*'),
+  fromBankSender,
   occurredAt: at,
   ...(account ? { accountSuffix: account } : {}),
   ...(balance === undefined ? {} : { balanceMinor: BigInt(balance) }),
@@ -274,10 +279,17 @@ describe('parseBankText reads deposits', () => {
     });
   });
 
-  it('reads a text forwarded from an unknown sender by the bank name it prints', () => {
+  it('reads a text from another sender by the bank name it prints, flagged as not from the bank', () => {
     const body = '[Web발신]\n신한12/06 14:23\n110-***-123456\n입금 50,000\n홍길동';
-    expect(parseBankText({ sender: 'acme-phone', body, receivedAt: RECEIVED })).toEqual(
-      deposit('SHINHAN', { amount: 50_000, depositor: '홍길동', account: '3456' }),
+    expect(parseBankText({ sender: '010-1234-5678', body, receivedAt: RECEIVED })).toEqual(
+      deposit('SHINHAN', { amount: 50_000, depositor: '홍길동', account: '3456' }, false),
+    );
+  });
+
+  it("flags a text laid out as one bank's but sent by another bank", () => {
+    const body = '[Web발신]\nKB국민 12/06 14:23\n123456**789\n홍길동\n입금\n50,000';
+    expect(parseBankText({ sender: '15778000', body, receivedAt: RECEIVED })).toEqual(
+      deposit('KB', { amount: 50_000, depositor: '홍길동', account: '789' }, false),
     );
   });
 
@@ -417,12 +429,16 @@ describe('brand-configured patterns', () => {
   const kwangju = customPattern(
     'KWANGJU',
     String.raw`^\[광주은행\]\s*(?<month>\d{2})\/(?<day>\d{2})\s+(?<hour>\d{2}):(?<minute>\d{2})\s+입금\s*(?<amount>[\d,]+)원\s+(?<depositor>\S+)(?:\s+잔액\s*(?<balance>[\d,]+)원)?$`,
+    ['1588-4000'],
   );
 
   it('read a bank the table lacks', () => {
     const body = '[Web발신]\n[광주은행] 12/06 14:23 입금 50,000원 홍길동 잔액 60,000원';
     expect(parseBankText({ sender: '15884000', body, receivedAt: RECEIVED, customPatterns: [kwangju] })).toEqual(
       deposit('KWANGJU', { amount: 50_000, depositor: '홍길동', balance: 60_000 }),
+    );
+    expect(parseBankText({ sender: '01012345678', body, receivedAt: RECEIVED, customPatterns: [kwangju] })).toEqual(
+      deposit('KWANGJU', { amount: 50_000, depositor: '홍길동', balance: 60_000 }, false),
     );
   });
 

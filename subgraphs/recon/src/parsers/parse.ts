@@ -1,4 +1,4 @@
-import { BANKS, type Bank } from './banks';
+import { BANKS } from './banks';
 import type { Layout } from './layouts';
 
 export type IgnoredReason =
@@ -18,6 +18,11 @@ export type ParsedDeposit = {
   amountMinor: bigint;
   depositor: string;
   depositorMasked: boolean;
+  /**
+   * Whether the text came from a number or app of the bank it is laid out as. Anyone can send the
+   * device a text shaped like a bank's, so one from another sender deserves a person's look.
+   */
+  fromBankSender: boolean;
   occurredAt: Date;
   accountSuffix?: string;
   balanceMinor?: bigint;
@@ -27,8 +32,8 @@ export type IgnoredText = { kind: 'IGNORED'; reason: IgnoredReason; bank?: strin
 
 export type ParseResult = ParsedDeposit | IgnoredText;
 
-/** A brand's own layout for a bank the table lacks: a named-group regex of the same shape. */
-export type CustomPattern = { bank: string; layout: Layout };
+/** A layout and the bank whose texts it reads: a table entry's, or a brand's own for a bank the table lacks. */
+export type CustomPattern = { bank: string; senders: readonly string[]; layout: Layout };
 
 export type BankText = {
   sender: string;
@@ -39,12 +44,15 @@ export type BankText = {
 
 const REQUIRED_GROUPS = ['amount', 'depositor'] as const;
 
-/** Compiles a brand-configured pattern; throws when it is no valid regex or lacks amount/depositor groups. */
-export function customPattern(bank: string, source: string): CustomPattern {
+/**
+ * Compiles a brand-configured pattern (a named-group regex like the table's layouts) for the bank
+ * whose senders are given; throws when it is no valid regex or lacks the amount/depositor groups.
+ */
+export function customPattern(bank: string, source: string, senders: readonly string[] = []): CustomPattern {
   const pattern = new RegExp(source, 'u');
   const missing = REQUIRED_GROUPS.filter((group) => !source.includes(`(?<${group}>`));
   if (missing.length > 0) throw new Error(`custom pattern for ${bank} lacks the named groups ${missing.join(', ')}`);
-  return { bank, layout: { pattern } };
+  return { bank, senders: senders.map(senderKey), layout: { pattern } };
 }
 
 // Checked before any deposit layout, in this order: a text that looks like one of these is never
@@ -66,21 +74,22 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function parseBankText({ sender, body, receivedAt, customPatterns = [] }: BankText): ParseResult {
   const text = normalise(body);
-  const senderBank = bankOfSender(sender);
+  const key = senderKey(sender);
+  const senderBank = BANKS.find((candidate) => candidate.senders.includes(key));
   const bank = senderBank ?? BANKS.find((candidate) => candidate.labels.some((label) => text.includes(label)));
   const ignored = (reason: IgnoredReason): IgnoredText => ({ kind: 'IGNORED', reason, ...(bank ? { bank: bank.code } : {}) });
 
   for (const [reason, pattern] of NOT_DEPOSITS) if (pattern.test(text)) return ignored(reason);
 
   const candidates: CustomPattern[] = [
-    ...(senderBank?.layouts.map((layout) => ({ bank: senderBank.code, layout })) ?? []),
-    ...BANKS.flatMap((candidate) =>
-      candidate.layouts.filter((layout) => !layout.senderOnly).map((layout) => ({ bank: candidate.code, layout })),
+    ...(senderBank?.layouts.map((layout) => ({ bank: senderBank.code, senders: senderBank.senders, layout })) ?? []),
+    ...BANKS.flatMap(({ code, senders, layouts }) =>
+      layouts.filter((layout) => !layout.senderOnly).map((layout) => ({ bank: code, senders, layout })),
     ),
     ...customPatterns,
   ];
   for (const candidate of candidates) {
-    const deposit = readDeposit(candidate, text, receivedAt);
+    const deposit = readDeposit(candidate, key, text, receivedAt);
     if (deposit) return deposit;
   }
   return ignored(BALANCE_WORDS.test(text) ? 'BALANCE_NOTICE' : 'UNRECOGNISED');
@@ -95,14 +104,19 @@ function normalise(body: string): string {
     .join('\n');
 }
 
-function bankOfSender(sender: string): Bank | undefined {
+/** A phone number as its digits, an app name or package id in lower case. */
+function senderKey(sender: string): string {
   const lowered = sender.trim().toLowerCase();
   const digits = lowered.replace(/[\s()+-]/gu, '');
-  const key = /^\d+$/u.test(digits) ? digits : lowered;
-  return BANKS.find((bank) => bank.senders.includes(key));
+  return /^\d+$/u.test(digits) ? digits : lowered;
 }
 
-function readDeposit({ bank, layout }: CustomPattern, text: string, receivedAt: Date): ParsedDeposit | undefined {
+function readDeposit(
+  { bank, senders, layout }: CustomPattern,
+  sender: string,
+  text: string,
+  receivedAt: Date,
+): ParsedDeposit | undefined {
   const groups = layout.pattern.exec(text)?.groups;
   if (!groups?.amount || !groups.depositor) return undefined;
   const amountMinor = parseWon(groups.amount);
@@ -117,6 +131,7 @@ function readDeposit({ bank, layout }: CustomPattern, text: string, receivedAt: 
     amountMinor,
     depositor,
     depositorMasked: depositor.includes('*'),
+    fromBankSender: senders.includes(sender),
     occurredAt,
     ...(accountSuffix ? { accountSuffix } : {}),
     ...(groups.balance ? { balanceMinor: parseWon(groups.balance) } : {}),
