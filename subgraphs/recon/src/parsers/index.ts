@@ -1,0 +1,13 @@
+export { type Bank, BANKS } from './banks';
+export type { Layout } from './layouts';
+export { nameMatches } from './names';
+export {
+  type BankText,
+  type CustomPattern,
+  customPattern,
+  type IgnoredReason,
+  type IgnoredText,
+  type ParsedDeposit,
+  type ParseResult,
+  parseBankText,
+} from './parse';
