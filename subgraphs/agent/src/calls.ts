@@ -218,7 +218,11 @@ export class CallExecutor {
           next_attempt_at = now() + LEAST(${retryMs}::float8 * power(2, LEAST(attempts, 20)), ${MAX_RETRY_MS}) * interval '1 millisecond'
       WHERE id = ${call.id}::uuid AND status = 'PENDING' AND claimed_by = ${call.claimedBy}::uuid
       RETURNING attempts`;
-    if (!row) return;
+    if (!row) {
+      // Another claim holds the call now: it records its own outcome; this fault is only told.
+      log.warn({ err: error, call: { id: call.id, kind: call.kind }, brand_id: call.brandId }, 'agent outgoing call not answered after its claim was lost');
+      return;
+    }
     log.error({ err: error, call: { id: call.id, kind: call.kind, subject: call.subjectId }, brand_id: call.brandId, attempts: row.attempts }, 'agent outgoing call not answered; it will be tried again');
     this.options.onFault?.();
   }
