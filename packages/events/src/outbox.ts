@@ -14,7 +14,7 @@ import { Doorbell } from '@rgb/kit';
 import { activeTraceparent } from '@rgb/kit/tracing';
 
 /** One outbox table per producing domain, in that domain's schema. */
-export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox' | 'game.outbox' | 'promotion.outbox';
+export type OutboxTable = 'player.outbox' | 'wallet.outbox' | 'rolling.outbox' | 'agent.outbox' | 'game.outbox' | 'promotion.outbox' | 'recon.outbox';
 
 /** The stream each outbox is published to: it takes only the event types that stream emits. */
 export const OUTBOX_STREAMS = {
@@ -24,6 +24,7 @@ export const OUTBOX_STREAMS = {
   'agent.outbox': 'agent',
   'game.outbox': 'game',
   'promotion.outbox': 'promotion',
+  'recon.outbox': 'recon',
 } as const satisfies Record<OutboxTable, StreamName>;
 
 /** The event types an outbox takes: those its stream emits. */

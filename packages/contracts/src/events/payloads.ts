@@ -88,6 +88,12 @@ export const EVENT_PAYLOADS = {
   AGENT_COUPON_GRANTED: z.object(agentCoupon),
   AGENT_COUPON_RECYCLED: z.object(agentCoupon),
   AGENT_BALANCE_ADJUSTED: z.object({ agent_id: uuid, amount_minor: minorUnits, currency, reason: z.string() }),
+  /** A bank text joined the brand's review queue (`reason`: NO_CANDIDATE, AMBIGUOUS, UNRECOGNISED...). */
+  RECON_REVIEW_OPENED: z.object({ message_id: uuid, reason: z.string().min(1) }),
+  /** It left the queue: matched (by staff), dismissed, or taken back to be processed again. */
+  RECON_REVIEW_CLOSED: z.object({ message_id: uuid, resolution: z.enum(['MATCHED', 'DISMISSED', 'REPROCESSED']) }),
+  /** A bank text was matched to a deposit request, whose approval through the wallet follows. */
+  RECON_DEPOSIT_MATCHED: z.object({ message_id: uuid, request_id: uuid, player_id: uuid, amount_minor: minorUnits, matched_by: z.string().min(1) }),
 } satisfies Record<EmittedEventType, z.ZodType>;
 
 export type EventPayload<T extends EmittedEventType> = z.infer<(typeof EVENT_PAYLOADS)[T]>;

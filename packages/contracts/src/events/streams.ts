@@ -6,6 +6,7 @@ export const STREAMS = {
   agent: 'rgb:stream:agent',
   game: 'rgb:stream:game',
   promotion: 'rgb:stream:promotion',
+  recon: 'rgb:stream:recon',
 } as const;
 export type StreamName = keyof typeof STREAMS;
 export type StreamKey = (typeof STREAMS)[StreamName];
@@ -54,6 +55,7 @@ export const EVENT_TYPES = {
   },
   game: { emitted: ['STAFF_ACTION_RECORDED'], reserved: [] },
   promotion: { emitted: ['STAFF_ACTION_RECORDED'], reserved: [] },
+  recon: { emitted: ['RECON_REVIEW_OPENED', 'RECON_REVIEW_CLOSED', 'RECON_DEPOSIT_MATCHED', 'STAFF_ACTION_RECORDED'], reserved: [] },
 } as const satisfies Record<StreamName, { emitted: readonly string[]; reserved: readonly string[] }>;
 
 export type EmittedEventType = (typeof EVENT_TYPES)[StreamName]['emitted'][number];

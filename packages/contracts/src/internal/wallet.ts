@@ -84,6 +84,24 @@ export interface AgentMovement {
   reason: string | null;
 }
 
+/** Reconciliation's question: which pending deposit requests could a bank text of this amount, at about this time, be paying? */
+export interface PendingDepositQuery {
+  brandId: string;
+  amount: bigint;
+  createdFrom: Date;
+  createdTo: Date;
+}
+
+/** A deposit request approved because a bank text shows its money arrived. */
+export interface DepositApproval {
+  brand: BrandRef;
+  requestId: string;
+  /** The amount the text shows: a request of another amount is not approved. */
+  amount: bigint;
+  /** `recon:<message id>`, or `staff:<id>` for a match made by hand: the approval's `decided_by`. */
+  causedBy: string;
+}
+
 const uuid = z.uuid();
 const withinLimit = (amount: bigint) => amount <= MAX_MINOR && amount >= -MAX_MINOR;
 /** Non-negative minor units as a decimal string, parsed to a bigint. */
@@ -290,6 +308,43 @@ export const walletRoutes = {
     response: walletAnswer,
     errors: KEYED_REFUSALS,
     refusalDetails: withBalance,
+  }),
+  /** The brand's PENDING deposit requests of one amount made in a time range (oldest first, at most 50): reconciliation's candidates. */
+  pendingDeposits: defineRoute({
+    method: 'GET',
+    path: '/internal/wallet/deposit-requests/pending',
+    request: z
+      .object({ brand_id: uuid, amount_minor: minorAmount, created_from: z.iso.datetime({ offset: true }), created_to: z.iso.datetime({ offset: true }) })
+      .transform((query): PendingDepositQuery => ({
+        brandId: query.brand_id,
+        amount: query.amount_minor,
+        createdFrom: new Date(query.created_from),
+        createdTo: new Date(query.created_to),
+      })),
+    toWire: (query) => ({
+      brand_id: query.brandId,
+      amount_minor: query.amount.toString(),
+      created_from: query.createdFrom.toISOString(),
+      created_to: query.createdTo.toISOString(),
+    }),
+    response: z.object({
+      requests: z.array(z.object({ id: uuid, player_id: uuid, depositor_name: z.string(), created_at: z.iso.datetime({ offset: true }) })),
+    }),
+  }),
+  /**
+   * Approves a PENDING deposit request of `amount_minor` for `caused_by` (`recon:<message id>`,
+   * or the staff member who matched the text by hand): the same request and cause again is a
+   * `duplicate` answer and moves nothing; a request decided otherwise, or of another amount, is a CONFLICT.
+   */
+  depositApproval: defineRoute({
+    method: 'POST',
+    path: '/internal/wallet/deposit-requests/approve',
+    request: z
+      .object({ brand: brandRefWire, request_id: uuid, amount_minor: minorAmount, caused_by: z.string().min(1).max(100) })
+      .transform((body): DepositApproval => ({ brand: body.brand, requestId: body.request_id, amount: body.amount_minor, causedBy: body.caused_by })),
+    toWire: (approval) => ({ brand: wireOfBrand(approval.brand), request_id: approval.requestId, amount_minor: approval.amount.toString(), caused_by: approval.causedBy }),
+    response: z.object({ request_id: uuid, player_id: uuid, duplicate: z.boolean() }),
+    errors: ['NOT_FOUND', 'CONFLICT'],
   }),
   rollingCompletion: defineRoute({
     method: 'POST',

@@ -1,0 +1,4 @@
+import { runMain } from '@rgb/kit';
+import { reconDomain } from './domain';
+
+runMain(reconDomain.worker.name, () => reconDomain.worker.start(process.env));

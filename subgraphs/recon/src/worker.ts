@@ -1,0 +1,27 @@
+import { STREAMS } from '@rgb/contracts';
+import { OutboxPublisher } from '@rgb/events';
+import { startWorker, type WorkerDefinition, type WorkerLoop } from '@rgb/kit';
+import { loadReconWorkerConfig, type ReconWorkerConfig } from './config';
+import { reconDomain } from './domain';
+
+export { loadReconWorkerConfig };
+
+/**
+ * recon_worker: reads each stored bank text, matches deposits to pending requests and has the
+ * wallet approve them (retrying until it answers), sends the rest to review; holds Pushbullet's
+ * stream open when a token is configured; publishes the recon outbox.
+ */
+export function reconWorker(config: ReconWorkerConfig): WorkerDefinition {
+  return {
+    name: reconDomain.worker.name,
+    loops({ prisma, redis, metrics }) {
+      const loops: WorkerLoop[] = [];
+      if (config.ENABLE_OUTBOX_POLLER) {
+        loops.push(new OutboxPublisher({ prisma, redis, metrics, table: reconDomain.outbox, stream: STREAMS[reconDomain.produces] }));
+      }
+      return loops;
+    },
+  };
+}
+
+export const startReconWorker = (config: ReconWorkerConfig) => startWorker(reconWorker(config), config);
