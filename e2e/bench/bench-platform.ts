@@ -21,6 +21,9 @@ export interface BenchPlatform {
     /** The RGS's platform operator key, and the key the RGS seals its secrets under (production requires both). */
     RGS_OPERATOR_KEY: string;
     RGS_SECRETS_KEY: string;
+    /** The bank-text webhooks' secrets (production requires both). */
+    RECON_SMS_SECRET: string;
+    RECON_TELEGRAM_SECRET: string;
   };
   /** Stops every process and drops the benchmark's database. */
   stop(): Promise<void>;
@@ -41,6 +44,8 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     PROVIDER_RGS_SECRET: randomBytes(16).toString('hex'),
     RGS_OPERATOR_KEY: randomBytes(24).toString('hex'),
     RGS_SECRETS_KEY: randomBytes(32).toString('hex'),
+    RECON_SMS_SECRET: randomBytes(32).toString('hex'),
+    RECON_TELEGRAM_SECRET: randomBytes(32).toString('hex'),
   };
   const dropDatabase = async () => {
     const client = new pg.Client({ connectionString: server });

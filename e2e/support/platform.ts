@@ -26,7 +26,15 @@ export interface TestPlatform {
   databaseUrl: string;
   platform: RunningPlatform;
   /** The secrets the platform runs with, so tests can mint tokens of their own. */
-  secrets: { AUTH_JWT_SECRET: string; INTERNAL_JWT_SECRET: string; ADMIN_PASSWORD: string; AGENT_PASSWORD: string };
+  secrets: {
+    AUTH_JWT_SECRET: string;
+    INTERNAL_JWT_SECRET: string;
+    ADMIN_PASSWORD: string;
+    AGENT_PASSWORD: string;
+    /** Signs bank texts sent to POST /webhooks/sms. */
+    RECON_SMS_SECRET: string;
+    RECON_TELEGRAM_SECRET: string;
+  };
   graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResult<T>>;
   post(path: string, body: string, options?: RequestOptions): Promise<HttpResult>;
   /** Registers a player on `host` and returns its tokens. */
@@ -63,6 +71,8 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
     INTERNAL_JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_PASSWORD: 'admin-e2e-password',
     AGENT_PASSWORD: 'agent-e2e-password',
+    RECON_SMS_SECRET: randomBytes(32).toString('hex'),
+    RECON_TELEGRAM_SECRET: randomBytes(32).toString('hex'),
   };
   const redisUrl = options.redisUrl ?? (await isolatedRedisUrl());
   const ports = await freePlatformPorts();

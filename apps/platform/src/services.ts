@@ -5,6 +5,7 @@ import { gameDomain } from '@rgb/game/domain';
 import type { DomainManifest, ProcessManifest } from '@rgb/kit';
 import { playerDomain } from '@rgb/player/domain';
 import { promotionDomain } from '@rgb/promotion/domain';
+import { reconDomain } from '@rgb/recon/domain';
 import { rgsProcess } from '@rgb/rgs/manifest';
 import { rollingDomain } from '@rgb/rolling/domain';
 import { routerProcess } from '@rgb/router/manifest';
@@ -14,7 +15,7 @@ import { walletDomain } from '@rgb/wallet/domain';
  * Every business domain of the platform, by its manifest (`subgraphs/<name>/src/domain.ts`). Each
  * outbox and inbox table a manifest names must be one the events package writes or reads (tsc).
  */
-export const DOMAINS: readonly DomainManifest[] = [adminDomain, playerDomain, walletDomain, gameDomain, rollingDomain, promotionDomain, agentDomain] satisfies readonly {
+export const DOMAINS: readonly DomainManifest[] = [adminDomain, playerDomain, walletDomain, gameDomain, rollingDomain, promotionDomain, agentDomain, reconDomain] satisfies readonly {
   name: string;
   outbox?: OutboxTable;
   inbox?: InboxTable;

@@ -6,6 +6,7 @@ import { baseLocalDefaults, loadConfig, type Logger } from '@rgb/kit';
 import { freePort, startSeededTestSubgraph, startTestSubgraph, type SeededTestSubgraph } from '@rgb/kit/testing';
 import { playerSubgraph } from '@rgb/player';
 import { loadPromotionConfig, promotionSubgraph } from '@rgb/promotion';
+import { loadReconConfig, reconSubgraph } from '@rgb/recon';
 import { loadRollingConfig, rollingSubgraph } from '@rgb/rolling';
 import { loadWalletConfig, walletSubgraph } from '@rgb/wallet';
 import { routerEnv } from '../src/config';
@@ -59,8 +60,9 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
     await admin.close();
     throw error;
   }
-  // Promotion, every subgraph of the supergraph answering (the router's /health asks them all).
+  // Promotion and recon, every subgraph of the supergraph answering (the router's /health asks them all).
   let promotion: Running | undefined;
+  let recon: Running | undefined;
   const running = new Map<StoppableSubgraph, Running>();
   const ports = new Map<StoppableSubgraph, number>([['agent', agentPort]]);
   const routers: Router[] = [];
@@ -103,6 +105,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   };
   const close = async () => {
     for (const router of routers) await router.close();
+    await recon?.close();
     await promotion?.close();
     for (const name of ['game', 'wallet', 'player', 'agent'] as const) await stop(name);
     await rolling.close();
@@ -113,6 +116,8 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
     for (const name of ['agent', 'player', 'wallet', 'game'] as const) await start(name);
     const promotionEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url, WALLET_URL: running.get('wallet')!.url, ROLLING_URL: rolling.url };
     promotion = await startTestSubgraph(promotionSubgraph(loadPromotionConfig(promotionEnv)), databaseUrl, promotionEnv);
+    const reconEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_URL: admin.url, WALLET_URL: running.get('wallet')!.url, WEBHOOK_PORT: '0' };
+    recon = await startTestSubgraph(reconSubgraph(loadReconConfig(reconEnv)), databaseUrl, reconEnv);
   } catch (error) {
     await close();
     throw error;
@@ -140,6 +145,7 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
         SUBGRAPH_ROLLING_URL: `${rolling.url}/graphql`,
         SUBGRAPH_PROMOTION_URL: `${promotion!.url}/graphql`,
         SUBGRAPH_AGENT_URL: `${agentUrl}/graphql`,
+        SUBGRAPH_RECON_URL: `${recon!.url}/graphql`,
         REDIS_URL: baseLocalDefaults.REDIS_URL!,
         // The subgraphs run with the local secrets: the router signs and verifies with the same.
         AUTH_JWT_SECRET: baseLocalDefaults.AUTH_JWT_SECRET!,
