@@ -333,8 +333,8 @@ export const walletRoutes = {
   }),
   /**
    * Approves a PENDING deposit request of `amount_minor` for `caused_by` (`recon:<message id>`):
-   * the same request and cause again is a
-   * `duplicate` answer and moves nothing; a request decided otherwise, or of another amount, is a CONFLICT.
+   * the same request and cause again is a `duplicate` answer and moves nothing; a request decided
+   * otherwise, or of another amount, is a CONFLICT; a brand named in another currency, BAD_USER_INPUT.
    */
   depositApproval: defineRoute({
     method: 'POST',
