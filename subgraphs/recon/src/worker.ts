@@ -3,6 +3,7 @@ import { OutboxPublisher } from '@rgb/events';
 import { startWorker, type WorkerDefinition, type WorkerLoop } from '@rgb/kit';
 import { loadReconWorkerConfig, type ReconWorkerConfig } from './config';
 import { reconDomain } from './domain';
+import { pushbulletStream } from './pushbullet';
 
 export { loadReconWorkerConfig };
 
@@ -14,8 +15,10 @@ export { loadReconWorkerConfig };
 export function reconWorker(config: ReconWorkerConfig): WorkerDefinition {
   return {
     name: reconDomain.worker.name,
-    loops({ prisma, redis, metrics }) {
+    loops({ prisma, redis, metrics, log, closeWith }) {
       const loops: WorkerLoop[] = [];
+      const pushbullet = pushbulletStream(config, { prisma, log, metrics });
+      if (pushbullet) loops.push(closeWith(pushbullet));
       if (config.ENABLE_OUTBOX_POLLER) {
         loops.push(new OutboxPublisher({ prisma, redis, metrics, table: reconDomain.outbox, stream: STREAMS[reconDomain.produces] }));
       }
