@@ -22,6 +22,8 @@ export const routerEnv = baseEnv.extend({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   /** The game subgraph's provider callback listener (loopback). */
   GAME_CALLBACK_URL: z.url().default('http://127.0.0.1:8112'),
+  /** The recon subgraph's bank-text webhook listener (loopback): where `/webhooks/*` goes. */
+  RECON_WEBHOOK_URL: z.url().default('http://127.0.0.1:8117'),
 });
 export type RouterConfig = z.infer<typeof routerEnv>;
 

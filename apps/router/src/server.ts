@@ -24,7 +24,7 @@ import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { admissionTiming } from './admission';
 import type { RouterConfig } from './config';
-import { registerCallbackPassthrough } from './callbacks';
+import { bankTextWebhooks, providerCallbacks, registerPassthroughs } from './callbacks';
 import { edgeHook, type RefusalRenderer } from './edge';
 import { registerLegacyShims } from './legacy/shims';
 import { operationProtection } from './limits';
@@ -127,6 +127,9 @@ export async function createRouter(
   const subgraphFetcher = createSubgraphFetcher();
   const admission = admissionTiming(metrics.registry);
   let updateGateway: ((supergraphSdl: string) => void) | undefined;
+  // Unless this is set, the gateway probes every cloud's metadata address (169.254.169.254...) and
+  // reports usage to Apollo each minute: a money platform's router talks to nobody outside it.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     // A hook rather than the SDL, so reloadSupergraph can hand the gateway a new one.
     supergraphSdl: async ({ update }) => {
@@ -226,8 +229,8 @@ export async function createRouter(
     log,
   });
 
-  const closeCallbacks = await registerCallbackPassthrough(app, {
-    gameCallbackUrl: config.GAME_CALLBACK_URL,
+  const closePassthroughs = await registerPassthroughs(app, {
+    targets: [providerCallbacks(config.GAME_CALLBACK_URL), bankTextWebhooks(config.RECON_WEBHOOK_URL)],
     serviceTokens,
     bodyLimit: config.MAX_BODY_BYTES,
   });
@@ -259,7 +262,7 @@ export async function createRouter(
       await catalog.stop();
       await staffAccess.stop();
       await subgraphFetcher.close();
-      await closeCallbacks();
+      await closePassthroughs();
       await redis.quit().catch(() => redis.disconnect());
       await metricsApp.close();
     },

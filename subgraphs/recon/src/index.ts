@@ -1,6 +1,7 @@
 import { repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
 import type { ReconConfig } from './config';
-import { reconDomain } from './domain';
+import { reconDomain, webhookListener } from './domain';
+import { createWebhookServer } from './ingest/server';
 import { createLoaders, type ReconLoaders } from './loaders';
 import { resolvers } from './resolvers';
 
@@ -20,6 +21,18 @@ export function reconSubgraph(config: ReconConfig): SubgraphDefinition<ReconLoad
     createLoaders,
     createServices: ({ serviceTokens }) => ({ wallet: new ServiceClient({ baseUrl: config.WALLET_URL, tokens: serviceTokens, serviceName: 'recon' }) }),
     closeServices: ({ wallet }) => wallet.close(),
+    listeners: ({ prisma, serviceTokens, metrics, log }) => {
+      const webhooks = createWebhookServer({
+        prisma,
+        serviceTokens,
+        metrics,
+        log,
+        smsSecret: config.RECON_SMS_SECRET,
+        telegramSecret: config.RECON_TELEGRAM_SECRET,
+        maxBodyBytes: config.WEBHOOK_MAX_BYTES,
+      });
+      return [{ name: webhookListener.name, listen: () => webhooks.listen({ host: config.WEBHOOK_HOST, port: config.WEBHOOK_PORT }), close: () => webhooks.close() }];
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { Counter, Gauge } from 'prom-client';
 import { loadReconWorkerConfig, type ReconWorkerConfig } from './config';
 import { RECON_DOORBELL, reconDomain } from './domain';
 import { type ProcessingOptions, processDueMessages, retryDueApprovals, type Turn } from './processing/messages';
+import { pushbulletStream } from './pushbullet';
 
 export { loadReconWorkerConfig };
 
@@ -93,6 +94,8 @@ export function reconWorker(config: ReconWorkerConfig): WorkerDefinition {
           describe: () => ({ stuckApprovals: stuck }),
         },
       ];
+      const pushbullet = pushbulletStream(config, { prisma, log, metrics });
+      if (pushbullet) loops.push(closeWith(pushbullet));
       if (config.ENABLE_OUTBOX_POLLER) {
         loops.push(new OutboxPublisher({ prisma, redis, metrics, table: reconDomain.outbox, stream: STREAMS[reconDomain.produces] }));
       }

@@ -4,7 +4,7 @@
  * one of its reports, the others its duplicates.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectDecision, expectReconBooks, kbDeposit, kbPush, type ReconPlatform, receive, requestDeposit, settled, startReconPlatform } from './support';
+import { expectDecision, expectReconBooks, kbDeposit, kbPush, type ReconPlatform, receive, requestDeposit, settled, startReconPlatform } from './recon-platform';
 
 let platform: ReconPlatform;
 beforeAll(async () => {

@@ -30,7 +30,7 @@ import {
   settled,
   staffActor,
   startReconPlatform,
-} from './support';
+} from './recon-platform';
 
 const WAIT_FOR_REQUEST_MS = 6_000;
 

@@ -26,7 +26,7 @@ import {
   staffActionsOn,
   staffActor,
   startReconPlatform,
-} from './support';
+} from './recon-platform';
 
 const WAIT_FOR_REQUEST_MS = 1_000;
 

@@ -1,0 +1,39 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { PrismaClient } from '@rgb/db';
+import { z } from 'zod';
+import { readJson, refusal, type WebhookAnswer } from './answers';
+import { storableText, storeMessage } from './messages';
+
+/** CONTRACT.md `POST /webhooks/sms`: what a phone forwarding its SMS sends. Unknown fields are ignored. */
+export const smsWebhookBody = z.object({
+  device_id: storableText(1, 128),
+  /** The number or name the SMS came from (a bank's is how its texts are told from others). */
+  sender: storableText(0, 64),
+  /** A long SMS (LMS) holds up to 2,000 bytes: no bank text is longer than this. */
+  body: storableText(1, 2_000),
+  received_at: z.iso.datetime({ offset: true }),
+});
+
+/** Whether X-Signature is the hex HMAC-SHA256 of the raw bytes received under `secret`, compared in constant time. */
+export function smsSignatureMatches(rawBody: Buffer, secret: string, given: string | undefined): boolean {
+  if (!given || !/^[0-9a-fA-F]{64}$/.test(given)) return false;
+  return timingSafeEqual(createHmac('sha256', secret).update(rawBody).digest(), Buffer.from(given, 'hex'));
+}
+
+/**
+ * `POST /webhooks/sms`: the signature first (over the bytes, before anything reads them), then
+ * the body; the text is stored for recon_worker and answered 202 with its id, the same id for
+ * the same device, time and body delivered again.
+ */
+export async function receiveSms(prisma: PrismaClient, secret: string, rawBody: Buffer, signature: string | undefined): Promise<WebhookAnswer> {
+  if (!smsSignatureMatches(rawBody, secret, signature)) return refusal('UNAUTHENTICATED', 'X-Signature is not the HMAC-SHA256 of the body');
+  const sms = readJson(rawBody, smsWebhookBody);
+  const stored = await storeMessage(prisma, {
+    channel: 'SMS',
+    deviceId: sms.device_id,
+    sender: sms.sender,
+    body: sms.body,
+    receivedAt: new Date(sms.received_at),
+  });
+  return { status: 202, body: { id: stored.id }, outcome: stored.duplicate ? 'duplicate' : 'accepted' };
+}
