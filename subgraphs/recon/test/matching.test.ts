@@ -171,6 +171,23 @@ describe('a deposit reported more than once', () => {
     await expectReconBooks(platform, { [request.playerId]: amount });
   });
 
+  it('takes an SMS delivered again, after its push, for the push’s deposit, though another request of its amount and name waits', async () => {
+    const amount = freshAmount();
+    const request = await requestDeposit(platform, amount, '안중근');
+    const push = await receive(platform, kbPush(amount, '안*근'));
+    expect(await finalOf(push)).toMatchObject({ status: 'APPROVED' });
+    const another = await requestDeposit(platform, amount, '안중근');
+    const sms = kbDeposit(amount, '안중근');
+    const first = await receive(platform, sms);
+    expect(await finalOf(first)).toMatchObject({ status: 'DUPLICATE', duplicateOfId: push.id });
+    const again = await receive(platform, sms, { receivedAt: new Date(Date.now() + 30_000) });
+    expect(await finalOf(again)).toMatchObject({ status: 'DUPLICATE', duplicateOfId: push.id });
+
+    await expectDecision(platform, request, push.id);
+    await expectDecision(platform, another, null);
+    await expectReconBooks(platform, { [request.playerId]: amount, [another.playerId]: null });
+  });
+
   it('approves a second deposit of the same amount and name, reported again by SMS and push, as a deposit of its own', async () => {
     const amount = freshAmount();
     const first = await requestDeposit(platform, amount, '윤서연');
@@ -246,7 +263,7 @@ describe('the wallet away', () => {
     wallet.losing = 4;
     try {
       worker = await platform.startWorker({ WALLET_URL: wallet.url });
-      await waitFor('the match', () => matchOf(message));
+      await waitFor('the match', async () => (await matchOf(message)) ?? undefined);
       const latecomer = await requestDeposit(platform, amount, '서지훈');
 
       expect(await finalOf(message)).toMatchObject({ status: 'APPROVED' });

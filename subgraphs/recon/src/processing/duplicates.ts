@@ -6,16 +6,19 @@ import { nameMatches, type ParsedDeposit } from '../parsers';
 const SAME_DEPOSIT_MS = 3 * 60_000;
 
 /**
- * The earlier report of the deposit `message` reports again, if any: an SMS and the bank app's
- * push of one deposit (~20 s apart, one masking the name), or the same text delivered twice. Both
- * of the same device, amount, about the same time (3 minutes), with compatible depositor names and
- * equal balances where both show one; of another channel, or with the very same body. An earlier
- * report another channel's duplicate already points at stands for one deposit only: a second
- * report of that channel is a second deposit (same amount, same player, minutes apart). A report
- * that is itself a duplicate, or that could never approve anything (not from the bank's sender),
- * is no original. Called under the brand's lock, so two reports never both pass as the original.
+ * The original report of the deposit `message` reports again, if any: the id of an earlier text
+ * of the same device and amount, about the same time (3 minutes), from the bank's sender, that
+ * `message` repeats. Either the same SMS or Telegram text delivered again (same channel, same
+ * body), whose original is the original of `message` too; or a report of another channel (an SMS
+ * and the bank app's push ~20 s apart, one masking the name) with compatible depositor names and
+ * equal balances where both show one, itself no duplicate, and not yet reported again from this
+ * channel: a second report of that channel is a second deposit (same amount, same player, minutes
+ * apart). Two pushes alike are two notifications (the ingress took the same one mirrored again as
+ * one text), so two deposits. A text not from the bank's sender is never an original: it approves
+ * nothing itself. Called under the brand's lock, so of two reports one is the original, whichever
+ * is read first.
  */
-export async function duplicateOf(tx: OutboxTransaction, message: ReconMessage, deposit: ParsedDeposit): Promise<ReconMessage | null> {
+export async function duplicateOf(tx: OutboxTransaction, message: ReconMessage, deposit: ParsedDeposit): Promise<string | null> {
   const at = deposit.occurredAt.getTime();
   const reports = await tx.reconMessage.findMany({
     where: {
@@ -25,25 +28,26 @@ export async function duplicateOf(tx: OutboxTransaction, message: ReconMessage, 
       parseKind: 'DEPOSIT',
       amount: deposit.amountMinor,
       fromBankSender: true,
-      status: { not: 'DUPLICATE' },
       occurredAt: { gte: new Date(at - SAME_DEPOSIT_MS), lte: new Date(at + SAME_DEPOSIT_MS) },
     },
     orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
   });
-  const sameDeposit = reports.filter(
+  const delivered = message.channel !== 'PUSH' && reports.find((report) => report.channel === message.channel && report.body === message.body);
+  if (delivered) return delivered.duplicateOfId ?? delivered.id;
+  const otherChannel = reports.filter(
     (report) =>
-      (report.channel !== message.channel || report.body === message.body) &&
+      report.status !== 'DUPLICATE' &&
+      report.channel !== message.channel &&
       compatibleNames(report.depositor ?? '', deposit.depositor) &&
       (report.balance === null || deposit.balanceMinor === undefined || report.balance === deposit.balanceMinor),
   );
-  if (sameDeposit.length === 0) return null;
-  const reportedAgain = new Set(
-    (await tx.reconMessage.findMany({ where: { duplicateOfId: { in: sameDeposit.map((report) => report.id) }, channel: message.channel }, select: { duplicateOfId: true } })).map(
-      (duplicate) => duplicate.duplicateOfId,
-    ),
-  );
-  // The same body again is a redelivery, however often: never a deposit of its own.
-  return sameDeposit.find((report) => report.body === message.body || !reportedAgain.has(report.id)) ?? null;
+  if (otherChannel.length === 0) return null;
+  const reportedAgain = await tx.reconMessage.findMany({
+    where: { duplicateOfId: { in: otherChannel.map((report) => report.id) }, channel: message.channel },
+    select: { duplicateOfId: true },
+  });
+  const taken = new Set(reportedAgain.map((duplicate) => duplicate.duplicateOfId));
+  return otherChannel.find((report) => !taken.has(report.id))?.id ?? null;
 }
 
 const compatibleNames = (one: string, other: string) => one === other || nameMatches(one, other) || nameMatches(other, one);

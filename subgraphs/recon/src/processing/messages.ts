@@ -37,7 +37,10 @@ export interface Turn {
   pending: boolean;
 }
 
-/** Texts a turn claims: a few, processed side by side, so one slow wallet call does not hold up the others. */
+/**
+ * Texts a turn claims, then processes one after the other: each holds at most one of the
+ * worker's connections, and the batch's lease covers each one's wallet calls and their timeouts.
+ */
 const BATCH = 5;
 
 /** Claims and processes the due texts to read or match (RECEIVED, and WAITING for their request). */
@@ -52,20 +55,29 @@ export function retryDueApprovals(options: ProcessingOptions, take = BATCH): Pro
 
 type Performer = (options: ProcessingOptions, message: ReconMessage, brand: BrandRef) => Promise<Outcome | null>;
 
-/** Claims up to `take` due texts in `statuses` and performs each; the first failure is thrown once all are done. */
+/**
+ * Claims up to `take` due texts in `statuses` and performs each. One that fails is tried again
+ * after the retry delay (not its whole lease), and the others still performed; the first failure
+ * is thrown once all are done, so the loop shows it.
+ */
 async function processClaimed(options: ProcessingOptions, statuses: ReconMessageStatus[], take: number, perform: Performer): Promise<Turn> {
   const claimed = await claimDue(options, statuses, take);
-  const results = await Promise.allSettled(
-    claimed.map(async (message) => {
+  const outcomes: Outcome[] = [];
+  let failure: unknown;
+  for (const message of claimed) {
+    try {
       const brand = options.brandOf(message.brandId);
-      // Left to its lease: taken again once the catalogue knows the brand.
       if (!brand) throw new Error(`recon message ${message.id}: brand ${message.brandId} is not in the brand catalogue`);
-      return perform(options, message, brand);
-    }),
-  );
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  const outcomes = results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
+      const outcome = await perform(options, message, brand);
+      if (outcome) outcomes.push(outcome);
+    } catch (error) {
+      failure ??= error;
+      await postpone(options, message, error, 'processing a recon message failed').catch((postponing: unknown) =>
+        options.log.error({ err: postponing, message: { id: message.id } }, 'a failed recon message could not be postponed: it waits out its lease'),
+      );
+    }
+  }
+  if (failure) throw failure;
   return { outcomes, pending: claimed.length === take };
 }
 
@@ -115,7 +127,7 @@ async function processMessage(options: ProcessingOptions, claimed: ReconMessage,
       createdTo: new Date(deposit.occurredAt.getTime() + window),
     }));
   } catch (error) {
-    await recordFault(options, message, error);
+    await postpone(options, message, error, 'no answer from the wallet for a recon message');
     return 'FAULT';
   }
   const decision = await decideMatch(options, message, deposit, requests);
@@ -168,7 +180,7 @@ async function verdictOf(tx: OutboxTransaction, brand: BrandRef, message: ReconM
   // The parsers read won: another currency's amounts would be misread.
   if (brand.currency !== 'KRW') return { status: 'REVIEW', reviewReason: 'CURRENCY' };
   const original = await duplicateOf(tx, message, result);
-  return original ? { status: 'DUPLICATE', duplicateOfId: original.id } : null;
+  return original ? { status: 'DUPLICATE', duplicateOfId: original } : null;
 }
 
 type MatchDecision = { match: ReconMatch; lease: Date } | { status: Outcome };
@@ -211,13 +223,16 @@ async function toReview(tx: OutboxTransaction, message: ReconMessage, reason: st
   return 'REVIEW';
 }
 
-/** The wallet did not answer while the text was being matched: it keeps its status and is tried again later, while the claim holds it. */
-async function recordFault({ prisma, log, retryMs }: ProcessingOptions, message: ReconMessage, error: unknown): Promise<void> {
+/**
+ * Tries the text again after the retry delay, keeping its status, while the claim still holds it:
+ * the wallet did not answer while it was being matched, or its processing failed.
+ */
+async function postpone({ prisma, log, retryMs }: ProcessingOptions, message: ReconMessage, error: unknown, what: string): Promise<void> {
   const delay = retryDelayMs(retryMs, message.attempts);
   const changed = await prisma.$executeRaw`
     UPDATE recon.message SET next_attempt_at = now() + ${delay}::float8 * interval '1 millisecond'
     WHERE id = ${message.id}::uuid AND status = ${message.status}::recon.recon_message_status AND next_attempt_at = ${message.nextAttemptAt}`;
   const context = { err: error, message: { id: message.id, status: message.status, attempts: message.attempts }, brand_id: message.brandId };
-  if (changed === 0) log.warn(context, 'no answer from the wallet for a recon message after its claim was lost');
-  else log.error({ ...context, retry_in_ms: delay }, 'no answer from the wallet for a recon message; it will be tried again');
+  if (changed === 0) log.warn(context, `${what}, after its claim was lost`);
+  else log.error({ ...context, retry_in_ms: delay }, `${what}; it will be tried again`);
 }
