@@ -1,5 +1,6 @@
+import { adminSubgraph } from '@rgb/admin';
 import { createLogger, createWorker, Metrics, type Worker } from '@rgb/kit';
-import { freePort, waitFor } from '@rgb/kit/testing';
+import { freePort, startTestSubgraph, waitFor } from '@rgb/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PushbulletStream, type PushbulletStreamOptions } from '../src/pushbullet';
 import { loadReconWorkerConfig, startReconWorker } from '../src/worker';
@@ -207,11 +208,15 @@ describe('recon_worker', () => {
   it('holds the Pushbullet stream open with PUSHBULLET_TOKEN and stores the pushes of PUSHBULLET_DEVICE_ID', async () => {
     const server = await fakePushbullet();
     await server.start();
+    // recon_worker reads the brands (for the texts it matches) from the admin domain before it starts.
+    const admin = await startTestSubgraph(adminSubgraph, ingest.recon.database.url);
+    cleanups.push(() => admin.close());
     const worker = await startReconWorker(
       loadReconWorkerConfig({
         NODE_ENV: 'test',
         LOG_LEVEL: 'silent',
         DATABASE_URL: ingest.recon.database.url,
+        ADMIN_URL: admin.url,
         DATABASE_POOL_SIZE: '2',
         PORT: '0',
         METRICS_PORT: '0',
