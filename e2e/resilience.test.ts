@@ -233,7 +233,7 @@ describe('Redis gone', () => {
   let redis: RedisServer;
   let platform: TestPlatform;
   let prisma: PrismaClient;
-  const WORKERS = ['player_worker', 'wallet_worker', 'game_worker', 'rolling_worker', 'promotion_worker', 'agent_worker', 'admin_worker'];
+  const WORKERS = ['player_worker', 'wallet_worker', 'game_worker', 'rolling_worker', 'promotion_worker', 'agent_worker', 'recon_worker', 'admin_worker'];
 
   beforeAll(async () => {
     const [redisPort] = await freePorts(1);
@@ -266,7 +266,8 @@ describe('Redis gone', () => {
     const [waiting] = await prisma.$queryRawUnsafe<{ count: bigint }[]>(
       `SELECT (SELECT count(*) FROM player.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM wallet.outbox WHERE published_at IS NULL)
         + (SELECT count(*) FROM game.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM rolling.outbox WHERE published_at IS NULL)
-        + (SELECT count(*) FROM promotion.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM agent.outbox WHERE published_at IS NULL) AS count`,
+        + (SELECT count(*) FROM promotion.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM agent.outbox WHERE published_at IS NULL)
+        + (SELECT count(*) FROM recon.outbox WHERE published_at IS NULL) AS count`,
     );
     if (waiting!.count !== 0n) problems.push(`${waiting!.count} events unpublished`);
     const [counted] = await prisma.$queryRawUnsafe<{ agree: boolean }[]>(
@@ -300,7 +301,7 @@ describe('Redis gone', () => {
 
     // What needs no Redis keeps serving: the router (rate limit and revocation checks fail open),
     // the subgraphs, a sign-in, a registration and a deposit request, whose events wait in the outboxes.
-    for (const name of ['router', 'admin', 'player', 'wallet', 'game', 'agent']) expect((await healthOf(name)).status, name).toBe(200);
+    for (const name of ['router', 'admin', 'player', 'wallet', 'game', 'agent', 'recon']) expect((await healthOf(name)).status, name).toBe(200);
     const signedIn = await login('redis_ann');
     expect(signedIn.body.errors).toBeUndefined();
     const token = signedIn.body.data.login.accessToken as string;
