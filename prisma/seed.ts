@@ -56,6 +56,9 @@ export const DEMO_COUPON = { brand: 'demo', code: 'WELCOME10', name: 'Welcome bo
  */
 export const DEMO_AGENT = { id: '019a0000-0000-7000-8000-0000000000a1', code: 'AG1', name: 'Demo agent', brands: ['demo'] } as const;
 
+/** CONTRACT.md's recon device: the phone forwarding `acme`'s bank texts (the SMS webhook's `device_id`). */
+export const DEMO_RECON_DEVICE = { id: 'acme-phone', brand: 'acme', label: 'Acme deposit phone' } as const;
+
 /** The seeded role of the seeded `admin`. */
 export const SUPERADMIN_ROLE = 'superadmin';
 
@@ -161,6 +164,12 @@ export async function seedDemoData(prisma: PrismaClient, secrets: SeedSecrets, {
     const brand = await prisma.brand.findUniqueOrThrow({ where: { code } });
     await prisma.agentBrand.upsert({ where: { agentId_brandId: { agentId: DEMO_AGENT.id, brandId: brand.id } }, create: { agentId: DEMO_AGENT.id, brandId: brand.id }, update: {} });
   }
+  const deviceBrand = await prisma.brand.findUniqueOrThrow({ where: { code: DEMO_RECON_DEVICE.brand } });
+  await prisma.reconDevice.upsert({
+    where: { id: DEMO_RECON_DEVICE.id },
+    create: { id: DEMO_RECON_DEVICE.id, brandId: deviceBrand.id, label: DEMO_RECON_DEVICE.label },
+    update: {},
+  });
   const couponBrand = await prisma.brand.findUniqueOrThrow({ where: { code: DEMO_COUPON.brand } });
   const couponCode = { brandId_code: { brandId: couponBrand.id, code: DEMO_COUPON.code } };
   if (!(await prisma.couponCode.findUnique({ where: couponCode }))) {

@@ -1,0 +1,223 @@
+import { type RouteResponse, walletRoutes } from '@rgb/contracts';
+import type { ReconMatch, ReconMessage, ReconMessageStatus } from '@rgb/db';
+import { type OutboxTransaction, outboxTransaction } from '@rgb/events';
+import type { BrandRef } from '@rgb/kit';
+import { nameMatches, type ParseResult } from '../parsers';
+import { approveMatch } from './approval';
+import type { ReconDeps } from './deps';
+import { duplicateOf } from './duplicates';
+import { parseColumns, readText } from './parse';
+import { lockBrand, newLease, retryDelayMs, reviewOpened } from './queue';
+
+/**
+ * recon_worker's processing of the stored texts: each due text is claimed (a lease on its
+ * `next_attempt_at`, which only its claim holds), read, and decided: set aside, sent to review,
+ * a duplicate report, matched to the one pending deposit request it pays and approved through
+ * the wallet, or left waiting for its request. Decisions take turns under the brand's lock, in
+ * short transactions: none is held across a call to the wallet. A call without an answer decides
+ * nothing: the text is tried again later.
+ */
+
+export interface ProcessingOptions extends ReconDeps {
+  /** The brand of a text (the catalogue's); undefined for one the catalogue lacks. */
+  brandOf(brandId: string): BrandRef | undefined;
+  /** How far apart a deposit text and its request may be made (minutes). */
+  windowMinutes: number;
+  /** How long a deposit with no request yet waits for one, from its receipt, before review. */
+  waitForRequestMs: number;
+  retryMs: number;
+}
+
+/** What a turn made of a text: the status it left it in, or FAULT when the wallet did not answer (tried again). */
+export type Outcome = Exclude<ReconMessageStatus, 'RECEIVED' | 'DISMISSED'> | 'FAULT';
+
+/** What a turn of a loop did: the outcome of each text it claimed, and whether more were due. */
+export interface Turn {
+  outcomes: Outcome[];
+  pending: boolean;
+}
+
+/** Texts a turn claims: a few, processed side by side, so one slow wallet call does not hold up the others. */
+const BATCH = 5;
+
+/** Claims and processes the due texts to read or match (RECEIVED, and WAITING for their request). */
+export function processDueMessages(options: ProcessingOptions, take = BATCH): Promise<Turn> {
+  return processClaimed(options, ['RECEIVED', 'WAITING'], take, processMessage);
+}
+
+/** Claims and sends again the due approvals the wallet has not answered (MATCHED texts, their match APPROVING). */
+export function retryDueApprovals(options: ProcessingOptions, take = BATCH): Promise<Turn> {
+  return processClaimed(options, ['MATCHED'], take, retryApproval);
+}
+
+type Performer = (options: ProcessingOptions, message: ReconMessage, brand: BrandRef) => Promise<Outcome | null>;
+
+/** Claims up to `take` due texts in `statuses` and performs each; the first failure is thrown once all are done. */
+async function processClaimed(options: ProcessingOptions, statuses: ReconMessageStatus[], take: number, perform: Performer): Promise<Turn> {
+  const claimed = await claimDue(options, statuses, take);
+  const results = await Promise.allSettled(
+    claimed.map(async (message) => {
+      const brand = options.brandOf(message.brandId);
+      // Left to its lease: taken again once the catalogue knows the brand.
+      if (!brand) throw new Error(`recon message ${message.id}: brand ${message.brandId} is not in the brand catalogue`);
+      return perform(options, message, brand);
+    }),
+  );
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const outcomes = results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
+  return { outcomes, pending: claimed.length === take };
+}
+
+/**
+ * Takes a fresh lease on up to `take` due texts in `statuses`, oldest due first (rows another
+ * worker is claiming skipped), counting the attempt.
+ */
+async function claimDue({ prisma }: ProcessingOptions, statuses: ReconMessageStatus[], take: number): Promise<ReconMessage[]> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    UPDATE recon.message SET next_attempt_at = ${newLease()}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM recon.message
+      WHERE status = ANY(${statuses}::recon.recon_message_status[]) AND next_attempt_at <= now()
+      ORDER BY next_attempt_at
+      LIMIT ${take}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id::text AS id`;
+  if (rows.length === 0) return [];
+  return prisma.reconMessage.findMany({ where: { id: { in: rows.map((row) => row.id) } } });
+}
+
+/** Locks the text while the claim that leased it (its `next_attempt_at`) still holds it; false once another claim took it. */
+async function stillClaimed(tx: OutboxTransaction, message: ReconMessage): Promise<boolean> {
+  const rows = await tx.$queryRaw<unknown[]>`
+    SELECT 1 FROM recon.message
+    WHERE id = ${message.id}::uuid AND status = ${message.status}::recon.recon_message_status AND next_attempt_at = ${message.nextAttemptAt}
+    FOR UPDATE`;
+  return rows.length === 1;
+}
+
+async function processMessage(options: ProcessingOptions, claimed: ReconMessage, brand: BrandRef): Promise<Outcome | null> {
+  let message = claimed;
+  if (!message.parsedAt) {
+    const read = await settleParse(options, brand, message, await readText(options.prisma, options.log, message));
+    if (!read) return null;
+    if (read.status !== message.status) return read.status as Outcome;
+    message = read;
+  }
+  const deposit = depositOf(message);
+  const window = options.windowMinutes * 60_000;
+  let requests: PendingRequest[];
+  try {
+    ({ requests } = await options.wallet.value(walletRoutes.pendingDeposits, {
+      brandId: message.brandId,
+      amount: deposit.amount,
+      createdFrom: new Date(deposit.occurredAt.getTime() - window),
+      createdTo: new Date(deposit.occurredAt.getTime() + window),
+    }));
+  } catch (error) {
+    await recordFault(options, message, error);
+    return 'FAULT';
+  }
+  const decision = await decideMatch(options, message, deposit, requests);
+  if (!decision) return null;
+  if ('status' in decision) return decision.status;
+  return approvalOutcome(await approveMatch(options, brand, decision.match, decision.lease));
+}
+
+/** Sends again the approval of a MATCHED text's match, under the claim's lease. */
+async function retryApproval(options: ProcessingOptions, message: ReconMessage, brand: BrandRef): Promise<Outcome> {
+  const match = await options.prisma.reconMatch.findUnique({ where: { messageId: message.id } });
+  if (match?.status !== 'APPROVING') throw new Error(`recon message ${message.id} is MATCHED without a match APPROVING (${match?.status ?? 'none'})`);
+  return approvalOutcome(await approveMatch(options, brand, match, message.nextAttemptAt));
+}
+
+const approvalOutcome = (outcome: Awaited<ReturnType<typeof approveMatch>>): Outcome => (outcome.status === 'UNANSWERED' ? 'FAULT' : (outcome.message.status as Outcome));
+
+type PendingRequest = RouteResponse<typeof walletRoutes.pendingDeposits>['requests'][number];
+
+/** A parsed deposit's columns, which a text past its parse and still to match has. */
+function depositOf(message: ReconMessage): { amount: bigint; depositor: string; occurredAt: Date } {
+  const { amount, depositor, occurredAt } = message;
+  if (message.parseKind !== 'DEPOSIT' || amount === null || depositor === null || occurredAt === null) {
+    throw new Error(`recon message ${message.id} is ${message.status} without a deposit read`);
+  }
+  return { amount, depositor, occurredAt };
+}
+
+/**
+ * Stores the parse and what it decides alone: set aside (IGNORED), review (UNRECOGNISED, not from
+ * the bank's sender, a brand's currency the parsers do not read), or a duplicate report; a
+ * deposit to match keeps its status. The text as stored, or null when the claim was lost.
+ */
+async function settleParse(options: ProcessingOptions, brand: BrandRef, message: ReconMessage, result: ParseResult): Promise<ReconMessage | null> {
+  return outboxTransaction(options.prisma, async (tx) => {
+    await lockBrand(tx, message.brandId);
+    if (!(await stillClaimed(tx, message))) return null;
+    const verdict = await verdictOf(tx, brand, message, result);
+    const updated = await tx.reconMessage.update({ where: { id: message.id }, data: { ...parseColumns(result, new Date()), ...verdict } });
+    if (verdict?.status === 'REVIEW') await reviewOpened(tx, updated, verdict.reviewReason);
+    return updated;
+  });
+}
+
+type Verdict = { status: 'IGNORED' } | { status: 'REVIEW'; reviewReason: string } | { status: 'DUPLICATE'; duplicateOfId: string };
+
+async function verdictOf(tx: OutboxTransaction, brand: BrandRef, message: ReconMessage, result: ParseResult): Promise<Verdict | null> {
+  if (result.kind === 'IGNORED') return result.reason === 'UNRECOGNISED' ? { status: 'REVIEW', reviewReason: 'UNRECOGNISED' } : { status: 'IGNORED' };
+  if (!result.fromBankSender) return { status: 'REVIEW', reviewReason: 'SENDER_MISMATCH' };
+  // The parsers read won: another currency's amounts would be misread.
+  if (brand.currency !== 'KRW') return { status: 'REVIEW', reviewReason: 'CURRENCY' };
+  const original = await duplicateOf(tx, message, result);
+  return original ? { status: 'DUPLICATE', duplicateOfId: original.id } : null;
+}
+
+type MatchDecision = { match: ReconMatch; lease: Date } | { status: Outcome };
+
+/**
+ * Decides a deposit's match among the brand's pending requests of its amount and time: those whose
+ * depositor name fits the text's and that no other text is matched to. One: the match (APPROVING)
+ * and its text MATCHED, leased to this performer, which asks the wallet at once. More: review
+ * (AMBIGUOUS). None: WAITING for its request until `give_up_at`, then review (NO_CANDIDATE).
+ */
+async function decideMatch(options: ProcessingOptions, message: ReconMessage, deposit: ReturnType<typeof depositOf>, requests: PendingRequest[]): Promise<MatchDecision | null> {
+  return outboxTransaction(options.prisma, async (tx) => {
+    await lockBrand(tx, message.brandId);
+    if (!(await stillClaimed(tx, message))) return null;
+    const matched = await tx.reconMatch.findMany({ where: { requestId: { in: requests.map((request) => request.id) } }, select: { requestId: true } });
+    const taken = new Set(matched.map((match) => match.requestId));
+    const candidates = requests.filter((request) => !taken.has(request.id) && nameMatches(deposit.depositor, request.depositor_name));
+    const [candidate] = candidates;
+    if (candidate && candidates.length === 1) {
+      const lease = newLease();
+      const match = await tx.reconMatch.create({
+        data: { messageId: message.id, requestId: candidate.id, brandId: message.brandId, playerId: candidate.player_id, amount: deposit.amount, matchedBy: 'recon' },
+      });
+      await tx.reconMessage.update({ where: { id: message.id }, data: { status: 'MATCHED', nextAttemptAt: lease } });
+      return { match, lease };
+    }
+    if (candidates.length > 1) return { status: await toReview(tx, message, 'AMBIGUOUS') };
+    const giveUpAt = message.giveUpAt ?? new Date(message.receivedAt.getTime() + options.waitForRequestMs);
+    const now = Date.now();
+    if (now >= giveUpAt.getTime()) return { status: await toReview(tx, message, 'NO_CANDIDATE') };
+    const nextAttemptAt = new Date(Math.min(now + retryDelayMs(options.retryMs, message.attempts), giveUpAt.getTime()));
+    await tx.reconMessage.update({ where: { id: message.id }, data: { status: 'WAITING', giveUpAt, nextAttemptAt } });
+    return { status: 'WAITING' };
+  });
+}
+
+async function toReview(tx: OutboxTransaction, message: ReconMessage, reason: string): Promise<'REVIEW'> {
+  await tx.reconMessage.update({ where: { id: message.id }, data: { status: 'REVIEW', reviewReason: reason } });
+  await reviewOpened(tx, message, reason);
+  return 'REVIEW';
+}
+
+/** The wallet did not answer while the text was being matched: it keeps its status and is tried again later, while the claim holds it. */
+async function recordFault({ prisma, log, retryMs }: ProcessingOptions, message: ReconMessage, error: unknown): Promise<void> {
+  const delay = retryDelayMs(retryMs, message.attempts);
+  const changed = await prisma.$executeRaw`
+    UPDATE recon.message SET next_attempt_at = now() + ${delay}::float8 * interval '1 millisecond'
+    WHERE id = ${message.id}::uuid AND status = ${message.status}::recon.recon_message_status AND next_attempt_at = ${message.nextAttemptAt}`;
+  const context = { err: error, message: { id: message.id, status: message.status, attempts: message.attempts }, brand_id: message.brandId };
+  if (changed === 0) log.warn(context, 'no answer from the wallet for a recon message after its claim was lost');
+  else log.error({ ...context, retry_in_ms: delay }, 'no answer from the wallet for a recon message; it will be tried again');
+}
