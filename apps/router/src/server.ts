@@ -127,6 +127,9 @@ export async function createRouter(
   const subgraphFetcher = createSubgraphFetcher();
   const admission = admissionTiming(metrics.registry);
   let updateGateway: ((supergraphSdl: string) => void) | undefined;
+  // Unless this is set, the gateway probes every cloud's metadata address (169.254.169.254...) and
+  // reports usage to Apollo each minute: a money platform's router talks to nobody outside it.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     // A hook rather than the SDL, so reloadSupergraph can hand the gateway a new one.
     supergraphSdl: async ({ update }) => {

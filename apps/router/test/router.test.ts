@@ -1,3 +1,4 @@
+import diagnostics_channel from 'node:diagnostics_channel';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -116,5 +117,24 @@ describe('the router', () => {
     } finally {
       await new Promise((resolve) => listener.close(resolve));
     }
+  });
+});
+
+describe('the router phones nobody', () => {
+  it('makes no request outside the machine while starting (no usage report to Apollo, no cloud metadata probe)', async () => {
+    const hosts: string[] = [];
+    const recordHttp = (message: unknown) => hosts.push(String((message as { request: { host: string } }).request.host));
+    const recordUndici = (message: unknown) => hosts.push(new URL(String((message as { request: { origin: string } }).request.origin)).hostname);
+    diagnostics_channel.subscribe('http.client.request.start', recordHttp);
+    diagnostics_channel.subscribe('undici:request:create', recordUndici);
+    try {
+      await routerFor('development');
+      // The probes, when made, start as the gateway is built; a second lets any of them begin.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    } finally {
+      diagnostics_channel.unsubscribe('http.client.request.start', recordHttp);
+      diagnostics_channel.unsubscribe('undici:request:create', recordUndici);
+    }
+    expect(hosts.filter((host) => !['127.0.0.1', 'localhost', '::1'].includes(host))).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { placeBet, rollbackBet, settleWin } from './bets';
 import { adjustBalance, confirmRollingCompleted, creditPromotion, moveAgentAccount, reversePromotion } from './credits';
 import { balanceIn } from './ledger';
+import { approveDeposit, pendingDeposits } from './requests';
 
 const answer = (result: { balance: bigint; currency: string; duplicate: boolean }): WalletAnswer => ({
   balance: formatMoney(result.balance, result.currency),
@@ -15,7 +16,7 @@ const answer = (result: { balance: bigint; currency: string; duplicate: boolean 
 
 /**
  * `/internal/wallet/*` (packages/contracts `walletRoutes`): the narrow money API of the other
- * services (game, promotion, agent, rolling), behind a service token, never routed from outside.
+ * services (game, promotion, agent, rolling, recon), behind a service token, never routed from outside.
  */
 export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient): void {
   serveRoute(app, walletRoutes.balance, async ({ brand, playerId }) =>
@@ -33,5 +34,17 @@ export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient)
   serveRoute(app, walletRoutes.promotionReverse, async (movement) => answer(await reversePromotion(prisma, movement)));
   serveRoute(app, walletRoutes.adjustment, async (movement) => answer(await adjustBalance(prisma, movement, { mayOpenAccount: true })));
   serveRoute(app, walletRoutes.agentMovement, async (movement) => answer(await moveAgentAccount(prisma, movement)));
+  serveRoute(app, walletRoutes.pendingDeposits, async (query) => ({
+    requests: (await pendingDeposits(prisma, query)).map((request) => ({
+      id: request.id,
+      player_id: request.playerId,
+      depositor_name: request.depositorName,
+      created_at: request.createdAt.toISOString(),
+    })),
+  }));
+  serveRoute(app, walletRoutes.depositApproval, async ({ brand, requestId, amount, causedBy }) => {
+    const { request, duplicate } = await approveDeposit(prisma, brand, requestId, { causedBy, amount });
+    return { request_id: request.id, player_id: request.playerId, duplicate };
+  });
   serveRoute(app, walletRoutes.rollingCompletion, ({ brand, rollingId, playerId }) => confirmRollingCompleted(prisma, brand, rollingId, playerId));
 }

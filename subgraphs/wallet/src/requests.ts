@@ -1,4 +1,4 @@
-import { badUserInput, conflict, notFound } from '@rgb/contracts';
+import { badUserInput, conflict, notFound, type PendingDepositQuery } from '@rgb/contracts';
 import { uniqueViolation, type DepositRequest, type PrismaClient, type RequestStatus, type WithdrawalRequest } from '@rgb/db';
 import { appendToOutbox, recordStaffAction } from '@rgb/events';
 import { type BrandConfigs, type BrandRef, checkRequestLimits, type Logger } from '@rgb/kit';
@@ -83,40 +83,65 @@ export async function requestDeposit(
   );
 }
 
+/**
+ * A service deciding on a cause of its own: reconciliation approving the deposit a bank text
+ * shows paid (`recon:<message id>`), for the amount the text shows. The cause is the decision's
+ * `decided_by`; the service's own records say who and why, so no staff action is recorded.
+ */
+export interface ServiceDecider {
+  causedBy: string;
+  amount: bigint;
+}
+
+/** Who decides a request: a staff member (audited) or a service on its cause. */
+export type Decider = StaffActor | ServiceDecider;
+
+const isStaff = (decider: Decider): decider is StaffActor => 'staffId' in decider;
+
+/** The decision's `decided_by`, and the `caused_by` of the money it moves. */
+const decidedBy = (decider: Decider) => (isStaff(decider) ? causedBy(decider) : decider.causedBy);
+
 interface Decision {
   /** `approve`, `decline`, `mark_paid`: the audit log's action is `<target>.<verb>`. */
   verb: string;
   /** The statuses the request may be in for this decision. */
   from: RequestStatus[];
   to: RequestStatus;
-  actor: StaffActor;
+  actor: Decider;
   reason?: string | null;
 }
 
 /** What a decision writes besides the status: who and when, or when it was paid. */
 function decisionData({ to, actor, reason }: Decision) {
-  const by = causedBy(actor);
+  const by = decidedBy(actor);
   return to === 'PAID' ? { status: to, paidBy: by, paidAt: new Date() } : { status: to, decidedBy: by, decidedAt: new Date(), reason: reason ?? null };
 }
 
 type RequestTable = 'deposit_request' | 'withdrawal_request';
 
+const NOUN: Record<RequestTable, string> = { deposit_request: 'deposit request', withdrawal_request: 'withdrawal request' };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * Locks the request's row and returns its status (null: no such request of the brand), so the
- * audit's "before" is the status this decision changes, whatever a concurrent one did.
+ * Locks the request's row and returns its status, so the audit's "before" is the status this
+ * decision changes, whatever a concurrent one did. NOT_FOUND: no such request of the brand.
  */
-async function lockedStatus(tx: Tx, table: RequestTable, brand: BrandRef, id: string): Promise<RequestStatus | null> {
+async function lockedStatus(tx: Tx, table: RequestTable, brand: BrandRef, id: string): Promise<RequestStatus> {
+  if (!UUID.test(id)) throw notFound(`no such ${NOUN[table]}`);
   const rows = await tx.$queryRawUnsafe<{ status: RequestStatus }[]>(
     `SELECT status::text AS status FROM wallet.${table} WHERE id = $1::uuid AND brand_id = $2::uuid FOR UPDATE`,
     id,
     brand.id,
   );
-  return rows[0]?.status ?? null;
+  if (!rows[0]) throw notFound(`no such ${NOUN[table]}`);
+  return rows[0].status;
 }
 
-/** The decision's STAFF_ACTION_RECORDED, once the request changed from `before`. */
-function recordDecision(tx: Tx, brand: BrandRef, table: RequestTable, id: string, before: RequestStatus, decision: Decision): Promise<void> {
-  return recordStaffAction(tx, 'wallet.outbox', brand.id, decision.actor, {
+/** The decision's STAFF_ACTION_RECORDED, once the request changed from `before`: a staff member's only. */
+async function recordDecision(tx: Tx, brand: BrandRef, table: RequestTable, id: string, before: RequestStatus, decision: Decision): Promise<void> {
+  if (!isStaff(decision.actor)) return;
+  await recordStaffAction(tx, 'wallet.outbox', brand.id, decision.actor, {
     action: `${table}.${decision.verb}`,
     target_type: table,
     target_id: id,
@@ -132,12 +157,8 @@ function decided<R extends { status: RequestStatus }>(changed: number, request: 
   return request;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 async function decideDeposit(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<Decided<DepositRequest>> {
-  if (!UUID.test(id)) throw notFound('no such deposit request');
   const before = await lockedStatus(tx, 'deposit_request', brand, id);
-  if (!before) throw notFound('no such deposit request');
   const where = { id, brandId: brand.id };
   const { count } = await tx.depositRequest.updateMany({ where: { ...where, status: { in: decision.from } }, data: decisionData(decision) });
   const request = decided(count, await tx.depositRequest.findFirst({ where }), 'deposit request', decision.from);
@@ -152,9 +173,7 @@ interface Decided<R> {
 }
 
 async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: Decision): Promise<Decided<WithdrawalRequest>> {
-  if (!UUID.test(id)) throw notFound('no such withdrawal request');
   const before = await lockedStatus(tx, 'withdrawal_request', brand, id);
-  if (!before) throw notFound('no such withdrawal request');
   const where = { id, brandId: brand.id };
   const { count } = await tx.withdrawalRequest.updateMany({ where: { ...where, status: { in: decision.from } }, data: decisionData(decision) });
   const request = decided(count, await tx.withdrawalRequest.findFirst({ where }), 'withdrawal request', decision.from);
@@ -162,9 +181,26 @@ async function decideWithdrawal(tx: Tx, brand: BrandRef, id: string, decision: D
   return { request, before };
 }
 
-export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor): Promise<DepositRequest> {
+/** An approval's outcome: the request, and whether it repeated its decider's earlier approval (nothing moved). */
+export interface ApprovedDeposit {
+  request: DepositRequest;
+  duplicate: boolean;
+}
+
+/**
+ * Approves a PENDING deposit request: credits its amount once (ledger key `deposit.approve:<id>`)
+ * and writes DEPOSIT_APPROVED. Staff approve from the queue (audited; a decided request is a
+ * CONFLICT). A service approving on its cause names the amount it saw: another amount is a
+ * CONFLICT, and its own earlier approval is answered as a duplicate that moves nothing, so it may
+ * retry an approval whose answer it lost.
+ */
+export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string, decider: Decider): Promise<ApprovedDeposit> {
   return inTransaction(prisma, async (tx) => {
-    const { request } = await decideDeposit(tx, brand, id, { verb: 'approve', from: ['PENDING'], to: 'APPROVED', actor });
+    if (!isStaff(decider)) {
+      const earlier = await approvedOnCause(tx, brand, id, decider);
+      if (earlier) return { request: earlier, duplicate: true };
+    }
+    const { request } = await decideDeposit(tx, brand, id, { verb: 'approve', from: ['PENDING'], to: 'APPROVED', actor: decider });
     const moved = await move(tx, {
       brand,
       playerId: request.playerId,
@@ -172,7 +208,7 @@ export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string
       amount: request.amount,
       reference: `deposit_request:${id}`,
       commandKey: `deposit.approve:${id}`,
-      causedBy: causedBy(actor),
+      causedBy: decidedBy(decider),
     });
     await appendToOutbox(tx, 'wallet.outbox', {
       type: 'DEPOSIT_APPROVED',
@@ -190,7 +226,37 @@ export function approveDeposit(prisma: PrismaClient, brand: BrandRef, id: string
         currency: moved.currency,
       },
     });
-    return request;
+    return { request, duplicate: false };
+  });
+}
+
+/**
+ * The request, when this cause approved it already; refuses a request of another amount, or in
+ * another currency than the caller's brand names (a new account would be opened in that one). The
+ * row is locked first, so of concurrent approvals on one cause the later ones see the first's decision.
+ */
+async function approvedOnCause(tx: Tx, brand: BrandRef, id: string, decider: ServiceDecider): Promise<DepositRequest | null> {
+  await lockedStatus(tx, 'deposit_request', brand, id);
+  const request = await tx.depositRequest.findFirstOrThrow({ where: { id, brandId: brand.id } });
+  if (request.currency !== brand.currency) throw badUserInput(`the deposit request is in ${request.currency}, not ${brand.currency}`);
+  if (request.amount !== decider.amount) throw conflict(`the deposit request is of ${request.amount} minor units, not ${decider.amount}`);
+  return request.status === 'APPROVED' && request.decidedBy === decider.causedBy ? request : null;
+}
+
+/** Reconciliation asks for a bank text's candidates: more than a few are ambiguous to it already. */
+const PENDING_DEPOSITS_LIMIT = 50;
+
+/**
+ * The brand's PENDING deposit requests of exactly `amount` made in [createdFrom, createdTo], oldest
+ * first, at most PENDING_DEPOSITS_LIMIT: one range of the (brand_id, status, created_at, id) index,
+ * read backwards, the amount checked on its rows.
+ */
+export function pendingDeposits(prisma: PrismaClient, { brandId, amount, createdFrom, createdTo }: PendingDepositQuery) {
+  return prisma.depositRequest.findMany({
+    where: { brandId, status: 'PENDING', amount, createdAt: { gte: createdFrom, lte: createdTo } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: PENDING_DEPOSITS_LIMIT,
+    select: { id: true, playerId: true, depositorName: true, createdAt: true },
   });
 }
 

@@ -98,7 +98,7 @@ export interface DepositApproval {
   requestId: string;
   /** The amount the text shows: a request of another amount is not approved. */
   amount: bigint;
-  /** `recon:<message id>`, or `staff:<id>` for a match made by hand: the approval's `decided_by`. */
+  /** `recon:<message id>`, whoever matched the text (its match says who): the approval's `decided_by`. */
   causedBy: string;
 }
 
@@ -332,9 +332,9 @@ export const walletRoutes = {
     }),
   }),
   /**
-   * Approves a PENDING deposit request of `amount_minor` for `caused_by` (`recon:<message id>`,
-   * or the staff member who matched the text by hand): the same request and cause again is a
-   * `duplicate` answer and moves nothing; a request decided otherwise, or of another amount, is a CONFLICT.
+   * Approves a PENDING deposit request of `amount_minor` for `caused_by` (`recon:<message id>`):
+   * the same request and cause again is a `duplicate` answer and moves nothing; a request decided
+   * otherwise, or of another amount, is a CONFLICT; a brand named in another currency, BAD_USER_INPUT.
    */
   depositApproval: defineRoute({
     method: 'POST',

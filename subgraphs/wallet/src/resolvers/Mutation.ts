@@ -28,7 +28,7 @@ export const Mutation: MutationResolvers = {
       context.services.withdrawalGate,
       context,
     ),
-  approveDeposit: (_parent, { id }, context) => approveDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context)),
+  approveDeposit: async (_parent, { id }, context) => (await approveDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context))).request,
   declineDeposit: (_parent, { id, reason }, context) =>
     declineDeposit(context.prisma, context.brand, id, walletAccess.decideDeposit(context), reason ?? null),
   approveWithdrawal: (_parent, { id }, context) => approveWithdrawal(context.prisma, context.brand, id, walletAccess.decideWithdrawal(context)),
