@@ -12,8 +12,8 @@ import { customPattern } from './parsers';
 
 /** A Telegram chat as the webhook names it: `telegram:` and the chat id (negative for groups and channels). */
 const TELEGRAM_CHAT = /^telegram:-?[1-9]\d{0,19}$/;
-/** A phone's SMS webhook `device_id`, as its forwarding app is set up to send it. */
-const SMS_DEVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A phone's SMS webhook `device_id` as the webhook accepts one (1 to 128 characters), without control characters or spaces around it. */
+const SMS_DEVICE = /^[^\s\p{Cc}\p{Cs}](?:[^\p{Cc}\p{Cs}]{0,126}[^\s\p{Cc}\p{Cs}])?$/u;
 const LABEL_MAX = 100;
 
 /** A bank's code, as the built-in table's (`KB`, `SHINHAN`) and the parse of a text name it. */
@@ -39,7 +39,7 @@ function checkDeviceId(id: string): string {
   if (/^telegram:/i.test(id)) {
     if (!TELEGRAM_CHAT.test(id)) throw badUserInput('a Telegram chat is telegram:<chat id>, its id an integer (negative for a group)');
   } else if (!SMS_DEVICE.test(id)) {
-    throw badUserInput('a device id is the SMS webhook device_id (1 to 64 letters, digits, ".", "_" or "-") or telegram:<chat id>');
+    throw badUserInput('a device id is the SMS webhook device_id (1 to 128 characters, no control characters, no spaces around it) or telegram:<chat id>');
   }
   return id;
 }

@@ -52,6 +52,11 @@ describe('saveReconDevice', () => {
     const created = await run<{ saveReconDevice: { id: string; createdAt: string } }>(SAVE_DEVICE, { input: { id: 'acme-phone-2', label: '  Counter phone ' } });
     expect(created.saveReconDevice).toEqual({ id: 'acme-phone-2', label: 'Counter phone', active: true, createdAt: expect.stringMatching(/^\d{4}-/) });
     await run(SAVE_DEVICE, { input: { id: 'telegram:-1001234567890', label: 'Bank alerts group', active: false } });
+    // Any device_id the SMS webhook takes (1 to 128 characters) can be registered.
+    const longest = `Kim's phone ${'9'.repeat(116)}`;
+    expect(await run(SAVE_DEVICE, { input: { id: longest, label: 'Spare' } })).toMatchObject({ saveReconDevice: { id: longest } });
+    await prisma().$executeRaw`DELETE FROM recon.device WHERE id = ${longest}`;
+    await prisma().reconOutbox.deleteMany({ where: { envelope: { path: ['aggregate_id'], equals: longest } } });
     await run(SAVE_DEVICE, { input: { id: 'acme-phone-2', label: 'Front desk' } });
     // Unchanged: answered, not audited.
     expect(await run(SAVE_DEVICE, { input: { id: 'acme-phone-2', label: 'Front desk', active: true } })).toEqual({
@@ -100,7 +105,7 @@ describe('saveReconDevice', () => {
     await run(SAVE_DEVICE, { input: { id: 'demo-phone', label: 'Demo' } }, manager(server.brands.demo));
     const before = await written();
     expect(firstError(await server.graphql(SAVE_DEVICE, { input: { id: 'demo-phone', label: 'Mine now' } }, manager()))?.code).toBe('CONFLICT');
-    const badIds = ['', 'has space', 'telegram:abc', 'telegram:', 'telegram:0123', 'Telegram:12', 'telegram:12 ', `p${'x'.repeat(64)}`, '-leading-dash', 'phone/1'];
+    const badIds = ['', ' ', ' phone', 'phone ', 'tab\there', 'phone\n', 'telegram:abc', 'telegram:', 'telegram:0123', 'Telegram:12', 'telegram:12 ', `p${'x'.repeat(128)}`];
     for (const id of badIds) {
       expect(firstError(await server.graphql(SAVE_DEVICE, { input: { id, label: 'Phone' } }, manager()))?.code, id).toBe('BAD_USER_INPUT');
     }
