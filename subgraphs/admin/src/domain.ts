@@ -20,6 +20,6 @@ export const adminDomain = defineDomain({
   name: 'admin',
   api,
   worker,
-  consumes: ['player', 'wallet', 'game', 'rolling', 'promotion', 'agent'],
+  consumes: ['player', 'wallet', 'game', 'rolling', 'promotion', 'agent', 'recon'],
   inbox: 'admin.inbox',
 });

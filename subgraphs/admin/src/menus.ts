@@ -18,6 +18,7 @@ export const MENU: readonly MenuItem[] = [
   { key: 'payments', label: 'Payments', path: '/payments', parentKey: null, permission: 'deposits.read' },
   { key: 'payments.deposits', label: 'Deposits', path: '/payments/deposits', parentKey: 'payments', permission: 'deposits.read' },
   { key: 'payments.withdrawals', label: 'Withdrawals', path: '/payments/withdrawals', parentKey: 'payments', permission: 'withdrawals.read' },
+  { key: 'payments.reconciliation', label: 'Reconciliation', path: '/payments/reconciliation', parentKey: 'payments', permission: 'recon.read' },
   { key: 'games', label: 'Games', path: '/games', parentKey: null, permission: 'games.read' },
   { key: 'games.rounds', label: 'Game rounds', path: '/games/rounds', parentKey: 'games', permission: 'game_rounds.read' },
   { key: 'games.providers', label: 'Providers', path: '/games/providers', parentKey: 'games', permission: 'providers.read' },

@@ -84,6 +84,23 @@ export const pendingRequestHandlers: EventHandlers<typeof STREAMS.wallet> = {
 };
 
 /**
+ * A text joins (+1) or leaves (-1) its brand's reconciliation review queue. Additions commute, so
+ * a closing applied before its opening (a retried event after its successor) ends at the same
+ * count; the inbox makes each count once.
+ */
+async function changeReconReview(tx: Prisma.TransactionClient, brandId: string, direction: 1 | -1): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO admin.recon_review_totals (brand_id, open_count, updated_at) VALUES (${brandId}::uuid, ${direction}, now())
+    ON CONFLICT (brand_id) DO UPDATE SET open_count = admin.recon_review_totals.open_count + EXCLUDED.open_count, updated_at = now()`;
+}
+
+/** The recon stream's review queue changes as each brand's count of texts waiting for staff. */
+export const reconReviewHandlers: EventHandlers<typeof STREAMS.recon> = {
+  RECON_REVIEW_OPENED: (tx, event) => changeReconReview(tx, event.brand_id, 1),
+  RECON_REVIEW_CLOSED: (tx, event) => changeReconReview(tx, event.brand_id, -1),
+};
+
+/**
  * The pending requests waiting now for longer than their brand's threshold (brand_config): a
  * SELECT of pending_request rows, for a subquery, that the top-info and the stale-request check both count.
  */
@@ -130,7 +147,8 @@ export const sameFigures = (a: TopInfoFigures, b: TopInfoFigures): boolean =>
 
 /**
  * The brand's figures now: its pending queues, those of their requests waiting past the brand's
- * threshold, and today's registrations (today in the brand's time zone), in one statement.
+ * threshold, today's registrations (today in the brand's time zone) and the texts in its
+ * reconciliation review queue, in one statement.
  */
 export async function readTopInfo(prisma: PrismaClient, brand: BrandRef): Promise<TopInfoFigures> {
   const [row] = await prisma.$queryRaw<
@@ -142,6 +160,7 @@ export async function readTopInfo(prisma: PrismaClient, brand: BrandRef): Promis
       stale_deposit_count: number;
       stale_withdrawal_count: number;
       new_players_today: number;
+      recon_review_count: number;
       read_at: Date;
     }[]
   >`
@@ -153,8 +172,10 @@ export async function readTopInfo(prisma: PrismaClient, brand: BrandRef): Promis
            stale.withdrawal_count AS stale_withdrawal_count,
            coalesce((SELECT d.count FROM admin.player_registration_daily d
                       WHERE d.brand_id = b.id AND d.day = (now() AT TIME ZONE b.timezone)::date), 0) AS new_players_today,
+           coalesce(r.open_count, 0) AS recon_review_count,
            now() AS read_at
       FROM admin.brand b LEFT JOIN admin.pending_request_totals p ON p.brand_id = b.id
+      LEFT JOIN admin.recon_review_totals r ON r.brand_id = b.id
       CROSS JOIN LATERAL (
         SELECT count(*) FILTER (WHERE s.kind = 'DEPOSIT')::int AS deposit_count, count(*) FILTER (WHERE s.kind = 'WITHDRAWAL')::int AS withdrawal_count
           FROM (${STALE_PENDING_REQUESTS}) s WHERE s.brand_id = b.id
@@ -169,8 +190,7 @@ export async function readTopInfo(prisma: PrismaClient, brand: BrandRef): Promis
     stalePendingDepositCount: row.stale_deposit_count,
     stalePendingWithdrawalCount: row.stale_withdrawal_count,
     newPlayersToday: row.new_players_today,
-    // The reconciliation review queue does not exist yet.
-    unmatchedReconCount: 0,
+    unmatchedReconCount: row.recon_review_count,
     updatedAt: row.read_at.toISOString(),
   };
 }

@@ -5,12 +5,13 @@ import { recordStaffActionEvent } from './audit';
 import { dailyFiguresJob, playerFigureHandlers, walletFigureHandlers } from './daily-figures';
 import { adminDomain } from './domain';
 import { staleRequestsJob } from './stale-requests';
-import { countRegistration, notifyTopInfo, pendingRequestHandlers } from './top-info';
+import { countRegistration, notifyTopInfo, pendingRequestHandlers, reconReviewHandlers } from './top-info';
 
 /**
- * admin_worker: projects the other domains' events into the live top-info, the daily figures'
- * events and the audit log; every minute it checks for stale pending requests, every hour it
- * rolls the daily figures up (each once per window whatever the number of replicas).
+ * admin_worker: projects the other domains' events into the live top-info (pending requests, new
+ * players, the reconciliation review queue), the daily figures' events and the audit log; every
+ * minute it checks for stale pending requests, every hour it rolls the daily figures up (each once
+ * per window whatever the number of replicas).
  */
 export const adminWorker: WorkerDefinition = {
   name: adminDomain.worker.name,
@@ -22,12 +23,14 @@ export const adminWorker: WorkerDefinition = {
     return [
       new StreamConsumer({ ...shared(), ...topInfo, stream: STREAMS.player, handlers: { PLAYER_REGISTERED: countRegistration } }),
       new StreamConsumer({ ...shared(), ...topInfo, stream: STREAMS.wallet, handlers: pendingRequestHandlers }),
+      new StreamConsumer({ ...shared(), ...topInfo, stream: STREAMS.recon, handlers: reconReviewHandlers }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.player, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.wallet, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.game, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.rolling, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.promotion, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.agent, handlers: audit }),
+      new StreamConsumer({ ...shared(), group: 'admin.audit', stream: STREAMS.recon, handlers: audit }),
       new StreamConsumer({ ...shared(), group: 'admin.daily-figures', stream: STREAMS.wallet, handlers: walletFigureHandlers }),
       new StreamConsumer({ ...shared(), group: 'admin.daily-figures', stream: STREAMS.player, handlers: playerFigureHandlers }),
     ];

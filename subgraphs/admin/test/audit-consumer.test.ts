@@ -1,7 +1,8 @@
 /**
  * admin.audit: admin_worker keeps the STAFF_ACTION_RECORDED events of the other domains' streams
- * in the audit log. Here the rolling domain's (a staff member cancelling a wagering requirement)
- * and the agent domain's (a staff member correcting an agent's balance): written under the
+ * in the audit log. Here the rolling domain's (a staff member cancelling a wagering requirement),
+ * the agent domain's (a staff member correcting an agent's balance) and the recon domain's (a
+ * staff member dismissing a bank text of the review queue): written under the
  * event's id and time, once however often it is delivered, while the stream's other events pass
  * by. Real PostgreSQL and Redis streams.
  */
@@ -12,7 +13,7 @@ import { isolatedRedisUrl, type SeededTestSubgraph, startSeededTestSubgraph, sta
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSubgraph, adminWorker } from '../src/index';
-import { agentAdjustment, applied, publish, publishTogether, rollingCancel } from './events';
+import { agentAdjustment, applied, publish, publishTogether, reconText, rollingCancel } from './events';
 
 const AUDIT_LOG = `query ($targetType: String!, $targetId: String!) {
   auditLog(filter: { targetType: $targetType, targetId: $targetId }) { totalCount edges { node { id staffId brandId action targetType targetId before after reason requestId createdAt } } }
@@ -153,5 +154,42 @@ describe('admin.audit on the agent stream', () => {
       requestId: action.payload.request_id,
       createdAt: action.occurred_at,
     });
+  });
+});
+
+describe('admin.audit on the recon stream', () => {
+  it("keeps a staff member's dismissal of a bank text once, under the event's id and time, passing the review queue's events by", async () => {
+    const { acme } = server.brands;
+    const text = reconText(acme);
+    const action = text.dismissedBy(cancellerId);
+    await publishTogether(redis, STREAMS.recon, [text.reviewOpened(), text.reviewClosed('DISMISSED'), action]);
+    await applied(server.deps.prisma, 'admin.audit', [action]);
+    const duplicatesBefore = await consumed('duplicate', STREAMS.recon);
+
+    // The same event again, then another: once the other is applied, the redelivery has been handled.
+    const next = reconText(acme).dismissedBy(cancellerId);
+    await publish(redis, STREAMS.recon, action);
+    await publish(redis, STREAMS.recon, next);
+    await applied(server.deps.prisma, 'admin.audit', [next]);
+    expect(await consumed('duplicate', STREAMS.recon)).toBe(duplicatesBefore + 1);
+    expect(await consumed('ignored', STREAMS.recon)).toBeGreaterThanOrEqual(2);
+
+    const { totalCount, edges } = await auditOf(text.id, acmeReader, 'recon_message');
+    expect(totalCount).toBe(1);
+    const entry = edges[0]!.node;
+    expect({ ...entry, before: JSON.parse(entry.before!), after: JSON.parse(entry.after!) }).toEqual({
+      id: action.event_id,
+      staffId: cancellerId,
+      brandId: acme.id,
+      action: 'recon_message.dismiss',
+      targetType: 'recon_message',
+      targetId: text.id,
+      before: { status: 'REVIEW', review_reason: 'NO_CANDIDATE' },
+      after: { status: 'DISMISSED', reason: 'a transfer between our own accounts' },
+      reason: null,
+      requestId: action.payload.request_id,
+      createdAt: action.occurred_at,
+    });
+    expect(await auditOf(text.id, demoReader, 'recon_message')).toMatchObject({ totalCount: 0, edges: [] });
   });
 });

@@ -104,6 +104,38 @@ export function agentAdjustment(brand: BrandRef, staffId: string) {
   };
 }
 
+/** A bank text's events as the recon domain writes them: into its review queue and out, its match, a staff member dismissing it. */
+export function reconText(brand: BrandRef) {
+  const messageId = randomUUID();
+  const base = { owner: { brandId: brand.id }, brandId: brand.id, aggregateType: 'recon_message', aggregateId: messageId };
+  return {
+    id: messageId,
+    reviewOpened: (reason = 'NO_CANDIDATE') => buildEnvelope('recon.outbox', { ...base, type: 'RECON_REVIEW_OPENED', payload: { message_id: messageId, reason } }),
+    reviewClosed: (resolution: EventPayload<'RECON_REVIEW_CLOSED'>['resolution']) =>
+      buildEnvelope('recon.outbox', { ...base, type: 'RECON_REVIEW_CLOSED', payload: { message_id: messageId, resolution } }),
+    depositMatched: () =>
+      buildEnvelope('recon.outbox', {
+        ...base,
+        type: 'RECON_DEPOSIT_MATCHED',
+        payload: { message_id: messageId, request_id: randomUUID(), player_id: randomUUID(), amount_minor: '50000', matched_by: 'recon' },
+      }),
+    dismissedBy: (staffId: string) =>
+      buildEnvelope('recon.outbox', {
+        ...base,
+        type: 'STAFF_ACTION_RECORDED',
+        payload: {
+          staff_id: staffId,
+          request_id: randomUUID(),
+          action: 'recon_message.dismiss',
+          target_type: 'recon_message',
+          target_id: messageId,
+          before: { status: 'REVIEW', review_reason: 'NO_CANDIDATE' },
+          after: { status: 'DISMISSED', reason: 'a transfer between our own accounts' },
+        },
+      }),
+  };
+}
+
 /** Appends an event to a stream as an outbox publisher does. */
 export const publish = (redis: Redis, stream: string, event: { event_type: EmittedEventType }) => redis.xadd(stream, '*', 'event', JSON.stringify(event));
 

@@ -21,6 +21,8 @@ interface MenuItem {
 
 const ROLLING_MENU: MenuItem = { key: 'rolling', label: 'Rolling', path: '/rolling', parentKey: null, permission: 'rollings.read' };
 const AGENTS_MENU: MenuItem = { key: 'agents', label: 'Agents', path: '/agents', parentKey: null, permission: 'agents.read' };
+const PAYMENTS_MENU: MenuItem = { key: 'payments', label: 'Payments', path: '/payments', parentKey: null, permission: 'deposits.read' };
+const RECONCILIATION_MENU: MenuItem = { key: 'payments.reconciliation', label: 'Reconciliation', path: '/payments/reconciliation', parentKey: 'payments', permission: 'recon.read' };
 const MY_ACCESS = `{ myStaffAccess { permissions menu { key label path parentKey permission } } }`;
 
 let server: SeededTestSubgraph;
@@ -104,5 +106,12 @@ describe('myStaffAccess.menu', () => {
     expect((await ok<{ myStaffAccess: unknown }>(MY_ACCESS, undefined, reader)).myStaffAccess).toEqual({ permissions: ['agents.read'], menu: [AGENTS_MENU] });
     const manager = await staffHolding(['agent_brands.manage']);
     expect((await ok<{ myStaffAccess: unknown }>(MY_ACCESS, undefined, manager)).myStaffAccess).toEqual({ permissions: ['agent_brands.manage'], menu: [] });
+  });
+
+  it('shows Reconciliation under Payments to staff holding recon.read, and not to staff who may only resolve or set it up', async () => {
+    const reader = await staffHolding(['recon.read']);
+    expect((await ok<{ myStaffAccess: unknown }>(MY_ACCESS, undefined, reader)).myStaffAccess).toEqual({ permissions: ['recon.read'], menu: [PAYMENTS_MENU, RECONCILIATION_MENU] });
+    const resolver = await staffHolding(['recon.resolve', 'recon.manage']);
+    expect((await ok<{ myStaffAccess: unknown }>(MY_ACCESS, undefined, resolver)).myStaffAccess).toEqual({ permissions: ['recon.resolve', 'recon.manage'], menu: [] });
   });
 });

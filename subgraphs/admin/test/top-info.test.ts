@@ -1,6 +1,6 @@
 /**
- * The live top-info: admin_worker projects the wallet's and player's events into per-brand
- * figures and notifies; the admin subgraph serves `Subscription.topInfo` over graphql-ws to
+ * The live top-info: admin_worker projects the wallet's, player's and recon's events into
+ * per-brand figures and notifies; the admin subgraph serves `Subscription.topInfo` over graphql-ws to
  * connections carrying the router's signed context. Real PostgreSQL, Redis streams and sockets.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,7 +19,7 @@ import { Redis } from 'ioredis';
 import { adminSubgraph, adminWorker } from '../src/index';
 import { checkStaleRequests } from '../src/stale-requests';
 import type { TopInfoFigures } from '../src/top-info';
-import { publish as publishEvent, registration, request } from './events';
+import { publish as publishEvent, reconText, registration, request } from './events';
 
 const TOP_INFO = `subscription { topInfo {
   pendingDepositCount pendingDepositAmount pendingWithdrawalCount pendingWithdrawalAmount stalePendingDepositCount stalePendingWithdrawalCount
@@ -217,6 +217,44 @@ describe('Subscription.topInfo', () => {
     const shown = await Promise.race([until(staff, (figures) => figures.stalePendingDepositCount > before.stalePendingDepositCount), deadline]);
     expect(shown).toMatchObject({ pendingDepositCount: before.pendingDepositCount + 1, stalePendingDepositCount: before.stalePendingDepositCount + 1 });
     await publish(STREAMS.wallet, turning.depositDeclined());
+  });
+
+  it('counts the texts in the reconciliation review queue live: each opening once, each closing taking one off, in any order, per brand', async () => {
+    const { acme, demo } = server.brands;
+    const acmeStaff = await subscribe(staffOf(acme));
+    const demoStaff = await subscribe(staffOf(demo));
+    const before = (await acmeStaff.next()).data!.topInfo.unmatchedReconCount;
+    const demoBefore = (await demoStaff.next()).data!.topInfo.unmatchedReconCount;
+    const [unmatched, ambiguous] = [reconText(acme), reconText(acme)];
+    const opened = unmatched.reviewOpened();
+    await publish(STREAMS.recon, opened);
+    await publish(STREAMS.recon, ambiguous.reviewOpened('AMBIGUOUS'));
+    // Redelivered: counted once.
+    await publish(STREAMS.recon, opened);
+    expect(await until(acmeStaff, (figures) => figures.unmatchedReconCount !== before + 1)).toMatchObject({ unmatchedReconCount: before + 2 });
+    // acme's texts are not demo's.
+    const demoText = reconText(demo);
+    await publish(STREAMS.recon, demoText.reviewOpened());
+    expect(await until(demoStaff, (figures) => figures.unmatchedReconCount !== demoBefore)).toMatchObject({ unmatchedReconCount: demoBefore + 1 });
+
+    // Staff dismiss one (their action passes by the top-info), the other is matched by hand.
+    await publish(STREAMS.recon, unmatched.reviewClosed('DISMISSED'));
+    await publish(STREAMS.recon, unmatched.dismissedBy(randomUUID()));
+    expect(await until(acmeStaff, (figures) => figures.unmatchedReconCount !== before + 2)).toMatchObject({ unmatchedReconCount: before + 1 });
+    await publish(STREAMS.recon, ambiguous.reviewClosed('MATCHED'));
+    await publish(STREAMS.recon, ambiguous.depositMatched());
+    expect(await until(acmeStaff, (figures) => figures.unmatchedReconCount !== before + 1)).toMatchObject({ unmatchedReconCount: before });
+
+    // A closing applied before its opening (a retried event after its successor) ends where both in order would.
+    const late = reconText(acme);
+    await publish(STREAMS.recon, late.reviewClosed('REPROCESSED'));
+    expect(await until(acmeStaff, (figures) => figures.unmatchedReconCount !== before)).toMatchObject({ unmatchedReconCount: before - 1 });
+    await publish(STREAMS.recon, late.reviewOpened());
+    expect(await until(acmeStaff, (figures) => figures.unmatchedReconCount !== before - 1)).toMatchObject({ unmatchedReconCount: before });
+    expect(await server.deps.prisma.reconReviewTotals.findUniqueOrThrow({ where: { brandId: acme.id } })).toMatchObject({ openCount: before });
+
+    await publish(STREAMS.recon, demoText.reviewClosed('DISMISSED'));
+    expect(await until(demoStaff, (figures) => figures.unmatchedReconCount !== demoBefore + 1)).toMatchObject({ unmatchedReconCount: demoBefore });
   });
 
   it('closes a connection without the router\'s signed context, or with a forged one, with 4403', async () => {

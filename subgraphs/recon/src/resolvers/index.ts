@@ -1,4 +1,10 @@
 import type { Resolvers } from '../generated/resolvers-types';
+import { Mutation } from './Mutation';
+import { Query } from './Query';
+import { ReconDevice } from './ReconDevice';
+import { ReconMatch } from './ReconMatch';
+import { ReconMessage } from './ReconMessage';
+import { ReconParse } from './ReconParse';
+import { ReconPattern } from './ReconPattern';
 
-// The staff's fields are being built: none is served yet.
-export const resolvers: Resolvers = {};
+export const resolvers: Resolvers = { Query, Mutation, ReconMessage, ReconParse, ReconMatch, ReconDevice, ReconPattern };
