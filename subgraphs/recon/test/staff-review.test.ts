@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECON_DOORBELL } from '../src/domain';
 import { loadReconConfig, reconSubgraph } from '../src/index';
-import { DEVICE, depositRequest, downUrl, eventsOf, expectDecision, expectReconBooks, type ReconPlatform, requestDeposit, settled, startReconPlatform } from './support';
+import { DEVICE, depositRequest, downUrl, eventsOf, expectDecision, expectReconBooks, type ReconPlatform, requestDeposit, settled, startReconPlatform } from './recon-platform';
 import { depositParse, newDevice, newMatch, newMessage } from './staff-support';
 
 const FIELDS = 'id status reviewReason resolvedBy resolutionNote parse { kind amount } match { depositRequestId status matchedBy player { id } attempts lastError }';
