@@ -33,7 +33,7 @@ beforeAll(async () => {
   platform = await startReconPlatform();
   reconRedisUrl = await isolatedRedisUrl();
   const startApi = async (walletUrl: string) => {
-    const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: reconRedisUrl, WALLET_URL: walletUrl };
+    const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', WEBHOOK_PORT: '0', REDIS_URL: reconRedisUrl, WALLET_URL: walletUrl };
     const server = await startTestSubgraph(reconSubgraph(loadReconConfig(env)), platform.admin.database.url, env);
     closers.push(() => server.close());
     return server;

@@ -10,7 +10,7 @@ import { loadReconConfig, reconSubgraph } from '../src/index';
 
 /** The recon subgraph on a seeded database of its own; `env` adds to its configuration (WALLET_URL...). */
 export async function startRecon(env: NodeJS.ProcessEnv = {}): Promise<SeededTestSubgraph> {
-  const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: await isolatedRedisUrl(), ...env };
+  const settings = { NODE_ENV: 'test', LOG_LEVEL: 'silent', WEBHOOK_PORT: '0', REDIS_URL: await isolatedRedisUrl(), ...env };
   return startSeededTestSubgraph(reconSubgraph(loadReconConfig(settings)), { env: settings });
 }
 
