@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 
 /** Hop-by-hop headers are the connection's, not the message's: everything else goes through untouched. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'proxy-connection', 'te', 'trailer']);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'proxy-connection', 'te', 'trailer', 'expect']);
 
 /** The trace context sent on is the router's (its own, or the instrumentation's), never a second one. */
 const TRACE_CONTEXT = new Set(['traceparent', 'tracestate']);

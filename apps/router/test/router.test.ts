@@ -159,7 +159,7 @@ describe('the router', () => {
         ],
       });
       const router = await routerFor('development', { RECON_WEBHOOK_URL: recon.listenerUrls.webhook! });
-      const sms = JSON.stringify({ device_id: phone, sender: '15778000', body: '신한 입금 50,000 홍길동', received_at: '2026-12-07T14:03:00+09:00' });
+      const sms = JSON.stringify({ device_id: phone, sender: '15778000', body: '신한 입금 50,000 홍길동', received_at: '2026-12-01T14:03:00+09:00' });
       const sendSms = () =>
         router.app.inject({
           method: 'POST',
@@ -177,7 +177,7 @@ describe('the router', () => {
         { id, brandId: acme.id, channel: 'SMS', status: 'RECEIVED' },
       ]);
 
-      const update = { update_id: 1, message: { message_id: 1, date: 1_796_619_780, chat: { id: chat, type: 'group' }, text: 'From: 15778000\n신한 입금 20,000 김철수' } };
+      const update = { update_id: 1, message: { message_id: 1, date: 1_796_619_780, chat: { id: chat, type: 'private' }, text: 'From: 15778000\n신한 입금 20,000 김철수' } };
       const telegram = await router.app.inject({
         method: 'POST',
         url: '/webhooks/telegram',
@@ -201,7 +201,8 @@ describe('the router', () => {
       const response = await router.app.inject({
         method: 'POST',
         url: '/webhooks/sms',
-        headers: { 'content-type': 'application/json', 'x-signature': 'abc', 'x-telegram-bot-api-secret-token': 'def', ...FORBIDDEN_HEADERS },
+        // curl-based forwarders send Expect: 100-continue, which is the connection's business, not the listener's.
+        headers: { 'content-type': 'application/json', 'x-signature': 'abc', 'x-telegram-bot-api-secret-token': 'def', expect: '100-continue', ...FORBIDDEN_HEADERS },
         payload,
       });
       expect(response.json()).toEqual({ status: 'OK' });

@@ -37,7 +37,7 @@ function postSms(fields: object | string | Buffer, { signature, proof }: { signa
   return post('/webhooks/sms', payload, { 'x-signature': signature ?? smsSignature(payload) }, { proof });
 }
 
-const sms = (deviceId: string, body: string, receivedAt = '2026-12-07T14:03:00+09:00') => ({
+const sms = (deviceId: string, body: string, receivedAt = '2026-12-01T14:03:00+09:00') => ({
   device_id: deviceId,
   sender: '15778000',
   body,
@@ -67,7 +67,7 @@ describe('POST /webhooks/sms', () => {
         channel: 'SMS',
         sender: '15778000',
         body,
-        receivedAt: new Date('2026-12-07T05:03:00Z'),
+        receivedAt: new Date('2026-12-01T05:03:00Z'),
         status: 'RECEIVED',
         parseKind: null,
         attempts: 0,
@@ -84,9 +84,9 @@ describe('POST /webhooks/sms', () => {
     const first = await postSms(sms(deviceId, '입금 10,000원 김철수'));
     expect(first.status).toBe(202);
     expect(await postSms(sms(deviceId, '입금 10,000원 김철수'))).toEqual({ status: 202, body: { id: first.body.id } });
-    expect(await postSms(sms(deviceId, '입금 10,000원 김철수', '2026-12-07T05:03:00.000Z'))).toEqual({ status: 202, body: { id: first.body.id } });
+    expect(await postSms(sms(deviceId, '입금 10,000원 김철수', '2026-12-01T05:03:00.000Z'))).toEqual({ status: 202, body: { id: first.body.id } });
     // Another time or another body is another text.
-    const later = await postSms(sms(deviceId, '입금 10,000원 김철수', '2026-12-07T14:04:00+09:00'));
+    const later = await postSms(sms(deviceId, '입금 10,000원 김철수', '2026-12-01T14:04:00+09:00'));
     const other = await postSms(sms(deviceId, '입금 20,000원 김철수'));
     expect(new Set([first.body.id, later.body.id, other.body.id]).size).toBe(3);
     expect((await rowsOf(deviceId)).map((row) => row.id)).toEqual([first.body.id, later.body.id, other.body.id]);
@@ -144,6 +144,7 @@ describe('POST /webhooks/sms', () => {
     await refused(JSON.stringify(sms(acmePhone, 'x', '2026-12-07T14:03:00')), 'received_at');
     await refused(JSON.stringify(sms(acmePhone, 'x', '2026-12-07')), 'received_at');
     await refused(JSON.stringify(sms(acmePhone, 'x', 'yesterday')), 'received_at');
+    await refused(JSON.stringify(sms(acmePhone, 'x', new Date(Date.now() + 6 * 60_000).toISOString())), 'received_at');
     await refused(JSON.stringify(sms(acmePhone, '')), 'body');
     await refused(JSON.stringify(sms(acmePhone, 'x'.repeat(2_001))), 'body');
     await refused(JSON.stringify({ ...sms(acmePhone, 'x'), sender: '1'.repeat(65) }), 'sender');
@@ -183,9 +184,9 @@ describe('POST /webhooks/telegram', () => {
     await ingest.device(ingest.recon.brands.acme, { id: `telegram:${chatId}` });
   });
 
-  const update = (text: string | undefined, { kind = 'message', chat = chatId, id = ++updateId } = {}) => ({
+  const update = (text: string | undefined, { kind = 'message', chat = chatId, id = ++updateId, type = 'private' } = {}) => ({
     update_id: id,
-    [kind]: { message_id: id, date: 1_796_619_780, chat: { id: chat, type: 'supergroup' }, ...(text === undefined ? {} : { text }) },
+    [kind]: { message_id: id, date: 1_796_619_780, chat: { id: chat, type }, ...(text === undefined ? {} : { text }) },
   });
   const postUpdate = (body: object | string, secret: string | null = TELEGRAM_SECRET) =>
     post('/webhooks/telegram', body, secret === null ? {} : { 'x-telegram-bot-api-secret-token': secret });
@@ -204,7 +205,10 @@ describe('POST /webhooks/telegram', () => {
       receivedAt: new Date(1_796_619_780 * 1_000),
       status: 'RECEIVED',
     });
-    const post2 = await postUpdate(update('발신번호: 1588-9999\nKB 입금 5,000 김*수', { kind: 'channel_post' }));
+    const post2 = await postUpdate(update('발신번호: 1588-9999\nKB 입금 5,000 김*수', { kind: 'channel_post', type: 'channel' }));
+    // In a group anyone may post: no sender is trusted, and the From: line stays in the body for staff to see.
+    const inGroup = await postUpdate(update('From: 15778000\n신한 12/07 14:05 입금 80,000 홍길동', { type: 'supergroup' }));
+    expect(await prisma().reconMessage.findUniqueOrThrow({ where: { id: inGroup.body.id } })).toMatchObject({ sender: '', body: 'From: 15778000\n신한 12/07 14:05 입금 80,000 홍길동' });
     expect(await prisma().reconMessage.findUniqueOrThrow({ where: { id: post2.body.id } })).toMatchObject({ sender: '1588-9999', body: 'KB 입금 5,000 김*수' });
     const plain = await postUpdate(update('우리 입금 9,000원 이*희'));
     expect(await prisma().reconMessage.findUniqueOrThrow({ where: { id: plain.body.id } })).toMatchObject({ sender: '', body: '우리 입금 9,000원 이*희' });

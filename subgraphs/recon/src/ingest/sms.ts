@@ -11,7 +11,8 @@ export const smsWebhookBody = z.object({
   sender: storableText(0, 64),
   /** A long SMS (LMS) holds up to 2,000 bytes: no bank text is longer than this. */
   body: storableText(1, 2_000),
-  received_at: z.iso.datetime({ offset: true }),
+  /** At most 5 minutes ahead of our clock: a forwarder writing Korea's local time as UTC would leave its texts waiting 9 hours. */
+  received_at: z.iso.datetime({ offset: true }).refine((at) => Date.parse(at) <= Date.now() + 5 * 60_000, 'received_at is in the future'),
 });
 
 /** Whether X-Signature is the hex HMAC-SHA256 of the raw bytes received under `secret`, compared in constant time. */

@@ -5,7 +5,8 @@ import { storableText, storeMessage } from './messages';
 
 /** A message or channel post as Telegram's Bot API sends it: only what a forwarded text needs. */
 const chatMessage = z.object({
-  chat: z.object({ id: z.number().int() }),
+  /** `private`, `group`, `supergroup` or `channel`. */
+  chat: z.object({ id: z.number().int(), type: z.string().optional() }),
   /** Unix seconds. */
   date: z.number().int().nonnegative(),
   /** Absent on a photo, a sticker, a member joining...: nothing to read. Telegram's own limit is 4,096. */
@@ -51,10 +52,13 @@ export async function receiveTelegramUpdate(prisma: PrismaClient, secret: string
   const update = readJson(rawBody, telegramUpdate);
   const message = update.message ?? update.channel_post;
   if (!message?.text) return ignored;
+  // Anyone in a group may post a `From:` line naming a bank: only a channel (its admins post) or a
+  // private chat with the bot (the forwarder alone) vouches for the sender it names.
+  const vouched = update.channel_post !== undefined || message.chat.type === 'private';
   const stored = await storeMessage(prisma, {
     channel: 'TELEGRAM',
     deviceId: telegramDeviceId(message.chat.id),
-    ...splitForwardedText(message.text),
+    ...(vouched ? splitForwardedText(message.text) : { sender: '', body: message.text }),
     receivedAt: new Date(message.date * 1_000),
     updateId: update.update_id,
   });
