@@ -45,6 +45,11 @@ export const reconWorkerEnv = workerEnv(reconDomain.worker.port).extend({
   /** The recon device (and so the brand) whose phone Pushbullet mirrors. */
   PUSHBULLET_DEVICE_ID: z.string().min(1).optional(),
   PUSHBULLET_STREAM_URL: z.url().default('wss://stream.pushbullet.com/websocket/'),
+  /** Apps (package ids or names, comma-separated) whose notifications are stored besides the banks' apps the parsers know. */
+  PUSHBULLET_APPS: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((app) => app.trim()).filter(Boolean)),
 }).refine((env) => !env.PUSHBULLET_TOKEN || env.PUSHBULLET_DEVICE_ID, { message: 'PUSHBULLET_DEVICE_ID is required with PUSHBULLET_TOKEN', path: ['PUSHBULLET_DEVICE_ID'] });
 export type ReconWorkerConfig = z.infer<typeof reconWorkerEnv>;
 

@@ -5,6 +5,7 @@ import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
 import type { ReconWorkerConfig } from './config';
 import { type IncomingText, storableText, storeMessage } from './ingest/messages';
+import { BANKS } from './parsers';
 
 /** An app's notification, mirrored from the phone (Pushbullet's `mirror` push). */
 const mirrorPush = z.object({
@@ -26,6 +27,8 @@ export interface PushbulletStreamOptions {
   token: string;
   /** The recon device (and so the brand) whose phone Pushbullet mirrors. */
   deviceId: string;
+  /** Apps (package ids or names) whose notifications are stored besides the banks' the parsers know: those a brand's own pattern reads. */
+  apps?: readonly string[];
   prisma: PrismaClient;
   log: Logger;
   metrics: Metrics;
@@ -54,6 +57,8 @@ export class PushbulletStream implements WorkerLoop {
   private readonly firstBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly received: IncomingText[] = [];
+  /** Every other app's notifications (chats, system notices) are people's own business: never stored. */
+  private readonly storedApps: ReadonlySet<string>;
   private socket: WebSocket | null = null;
   private connected = false;
   private started = false;
@@ -74,6 +79,7 @@ export class PushbulletStream implements WorkerLoop {
     this.downGraceMs = options.downGraceMs ?? 120_000;
     this.firstBackoffMs = options.firstBackoffMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    this.storedApps = new Set([...BANKS.flatMap((bank) => bank.senders), ...(options.apps ?? [])].map(appKey));
     const registers = [options.metrics.registry];
     this.pushes = new Counter({
       name: 'recon_pushbullet_pushes_total',
@@ -196,7 +202,8 @@ export class PushbulletStream implements WorkerLoop {
     }
     const { title, body, package_name, application_name, notification_id, iden } = mirror.data;
     const text = [title, body].filter(Boolean).join('\n');
-    if (!text) {
+    const fromBankApp = [package_name, application_name].some((app) => app !== undefined && this.storedApps.has(appKey(app)));
+    if (!text || !fromBankApp) {
       this.pushes.inc({ outcome: 'ignored' });
       return;
     }
@@ -241,7 +248,10 @@ export class PushbulletStream implements WorkerLoop {
 
 /** recon_worker's stream of the phone PUSHBULLET_DEVICE_ID names, when PUSHBULLET_TOKEN is configured. */
 export function pushbulletStream(config: ReconWorkerConfig, deps: Pick<PushbulletStreamOptions, 'prisma' | 'log' | 'metrics'>): PushbulletStream | null {
-  const { PUSHBULLET_TOKEN: token, PUSHBULLET_DEVICE_ID: deviceId, PUSHBULLET_STREAM_URL: streamUrl } = config;
+  const { PUSHBULLET_TOKEN: token, PUSHBULLET_DEVICE_ID: deviceId, PUSHBULLET_STREAM_URL: streamUrl, PUSHBULLET_APPS: apps } = config;
   // The config requires the device with the token.
-  return token && deviceId ? new PushbulletStream({ streamUrl, token, deviceId, ...deps }) : null;
+  return token && deviceId ? new PushbulletStream({ streamUrl, token, deviceId, apps, ...deps }) : null;
 }
+
+/** An app as the bank table names it: its package id or name, trimmed, in lower case. */
+const appKey = (app: string) => app.trim().toLowerCase();

@@ -55,7 +55,7 @@ describe('the Pushbullet stream', () => {
   it('stores each mirrored notification once as a PUSH text of its device, and nothing of any other frame', async () => {
     const server = await fakePushbullet();
     await server.start();
-    const { metrics } = runStream(server);
+    const { metrics } = runStream(server, { apps: ['com.example.LocalBank'] });
     const connection = await server.open();
     const deposit = { title: '입금 50,000원', body: '홍*동 12/07 14:03 잔액 1,250,000원', notification_id: '1' };
     await server.send({ type: 'nop' });
@@ -67,23 +67,28 @@ describe('the Pushbullet stream', () => {
     await server.send({ type: 'push', push: { type: 'dismissal', package_name: 'com.kbstar.kbbank', notification_id: '1', notification_tag: null } });
     await server.send({ type: 'push', push: { type: 'sms_changed', notifications: [] } });
     connection.socket.send('not json');
+    // A chat app's notification is someone's own business, whatever it says: never stored.
+    await server.send(mirror({ title: '엄마', body: '입금 10,000원 했어', notification_id: '9', package_name: 'com.kakao.talk', application_name: '카카오톡' }));
     await server.send(mirror({ title: '', body: '토스 입금 3,000원 이*희', notification_id: '-7', package_name: 'viva.republica.toss' }));
-    const rows = await waitFor('three texts stored', async () => {
+    // An app a brand's own pattern reads, named in PUSHBULLET_APPS.
+    await server.send(mirror({ title: '', body: '입금 4,000원 박*수', notification_id: '3', package_name: 'com.example.localbank', application_name: 'Local' }));
+    const rows = await waitFor('four texts stored', async () => {
       const found = await pushRows();
-      return found.length >= 3 && found;
+      return found.length >= 4 && found;
     });
     await sleep(100);
-    expect(await pushRows()).toHaveLength(3);
+    expect(await pushRows()).toHaveLength(4);
     expect(rows.map(({ brandId, channel, sender, body, status }) => ({ brandId, channel, sender, body, status }))).toEqual([
       { brandId: ingest.recon.brands.acme.id, channel: 'PUSH', sender: 'com.kbstar.kbbank', body: '입금 50,000원\n홍*동 12/07 14:03 잔액 1,250,000원', status: 'RECEIVED' },
       { brandId: ingest.recon.brands.acme.id, channel: 'PUSH', sender: 'com.kbstar.kbbank', body: '입금 50,000원\n김*수 12/07 14:05 잔액 1,300,000원', status: 'RECEIVED' },
       { brandId: ingest.recon.brands.acme.id, channel: 'PUSH', sender: 'viva.republica.toss', body: '토스 입금 3,000원 이*희', status: 'RECEIVED' },
+      { brandId: ingest.recon.brands.acme.id, channel: 'PUSH', sender: 'com.example.localbank', body: '입금 4,000원 박*수', status: 'RECEIVED' },
     ]);
     expect(await counted(metrics, 'recon_pushbullet_pushes_total')).toEqual(
       expect.arrayContaining([
-        { outcome: 'stored', value: 3 },
+        { outcome: 'stored', value: 4 },
         { outcome: 'duplicate', value: 1 },
-        { outcome: 'ignored', value: 2 },
+        { outcome: 'ignored', value: 3 },
       ]),
     );
     expect(server.connections).toHaveLength(1);
