@@ -112,6 +112,29 @@ describe('a deposit text', () => {
     await expectReconBooks(platform, { [first.playerId]: null, [second.playerId]: null });
   });
 
+  it('sends a text to review (AMBIGUOUS) when more requests of its amount are pending than the wallet lists, approving none', async () => {
+    const amount = freshAmount();
+    const { acme } = platform.brands;
+    const now = Date.now();
+    // 50 older requests of other names, one of which fits the masked depositor; the payer's is the 51st, past the wallet's page.
+    const older = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        platform.prisma.depositRequest.create({
+          data: { brandId: acme.id, playerId: randomUUID(), amount, currency: acme.currency, depositorName: index === 0 ? '한민인' : `김${index}수`, createdAt: new Date(now - 60_000 + index * 100) },
+        }),
+      ),
+    );
+    const payer = await requestDeposit(platform, amount, '한국인');
+    const message = await receive(platform, kbDeposit(amount, '한*인'));
+
+    expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'AMBIGUOUS' });
+    expect(await matchOf(message)).toBeNull();
+    expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'AMBIGUOUS' }]]);
+    await expectDecision(platform, payer, null);
+    expect(await platform.prisma.depositRequest.count({ where: { id: { in: older.map((request) => request.id) }, status: 'PENDING' } })).toBe(50);
+    await expectReconBooks(platform, Object.fromEntries([payer, ...older].map((request) => [request.playerId, null])));
+  });
+
   it('waits for a request made after it, and approves it', async () => {
     const amount = freshAmount();
     const message = await receive(platform, kbDeposit(amount, '박민수'));

@@ -118,19 +118,19 @@ async function processMessage(options: ProcessingOptions, claimed: ReconMessage,
   }
   const deposit = depositOf(message);
   const window = options.windowMinutes * 60_000;
-  let requests: PendingRequest[];
+  let pending: PendingRequests;
   try {
-    ({ requests } = await options.wallet.value(walletRoutes.pendingDeposits, {
+    pending = await options.wallet.value(walletRoutes.pendingDeposits, {
       brandId: message.brandId,
       amount: deposit.amount,
       createdFrom: new Date(deposit.occurredAt.getTime() - window),
       createdTo: new Date(deposit.occurredAt.getTime() + window),
-    }));
+    });
   } catch (error) {
     await postpone(options, message, error, 'no answer from the wallet for a recon message');
     return 'FAULT';
   }
-  const decision = await decideMatch(options, message, deposit, requests);
+  const decision = await decideMatch(options, message, deposit, pending);
   if (!decision) return null;
   if ('status' in decision) return decision.status;
   return approvalOutcome(await approveMatch(options, brand, decision.match, decision.lease));
@@ -145,7 +145,7 @@ async function retryApproval(options: ProcessingOptions, message: ReconMessage, 
 
 const approvalOutcome = (outcome: Awaited<ReturnType<typeof approveMatch>>): Outcome => (outcome.status === 'UNANSWERED' ? 'FAULT' : (outcome.message.status as Outcome));
 
-type PendingRequest = RouteResponse<typeof walletRoutes.pendingDeposits>['requests'][number];
+type PendingRequests = RouteResponse<typeof walletRoutes.pendingDeposits>;
 
 /** A parsed deposit's columns, which a text past its parse and still to match has. */
 function depositOf(message: ReconMessage): { amount: bigint; depositor: string; occurredAt: Date } {
@@ -188,10 +188,11 @@ type MatchDecision = { match: ReconMatch; lease: Date } | { status: Outcome };
 /**
  * Decides a deposit's match among the brand's pending requests of its amount and time: those whose
  * depositor name fits the text's and that no other text is matched to. One: the match (APPROVING)
- * and its text MATCHED, leased to this performer, which asks the wallet at once. More: review
+ * and its text MATCHED, leased to this performer, which asks the wallet at once. More, or a page
+ * the wallet cut short (`truncated`: a fit beyond it would make the one in it no match): review
  * (AMBIGUOUS). None: WAITING for its request until `give_up_at`, then review (NO_CANDIDATE).
  */
-async function decideMatch(options: ProcessingOptions, message: ReconMessage, deposit: ReturnType<typeof depositOf>, requests: PendingRequest[]): Promise<MatchDecision | null> {
+async function decideMatch(options: ProcessingOptions, message: ReconMessage, deposit: ReturnType<typeof depositOf>, { requests, truncated }: PendingRequests): Promise<MatchDecision | null> {
   return outboxTransaction(options.prisma, async (tx) => {
     await lockBrand(tx, message.brandId);
     if (!(await stillClaimed(tx, message))) return null;
@@ -199,6 +200,7 @@ async function decideMatch(options: ProcessingOptions, message: ReconMessage, de
     const taken = new Set(matched.map((match) => match.requestId));
     const candidates = requests.filter((request) => !taken.has(request.id) && nameMatches(deposit.depositor, request.depositor_name));
     const [candidate] = candidates;
+    if (truncated) return { status: await toReview(tx, message, 'AMBIGUOUS') };
     if (candidate && candidates.length === 1) {
       const lease = newLease();
       const match = await tx.reconMatch.create({
