@@ -250,6 +250,31 @@ describe('reprocess', () => {
     await expectReconBooks(platform, { [request.playerId]: amount });
   });
 
+  it('reads a text in review again though a copy of it delivered since is its DUPLICATE, and approves it: no duplicate of itself', async () => {
+    const amount = freshAmount();
+    const text = kbDeposit(amount, '김유신');
+    const message = await settled(platform, (await receive(platform, text)).id, ['REVIEW']);
+    expect(message.reviewReason).toBe('NO_CANDIDATE');
+    const copy = await settled(platform, (await receive(platform, text, { receivedAt: new Date(Date.now() + 10_000) })).id, ['DUPLICATE']);
+    expect(copy.duplicateOfId).toBe(message.id);
+    const request = await requestDeposit(platform, amount, '김유신');
+
+    await reprocess(platform.deps(), platform.brands.acme, message.id, staffActor());
+    expect(await settled(platform, message.id, ['APPROVED', 'DUPLICATE', 'REVIEW'])).toMatchObject({ status: 'APPROVED', duplicateOfId: null });
+    expect(await find(copy.id)).toMatchObject({ status: 'DUPLICATE', duplicateOfId: message.id });
+    await expectDecision(platform, request, message.id);
+    expect(withoutActions(await eventsOf(platform, message.id))).toEqual([
+      opened(message, 'NO_CANDIDATE'),
+      closed(message, 'REPROCESSED'),
+      [
+        'RECON_DEPOSIT_MATCHED',
+        { message_id: message.id, request_id: request.id, player_id: request.playerId, amount_minor: amount.toString(), matched_by: 'recon' },
+      ],
+    ]);
+    expect(await eventsOf(platform, copy.id)).toEqual([]);
+    await expectReconBooks(platform, { [request.playerId]: amount });
+  });
+
   it('reads IGNORED and DISMISSED texts again (no review closed for them), and refuses texts that approved or matched something', async () => {
     const amount = freshAmount();
     const deps = platform.deps();
