@@ -136,6 +136,26 @@ describe('matchByHand', () => {
     await expectReconBooks(platform, { [request.playerId]: amount });
   });
 
+  it('refuses a text of a brand whose currency is not KRW (CURRENCY) with CONFLICT, changing nothing', async () => {
+    const amount = freshAmount();
+    const { demo } = platform.brands;
+    expect(demo.currency).not.toBe('KRW');
+    const device = `demo-phone-${randomUUID().slice(0, 8)}`;
+    await platform.prisma.reconDevice.create({ data: { id: device, brandId: demo.id, label: 'demo phone' } });
+    const message = await settled(platform, (await receive(platform, kbDeposit(amount, '홍길동'), { device })).id, ['REVIEW']);
+    expect(message).toMatchObject({ reviewReason: 'CURRENCY', amount });
+    const request = await platform.prisma.depositRequest.create({
+      data: { brandId: demo.id, playerId: randomUUID(), amount, currency: demo.currency, depositorName: '홍길동' },
+    });
+    const before = await snapshot(message);
+
+    expect(await refusal(matchByHand(platform.deps(), demo, message.id, request.id, staffActor()))).toBe('CONFLICT');
+    expect(await snapshot(message)).toEqual(before);
+    expect(await platform.prisma.depositRequest.findUniqueOrThrow({ where: { id: request.id } })).toMatchObject({ status: 'PENDING', decidedBy: null });
+    expect(await staffActionsOn(platform, message.id)).toEqual([]);
+    await expectReconBooks(platform, { [request.playerId]: null });
+  });
+
   it('undoes the match and keeps the text in review when the wallet refuses the request (another amount, decided, unknown)', async () => {
     const amount = freshAmount();
     const message = await unmatchedDeposit(amount);

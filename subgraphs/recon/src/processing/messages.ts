@@ -6,7 +6,7 @@ import { nameMatches, type ParseResult } from '../parsers';
 import { approveMatch } from './approval';
 import type { ReconDeps } from './deps';
 import { duplicateOf } from './duplicates';
-import { parseColumns, readText } from './parse';
+import { PARSED_CURRENCY, parseColumns, readText } from './parse';
 import { lockBrand, newLease, retryDelayMs, reviewOpened } from './queue';
 
 /**
@@ -178,7 +178,7 @@ async function verdictOf(tx: OutboxTransaction, brand: BrandRef, message: ReconM
   if (result.kind === 'IGNORED') return result.reason === 'UNRECOGNISED' ? { status: 'REVIEW', reviewReason: 'UNRECOGNISED' } : { status: 'IGNORED' };
   if (!result.fromBankSender) return { status: 'REVIEW', reviewReason: 'SENDER_MISMATCH' };
   // The parsers read won: another currency's amounts would be misread.
-  if (brand.currency !== 'KRW') return { status: 'REVIEW', reviewReason: 'CURRENCY' };
+  if (brand.currency !== PARSED_CURRENCY) return { status: 'REVIEW', reviewReason: 'CURRENCY' };
   const original = await duplicateOf(tx, message, result);
   return original ? { status: 'DUPLICATE', duplicateOfId: original } : null;
 }

@@ -2,6 +2,9 @@ import type { PrismaClient, ReconMessage } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import { type CustomPattern, customPattern, type ParseResult, parseBankText } from '../parsers';
 
+/** The currency the parsers read amounts in (won): a deposit text of a brand in another currency is never credited. */
+export const PARSED_CURRENCY = 'KRW';
+
 /** A text's parse columns before its first parse (or after staff reprocess it). */
 export const UNPARSED = {
   parseKind: null,
