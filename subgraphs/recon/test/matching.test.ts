@@ -263,6 +263,20 @@ describe('texts that approve nothing', () => {
     await expectReconBooks(platform, { [request.playerId]: null });
   });
 
+  it('sends a deposit text whose amount or balance is past what money may be to review (UNRECOGNISED), reading nothing', async () => {
+    const amount = freshAmount();
+    const request = await requestDeposit(platform, amount, '배수지');
+    const huge = 12_345_678_901_234_567_890n;
+    const messages = await Promise.all([kbDeposit(huge, '배수지'), kbDeposit(amount, '배수지', { balance: huge })].map((text) => receive(platform, text)));
+
+    for (const message of await Promise.all(messages.map(finalOf))) {
+      expect(message).toMatchObject({ status: 'REVIEW', reviewReason: 'UNRECOGNISED', parseKind: 'IGNORED', ignoredReason: 'UNRECOGNISED', bank: 'KB', amount: null, balance: null });
+      expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'UNRECOGNISED' }]]);
+    }
+    await expectDecision(platform, request, null);
+    await expectReconBooks(platform, { [request.playerId]: null });
+  });
+
   it('sends a text it cannot read to review (UNRECOGNISED)', async () => {
     const message = await receive(platform, { channel: 'SMS', sender: '15889999', body: '[KB국민] 고객님의 소중한 자산을 지켜드립니다' });
     expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'UNRECOGNISED', parseKind: 'IGNORED', ignoredReason: 'UNRECOGNISED' });
