@@ -114,6 +114,7 @@ export async function reprocess(deps: ReconDeps, brand: BrandRef, messageId: str
         status: 'RECEIVED',
         ...UNPARSED,
         attempts: 0,
+        failures: 0,
         nextAttemptAt: new Date(),
         giveUpAt: null,
         reviewReason: null,

@@ -11,6 +11,7 @@ import type { ReconMessage } from '@rgb/db';
 import type { StartedWorker } from '@rgb/kit';
 import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FAILURES } from '../src/processing/messages';
 import { dismiss } from '../src/review';
 import {
   DEVICE,
@@ -277,6 +278,23 @@ describe('texts that approve nothing', () => {
     await expectReconBooks(platform, { [request.playerId]: null });
   });
 
+  it('sends a text whose reading fails again and again to review (ERROR) after MAX_FAILURES turns, not trying it for ever', async () => {
+    // A brand pattern whose amount group takes what is no number: reading a text it fits throws.
+    const pattern = await platform.prisma.reconPattern.create({
+      data: { brandId: platform.brands.acme.id, bank: 'BROKEN', pattern: '^고장은행 (?<amount>\\S+)원 (?<depositor>\\S+)$', senders: ['15770001'], createdBy: 'staff:test' },
+    });
+    try {
+      const message = await receive(platform, { channel: 'SMS', sender: '15770001', body: '고장은행 일만원 홍길동' });
+      expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'ERROR', parsedAt: null, failures: MAX_FAILURES, attempts: MAX_FAILURES });
+      expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'ERROR' }]]);
+      // In review, it is claimed no more.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'REVIEW', attempts: MAX_FAILURES });
+    } finally {
+      await platform.prisma.reconPattern.delete({ where: { id: pattern.id } });
+    }
+  });
+
   it('sends a text it cannot read to review (UNRECOGNISED)', async () => {
     const message = await receive(platform, { channel: 'SMS', sender: '15889999', body: '[KB국민] 고객님의 소중한 자산을 지켜드립니다' });
     expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'UNRECOGNISED', parseKind: 'IGNORED', ignoredReason: 'UNRECOGNISED' });
@@ -290,8 +308,9 @@ describe('the wallet away', () => {
     const amount = freshAmount();
     const request = await requestDeposit(platform, amount, '서지훈');
     const message = await receive(platform, kbDeposit(amount, '서지훈'));
-    await waitFor('three attempts without an answer', async () => (await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).attempts >= 3);
-    expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'RECEIVED', parseKind: 'DEPOSIT' });
+    await waitFor(`${MAX_FAILURES + 1} attempts without an answer`, async () => (await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).attempts > MAX_FAILURES);
+    // Waiting for the wallet is no failure: however long, the text is not sent to review (ERROR).
+    expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'RECEIVED', parseKind: 'DEPOSIT', failures: 0 });
     expect(await matchOf(message)).toBeNull();
     await down.close();
 

@@ -1,7 +1,7 @@
 import { type RouteResponse, walletRoutes } from '@rgb/contracts';
 import type { ReconMatch, ReconMessage, ReconMessageStatus } from '@rgb/db';
 import { type OutboxTransaction, outboxTransaction } from '@rgb/events';
-import type { BrandRef } from '@rgb/kit';
+import type { BrandRef, CallResult } from '@rgb/kit';
 import { nameMatches, type ParseResult } from '../parsers';
 import { approveMatch } from './approval';
 import type { ReconDeps } from './deps';
@@ -43,24 +43,33 @@ export interface Turn {
  */
 const BATCH = 5;
 
+/**
+ * Failed turns (throws: a text no layout or pattern reads without an error, a stored value out of
+ * range...) after which a text to read or match goes to review (ERROR) instead of being tried
+ * again for ever. A wallet that does not answer is no failure: the text waits for it.
+ */
+export const MAX_FAILURES = 5;
+
 /** Claims and processes the due texts to read or match (RECEIVED, and WAITING for their request). */
 export function processDueMessages(options: ProcessingOptions, take = BATCH): Promise<Turn> {
-  return processClaimed(options, ['RECEIVED', 'WAITING'], take, processMessage);
+  return processClaimed(options, ['RECEIVED', 'WAITING'], take, processMessage, recordFailure);
 }
 
 /** Claims and sends again the due approvals the wallet has not answered (MATCHED texts, their match APPROVING). */
 export function retryDueApprovals(options: ProcessingOptions, take = BATCH): Promise<Turn> {
-  return processClaimed(options, ['MATCHED'], take, retryApproval);
+  // A failed retry is tried again for ever: its approval may be applied already, so the match stays (the worker turns unhealthy).
+  return processClaimed(options, ['MATCHED'], take, retryApproval, (failed, message, error) => postpone(failed, message, error, 'sending a recon approval again failed'));
 }
 
 type Performer = (options: ProcessingOptions, message: ReconMessage, brand: BrandRef) => Promise<Outcome | null>;
+type FailureHandler = (options: ProcessingOptions, message: ReconMessage, error: unknown) => Promise<void>;
 
 /**
- * Claims up to `take` due texts in `statuses` and performs each. One that fails is tried again
- * after the retry delay (not its whole lease), and the others still performed; the first failure
- * is thrown once all are done, so the loop shows it.
+ * Claims up to `take` due texts in `statuses` and performs each. One that fails is handed to
+ * `onFailure` (tried again after the retry delay, not its whole lease, or set aside), and the
+ * others still performed; the first failure is thrown once all are done, so the loop shows it.
  */
-async function processClaimed(options: ProcessingOptions, statuses: ReconMessageStatus[], take: number, perform: Performer): Promise<Turn> {
+async function processClaimed(options: ProcessingOptions, statuses: ReconMessageStatus[], take: number, perform: Performer, onFailure: FailureHandler): Promise<Turn> {
   const claimed = await claimDue(options, statuses, take);
   const outcomes: Outcome[] = [];
   let failure: unknown;
@@ -72,8 +81,8 @@ async function processClaimed(options: ProcessingOptions, statuses: ReconMessage
       if (outcome) outcomes.push(outcome);
     } catch (error) {
       failure ??= error;
-      await postpone(options, message, error, 'processing a recon message failed').catch((postponing: unknown) =>
-        options.log.error({ err: postponing, message: { id: message.id } }, 'a failed recon message could not be postponed: it waits out its lease'),
+      await onFailure(options, message, error).catch((recording: unknown) =>
+        options.log.error({ err: recording, message: { id: message.id } }, 'a failed recon message could not be postponed: it waits out its lease'),
       );
     }
   }
@@ -118,9 +127,9 @@ async function processMessage(options: ProcessingOptions, claimed: ReconMessage,
   }
   const deposit = depositOf(message);
   const window = options.windowMinutes * 60_000;
-  let pending: PendingRequests;
+  let answer: CallResult<typeof walletRoutes.pendingDeposits>;
   try {
-    pending = await options.wallet.value(walletRoutes.pendingDeposits, {
+    answer = await options.wallet.call(walletRoutes.pendingDeposits, {
       brandId: message.brandId,
       amount: deposit.amount,
       createdFrom: new Date(deposit.occurredAt.getTime() - window),
@@ -130,7 +139,12 @@ async function processMessage(options: ProcessingOptions, claimed: ReconMessage,
     await postpone(options, message, error, 'no answer from the wallet for a recon message');
     return 'FAULT';
   }
-  const decision = await decideMatch(options, message, deposit, pending);
+  if (!answer.ok) {
+    // Our own query refused: asking again changes nothing, so staff look at the text.
+    options.log.error({ message: { id: message.id }, brand_id: message.brandId, refusal: answer.refusal }, 'the wallet refused the pending deposits query of a recon message: it goes to review (ERROR)');
+    return outboxTransaction(options.prisma, async (tx) => ((await stillClaimed(tx, message)) ? toReview(tx, message, 'ERROR') : null));
+  }
+  const decision = await decideMatch(options, message, deposit, answer.value);
   if (!decision) return null;
   if ('status' in decision) return decision.status;
   return approvalOutcome(await approveMatch(options, brand, decision.match, decision.lease));
@@ -223,6 +237,24 @@ async function toReview(tx: OutboxTransaction, message: ReconMessage, reason: st
   await tx.reconMessage.update({ where: { id: message.id }, data: { status: 'REVIEW', reviewReason: reason } });
   await reviewOpened(tx, message, reason);
   return 'REVIEW';
+}
+
+/**
+ * A turn of a text to read or match failed: counted, while the claim still holds it; the
+ * MAX_FAILURES-th sends it to review (ERROR) for staff, else it is tried again after the retry delay.
+ */
+async function recordFailure(options: ProcessingOptions, message: ReconMessage, error: unknown): Promise<void> {
+  const failures = await outboxTransaction(options.prisma, async (tx) => {
+    if (!(await stillClaimed(tx, message))) return null;
+    const { failures } = await tx.reconMessage.update({ where: { id: message.id }, data: { failures: { increment: 1 } } });
+    if (failures >= MAX_FAILURES) await toReview(tx, message, 'ERROR');
+    return failures;
+  });
+  if (failures === null || failures < MAX_FAILURES) return postpone(options, message, error, 'processing a recon message failed');
+  options.log.error(
+    { err: error, message: { id: message.id, status: message.status, attempts: message.attempts, failures }, brand_id: message.brandId },
+    'processing a recon message failed too often: it goes to review (ERROR)',
+  );
 }
 
 /**
