@@ -301,6 +301,23 @@ describe('texts that approve nothing', () => {
   });
 });
 
+describe('a match the wallet refuses', () => {
+  it('undoes a match whose approval the wallet refuses as malformed (a request in another currency) and sends the text to review (REQUEST_REFUSED)', async () => {
+    const amount = freshAmount();
+    const { acme } = platform.brands;
+    const request = await platform.prisma.depositRequest.create({
+      data: { brandId: acme.id, playerId: randomUUID(), amount, currency: 'USD', depositorName: '송중기' },
+    });
+    const message = await receive(platform, kbDeposit(amount, '송중기'));
+
+    expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'REQUEST_REFUSED' });
+    expect(await matchOf(message)).toBeNull();
+    expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'REQUEST_REFUSED' }]]);
+    await expectDecision(platform, request, null);
+    await expectReconBooks(platform, { [request.playerId]: null });
+  });
+});
+
 describe('the wallet away', () => {
   it('tries a text again while the wallet is down, then approves its request exactly once, though its answers get lost and another request comes', async () => {
     await worker.close();
