@@ -4,7 +4,7 @@ import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/even
 import { type BrandRef, isUuid } from '@rgb/kit';
 import { approveMatch } from './processing/approval';
 import type { ReconDeps } from './processing/deps';
-import { UNPARSED } from './processing/parse';
+import { PARSED_CURRENCY, UNPARSED } from './processing/parse';
 import { lockBrand, newLease, reviewClosed, ringRecon } from './processing/queue';
 
 /**
@@ -31,7 +31,8 @@ const notIn = (message: ReconMessage, statuses: readonly ReconMessageStatus[]) =
 
 /**
  * Matches a text of the review queue (with an amount read) to a deposit request of the brand and
- * has the wallet approve it for the text. The match is written first (MATCHED, the queue's
+ * has the wallet approve it for the text (a brand whose currency is not the won the texts are read
+ * in: CONFLICT). The match is written first (MATCHED, the queue's
  * RECON_REVIEW_CLOSED): an approval left unanswered is sent again by recon_worker. A request the
  * wallet refuses (decided already, another amount: CONFLICT; unknown: NOT_FOUND) undoes the match,
  * and the text is back in review.
@@ -45,6 +46,8 @@ export async function matchByHand(deps: ReconDeps, brand: BrandRef, messageId: s
     const message = await tx.reconMessage.findUniqueOrThrow({ where: { id: found.id } });
     if (message.status !== 'REVIEW') throw notIn(message, ['REVIEW']);
     if (message.amount === null) throw conflict('the recon message has no amount read: add a pattern for its layout and reprocess it');
+    // Its amount was read in won: credited in another currency it would be another sum.
+    if (brand.currency !== PARSED_CURRENCY) throw conflict(`the recon message's amount is in ${PARSED_CURRENCY}, the brand's currency ${brand.currency}`);
     const taken = await tx.reconMatch.findUnique({ where: { requestId: depositRequestId } });
     if (taken) throw conflict('the deposit request is matched to another recon message');
     const { count } = await tx.reconMessage.updateMany({
@@ -111,6 +114,7 @@ export async function reprocess(deps: ReconDeps, brand: BrandRef, messageId: str
         status: 'RECEIVED',
         ...UNPARSED,
         attempts: 0,
+        failures: 0,
         nextAttemptAt: new Date(),
         giveUpAt: null,
         reviewReason: null,

@@ -11,6 +11,7 @@ import type { ReconMessage } from '@rgb/db';
 import type { StartedWorker } from '@rgb/kit';
 import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FAILURES } from '../src/processing/messages';
 import { dismiss } from '../src/review';
 import {
   DEVICE,
@@ -110,6 +111,29 @@ describe('a deposit text', () => {
     await waitFor('the review events on the recon stream', async () => (await streamed(message.id)).length === 3);
     expect(review(await streamed(message.id))).toEqual([opened, closed]);
     await expectReconBooks(platform, { [first.playerId]: null, [second.playerId]: null });
+  });
+
+  it('sends a text to review (AMBIGUOUS) when more requests of its amount are pending than the wallet lists, approving none', async () => {
+    const amount = freshAmount();
+    const { acme } = platform.brands;
+    const now = Date.now();
+    // 50 older requests of other names, one of which fits the masked depositor; the payer's is the 51st, past the wallet's page.
+    const older = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        platform.prisma.depositRequest.create({
+          data: { brandId: acme.id, playerId: randomUUID(), amount, currency: acme.currency, depositorName: index === 0 ? '한민인' : `김${index}수`, createdAt: new Date(now - 60_000 + index * 100) },
+        }),
+      ),
+    );
+    const payer = await requestDeposit(platform, amount, '한국인');
+    const message = await receive(platform, kbDeposit(amount, '한*인'));
+
+    expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'AMBIGUOUS' });
+    expect(await matchOf(message)).toBeNull();
+    expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'AMBIGUOUS' }]]);
+    await expectDecision(platform, payer, null);
+    expect(await platform.prisma.depositRequest.count({ where: { id: { in: older.map((request) => request.id) }, status: 'PENDING' } })).toBe(50);
+    await expectReconBooks(platform, Object.fromEntries([payer, ...older].map((request) => [request.playerId, null])));
   });
 
   it('waits for a request made after it, and approves it', async () => {
@@ -240,9 +264,57 @@ describe('texts that approve nothing', () => {
     await expectReconBooks(platform, { [request.playerId]: null });
   });
 
+  it('sends a deposit text whose amount or balance is past what money may be to review (UNRECOGNISED), reading nothing', async () => {
+    const amount = freshAmount();
+    const request = await requestDeposit(platform, amount, '배수지');
+    const huge = 12_345_678_901_234_567_890n;
+    const messages = await Promise.all([kbDeposit(huge, '배수지'), kbDeposit(amount, '배수지', { balance: huge })].map((text) => receive(platform, text)));
+
+    for (const message of await Promise.all(messages.map(finalOf))) {
+      expect(message).toMatchObject({ status: 'REVIEW', reviewReason: 'UNRECOGNISED', parseKind: 'IGNORED', ignoredReason: 'UNRECOGNISED', bank: 'KB', amount: null, balance: null });
+      expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'UNRECOGNISED' }]]);
+    }
+    await expectDecision(platform, request, null);
+    await expectReconBooks(platform, { [request.playerId]: null });
+  });
+
+  it('sends a text whose reading fails again and again to review (ERROR) after MAX_FAILURES turns, not trying it for ever', async () => {
+    // A brand pattern whose amount group takes what is no number: reading a text it fits throws.
+    const pattern = await platform.prisma.reconPattern.create({
+      data: { brandId: platform.brands.acme.id, bank: 'BROKEN', pattern: '^고장은행 (?<amount>\\S+)원 (?<depositor>\\S+)$', senders: ['15770001'], createdBy: 'staff:test' },
+    });
+    try {
+      const message = await receive(platform, { channel: 'SMS', sender: '15770001', body: '고장은행 일만원 홍길동' });
+      expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'ERROR', parsedAt: null, failures: MAX_FAILURES, attempts: MAX_FAILURES });
+      expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'ERROR' }]]);
+      // In review, it is claimed no more.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'REVIEW', attempts: MAX_FAILURES });
+    } finally {
+      await platform.prisma.reconPattern.delete({ where: { id: pattern.id } });
+    }
+  });
+
   it('sends a text it cannot read to review (UNRECOGNISED)', async () => {
     const message = await receive(platform, { channel: 'SMS', sender: '15889999', body: '[KB국민] 고객님의 소중한 자산을 지켜드립니다' });
     expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'UNRECOGNISED', parseKind: 'IGNORED', ignoredReason: 'UNRECOGNISED' });
+  });
+});
+
+describe('a match the wallet refuses', () => {
+  it('undoes a match whose approval the wallet refuses as malformed (a request in another currency) and sends the text to review (REQUEST_REFUSED)', async () => {
+    const amount = freshAmount();
+    const { acme } = platform.brands;
+    const request = await platform.prisma.depositRequest.create({
+      data: { brandId: acme.id, playerId: randomUUID(), amount, currency: 'USD', depositorName: '송중기' },
+    });
+    const message = await receive(platform, kbDeposit(amount, '송중기'));
+
+    expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'REQUEST_REFUSED' });
+    expect(await matchOf(message)).toBeNull();
+    expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'REQUEST_REFUSED' }]]);
+    await expectDecision(platform, request, null);
+    await expectReconBooks(platform, { [request.playerId]: null });
   });
 });
 
@@ -253,8 +325,9 @@ describe('the wallet away', () => {
     const amount = freshAmount();
     const request = await requestDeposit(platform, amount, '서지훈');
     const message = await receive(platform, kbDeposit(amount, '서지훈'));
-    await waitFor('three attempts without an answer', async () => (await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).attempts >= 3);
-    expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'RECEIVED', parseKind: 'DEPOSIT' });
+    await waitFor(`${MAX_FAILURES + 1} attempts without an answer`, async () => (await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).attempts > MAX_FAILURES);
+    // Waiting for the wallet is no failure: however long, the text is not sent to review (ERROR).
+    expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'RECEIVED', parseKind: 'DEPOSIT', failures: 0 });
     expect(await matchOf(message)).toBeNull();
     await down.close();
 

@@ -136,6 +136,26 @@ describe('matchByHand', () => {
     await expectReconBooks(platform, { [request.playerId]: amount });
   });
 
+  it('refuses a text of a brand whose currency is not KRW (CURRENCY) with CONFLICT, changing nothing', async () => {
+    const amount = freshAmount();
+    const { demo } = platform.brands;
+    expect(demo.currency).not.toBe('KRW');
+    const device = `demo-phone-${randomUUID().slice(0, 8)}`;
+    await platform.prisma.reconDevice.create({ data: { id: device, brandId: demo.id, label: 'demo phone' } });
+    const message = await settled(platform, (await receive(platform, kbDeposit(amount, '홍길동'), { device })).id, ['REVIEW']);
+    expect(message).toMatchObject({ reviewReason: 'CURRENCY', amount });
+    const request = await platform.prisma.depositRequest.create({
+      data: { brandId: demo.id, playerId: randomUUID(), amount, currency: demo.currency, depositorName: '홍길동' },
+    });
+    const before = await snapshot(message);
+
+    expect(await refusal(matchByHand(platform.deps(), demo, message.id, request.id, staffActor()))).toBe('CONFLICT');
+    expect(await snapshot(message)).toEqual(before);
+    expect(await platform.prisma.depositRequest.findUniqueOrThrow({ where: { id: request.id } })).toMatchObject({ status: 'PENDING', decidedBy: null });
+    expect(await staffActionsOn(platform, message.id)).toEqual([]);
+    await expectReconBooks(platform, { [request.playerId]: null });
+  });
+
   it('undoes the match and keeps the text in review when the wallet refuses the request (another amount, decided, unknown)', async () => {
     const amount = freshAmount();
     const message = await unmatchedDeposit(amount);
@@ -247,6 +267,31 @@ describe('reprocess', () => {
         after: { status: 'RECEIVED' },
       },
     ]);
+    await expectReconBooks(platform, { [request.playerId]: amount });
+  });
+
+  it('reads a text in review again though a copy of it delivered since is its DUPLICATE, and approves it: no duplicate of itself', async () => {
+    const amount = freshAmount();
+    const text = kbDeposit(amount, '김유신');
+    const message = await settled(platform, (await receive(platform, text)).id, ['REVIEW']);
+    expect(message.reviewReason).toBe('NO_CANDIDATE');
+    const copy = await settled(platform, (await receive(platform, text, { receivedAt: new Date(Date.now() + 10_000) })).id, ['DUPLICATE']);
+    expect(copy.duplicateOfId).toBe(message.id);
+    const request = await requestDeposit(platform, amount, '김유신');
+
+    await reprocess(platform.deps(), platform.brands.acme, message.id, staffActor());
+    expect(await settled(platform, message.id, ['APPROVED', 'DUPLICATE', 'REVIEW'])).toMatchObject({ status: 'APPROVED', duplicateOfId: null });
+    expect(await find(copy.id)).toMatchObject({ status: 'DUPLICATE', duplicateOfId: message.id });
+    await expectDecision(platform, request, message.id);
+    expect(withoutActions(await eventsOf(platform, message.id))).toEqual([
+      opened(message, 'NO_CANDIDATE'),
+      closed(message, 'REPROCESSED'),
+      [
+        'RECON_DEPOSIT_MATCHED',
+        { message_id: message.id, request_id: request.id, player_id: request.playerId, amount_minor: amount.toString(), matched_by: 'recon' },
+      ],
+    ]);
+    expect(await eventsOf(platform, copy.id)).toEqual([]);
     await expectReconBooks(platform, { [request.playerId]: amount });
   });
 

@@ -34,14 +34,18 @@ export function walletInternalRoutes(app: FastifyInstance, prisma: PrismaClient)
   serveRoute(app, walletRoutes.promotionReverse, async (movement) => answer(await reversePromotion(prisma, movement)));
   serveRoute(app, walletRoutes.adjustment, async (movement) => answer(await adjustBalance(prisma, movement, { mayOpenAccount: true })));
   serveRoute(app, walletRoutes.agentMovement, async (movement) => answer(await moveAgentAccount(prisma, movement)));
-  serveRoute(app, walletRoutes.pendingDeposits, async (query) => ({
-    requests: (await pendingDeposits(prisma, query)).map((request) => ({
-      id: request.id,
-      player_id: request.playerId,
-      depositor_name: request.depositorName,
-      created_at: request.createdAt.toISOString(),
-    })),
-  }));
+  serveRoute(app, walletRoutes.pendingDeposits, async (query) => {
+    const { requests, truncated } = await pendingDeposits(prisma, query);
+    return {
+      requests: requests.map((request) => ({
+        id: request.id,
+        player_id: request.playerId,
+        depositor_name: request.depositorName,
+        created_at: request.createdAt.toISOString(),
+      })),
+      truncated,
+    };
+  });
   serveRoute(app, walletRoutes.depositApproval, async ({ brand, requestId, amount, causedBy }) => {
     const { request, duplicate } = await approveDeposit(prisma, brand, requestId, { causedBy, amount });
     return { request_id: request.id, player_id: request.playerId, duplicate };

@@ -248,16 +248,17 @@ const PENDING_DEPOSITS_LIMIT = 50;
 
 /**
  * The brand's PENDING deposit requests of exactly `amount` made in [createdFrom, createdTo], oldest
- * first, at most PENDING_DEPOSITS_LIMIT: one range of the (brand_id, status, created_at, id) index,
- * read backwards, the amount checked on its rows.
+ * first, at most PENDING_DEPOSITS_LIMIT, and whether more are pending (`truncated`): one range of
+ * the (brand_id, status, created_at, id) index, read backwards, the amount checked on its rows.
  */
-export function pendingDeposits(prisma: PrismaClient, { brandId, amount, createdFrom, createdTo }: PendingDepositQuery) {
-  return prisma.depositRequest.findMany({
+export async function pendingDeposits(prisma: PrismaClient, { brandId, amount, createdFrom, createdTo }: PendingDepositQuery) {
+  const rows = await prisma.depositRequest.findMany({
     where: { brandId, status: 'PENDING', amount, createdAt: { gte: createdFrom, lte: createdTo } },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    take: PENDING_DEPOSITS_LIMIT,
+    take: PENDING_DEPOSITS_LIMIT + 1,
     select: { id: true, playerId: true, depositorName: true, createdAt: true },
   });
+  return { requests: rows.slice(0, PENDING_DEPOSITS_LIMIT), truncated: rows.length > PENDING_DEPOSITS_LIMIT };
 }
 
 export function declineDeposit(prisma: PrismaClient, brand: BrandRef, id: string, actor: StaffActor, reason: string | null): Promise<DepositRequest> {

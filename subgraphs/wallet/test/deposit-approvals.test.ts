@@ -96,17 +96,19 @@ describe('pendingDeposits', () => {
     const demoRequest = await stored(demo(), 50_000n, at(20));
 
     const [twinA, twinB] = [middle, middleTwin].sort((a, b) => (a.id < b.id ? -1 : 1));
-    expect(await candidates(acme(), 50_000n, from, to)).toEqual({ requests: [first, twinA!, twinB!, late].map(wire) });
-    expect(await candidates(demo(), 50_000n, from, to)).toEqual({ requests: [wire(demoRequest)] });
-    expect(await candidates(acme(), 50_000n, at(61), at(120))).toEqual({ requests: [] });
+    expect(await candidates(acme(), 50_000n, from, to)).toEqual({ requests: [first, twinA!, twinB!, late].map(wire), truncated: false });
+    expect(await candidates(demo(), 50_000n, from, to)).toEqual({ requests: [wire(demoRequest)], truncated: false });
+    expect(await candidates(acme(), 50_000n, at(61), at(120))).toEqual({ requests: [], truncated: false });
   });
 
-  it('answers at most 50, the oldest', async () => {
+  it('answers at most 50, the oldest, saying whether more are pending', async () => {
     const day = freshDay();
     const made = [];
-    for (let second = 54; second >= 0; second -= 1) made.push(await stored(acme(), 70_000n, new Date(day + second * 1_000)));
+    for (let second = 50; second >= 0; second -= 1) made.push(await stored(acme(), 70_000n, new Date(day + second * 1_000)));
     const oldest = made.reverse().slice(0, 50);
-    expect(await candidates(acme(), 70_000n, new Date(day), new Date(day + 3_600_000))).toEqual({ requests: oldest.map(wire) });
+    expect(await candidates(acme(), 70_000n, new Date(day), new Date(day + 3_600_000))).toEqual({ requests: oldest.map(wire), truncated: true });
+    // Exactly 50: the page is all of them.
+    expect(await candidates(acme(), 70_000n, new Date(day), new Date(day + 49_000))).toEqual({ requests: oldest.map(wire), truncated: false });
   });
 
   it('refuses a query its contract refuses with BAD_USER_INPUT', async () => {

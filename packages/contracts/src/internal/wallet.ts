@@ -309,7 +309,11 @@ export const walletRoutes = {
     errors: KEYED_REFUSALS,
     refusalDetails: withBalance,
   }),
-  /** The brand's PENDING deposit requests of one amount made in a time range (oldest first, at most 50): reconciliation's candidates. */
+  /**
+   * The brand's PENDING deposit requests of one amount made in a time range (oldest first, at most
+   * 50): reconciliation's candidates. `truncated`: more than 50 are pending, so the page is not all
+   * of them, and none of them can be told to be the only one that fits.
+   */
   pendingDeposits: defineRoute({
     method: 'GET',
     path: '/internal/wallet/deposit-requests/pending',
@@ -329,6 +333,7 @@ export const walletRoutes = {
     }),
     response: z.object({
       requests: z.array(z.object({ id: uuid, player_id: uuid, depositor_name: z.string(), created_at: z.iso.datetime({ offset: true }) })),
+      truncated: z.boolean(),
     }),
   }),
   /**

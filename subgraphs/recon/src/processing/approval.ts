@@ -14,7 +14,7 @@ import { DEFAULT_RETRY_MS, retryDelayMs, reviewOpened } from './queue';
 /** What became of a match: APPROVED, refused by the wallet (undone, the text back in review), or unanswered (retried). */
 export type ApprovalOutcome =
   | { status: 'APPROVED'; message: ReconMessage }
-  | { status: 'REFUSED'; refusal: { code: 'CONFLICT' | 'NOT_FOUND'; message: string }; message: ReconMessage }
+  | { status: 'REFUSED'; refusal: { code: 'CONFLICT' | 'NOT_FOUND' | 'BAD_USER_INPUT'; message: string }; message: ReconMessage }
   | { status: 'UNANSWERED'; message: ReconMessage };
 
 /** The wallet's `decided_by` of a request approved for a text: the text, whose match names who matched it. */
@@ -37,13 +37,15 @@ export async function approveMatch(deps: ReconDeps, brand: BrandRef, match: Reco
   }
   if (answer.ok) return { status: 'APPROVED', message: await settleApproved(deps, match, answer.value.player_id) };
   const refusal = answer.refusal;
+  const context = { match: { id: match.id, message_id: match.messageId, request_id: match.requestId }, brand_id: match.brandId, refusal };
   if (refusal.code === 'BAD_USER_INPUT') {
-    // Our own request refused: sending it again changes nothing, so the match waits (and the worker turns unhealthy) until someone looks.
-    log.error({ match: { id: match.id, message_id: match.messageId, request_id: match.requestId }, brand_id: match.brandId, refusal }, 'the wallet refused a deposit approval as malformed');
-    return { status: 'UNANSWERED', message: await recordUnanswered(deps, match, lease, new Error(`${refusal.code}: ${refusal.message}`)) };
+    // Our own approval refused (a request in another currency...): sending it again changes nothing, so staff look at the text.
+    log.error(context, 'the wallet refused a deposit approval as malformed: the match is undone and the text goes to review');
+  } else {
+    log.info(context, 'the wallet refused a matched deposit request: the text goes back to review');
   }
-  log.info({ match: { id: match.id, message_id: match.messageId, request_id: match.requestId }, brand_id: match.brandId, refusal }, 'the wallet refused a matched deposit request: the text goes back to review');
-  return { status: 'REFUSED', refusal: { code: refusal.code, message: refusal.message }, message: await undoMatch(deps, match) };
+  const reason = refusal.code === 'BAD_USER_INPUT' ? 'REQUEST_REFUSED' : 'REQUEST_DECIDED';
+  return { status: 'REFUSED', refusal: { code: refusal.code, message: refusal.message }, message: await undoMatch(deps, match, reason) };
 }
 
 /** The wallet approved: the match and its text are APPROVED, and RECON_DEPOSIT_MATCHED names the request's player. */
@@ -67,16 +69,16 @@ async function settleApproved({ prisma }: ReconDeps, match: ReconMatch, playerId
 }
 
 /**
- * The wallet refused the request (decided meanwhile, another amount, unknown): the match is
- * deleted and the text goes back to review, under the reason it had (a match by hand) or
- * REQUEST_DECIDED.
+ * The wallet refused the request (decided meanwhile, another amount, unknown: REQUEST_DECIDED;
+ * malformed: REQUEST_REFUSED): the match is deleted and the text goes back to review, under the
+ * reason it had (a match by hand) or `refusedAs`.
  */
-async function undoMatch({ prisma }: ReconDeps, match: ReconMatch): Promise<ReconMessage> {
+async function undoMatch({ prisma }: ReconDeps, match: ReconMatch, refusedAs: 'REQUEST_DECIDED' | 'REQUEST_REFUSED'): Promise<ReconMessage> {
   return outboxTransaction(prisma, async (tx) => {
     const { count } = await tx.reconMatch.deleteMany({ where: { id: match.id, status: 'APPROVING' } });
     const message = await tx.reconMessage.findUniqueOrThrow({ where: { id: match.messageId } });
     if (count === 0) return message;
-    const reason = message.reviewReason ?? 'REQUEST_DECIDED';
+    const reason = message.reviewReason ?? refusedAs;
     await reviewOpened(tx, message, reason);
     return tx.reconMessage.update({ where: { id: message.id }, data: { status: 'REVIEW', reviewReason: reason, resolvedBy: null, resolvedAt: null } });
   });

@@ -16,11 +16,11 @@ const SAME_DEPOSIT_MS = 3 * 60_000;
  * apart). Two pushes alike are two notifications (the ingress took the same one mirrored again as
  * one text), so two deposits. A text not from the bank's sender is never an original: it approves
  * nothing itself. Called under the brand's lock, so of two reports one is the original, whichever
- * is read first.
+ * is read first. Never `message` itself, nor a report that names `message` its original.
  */
 export async function duplicateOf(tx: OutboxTransaction, message: ReconMessage, deposit: ParsedDeposit): Promise<string | null> {
   const at = deposit.occurredAt.getTime();
-  const reports = await tx.reconMessage.findMany({
+  const found = await tx.reconMessage.findMany({
     where: {
       brandId: message.brandId,
       deviceId: message.deviceId,
@@ -32,6 +32,8 @@ export async function duplicateOf(tx: OutboxTransaction, message: ReconMessage, 
     },
     orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
   });
+  // A report of `message` itself (a copy delivered again while `message` was in review, before staff had it read again) is no original of it.
+  const reports = found.filter((report) => report.duplicateOfId !== message.id);
   const delivered = message.channel !== 'PUSH' && reports.find((report) => report.channel === message.channel && report.body === message.body);
   if (delivered) return delivered.duplicateOfId ?? delivered.id;
   const otherChannel = reports.filter(

@@ -1,12 +1,12 @@
 import { type RouteResponse, walletRoutes } from '@rgb/contracts';
 import type { ReconMatch, ReconMessage, ReconMessageStatus } from '@rgb/db';
 import { type OutboxTransaction, outboxTransaction } from '@rgb/events';
-import type { BrandRef } from '@rgb/kit';
+import type { BrandRef, CallResult } from '@rgb/kit';
 import { nameMatches, type ParseResult } from '../parsers';
 import { approveMatch } from './approval';
 import type { ReconDeps } from './deps';
 import { duplicateOf } from './duplicates';
-import { parseColumns, readText } from './parse';
+import { PARSED_CURRENCY, parseColumns, readText } from './parse';
 import { lockBrand, newLease, retryDelayMs, reviewOpened } from './queue';
 
 /**
@@ -43,24 +43,33 @@ export interface Turn {
  */
 const BATCH = 5;
 
+/**
+ * Failed turns (throws: a text no layout or pattern reads without an error, a stored value out of
+ * range...) after which a text to read or match goes to review (ERROR) instead of being tried
+ * again for ever. A wallet that does not answer is no failure: the text waits for it.
+ */
+export const MAX_FAILURES = 5;
+
 /** Claims and processes the due texts to read or match (RECEIVED, and WAITING for their request). */
 export function processDueMessages(options: ProcessingOptions, take = BATCH): Promise<Turn> {
-  return processClaimed(options, ['RECEIVED', 'WAITING'], take, processMessage);
+  return processClaimed(options, ['RECEIVED', 'WAITING'], take, processMessage, recordFailure);
 }
 
 /** Claims and sends again the due approvals the wallet has not answered (MATCHED texts, their match APPROVING). */
 export function retryDueApprovals(options: ProcessingOptions, take = BATCH): Promise<Turn> {
-  return processClaimed(options, ['MATCHED'], take, retryApproval);
+  // A failed retry is tried again for ever: its approval may be applied already, so the match stays (the worker turns unhealthy).
+  return processClaimed(options, ['MATCHED'], take, retryApproval, (failed, message, error) => postpone(failed, message, error, 'sending a recon approval again failed'));
 }
 
 type Performer = (options: ProcessingOptions, message: ReconMessage, brand: BrandRef) => Promise<Outcome | null>;
+type FailureHandler = (options: ProcessingOptions, message: ReconMessage, error: unknown) => Promise<void>;
 
 /**
- * Claims up to `take` due texts in `statuses` and performs each. One that fails is tried again
- * after the retry delay (not its whole lease), and the others still performed; the first failure
- * is thrown once all are done, so the loop shows it.
+ * Claims up to `take` due texts in `statuses` and performs each. One that fails is handed to
+ * `onFailure` (tried again after the retry delay, not its whole lease, or set aside), and the
+ * others still performed; the first failure is thrown once all are done, so the loop shows it.
  */
-async function processClaimed(options: ProcessingOptions, statuses: ReconMessageStatus[], take: number, perform: Performer): Promise<Turn> {
+async function processClaimed(options: ProcessingOptions, statuses: ReconMessageStatus[], take: number, perform: Performer, onFailure: FailureHandler): Promise<Turn> {
   const claimed = await claimDue(options, statuses, take);
   const outcomes: Outcome[] = [];
   let failure: unknown;
@@ -72,8 +81,8 @@ async function processClaimed(options: ProcessingOptions, statuses: ReconMessage
       if (outcome) outcomes.push(outcome);
     } catch (error) {
       failure ??= error;
-      await postpone(options, message, error, 'processing a recon message failed').catch((postponing: unknown) =>
-        options.log.error({ err: postponing, message: { id: message.id } }, 'a failed recon message could not be postponed: it waits out its lease'),
+      await onFailure(options, message, error).catch((recording: unknown) =>
+        options.log.error({ err: recording, message: { id: message.id } }, 'a failed recon message could not be postponed: it waits out its lease'),
       );
     }
   }
@@ -118,19 +127,24 @@ async function processMessage(options: ProcessingOptions, claimed: ReconMessage,
   }
   const deposit = depositOf(message);
   const window = options.windowMinutes * 60_000;
-  let requests: PendingRequest[];
+  let answer: CallResult<typeof walletRoutes.pendingDeposits>;
   try {
-    ({ requests } = await options.wallet.value(walletRoutes.pendingDeposits, {
+    answer = await options.wallet.call(walletRoutes.pendingDeposits, {
       brandId: message.brandId,
       amount: deposit.amount,
       createdFrom: new Date(deposit.occurredAt.getTime() - window),
       createdTo: new Date(deposit.occurredAt.getTime() + window),
-    }));
+    });
   } catch (error) {
     await postpone(options, message, error, 'no answer from the wallet for a recon message');
     return 'FAULT';
   }
-  const decision = await decideMatch(options, message, deposit, requests);
+  if (!answer.ok) {
+    // Our own query refused: asking again changes nothing, so staff look at the text.
+    options.log.error({ message: { id: message.id }, brand_id: message.brandId, refusal: answer.refusal }, 'the wallet refused the pending deposits query of a recon message: it goes to review (ERROR)');
+    return outboxTransaction(options.prisma, async (tx) => ((await stillClaimed(tx, message)) ? toReview(tx, message, 'ERROR') : null));
+  }
+  const decision = await decideMatch(options, message, deposit, answer.value);
   if (!decision) return null;
   if ('status' in decision) return decision.status;
   return approvalOutcome(await approveMatch(options, brand, decision.match, decision.lease));
@@ -145,7 +159,7 @@ async function retryApproval(options: ProcessingOptions, message: ReconMessage, 
 
 const approvalOutcome = (outcome: Awaited<ReturnType<typeof approveMatch>>): Outcome => (outcome.status === 'UNANSWERED' ? 'FAULT' : (outcome.message.status as Outcome));
 
-type PendingRequest = RouteResponse<typeof walletRoutes.pendingDeposits>['requests'][number];
+type PendingRequests = RouteResponse<typeof walletRoutes.pendingDeposits>;
 
 /** A parsed deposit's columns, which a text past its parse and still to match has. */
 function depositOf(message: ReconMessage): { amount: bigint; depositor: string; occurredAt: Date } {
@@ -178,7 +192,7 @@ async function verdictOf(tx: OutboxTransaction, brand: BrandRef, message: ReconM
   if (result.kind === 'IGNORED') return result.reason === 'UNRECOGNISED' ? { status: 'REVIEW', reviewReason: 'UNRECOGNISED' } : { status: 'IGNORED' };
   if (!result.fromBankSender) return { status: 'REVIEW', reviewReason: 'SENDER_MISMATCH' };
   // The parsers read won: another currency's amounts would be misread.
-  if (brand.currency !== 'KRW') return { status: 'REVIEW', reviewReason: 'CURRENCY' };
+  if (brand.currency !== PARSED_CURRENCY) return { status: 'REVIEW', reviewReason: 'CURRENCY' };
   const original = await duplicateOf(tx, message, result);
   return original ? { status: 'DUPLICATE', duplicateOfId: original } : null;
 }
@@ -188,10 +202,11 @@ type MatchDecision = { match: ReconMatch; lease: Date } | { status: Outcome };
 /**
  * Decides a deposit's match among the brand's pending requests of its amount and time: those whose
  * depositor name fits the text's and that no other text is matched to. One: the match (APPROVING)
- * and its text MATCHED, leased to this performer, which asks the wallet at once. More: review
+ * and its text MATCHED, leased to this performer, which asks the wallet at once. More, or a page
+ * the wallet cut short (`truncated`: a fit beyond it would make the one in it no match): review
  * (AMBIGUOUS). None: WAITING for its request until `give_up_at`, then review (NO_CANDIDATE).
  */
-async function decideMatch(options: ProcessingOptions, message: ReconMessage, deposit: ReturnType<typeof depositOf>, requests: PendingRequest[]): Promise<MatchDecision | null> {
+async function decideMatch(options: ProcessingOptions, message: ReconMessage, deposit: ReturnType<typeof depositOf>, { requests, truncated }: PendingRequests): Promise<MatchDecision | null> {
   return outboxTransaction(options.prisma, async (tx) => {
     await lockBrand(tx, message.brandId);
     if (!(await stillClaimed(tx, message))) return null;
@@ -199,6 +214,7 @@ async function decideMatch(options: ProcessingOptions, message: ReconMessage, de
     const taken = new Set(matched.map((match) => match.requestId));
     const candidates = requests.filter((request) => !taken.has(request.id) && nameMatches(deposit.depositor, request.depositor_name));
     const [candidate] = candidates;
+    if (truncated) return { status: await toReview(tx, message, 'AMBIGUOUS') };
     if (candidate && candidates.length === 1) {
       const lease = newLease();
       const match = await tx.reconMatch.create({
@@ -221,6 +237,24 @@ async function toReview(tx: OutboxTransaction, message: ReconMessage, reason: st
   await tx.reconMessage.update({ where: { id: message.id }, data: { status: 'REVIEW', reviewReason: reason } });
   await reviewOpened(tx, message, reason);
   return 'REVIEW';
+}
+
+/**
+ * A turn of a text to read or match failed: counted, while the claim still holds it; the
+ * MAX_FAILURES-th sends it to review (ERROR) for staff, else it is tried again after the retry delay.
+ */
+async function recordFailure(options: ProcessingOptions, message: ReconMessage, error: unknown): Promise<void> {
+  const failures = await outboxTransaction(options.prisma, async (tx) => {
+    if (!(await stillClaimed(tx, message))) return null;
+    const { failures } = await tx.reconMessage.update({ where: { id: message.id }, data: { failures: { increment: 1 } } });
+    if (failures >= MAX_FAILURES) await toReview(tx, message, 'ERROR');
+    return failures;
+  });
+  if (failures === null || failures < MAX_FAILURES) return postpone(options, message, error, 'processing a recon message failed');
+  options.log.error(
+    { err: error, message: { id: message.id, status: message.status, attempts: message.attempts, failures }, brand_id: message.brandId },
+    'processing a recon message failed too often: it goes to review (ERROR)',
+  );
 }
 
 /**

@@ -1,6 +1,10 @@
+import { MAX_MINOR } from '@rgb/contracts';
 import type { PrismaClient, ReconMessage } from '@rgb/db';
 import type { Logger } from '@rgb/kit';
 import { type CustomPattern, customPattern, type ParseResult, parseBankText } from '../parsers';
+
+/** The currency the parsers read amounts in (won): a deposit text of a brand in another currency is never credited. */
+export const PARSED_CURRENCY = 'KRW';
 
 /** A text's parse columns before its first parse (or after staff reprocess it). */
 export const UNPARSED = {
@@ -17,9 +21,16 @@ export const UNPARSED = {
   parsedAt: null,
 };
 
-/** Reads a text with the built-in layouts and its brand's own patterns. */
+/**
+ * Reads a text with the built-in layouts and its brand's own patterns. A deposit whose amount or
+ * balance is past what money may be (MAX_MINOR) is misread, not money: UNRECOGNISED, for staff.
+ */
 export async function readText(prisma: PrismaClient, log: Logger, message: ReconMessage): Promise<ParseResult> {
-  return parseBankText({ sender: message.sender, body: message.body, receivedAt: message.receivedAt, customPatterns: await brandPatterns(prisma, log, message.brandId) });
+  const result = parseBankText({ sender: message.sender, body: message.body, receivedAt: message.receivedAt, customPatterns: await brandPatterns(prisma, log, message.brandId) });
+  if (result.kind === 'DEPOSIT' && (result.amountMinor > MAX_MINOR || (result.balanceMinor ?? 0n) > MAX_MINOR)) {
+    return { kind: 'IGNORED', reason: 'UNRECOGNISED', bank: result.bank };
+  }
+  return result;
 }
 
 /** What a parse stores on its text. */
