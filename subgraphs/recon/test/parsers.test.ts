@@ -162,6 +162,11 @@ const DEPOSITS: Record<string, Case[]> = {
       body: '입금 50,000원 홍*동 → 내 입출금통장(1234)',
       expected: { amount: 50_000, depositor: '홍*동', at: RECEIVED, account: '1234' },
     },
+    {
+      sender: 'com.kakaobank.channel',
+      body: '입금 50,000원 홍*동 →\n내 입출금통장(1234)',
+      expected: { amount: 50_000, depositor: '홍*동', at: RECEIVED, account: '1234' },
+    },
   ],
   TOSSBANK: [
     {
