@@ -66,9 +66,12 @@ export const sentencePush = (): Layout =>
   // Greedy: the last `님이` ends the name, so a name holding 님 stays whole.
   layout(String.raw`(?<depositor>.+)님이\s*${AMOUNT}을\s*(?:보냈어요|입금했습니다|입금했어요)\.?`, true);
 
-/** App push: `입금 50,000원 홍*동 → 내 입출금통장(1234)` (the account may start the next line); the name holds no `→` or `>`. */
+/**
+ * App push: `입금 50,000원 홍*동 → 내 입출금통장(1234)` or `입금 88,000원 | 박영희 → ...` (the account
+ * may start the next line). `원` or a space ends the amount, and the name holds no `→` or `>`.
+ */
 export const arrowPush = (): Layout =>
   layout(
-    String.raw`${DEPOSIT_LABEL}\s*${AMOUNT}(?:\s*\|)?\s*(?<depositor>[^\s→>](?:[^\n→>]*?[^\s→>])??)\s*(?:→|->)\n?[^\n]*?(?:\((?<holderAccount>\d{4})\))?`,
+    String.raw`${DEPOSIT_LABEL}\s*(?<amount>${NUMBER})(?:\s*원\s*|\s+)(?:\|\s*)?(?<depositor>[^\s→>|](?:[^\n→>]*?[^\s→>])??)\s*(?:→|->)\n?[^\n]*?(?:\((?<holderAccount>\d{4})\))?`,
     true,
   );
