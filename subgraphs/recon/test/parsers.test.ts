@@ -162,6 +162,11 @@ const DEPOSITS: Record<string, Case[]> = {
       body: '입금 50,000원 홍*동 → 내 입출금통장(1234)',
       expected: { amount: 50_000, depositor: '홍*동', at: RECEIVED, account: '1234' },
     },
+    {
+      sender: 'com.kakaobank.channel',
+      body: '입금 50,000원 홍*동 →\n내 입출금통장(1234)',
+      expected: { amount: 50_000, depositor: '홍*동', at: RECEIVED, account: '1234' },
+    },
   ],
   TOSSBANK: [
     {
@@ -409,6 +414,9 @@ const NOT_DEPOSITS: { sender: string; body: string; reason: string; bank?: strin
     bank: 'KAKAOBANK',
   },
   { sender: '01012345678', body: '안녕하세요 홍길동입니다 50,000원 보내드렸어요', reason: 'UNRECOGNISED' },
+  // An amount running into more digits, and an app push without a name, are no deposit.
+  { sender: '토스뱅크', body: '입금 88,00088원 | 박영희 → 내 토스뱅크 통장', reason: 'UNRECOGNISED', bank: 'TOSSBANK' },
+  { sender: '토스뱅크', body: '입금 88,000원 | → 내 토스뱅크 통장', reason: 'UNRECOGNISED', bank: 'TOSSBANK' },
 ];
 
 describe('parseBankText sets aside texts that are not deposits', () => {

@@ -7,6 +7,7 @@ export {
   customPattern,
   type IgnoredReason,
   type IgnoredText,
+  MAX_DEPOSIT_TEXT_LENGTH,
   type ParsedDeposit,
   type ParseResult,
   parseBankText,
