@@ -27,6 +27,10 @@ export const UNPARSED = {
  */
 export async function readText(prisma: PrismaClient, log: Logger, message: ReconMessage): Promise<ParseResult> {
   const result = parseBankText({ sender: message.sender, body: message.body, receivedAt: message.receivedAt, customPatterns: await brandPatterns(prisma, log, message.brandId) });
+  if (result.kind === 'IGNORED' && result.patternsTimedOut) {
+    // The text waits for staff either way; the pattern is what needs rewriting.
+    log.warn({ message_id: message.id, brand_id: message.brandId, patterns: result.patternsTimedOut }, 'brand patterns stopped for taking too long on a recon text');
+  }
   if (result.kind === 'DEPOSIT' && (result.amountMinor > MAX_MINOR || (result.balanceMinor ?? 0n) > MAX_MINOR)) {
     return { kind: 'IGNORED', reason: 'UNRECOGNISED', bank: result.bank };
   }
