@@ -278,21 +278,15 @@ describe('texts that approve nothing', () => {
     await expectReconBooks(platform, { [request.playerId]: null });
   });
 
-  it('sends a text whose reading fails again and again to review (ERROR) after MAX_FAILURES turns, not trying it for ever', async () => {
-    // A brand pattern whose amount group takes what is no number: reading a text it fits throws.
-    const pattern = await platform.prisma.reconPattern.create({
-      data: { brandId: platform.brands.acme.id, bank: 'BROKEN', pattern: '^고장은행 (?<amount>\\S+)원 (?<depositor>\\S+)$', senders: ['15770001'], createdBy: 'staff:test' },
-    });
-    try {
-      const message = await receive(platform, { channel: 'SMS', sender: '15770001', body: '고장은행 일만원 홍길동' });
-      expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'ERROR', parsedAt: null, failures: MAX_FAILURES, attempts: MAX_FAILURES });
-      expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'ERROR' }]]);
-      // In review, it is claimed no more.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'REVIEW', attempts: MAX_FAILURES });
-    } finally {
-      await platform.prisma.reconPattern.delete({ where: { id: pattern.id } });
-    }
+  it('sends a text whose processing fails again and again to review (ERROR) after MAX_FAILURES turns, not trying it for ever', async () => {
+    // A device registered to a brand the brand catalogue does not know: each turn on its text fails.
+    const device = await platform.prisma.reconDevice.create({ data: { id: `orphan-${randomUUID()}`, brandId: randomUUID(), label: 'orphan' } });
+    const message = await receive(platform, kbDeposit(freshAmount(), '고아라'), { device: device.id });
+    expect(await finalOf(message)).toMatchObject({ status: 'REVIEW', reviewReason: 'ERROR', parsedAt: null, failures: MAX_FAILURES, attempts: MAX_FAILURES });
+    expect(await eventsOf(platform, message.id)).toEqual([['RECON_REVIEW_OPENED', { message_id: message.id, reason: 'ERROR' }]]);
+    // In review, it is claimed no more.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await platform.prisma.reconMessage.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ status: 'REVIEW', attempts: MAX_FAILURES });
   });
 
   it('sends a text it cannot read to review (UNRECOGNISED)', async () => {

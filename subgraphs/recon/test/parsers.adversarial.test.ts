@@ -129,7 +129,7 @@ const ATTACKS: Attack[] = [
     run: ' ',
     tail: '잔액 1 x',
     bank: 'KB',
-    atLimit: ignored('BALANCE_NOTICE', 'KB'),
+    atLimit: ignored('UNRECOGNISED', 'KB'),
   },
   { what: 'spaces after the amount (신한 lines)', sender: '15778000', head: '신한12/06 14:23\n110-***-123456\n입금 50,000', run: ' ', tail: 'x\n홍길동', bank: 'SHINHAN' },
   { what: 'spaces in a depositor line', sender: '15885000', head: '우리 12/06 14:23\n1002-***-123456\n입금 50,000원\n홍', run: ' ', tail: '길동\nx', bank: 'WOORI' },
@@ -144,7 +144,7 @@ const ATTACKS: Attack[] = [
     run: ' 잔액 1',
     tail: '\nx',
     bank: 'HANA',
-    atLimit: ignored('BALANCE_NOTICE', 'HANA'),
+    atLimit: ignored('UNRECOGNISED', 'HANA'),
   },
   { what: 'spaces in a name (농협 lines)', sender: '15882100', head: '농협 입금50,000원\n12/06 14:23 352-****-1234-56 홍', run: ' ', tail: '길동\nx', bank: 'NH' },
   { what: '님이 and an amount, again and again', sender: '15778000', head: '', run: '님이 1', tail: '을 보냈어요\nx', bank: 'SHINHAN' },
@@ -295,7 +295,7 @@ describe('amounts', () => {
     const loose = customPattern('LOOSE', String.raw`^입금 (?<amount>\S+)원 (?<depositor>\S+)(?: 잔액 (?<balance>\S+)원)?$`);
     const read = (body: string) => parse({ sender: '', body, receivedAt: RECEIVED, customPatterns: [loose] }).result;
     expect(read('입금 5만원 홍길동')).toEqual(ignored('UNRECOGNISED'));
-    expect(read('입금 50,000원 홍길동 잔액 많음원')).toEqual(ignored('BALANCE_NOTICE'));
+    expect(read('입금 50,000원 홍길동 잔액 많음원')).toEqual(ignored('UNRECOGNISED'));
     expect(read('입금 50,000원 홍길동 잔액 60,000원')).toEqual({
       kind: 'DEPOSIT',
       bank: 'LOOSE',

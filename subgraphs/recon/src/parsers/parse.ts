@@ -84,6 +84,7 @@ const NOT_DEPOSITS: readonly [IgnoredReason, RegExp][] = [
   ['WITHDRAWAL', /(?<!입)출금|인출/u],
 ];
 const BALANCE_WORDS = /잔액|잔고/u;
+const DEPOSIT_WORDS = /입금|보내셨/u;
 
 /**
  * A deposit text is under 300 characters; 500 leaves room for a long company name or memo. A
@@ -134,7 +135,8 @@ export function parseBankText({ sender, body, receivedAt, customPatterns = [] }:
   }
   // The pattern that ran out of time may have been the one that reads this text: never set it aside unseen.
   if (timedOut.length > 0) return { ...ignored('UNRECOGNISED'), patternsTimedOut: timedOut };
-  return ignored(BALANCE_WORDS.test(text) ? 'BALANCE_NOTICE' : 'UNRECOGNISED');
+  // A text that speaks of money coming in and that no layout read may be a deposit misread: staff look at it.
+  return ignored(BALANCE_WORDS.test(text) && !DEPOSIT_WORDS.test(text) ? 'BALANCE_NOTICE' : 'UNRECOGNISED');
 }
 
 function normalise(body: string): string {
