@@ -30,4 +30,3 @@ export * from './manifest';
 export * from './live-queue';
 export * from './subscriptions';
 export * from './rate-limit';
-export * from './signatures';
