@@ -1,4 +1,5 @@
 import type { TokenService } from '@rgb/auth';
+import { ROUTER_PROOF_HEADER } from '@rgb/kit';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 
@@ -81,7 +82,7 @@ export async function registerPassthroughs(app: FastifyInstance, { targets, serv
         }
         headers['x-request-id'] = incoming.id;
         if (incoming.traceparent) headers.traceparent = incoming.traceparent;
-        headers['x-rgb-router'] = await routerProof();
+        headers[ROUTER_PROOF_HEADER] = await routerProof();
         const path = target.route.replace(/:(\w+)/g, (_, param: string) => encodeURIComponent(incoming.params[param] ?? ''));
         const response = await request(`${target.url}${path}`, {
           method: 'POST',

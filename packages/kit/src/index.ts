@@ -30,3 +30,4 @@ export * from './manifest';
 export * from './live-queue';
 export * from './subscriptions';
 export * from './rate-limit';
+export * from './signatures';

@@ -12,8 +12,8 @@ import { IntegrationStaff } from './authorization';
 import { RgsLauncher } from './rgs';
 
 export { loadGameConfig, type GameConfig } from './config';
-export { sign as signCallback } from './callbacks/signature';
-export { ROUTER_PROOF_HEADER } from './callbacks/server';
+export { sign as signCallback } from '@rgb/kit';
+export { ROUTER_PROOF_HEADER } from '@rgb/kit';
 
 export interface GameServices {
   catalog: GameCatalog;

@@ -11,12 +11,11 @@ import {
   walletRoutes,
 } from '@rgb/contracts';
 import type { PrismaClient, Provider } from '@rgb/db';
-import type { CallContext, CallResult, Logger, ServiceClient } from '@rgb/kit';
+import { type CallContext, type CallResult, type Logger, type ServiceClient, signatureMatches } from '@rgb/kit';
 import type { GameCatalog } from '../catalog';
 import type { CallbackRequest, CallbackStore, MoneyCallRecord } from '../history';
 import type { PlayerDirectory, ResolvedAccount } from '../players';
 import { CALLBACK_ACTIONS, CALLBACK_BODIES, type CallbackAction, type CallbackBody, type CallbackErrorCode, type CallbackResponse, refusal, success } from './contract';
-import { signatureMatches } from './signature';
 import { parseStrictJson, StrictJsonError } from './strict-json';
 
 export interface CallbackDeps {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { TokenError, type TokenService } from '@rgb/auth';
-import type { SessionRevocations } from '@rgb/kit';
+import { type SessionRevocations, sign } from '@rgb/kit';
 import type { IntegrationStaff } from '../authorization';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type CallbackDeps, handleCallback } from './handle';
-import { sign } from './signature';
 
 /** Who may use the integration routes: a live staff session of someone with providers.manage on every brand. */
 export interface StaffAccess {

@@ -1,13 +1,10 @@
 import { TokenError, type TokenService } from '@rgb/auth';
-import { createHttpApp, type Logger, type Metrics } from '@rgb/kit';
+import { createHttpApp, type Logger, type Metrics, ROUTER_PROOF_HEADER } from '@rgb/kit';
 import type { FastifyInstance } from 'fastify';
 import { Histogram } from 'prom-client';
 import { refusal } from './contract';
 import { type CallbackDeps, handleCallback } from './handle';
 import { registerIntegrationRoutes, type StaffAccess } from './integration';
-
-/** Header with which the router proves a callback came through it (a service token). */
-export const ROUTER_PROOF_HEADER = 'x-rgb-router';
 
 export interface CallbackServerOptions {
   deps: CallbackDeps;

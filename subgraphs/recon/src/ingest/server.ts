@@ -1,15 +1,12 @@
 import { TokenError, type TokenService } from '@rgb/auth';
 import { DomainError, ErrorCode } from '@rgb/contracts';
 import type { PrismaClient } from '@rgb/db';
-import { createHttpApp, type Logger, type Metrics } from '@rgb/kit';
+import { createHttpApp, type Logger, type Metrics, ROUTER_PROOF_HEADER } from '@rgb/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
 import { Refused, refusal, type WebhookAnswer } from './answers';
 import { receiveSms } from './sms';
 import { receiveTelegramUpdate } from './telegram';
-
-/** Header with which the router proves a webhook came through it (a service token), as for the game's callbacks. */
-export const ROUTER_PROOF_HEADER = 'x-rgb-router';
 
 export interface WebhookServerOptions {
   prisma: PrismaClient;

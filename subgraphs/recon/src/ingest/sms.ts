@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '@rgb/db';
+import { signatureMatches } from '@rgb/kit';
 import { z } from 'zod';
 import { readJson, refusal, type WebhookAnswer } from './answers';
 import { storableText, storeMessage } from './messages';
@@ -15,19 +15,13 @@ export const smsWebhookBody = z.object({
   received_at: z.iso.datetime({ offset: true }).refine((at) => Date.parse(at) <= Date.now() + 5 * 60_000, 'received_at is in the future'),
 });
 
-/** Whether X-Signature is the hex HMAC-SHA256 of the raw bytes received under `secret`, compared in constant time. */
-export function smsSignatureMatches(rawBody: Buffer, secret: string, given: string | undefined): boolean {
-  if (!given || !/^[0-9a-fA-F]{64}$/.test(given)) return false;
-  return timingSafeEqual(createHmac('sha256', secret).update(rawBody).digest(), Buffer.from(given, 'hex'));
-}
-
 /**
  * `POST /webhooks/sms`: the signature first (over the bytes, before anything reads them), then
  * the body; the text is stored for recon_worker and answered 202 with its id, the same id for
  * the same device, time and body delivered again.
  */
 export async function receiveSms(prisma: PrismaClient, secret: string, rawBody: Buffer, signature: string | undefined): Promise<WebhookAnswer> {
-  if (!smsSignatureMatches(rawBody, secret, signature)) return refusal('UNAUTHENTICATED', 'X-Signature is not the HMAC-SHA256 of the body');
+  if (!signatureMatches(rawBody, secret, signature)) return refusal('UNAUTHENTICATED', 'X-Signature is not the HMAC-SHA256 of the body');
   const sms = readJson(rawBody, smsWebhookBody);
   const stored = await storeMessage(prisma, {
     channel: 'SMS',

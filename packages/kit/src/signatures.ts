@@ -1,6 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** HMAC-SHA256 of the raw body, hex: what a provider puts in X-Signature. */
+/**
+ * Header with which the router proves a request it passed on raw (a provider callback, a
+ * bank-text webhook) came through it: a service token of the router.
+ */
+export const ROUTER_PROOF_HEADER = 'x-rgb-router';
+
+/** HMAC-SHA256 of the raw body, hex: what a provider or a phone's forwarder puts in X-Signature. */
 export function sign(rawBody: Buffer | string, secret: string): string {
   return createHmac('sha256', secret).update(rawBody).digest('hex');
 }
