@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient, ReconChannel, ReconDevice, ReconMatch, ReconMatchStatus, ReconMessage, ReconMessageStatus, ReconPattern } from '@rgb/db';
-import { type Connection, connection, decodeCursor, NEWEST_FIRST, pageSize, paginate } from '@rgb/kit';
+import { type Connection, NEWEST_FIRST, paginate } from '@rgb/kit';
 
 // What staff read of the brand's texts, matches, devices and patterns: every list is of one brand only.
 
@@ -24,19 +24,15 @@ export function listMessages(
 }
 
 /** The brand's texts waiting for staff, oldest first: the one waiting longest comes first. */
-export async function reviewQueue(prisma: PrismaClient, brandId: string, { first, after }: Page): Promise<Connection<ReconMessage>> {
+export function reviewQueue(prisma: PrismaClient, brandId: string, page: Page): Promise<Connection<ReconMessage>> {
   const where: Prisma.ReconMessageWhereInput = { brandId, status: 'REVIEW' };
-  const take = pageSize(first);
-  const cursor = after ? decodeCursor(after) : null;
-  // The mirror of kit's afterCursor: (created_at, id) after the cursor's, ascending.
-  const position = cursor
-    ? { AND: [{ createdAt: { gte: cursor.createdAt } }, { OR: [{ createdAt: { gt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { gt: cursor.id } }] }] }
-    : {};
-  const [rows, total] = await Promise.all([
-    prisma.reconMessage.findMany({ where: { ...where, ...position }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: take + 1 }),
-    prisma.reconMessage.count({ where }),
-  ]);
-  return connection(rows, take, total);
+  return paginate(
+    page,
+    (position, take) => prisma.reconMessage.findMany({ where: { ...where, ...position }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take }),
+    () => prisma.reconMessage.count({ where }),
+    undefined,
+    'asc',
+  );
 }
 
 /** The brand's matches, newest first, of one status when given. */
