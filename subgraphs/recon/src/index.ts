@@ -1,5 +1,4 @@
 import { repositoryPath, ServiceClient, startSubgraph, type SubgraphDefinition } from '@rgb/kit';
-import type { Redis } from 'ioredis';
 import type { ReconConfig } from './config';
 import { reconDomain, webhookListener } from './domain';
 import { createWebhookServer } from './ingest/server';
@@ -11,8 +10,6 @@ export { loadReconConfig, type ReconConfig } from './config';
 export interface ReconServices {
   /** Approves the deposit requests staff match texts to by hand. */
   wallet: ServiceClient;
-  /** Rings recon_worker for a text staff have processed again. */
-  redis: Redis;
 }
 
 /** The recon subgraph (staff's view of the bank texts and their review queue) and, on a listener of its own, the bank-text webhooks. */
@@ -22,7 +19,7 @@ export function reconSubgraph(config: ReconConfig): SubgraphDefinition<ReconLoad
     schemaPath: repositoryPath(reconDomain.api.schema),
     resolvers,
     createLoaders,
-    createServices: ({ serviceTokens, redis }) => ({ wallet: new ServiceClient({ baseUrl: config.WALLET_URL, tokens: serviceTokens, serviceName: 'recon' }), redis }),
+    createServices: ({ serviceTokens }) => ({ wallet: new ServiceClient({ baseUrl: config.WALLET_URL, tokens: serviceTokens, serviceName: 'recon' }) }),
     closeServices: ({ wallet }) => wallet.close(),
     listeners: ({ prisma, serviceTokens, metrics, log }) => {
       const webhooks = createWebhookServer({

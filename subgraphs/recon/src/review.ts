@@ -1,11 +1,12 @@
 import { badUserInput, conflict, notFound } from '@rgb/contracts';
 import type { ReconMessage, ReconMessageStatus } from '@rgb/db';
 import { outboxTransaction, recordStaffAction, type StaffActor } from '@rgb/events';
-import { type BrandRef, isUuid } from '@rgb/kit';
+import { type BrandRef, Doorbell, isUuid } from '@rgb/kit';
+import { RECON_DOORBELL } from './domain';
 import { approveMatch } from './processing/approval';
 import type { ReconDeps } from './processing/deps';
 import { PARSED_CURRENCY, UNPARSED } from './processing/parse';
-import { lockBrand, newLease, reviewClosed, ringRecon } from './processing/queue';
+import { lockBrand, newLease, reviewClosed } from './processing/queue';
 
 /**
  * Staff's decisions on the brand's texts: a text of the review queue matched to a deposit request
@@ -134,6 +135,7 @@ export async function reprocess(deps: ReconDeps, brand: BrandRef, messageId: str
     });
     return tx.reconMessage.findUniqueOrThrow({ where: { id: found.id } });
   });
-  ringRecon(deps);
+  // After the commit, so recon_worker finds it RECEIVED; a ring lost costs the worker's poll delay.
+  Doorbell.of(deps.prisma)?.ring(RECON_DOORBELL);
   return message;
 }

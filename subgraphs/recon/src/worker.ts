@@ -28,7 +28,6 @@ export function reconWorker(config: ReconWorkerConfig): WorkerDefinition {
       const processing: ProcessingOptions = {
         prisma,
         wallet,
-        redis,
         log,
         brandOf: (brandId) => brands.byId(brandId),
         windowMinutes: config.RECON_MATCH_WINDOW_MINUTES,

@@ -77,7 +77,7 @@ export async function startReconPlatform(workerEnv: NodeJS.ProcessEnv = {}): Pro
     const deps = (walletUrl = wallet.url): ReconDeps => {
       const client = new ServiceClient({ baseUrl: walletUrl, tokens: admin.deps.serviceTokens, serviceName: 'recon' });
       closers.push(() => client.close());
-      return { prisma: admin.deps.prisma, wallet: client, redis, log, retryMs: 100 };
+      return { prisma: admin.deps.prisma, wallet: client, log, retryMs: 100 };
     };
     return { admin, wallet, prisma: admin.deps.prisma, redis, brands: admin.brands, startWorker, deps, close };
   } catch (error) {

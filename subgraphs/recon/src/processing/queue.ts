@@ -1,11 +1,9 @@
 import type { ReconMessage } from '@rgb/db';
 import { appendToOutbox, type OutboxTransaction } from '@rgb/events';
-import { RECON_DOORBELL } from '../domain';
-import type { ReconDeps } from './deps';
 
 /**
  * What every move of a text shares: the brand's lock its decisions take turns under, the review
- * queue's events, the lease a performer holds a text by, the retry delay, and the doorbell.
+ * queue's events, the lease a performer holds a text by, and the retry delay.
  */
 
 /** How long a performer's claim on a text keeps others off it: well past a wallet call and its timeouts. */
@@ -54,7 +52,3 @@ export async function reviewClosed(tx: OutboxTransaction, message: MessageRef, r
   });
 }
 
-/** Wakes recon_worker for a text to process; a ring lost costs only the worker's poll delay. */
-export function ringRecon({ redis, log }: Pick<ReconDeps, 'redis' | 'log'>): void {
-  redis.publish(RECON_DOORBELL, '').catch((error: unknown) => log.warn({ err: error, channel: RECON_DOORBELL }, 'recon doorbell ring failed; the worker finds the text at its next poll'));
-}

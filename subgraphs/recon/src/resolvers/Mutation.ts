@@ -6,7 +6,7 @@ import { dismiss, matchByHand, reprocess } from '../review';
 import { deletePattern, saveDevice, savePattern } from '../settings';
 
 /** What staff's review decisions take: the request's database and log, the subgraph's wallet client and Redis. */
-const reviewDeps = ({ prisma, log, services }: Context): ReconDeps => ({ prisma, log, wallet: services.wallet, redis: services.redis });
+const reviewDeps = ({ prisma, log, services }: Context): ReconDeps => ({ prisma, log, wallet: services.wallet });
 
 export const Mutation: MutationResolvers = {
   matchReconMessage: (_parent, { id, depositRequestId }, context) => matchByHand(reviewDeps(context), context.brand, id, depositRequestId, reconAccess.resolve(context)),
