@@ -4,7 +4,7 @@ import type { Prisma, PrismaClient } from '@rgb/db';
 export type Tx = Prisma.TransactionClient;
 
 /**
- * What the event log records (docs/API.md "Remote gaming server"): every session, bet, round,
+ * What the event log records (docs/api/rgs-operators.md): every session, bet, round,
  * settlement and wallet call, and every responsible-gaming change. Webhooks and the SSE stream carry these (phase 2).
  */
 export type RgsEventType =

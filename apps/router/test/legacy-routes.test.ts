@@ -5,7 +5,7 @@ import { failureOf, LegacyFailure } from '../src/legacy/envelope';
 import { legacyRoutes } from '../src/legacy/routes';
 import { composeSupergraph, readSupergraphConfig } from '../src/supergraph';
 
-/** The legacy REST contract of docs/API.md, written out: every route of it must be in the shims' table. */
+/** The legacy REST contract of docs/api/legacy-clients.md, written out: every route of it must be in the shims' table. */
 const LEGACY_CONTRACT = [
   'POST /api/v1/auth/register',
   'POST /api/v1/auth/login',

@@ -1,5 +1,5 @@
 /**
- * Golden tests of the legacy REST contract (docs/API.md "Legacy REST"): each request goes over
+ * Golden tests of the legacy REST contract (docs/api/legacy-clients.md): each request goes over
  * HTTP to a router in front of every subgraph, and the whole JSON answer is compared, volatile
  * values (tokens, ids, dates) by shape. Money moved here is checked against the ledger.
  */

@@ -14,7 +14,7 @@ export const ErrorCode = {
   TRANSACTION_ROLLED_BACK: 'TRANSACTION_ROLLED_BACK',
   /** A withdrawal while a wagering (rolling) requirement is not yet turned over. */
   ROLLING_INCOMPLETE: 'ROLLING_INCOMPLETE',
-  /** A coupon that exists but cannot be redeemed now: `extensions.reason` says why (docs/API.md "Coupons"). */
+  /** A coupon that exists but cannot be redeemed now: `extensions.reason` says why (docs/api/frontends.md "Coupons"). */
   COUPON_UNAVAILABLE: 'COUPON_UNAVAILABLE',
   /** A service behind the router did not answer: the fields it serves are null, the rest of the answer stands; retry later. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The RGS operator API (docs/API.md "Remote gaming server") as both sides read it: the RGS
+ * The RGS operator API (docs/api/rgs-operators.md) as both sides read it: the RGS
  * parses requests with these schemas, and the game subgraph, which launches `rgs` games as the
  * platform's operator, parses the answers with them.
  */

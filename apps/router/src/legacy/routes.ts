@@ -138,7 +138,7 @@ interface AgentWithdrawalView {
   createdAt: string;
 }
 
-/** The legacy REST contract (docs/API.md "Legacy REST"), one row per route. */
+/** The legacy REST contract (docs/api/legacy-clients.md), one row per route. */
 export const legacyRoutes: LegacyRoute[] = [
   {
     method: 'POST',
