@@ -30,6 +30,7 @@ const REQUIRED_INTERPOLATION = /^\$\{([A-Za-z_][A-Za-z0-9_]*):?\?[^}]*\}$/;
 
 interface Service {
   image?: string;
+  profiles?: string[];
   command?: string | string[];
   environment?: Record<string, unknown> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
@@ -49,7 +50,8 @@ const supergraph = loadYaml<{ subgraphs?: Record<string, { routing_url?: string 
 );
 const subgraphNames = Object.keys(supergraph.subgraphs ?? {});
 const isWorker = (name: string) => name.endsWith('_worker');
-const appServiceNames = Object.keys(services).filter((n) => !INFRA.has(n) && !ONE_SHOTS.has(n));
+/** The platform's own long-running processes: the services outside the opt-in profiles (e2e/observability.test.ts checks those). */
+const appServiceNames = Object.keys(services).filter((n) => !INFRA.has(n) && !ONE_SHOTS.has(n) && !services[n]!.profiles);
 const rootPackage = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   scripts?: Record<string, string>;
 };

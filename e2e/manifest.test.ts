@@ -18,6 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const readYaml = <T>(file: string) => YAML.parse(fs.readFileSync(path.join(ROOT, file), 'utf8'), { merge: true }) as T;
 
 interface ComposeService {
+  profiles?: string[];
   command?: string[];
   environment?: Record<string, unknown>;
   depends_on?: Record<string, { condition?: string }>;
@@ -80,7 +81,8 @@ function composeDrift(): string[] {
   };
   SERVICES.forEach(check);
   for (const name of Object.keys(compose)) {
-    if (!NOT_MANIFEST.has(name) && !SERVICES.some((spec) => spec.name === name)) problems.push(`docker-compose.yml runs ${name}, which no manifest has`);
+    // Services of an opt-in profile (observability, tools) are not the platform's processes.
+    if (!NOT_MANIFEST.has(name) && !compose[name]!.profiles && !SERVICES.some((spec) => spec.name === name)) problems.push(`docker-compose.yml runs ${name}, which no manifest has`);
   }
 
   const routerService = compose[router.name];

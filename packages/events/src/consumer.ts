@@ -15,7 +15,7 @@ import { type PrismaClient, transientConflict } from '@rgb/db';
 import type { Logger, Metrics, TickResult, WorkerLoop } from '@rgb/kit';
 import { SERVICE_ATTRIBUTE, serviceOf, traceIdOf, withConsumerSpan } from '@rgb/kit/tracing';
 import type { Redis } from 'ioredis';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { type OutboxTransaction, outboxTransaction } from './outbox';
 
 /** One inbox table per consuming domain: (consumer, event_id) of every event applied. */
@@ -71,6 +71,8 @@ export interface ConsumerOptions<Key extends string = string> {
   deadConsumerIdleMs?: number;
   /** How often the group is swept for such consumers. */
   consumerSweepMs?: number;
+  /** How often, at most, the group's backlog gauges are read from Redis while the consumer is busy. */
+  backlogCheckMs?: number;
   /**
    * Told, after each commit, the events it applied (never a duplicate): to notify readers of
    * the projection. A failure is logged; the events stay applied and acknowledged.
@@ -118,7 +120,11 @@ function consumerMetrics(metrics: Metrics) {
   const registry = metrics.registry;
   const get = (name: string, help: string, labelNames: string[]) =>
     (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string) =>
+    (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, labelNames: ['stream', 'consumer'], registers: [registry] });
   return {
+    lag: gauge('events_consumer_lag', 'Entries of the stream the consumer group has not read yet (XINFO GROUPS lag)'),
+    pending: gauge('events_consumer_pending', 'Entries read by the consumer group and not acknowledged yet (XINFO GROUPS pending)'),
     consumed: get('events_consumed_total', 'Stream entries handled, by outcome', ['stream', 'consumer', 'outcome']),
     deadLettered: get('events_dead_lettered_total', 'Entries parked in the dead-letter stream, by reason', ['stream', 'consumer', 'reason']),
     legacy: get('event_legacy_schema_total', 'schema_version 1 events rejected', ['stream', 'consumer']),
@@ -145,7 +151,10 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   private readonly deadConsumerIdleMs: number;
   private readonly consumerSweepMs: number;
   private nextSweepAt = 0;
-  private readonly counters: ReturnType<typeof consumerMetrics>;
+  private readonly backlogCheckMs: number;
+  /** When the backlog gauges were last read from Redis. */
+  private backlogReadAt = 0;
+  private readonly meters: ReturnType<typeof consumerMetrics>;
   private groupReady = false;
   private deadLettered = 0;
   private lastDeadLetter: { id: string; reason: string; at: string } | null = null;
@@ -165,7 +174,8 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
     this.maxDeliveries = options.maxDeliveries ?? 5;
     this.deadConsumerIdleMs = options.deadConsumerIdleMs ?? 3_600_000;
     this.consumerSweepMs = options.consumerSweepMs ?? 300_000;
-    this.counters = consumerMetrics(options.metrics);
+    this.backlogCheckMs = options.backlogCheckMs ?? 5_000;
+    this.meters = consumerMetrics(options.metrics);
   }
 
   describe(): Record<string, unknown> {
@@ -189,6 +199,8 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
       await this.forgetDeadConsumers();
       this.nextSweepAt = Date.now() + this.consumerSweepMs;
     }
+    // An idle turn reads the group's record anyway (hasUndelivered); a busy one reads it here, so a backlog shows while it grows.
+    if (Date.now() - this.backlogReadAt >= this.backlogCheckMs) await this.groupInfo();
     const { stream, group, blockingRedis } = this.options;
     const reply = (await blockingRedis.xreadgroup(
       'GROUP', group, this.consumerName, 'COUNT', this.batchSize, 'BLOCK', this.blockMs, 'STREAMS', stream, '>',
@@ -248,8 +260,8 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
       return parseEnvelope(fieldValue(fields, 'event') ?? '');
     } catch (error) {
       if (!(error instanceof EnvelopeError)) throw error;
-      if (error.reason === 'legacy_schema') this.counters.legacy.inc({ stream, consumer: group });
-      this.counters.rejected.inc({ stream, consumer: group, reason: error.reason });
+      if (error.reason === 'legacy_schema') this.meters.legacy.inc({ stream, consumer: group });
+      this.meters.rejected.inc({ stream, consumer: group, reason: error.reason });
       this.options.log.error({ entry: id, stream, group, reason: error.reason, detail: error.message }, 'event rejected');
       await this.deadLetter(id, fields, error.reason);
       this.count('rejected');
@@ -348,15 +360,26 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
     this.lastErrors.delete(id);
     this.deadLettered++;
     this.lastDeadLetter = { id, reason, at: new Date().toISOString() };
-    this.counters.deadLettered.inc({ stream, consumer: group, reason: reason.startsWith('failed') ? 'max_deliveries' : reason });
+    this.meters.deadLettered.inc({ stream, consumer: group, reason: reason.startsWith('failed') ? 'max_deliveries' : reason });
     this.options.log.error({ entry: id, stream, group, reason }, 'event parked in the dead-letter stream');
   }
 
   /** Whether entries wait that no consumer of the group has read yet (Redis 7 `lag`). */
   private async hasUndelivered(): Promise<boolean> {
-    const groups = (await this.options.redis.xinfo('GROUPS', this.options.stream)) as (string | number | null)[][];
-    const mine = groups.map(toRecord).find((info) => info.name === this.options.group);
+    const mine = await this.groupInfo();
     return Number(mine?.lag ?? 0) > 0;
+  }
+
+  /** The group's XINFO GROUPS record; sets the backlog gauges from it. */
+  private async groupInfo(): Promise<Record<string, string | number | null> | undefined> {
+    const { stream, group, redis } = this.options;
+    const groups = (await redis.xinfo('GROUPS', stream)) as (string | number | null)[][];
+    const mine = groups.map(toRecord).find((info) => info.name === group);
+    this.backlogReadAt = Date.now();
+    this.meters.pending.set({ stream, consumer: group }, Number(mine?.pending ?? 0));
+    // Redis cannot tell the lag (null) once entries the group has not read were trimmed or deleted: the last known value stays.
+    if (mine?.lag != null) this.meters.lag.set({ stream, consumer: group }, Number(mine.lag));
+    return mine;
   }
 
   private async ensureGroup(): Promise<void> {
@@ -378,7 +401,7 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   }
 
   private count(outcome: Outcome, by = 1): void {
-    if (by > 0) this.counters.consumed.inc({ stream: this.options.stream, consumer: this.options.group, outcome }, by);
+    if (by > 0) this.meters.consumed.inc({ stream: this.options.stream, consumer: this.options.group, outcome }, by);
   }
 }
 

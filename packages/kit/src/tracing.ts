@@ -8,12 +8,15 @@ import { loadConfig } from './config';
 const EXPORTERS = 'otlp|console|none';
 const exporterList = new RegExp(`^\\s*(${EXPORTERS})(\\s*,\\s*(${EXPORTERS}))*\\s*$`);
 
+/** An endpoint set to the empty string is unset, as the SDK reads it: compose passes `${X:-}` through empty when off. */
+const endpoint = z.preprocess((value) => (value === '' ? undefined : value), z.url().optional());
+
 /** The OTEL_* variables that decide whether this process traces at all; the SDK reads the rest itself. */
 export const tracingEnv = z.object({
   OTEL_SDK_DISABLED: z.stringbool().default(false),
   OTEL_TRACES_EXPORTER: z.string().regex(exporterList, 'must be a comma-separated list of otlp, console, none').optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 export type TracingConfig = z.infer<typeof tracingEnv>;

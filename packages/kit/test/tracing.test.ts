@@ -56,6 +56,7 @@ describe('tracing in this process', () => {
   it('is asked for by OTEL_TRACES_EXPORTER, or an OTLP endpoint alone, unless OTEL_SDK_DISABLED', () => {
     const exporters = (env: Record<string, string>) => configuredExporters(tracingEnv.parse(env));
     expect(exporters({})).toEqual([]);
+    expect(exporters({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' })).toEqual([]);
     expect(exporters({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual(['otlp']);
     expect(exporters({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toEqual(['otlp']);
     expect(exporters({ OTEL_TRACES_EXPORTER: 'console, otlp,console' })).toEqual(['console', 'otlp']);

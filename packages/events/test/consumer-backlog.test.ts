@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BRAND, connectRedis, counterValue, createConsumer, deleteStreams, recordApplied, setupDatabase, uniqueNames, type TestDb } from './helpers';
+
+let t: TestDb;
+let redis: Redis;
+let blockingRedis: Redis;
+const streams: string[] = [];
+beforeAll(async () => {
+  t = await setupDatabase();
+  redis = await connectRedis();
+  blockingRedis = await connectRedis(undefined, 1_000);
+});
+afterAll(async () => {
+  await deleteStreams(redis, ...streams);
+  redis?.disconnect();
+  blockingRedis?.disconnect();
+  await t?.close();
+});
+
+function playerRegistered(): string {
+  const playerId = randomUUID();
+  return JSON.stringify({
+    event_id: randomUUID(),
+    event_type: 'PLAYER_REGISTERED',
+    schema_version: 2,
+    brand_id: BRAND,
+    aggregate_type: 'player',
+    aggregate_id: playerId,
+    occurred_at: new Date().toISOString(),
+    payload: { player_id: playerId, username: `p_${playerId.slice(0, 8)}`, nickname: null, agent_id: null, registered_at: new Date().toISOString() },
+  });
+}
+
+describe("a consumer group's backlog", () => {
+  it('is exported as events_consumer_lag (unread) and events_consumer_pending (read, not acknowledged), and falls to 0 once drained', async () => {
+    const { stream, group } = uniqueNames('backlog');
+    streams.push(stream);
+    const applied = recordApplied(group);
+    let failing = true;
+    const { consumer, metrics } = createConsumer({
+      stream,
+      group,
+      prisma: t.prisma,
+      redis,
+      blockingRedis,
+      batchSize: 2,
+      backlogCheckMs: 0,
+      claimIdleMs: 1_000,
+      handlers: {
+        PLAYER_REGISTERED: async (tx, event) => {
+          if (failing) throw new Error('handler down');
+          await applied(tx, event);
+        },
+      },
+    });
+    for (let i = 0; i < 5; i++) await redis.xadd(stream, '*', 'event', playerRegistered());
+    const labels = { stream, consumer: group };
+
+    // The first turn reads two entries and fails them: they stay pending, three are unread.
+    await expect(consumer.tick()).rejects.toThrow('handler down');
+    await expect(consumer.tick()).rejects.toThrow('handler down');
+    // The second turn measured before reading: 3 unread, 2 pending (the first turn's).
+    expect(await counterValue(metrics, 'events_consumer_lag', labels)).toBe(3);
+    expect(await counterValue(metrics, 'events_consumer_pending', labels)).toBe(2);
+
+    failing = false;
+    // The failed entries are claimed again once idle claimIdleMs; an idle turn then reads the record.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    let turns = 0;
+    while ((await consumer.tick()).worked > 0) expect(++turns).toBeLessThan(10);
+    const [unacked] = (await redis.xpending(stream, group)) as [number];
+    expect(unacked).toBe(0);
+    expect(await counterValue(metrics, 'events_consumer_lag', labels)).toBe(0);
+    expect(await counterValue(metrics, 'events_consumer_pending', labels)).toBe(0);
+  });
+});
