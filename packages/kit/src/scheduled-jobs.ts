@@ -124,6 +124,14 @@ export class JobScheduler {
       labelNames: ['job'],
       registers: [options.metrics.registry],
     });
+    // Alert rules compare a job's last success with its own interval, so no rule lists jobs by name.
+    const interval = new Gauge({
+      name: 'scheduled_job_interval_seconds',
+      help: 'How often a scheduled job is meant to run',
+      labelNames: ['job'],
+      registers: [options.metrics.registry],
+    });
+    for (const job of options.jobs) interval.set({ job: job.name }, job.intervalMs / 1000);
     this.loop = { name: 'job scheduler', idleDelayMs: options.pollMs, tick: () => this.tick() };
   }
 

@@ -99,6 +99,7 @@ describe('two replicas of a worker', () => {
       const gauges = await Promise.all([a, b].map((worker) => metricValue(worker, 'scheduled_job_last_success_timestamp_seconds', { job: name })));
       return gauges.every((gauge) => gauge === lastSuccessAt!.getTime() / 1000);
     });
+    expect(await Promise.all([a, b].map((worker) => metricValue(worker, 'scheduled_job_interval_seconds', { job: name })))).toEqual([0.6, 0.6]);
     const [fromA, fromB] = await Promise.all([health(a.url), health(b.url)]);
     expect([fromA.status, fromB.status]).toEqual([200, 200]);
     await Promise.all(started.splice(0).map((worker) => worker.close()));
@@ -128,6 +129,7 @@ describe('two replicas of a worker', () => {
       const [fromA, fromB] = await Promise.all([health(a.url), health(b.url)]);
       return fromA.job.lastSuccessBy !== null && fromB.job.lastSuccessBy !== null;
     });
+    expect(await Promise.all([a, b].map((worker) => metricValue(worker, 'scheduled_job_interval_seconds', { job: name })))).toEqual([YEAR_MS / 1000, YEAR_MS / 1000]);
     const [fromA, fromB] = await Promise.all([health(a.url), health(b.url)]);
     expect([fromA.status, fromB.status]).toEqual([200, 200]);
     expect(fromA.job).toEqual(fromB.job);
