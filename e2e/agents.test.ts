@@ -1,5 +1,5 @@
 /**
- * Agents as their clients see them, through the router, with the demo agent AG1 of CONTRACT.md
+ * Agents as their clients see them, through the router, with the demo agent AG1 of docs/API.md
  * ("Demo data"): it signs in on `demo`, a player registers with its code, staff credit its balance,
  * it grants and recycles coupons, withdraws through the legacy alias, staff pay it out; another
  * agent sees none of it; each agent event reaches rgb:stream:agent once; the ledger equals every

@@ -6,7 +6,7 @@ import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { fundedPlayer as fundedPlayerOn, sendSignedCallback } from './support/callbacks';
 import { bootPlatform, send, type TestPlatform } from './support/platform';
 
-/** Provider callbacks through the router, signed as the demo provider signs them (CONTRACT.md "Provider callbacks"). */
+/** Provider callbacks through the router, signed as the demo provider signs them (docs/api/providers.md). */
 let platform: TestPlatform;
 let prisma: PrismaClient;
 const SECRET = 'e2e-demo-provider-secret';

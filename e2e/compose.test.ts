@@ -1,4 +1,4 @@
-// Static contract of docker-compose.yml (seed 003 topology, CONTRACT.md ports): no engine needed.
+// Static contract of docker-compose.yml (docs/TOPOLOGY.md, ports of docs/SERVICES.md): no engine needed.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,18 +123,18 @@ describe('docker-compose.yml', () => {
     expect(subgraphNames.length).toBeGreaterThan(0);
   });
 
-  it('has a compose service for every subgraph of supergraph.yaml, on its CONTRACT port', () => {
+  it('has a compose service for every subgraph of supergraph.yaml, on its documented port', () => {
     for (const name of subgraphNames) {
       const port = CONTRACT_PORTS[name];
-      expect(port, `subgraph ${name} has no port in CONTRACT.md`).toBeDefined();
+      expect(port, `subgraph ${name} has no documented port`).toBeDefined();
       expect(envOf(service(name)).PORT, `${name}: PORT`).toBe(String(port));
-      // supergraph.yaml's local routing_url must agree with the contract too.
+      // supergraph.yaml's local routing_url must agree with that port too.
       const routing = new URL(supergraph.subgraphs![name]!.routing_url!);
       expect(Number(routing.port), `${name}: supergraph.yaml routing_url port`).toBe(port);
     }
   });
 
-  it('gives every API service of the contract its CONTRACT port', () => {
+  it('gives every documented API service its documented port', () => {
     const apis = Object.keys(services).filter((n) => n in CONTRACT_PORTS);
     expect(apis).toContain('router');
     for (const name of apis) {
@@ -175,7 +175,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('keeps the player API from publishing its outbox and starts it after a healthy player_worker (seed 003)', () => {
+  it('keeps the player API from publishing its outbox and starts it after a healthy player_worker', () => {
     expect(envOf(service('player')).ENABLE_OUTBOX_POLLER).toBe('false');
     expect(envOf(service('player_worker')).ENABLE_OUTBOX_POLLER).toBe('true');
     expect(dependsOn(service('player')).player_worker).toBe('service_healthy');
@@ -300,7 +300,7 @@ describe('docker-compose.yml', () => {
       const metrics = env.METRICS_PORT;
       expect(metrics, `${name}: METRICS_PORT`).toMatch(/^\d+$/);
       expect(metrics, `${name}: METRICS_PORT is its PORT`).not.toBe(env.PORT);
-      expect(Object.values(CONTRACT_PORTS).map(String), `${name}: METRICS_PORT is a CONTRACT port`).not.toContain(metrics);
+      expect(Object.values(CONTRACT_PORTS).map(String), `${name}: METRICS_PORT is a documented API port`).not.toContain(metrics);
       expect(metrics, `${name}: METRICS_PORT is the game's CALLBACK_PORT`).not.toBe(envOf(service('game')).CALLBACK_PORT);
       expect(metricsPorts.get(metrics!), `${name}: METRICS_PORT ${metrics} is also ${metricsPorts.get(metrics!)}'s`).toBeUndefined();
       metricsPorts.set(metrics!, name);

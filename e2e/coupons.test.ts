@@ -1,5 +1,5 @@
 /**
- * Coupons as a client sees them, through the router: the demo coupon WELCOME10 (CONTRACT.md
+ * Coupons as a client sees them, through the router: the demo coupon WELCOME10 (docs/API.md
  * "Demo data") credits 10.00 once per player into `me.wallet`, and shows in `me.coupons`.
  */
 import { createPrismaClient, type PrismaClient } from '@rgb/db';

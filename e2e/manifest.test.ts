@@ -119,7 +119,7 @@ function prismaTables(name: string): string[] {
 }
 
 describe('the domain manifests', () => {
-  it('give every port of CONTRACT.md to its API, and every listener a port of its own', () => {
+  it('give every documented port to its API, and every listener a port of its own', () => {
     for (const spec of [...apis, ...standalone]) expect({ name: spec.name, port: spec.port }).toEqual({ name: spec.name, port: CONTRACT_PORTS[spec.name] });
     const ports = Object.values(DEFAULT_PORTS);
     expect(new Set(ports).size).toBe(ports.length);

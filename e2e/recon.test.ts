@@ -1,5 +1,5 @@
 /**
- * Bank-text reconciliation through the router, on the seeded device `acme-phone` of CONTRACT.md:
+ * Bank-text reconciliation through the router, on the seeded device `acme-phone` of docs/API.md:
  * a player of acme asks for a deposit, the phone forwards the bank's deposit SMS (signed) to
  * POST /webhooks/sms, and the request is approved and the balance shows it; the same SMS again is
  * the same text and moves nothing; a withdrawal text naming a pending amount and name approves
@@ -49,7 +49,7 @@ function seoulClock(at: Date): string {
   return `${two(seoul.getUTCMonth() + 1)}/${two(seoul.getUTCDate())} ${two(seoul.getUTCHours())}:${two(seoul.getUTCMinutes())}`;
 }
 
-/** The phone forwarding one SMS: the body signed with RECON_SMS_SECRET, as CONTRACT.md says. */
+/** The phone forwarding one SMS: the body signed with RECON_SMS_SECRET, as docs/api/sms-devices.md says. */
 async function forwardSms(sender: string, text: string, receivedAt: Date): Promise<{ status: number; id: string }> {
   const body = JSON.stringify({ device_id: DEMO_RECON_DEVICE.id, sender, body: text, received_at: receivedAt.toISOString() });
   const signature = createHmac('sha256', platform.secrets.RECON_SMS_SECRET).update(body).digest('hex');

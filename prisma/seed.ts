@@ -5,7 +5,7 @@ import { loadConfig, rgsLocalDefaults } from '@rgb/kit';
 import { createOperator, SecretBox } from '@rgb/rgs/operators';
 import { z } from 'zod';
 
-/** The demo data of CONTRACT.md ("Demo data"), as far as the domains that exist own it. */
+/** The demo data of docs/API.md ("Demo data"), as far as the domains that exist own it. */
 export const DEMO_BRANDS = [
   {
     code: 'demo',
@@ -47,16 +47,16 @@ export const DEMO_BRANDS = [
   },
 ] as const;
 
-/** CONTRACT.md's demo coupon: 10.00 on `demo`, no wagering requirement, once per player, for ever. */
+/** The demo coupon: 10.00 on `demo`, no wagering requirement, once per player, for ever. */
 export const DEMO_COUPON = { brand: 'demo', code: 'WELCOME10', name: 'Welcome bonus', amountMinor: 1_000n, rollingMultiplierBps: 0, perPlayerLimit: 1 } as const;
 
 /**
- * CONTRACT.md's demo agent: a top-level agent allowed on `demo`. Its id is fixed so the agent
+ * The demo agent: a top-level agent allowed on `demo`. Its id is fixed so the agent
  * domain's row and the admin domain's allow-list name the same agent.
  */
 export const DEMO_AGENT = { id: '019a0000-0000-7000-8000-0000000000a1', code: 'AG1', name: 'Demo agent', brands: ['demo'] } as const;
 
-/** CONTRACT.md's recon device: the phone forwarding `acme`'s bank texts (the SMS webhook's `device_id`). */
+/** The demo recon device: the phone forwarding `acme`'s bank texts (the SMS webhook's `device_id`). */
 export const DEMO_RECON_DEVICE = { id: 'acme-phone', brand: 'acme', label: 'Acme deposit phone' } as const;
 
 /** The seeded role of the seeded `admin`. */

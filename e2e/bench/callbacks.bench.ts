@@ -8,9 +8,9 @@
  * Each closed-loop level also reports the CPU spent per callback (the whole machine, and the
  * router, game and wallet processes), which compares runs far more steadily than throughput on a
  * shared two-core machine. First, open-loop runs: 32 providers sending pairs at random (Poisson)
- * times at BENCH_RATE callbacks/s in all, latency counted from when each was due, which is how the
- * provider contract's "each call answers within 50 ms at p99 under normal load" reads; its target
- * is the median p99 of BENCH_OPEN_RUNS runs.
+ * times at BENCH_RATE callbacks/s in all, latency counted from when each was due, which is how
+ * docs/api/providers.md's "each call answers within 50 ms at p99 under normal load" reads; its
+ * target is the median p99 of BENCH_OPEN_RUNS runs.
  *
  * Env: BENCH_CONCURRENCY ("8,32"), BENCH_SECONDS (10), BENCH_PLAYERS (64), BENCH_RATE (200;
  * 0 skips the open-loop runs), BENCH_OPEN_RUNS (3), PLATFORM_NODE_ARGS (e.g.

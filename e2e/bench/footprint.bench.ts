@@ -62,7 +62,7 @@ function nameOf(pid: number, launcher: number): string {
   return service?.name ?? args.map((arg) => arg.split('/').pop()).join(' ').slice(0, 40);
 }
 
-/** CONTRACT.md's ports when every one is free, free ports otherwise (a platform already runs). */
+/** The documented ports (docs/SERVICES.md) when every one is free, free ports otherwise (a platform already runs). */
 async function portsToUse(): Promise<{ ports: Record<string, number>; which: string }> {
   const free = await Promise.all(
     Object.values(DEFAULT_PORTS).map(
@@ -73,7 +73,7 @@ async function portsToUse(): Promise<{ ports: Record<string, number>; which: str
         }),
     ),
   );
-  return free.every(Boolean) ? { ports: { ...DEFAULT_PORTS }, which: 'CONTRACT.md ports' } : { ports: await freePlatformPorts(), which: 'free ports' };
+  return free.every(Boolean) ? { ports: { ...DEFAULT_PORTS }, which: 'documented ports' } : { ports: await freePlatformPorts(), which: 'free ports' };
 }
 
 interface Start {

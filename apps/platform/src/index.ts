@@ -29,7 +29,7 @@ const portOverrides = z
 
 const launcherEnv = z.object({
   PLATFORM_MODE: z.enum(['single', 'processes']).default('single'),
-  /** Ports other than CONTRACT.md's, by their names in DEFAULT_PORTS (a second platform beside one running). */
+  /** Ports other than the documented ones (docs/SERVICES.md), by their names in DEFAULT_PORTS (a second platform beside one running). */
   PLATFORM_PORTS: portOverrides.optional(),
 });
 

@@ -36,7 +36,7 @@ export interface BetContext {
   traceparent?: string;
 }
 
-/** CONTRACT.md: `{"bet_id","round_id","roll","win_amount","status"}`. */
+/** The answer of POST /bets (docs/api/rgs-operators.md): `{"bet_id","round_id","roll","win_amount","status"}`. */
 export interface BetAnswer {
   bet_id: string;
   round_id: string;
@@ -148,7 +148,7 @@ interface RecordedBet {
 }
 
 /**
- * POST /bets (CONTRACT.md): a dice bet of a live session of the operator, paid only through the
+ * POST /bets (docs/api/rgs-operators.md): a dice bet of a live session of the operator, paid only through the
  * platform. In order, each step in a transaction of its own and no network call inside one:
  * (1) the bet, its round (the outcome, from the next nonce of the player's seed pair) and a
  * rollback guard due after the lease; (2) the debit; (3) its answer: taken (the guard dropped,

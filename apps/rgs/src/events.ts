@@ -10,7 +10,7 @@ export interface EventRow {
 }
 
 /**
- * CONTRACT.md's JSON of an event, `{"id","type","occurred_at","data"}`: the body of its webhook and
+ * An event's JSON as operators receive it (docs/api/rgs-operators.md), `{"id","type","occurred_at","data"}`: the body of its webhook and
  * the `data:` of its stream message, the same text for both.
  */
 export function eventJson(event: EventRow): string {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /**
- * The provably fair algorithm of CONTRACT.md ("RGS operator API"), published so that anyone can
+ * The provably fair algorithm of docs/api/rgs-operators.md ("Provably fair"), published so that anyone can
  * recompute a round without our code. Nothing else in the RGS decides an outcome.
  */
 

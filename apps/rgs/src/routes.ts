@@ -35,7 +35,7 @@ function refusal(reply: FastifyReply, status: number, code: string, message: str
 }
 
 /**
- * The RGS operator API (CONTRACT.md, docs/api/rgs-operators.md): thin handlers over the domain modules. Every
+ * The RGS operator API (docs/api/rgs-operators.md): thin handlers over the domain modules. Every
  * route but /health needs an operator's key, and every query below it is scoped to that operator.
  */
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {

@@ -104,7 +104,7 @@ export async function rotateSeeds(
 /** An id of the RGS's rows (a uuid): anything else names nothing, and is 404 without a query. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A round of the operator as CONTRACT.md gives it: everything a verifier needs, the seed once revealed. */
+/** A round of the operator as GET /rounds/{id} gives it (docs/api/rgs-operators.md): everything a verifier needs, the seed once revealed. */
 export async function roundOf(
   deps: RotateDeps,
   operator: Operator,

@@ -92,7 +92,7 @@ class StreamClient {
 }
 
 /**
- * GET /stream (CONTRACT.md): an operator's events as server-sent events, `id:` its sequence
+ * GET /stream (docs/api/rgs-operators.md): an operator's events as server-sent events, `id:` its sequence
  * number, read only from the committed event log, so no event is sent before its commit, and one
  * committed by any instance reaches the streams of every instance. A stream first catches up from
  * where it resumes, then follows: every `pollMs` one query reads the event counters of the

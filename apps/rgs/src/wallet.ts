@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import type { Operator } from './operators';
 import type { SecretBox } from './secrets';
 
-/** A provider callback of the platform (CONTRACT.md "Provider callbacks") that moves money. */
+/** A provider callback of the platform (docs/api/providers.md) that moves money. */
 export type WalletAction = 'bet' | 'win' | 'rollback';
 
 export interface MoneyCall {

@@ -27,7 +27,7 @@ export interface WebhookPolicy {
   maxLanes: number;
 }
 
-/** CONTRACT.md: hex HMAC-SHA256, keyed by the operator's webhook secret, of `timestamp + "." + body`. */
+/** The signature operators verify (docs/api/rgs-operators.md): hex HMAC-SHA256, keyed by the operator's webhook secret, of `timestamp + "." + body`. */
 export function webhookSignature(secret: string, timestamp: string, body: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
@@ -88,7 +88,7 @@ async function nextHead(tx: Tx, operatorId: string, nextSeq: bigint): Promise<He
 }
 
 /**
- * Webhook delivery (CONTRACT.md "Webhooks"), derived from the event log: each operator with a
+ * Webhook delivery (docs/api/rgs-operators.md, "Webhooks"), derived from the event log: each operator with a
  * webhook URL and secret has a lane (rgs.webhook_cursor) holding the next event to send. A turn
  * claims due lanes FOR UPDATE SKIP LOCKED with a lease, and each claimed lane then runs apart from
  * the others (a slow receiver holds up its own operator only): it sends its head with no
@@ -220,7 +220,7 @@ export class WebhookDeliveries {
     this.lanes.add(running);
   }
 
-  /** One POST of the lane's head, signed as CONTRACT.md says; any 2xx is delivery. */
+  /** One POST of the lane's head, signed as operators expect; any 2xx is delivery. */
   private async send(lane: Lane): Promise<Attempt> {
     const body = eventJson(lane.head);
     const timestamp = String(Math.floor(Date.now() / 1000));

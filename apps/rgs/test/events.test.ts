@@ -1,5 +1,5 @@
-// The event log's two ways out (CONTRACT.md): webhooks, checked by a receiver written from the
-// contract's text, and GET /stream, read by a client that parses server-sent events as a browser
+// The event log's two ways out (docs/api/rgs-operators.md): webhooks, checked by a receiver written
+// from that document alone, and GET /stream, read by a client that parses server-sent events as a browser
 // does. Two RGS instances share one database throughout (a third comes and goes to show a
 // restart); events come from session launches, which move no money.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -89,7 +89,7 @@ async function metric(instance: RgsInstance, name: string, labels = ''): Promise
 const bothInstances = async (name: string, labels = '') => (await metric(server, name, labels)) + (await metric(second, name, labels));
 
 describe('webhooks', () => {
-  it('signs each event as CONTRACT.md says and delivers it once, in sequence order', async () => {
+  it('signs each event as operators are told and delivers it once, in sequence order', async () => {
     const secret = `whsec_${randomBytes(16).toString('hex')}`;
     const receiver = await new WebhookReceiver(secret).start();
     try {

@@ -4,7 +4,7 @@ import { diceWin } from '../src/dice';
 import { diceRoll, newServerSeed, seedCommitment } from '../src/fair';
 import { commitmentOf, rollOf } from './support/verifier';
 
-// CONTRACT.md's example vector.
+// The example vector of docs/api/rgs-operators.md ("Provably fair").
 const SEED = '68ed9f4129d42e7cdecfadaf1160631059d2b07e200efe3de66a557827955370';
 const CLIENT_SEED = 'player-client-seed';
 
@@ -20,11 +20,11 @@ function chiSquare(counts: number[], total: number): number {
 // The rolls of nonces 0..599,999 of one seed pair, shared by the statistics below.
 const rolls = Array.from({ length: ROLLS }, (_, nonce) => diceRoll(SEED, CLIENT_SEED, nonce));
 
-describe('provably fair dice (CONTRACT.md)', () => {
-  it('holds the contract example: commitment and roll of nonce 0', () => {
+describe('provably fair dice', () => {
+  it('holds the published example: commitment and roll of nonce 0', () => {
     expect(seedCommitment(SEED)).toBe('01a6da0187ad892697af0e5509789bab1e658b3bb7e1ebc1629d81d27b69c6cd');
     expect(diceRoll(SEED, CLIENT_SEED, 0)).toBe(2);
-    // The verifier written from the contract text agrees on the vector.
+    // The verifier written from the published text agrees on the vector.
     expect(commitmentOf(SEED)).toBe('01a6da0187ad892697af0e5509789bab1e658b3bb7e1ebc1629d81d27b69c6cd');
     expect(rollOf(SEED, CLIENT_SEED, 0)).toBe(2);
   });

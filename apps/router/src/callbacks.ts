@@ -26,7 +26,7 @@ export interface PassthroughTarget {
   refusal(reason: PassthroughRefusal, bodyLimit: number): Record<string, unknown>;
 }
 
-/** `POST /callbacks/{provider}/{action}` → the game subgraph's callback listener; refusals in CONTRACT.md's callback format. */
+/** `POST /callbacks/{provider}/{action}` → the game subgraph's callback listener; refusals in the callback format providers rely on (docs/api/providers.md). */
 export const providerCallbacks = (gameCallbackUrl: string): PassthroughTarget => ({
   route: '/callbacks/:provider/:action',
   url: gameCallbackUrl,

@@ -17,7 +17,7 @@ export interface RateLimitOptions {
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /**
- * The router's rate limit (DESIGN.md "edge duties"). When Redis cannot answer, requests go
+ * The router's rate limit, one of its edge duties (docs/OVERVIEW.md). When Redis cannot answer, requests go
  * through and the failure is logged and counted: an outage of the limiter must not take the
  * platform offline.
  */

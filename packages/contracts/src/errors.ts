@@ -8,7 +8,7 @@ export const ErrorCode = {
   INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
   /** The router's rate limit (retry after the `Retry-After` header's seconds) or the login throttle (after `extensions.retryAfterSeconds`). */
   RATE_LIMITED: 'RATE_LIMITED',
-  /** Provider money calls (CONTRACT.md "Provider callbacks"). */
+  /** Provider money calls (docs/api/providers.md). */
   DUPLICATE_TRANSACTION: 'DUPLICATE_TRANSACTION',
   TRANSACTION_NOT_FOUND: 'TRANSACTION_NOT_FOUND',
   TRANSACTION_ROLLED_BACK: 'TRANSACTION_ROLLED_BACK',

@@ -29,7 +29,7 @@ export type EventHandler<T extends EmittedEventType = EmittedEventType> = (tx: O
 
 type StreamNameOf<Key extends StreamKey> = { [Name in StreamName]: (typeof STREAMS)[Name] extends Key ? Name : never }[StreamName];
 
-/** The event types on a stream of CONTRACT.md, by its key; on a stream of any other key (a test's), every emitted type. */
+/** The event types on a stream of docs/EVENTS.md, by its key; on a stream of any other key (a test's), every emitted type. */
 export type StreamEventType<Key extends string> = Key extends StreamKey ? (typeof EVENT_TYPES)[StreamNameOf<Key>]['emitted'][number] : EmittedEventType;
 
 /** A handler per event type, each given its type's envelope; only for types the stream carries. */

@@ -49,7 +49,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 
 /**
  * How far above its PORT a process serves /metrics by default: APIs (80xx) on 91xx, workers
- * (90xx) on 92xx, clear of every CONTRACT.md port and of the game's callback listener (81xx).
+ * (90xx) on 92xx, clear of every API and worker port and of the game's callback listener (81xx).
  */
 export const METRICS_PORT_OFFSET = { api: 1100, worker: 200 } as const;
 

@@ -49,7 +49,7 @@ export type ProcessKind = 'subgraph' | 'worker' | 'router' | 'service';
 export interface ProcessManifest {
   name: string;
   kind: ProcessKind;
-  /** Its port (CONTRACT.md for APIs): the default of its PORT. */
+  /** Its port (docs/SERVICES.md): the default of its PORT. */
   port: number;
   /** Where it serves `GET /metrics`: its port + METRICS_PORT_OFFSET of its kind. */
   metricsPort: number;

@@ -117,7 +117,7 @@ interface ModelRequirement {
   status: 'ACTIVE' | 'COMPLETED';
 }
 
-/** The rules of CONTRACT.md's rolling, as plain bookkeeping over one player's events in stream order. */
+/** The rolling rules of docs/api/frontends.md ("Wagering requirements"), as plain bookkeeping over one player's events in stream order. */
 class Model {
   readonly requirements: ModelRequirement[] = [];
   private readonly applied = new Set<string>();

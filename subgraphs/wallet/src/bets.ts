@@ -368,7 +368,7 @@ export function rollbackBet(prisma: PrismaClient, call: RollbackCall): Promise<P
   }));
 }
 
-/** Refusals a provider call may meet once its amount and account are valid; each answers with the balance (CONTRACT.md "balance, when known"). */
+/** Refusals a provider call may meet once its amount and account are valid; each answers with the balance (docs/api/providers.md: a failure carries the balance when known). */
 const REFUSALS_WITH_BALANCE = new Set<string>([ErrorCode.DUPLICATE_TRANSACTION, ErrorCode.TRANSACTION_NOT_FOUND, ErrorCode.TRANSACTION_ROLLED_BACK]);
 
 async function withBalanceOnRefusal(prisma: PrismaClient, call: ProviderCall, run: () => Promise<ProviderResult>): Promise<ProviderResult> {

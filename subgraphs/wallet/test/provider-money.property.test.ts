@@ -10,7 +10,7 @@ import { findLedgerMismatches } from '../src/reconciliation';
 
 /**
  * Random sequences of bet / win / rollback, with exact repeats and ids reused for other calls, at
- * one account, against a model of CONTRACT.md's rules: every answer and the final balance must
+ * one account, against a model of the provider callback rules (docs/api/providers.md): every answer and the final balance must
  * be the model's, and the ledger must agree with the balance.
  */
 let database: TestDatabase;

@@ -1,6 +1,6 @@
 /**
- * Provider money over `/internal/wallet/{bets,wins,rollbacks}` (CONTRACT.md "Provider
- * callbacks" semantics): exact repeats answer the first result and move nothing, a reused
+ * Provider money over `/internal/wallet/{bets,wins,rollbacks}` (the provider callback
+ * semantics of docs/api/providers.md): exact repeats answer the first result and move nothing, a reused
  * transaction id is refused, a rollback restores a stake once and tombstones an unknown bet.
  */
 import { randomUUID } from 'node:crypto';

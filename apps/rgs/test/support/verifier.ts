@@ -1,5 +1,5 @@
-// A verifier of RGS rounds written from CONTRACT.md's text alone ("Provably fair, published so
-// anyone can verify a round without our code"), as a player or an auditor would write it. It must
+// A verifier of RGS rounds written from docs/api/rgs-operators.md alone ("Provably fair": anyone
+// can recompute a round without the RGS's code), as a player or an auditor would write it. It must
 // not import the RGS's code: it checks that code against the published rule.
 import { createHash, createHmac } from 'node:crypto';
 

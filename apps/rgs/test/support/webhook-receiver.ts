@@ -1,4 +1,4 @@
-// An operator's webhook receiver written from CONTRACT.md's text alone ("Webhooks"), as an
+// An operator's webhook receiver written from docs/api/rgs-operators.md alone ("Webhooks"), as an
 // operator would write it: it must not import the RGS's code, so it checks that code against the
 // published format. "POST to the operator's webhook URL with JSON {"id","type","occurred_at","data"},
 // headers X-RGS-Timestamp (Unix seconds) and X-RGS-Signature (hex HMAC-SHA256 with the operator's
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 /** How far a timestamp may be from the receiver's clock: older ones would be replays. */
 const TOLERANCE_SECONDS = 300;
 
-/** True when `signature` is the contract's signature of `timestamp` and `body` under `secret`. */
+/** True when `signature` is the documented signature of `timestamp` and `body` under `secret`. */
 export function signatureHolds(secret: string, timestamp: string, body: string, signature: string): boolean {
   const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest();
   const given = Buffer.from(signature, 'hex');

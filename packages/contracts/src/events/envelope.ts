@@ -5,7 +5,7 @@ import type { EmittedEventType } from './streams';
 /** Envelope schema version: 2 is the first with `brand_id` (ADR-009); 1 is refused. */
 export const SCHEMA_VERSION = 2;
 
-/** The event envelope of CONTRACT.md, stored as JSON in the entry's one field, `event`. */
+/** The event envelope of docs/EVENTS.md, stored as JSON in the entry's one field, `event`. */
 export const envelopeSchema = z.object({
   event_id: z.uuid(),
   event_type: z.string().regex(/^[A-Z][A-Z_]*$/),

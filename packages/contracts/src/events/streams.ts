@@ -1,4 +1,4 @@
-/** The Redis Streams of CONTRACT.md ("Event streams"), by producing domain. */
+/** The Redis Streams of docs/EVENTS.md, by producing domain. */
 export const STREAMS = {
   wallet: 'rgb:stream:wallet',
   rolling: 'rgb:stream:rolling',
@@ -17,7 +17,7 @@ export function deadLetterStream(stream: string): string {
 }
 
 /**
- * Event types per stream (seed 004). "emitted" have a producer and a payload schema;
+ * Event types per stream (docs/EVENTS.md). "emitted" have a producer and a payload schema;
  * "reserved" are declared so a future producer does not invent a name, and nothing may rely
  * on them being on the stream.
  */

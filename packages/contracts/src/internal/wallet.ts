@@ -14,7 +14,7 @@ export interface BrandRef {
   currency: string;
 }
 
-/** What every provider money call names (CONTRACT.md "Provider callbacks"), the account already parsed to a player. */
+/** What every provider money call names (docs/api/providers.md), the account already parsed to a player. */
 export interface ProviderCall {
   providerCode: string;
   transactionId: string;
@@ -182,7 +182,7 @@ const walletAnswer = z.object({
 });
 export type WalletAnswer = z.output<typeof walletAnswer>;
 
-/** A money refusal names the balance when it is known (CONTRACT.md "Provider callbacks"). */
+/** A money refusal names the balance when it is known (docs/api/providers.md). */
 const withBalance = { balance: z.string().optional() };
 /** What a provider money call may be refused with, besides a request its schema refuses. */
 const PROVIDER_REFUSALS = ['INSUFFICIENT_FUNDS', 'DUPLICATE_TRANSACTION', 'TRANSACTION_NOT_FOUND', 'TRANSACTION_ROLLED_BACK', 'FORBIDDEN'] as const;

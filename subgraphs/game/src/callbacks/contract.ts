@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** CONTRACT.md "Provider callbacks": the fields of each action. Unknown fields are ignored. */
+/** The provider callbacks of docs/api/providers.md: the fields of each action. Unknown fields are ignored. */
 export const CALLBACK_ACTIONS = ['balance', 'bet', 'win', 'rollback'] as const;
 export type CallbackAction = (typeof CALLBACK_ACTIONS)[number];
 

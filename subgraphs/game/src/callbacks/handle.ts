@@ -50,7 +50,7 @@ export interface IncomingCallback {
 type CallbackLog = Pick<Logger, 'warn'>;
 
 /**
- * One provider callback, CONTRACT.md "Provider callbacks": signature on the raw bytes, then the
+ * One provider callback (docs/api/providers.md): signature on the raw bytes, then the
  * body (strict JSON: one meaning only), the stored answer to a repeated request_id (the same
  * action and bytes; anything else under that id is refused), the timestamp window, the account,
  * the currency, and the wallet command keyed by the provider's transaction id. A disabled

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { readJson, refusal, type WebhookAnswer } from './answers';
 import { storableText, storeMessage } from './messages';
 
-/** CONTRACT.md `POST /webhooks/sms`: what a phone forwarding its SMS sends. Unknown fields are ignored. */
+/** `POST /webhooks/sms` (docs/api/sms-devices.md): what a phone forwarding its SMS sends. Unknown fields are ignored. */
 export const smsWebhookBody = z.object({
   device_id: storableText(1, 128),
   /** The number or name the SMS came from (a bank's is how its texts are told from others). */
