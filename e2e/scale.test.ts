@@ -6,6 +6,7 @@
  * ends equal to its ledger and to what the test computed.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenService } from '@rgb/auth';
 import { formatMoney, parseMoney } from '@rgb/contracts';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
@@ -17,7 +18,7 @@ import { DOMAINS } from '../apps/platform/src/services';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { type PassedOn, sendSignedCallback } from './support/callbacks';
 import { send } from './support/http';
-import { bootPlatform, counterValue, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, counterValue, type GraphQLResult, sampleOf, type TestPlatform } from './support/platform';
 import { forwardSms, seoulClock } from './support/recon';
 
 const REPLICAS = 2;
@@ -46,7 +47,8 @@ beforeAll(async () => {
     // Small pools: thirty-six processes share PostgreSQL's hundred connections (with whatever else uses it).
     { PROVIDER_DEMO_SECRET: PROVIDER_SECRET, RGS_OPERATOR_KEY: OPERATOR_KEY, DATABASE_POOL_SIZE: '2' },
     // Thirty-six processes booting at once on two cores.
-    { replicas: REPLICAS, startTimeoutMs: 180_000 },
+    // A worker instance the test kills stays down: the other one must finish its work.
+    { replicas: REPLICAS, startTimeoutMs: 180_000, restartPolicy: { initialDelayMs: 600_000, maxDelayMs: 600_000 } },
   );
   prisma = createPrismaClient({ databaseUrl: platform.databaseUrl, poolSize: 2, applicationName: 'e2e-scale' });
   redis = new Redis(platform.redisUrl);
@@ -98,9 +100,36 @@ async function servedRequests(instance: string): Promise<number> {
     .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
 }
 
-/** One sample summed over every instance of every process: a counter the replicas share the work of. */
+/** The /metrics page of each worker instance the test killed, as it was just before. */
+const killed = new Map<string, string>();
+
+/**
+ * Kills (SIGKILL) the second instance of every worker while work is under way, away from the
+ * minute boundaries where scheduled jobs run, so none is mid-run and its counters, read just
+ * before, are final.
+ */
+async function killOneOfEachWorker(): Promise<void> {
+  for (const spec of SERVICES.filter(({ kind }) => kind === 'worker')) {
+    const victim = platform.platform.services.find(({ name }) => name === instanceName(spec.name, REPLICAS))!;
+    killed.set(victim.name, await (await fetch(`${victim.metricsUrl}/metrics`)).text());
+    victim.process.kill('SIGKILL');
+  }
+}
+
+/** Waits, if need be, until the clock is clear of the minute boundary where scheduled jobs are claimed. */
+async function awayFromJobWindows(): Promise<void> {
+  const second = (Date.now() % 60_000) / 1_000;
+  if (second < 5 || second > 50) await sleep(((65 - second) % 60) * 1_000);
+}
+
+/** One sample summed over every instance of every process (the killed ones as they were): a counter the replicas share the work of. */
 async function summedCounter(name: string, labels: Record<string, string>): Promise<number> {
-  const counts = await Promise.all(platform.platform.services.map((service) => counterValue(`${service.metricsUrl}/metrics`, name, labels)));
+  const counts = await Promise.all(
+    platform.platform.services.map((service) => {
+      const last = killed.get(service.name);
+      return last === undefined ? counterValue(`${service.metricsUrl}/metrics`, name, labels) : sampleOf(last, name, labels);
+    }),
+  );
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
@@ -142,9 +171,11 @@ describe('two instances of every API and worker', () => {
     expect(balances).toEqual(tokens.map(() => formatMoney(DEPOSIT, 'USD')));
   });
 
-  it('applies each provider callback once, however many game instances it reaches at once', async () => {
+  it('applies each provider callback once, however many game instances it reaches at once, while one instance of each worker is killed', async () => {
     const gameInstances = await passedOnTo('game.callback');
     const players = [...expected.values()];
+    await awayFromJobWindows();
+    const killing = sleep(500).then(killOneOfEachWorker);
     await inParallel(players, PLAYERS, async (player, playerIndex) => {
       for (let round = 0; round < ROUNDS; round += 1) {
         const roundId = `scale-${playerIndex}-${round}`;
@@ -178,6 +209,8 @@ describe('two instances of every API and worker', () => {
         }
       }
     });
+    await killing;
+    expect(killed.size).toBe(SERVICES.filter(({ kind }) => kind === 'worker').length);
     for (const player of players) {
       const me = dataOf(await platform.graphql(`{ me { wallet { balance } gameHistory(first: 50) { edges { node { roundId totalBet totalWin bets { kind } } } } } }`, undefined, { token: player.token })).me;
       expect(me.wallet.balance).toBe(formatMoney(player.cents, 'USD'));
@@ -188,7 +221,7 @@ describe('two instances of every API and worker', () => {
         expect(round, round.roundId).toMatchObject({ totalBet: formatMoney(100n * BigInt(index + 1), 'USD'), bets: [{ kind: 'BET' }, { kind: 'WIN' }] });
       }
     }
-  });
+  }, 90_000);
 
   it('settles RGS rounds played through its operator API once each on the platform', async () => {
     const players = [...expected.values()].slice(0, 4);
@@ -259,13 +292,15 @@ describe('two instances of every API and worker', () => {
   });
 
   it('ends with every balance equal to its ledger and to what the test moved', async () => {
+    // The killed worker instances went down, and nothing else did.
+    expect(platform.crashes.map(({ service }) => service).sort()).toEqual([...killed.keys()].sort());
     expect(await findLedgerMismatches(prisma)).toEqual([]);
     const players = [...expected.values()];
     const balances = await inParallel(players, PLAYERS, async ({ token }) => dataOf(await platform.graphql(`{ me { wallet { balance } } }`, undefined, { token })).me.wallet.balance);
     expect(balances).toEqual(players.map(({ cents: moved }) => formatMoney(moved, 'USD')));
   });
 
-  it('publishes each event once and applies it once per consumer, leaving nothing pending or parked', async () => {
+  it('publishes each event once and applies it once per consumer, leaving nothing pending or parked', { timeout: 120_000 }, async () => {
     for (const domain of DOMAINS.filter((d) => d.produces && d.outbox)) {
       const stream = `rgb:stream:${domain.produces}`;
       const outbox = await prisma.$queryRawUnsafe<{ event_id: string; published: boolean }[]>(`SELECT event_id::text, published_at IS NOT NULL AS published FROM ${domain.outbox}`);
@@ -296,7 +331,7 @@ describe('two instances of every API and worker', () => {
     await expect.poll(async () => Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT coalesce(sum(count), 0)::bigint AS n FROM admin.player_registration_daily`))[0]!.n)).toBe(players);
   });
 
-  it('runs each scheduled job once per window across both replicas of its worker', async () => {
+  it('runs each scheduled job once per window across both replicas of its worker', { timeout: 120_000 }, async () => {
     const jobs = await prisma.scheduledJob.findMany();
     expect(jobs.length).toBeGreaterThan(0);
     for (const job of jobs) {
@@ -305,7 +340,8 @@ describe('two instances of every API and worker', () => {
       const row = await waitFor(`${job.name} settled`, async () => {
         const now = await prisma.scheduledJob.findUniqueOrThrow({ where: { name: job.name } });
         return now.lastSuccessWindowStart?.getTime() === now.claimedWindowStart?.getTime() ? now : undefined;
-      }, 20_000);
+      // A run a killed worker held is taken over once its lease (30 s) expires.
+      }, 45_000);
       expect(row.lastError, job.name).toBeNull();
       expect(row.lastSuccessWindowStart, job.name).not.toBeNull();
       // Windows from the one the job was registered in to its latest success, each run once.
@@ -360,7 +396,8 @@ async function waitForGroupsDone(stream: string): Promise<{ name: string }[]> {
         groups = raw.map((group) => Object.fromEntries(group.flatMap((value, index) => (index % 2 === 0 ? [[value, group[index + 1]]] : []))));
         return groups.map((group) => ({ name: group.name, pending: group.pending, lag: group.lag }));
       },
-      { timeout: 15_000 },
+      // An entry a killed worker had read is claimed by the other once idle 15 s.
+      { timeout: 40_000 },
     )
     .toSatisfy((rows: { pending: unknown; lag: unknown }[]) => rows.length > 0 && rows.every((row) => row.pending === 0 && row.lag === 0));
   return groups.map((group) => ({ name: String(group.name) }));

@@ -149,7 +149,11 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
 
 /** Reads one sample of a Prometheus counter from a /metrics page (0 when absent). */
 export async function counterValue(metricsUrl: string, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
+  return sampleOf(await (await fetch(metricsUrl)).text(), name, labels);
+}
+
+/** One sample of a Prometheus counter in the text of a /metrics page (0 when absent). */
+export function sampleOf(text: string, name: string, labels: Record<string, string>): number {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
   const line = text.split('\n').find((row) => row.startsWith(`${name}{`) && wanted.every((label) => row.includes(label)));
   return line ? Number(line.split(' ').pop()) : 0;
