@@ -5,13 +5,13 @@
  * the same text and moves nothing; a withdrawal text naming a pending amount and name approves
  * nothing; the ledger equals every balance.
  */
-import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RECON_DEVICE } from '../prisma/seed';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
+import { forwardSms as forwardSmsTo, seoulClock } from './support/recon';
 
 const ACME = 'acme.localhost';
 
@@ -42,20 +42,7 @@ async function eventually<T>(what: string, read: () => Promise<T>, done: (value:
   }
 }
 
-/** `MM/DD HH:mm` on a Korean clock, as the banks print it. */
-function seoulClock(at: Date): string {
-  const two = (value: number) => String(value).padStart(2, '0');
-  const seoul = new Date(at.getTime() + 9 * 60 * 60 * 1000);
-  return `${two(seoul.getUTCMonth() + 1)}/${two(seoul.getUTCDate())} ${two(seoul.getUTCHours())}:${two(seoul.getUTCMinutes())}`;
-}
-
-/** The phone forwarding one SMS: the body signed with RECON_SMS_SECRET, as docs/api/sms-devices.md says. */
-async function forwardSms(sender: string, text: string, receivedAt: Date): Promise<{ status: number; id: string }> {
-  const body = JSON.stringify({ device_id: DEMO_RECON_DEVICE.id, sender, body: text, received_at: receivedAt.toISOString() });
-  const signature = createHmac('sha256', platform.secrets.RECON_SMS_SECRET).update(body).digest('hex');
-  const response = await platform.post('/webhooks/sms', body, { headers: { 'x-signature': signature } });
-  return { status: response.status, id: (JSON.parse(response.text) as { id: string }).id };
-}
+const forwardSms = (sender: string, text: string, receivedAt: Date) => forwardSmsTo(platform, sender, text, receivedAt);
 
 const REQUESTS = `{ depositRequests(first: 100) { edges { node { id status player { id } } } } }`;
 const BALANCE = `{ me { id wallet { balance currency } } }`;

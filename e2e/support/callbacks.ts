@@ -2,10 +2,20 @@ import { createHmac } from 'node:crypto';
 import { type HttpResult, send } from './http';
 import type { TestPlatform } from './platform';
 
-/** Sends `raw` to `/callbacks/{provider}/{action}` through the router, signed with `secret` as a provider signs it (CONTRACT.md "Provider callbacks"). */
-export function sendSignedCallback(platform: TestPlatform, action: string, raw: string | Buffer, secret: string, provider = 'demo'): Promise<HttpResult> {
+/** Where a callback goes instead of the router: one game instance's listener, with the router's proof (`x-rgb-router`) as the router passes it on. */
+export interface PassedOn {
+  url: string;
+  routerProof: string;
+}
+
+/**
+ * Sends `raw` to `/callbacks/{provider}/{action}` through the router (or `via` one listener),
+ * signed with `secret` as a provider signs it (docs/api/providers.md).
+ */
+export function sendSignedCallback(platform: TestPlatform, action: string, raw: string | Buffer, secret: string, provider = 'demo', via?: PassedOn): Promise<HttpResult> {
   const signature = createHmac('sha256', secret).update(raw).digest('hex');
-  return send(`${platform.routerUrl}/callbacks/${provider}/${action}`, 'POST', { 'content-type': 'application/json', 'x-signature': signature }, raw);
+  const headers = { 'content-type': 'application/json', 'x-signature': signature, ...(via ? { 'x-rgb-router': via.routerProof } : {}) };
+  return send(`${via?.url ?? platform.routerUrl}/callbacks/${provider}/${action}`, 'POST', headers, raw);
 }
 
 /** A player registered on demo with `deposit` approved by staff; returns the provider account name and the player's token. */

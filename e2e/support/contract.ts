@@ -1,4 +1,4 @@
-/** CONTRACT.md, "Running it": the port of every API (inside its container, and the router's on the host). */
+/** The documented port of every API (docs/SERVICES.md): inside its container, and the router's on the host. */
 export const CONTRACT_PORTS: Readonly<Record<string, number>> = {
   router: 8080,
   player: 8010,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Agent, request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { DEFAULT_PORTS } from '@rgb/platform';
+import { platformPorts } from '@rgb/platform';
 
 export interface HttpResult {
   status: number;
@@ -50,9 +50,9 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** Free ports for every listener of the platform, by their names in PlatformOptions.ports. */
-export async function freePlatformPorts(): Promise<Record<string, number>> {
-  const names = Object.keys(DEFAULT_PORTS);
+/** Free ports for every listener of the platform with `replicas` instances of each process, by their names in PlatformOptions.ports. */
+export async function freePlatformPorts(replicas = 1): Promise<Record<string, number>> {
+  const names = Object.keys(platformPorts(replicas));
   const ports = await freePorts(names.length);
   return Object.fromEntries(names.map((name, index) => [name, ports[index]!]));
 }

@@ -39,8 +39,9 @@ export interface TestPlatform {
   post(path: string, body: string, options?: RequestOptions): Promise<HttpResult>;
   /** Registers a player on `host` and returns its tokens. */
   register(username: string, host?: string): Promise<{ accessToken: string; refreshToken: string }>;
+  /** Where a process is called: its balancer when it runs replicas (`wallet`), or one instance (`wallet#2`). */
   serviceUrl(name: string): string;
-  /** Where a process serves /metrics (its METRICS_PORT). */
+  /** Where a process, or one of its instances (`wallet#2`), serves /metrics (its METRICS_PORT). */
   metricsUrl(name: string): string;
   /** Every crash of a process since boot, in order (the launcher restarts each). */
   crashes: Crash[];
@@ -61,6 +62,8 @@ export interface BootOptions {
   mode?: PlatformMode;
   /** How long each process may take to come up (PlatformOptions.startTimeoutMs). */
   startTimeoutMs?: number;
+  /** Instances of each process, behind a balancer for each API (PlatformOptions.replicas). */
+  replicas?: number;
 }
 
 /** Boots the whole platform on free ports against a fresh database. */
@@ -75,7 +78,7 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
     RECON_TELEGRAM_SECRET: randomBytes(32).toString('hex'),
   };
   const redisUrl = options.redisUrl ?? (await isolatedRedisUrl());
-  const ports = await freePlatformPorts();
+  const ports = await freePlatformPorts(options.replicas);
   const output: string[] = [];
   const crashes: Crash[] = [];
   let platform: RunningPlatform;
@@ -88,6 +91,7 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
       mode: options.mode ?? 'processes',
       restartPolicy: options.restartPolicy,
       startTimeoutMs: options.startTimeoutMs,
+      replicas: options.replicas,
       onOutput: (service, line) => output.push(`${service}| ${line}`),
       // As npm start reports them, among the output kept for a failure's message.
       onCrash: (crash) => {
@@ -132,7 +136,7 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
       if (!result.body.data) throw new Error(`register failed: ${JSON.stringify(result.body)}`);
       return result.body.data.registerPlayer;
     },
-    serviceUrl: (name) => platform.services.find((service) => service.name === name)!.url,
+    serviceUrl: (name) => `http://127.0.0.1:${ports[name]}`,
     metricsUrl: (name) => platform.services.find((service) => service.name === name)!.metricsUrl,
     crashes,
     output,
@@ -145,7 +149,11 @@ export async function bootPlatform(env: Record<string, string> = {}, options: Bo
 
 /** Reads one sample of a Prometheus counter from a /metrics page (0 when absent). */
 export async function counterValue(metricsUrl: string, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
+  return sampleOf(await (await fetch(metricsUrl)).text(), name, labels);
+}
+
+/** One sample of a Prometheus counter in the text of a /metrics page (0 when absent). */
+export function sampleOf(text: string, name: string, labels: Record<string, string>): number {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
   const line = text.split('\n').find((row) => row.startsWith(`${name}{`) && wanted.every((label) => row.includes(label)));
   return line ? Number(line.split(' ').pop()) : 0;

@@ -9,7 +9,7 @@ import { DEFAULT_PORTS } from './services';
 export { compiledEntry, ServiceStartError, TRACING_REGISTER, startPlatform, type PlatformMode, type PlatformOptions, type RunningPlatform, type RunningService } from './platform';
 export { PortsUnavailableError } from './ports';
 export { crashLine, restartLine, runningBanner } from './report';
-export { DEFAULT_PORTS, DOMAINS, SERVICES } from './services';
+export { DEFAULT_PORTS, DOMAINS, instanceName, platformPorts, SERVICES } from './services';
 export { DEFAULT_RESTART_POLICY, type Crash, type RestartPolicy } from './supervisor';
 
 /** How long Ctrl-C may take to drain everything before the launcher gives up and exits 1. */

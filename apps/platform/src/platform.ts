@@ -3,9 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { applyMigrations, createPrismaClient, ensureDatabase } from '@rgb/db';
 import { ConfigError, type ProcessKind, type ProcessManifest, type StartedProcess } from '@rgb/kit';
 import { seedDemoData, seedSecrets } from '../../../prisma/seed';
+import { type Balancer, startBalancer } from './balancer';
 import { checkDependencies } from './dependencies';
-import { checkPortsFree } from './ports';
-import { DEFAULT_PORTS, SERVICES } from './services';
+import { checkPortsFree, type PortNeed } from './ports';
+import { instanceName, platformPorts, SERVICES } from './services';
 import { DEFAULT_RESTART_POLICY, SupervisedProcess, type RestartPolicy, type SupervisionEvents } from './supervisor';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -26,7 +27,7 @@ export interface PlatformOptions extends SupervisionEvents {
   mode?: PlatformMode;
   /** Extra environment for every service (secrets, MULTI_BRAND_ENFORCEMENT, LOG_LEVEL...). */
   env?: NodeJS.ProcessEnv;
-  /** Port by name (`wallet`, `wallet.metrics`, `game.callback`: see DEFAULT_PORTS); CONTRACT.md's by default. */
+  /** Port by name (`wallet`, `wallet.metrics`, `game.callback`: see DEFAULT_PORTS); the documented ones (docs/SERVICES.md) by default. */
   ports?: Partial<Record<string, number>>;
   /** How a process that crashed after it started is started again (DEFAULT_RESTART_POLICY; `processes` only). */
   restartPolicy?: Partial<RestartPolicy>;
@@ -36,9 +37,17 @@ export interface PlatformOptions extends SupervisionEvents {
    * start-up work (an OpenTelemetry exporter) may need longer.
    */
   startTimeoutMs?: number;
+  /**
+   * How many instances of each process run (`processes` only; 1 by default). With more, each
+   * instance is named `wallet#1`, `wallet#2`... and listens on ports of its own (see platformPorts),
+   * and a round-robin TCP balancer on the process's port spreads connections over the instances of
+   * each API and listener, as a Kubernetes Service does: whoever calls the process calls it there.
+   */
+  replicas?: number;
 }
 
 export interface RunningService {
+  /** Its process's name, or its instance's (`wallet#2`) when the platform runs replicas. */
   readonly name: string;
   readonly url: string;
   /** Where its /metrics is served (METRICS_PORT). */
@@ -63,6 +72,8 @@ export class ServiceStartError extends Error {
 
 /** One service as this run launches it: its manifest and its environment. */
 interface Launch {
+  /** The process's name, or the instance's (`wallet#2`). */
+  name: string;
   spec: ProcessManifest;
   env: NodeJS.ProcessEnv;
   url: string;
@@ -91,15 +102,28 @@ function inStages<T extends { spec: ProcessManifest }>(entries: readonly T[]): T
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl };
-  const ports = { ...DEFAULT_PORTS, ...options.ports } as Record<string, number>;
+  const mode = options.mode ?? 'processes';
+  const replicas = options.replicas ?? 1;
+  if (!Number.isSafeInteger(replicas) || replicas < 1) throw new ConfigError(`replicas must be a whole number of at least 1, not ${replicas}`);
+  if (replicas > 1 && mode === 'single') throw new ConfigError('replicas run as processes of their own: use mode processes');
+  const ports = { ...platformPorts(replicas), ...options.ports } as Record<string, number>;
   const host = baseEnv.HOST || '127.0.0.1';
-  await checkPortsFree(
-    SERVICES.flatMap((spec) => [
-      { name: spec.name, host, port: ports[spec.name]! },
-      { name: `${spec.name}.metrics`, host, port: ports[`${spec.name}.metrics`]! },
-      ...spec.listeners.map(({ name, hostEnv }) => ({ name: `${spec.name}.${name}`, host: baseEnv[hostEnv] || '127.0.0.1', port: ports[`${spec.name}.${name}`]! })),
-    ]),
-  );
+  // Where an instance's port `<instance>` or listener `<instance>.<listener>` listens, as it binds it.
+  const needsOf = (spec: ProcessManifest, prefix: string, metrics: boolean): PortNeed[] => [
+    { name: prefix, host, port: ports[prefix]! },
+    ...(metrics ? [{ name: `${prefix}.metrics`, host, port: ports[`${prefix}.metrics`]! }] : []),
+    ...spec.listeners.map(({ name, hostEnv }) => ({ name: `${prefix}.${name}`, host: baseEnv[hostEnv] || '127.0.0.1', port: ports[`${prefix}.${name}`]! })),
+  ];
+  const instancesOf = (spec: ProcessManifest) => (replicas === 1 ? [spec.name] : Array.from({ length: replicas }, (_, index) => instanceName(spec.name, index + 1)));
+  // With replicas, a balancer on each port of an API (its own, its listeners') in front of the same port of each instance.
+  const balanced: BalancedPort[] =
+    replicas === 1
+      ? []
+      : SERVICES.filter((spec) => spec.kind !== 'worker').flatMap((spec) => {
+          const instances = instancesOf(spec).map((name) => needsOf(spec, name, false));
+          return needsOf(spec, spec.name, false).map((need, index) => ({ need, backends: instances.map((own) => own[index]!) }));
+        });
+  await checkPortsFree([...balanced.map(({ need }) => need), ...SERVICES.flatMap((spec) => instancesOf(spec).flatMap((name) => needsOf(spec, name, true)))]);
   await checkDependencies(options.databaseUrl, options.redisUrl);
   await ensureDatabase(options.databaseUrl);
   await applyMigrations({ databaseUrl: options.databaseUrl });
@@ -111,7 +135,6 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await prisma.$disconnect();
   }
 
-  const mode = options.mode ?? 'processes';
   const subgraphs = SERVICES.filter((spec) => spec.kind === 'subgraph');
   const apis = SERVICES.filter((spec) => spec.kind === 'subgraph' || spec.kind === 'service');
   const sharedEnv: NodeJS.ProcessEnv = {
@@ -124,23 +147,66 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       SERVICES.flatMap((spec) => spec.listeners.map(({ name }) => [`${spec.name}_${name}_URL`.toUpperCase(), urlOf(ports[`${spec.name}.${name}`]!)])),
     ),
   };
-  const launches: Launch[] = SERVICES.map((spec) => ({
-    spec,
-    url: urlOf(ports[spec.name]!),
-    metricsUrl: urlOf(ports[`${spec.name}.metrics`]!),
-    env: {
-      ...sharedEnv,
-      PORT: String(ports[spec.name]),
-      METRICS_PORT: String(ports[`${spec.name}.metrics`]),
-      ...Object.fromEntries(spec.listeners.map(({ name, portEnv }) => [portEnv, String(ports[`${spec.name}.${name}`])])),
-      // One process, one set of Node process metrics: in single mode only the router's /metrics has them.
-      ...(mode === 'single' && spec.kind !== 'router' ? { PROCESS_METRICS: 'false' } : {}),
-    },
-  }));
+  const launches: Launch[] = SERVICES.flatMap((spec) =>
+    instancesOf(spec).map((name) => ({
+      name,
+      spec,
+      url: urlOf(ports[name]!),
+      metricsUrl: urlOf(ports[`${name}.metrics`]!),
+      env: {
+        ...sharedEnv,
+        PORT: String(ports[name]),
+        METRICS_PORT: String(ports[`${name}.metrics`]),
+        ...Object.fromEntries(spec.listeners.map(({ name: listener, portEnv }) => [portEnv, String(ports[`${name}.${listener}`])])),
+        // One process, one set of Node process metrics: in single mode only the router's /metrics has them.
+        ...(mode === 'single' && spec.kind !== 'router' ? { PROCESS_METRICS: 'false' } : {}),
+      },
+    })),
+  );
   // PLATFORM_NODE_ARGS passes flags to every service's node (e.g. --cpu-prof to profile one run).
   const nodeArgs = baseEnv.PLATFORM_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const running = mode === 'single' ? await startInProcess(launches) : await startSupervised(launches, nodeArgs, options);
-  return { mode, services: running.services, routerUrl: urlOf(ports.router!), stop: running.stop };
+  if (mode === 'single') {
+    const running = await startInProcess(launches);
+    return { mode, services: running.services, routerUrl: urlOf(ports.router!), stop: running.stop };
+  }
+  // Each balancer listens before any instance starts, so the first calls between services find it.
+  const balancers = await startBalancers(balanced);
+  const closeBalancers = async () => {
+    await Promise.all(balancers.map((balancer) => balancer.close()));
+  };
+  let running: Awaited<ReturnType<typeof startSupervised>>;
+  try {
+    running = await startSupervised(launches, nodeArgs, options);
+  } catch (error) {
+    await closeBalancers();
+    throw error;
+  }
+  const stop = async () => {
+    try {
+      await running.stop();
+    } finally {
+      await closeBalancers();
+    }
+  };
+  return { mode, services: running.services, routerUrl: urlOf(ports.router!), stop };
+}
+
+/** A process's port, and the same port of each of its instances. */
+interface BalancedPort {
+  need: PortNeed;
+  backends: PortNeed[];
+}
+
+/** A balancer on each port; all closed again if one fails to listen. */
+async function startBalancers(balanced: readonly BalancedPort[]): Promise<Balancer[]> {
+  const results = await Promise.allSettled(balanced.map(({ need, backends }) => startBalancer(need, backends)));
+  const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(started.map((balancer) => balancer.close()));
+    throw failure.reason;
+  }
+  return started;
 }
 
 /** The last stage first (the RGS, then the router), so no request reaches a service that is already draining. */
@@ -154,10 +220,10 @@ async function stopInOrder<T extends { spec: ProcessManifest }>(entries: readonl
 
 async function startSupervised(launches: Launch[], nodeArgs: string[], options: PlatformOptions) {
   const policy = { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy };
-  const running = launches.map(({ spec, env, url, metricsUrl }) => {
+  const running = launches.map(({ name, spec, env, url, metricsUrl }) => {
     const supervised = new SupervisedProcess(
       {
-        name: spec.name,
+        name,
         command: process.execPath,
         args: [...nodeArgs, ...entryArgs(spec)],
         cwd: ROOT,
@@ -169,7 +235,7 @@ async function startSupervised(launches: Launch[], nodeArgs: string[], options: 
       options.startTimeoutMs,
     );
     const service: RunningService = {
-      name: spec.name,
+      name,
       url,
       metricsUrl,
       get process() {

@@ -45,3 +45,30 @@ export function portsOf(spec: ProcessManifest): Record<string, number> {
 }
 
 export const DEFAULT_PORTS: Readonly<Record<string, number>> = Object.assign({}, ...SERVICES.map(portsOf));
+
+/** Instance `index` (from 1) of a process the launcher runs more than once: `wallet#2`. */
+export const instanceName = (name: string, index: number) => `${name}#${index}`;
+
+/** Where each instance of a process run `replicas` times takes its own default ports: the process's, plus this times its index. */
+const INSTANCE_PORT_STEP = 10_000;
+
+/**
+ * Every port a platform running each process `replicas` times binds, by name, with its default.
+ * One replica: DEFAULT_PORTS. More: each instance's own (`wallet#2`, `wallet#2.metrics`,
+ * `game#2.callback`), and the process's port of each API and listener (`wallet`, `game.callback`),
+ * where a balancer spreads connections over its instances. Metrics and workers have no balancer:
+ * each instance is scraped on its own, and nobody calls a worker.
+ */
+export function platformPorts(replicas: number): Record<string, number> {
+  if (replicas === 1) return { ...DEFAULT_PORTS };
+  return Object.assign(
+    {},
+    ...SERVICES.map((spec) => {
+      const instances = Array.from({ length: replicas }, (_, index) =>
+        Object.fromEntries(Object.entries(portsOf(spec)).map(([name, port]) => [name.replace(spec.name, instanceName(spec.name, index + 1)), port + INSTANCE_PORT_STEP * (index + 1)])),
+      );
+      const balanced = spec.kind === 'worker' ? {} : Object.fromEntries(Object.entries(portsOf(spec)).filter(([name]) => name !== `${spec.name}.metrics`));
+      return Object.assign(balanced, ...instances);
+    }),
+  );
+}
