@@ -150,6 +150,90 @@ function metricNames(expr: string): string[] {
   return [...bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)].map((m) => m[1]!).filter((word) => !PROMQL_WORDS.has(word));
 }
 
+/** Labels Prometheus adds to every scraped series: the scrape job and the target. */
+const TARGET_LABELS = ['job', 'instance'];
+
+/** The labels a scraped series of a metric carries: its own, with its own `job` renamed `exported_job` (the scrape's `job` wins), and the target's. */
+function scrapedLabels(own: string[]): Set<string> {
+  return new Set([...own.map((label) => (label === 'job' ? 'exported_job' : label)), ...TARGET_LABELS]);
+}
+
+/** The text of the parenthesized group opening at `open` (its parentheses excluded). */
+function groupAt(expr: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < expr.length; i++) {
+    if (expr[i] === '(') depth++;
+    else if (expr[i] === ')' && --depth === 0) return expr.slice(open + 1, i);
+  }
+  throw new Error(`unbalanced parentheses in ${expr}`);
+}
+
+/** The text of the parenthesized group closing at `close`. */
+function groupBefore(expr: string, close: number): string {
+  let depth = 0;
+  for (let i = close; i >= 0; i--) {
+    if (expr[i] === ')') depth++;
+    else if (expr[i] === '(' && --depth === 0) return expr.slice(i + 1, close);
+  }
+  throw new Error(`unbalanced parentheses in ${expr}`);
+}
+
+const labelList = (text: string) => text.split(',').map((label) => label.trim()).filter((label) => label.length > 0);
+
+/**
+ * The labels an expression names that its metrics do not carry: in a selector's matchers (`x{label="..."}`),
+ * in an aggregation's `by`/`without` (checked against every metric it aggregates, `sum by (l) (...)` or
+ * `sum (...) by (l)`), and in a vector match's `on`/`ignoring` (against every metric of the expression).
+ */
+function unknownLabels(expr: string, labelsOf: (metric: string) => Set<string>): string[] {
+  const found: string[] = [];
+  const check = (labels: string[], metrics: string[], where: string) => {
+    for (const label of labels) for (const metric of metrics) if (!labelsOf(metric).has(label)) found.push(`${label} (${where}: ${metric} has no such label)`);
+  };
+  const unquoted = expr.replace(/"[^"]*"/g, '""');
+  for (const m of unquoted.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}/g)) {
+    check([...m[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((matcher) => matcher[1]!), [m[1]!], 'selector');
+  }
+  for (const m of unquoted.matchAll(/\b(by|without|on|ignoring)\s*\(([^)]*)\)/g)) {
+    const [clause, keyword, labels] = [m[0], m[1]!, labelList(m[2]!)];
+    const start = m.index;
+    let scope = unquoted;
+    if (keyword === 'by' || keyword === 'without') {
+      const after = unquoted.slice(start + clause.length).match(/^\s*\(/);
+      scope = after ? groupAt(unquoted, start + clause.length + after[0].length - 1) : groupBefore(unquoted, unquoted.slice(0, start).trimEnd().length - 1);
+    }
+    check(labels, metricNames(scope), keyword);
+  }
+  return found;
+}
+
+/**
+ * The label names a metric is defined with in the code: `labelNames: [...]` in the object literal that
+ * names it, or the string array a helper takes after its name and help (`get('name', 'help', [...])`).
+ */
+function definedLabels(code: string, metric: string): string[] {
+  const strings = (list: string) => [...list.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
+  const literal = code.indexOf(`name: '${metric}'`);
+  if (literal >= 0) {
+    // The object literal around the name: from its `{` to its `}` (braces of nested objects and calls balanced).
+    let open = literal;
+    for (let depth = 0; open > 0; open--) {
+      if (code[open] === '}') depth++;
+      else if (code[open] === '{' && depth-- === 0) break;
+    }
+    let close = literal;
+    for (let depth = 0; close < code.length; close++) {
+      if (code[close] === '{') depth++;
+      else if (code[close] === '}' && depth-- === 0) break;
+    }
+    const labels = /labelNames:\s*\[([^\]]*)\]/.exec(code.slice(open, close));
+    return labels ? strings(labels[1]!) : [];
+  }
+  const helper = new RegExp(`\\(\\s*'${metric}',\\s*'(?:[^'\\\\]|\\\\.)*',\\s*\\[([^\\]]*)\\]`).exec(code);
+  if (helper) return strings(helper[1]!);
+  throw new Error(`${metric}: no definition found in the code with its label names`);
+}
+
 /** Every TypeScript source of the platform's packages, subgraphs and apps (not their tests). */
 function sources(): string[] {
   const files: string[] = [];
@@ -174,7 +258,7 @@ describe('alert rules', () => {
       'outbox_publish_failures_total',
       'worker_healthy',
       'events_consumer_lag',
-      'events_consumer_pending',
+      'events_consumer_oldest_pending_idle_seconds',
       'events_dead_lettered_total',
       'wallet_ledger_mismatches',
       'rgs_failed_settlements',
@@ -196,6 +280,34 @@ describe('alert rules', () => {
         // A prom-client metric's `name: '...'`, or the first argument of a helper that makes one.
         const registered = new RegExp(`(name:\\s*|\\(\\s*)'${metric}'`).test(code);
         expect(registered, `${rule.alert}: ${metric} is registered nowhere in packages/, subgraphs/, apps/`).toBe(true);
+      }
+    }
+  });
+
+  const labelsOf = (metric: string) => scrapedLabels(PROMETHEUS_METRICS.has(metric) ? [] : definedLabels(code, metric));
+
+  it('name only labels their metrics carry (their own, or the target labels Prometheus adds)', () => {
+    for (const rule of rules) expect(unknownLabels(rule.expr, labelsOf), rule.alert).toEqual([]);
+  });
+
+  it('would refuse a misspelt label in a by clause, a selector or a without clause', () => {
+    const expr = 'sum by (stream, consumers) (increase(events_dead_lettered_total{reasn="max_deliveries"}[15m])) > 0';
+    expect(unknownLabels(expr, labelsOf)).toEqual([
+      'reasn (selector: events_dead_lettered_total has no such label)',
+      'consumers (by: events_dead_lettered_total has no such label)',
+    ]);
+    expect(unknownLabels('max without (instance, stream) (worker_healthy) == 0', labelsOf)).toEqual(['stream (without: worker_healthy has no such label)']);
+    // The scheduled job's own `job` is `exported_job` once scraped; `job` is the scrape's.
+    expect(unknownLabels('max by (exported_job, job) (scheduled_job_interval_seconds)', labelsOf)).toEqual([]);
+    expect(unknownLabels('max by (exported_job) (outbox_publish_lag_seconds)', labelsOf)).toEqual(['exported_job (by: outbox_publish_lag_seconds has no such label)']);
+  });
+
+  // A counter's series appears at its first increment, at 1, which increase() reads as no increase.
+  it('count the first increment of every counter they take the increase of', () => {
+    for (const rule of rules) {
+      for (const m of rule.expr.matchAll(/increase\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\[([^\]]+)\]\s*\)/g)) {
+        const [, counter, window] = m;
+        expect(rule.expr, `${rule.alert}: increase(${counter}[${window}]) misses the series' first increment`).toContain(`${counter} unless ${counter} offset ${window}`);
       }
     }
   });
@@ -224,7 +336,9 @@ describe('traces', () => {
     for (const name of traces!.exporters) {
       expect(collector.exporters[name]?.endpoint, `exporter ${name}`).toBe('jaeger:4317');
     }
-    expect(String(service('jaeger').environment?.COLLECTOR_OTLP_ENABLED)).toBe('true');
+    // Jaeger v2 (v1, all-in-one, is end of life): OTLP on 4317/4318 by default, on every interface in its container.
+    expect(service('jaeger').image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
+    expect(service('jaeger').environment?.JAEGER_LISTEN_HOST).toBe('0.0.0.0');
   });
 
   it('the services export to the collector only when the env file names it, each under its own service name', () => {

@@ -120,11 +120,16 @@ function consumerMetrics(metrics: Metrics) {
   const registry = metrics.registry;
   const get = (name: string, help: string, labelNames: string[]) =>
     (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
-  const gauge = (name: string, help: string) =>
-    (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, labelNames: ['stream', 'consumer'], registers: [registry] });
+  const gauge = (name: string, help: string, labelNames: string[]) =>
+    (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry] });
   return {
-    lag: gauge('events_consumer_lag', 'Entries of the stream the consumer group has not read yet (XINFO GROUPS lag)'),
-    pending: gauge('events_consumer_pending', 'Entries read by the consumer group and not acknowledged yet (XINFO GROUPS pending)'),
+    lag: gauge('events_consumer_lag', 'Entries of the stream the consumer group has not read yet (XINFO GROUPS lag)', ['stream', 'consumer']),
+    pending: gauge('events_consumer_pending', 'Entries read by the consumer group and not acknowledged yet (XINFO GROUPS pending)', ['stream', 'consumer']),
+    oldestPendingIdle: gauge(
+      'events_consumer_oldest_pending_idle_seconds',
+      'Time since the oldest entry the consumer group has not acknowledged was last delivered (XPENDING idle; 0 when none is pending)',
+      ['stream', 'consumer'],
+    ),
     consumed: get('events_consumed_total', 'Stream entries handled, by outcome', ['stream', 'consumer', 'outcome']),
     deadLettered: get('events_dead_lettered_total', 'Entries parked in the dead-letter stream, by reason', ['stream', 'consumer', 'reason']),
     legacy: get('event_legacy_schema_total', 'schema_version 1 events rejected', ['stream', 'consumer']),
@@ -370,13 +375,21 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
     return Number(mine?.lag ?? 0) > 0;
   }
 
-  /** The group's XINFO GROUPS record; sets the backlog gauges from it. */
+  /**
+   * The group's XINFO GROUPS record; sets the backlog gauges from it, and from XPENDING the idle
+   * time of the oldest pending entry: entries in flight under steady traffic keep the pending
+   * count above 0, while only an entry nobody delivers again grows old.
+   */
   private async groupInfo(): Promise<Record<string, string | number | null> | undefined> {
     const { stream, group, redis } = this.options;
-    const groups = (await redis.xinfo('GROUPS', stream)) as (string | number | null)[][];
+    const [groups, oldest] = await Promise.all([
+      redis.xinfo('GROUPS', stream) as Promise<(string | number | null)[][]>,
+      redis.xpending(stream, group, '-', '+', 1) as Promise<[id: string, consumer: string, idleMs: number, deliveries: number][]>,
+    ]);
     const mine = groups.map(toRecord).find((info) => info.name === group);
     this.backlogReadAt = Date.now();
     this.meters.pending.set({ stream, consumer: group }, Number(mine?.pending ?? 0));
+    this.meters.oldestPendingIdle.set({ stream, consumer: group }, Number(oldest[0]?.[2] ?? 0) / 1000);
     // Redis cannot tell the lag (null) once entries the group has not read were trimmed or deleted: the last known value stays.
     if (mine?.lag != null) this.meters.lag.set({ stream, consumer: group }, Number(mine.lag));
     return mine;

@@ -34,7 +34,7 @@ function playerRegistered(): string {
 }
 
 describe("a consumer group's backlog", () => {
-  it('is exported as events_consumer_lag (unread) and events_consumer_pending (read, not acknowledged), and falls to 0 once drained', async () => {
+  it('is exported as events_consumer_lag (unread), events_consumer_pending (read, not acknowledged) and the idle time of the oldest pending entry, and falls to 0 once drained', async () => {
     const { stream, group } = uniqueNames('backlog');
     streams.push(stream);
     const applied = recordApplied(group);
@@ -64,6 +64,15 @@ describe("a consumer group's backlog", () => {
     // The second turn measured before reading: 3 unread, 2 pending (the first turn's).
     expect(await counterValue(metrics, 'events_consumer_lag', labels)).toBe(3);
     expect(await counterValue(metrics, 'events_consumer_pending', labels)).toBe(2);
+    // Pending, but just delivered: not stuck.
+    expect(await counterValue(metrics, 'events_consumer_oldest_pending_idle_seconds', labels)).toBeLessThan(0.3);
+
+    // Left undelivered (below claimIdleMs, so not claimed again), the oldest pending entry ages.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(consumer.tick()).rejects.toThrow('handler down');
+    const idle = await counterValue(metrics, 'events_consumer_oldest_pending_idle_seconds', labels);
+    expect(idle).toBeGreaterThanOrEqual(0.6);
+    expect(idle).toBeLessThan(1);
 
     failing = false;
     // The failed entries are claimed again once idle claimIdleMs; an idle turn then reads the record.
@@ -74,5 +83,6 @@ describe("a consumer group's backlog", () => {
     expect(unacked).toBe(0);
     expect(await counterValue(metrics, 'events_consumer_lag', labels)).toBe(0);
     expect(await counterValue(metrics, 'events_consumer_pending', labels)).toBe(0);
+    expect(await counterValue(metrics, 'events_consumer_oldest_pending_idle_seconds', labels)).toBe(0);
   });
 });

@@ -29,6 +29,15 @@ export async function findLedgerMismatches(prisma: PrismaClient): Promise<Ledger
   }));
 }
 
+/** How a LedgerMismatchError's message opens: the number of accounts, which the job's recorded error keeps (ledgerMismatchesIn). */
+const MISMATCH_MESSAGE = /^(\d+) account\(s\) where the balance is not the sum of the ledger/;
+
+/** The number of accounts a reconciliation's recorded error names; null for an error of another kind (the database, a timeout). */
+export function ledgerMismatchesIn(error: string): number | null {
+  const count = MISMATCH_MESSAGE.exec(error)?.[1];
+  return count === undefined ? null : Number(count);
+}
+
 export class LedgerMismatchError extends Error {
   override readonly name = 'LedgerMismatchError';
   constructor(readonly mismatches: LedgerMismatch[]) {

@@ -96,6 +96,8 @@ describe('ledger reconciliation', () => {
     expect(problems[0]).toMatch(/^wallet\.ledger_reconciliation: last run failed: 1 account\(s\)/);
     expect(problems[0]).toContain(`${account.id} balance 50001 ledger 50000`);
     expect(await gauge(metrics)).toBe(1);
+    // Another replica, which did not run the job (or restarted since), reports the same result.
+    expect(await gauge(reconciliationJob().metrics)).toBe(1);
     const health = await worker.app.inject({ method: 'GET', url: '/health' });
     expect(health.statusCode).toBe(503);
     expect(health.json().reason).toContain(account.id);
@@ -104,6 +106,12 @@ describe('ledger reconciliation', () => {
     await server.deps.prisma.$executeRawUnsafe(`UPDATE wallet.wallet_account SET balance = balance - 1 WHERE player_id = $1::uuid`, tampered);
     await expectBooks(server, { [honest]: 1_000n, [tampered]: 50_000n });
     await reconciliationJob().job.run(aRun);
+
+    // A clean run, here on another replica, clears the gauge of the replica that found the mismatch.
+    const clean = await workerAfterOneRun();
+    expect(clean.worker.problems()).toEqual([]);
+    expect(await gauge(clean.metrics)).toBe(0);
+    expect(await gauge(metrics)).toBe(0);
   });
 
   it("finds an agent's account changed behind the ledger, named by its agent", async () => {
