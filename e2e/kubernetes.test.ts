@@ -16,8 +16,10 @@ const LOCAL = path.join(ROOT, 'deploy/k8s/overlays/local');
 const SECRET_NAME = /SECRET|PASSWORD|_KEY|TOKEN|DATABASE_URL/;
 /** The one Secret the manifests reference; it is created beside them, never committed. */
 const SECRETS = 'rgb-secrets';
-/** Compose's worker heartbeat file: Kubernetes probes GET /health instead (base/probes.yaml). */
+/** Compose's worker heartbeat file: Kubernetes probes GET /live and GET /ready instead (base/probes.yaml). */
 const COMPOSE_ONLY_ENV = new Set(['HEARTBEAT_FILE']);
+/** Sized for many replicas on one PostgreSQL (rgb-config); compose runs one of each, on the default. */
+const K8S_ONLY_ENV = new Set(['DATABASE_POOL_SIZE']);
 
 interface EnvVar {
   name: string;
@@ -26,6 +28,9 @@ interface EnvVar {
 }
 interface Probe {
   httpGet?: { path?: string; port?: number | string };
+}
+interface Lifecycle {
+  preStop?: { exec?: { command?: string[] } };
 }
 interface Container {
   name: string;
@@ -38,6 +43,7 @@ interface Container {
   startupProbe?: Probe;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
+  lifecycle?: Lifecycle;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: {
@@ -51,6 +57,8 @@ interface PodTemplate {
   metadata?: { labels?: Record<string, string> };
   spec: {
     containers: Container[];
+    initContainers?: Container[];
+    terminationGracePeriodSeconds?: number;
     securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
     volumes?: { name: string; emptyDir?: object }[];
   };
@@ -187,6 +195,35 @@ function secretReferences(objects: K8sObject[]): { name: string; key?: string; w
   );
 }
 
+/** Job `name` runs compose's service of that name: its command, its environment (secrets from the Secret). */
+function expectComposeJob(objects: K8sObject[], name: string): void {
+  const job = named(objects, 'Job', name);
+  const container = containerOf(job);
+  expect(container.command, `${name}: command`).toEqual(composeService(name).command);
+  expect(job.spec!.template!.spec).toMatchObject({ restartPolicy: 'Never' });
+  const env = environment(objects, container);
+  for (const [key, value] of Object.entries(composeEnv(name))) {
+    if (SECRET_NAME.test(key)) expect(env.get(key)?.valueFrom?.secretKeyRef, `${name}: ${key}`).toEqual({ name: SECRETS, key });
+    else expect(env.get(key)?.value, `${name}: ${key}`).toBe(value);
+  }
+}
+
+/** Every pod runs hardened: as the non-root node user, read-only, without privileges, /tmp an emptyDir. */
+function expectHardened(objects: K8sObject[]): void {
+  for (const { object, template } of podTemplates(objects)) {
+    const name = `${object.kind}/${object.metadata.name}`;
+    expect(template.spec.securityContext, name).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(template.spec.volumes, name).toContainEqual({ name: 'tmp', emptyDir: expect.any(Object) });
+    for (const container of [...(template.spec.initContainers ?? []), ...template.spec.containers]) {
+      const where = `${name} ${container.name}`;
+      expect(container.securityContext, where).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(container.volumeMounts, where).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(container.resources?.requests, `${where}: requests`).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+      expect(container.resources?.limits, `${where}: limits`).toMatchObject({ memory: expect.any(String) });
+    }
+  }
+}
+
 const apis = SERVICES.filter((spec) => spec.kind !== 'worker');
 const workers = SERVICES.filter((spec) => spec.kind === 'worker');
 
@@ -249,19 +286,52 @@ describe('deploy/k8s/base, rendered (kubectl kustomize)', () => {
         if (SECRET_NAME.test(name)) expect(variable?.valueFrom?.secretKeyRef, `${spec.name}: ${name}`).toEqual({ name: SECRETS, key: name });
         else expect(variable?.value, `${spec.name}: ${name}`).toBe(value);
       }
-      expect([...env.keys()].filter((name) => !(name in expected)), `${spec.name}: variables compose does not set`).toEqual([]);
+      expect([...env.keys()].filter((name) => !(name in expected) && !K8S_ONLY_ENV.has(name)), `${spec.name}: variables compose does not set`).toEqual([]);
     }
     expect(environment(base(), containerOf(named(base(), 'Deployment', 'player'))).get('ENABLE_OUTBOX_POLLER')?.value).toBe('false');
     expect(environment(base(), containerOf(named(base(), 'Deployment', 'player-worker'))).get('ENABLE_OUTBOX_POLLER')?.value).toBe('true');
   });
 
-  withKubectl('probes every process on GET /health of its PORT (startup, readiness, liveness)', () => {
+  withKubectl('probes every process on its PORT: liveness and startup on GET /live, readiness on GET /ready, never /health', () => {
+    const expected = { startupProbe: '/live', livenessProbe: '/live', readinessProbe: '/ready' } as const;
     for (const spec of SERVICES) {
       const container = containerOf(named(base(), 'Deployment', objectName(spec)));
-      for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
-        const probe = container[kind]?.httpGet;
-        expect({ path: probe?.path, port: portNumber(container, probe?.port) }, `${spec.name}: ${kind}`).toEqual({ path: '/health', port: spec.port });
+      for (const [kind, probePath] of Object.entries(expected)) {
+        const probe = container[kind as keyof typeof expected]?.httpGet;
+        expect({ path: probe?.path, port: portNumber(container, probe?.port) }, `${spec.name}: ${kind}`).toEqual({ path: probePath, port: spec.port });
       }
+    }
+  });
+
+  withKubectl("starts every Deployment's pods after an init container waits for its image's migrations, as migrate's Job applies them", () => {
+    const migrate = containerOf(named(base(), 'Job', 'migrate'));
+    for (const deployment of ofKind(base(), 'Deployment')) {
+      const init = deployment.spec!.template!.spec.initContainers ?? [];
+      expect(init.map((container) => container.name), deployment.metadata.name).toEqual(['await-migrations']);
+      expect(init[0], deployment.metadata.name).toMatchObject({
+        image: migrate.image,
+        command: ['node', 'packages/db/dist/cli.js', 'await-migrations', '--timeout', expect.stringMatching(/^\d+$/)],
+        env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: SECRETS, key: 'DATABASE_URL' } } }],
+      });
+    }
+  });
+
+  withKubectl('lets the router and every API drain on a rollout: a preStop pause, and a grace period above it and the 20 s the process takes', () => {
+    const { stop_grace_period: drain } = readYaml<{ 'x-node': { stop_grace_period: string } }>(path.join(ROOT, 'docker-compose.yml'))['x-node'];
+    for (const spec of apis) {
+      const pod = named(base(), 'Deployment', objectName(spec)).spec!.template!.spec;
+      const command = pod.containers[0]!.lifecycle?.preStop?.exec?.command;
+      expect(command?.[0], `${spec.name}: preStop`).toBe('sleep');
+      expect(pod.terminationGracePeriodSeconds, `${spec.name}: terminationGracePeriodSeconds`).toBeGreaterThanOrEqual(Number(command?.[1]) + Number.parseInt(drain, 10) + 10);
+    }
+    for (const spec of workers) expect(containerOf(named(base(), 'Deployment', objectName(spec))).lifecycle, `${spec.name}: no Service to leave`).toBeUndefined();
+  });
+
+  withKubectl('bounds the database connections: DATABASE_POOL_SIZE below the default 10, for every process', () => {
+    for (const spec of SERVICES) {
+      const size = Number(environment(base(), containerOf(named(base(), 'Deployment', objectName(spec)))).get('DATABASE_POOL_SIZE')?.value);
+      expect(size, spec.name).toBeGreaterThan(0);
+      expect(size, spec.name).toBeLessThan(10);
     }
   });
 
@@ -323,34 +393,14 @@ describe('deploy/k8s/base, rendered (kubectl kustomize)', () => {
     expect(checked).toBeGreaterThan(SERVICES.length);
   });
 
-  withKubectl("runs compose's migrate and seed as Jobs, on their commands, with the seed's environment", () => {
-    for (const name of ['migrate', 'seed']) {
-      const job = named(base(), 'Job', name);
-      const container = containerOf(job);
-      expect(container.command, `${name}: command`).toEqual(composeService(name).command);
-      expect(job.spec!.template!.spec).toMatchObject({ restartPolicy: 'Never' });
-      const env = environment(base(), container);
-      for (const [key, value] of Object.entries(composeEnv(name))) {
-        if (SECRET_NAME.test(key)) expect(env.get(key)?.valueFrom?.secretKeyRef, `${name}: ${key}`).toEqual({ name: SECRETS, key });
-        else expect(env.get(key)?.value, `${name}: ${key}`).toBe(value);
-      }
-    }
+  withKubectl("runs compose's migrate as a Job, and never the demo seed", () => {
+    expect(ofKind(base(), 'Job').map((job) => job.metadata.name)).toEqual(['migrate']);
+    expectComposeJob(base(), 'migrate');
   });
 
   withKubectl('runs every pod as the non-root node user, read-only, without privileges, /tmp an emptyDir', () => {
-    const pods = podTemplates(base());
-    expect(pods).toHaveLength(SERVICES.length + 2);
-    for (const { object, template } of pods) {
-      const name = `${object.kind}/${object.metadata.name}`;
-      expect(template.spec.securityContext, name).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
-      expect(template.spec.volumes, name).toContainEqual({ name: 'tmp', emptyDir: expect.any(Object) });
-      for (const container of template.spec.containers) {
-        expect(container.securityContext, name).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-        expect(container.volumeMounts, name).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
-        expect(container.resources?.requests, `${name}: requests`).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
-        expect(container.resources?.limits, `${name}: limits`).toMatchObject({ memory: expect.any(String) });
-      }
-    }
+    expect(podTemplates(base())).toHaveLength(SERVICES.length + 1);
+    expectHardened(base());
   });
 
   withKubectl('labels every object and pod with the recommended labels', () => {
@@ -435,10 +485,19 @@ describe('deploy/k8s/overlays/local, rendered', () => {
     for (const spec of workers) expect(named(local(), 'Deployment', objectName(spec)).spec!.replicas, spec.name).toBe(1);
     for (const hpa of ofKind(local(), 'HorizontalPodAutoscaler')) expect(hpa.spec!.minReplicas, hpa.metadata.name).toBe(1);
     for (const { object, template } of podTemplates(local())) {
-      for (const container of template.spec.containers) {
+      for (const container of [...(template.spec.initContainers ?? []), ...template.spec.containers]) {
         expect({ image: container.image, pull: container.imagePullPolicy }, object.metadata.name).toEqual({ image: 'rgb-platform:local', pull: 'IfNotPresent' });
       }
     }
+  });
+
+  withKubectl("runs the demo seed as a Job beside migrate, on compose's command and environment, labelled and hardened as the base's pods", () => {
+    expect(ofKind(local(), 'Job').map((job) => job.metadata.name).sort()).toEqual(['migrate', 'seed']);
+    expectComposeJob(local(), 'seed');
+    expect(podTemplates(local())).toHaveLength(SERVICES.length + 2);
+    expectHardened(local());
+    const seed = named(local(), 'Job', 'seed');
+    for (const labels of [seed.metadata.labels, seed.spec!.template!.metadata?.labels]) expect(labels).toMatchObject({ 'app.kubernetes.io/part-of': 'rgb-platform' });
   });
 
   withKubectl('reaches PostgreSQL and Redis outside the cluster by the names DATABASE_URL and REDIS_URL use', () => {

@@ -411,7 +411,7 @@ describe('faults, each against the real platform', () => {
   });
 
   // Last: it leaves the RGS unhealthy until a person resolves the settlement.
-  it('fails a settlement loudly after the attempt limit: health, metric and audit', async () => {
+  it('fails a settlement loudly after the attempt limit: health (not readiness), metric and audit', async () => {
     const kim = await player('rgs_kim', faulty);
     proxy.fault('win', '500', { times: Number.POSITIVE_INFINITY });
     const answer = await faulty.bet({ session_token: kim.sessionToken, amount: '1.00', pick: 1 });
@@ -421,6 +421,9 @@ describe('faults, each against the real platform', () => {
     const health = await fetch(`${platform.serviceUrl('rgs')}/health`);
     expect(health.status).toBe(503);
     expect(((await health.json()) as { reason: string }).reason).toMatch(/settlements: 1 settlement\(s\) failed after 6 attempts/);
+    // Every replica shares the failure: the RGS stays ready and alive, in traffic and not restarted.
+    expect((await fetch(`${platform.serviceUrl('rgs')}/ready`)).status).toBe(200);
+    expect((await fetch(`${platform.serviceUrl('rgs')}/live`)).status).toBe(200);
     const metrics = await (await fetch(`${platform.metricsUrl('rgs')}/metrics`)).text();
     expect(metrics).toMatch(/^rgs_failed_settlements(?:\{[^}]*\})? 1$/m);
     expect(metrics).toMatch(/^rgs_settlements_failed_total\{[^}]*action="win"[^}]*\} 1$/m);

@@ -115,6 +115,9 @@ export async function createRouter(
       },
       subgraphs: () => subgraphHealth.check(),
     },
+    // The router answers what the subgraphs that answer can (partial results by design): one
+    // subgraph down must not take every router out of traffic.
+    informational: ['subgraphs'],
   });
   app.decorateRequest('edge', null);
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {

@@ -20,8 +20,8 @@ afterAll(async () => {
   await platform?.close();
 });
 
-const health = async (routerUrl: string) => {
-  const response = await fetch(`${routerUrl}/health`);
+const health = async (routerUrl: string, probe = '/health') => {
+  const response = await fetch(`${routerUrl}${probe}`);
   return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };
 };
 
@@ -105,7 +105,7 @@ describe('a subgraph that is down', () => {
     expect((await graphql(url, ME, { token })).body.data?.me).toMatchObject({ wallet: { balance: '0.00' } });
   });
 
-  it('makes /health answer 503 naming it, and 200 again once it is back', async () => {
+  it('makes /health answer 503 naming it, and 200 again once it is back, while /ready and /live stay 200', async () => {
     await waitFor('healthy router', async () => (await health(url)).status === 200);
     await platform.stop('wallet');
     try {
@@ -114,6 +114,9 @@ describe('a subgraph that is down', () => {
         return answer.status === 503 && answer;
       });
       expect(unhealthy.body).toEqual({ status: 'unavailable', reason: 'subgraphs: wallet unreachable (ECONNREFUSED)' });
+      // The router still serves what the other subgraphs answer: it stays in traffic.
+      expect(await health(url, '/ready')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await health(url, '/live')).toEqual({ status: 200, body: { status: 'ok' } });
     } finally {
       await platform.start('wallet');
     }

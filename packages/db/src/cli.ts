@@ -1,10 +1,10 @@
-// Usage: tsx src/cli.ts generate | migrate | migrate:create --name <name>
+// Usage: tsx src/cli.ts generate | migrate | migrate:create --name <name> | await-migrations [--timeout <seconds>]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyMigrations, createMigration, ensureDatabase } from './migrate';
+import { applyMigrations, awaitMigrations, createMigration, ensureDatabase } from './migrate';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/rgb';
@@ -25,6 +25,16 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     if (await ensureDatabase(databaseUrl)) console.log(`Created database ${new URL(databaseUrl).pathname.slice(1)}`);
     const applied = await applyMigrations({ databaseUrl });
     console.log(applied.length ? `Applied:\n${applied.map((name) => `  ${name}`).join('\n')}` : 'No pending migrations.');
+  },
+
+  // A pod's init container: its process starts only once the schema it was built for is there
+  // (the migrate Job applies it), while the pods of the previous release keep serving.
+  async 'await-migrations'(args) {
+    const { values } = parseArgs({ args, options: { timeout: { type: 'string', default: '300' } } });
+    const timeoutSeconds = Number(values.timeout);
+    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new Error(`Usage: await-migrations [--timeout <seconds>] (got ${values.timeout})`);
+    await awaitMigrations({ databaseUrl, timeoutMs: timeoutSeconds * 1000, onWaiting: (state) => console.log(`Waiting: ${state}`) });
+    console.log('Every migration of this build is applied.');
   },
 
   async 'migrate:create'(args) {

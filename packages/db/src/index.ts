@@ -3,9 +3,11 @@ export { statement, type DirectSql, type Statement } from './direct-sql';
 export { transientConflict, uniqueViolation } from './errors';
 export {
   applyMigrations,
+  awaitMigrations,
   createMigration,
   ensureDatabase,
   type ApplyMigrationsOptions,
+  type AwaitMigrationsOptions,
   type CreateMigrationOptions,
   type CreatedMigration,
 } from './migrate';

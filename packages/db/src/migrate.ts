@@ -109,6 +109,53 @@ export async function applyMigrations({ databaseUrl, migrationsDir = defaultMigr
   );
 }
 
+export interface AwaitMigrationsOptions {
+  databaseUrl: string;
+  /** Defaults to prisma/migrations at the repository root: the migrations this build carries. */
+  migrationsDir?: string;
+  /** Gives up after this long, throwing the migrations still missing. */
+  timeoutMs: number;
+  pollMs?: number;
+  /** Told each new state while waiting: the migrations missing, or why the database could not be read. */
+  onWaiting?: (state: string) => void;
+}
+
+/**
+ * Resolves once every migration of `migrationsDir` is recorded as applied (another process, the
+ * migrate command, applies them): a database it cannot reach yet, or without the migrations table
+ * yet, is waited for too. Applied migrations this build does not carry (a newer release's) do not
+ * matter. Throws after `timeoutMs`, naming what was missing.
+ */
+export async function awaitMigrations({ databaseUrl, migrationsDir = defaultMigrationsDir, timeoutMs, pollMs = 2_000, onWaiting }: AwaitMigrationsOptions): Promise<void> {
+  const expected = (await readMigrations(migrationsDir)).migrationDirectories.map((directory) => directory.path);
+  // The engine keeps its table in the schema the URL names (Prisma's `?schema=`), public by default.
+  const table = `${pg.escapeIdentifier(new URL(databaseUrl).searchParams.get('schema') ?? 'public')}._prisma_migrations`;
+  const deadline = Date.now() + timeoutMs;
+  let state = '';
+  for (;;) {
+    const previous = state;
+    try {
+      const applied = await withSession(databaseUrl, async (client) => {
+        const { rows } = await client.query<{ migration_name: string }>(
+          `SELECT migration_name FROM ${table} WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        );
+        return new Set(rows.map((row) => row.migration_name));
+      });
+      const missing = expected.filter((name) => !applied.has(name));
+      if (missing.length === 0) return;
+      state = `${missing.length} migration(s) not applied: ${missing.join(', ')}`;
+    } catch (error) {
+      state = `cannot read the applied migrations: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (state !== previous) onWaiting?.(state);
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new Error(`Gave up after ${Math.round(timeoutMs / 1000)} s waiting for the migrations of this build on ${databaseName(databaseUrl)}: ${state}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
+  }
+}
+
 /**
  * The engine locks around its apply step only, on a connection of its pool; this
  * lock spans the modified-migration check too, on a session of its own, so

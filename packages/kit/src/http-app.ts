@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics';
 import { childTraceparent, traceIdOf, tracingActive } from './tracing';
@@ -18,13 +18,19 @@ declare module 'fastify' {
 const CARRIED = Symbol('traceparent');
 type Carrier = { [CARRIED]?: string };
 
-/** A readiness check: resolves when the dependency answers, throws with the reason otherwise. */
+/** A health check: resolves when the dependency answers, throws with the reason otherwise. */
 export type HealthCheck = () => Promise<void>;
 
-export interface HttpAppOptions {
+export interface HttpAppOptions<Check extends string = string> {
   log: Logger;
   metrics: Metrics;
-  checks: Record<string, HealthCheck>;
+  checks: Record<Check, HealthCheck>;
+  /**
+   * Checks /health reports but /ready does not wait for: failures that taking this pod out of
+   * traffic cannot fix and that every replica shares (a dependency the process serves around, a
+   * failure that needs a person).
+   */
+  informational?: readonly NoInfer<Check>[];
   /** Facts added to every /health answer (a worker's loops, dead letters...). */
   details?: () => Record<string, unknown>;
   bodyLimit?: number;
@@ -37,12 +43,31 @@ export interface HttpAppOptions {
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 const CHECK_TIMEOUT_MS = 2_000;
 
+/** Probed often, so not logged per request. */
+const PROBES = new Set(['/health', '/ready', '/live']);
+
 /**
  * The HTTP shell every process shares: request ids (the caller's when well-formed), pino
- * request logs with the request's trace id, the latency histogram and `GET /health`. `/metrics`
- * is not here but on the process's metrics listener (createMetricsApp).
+ * request logs with the request's trace id, the latency histogram and the probes:
+ * - `GET /health`: every check (200, or 503 naming each failure), for compose, the launcher and monitoring;
+ * - `GET /ready`: the checks that gate traffic (all but `informational`), for a readiness probe;
+ * - `GET /live`: 200 while the process serves HTTP, no dependency asked, for liveness and startup probes.
+ * `/metrics` is not here but on the process's metrics listener (createMetricsApp).
  */
-export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustProxyHops, startsTraces }: HttpAppOptions): FastifyInstance {
+export function createHttpApp<Check extends string>({
+  log,
+  metrics,
+  checks,
+  informational = [],
+  details,
+  bodyLimit,
+  trustProxyHops,
+  startsTraces,
+}: HttpAppOptions<Check>): FastifyInstance {
+  const unknown = informational.filter((name) => !Object.hasOwn(checks, name));
+  if (unknown.length > 0) throw new Error(`informational names no check: ${unknown.join(', ')}`);
+  const allChecks = Object.entries<HealthCheck>(checks);
+  const gatingChecks = allChecks.filter(([name]) => !informational.includes(name as Check));
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests are logged once, on response, by the hook below.
@@ -85,7 +110,7 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    if (route !== '/health') {
+    if (!PROBES.has(route)) {
       request.log.info(
         { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
         'request',
@@ -93,10 +118,10 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
     }
   });
 
-  app.get('/health', async (_request, reply) => {
+  const answer = async (selected: [string, HealthCheck][], reply: FastifyReply) => {
     const failures: string[] = [];
     await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
+      selected.map(async ([name, check]) => {
         try {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
         } catch (error) {
@@ -108,7 +133,10 @@ export function createHttpApp({ log, metrics, checks, details, bodyLimit, trustP
     );
     if (failures.length > 0) return reply.code(503).send({ status: 'unavailable', reason: failures.join('; '), ...details?.() });
     return { status: 'ok', ...details?.() };
-  });
+  };
+  app.get('/health', (_request, reply) => answer(allChecks, reply));
+  app.get('/ready', (_request, reply) => answer(gatingChecks, reply));
+  app.get('/live', async () => ({ status: 'ok' }));
 
   return app;
 }

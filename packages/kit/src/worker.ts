@@ -57,6 +57,8 @@ export interface WorkerOptions {
   jobPollMs?: number;
   /** Dependencies checked by /health on top of the loops (database...). */
   checks?: Record<string, HealthCheck>;
+  /** Checks (of `checks`, or `progress`: the loops' and jobs') that /ready skips: see createHttpApp. */
+  informational?: readonly string[];
   heartbeatFile?: string;
   /** A loop failing without a break for this long is unhealthy. */
   failureGraceMs?: number;
@@ -158,7 +160,7 @@ export function createWorker(options: WorkerOptions): Worker {
     return found;
   }
 
-  const app = createHttpApp({
+  const app = createHttpApp<string>({
     log,
     metrics,
     checks: {
@@ -168,6 +170,7 @@ export function createWorker(options: WorkerOptions): Worker {
         if (found.length > 0) throw new Error(found.join('; '));
       },
     },
+    informational: options.informational,
     details: () => ({
       loops: loops.map((state) => ({
         name: state.loop.name,
