@@ -112,9 +112,9 @@ export function createRgs(config: RgsConfig, log: Logger = createLogger(rgsProce
         if (failed > 0) throw new Error(`${failed} settlement(s) failed after ${policy.maxAttempts} attempts and need a person (rgs.settlement_outbox)`);
       },
     },
-    // Not for readiness: a failed settlement, a failing loop (the wallet unreachable) or a failed
-    // scheduled job is shared by every replica, and taking them all out of traffic fixes none.
-    informational: ['settlements', 'progress'],
+    // Not for readiness (nor, as for every worker, its loops' and jobs' progress): a failed
+    // settlement is shared by every replica, and taking them all out of traffic fixes none.
+    informational: ['settlements'],
   });
   registerRoutes(worker.app, {
     prisma,

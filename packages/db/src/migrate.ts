@@ -33,18 +33,32 @@ export function databaseName(url: string): string {
   return name;
 }
 
+/** Bounds of a session (none by default). */
+export interface SessionTimeouts {
+  /** Connecting, up to the server's first answer, fails after this long. */
+  connectMs?: number;
+  /** Each query fails after this long (pg's "Query read timeout"), and the session is closed. */
+  queryMs?: number;
+}
+
 /**
  * Runs `fn` on a session of its own. The server ending that session while `fn` runs (a restart,
  * pg_terminate_backend) fails the work with the server's error, instead of ending the process
- * with an 'error' event nobody listens to.
+ * with an 'error' event nobody listens to. A bound that expires closes the connection and fails
+ * the call.
  */
-export async function withSession<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString });
+export async function withSession<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>, { connectMs, queryMs }: SessionTimeouts = {}): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectMs, query_timeout: queryMs });
   let ended: Error | undefined;
   client.on('error', (error) => {
     ended ??= error;
   });
-  await client.connect();
+  const connecting = Date.now();
+  await client.connect().catch((error: unknown) => {
+    // pg's own words for it are a bare "timeout expired".
+    if (connectMs !== undefined && Date.now() - connecting >= connectMs) throw new Error(`no answer to connecting within ${connectMs} ms`, { cause: error });
+    throw error;
+  });
   try {
     const result = await fn(client);
     if (ended) throw ended;
@@ -109,6 +123,9 @@ export async function applyMigrations({ databaseUrl, migrationsDir = defaultMigr
   );
 }
 
+/** The least each step of an attempt gets, however little time is left: a healthy server answers within it. */
+const MIN_STEP_MS = 250;
+
 export interface AwaitMigrationsOptions {
   databaseUrl: string;
   /** Defaults to prisma/migrations at the repository root: the migrations this build carries. */
@@ -124,7 +141,7 @@ export interface AwaitMigrationsOptions {
  * Resolves once every migration of `migrationsDir` is recorded as applied (another process, the
  * migrate command, applies them): a database it cannot reach yet, or without the migrations table
  * yet, is waited for too. Applied migrations this build does not carry (a newer release's) do not
- * matter. Throws after `timeoutMs`, naming what was missing.
+ * matter. Throws after `timeoutMs` (at most half a second later), naming what was missing.
  */
 export async function awaitMigrations({ databaseUrl, migrationsDir = defaultMigrationsDir, timeoutMs, pollMs = 2_000, onWaiting }: AwaitMigrationsOptions): Promise<void> {
   const expected = (await readMigrations(migrationsDir)).migrationDirectories.map((directory) => directory.path);
@@ -134,13 +151,20 @@ export async function awaitMigrations({ databaseUrl, migrationsDir = defaultMigr
   let state = '';
   for (;;) {
     const previous = state;
+    // Connecting and the query get half the time left each, so that a server that accepts and
+    // never answers (blackholed, stalled) holds no attempt past the deadline.
+    const stepMs = Math.max(Math.ceil((deadline - Date.now()) / 2), MIN_STEP_MS);
     try {
-      const applied = await withSession(databaseUrl, async (client) => {
-        const { rows } = await client.query<{ migration_name: string }>(
-          `SELECT migration_name FROM ${table} WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-        );
-        return new Set(rows.map((row) => row.migration_name));
-      });
+      const applied = await withSession(
+        databaseUrl,
+        async (client) => {
+          const { rows } = await client.query<{ migration_name: string }>(
+            `SELECT migration_name FROM ${table} WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+          );
+          return new Set(rows.map((row) => row.migration_name));
+        },
+        { connectMs: stepMs, queryMs: stepMs },
+      );
       const missing = expected.filter((name) => !applied.has(name));
       if (missing.length === 0) return;
       state = `${missing.length} migration(s) not applied: ${missing.join(', ')}`;

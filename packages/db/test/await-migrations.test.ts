@@ -5,13 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, awaitMigrations, ensureDatabase } from '@rgb/db';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '@rgb/db/testing';
-import { defaultMigrationsDir, dropDatabase, withDatabase } from '../src/migrate';
+import { defaultMigrationsDir, dropDatabase, withDatabase, withSession } from '../src/migrate';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI = path.join(ROOT, 'packages/db/src/cli.ts');
@@ -90,6 +91,42 @@ describe('awaitMigrations', () => {
       `Gave up after 1 s waiting for the migrations of this build on ${db.name}: 1 migration(s) not applied: ${last}`,
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+  });
+
+  it('gives up by its timeout on a server that accepts connections and never answers (blackholed, stalled)', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const started = Date.now();
+      const failure = await awaitMigrations({ databaseUrl: `postgresql://postgres@127.0.0.1:${port}/rgb`, timeoutMs: 2_000 }).catch((error: unknown) => error);
+      const took = Date.now() - started;
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(/^Gave up after 2 s waiting for the migrations of this build on rgb: cannot read the applied migrations: no answer to connecting within \d+ ms/);
+      expect(took).toBeGreaterThanOrEqual(1_900);
+      expect(took).toBeLessThan(2_000 + 500 + 500); // the timeout, the last attempt past it, slack
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('gives up by its timeout on a query that never returns (the migrations table locked)', async () => {
+    const db = await createTestDatabase();
+    databases.push(db);
+    await withSession(db.url, async (locker) => {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE public._prisma_migrations IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const failure = await awaitMigrations({ databaseUrl: db.url, timeoutMs: 2_000 }).catch((error: unknown) => error);
+      const took = Date.now() - started;
+      await locker.query('ROLLBACK');
+      expect((failure as Error).message).toMatch(/: cannot read the applied migrations: Query read timeout$/);
+      expect(took).toBeGreaterThanOrEqual(1_900);
+      expect(took).toBeLessThan(2_000 + 500 + 500); // the timeout, the last attempt past it, slack
+    });
   });
 });
 

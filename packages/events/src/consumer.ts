@@ -157,8 +157,10 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   private readonly consumerSweepMs: number;
   private nextSweepAt = 0;
   private readonly backlogCheckMs: number;
-  /** When the backlog gauges were last read from Redis. */
+  /** When the backlog gauges were last read from Redis, or tried. */
   private backlogReadAt = 0;
+  /** Set while reading them fails: a streak of failures logs one warning. */
+  private backlogReadFailing = false;
   private readonly meters: ReturnType<typeof consumerMetrics>;
   private groupReady = false;
   private deadLettered = 0;
@@ -369,7 +371,10 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
     this.options.log.error({ entry: id, stream, group, reason }, 'event parked in the dead-letter stream');
   }
 
-  /** Whether entries wait that no consumer of the group has read yet (Redis 7 `lag`). */
+  /**
+   * Whether entries wait that no consumer of the group has read yet (Redis 7 `lag`); unknown
+   * (the group's record unread) counts as no: the read that just came back empty saw none.
+   */
   private async hasUndelivered(): Promise<boolean> {
     const mine = await this.groupInfo();
     return Number(mine?.lag ?? 0) > 0;
@@ -378,16 +383,27 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   /**
    * The group's XINFO GROUPS record; sets the backlog gauges from it, and from XPENDING the idle
    * time of the oldest pending entry: entries in flight under steady traffic keep the pending
-   * count above 0, while only an entry nobody delivers again grows old.
+   * count above 0, while only an entry nobody delivers again grows old. Undefined when the read
+   * fails: metrics never stop consumption, so the turn goes on and the gauges keep their values.
    */
   private async groupInfo(): Promise<Record<string, string | number | null> | undefined> {
-    const { stream, group, redis } = this.options;
-    const [groups, oldest] = await Promise.all([
-      redis.xinfo('GROUPS', stream) as Promise<(string | number | null)[][]>,
-      redis.xpending(stream, group, '-', '+', 1) as Promise<[id: string, consumer: string, idleMs: number, deliveries: number][]>,
-    ]);
-    const mine = groups.map(toRecord).find((info) => info.name === group);
+    const { stream, group, redis, log } = this.options;
     this.backlogReadAt = Date.now();
+    let groups: (string | number | null)[][];
+    let oldest: [id: string, consumer: string, idleMs: number, deliveries: number][];
+    try {
+      [groups, oldest] = await Promise.all([
+        redis.xinfo('GROUPS', stream) as Promise<(string | number | null)[][]>,
+        redis.xpending(stream, group, '-', '+', 1) as Promise<[id: string, consumer: string, idleMs: number, deliveries: number][]>,
+      ]);
+    } catch (error) {
+      if (!this.backlogReadFailing) log.warn({ err: error, stream, group }, 'reading the backlog gauges failed; consuming on, the gauges keep their last values');
+      this.backlogReadFailing = true;
+      return undefined;
+    }
+    if (this.backlogReadFailing) log.info({ stream, group }, 'backlog gauges read again');
+    this.backlogReadFailing = false;
+    const mine = groups.map(toRecord).find((info) => info.name === group);
     this.meters.pending.set({ stream, consumer: group }, Number(mine?.pending ?? 0));
     this.meters.oldestPendingIdle.set({ stream, consumer: group }, Number(oldest[0]?.[2] ?? 0) / 1000);
     // Redis cannot tell the lag (null) once entries the group has not read were trimmed or deleted: the last known value stays.

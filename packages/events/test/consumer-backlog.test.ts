@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BRAND, connectRedis, counterValue, createConsumer, deleteStreams, recordApplied, setupDatabase, uniqueNames, type TestDb } from './helpers';
+import { createLogger } from '@rgb/kit';
+import {
+  BRAND,
+  connectRedis,
+  counterValue,
+  createConsumer,
+  deleteStreams,
+  recordApplied,
+  REDIS_URL,
+  setupDatabase,
+  uniqueNames,
+  type TestDb,
+} from './helpers';
 
 let t: TestDb;
 let redis: Redis;
@@ -84,5 +96,60 @@ describe("a consumer group's backlog", () => {
     expect(await counterValue(metrics, 'events_consumer_lag', labels)).toBe(0);
     expect(await counterValue(metrics, 'events_consumer_pending', labels)).toBe(0);
     expect(await counterValue(metrics, 'events_consumer_oldest_pending_idle_seconds', labels)).toBe(0);
+  });
+
+  it('never stops consumption when it cannot be read (XINFO GROUPS refused): one warning per streak of failures, the gauges read again once it can', async () => {
+    const { stream, group } = uniqueNames('backlog-refused');
+    streams.push(stream);
+    // A Redis user that may do everything the consumer does but XINFO GROUPS: the gauges' read fails, for real, on every turn.
+    const user = `rgb-test-${group}`;
+    await redis.acl('SETUSER', user, 'on', '>secret', '~*', '&*', '+@all', '-xinfo|groups');
+    const url = new URL(REDIS_URL);
+    url.username = user;
+    url.password = 'secret';
+    const refused = await connectRedis(url.toString());
+    const lines: Record<string, unknown>[] = [];
+    try {
+      const { consumer, metrics } = createConsumer({
+        stream,
+        group,
+        prisma: t.prisma,
+        redis: refused,
+        blockingRedis,
+        batchSize: 2,
+        backlogCheckMs: 0,
+        log: createLogger('events-test', 'info', { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      });
+      const written: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const event = playerRegistered();
+        written.push(JSON.parse(event).event_id);
+        await redis.xadd(stream, '*', 'event', event);
+      }
+
+      // Every turn tries the read (backlogCheckMs 0) and consumes anyway; the idle one too.
+      expect(await consumer.tick()).toEqual({ worked: 2, pending: true });
+      expect(await consumer.tick()).toEqual({ worked: 2, pending: true });
+      expect(await consumer.tick()).toEqual({ worked: 1, pending: false });
+      expect(await consumer.tick()).toEqual({ worked: 0, pending: false });
+      const applied = await t.prisma.$queryRawUnsafe<{ event_id: string }[]>(`SELECT event_id::text FROM public.applied WHERE consumer = $1`, group);
+      expect(applied.map((row) => row.event_id).sort()).toEqual(written.sort());
+      const warnings = lines.filter((line) => line.level === 'warn');
+      expect(warnings).toEqual([expect.objectContaining({ stream, group, msg: expect.stringMatching(/^reading the backlog gauges failed/) })]);
+      expect(JSON.stringify(warnings[0]!.err)).toContain('NOPERM');
+
+      await redis.acl('SETUSER', user, '+xinfo|groups');
+      await redis.xadd(stream, '*', 'event', playerRegistered());
+      expect(await consumer.tick()).toEqual({ worked: 1, pending: false });
+      expect(lines.filter((line) => line.msg === 'backlog gauges read again')).toHaveLength(1);
+      const labels = { stream, consumer: group };
+      expect(await counterValue(metrics, 'events_consumer_lag', labels)).toBe(1);
+      expect(await consumer.tick()).toEqual({ worked: 0, pending: false });
+      expect(await counterValue(metrics, 'events_consumer_lag', labels)).toBe(0);
+      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    } finally {
+      refused.disconnect();
+      await redis.acl('DELUSER', user);
+    }
   });
 });

@@ -110,7 +110,7 @@ export async function inboxCount(prisma: PrismaClient, group: string): Promise<n
 }
 
 export type ConsumerSetup = Omit<ConsumerOptions, 'inbox' | 'log' | 'metrics' | 'handlers'> &
-  Partial<Pick<ConsumerOptions, 'handlers' | 'metrics'>>;
+  Partial<Pick<ConsumerOptions, 'handlers' | 'metrics' | 'log'>>;
 
 /** A StreamConsumer on `admin.inbox` that records every PLAYER_REGISTERED in `public.applied`. */
 export function createConsumer(setup: ConsumerSetup): { consumer: StreamConsumer; metrics: Metrics } {

@@ -17,7 +17,7 @@ export * from './subgraph-server';
 export * from './service';
 export * from './session-revocations';
 export * from './worker';
-export type { JobRun, ScheduledJob } from './scheduled-jobs';
+export type { JobOutcome, JobRun, ScheduledJob } from './scheduled-jobs';
 export * from './worker-service';
 export * from './graphql-scalars';
 export * from './pagination';

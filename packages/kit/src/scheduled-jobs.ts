@@ -19,6 +19,15 @@ export interface JobRun {
   signal: AbortSignal;
 }
 
+/** How a job's latest runs ended, on whichever replica: its shared state as every replica reads it. */
+export interface JobOutcome {
+  lastSuccessAt: Date | null;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  /** The latest run failed: its error is newer than the last success. */
+  failing: boolean;
+}
+
 /**
  * A job runs once per window of `intervalMs` (floor(now / interval)), on one replica of its worker
  * whatever their number. A job whose last success is older than its interval (plus grace) missed its window.
@@ -28,6 +37,12 @@ export interface ScheduledJob {
   name: string;
   intervalMs: number;
   run(run: JobRun): Promise<void>;
+  /**
+   * Told the job's outcome each time this replica reads the shared state (every poll), whoever
+   * ran it: for a gauge of the last run's result that every replica, a restarted one too, reports
+   * alike without a query per scrape. Synchronous, and must not throw.
+   */
+  observe?(outcome: JobOutcome): void;
 }
 
 export interface JobSchedulerOptions {
@@ -316,6 +331,8 @@ export class JobScheduler {
     for (const { name, ...state } of rows) {
       this.shared.set(name, { ...state, readAt });
       if (state.lastSuccessAt) this.lastSuccess.set({ job: name }, state.lastSuccessAt.getTime() / 1000);
+      const { lastSuccessAt, lastError, lastErrorAt, failing } = state;
+      this.options.jobs.find((job) => job.name === name)?.observe?.({ lastSuccessAt, lastError, lastErrorAt, failing });
     }
   }
 }

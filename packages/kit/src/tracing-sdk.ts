@@ -21,8 +21,8 @@ import { SERVICE_ATTRIBUTE, serviceOf } from './tracing';
  */
 const HOOKED_MODULES = ['http', 'https', 'node:http', 'node:https', 'pg', 'pg-pool', 'ioredis', 'graphql'];
 
-/** Requests that are not work: the supervisor's health checks and metric scrapes. */
-const UNTRACED_PATHS = new Set(['/health', '/metrics']);
+/** Requests that are not work: health checks, Kubernetes' probes (every 10 s each) and metric scrapes. */
+const UNTRACED_PATHS = new Set(['/health', '/ready', '/live', '/metrics']);
 
 export interface SdkOptions {
   serviceName: string;

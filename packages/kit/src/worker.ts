@@ -57,7 +57,11 @@ export interface WorkerOptions {
   jobPollMs?: number;
   /** Dependencies checked by /health on top of the loops (database...). */
   checks?: Record<string, HealthCheck>;
-  /** Checks (of `checks`, or `progress`: the loops' and jobs') that /ready skips: see createHttpApp. */
+  /**
+   * Checks of `checks` that /ready skips too (see createHttpApp). It always skips `progress`, the
+   * loops' and jobs': a job's failed run is shared by every replica (a ledger mismatch waits for a
+   * person), so gating on it would unready them all and block node drains and rollouts.
+   */
   informational?: readonly string[];
   heartbeatFile?: string;
   /** A loop failing without a break for this long is unhealthy. */
@@ -100,7 +104,7 @@ export interface Worker {
  * keeps failing, a loop with work waiting that stops progressing, and a job that missed its
  * window or whose last run failed (on whichever replica: jobs' state is shared, see
  * JobScheduler) each turn /health (503, with the reason) and the heartbeat file unhealthy, and
- * each recovers by itself once the work moves again.
+ * each recovers by itself once the work moves again. /ready is left to the dependencies' checks.
  */
 export function createWorker(options: WorkerOptions): Worker {
   const { log, metrics } = options;
@@ -170,7 +174,7 @@ export function createWorker(options: WorkerOptions): Worker {
         if (found.length > 0) throw new Error(found.join('; '));
       },
     },
-    informational: options.informational,
+    informational: ['progress', ...(options.informational ?? [])],
     details: () => ({
       loops: loops.map((state) => ({
         name: state.loop.name,

@@ -103,21 +103,21 @@ describe('GET /ready and GET /live', () => {
     ).toThrow('informational names no check: databse');
   });
 
-  it("are a worker's too: a failing loop fails /health, and /ready unless progress is informational", async () => {
+  it("are a worker's too: a failing loop or job fails /health but not /ready, which its dependencies' checks still gate", async () => {
     const failing = { name: 'failing', tick: async (): Promise<never> => { throw new Error('partner refused'); }, idleDelayMs: 10 };
-    const gated = createWorker({ name: 'gated_worker', log, metrics: new Metrics('test'), loops: [failing], failureGraceMs: 0 });
-    const ungated = createWorker({ name: 'ungated_worker', log, metrics: new Metrics('test'), loops: [failing], failureGraceMs: 0, informational: ['progress'] });
-    for (const worker of [gated, ungated]) worker.start();
+    const database = dependency('database');
+    const worker = createWorker({ name: 'test_worker', log, metrics: new Metrics('test'), loops: [failing], failureGraceMs: 0, checks: { database: database.check } });
+    worker.start();
     try {
-      await waitFor('both workers unhealthy', () => gated.problems().length > 0 && ungated.problems().length > 0);
-      for (const worker of [gated, ungated]) {
-        expect((await worker.app.inject({ url: '/health' })).statusCode).toBe(503);
-        expect((await worker.app.inject({ url: '/live' })).statusCode).toBe(200);
-      }
-      expect((await gated.app.inject({ url: '/ready' })).json()).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/^progress: failing: failing for \d+ s: partner refused/) });
-      expect((await ungated.app.inject({ url: '/ready' })).statusCode).toBe(200);
+      await waitFor('the worker unhealthy', () => worker.problems().length > 0);
+      expect((await worker.app.inject({ url: '/health' })).json()).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/^progress: failing: failing for \d+ s: partner refused/) });
+      // Progress gates no traffic: a job's failed run is every replica's, and a worker serves no traffic to take away.
+      expect((await worker.app.inject({ url: '/ready' })).statusCode).toBe(200);
+      database.state.up = false;
+      expect((await worker.app.inject({ url: '/ready' })).json()).toMatchObject({ status: 'unavailable', reason: 'database: database is down' });
+      expect((await worker.app.inject({ url: '/live' })).statusCode).toBe(200);
     } finally {
-      await Promise.all([gated.stop(), ungated.stop()]);
+      await worker.stop();
     }
   });
 });

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@rgb/db';
+import type { JobOutcome } from '@rgb/kit';
 
 export interface LedgerMismatch {
   accountId: string;
@@ -29,12 +30,17 @@ export async function findLedgerMismatches(prisma: PrismaClient): Promise<Ledger
   }));
 }
 
-/** How a LedgerMismatchError's message opens: the number of accounts, which the job's recorded error keeps (ledgerMismatchesIn). */
+/** How a LedgerMismatchError's message opens: the number of accounts, which the job's recorded error keeps (lastRunMismatches). */
 const MISMATCH_MESSAGE = /^(\d+) account\(s\) where the balance is not the sum of the ledger/;
 
-/** The number of accounts a reconciliation's recorded error names; null for an error of another kind (the database, a timeout). */
-export function ledgerMismatchesIn(error: string): number | null {
-  const count = MISMATCH_MESSAGE.exec(error)?.[1];
+/**
+ * The mismatches the latest reconciliation found, from its job's shared outcome: 0 after a success
+ * (a run succeeds only when it finds none), the count its recorded error names after a failure.
+ * Null when that is unknown: no run yet, or the latest failed for another reason (the database).
+ */
+export function lastRunMismatches(outcome: JobOutcome): number | null {
+  if (!outcome.failing) return outcome.lastSuccessAt === null ? null : 0;
+  const count = MISMATCH_MESSAGE.exec(outcome.lastError ?? '')?.[1];
   return count === undefined ? null : Number(count);
 }
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, Metrics, type Worker, type WorkerDeps } from '@rgb/kit';
 import { type SeededTestSubgraph, waitFor } from '@rgb/kit/testing';
-import { findLedgerMismatches, LedgerMismatchError } from '../src/reconciliation';
+import { findLedgerMismatches, lastRunMismatches, type LedgerMismatch, LedgerMismatchError } from '../src/reconciliation';
 import { RECONCILIATION_JOB, walletWorker } from '../src/worker';
 import { brandBody, expectBooks, fund, providerBody, serviceClient, type ServiceClient, startWallet } from './helpers';
 
@@ -32,22 +32,31 @@ function reconciliationJob() {
   return { job, metrics, deps };
 }
 
-/**
- * A worker running only that job, and its first run's outcome recorded in the job's shared state.
- * The job's row is removed first: an earlier test ran it this hour, and a job runs once per window.
- */
-async function workerAfterOneRun(): Promise<{ worker: Worker; metrics: Metrics }> {
+/** A replica of wallet_worker running only that job, once it has read a run's outcome from the job's shared state. */
+async function replica(): Promise<{ worker: Worker; metrics: Metrics }> {
   const { job, metrics, deps } = reconciliationJob();
-  await deps.prisma.scheduledJob.deleteMany({ where: { name: RECONCILIATION_JOB } });
   const worker = createWorker({ name: 'wallet_worker', log: deps.log, metrics, loops: [], jobs: [job], prisma: deps.prisma, jobPollMs: 50 });
   workers.push(worker);
   worker.start();
-  await waitFor('the first run recorded', async () => {
+  await waitFor('a run recorded', async () => {
     const [state] = (await worker.app.inject({ method: 'GET', url: '/health' })).json().jobs as { lastSuccessAt: string | null; lastErrorAt: string | null }[];
     return Boolean(state?.lastSuccessAt ?? state?.lastErrorAt);
   });
   return { worker, metrics };
 }
+
+/**
+ * A replica after its first run of the job. The job's row is removed first: an earlier test ran
+ * it this hour, and a job runs once per window.
+ */
+async function workerAfterOneRun(): Promise<{ worker: Worker; metrics: Metrics }> {
+  await server.deps.prisma.scheduledJob.deleteMany({ where: { name: RECONCILIATION_JOB } });
+  return replica();
+}
+
+/** `promise`'s value, or a rejection once `ms` passed without it. */
+const within = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
 
 /** A run called by hand, as the scheduler would for this hour's window. */
 const aRun = { windowStart: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000), attempt: 1, signal: new AbortController().signal };
@@ -97,7 +106,13 @@ describe('ledger reconciliation', () => {
     expect(problems[0]).toContain(`${account.id} balance 50001 ledger 50000`);
     expect(await gauge(metrics)).toBe(1);
     // Another replica, which did not run the job (or restarted since), reports the same result.
-    expect(await gauge(reconciliationJob().metrics)).toBe(1);
+    const other = await replica();
+    expect(await gauge(other.metrics)).toBe(1);
+    // A scrape asks the database nothing: it answers while the job's table is locked.
+    await server.deps.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe('LOCK TABLE platform.scheduled_job IN ACCESS EXCLUSIVE MODE');
+      expect(await within(gauge(other.metrics), 1_000)).toBe(1);
+    });
     const health = await worker.app.inject({ method: 'GET', url: '/health' });
     expect(health.statusCode).toBe(503);
     expect(health.json().reason).toContain(account.id);
@@ -107,11 +122,22 @@ describe('ledger reconciliation', () => {
     await expectBooks(server, { [honest]: 1_000n, [tampered]: 50_000n });
     await reconciliationJob().job.run(aRun);
 
-    // A clean run, here on another replica, clears the gauge of the replica that found the mismatch.
+    // A clean run, here on a third replica, clears the gauge of every replica at its next poll.
     const clean = await workerAfterOneRun();
     expect(clean.worker.problems()).toEqual([]);
     expect(await gauge(clean.metrics)).toBe(0);
-    expect(await gauge(metrics)).toBe(0);
+    for (const replicaMetrics of [metrics, other.metrics]) await waitFor('the clean run reported', async () => (await gauge(replicaMetrics)) === 0);
+  });
+
+  it("reports the mismatches its failed run's recorded error counts, past the five it lists; none unknown after a failure of another kind", () => {
+    const mismatch = (i: number): LedgerMismatch => ({ accountId: `account-${i}`, playerId: null, agentId: null, brandId: 'brand', balance: '1', ledgerTotal: '0' });
+    const failedWith = (lastError: string) => ({ failing: true, lastError, lastErrorAt: new Date(), lastSuccessAt: new Date(0) });
+    const seven = new LedgerMismatchError([1, 2, 3, 4, 5, 6, 7].map(mismatch));
+    expect(seven.message).not.toContain('account-6');
+    expect(lastRunMismatches(failedWith(seven.message))).toBe(7);
+    expect(lastRunMismatches(failedWith('Connection terminated unexpectedly'))).toBeNull();
+    expect(lastRunMismatches({ failing: false, lastError: seven.message, lastErrorAt: new Date(0), lastSuccessAt: new Date() })).toBe(0);
+    expect(lastRunMismatches({ failing: false, lastError: null, lastErrorAt: null, lastSuccessAt: null })).toBeNull();
   });
 
   it("finds an agent's account changed behind the ledger, named by its agent", async () => {
