@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { applyMigrations, createPrismaClient, ensureDatabase } from '@rgb/db';
-import { ConfigError, type ProcessKind, type ProcessManifest, type StartedProcess } from '@rgb/kit';
+import { ConfigError, createLogger, type Logger, type ProcessKind, type ProcessManifest, type StartedProcess } from '@rgb/kit';
 import { seedDemoData, seedSecrets } from '../../../prisma/seed';
 import { type Balancer, startBalancer } from './balancer';
 import { checkDependencies } from './dependencies';
@@ -170,7 +170,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     return { mode, services: running.services, routerUrl: urlOf(ports.router!), stop: running.stop };
   }
   // Each balancer listens before any instance starts, so the first calls between services find it.
-  const balancers = await startBalancers(balanced);
+  const balancers = await startBalancers(balanced, createLogger('platform', baseEnv.LOG_LEVEL || 'info'));
   const closeBalancers = async () => {
     await Promise.all(balancers.map((balancer) => balancer.close()));
   };
@@ -198,8 +198,8 @@ interface BalancedPort {
 }
 
 /** A balancer on each port; all closed again if one fails to listen. */
-async function startBalancers(balanced: readonly BalancedPort[]): Promise<Balancer[]> {
-  const results = await Promise.allSettled(balanced.map(({ need, backends }) => startBalancer(need, backends)));
+async function startBalancers(balanced: readonly BalancedPort[], log: Logger): Promise<Balancer[]> {
+  const results = await Promise.allSettled(balanced.map(({ need, backends }) => startBalancer(need, backends, log)));
   const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = results.find((result) => result.status === 'rejected');
   if (failure) {

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createLogger } from '@rgb/kit';
 import { freePort } from '@rgb/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Balancer, startBalancer } from '../src/balancer';
@@ -33,7 +34,7 @@ async function echoInstance(name: string): Promise<{ port: number; connections: 
 
 async function balancer(ports: number[]): Promise<number> {
   const port = await freePort();
-  open.push(await startBalancer({ host: HOST, port }, ports.map((backend) => ({ host: HOST, port: backend }))));
+  open.push(await startBalancer({ host: HOST, port }, ports.map((backend) => ({ host: HOST, port: backend })), createLogger('balancer-test', 'silent')));
   return port;
 }
 
@@ -85,6 +86,30 @@ describe('round-robin TCP balancer', () => {
     expect(answers).toEqual(['a:x', 'a:y', 'a:z']);
     await new Promise((resolve) => a.server.close(resolve));
     await expect(exchange(port, 'nobody')).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('passes on a client that half-closes after its request, and still gives it the whole answer', async () => {
+    // An instance that answers only once the request has ended (its client's FIN), at length, then ends.
+    const port = await freePort();
+    const answer = 'x'.repeat(1_000_000);
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      let request = '';
+      socket.setEncoding('utf8').on('data', (text: string) => (request += text));
+      socket.once('end', () => setTimeout(() => socket.end(`${request}:${answer}`), 50));
+    });
+    await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
+    open.push(server);
+    const socket = connect({ port: await balancer([port]), host: HOST, allowHalfOpen: true }).setEncoding('utf8');
+    let received = '';
+    socket.on('data', (text: string) => (received += text));
+    const ended = new Promise((resolve, reject) => {
+      socket.once('end', resolve);
+      socket.once('error', reject);
+    });
+    socket.end('request');
+    await ended;
+    expect(received.length).toBe('request:'.length + answer.length);
+    expect(received).toBe(`request:${answer}`);
   });
 
   it('ends the client connection when its instance goes away, and closes with connections open', async () => {

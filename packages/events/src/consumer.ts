@@ -186,7 +186,8 @@ export class StreamConsumer<Key extends string = string> implements WorkerLoop {
   }
 
   describe(): Record<string, unknown> {
-    return { consumer: this.consumerName, deadLettered: this.deadLettered, lastDeadLetter: this.lastDeadLetter };
+    // `handles`: the event types it applies (and records in its inbox); it acknowledges the others unread.
+    return { consumer: this.consumerName, handles: Object.keys(this.handlers), deadLettered: this.deadLettered, lastDeadLetter: this.lastDeadLetter };
   }
 
   async tick(): Promise<TickResult> {
