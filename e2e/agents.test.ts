@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_AGENT } from '../prisma/seed';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
-import { bootPlatform, type GraphQLResult, send, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type GraphQLResult, send, type TestPlatform } from './support/platform';
 
 let platform: TestPlatform;
 let prisma: PrismaClient;
@@ -27,10 +27,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-function dataOf<T = any>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 const codeOf = (result: GraphQLResult) => result.body.errors?.[0]?.extensions?.code;
 
 async function staffToken(): Promise<string> {

@@ -5,7 +5,7 @@
 import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
-import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type TestPlatform } from './support/platform';
 
 const REDEEM = `mutation ($code: String!) { redeemCoupon(code: $code) { code amount status } }`;
 const ME = `{ me { wallet { balance transactions { edges { node { kind amount } } } } coupons { edges { node { code amount status paidAt } } } } }`;
@@ -21,10 +21,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-function dataOf<T>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 describe('redeemCoupon through the router', () => {
   it('credits WELCOME10 (10.00, no requirement) once per player into me.wallet, listed in me.coupons', async () => {

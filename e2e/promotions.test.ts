@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDay } from '../subgraphs/promotion/src/program-rules';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { sendSignedCallback } from './support/callbacks';
-import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type TestPlatform } from './support/platform';
 
 const SECRET = 'e2e-promotions-provider-secret';
 const ACME = 'acme.localhost';
@@ -48,10 +48,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-function dataOf<T>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 const me = async (token: string): Promise<MeView> => dataOf<{ me: MeView }>(await platform.graphql(ME, undefined, { token, host: ACME })).me;
 const asStaff = { host: ACME } as const;

@@ -10,7 +10,7 @@ import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RECON_DEVICE } from '../prisma/seed';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
-import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type TestPlatform } from './support/platform';
 import { forwardSms as forwardSmsTo, seoulClock } from './support/recon';
 
 const ACME = 'acme.localhost';
@@ -26,10 +26,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-function dataOf<T = any>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 /** Polls `read` until `done` holds, failing after 15 s. */
 async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {

@@ -11,7 +11,7 @@ import { waitFor } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { sendSignedCallback } from './support/callbacks';
-import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type GraphQLResult, type TestPlatform } from './support/platform';
 
 const SECRET = 'e2e-rolling-provider-secret';
 const ACME = 'acme.localhost';
@@ -52,10 +52,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-function dataOf<T>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 const me = async (token: string): Promise<MeView> => dataOf<{ me: MeView }>(await platform.graphql(ME, undefined, { token, host: ACME })).me;
 

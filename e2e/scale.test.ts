@@ -18,7 +18,7 @@ import { DOMAINS } from '../apps/platform/src/services';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
 import { type PassedOn, sendSignedCallback } from './support/callbacks';
 import { send } from './support/http';
-import { bootPlatform, counterValue, type GraphQLResult, sampleOf, type TestPlatform } from './support/platform';
+import { bootPlatform, counterValue, dataOf, type GraphQLResult, sampleOf, type TestPlatform } from './support/platform';
 import { forwardSms, seoulClock } from './support/recon';
 
 const REPLICAS = 2;
@@ -81,10 +81,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-function dataOf<T = any>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 /** Runs `work` over `items`, `width` at a time. */
 async function inParallel<T, R>(items: readonly T[], width: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -7,7 +7,7 @@ import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
-import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type TestPlatform } from './support/platform';
 
 /**
  * How long a restarted process may take to serve again: the launcher's 0.5 s backoff (asserted
@@ -46,10 +46,6 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   }
 }
 
-function dataOf<T>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 const service = (name: string) => platform.platform.services.find((candidate) => candidate.name === name)!;
 

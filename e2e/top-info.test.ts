@@ -7,7 +7,7 @@ import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { subscribeOverWebSocket, type TestSubscription } from '@rgb/kit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
-import { bootPlatform, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type TestPlatform } from './support/platform';
 
 const TOP_INFO = 'subscription { topInfo { pendingDepositCount pendingDepositAmount pendingWithdrawalCount newPlayersToday updatedAt } }';
 type TopInfo = {
@@ -28,10 +28,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-function dataOf<T>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 function subscribe(token: string) {
   const subscription = subscribeOverWebSocket<TopInfo>(`${platform.routerUrl.replace(/^http/, 'ws')}/graphql`, TOP_INFO, {

@@ -8,7 +8,7 @@ import { createPrismaClient, type PrismaClient } from '@rgb/db';
 import { retryWhile } from '@rgb/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLedgerMismatches } from '../subgraphs/wallet/src/reconciliation';
-import { bootPlatform, send, type GraphQLResult, type TestPlatform } from './support/platform';
+import { bootPlatform, dataOf, type GraphQLResult, send, type TestPlatform } from './support/platform';
 
 const WALLET = `{ me { id wallet { balance currency transactions { totalCount edges { node { kind amount balanceAfter } } } } } }`;
 const REQUEST_DEPOSIT = `mutation ($input: DepositInput!) { requestDeposit(input: $input) { id amount status } }`;
@@ -43,10 +43,6 @@ afterAll(async () => {
 });
 
 /** The data of a GraphQL answer, failing the test with the errors when there are any. */
-function dataOf<T>(result: GraphQLResult<T>): T {
-  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
-  return result.body.data as T;
-}
 
 const codeOf = (result: GraphQLResult) => result.body.errors?.[0]?.extensions?.code;
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@rgb/db/testing';
 import { isolatedRedisUrl } from '@rgb/kit/testing';
 import { crashLine, restartLine, startPlatform, type Crash, type PlatformMode, type PlatformOptions, type RunningPlatform } from '@rgb/platform';
+import { expect } from 'vitest';
 import { freePlatformPorts, send, type HttpResult } from './http';
 
 export { isolatedRedisUrl, send };
@@ -9,6 +10,12 @@ export { isolatedRedisUrl, send };
 export interface GraphQLResult<T = any> {
   status: number;
   body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+/** The data of a GraphQL answer that must have no errors (the errors are the failure's message). */
+export function dataOf<T = any>(result: GraphQLResult<T>): T {
+  expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
+  return result.body.data as T;
 }
 
 export interface RequestOptions {
